@@ -1,0 +1,48 @@
+# Two commands: `make run` (set up + start the dashboard) and `make test` (set up + the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8501
+# Root installs system packages directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup dev system-deps run test lint typecheck clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Re-install only when the pinned requirements change: quick the second time.
+$(VENV)/.requirements.stamp: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev.stamp: requirements-dev.txt $(VENV)/.requirements.stamp
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.requirements.stamp
+
+dev: $(VENV)/.requirements-dev.stamp
+
+# Debian chromium for the real-browser tests (never `playwright install`: it downloads a browser).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: setup
+	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+lint: dev
+	$(PY) -m ruff check .
+
+typecheck: dev
+	$(PY) -m mypy
+
+test: setup dev system-deps lint typecheck
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,291 @@
+"""The adapter contract every engine implements, and the capability flags it declares.
+
+Build parameters (fixed when the index is built) and search parameters (changed between query batches)
+are declared apart, so the runner can build one index and sweep it over many search settings.
+Engine libraries are imported inside ``open()``, never at module import, so that the dashboard can read
+every adapter's capabilities without loading seven engines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vectorscout.filters import Filter
+
+
+class Metric(StrEnum):
+    COSINE = "cosine"
+    L2 = "l2"
+    IP = "ip"
+
+
+class AdapterError(RuntimeError):
+    """An engine-side failure, with a message that says what went wrong."""
+
+
+class EngineUnavailable(AdapterError):
+    """The engine's Python package is missing, or its server does not answer."""
+
+
+class UnsupportedFeature(AdapterError):
+    """The caller asked for something the adapter's capabilities do not include."""
+
+
+class ParamError(ValueError):
+    """A parameter value that is unknown, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable parameter; the dashboard derives its widget from this declaration."""
+
+    name: str
+    type: type
+    default: Any
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+    secret: bool = False
+    # A default grid for parameter sweeps: a few values spanning the useful range.
+    sweep: tuple[Any, ...] = ()
+
+    def coerce(self, raw: Any) -> Any:
+        """Turn a raw value (often a string from the CLI) into a valid value of this parameter."""
+        value: Any
+        try:
+            if self.type is bool and isinstance(raw, str):
+                lowered = raw.strip().lower()
+                if lowered not in {"true", "false", "1", "0", "yes", "no"}:
+                    raise ValueError(raw)
+                value = lowered in {"true", "1", "yes"}
+            elif self.type is int and isinstance(raw, float) and not raw.is_integer():
+                raise ValueError(raw)
+            elif self.type is int and isinstance(raw, str):
+                value = int(raw.strip())
+            else:
+                value = self.type(raw)
+        except (TypeError, ValueError):
+            raise ParamError(f"{self.name} must be {self.type.__name__}, got {raw!r}") from None
+        if self.choices and value not in self.choices:
+            allowed = ", ".join(str(c) for c in self.choices)
+            raise ParamError(f"{self.name} must be one of {allowed}, got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(f"{self.name} must be at least {self.minimum:g}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ParamError(f"{self.name} must be at most {self.maximum:g}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index type an engine offers, with its build and search parameter spaces."""
+
+    name: str
+    build_params: tuple[Param, ...] = ()
+    search_params: tuple[Param, ...] = ()
+    exact: bool = False
+    description: str = ""
+
+    def build_defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.build_params}
+
+    def search_defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.search_params}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    metrics: frozenset[Metric]
+    index_types: tuple[IndexSpec, ...]  # the first one is the default
+    filtering: bool
+    persistence: bool
+    needs_server: bool
+    thread_safe: bool
+    embedded: bool
+
+    def index(self, name: str | None) -> IndexSpec:
+        if name is None:
+            return self.index_types[0]
+        for spec in self.index_types:
+            if spec.name == name.lower():
+                return spec
+        allowed = ", ".join(s.name for s in self.index_types)
+        raise ParamError(f"unknown index type {name!r}; this engine offers: {allowed}")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """Nearest neighbours of one query: ids in rank order and the engine's own scores."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class EngineVersions:
+    engine: str
+    client: str
+
+
+def package_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@dataclass
+class AdapterState:
+    """What an open adapter knows about its collection."""
+
+    name: str = ""
+    dim: int = 0
+    metric: Metric = Metric.COSINE
+    index: str = ""
+    build_params: dict[str, Any] = field(default_factory=dict)
+    search_params: dict[str, Any] = field(default_factory=dict)
+
+
+class VectorAdapter(ABC):
+    """The contract: ``with Adapter(workdir) as db: db.create_collection(...); db.insert(...); ...``."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    # Python import names the adapter needs, with the pip requirement that provides them.
+    requirements: ClassVar[Mapping[str, str]]
+    # Options that say where the engine lives (URLs, keys); empty for a purely embedded engine.
+    connection_params: ClassVar[tuple[Param, ...]] = ()
+
+    def __init__(self, workdir: Path, connection: Mapping[str, Any] | None = None) -> None:
+        self.workdir = Path(workdir)
+        self.connection = self.coerce_connection(connection or {})
+        self.state = AdapterState()
+
+    @classmethod
+    def coerce_connection(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        known = {p.name: p for p in cls.connection_params}
+        unknown = set(raw) - set(known)
+        if unknown:
+            allowed = ", ".join(known) or "none"
+            raise ParamError(f"{cls.name}: unknown connection option(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
+        values = {p.name: p.default for p in cls.connection_params}
+        values.update({k: known[k].coerce(v) for k, v in raw.items()})
+        return values
+
+    @classmethod
+    def import_engine(cls, module: str) -> ModuleType:
+        """Import an engine package, turning a missing one into a message with the install command."""
+        try:
+            return importlib.import_module(module)
+        except ImportError as exc:
+            requirement = cls.requirements.get(module, module)
+            raise EngineUnavailable(
+                f"{cls.display_name} needs the Python package {requirement!r} ({exc}); "
+                f"install it with: .venv/bin/pip install '{requirement}'"
+            ) from exc
+
+    def __enter__(self) -> VectorAdapter:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @abstractmethod
+    def open(self) -> None:
+        """Connect to (or start) the engine."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the engine; must be safe to call twice."""
+
+    # -- collection ---------------------------------------------------------------------------
+    @abstractmethod
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        """Create an empty collection with the given index type and (already validated) build parameters."""
+
+    @abstractmethod
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        """Insert one batch: int64 ids, float32 vectors (n, dim), payload columns of length n."""
+
+    @abstractmethod
+    def wait_until_indexed(self) -> None:
+        """Return once the index is built and queries run against it (timed apart from insert)."""
+
+    @abstractmethod
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        """Apply search-time parameters to the existing index."""
+
+    @abstractmethod
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        """The k nearest neighbours of one float32 vector, optionally restricted by a filter."""
+
+    def search_batch(self, vectors: np.ndarray, k: int, filter: Filter | None = None) -> list[SearchHits]:
+        """Many queries; engines with a native batch call override this."""
+        return [self.search(vector, k, filter) for vector in vectors]
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of vectors stored in the collection."""
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Delete the collection and its files; must be safe when nothing was created."""
+
+    @abstractmethod
+    def versions(self) -> EngineVersions:
+        """Engine and client versions, recorded with every result."""
+
+    # -- helpers shared by adapters -------------------------------------------------------------
+    def check_filter(self, filter: Filter | None) -> None:
+        if filter is not None and not self.capabilities.filtering:
+            raise UnsupportedFeature(f"{self.display_name} cannot filter")
+
+    def check_metric(self, metric: Metric) -> None:
+        if metric not in self.capabilities.metrics:
+            allowed = ", ".join(sorted(m.value for m in self.capabilities.metrics))
+            raise UnsupportedFeature(f"{self.display_name} does not support metric {metric.value}; it offers {allowed}")
+
+
+def payload_rows(payloads: Mapping[str, np.ndarray] | None, n: int) -> list[dict[str, Any]]:
+    """Columnar payloads as one plain-Python dict per row (what most client libraries take)."""
+    if not payloads:
+        return [{} for _ in range(n)]
+    columns = {name: np.asarray(values).tolist() for name, values in payloads.items()}
+    return [{name: column[i] for name, column in columns.items()} for i in range(n)]
+
+
+def as_float32_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[1] != dim:
+        raise AdapterError(f"vectors have shape {matrix.shape}, the collection expects (n, {dim})")
+    return matrix
+
+
+def normalized(vectors: np.ndarray) -> np.ndarray:
+    """Unit-length rows (zero rows stay zero), for engines that do cosine as inner product."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def hits_from_sequences(ids: Sequence[Any], scores: Sequence[float]) -> SearchHits:
+    return SearchHits(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float32))

@@ -1,0 +1,170 @@
+"""Chroma, embedded: a ``PersistentClient`` on a private directory, HNSW configured per collection.
+
+Chroma's default embedding function downloads a model, so every collection is created with
+``embedding_function=None`` and always receives our own vectors.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    package_version,
+    payload_rows,
+)
+from vectorscout.filters import And, Eq, Filter, In, Or
+
+HNSW = IndexSpec(
+    "hnsw",
+    build_params=(
+        Param("max_neighbors", int, 16, "graph degree (HNSW M)", 2, 128, sweep=(8, 16, 32)),
+        Param("ef_construction", int, 100, "candidate list while building", 8, 2048, sweep=(100, 200, 400)),
+    ),
+    search_params=(
+        Param("ef_search", int, 100, "candidate list per query: higher is slower and more exact", 1, 4096,
+              sweep=(16, 32, 64, 128, 256, 512)),
+    ),
+    description="Chroma's HNSW index (hnswlib inside the Rust core)",
+)
+
+
+def where_clause(tree: Filter) -> dict[str, Any]:
+    """The engine-neutral filter as a Chroma ``where`` document."""
+    if isinstance(tree, (And, Or)):
+        key = "$and" if isinstance(tree, And) else "$or"
+        return {key: [where_clause(clause) for clause in tree.clauses]}
+    if isinstance(tree, Eq):
+        return {tree.field: {"$eq": tree.value}}
+    if isinstance(tree, In):
+        return {tree.field: {"$in": list(tree.values)}}
+    bounds = [
+        {tree.field: {op: bound}}
+        for op, bound in (("$gt", tree.gt), ("$gte", tree.gte), ("$lt", tree.lt), ("$lte", tree.lte))
+        if bound is not None
+    ]
+    return bounds[0] if len(bounds) == 1 else {"$and": bounds}
+
+
+class ChromaAdapter(VectorAdapter):
+    name = "chroma"
+    display_name = "Chroma"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric),
+        index_types=(HNSW,),
+        filtering=True,
+        persistence=True,
+        needs_server=False,
+        thread_safe=True,
+        embedded=True,
+    )
+    requirements: ClassVar[Mapping[str, str]] = {"chromadb": "chromadb==1.5.9"}
+
+    def open(self) -> None:
+        chromadb = self.import_engine("chromadb")
+        self._path = self.workdir / "chroma"
+        self._path.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(self._path), settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
+        )
+        self._collection: Any = None
+        self._inserted = 0
+
+    def close(self) -> None:
+        self._collection = None
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        if index != "hnsw":
+            raise AdapterError(f"Chroma has no index type {index!r}")
+        if len(name) < 3:
+            raise AdapterError("Chroma collection names need at least 3 characters")
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
+        self.state.build_params = dict(build_params)
+        configuration = {
+            "hnsw": {
+                "space": metric.value,
+                "max_neighbors": int(build_params["max_neighbors"]),
+                "ef_construction": int(build_params["ef_construction"]),
+            }
+        }
+        self._collection = self._client.create_collection(
+            name, configuration=configuration, embedding_function=None
+        )
+        self._inserted = 0
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        if self._collection is None:
+            raise AdapterError("create_collection must come before insert")
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        metadatas = payload_rows(payloads, len(matrix)) if payloads else None
+        id_strings = [str(i) for i in np.asarray(ids).tolist()]
+        step = self._client.get_max_batch_size()
+        for start in range(0, len(matrix), step):
+            end = start + step
+            self._collection.add(
+                ids=id_strings[start:end],
+                embeddings=matrix[start:end],
+                metadatas=metadatas[start:end] if metadatas else None,
+            )
+        self._inserted += len(matrix)
+
+    def wait_until_indexed(self) -> None:
+        # Local Chroma applies writes to its HNSW index inside add(); it has no indexing status to poll
+        # (get_indexing_status is not implemented locally). What remains is to confirm every write landed.
+        stored = self._collection.count()
+        if stored != self._inserted:
+            raise AdapterError(f"Chroma holds {stored} vectors after {self._inserted} were inserted")
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        self.state.search_params = dict(params)
+        if "ef_search" in params:
+            self._collection.modify(configuration={"hnsw": {"ef_search": int(params["ef_search"])}})
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        return self.search_batch(vector.reshape(1, -1), k, filter)[0]
+
+    def search_batch(self, vectors: np.ndarray, k: int, filter: Filter | None = None) -> list[SearchHits]:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        result = self._collection.query(
+            query_embeddings=matrix,
+            n_results=k,
+            where=where_clause(filter) if filter is not None else None,
+            include=["distances"],
+        )
+        return [
+            SearchHits(np.asarray(ids, dtype=np.int64), np.asarray(distances, dtype=np.float32))
+            for ids, distances in zip(result["ids"], result["distances"])
+        ]
+
+    def count(self) -> int:
+        return 0 if self._collection is None else int(self._collection.count())
+
+    def drop(self) -> None:
+        if self._collection is not None:
+            self._client.delete_collection(self.state.name)
+            self._collection = None
+        if hasattr(self, "_client"):
+            self._client.reset()
+            # A reset leaves the directory; remove it so disk use is not counted twice.
+            shutil.rmtree(self._path, ignore_errors=True)
+
+    def versions(self) -> EngineVersions:
+        version = package_version("chromadb")
+        return EngineVersions(engine=f"chroma {version} (embedded)", client=f"chromadb {version}")

@@ -1,0 +1,181 @@
+"""FAISS: the in-process library whose Flat index is the exact baseline every engine is measured against."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    normalized,
+    package_version,
+)
+from vectorscout.filters import Filter, evaluate
+
+HNSW = IndexSpec(
+    "hnsw",
+    build_params=(
+        Param("M", int, 16, "graph degree: more links, better recall, more memory", 4, 128, sweep=(8, 16, 32)),
+        Param("ef_construction", int, 200, "candidate list while building", 8, 2048, sweep=(100, 200, 400)),
+    ),
+    search_params=(
+        Param("ef_search", int, 64, "candidate list per query: higher is slower and more exact", 1, 4096,
+              sweep=(16, 32, 64, 128, 256, 512)),
+    ),
+    description="hierarchical navigable small-world graph",
+)
+IVF_FLAT = IndexSpec(
+    "ivf_flat",
+    build_params=(Param("nlist", int, 256, "number of k-means clusters", 1, 65536, sweep=(64, 256, 1024)),),
+    search_params=(
+        Param("nprobe", int, 16, "clusters scanned per query", 1, 65536, sweep=(1, 4, 16, 64, 256)),
+    ),
+    description="inverted file over k-means clusters; trained when the index is built",
+)
+FLAT = IndexSpec("flat", exact=True, description="exhaustive search: exact, the ground-truth baseline")
+
+
+class FaissAdapter(VectorAdapter):
+    name = "faiss"
+    display_name = "FAISS"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric),
+        index_types=(FLAT, HNSW, IVF_FLAT),
+        filtering=True,  # through FAISS's IDSelector, on payloads the adapter keeps beside the index
+        persistence=False,
+        needs_server=False,
+        thread_safe=True,
+        embedded=True,
+    )
+    requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}
+
+    def open(self) -> None:
+        self._faiss = self.import_engine("faiss")
+        self._index: Any = None
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._payload_ids: list[np.ndarray] = []
+        self._payloads: dict[str, list[np.ndarray]] = {}
+        self._selector_cache: dict[Filter, Any] = {}
+
+    def close(self) -> None:
+        self._index = None
+        self._pending = []
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        faiss = self._faiss
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
+        self.state.build_params = dict(build_params)
+        faiss_metric = faiss.METRIC_L2 if metric is Metric.L2 else faiss.METRIC_INNER_PRODUCT
+        if index == "flat":
+            inner = faiss.IndexFlat(dim, faiss_metric)
+        elif index == "hnsw":
+            inner = faiss.IndexHNSWFlat(dim, int(build_params["M"]), faiss_metric)
+            inner.hnsw.efConstruction = int(build_params["ef_construction"])
+        elif index == "ivf_flat":
+            quantizer = faiss.IndexFlat(dim, faiss_metric)
+            inner = faiss.IndexIVFFlat(quantizer, dim, int(build_params["nlist"]), faiss_metric)
+            self._quantizer = quantizer  # the IVF index does not own it from Python
+        else:
+            raise AdapterError(f"FAISS has no index type {index!r}")
+        self._inner = inner
+        self._index = faiss.IndexIDMap2(inner)
+        self._search_params: Any = None
+        self._selector_cache = {}
+
+    def _prepare(self, vectors: np.ndarray) -> np.ndarray:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        return normalized(matrix) if self.state.metric is Metric.COSINE else matrix
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        if self._index is None:
+            raise AdapterError("create_collection must come before insert")
+        ids64 = np.ascontiguousarray(ids, dtype=np.int64)
+        matrix = self._prepare(vectors)
+        if self.state.index == "ivf_flat" and not self._inner.is_trained:
+            # IVF needs all vectors for k-means training: that work belongs to the index build.
+            self._pending.append((ids64, matrix))
+        else:
+            self._index.add_with_ids(matrix, ids64)
+        self._payload_ids.append(ids64)
+        for column, values in (payloads or {}).items():
+            self._payloads.setdefault(column, []).append(np.asarray(values))
+        self._selector_cache = {}
+
+    def wait_until_indexed(self) -> None:
+        if self._index is None:
+            raise AdapterError("no collection to index")
+        if self._pending:
+            ids = np.concatenate([p[0] for p in self._pending])
+            matrix = np.concatenate([p[1] for p in self._pending])
+            self._pending = []
+            self._inner.train(matrix)
+            self._index.add_with_ids(matrix, ids)
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        self.state.search_params = dict(params)
+        self._selector_cache = {}
+        self._search_params = self._make_search_params(None)
+
+    def _make_search_params(self, selector: Any) -> Any:
+        faiss = self._faiss
+        params = self.state.search_params
+        if self.state.index == "hnsw":
+            return faiss.SearchParametersHNSW(efSearch=int(params.get("ef_search", 64)), sel=selector)
+        if self.state.index == "ivf_flat":
+            return faiss.SearchParametersIVF(nprobe=int(params.get("nprobe", 16)), sel=selector)
+        return faiss.SearchParameters(sel=selector) if selector is not None else None
+
+    def _filtered_params(self, filter: Filter) -> Any:
+        cached = self._selector_cache.get(filter)
+        if cached is None:
+            columns = {name: np.concatenate(parts) for name, parts in self._payloads.items()}
+            mask = evaluate(filter, columns)
+            allowed = np.concatenate(self._payload_ids)[mask].astype(np.int64)
+            selector = self._faiss.IDSelectorBatch(allowed)
+            # keep the selector alive as long as the parameters that point at it
+            cached = (self._make_search_params(selector), selector)
+            self._selector_cache[filter] = cached
+        return cached[0]
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = self._prepare(vector.reshape(1, -1))
+        params = self._search_params if filter is None else self._filtered_params(filter)
+        scores, ids = self._index.search(query, k, params=params)
+        keep = ids[0] >= 0  # FAISS pads with -1 when fewer than k vectors match
+        return SearchHits(ids[0][keep], scores[0][keep])
+
+    def search_batch(self, vectors: np.ndarray, k: int, filter: Filter | None = None) -> list[SearchHits]:
+        queries = self._prepare(vectors)
+        params = self._search_params if filter is None else self._filtered_params(filter)
+        scores, ids = self._index.search(queries, k, params=params)
+        return [SearchHits(row_ids[row_ids >= 0], row_scores[row_ids >= 0]) for row_ids, row_scores in zip(ids, scores)]
+
+    def count(self) -> int:
+        pending = sum(len(p[0]) for p in self._pending)
+        return (0 if self._index is None else int(self._index.ntotal)) + pending
+
+    def drop(self) -> None:
+        self._index = None
+        self._pending = []
+        self._payload_ids = []
+        self._payloads = {}
+        self._selector_cache = {}
+
+    def versions(self) -> EngineVersions:
+        version = package_version("faiss-cpu")
+        return EngineVersions(engine=f"faiss {version}", client=f"faiss-cpu {version}")

@@ -1,0 +1,5 @@
+import sys
+
+from vectorscout.cli import main
+
+sys.exit(main())

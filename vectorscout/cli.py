@@ -1,0 +1,224 @@
+"""``python -m vectorscout``: run benchmarks and manage stored runs from the shell.
+
+Exit status: 0 success, 1 when an engine failed (its row says why), 2 for bad input (nothing stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from adapters.registry import adapter_class, engine_names
+from vectorscout.results import ResultRow, Run
+from vectorscout.runner import PlanError, Progress, RunPlan, execute
+from vectorscout.specs import SpecError, parse_engines
+from vectorscout.store import ResultsStore, StoreError
+
+
+class UsageError(Exception):
+    """Bad input from the user: one line to stderr, exit status 2."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _clean(value: Any) -> Any:
+    """Replace non-finite floats by None so the JSON output is strict."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def run_to_json(run: Run) -> str:
+    return json.dumps(_clean(run.to_dict()), indent=2)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def results_table(rows: list[ResultRow]) -> str:
+    header = ["engine", "index", "search", "status", "recall", "recall_d", "p50_ms", "p95_ms", "p99_ms", "qps",
+              "insert_s", "index_s"]
+    lines = [header]
+    for r in rows:
+        search = ",".join(f"{k}={v}" for k, v in r.search_params.items()) or "-"
+        lines.append([
+            r.engine, r.index, search, r.status, _fmt(r.recall), _fmt(r.recall_distance), _fmt(r.latency_p50_ms),
+            _fmt(r.latency_p95_ms), _fmt(r.latency_p99_ms), _fmt(r.qps, 0), _fmt(r.insert_s, 2), _fmt(r.index_s, 2),
+        ])
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    text = "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
+    errors = [f"{r.engine}: {r.error}" for r in rows if r.error]
+    return text + ("\n\n" + "\n".join(errors) if errors else "")
+
+
+def _print_progress_lines() -> Any:
+    last: dict[str, str] = {}
+
+    def show(event: Progress) -> None:
+        # One line per stage change (not per tick): readable in a log and in a terminal.
+        if last.get(event.engine) != event.stage or event.done == event.total:
+            key = f"{event.engine}|{event.stage}|{event.done == event.total}"
+            if last.get("key") != key:
+                print(f"[{event.engine}] {event.stage}: {event.done}/{event.total}", file=sys.stderr, flush=True)
+                last["key"] = key
+            last[event.engine] = event.stage
+
+    return show
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        engines = parse_engines(args.engines)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    plan = RunPlan(dataset=args.dataset, engines=engines, k=args.k, filter=args.filter, label=args.label or "",
+                   batch_size=args.batch_size)
+    try:
+        run = execute(plan, ResultsStore(), progress=None if args.quiet else _print_progress_lines())
+    except PlanError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print(run_to_json(run))
+    else:
+        print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}")
+        print(results_table(run.results))
+    return 1 if run.failed_engines else 0
+
+
+def _get_run(store: ResultsStore, run_id: str) -> Run:
+    try:
+        return store.get_run(run_id)
+    except KeyError:
+        raise UsageError(f"no stored run {run_id!r}; see 'python -m vectorscout runs list'") from None
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    store = ResultsStore()
+    if args.runs_command == "list":
+        summaries = store.list_runs(args.limit)
+        if args.format == "json":
+            print(json.dumps([s.__dict__ for s in summaries], indent=2))
+        else:
+            for s in summaries:
+                print(f"{s.run_id}  {s.created_at}  {s.status:<11}  {s.dataset:<24}  k={s.k:<4} {','.join(s.engines)}")
+        return 0
+    if args.runs_command == "show":
+        run = _get_run(store, args.run_id)
+        if args.format == "json":
+            print(run_to_json(run))
+        else:
+            print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}, created {run.created_at}")
+            print(results_table(run.results))
+        return 0
+    if args.runs_command == "export":
+        text = run_to_json(_get_run(store, args.run_id))
+        if args.out:
+            Path(args.out).write_text(text + "\n")
+            print(f"exported run {args.run_id} to {args.out}", file=sys.stderr)
+        else:
+            print(text)
+        return 0
+    # import
+    path = Path(args.file)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read run export {path}: {exc}") from None
+    if not isinstance(data, dict) or "run_id" not in data:
+        raise UsageError(f"{path} is not a VectorScout run export (no run_id)")
+    try:
+        run = store.import_run(data)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"imported run {run.run_id}")
+    return 0
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    listing: list[dict[str, Any]] = []
+    for name in engine_names():
+        cls = adapter_class(name)
+        caps = cls.capabilities
+        listing.append({
+            "engine": name, "name": cls.display_name, "metrics": sorted(m.value for m in caps.metrics),
+            "index_types": {
+                spec.name: {"build": [p.name for p in spec.build_params], "search": [p.name for p in spec.search_params]}
+                for spec in caps.index_types
+            },
+            "filtering": caps.filtering, "needs_server": caps.needs_server, "embedded": caps.embedded,
+        })
+    if args.format == "json":
+        print(json.dumps(listing, indent=2))
+    else:
+        for item in listing:
+            indexes = "; ".join(
+                f"{name}(build: {', '.join(p['build']) or '-'}; search: {', '.join(p['search']) or '-'})"
+                for name, p in item["index_types"].items()
+            )
+            where = "server" if item["needs_server"] else "embedded"
+            print(f"{item['engine']:<10} {where:<9} filter={'yes' if item['filtering'] else 'no':<4} {indexes}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="benchmark engines on a dataset and store the run")
+    run.add_argument("--engines", required=True,
+                     help="e.g. faiss,chroma:ef_search=32|64 (key=value options per engine; a|b sweeps a search parameter)")
+    run.add_argument("--dataset", default="synthetic:n=10000,dim=128,seed=0",
+                     help="dataset spec, e.g. synthetic:n=10000,dim=128,seed=0")
+    run.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")
+    run.add_argument("--filter", help="payload filter, e.g. \"tag == 3\" or \"price < 10 and category in ['a','b']\"")
+    run.add_argument("--label", help="a name for the run")
+    run.add_argument("--batch-size", type=int, default=1000, help="vectors per insert call (default 1000)")
+    run.add_argument("--format", choices=["table", "json"], default="table")
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.set_defaults(handler=cmd_run)
+
+    runs = sub.add_parser("runs", help="stored runs")
+    runs_sub = runs.add_subparsers(dest="runs_command", required=True)
+    listing = runs_sub.add_parser("list", help="list stored runs, newest first")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    show = runs_sub.add_parser("show", help="show one run")
+    show.add_argument("run_id")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+    export = runs_sub.add_parser("export", help="write a run as JSON")
+    export.add_argument("run_id")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    importer = runs_sub.add_parser("import", help="add a run from a JSON export")
+    importer.add_argument("file")
+    runs.set_defaults(handler=cmd_runs)
+
+    engines = sub.add_parser("engines", help="list engines with their index types and parameters")
+    engines.add_argument("--format", choices=["table", "json"], default="table")
+    engines.set_defaults(handler=cmd_engines)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except UsageError as exc:
+        print(f"vectorscout: error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"vectorscout: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,181 @@
+"""Datasets: the typed container every benchmark runs on, and the providers that make them.
+
+A dataset is named by a spec string (``synthetic:n=10000,dim=128,seed=0``) so a run records exactly how
+to make its data again; its content hash keys the ground-truth cache and the report's reproducibility.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from adapters.base import Metric, ParamError
+from vectorscout import filters
+from vectorscout.groundtruth import GroundTruth, cached_ground_truth
+from vectorscout.home import subdir
+from vectorscout.specs import SpecError, parse_spec
+
+GROUND_TRUTH_K = 100
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be made or does not hold together."""
+
+
+@dataclass
+class Dataset:
+    name: str
+    metric: Metric
+    base: np.ndarray  # (n, dim) float32; row i has id i
+    queries: np.ndarray  # (queries, dim) float32
+    payloads: dict[str, np.ndarray] = field(default_factory=dict)
+    texts: list[str] | None = None
+    source: str = ""
+    license: str = ""
+    spec: str = ""
+
+    def __post_init__(self) -> None:
+        self.base = np.ascontiguousarray(self.base, dtype=np.float32)
+        self.queries = np.ascontiguousarray(self.queries, dtype=np.float32)
+        if self.base.ndim != 2 or self.queries.ndim != 2:
+            raise DatasetError(f"{self.name}: base and queries must be 2-D matrices")
+        if len(self.base) == 0 or len(self.queries) == 0:
+            raise DatasetError(f"{self.name}: base and queries must not be empty")
+        if self.base.shape[1] != self.queries.shape[1]:
+            raise DatasetError(
+                f"{self.name}: base vectors have dimension {self.base.shape[1]}, queries {self.queries.shape[1]}"
+            )
+        for label, matrix in (("base", self.base), ("queries", self.queries)):
+            if not np.isfinite(matrix).all():
+                row = int(np.flatnonzero(~np.isfinite(matrix).all(axis=1))[0])
+                raise DatasetError(f"{self.name}: {label} row {row} holds NaN or infinity")
+        for column, values in self.payloads.items():
+            if len(values) != len(self.base):
+                raise DatasetError(f"{self.name}: payload column {column!r} has {len(values)} rows, base {len(self.base)}")
+
+    @property
+    def n(self) -> int:
+        return int(self.base.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.base.shape[1])
+
+    @cached_property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(self.metric.value.encode())
+        digest.update(np.asarray(self.base.shape, dtype=np.int64).tobytes())
+        digest.update(self.base.tobytes())
+        digest.update(self.queries.tobytes())
+        for column in sorted(self.payloads):
+            digest.update(column.encode())
+            digest.update(np.asarray(self.payloads[column]).astype(str).tobytes())
+        return digest.hexdigest()
+
+    def ground_truth(self, k: int = GROUND_TRUTH_K, filter: filters.Filter | None = None) -> GroundTruth:
+        """Exact top-k (at least k=100 so several k share one cache entry), optionally filtered."""
+        allowed = None if filter is None else filters.evaluate(filter, self.payloads)
+        return cached_ground_truth(
+            subdir("cache"), self.content_hash, self.queries, self.base, self.metric, max(k, GROUND_TRUTH_K),
+            allowed=allowed, filter_key="" if filter is None else filters.to_text(filter),
+        )
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "spec": self.spec, "hash": self.content_hash, "n": self.n, "dim": self.dim,
+            "queries": len(self.queries), "metric": self.metric.value, "source": self.source,
+            "license": self.license, "payload_columns": sorted(self.payloads),
+        }
+
+
+def _int_option(options: dict[str, str], key: str, default: int, low: int, high: int) -> int:
+    raw = options.pop(key, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SpecError(f"synthetic: {key} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SpecError(f"synthetic: {key} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+def _exact_fraction_labels(rng: np.random.Generator, n: int, fractions: Mapping[Any, float]) -> np.ndarray:
+    """Labels assigned so each value covers (to the row) its fraction of n: selectivities are known."""
+    values = list(fractions)
+    counts = [round(n * fractions[v]) for v in values[:-1]]
+    counts.append(n - sum(counts))
+    labels = np.concatenate([np.full(c, v) for v, c in zip(values, counts)])
+    return labels[rng.permutation(n)]
+
+
+def synthetic(options: dict[str, str]) -> Dataset:
+    """Gaussian clusters (real embeddings cluster too) with payload columns of exactly known selectivity.
+
+    Payloads: ``tag`` 0..9 (10% each), ``category`` a/b/c/d (50/30/15/5%), ``bucket`` 0..999 (0.1% each),
+    ``price`` uniform in [0, 100) (a range of width w selects about w%).
+    """
+    options = dict(options)
+    n = _int_option(options, "n", 10_000, 1, 50_000_000)
+    dim = _int_option(options, "dim", 128, 1, 4096)
+    seed = _int_option(options, "seed", 0, 0, 2**32 - 1)
+    clusters = _int_option(options, "clusters", 32, 1, 100_000)
+    n_queries = _int_option(options, "queries", min(1000, max(1, n // 10)), 1, 1_000_000)
+    metric_name = options.pop("metric", "cosine")
+    try:
+        metric = Metric(metric_name)
+    except ValueError:
+        raise SpecError(f"synthetic: metric must be one of cosine, l2, ip; got {metric_name!r}") from None
+    if options:
+        raise SpecError(
+            f"synthetic: unknown option(s) {', '.join(sorted(options))}; allowed: n, dim, seed, clusters, queries, metric"
+        )
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((clusters, dim), dtype=np.float32)
+    spread = np.float32(0.5)
+
+    def sample(count: int) -> np.ndarray:
+        out = np.empty((count, dim), dtype=np.float32)
+        for start in range(0, count, 100_000):  # bounded temporary memory for large n
+            stop = min(count, start + 100_000)
+            members = rng.integers(0, clusters, stop - start)
+            out[start:stop] = centers[members] + spread * rng.standard_normal((stop - start, dim), dtype=np.float32)
+        return out
+
+    base = sample(n)
+    queries = sample(n_queries)
+    payloads = {
+        "tag": _exact_fraction_labels(rng, n, {i: 0.1 for i in range(10)}).astype(np.int64),
+        "category": _exact_fraction_labels(rng, n, {"a": 0.5, "b": 0.3, "c": 0.15, "d": 0.05}).astype(str),
+        "bucket": (rng.permutation(n) % 1000).astype(np.int64),
+        "price": (rng.random(n) * 100).astype(np.float64),
+    }
+    spec = f"synthetic:n={n},dim={dim},seed={seed},clusters={clusters},queries={n_queries},metric={metric.value}"
+    return Dataset(
+        name=f"synthetic-{n}x{dim}", metric=metric, base=base, queries=queries, payloads=payloads,
+        source="generated by VectorScout (seeded Gaussian clusters)", license="CC0-1.0 (generated data)",
+        spec=spec,
+    )
+
+
+# Providers by spec name; bundled and imported datasets register here too.
+PROVIDERS: dict[str, Callable[[dict[str, str]], Dataset]] = {"synthetic": synthetic}
+
+
+def load_dataset(spec: str) -> Dataset:
+    """Make the dataset a spec names; raises SpecError or DatasetError with a one-line reason."""
+    name, options = parse_spec(spec)
+    provider = PROVIDERS.get(name)
+    if provider is None:
+        raise SpecError(f"unknown dataset {name!r}; known: {', '.join(PROVIDERS)}")
+    try:
+        return provider(options)
+    except ParamError as exc:
+        raise SpecError(str(exc)) from None

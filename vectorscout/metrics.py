@@ -1,0 +1,78 @@
+"""Recall (two definitions) and latency statistics.
+
+* ``recall_ids`` — ID overlap, as VectorDBBench reports it: |found ∩ true top-k| / k.
+* ``recall_distance`` — ann-benchmarks' definition: a returned item is a hit when its true distance is at
+  most the k-th true distance + epsilon, so an engine that returns a different one of several equally
+  distant neighbours is not punished for the tie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DISTANCE_EPSILON = 1e-3
+
+
+def _denominators(true_ids: np.ndarray, k: int) -> np.ndarray:
+    # With a selective filter fewer than k true neighbours may exist; a perfect answer still scores 1.
+    available = (true_ids[:, :k] >= 0).sum(axis=1)
+    return np.maximum(available, 1)
+
+
+def recall_ids(found_ids: np.ndarray, true_ids: np.ndarray, k: int) -> float:
+    """Mean over queries of |set(found[:k]) ∩ set(true[:k])| / k; -1 marks an empty slot in either."""
+    hits = np.zeros(len(found_ids), dtype=np.float64)
+    for row, (found, true) in enumerate(zip(found_ids[:, :k], true_ids[:, :k])):
+        hits[row] = len(set(found[found >= 0].tolist()) & set(true[true >= 0].tolist()))
+    return float(np.mean(hits / _denominators(true_ids, k)))
+
+
+def recall_distance(
+    found_distances: np.ndarray, true_distances: np.ndarray, true_ids: np.ndarray, k: int,
+    epsilon: float = DISTANCE_EPSILON,
+) -> float:
+    """Mean over queries of #(found distance <= k-th true distance + epsilon) / k.
+
+    ``found_distances`` are the true distances of what the engine returned, +inf for empty slots,
+    invalid ids and repeated ids (a repeat cannot count twice).
+    """
+    available = (true_ids[:, :k] >= 0).sum(axis=1)
+    kth = np.where(
+        available > 0,
+        true_distances[np.arange(len(true_distances)), np.maximum(available, 1) - 1],
+        -np.inf,
+    )
+    hits = (found_distances[:, :k] <= (kth + epsilon)[:, None]).sum(axis=1)
+    return float(np.mean(np.minimum(hits, np.maximum(available, 1)) / _denominators(true_ids, k)))
+
+
+def mask_repeats(found_ids: np.ndarray) -> np.ndarray:
+    """Boolean mask of slots that hold a valid id not already seen earlier in the same row."""
+    keep = found_ids >= 0
+    for row in range(len(found_ids)):
+        _, first = np.unique(found_ids[row], return_index=True)
+        first_mask = np.zeros(found_ids.shape[1], dtype=bool)
+        first_mask[first] = True
+        keep[row] &= first_mask
+    return keep
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    qps: float
+
+
+def summarize_latencies(latencies_ns: np.ndarray, wall_seconds: float) -> LatencySummary:
+    """Percentiles of per-query latency and serial throughput (queries over the loop's wall time)."""
+    ms = latencies_ns.astype(np.float64) / 1e6
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    return LatencySummary(
+        p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99), mean_ms=float(ms.mean()),
+        qps=float(len(ms) / wall_seconds) if wall_seconds > 0 else float("inf"),
+    )

@@ -1,0 +1,78 @@
+"""Result records: one flat row per (engine, index build, search setting), as in ann-benchmarks' one table."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+ResultStatus = Literal["ok", "failed", "cancelled", "skipped"]
+RunStatus = Literal["running", "finished", "failed", "cancelled", "interrupted"]
+
+
+@dataclass
+class ResultRow:
+    engine: str
+    status: ResultStatus
+    index: str
+    build_params: dict[str, Any]
+    search_params: dict[str, Any]
+    error: str | None = None
+    filter: str | None = None
+    k: int = 10
+    recall: float | None = None
+    recall_distance: float | None = None
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None
+    latency_mean_ms: float | None = None
+    qps: float | None = None
+    n_queries: int = 0
+    insert_s: float | None = None
+    insert_vectors_per_s: float | None = None
+    index_s: float | None = None
+    engine_version: str = ""
+    client_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResultRow:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Run:
+    run_id: str
+    created_at: str
+    status: RunStatus
+    k: int
+    dataset: dict[str, Any]
+    plan: dict[str, Any]
+    environment: dict[str, Any]
+    label: str = ""
+    results: list[ResultRow] = field(default_factory=list)
+    finished_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["results"] = [row.to_dict() for row in self.results]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["results"] = [ResultRow.from_dict(r) for r in data.get("results", [])]
+        return cls(**values)
+
+    @property
+    def failed_engines(self) -> list[str]:
+        return sorted({row.engine for row in self.results if row.status == "failed"})
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

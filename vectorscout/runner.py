@@ -1,0 +1,302 @@
+"""The benchmark runner: per engine, build one index and sweep it over its search settings.
+
+Stages per engine: create -> insert in batches (timed) -> wait until indexed (timed apart) -> for each
+search setting: warm-up, serial queries timed with ``perf_counter_ns``, both recalls -> drop. A failing
+engine records its own failure and the next engine goes on; results are stored as each engine ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapters.registry import adapter_class
+from vectorscout import filters
+from vectorscout.data import Dataset, load_dataset
+from vectorscout.environment import machine
+from vectorscout.groundtruth import GroundTruth, exact_distances
+from vectorscout.home import subdir
+from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, summarize_latencies
+from vectorscout.results import ResultRow, Run, RunStatus, utc_now
+from vectorscout.specs import EngineConfig, SpecError
+from vectorscout.store import ResultsStore, new_run_id
+
+log = logging.getLogger(__name__)
+
+
+class PlanError(ValueError):
+    """A plan that cannot run (bad k, filter or dataset); raised before anything is stored."""
+
+
+class Cancelled(Exception):
+    """The user cancelled the run."""
+
+
+@dataclass
+class RunPlan:
+    dataset: str
+    engines: list[EngineConfig]
+    k: int = 10
+    filter: str | None = None
+    label: str = ""
+    batch_size: int = 1000
+    warmup_queries: int = 50
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset, "engines": [e.public() for e in self.engines], "k": self.k,
+            "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
+            "warmup_queries": self.warmup_queries,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    engine: str
+    stage: str
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class CancelToken:
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        self.event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+    def check(self) -> None:
+        if self.event.is_set():
+            raise Cancelled("cancelled by the user")
+
+
+@dataclass
+class PreparedRun:
+    dataset: Dataset
+    truth: GroundTruth
+    filter: filters.Filter | None
+
+
+def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> PreparedRun:
+    """Load the dataset and its ground truth and validate the plan against them."""
+    try:
+        dataset = load_dataset(plan.dataset)
+    except (SpecError, ValueError) as exc:
+        raise PlanError(str(exc)) from None
+    if not plan.engines:
+        raise PlanError("no engine selected")
+    if not 1 <= plan.k <= min(dataset.n, 1000):
+        raise PlanError(f"k must be between 1 and {min(dataset.n, 1000)} for {dataset.name} (n={dataset.n}); got {plan.k}")
+    if plan.batch_size < 1:
+        raise PlanError(f"batch size must be at least 1; got {plan.batch_size}")
+    tree = None
+    if plan.filter:
+        try:
+            tree = filters.parse_filter(plan.filter)
+            matches = int(filters.evaluate(tree, dataset.payloads).sum())
+        except filters.FilterError as exc:
+            raise PlanError(str(exc)) from None
+        if matches == 0:
+            raise PlanError(f"filter {plan.filter!r} matches no vector of {dataset.name}")
+    if progress:
+        progress(Progress("ground truth", "exact neighbours", 0, 1))
+    truth = dataset.ground_truth(plan.k, tree)
+    if progress:
+        progress(Progress("ground truth", "exact neighbours", 1, 1))
+    return PreparedRun(dataset, truth, tree)
+
+
+def execute(
+    plan: RunPlan,
+    store: ResultsStore,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    prepared: PreparedRun | None = None,
+    run_id: str | None = None,
+) -> Run:
+    """Run the plan, storing the run first and each engine's rows as soon as they exist."""
+    prepared = prepared or prepare(plan, progress)
+    cancel = cancel or CancelToken()
+    environment = {**machine(), "engines": {}}
+    run = Run(
+        run_id=run_id or new_run_id(), created_at=utc_now(), status="running", k=plan.k,
+        dataset=prepared.dataset.info(), plan=plan.public(), environment=environment, label=plan.label,
+    )
+    store.create_run(run)
+    status: RunStatus = "finished"
+    try:
+        for config in plan.engines:
+            rows, versions = run_engine(config, prepared, plan, progress, cancel)
+            environment["engines"][config.engine] = versions
+            store.add_results(run.run_id, rows)
+            run.results.extend(rows)
+            if any(row.status == "cancelled" for row in rows):
+                status = "cancelled"
+                break
+        if status == "finished" and any(row.status == "failed" for row in run.results):
+            status = "failed"
+    except BaseException:
+        status = "interrupted"
+        raise
+    finally:
+        store.finish_run(run.run_id, status, environment)
+        run.status = status
+        run.finished_at = utc_now()
+    return run
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def run_engine(
+    config: EngineConfig,
+    prepared: PreparedRun,
+    plan: RunPlan,
+    progress: ProgressCallback | None,
+    cancel: CancelToken,
+) -> tuple[list[ResultRow], dict[str, str]]:
+    """All rows for one engine: one per search setting, or one failed/cancelled row where it stopped."""
+    dataset, k = prepared.dataset, plan.k
+    rows: list[ResultRow] = []
+    versions = {"engine": "", "client": ""}
+    build: dict[str, Any] = {}
+    current_search: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(Progress(config.engine, stage, done, total))
+
+    def stopped_row(status: Any, error: str) -> ResultRow:
+        return ResultRow(
+            engine=config.engine, status=status, index=config.index, build_params=config.build_params,
+            search_params=current_search, error=error, filter=plan.filter, k=k,
+            insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"),
+            index_s=build.get("index_s"), engine_version=versions["engine"], client_version=versions["client"],
+        )
+
+    workdir = tempfile.mkdtemp(prefix=f"{config.engine}-", dir=subdir("work"))
+    try:
+        adapter = adapter_class(config.engine)(Path(workdir), config.connection)
+        with adapter as db:
+            try:
+                found = db.versions()
+                versions = {"engine": found.engine, "client": found.client}
+                collection = f"vs_{secrets.token_hex(6)}"
+                db.create_collection(collection, dataset.dim, dataset.metric, config.index, config.build_params)
+                build.update(_insert_all(db, dataset, plan.batch_size, report, cancel))
+                report("index", 0, 1)
+                started = time.perf_counter()
+                db.wait_until_indexed()
+                build["index_s"] = time.perf_counter() - started
+                report("index", 1, 1)
+                stored = db.count()
+                if stored != dataset.n:
+                    raise RuntimeError(f"the engine holds {stored} vectors after {dataset.n} were inserted")
+                for search_params in config.search_grid:
+                    current_search = dict(search_params)
+                    cancel.check()
+                    db.set_search_params(search_params)
+                    rows.append(_measure_search(db, config, prepared, plan, search_params, build, versions, report, cancel))
+            finally:
+                db.drop()
+    except Cancelled as exc:
+        rows.append(stopped_row("cancelled", str(exc)))
+    except Exception as exc:  # one engine's failure must not end the run
+        log.exception("engine %s failed", config.engine)
+        rows.append(stopped_row("failed", _error_text(exc)))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows, versions
+
+
+def _insert_all(db: Any, dataset: Dataset, batch_size: int, report: Callable[[str, int, int], None],
+                cancel: CancelToken) -> dict[str, float]:
+    ids = np.arange(dataset.n, dtype=np.int64)
+    elapsed = 0.0
+    for start in range(0, dataset.n, batch_size):
+        cancel.check()
+        stop = min(dataset.n, start + batch_size)
+        payload = {name: column[start:stop] for name, column in dataset.payloads.items()}
+        began = time.perf_counter()
+        db.insert(ids[start:stop], dataset.base[start:stop], payload)
+        elapsed += time.perf_counter() - began
+        report("insert", stop, dataset.n)
+    return {"insert_s": elapsed, "insert_vps": dataset.n / elapsed if elapsed > 0 else float("inf")}
+
+
+def _measure_search(
+    db: Any, config: EngineConfig, prepared: PreparedRun, plan: RunPlan, search_params: dict[str, Any],
+    build: dict[str, float], versions: dict[str, str], report: Callable[[str, int, int], None],
+    cancel: CancelToken,
+) -> ResultRow:
+    dataset, k, tree = prepared.dataset, plan.k, prepared.filter
+    queries = dataset.queries
+    n_queries = len(queries)
+    label = " ".join(["search", *(f"{key}={value}" for key, value in search_params.items())])
+    for query in queries[: min(plan.warmup_queries, n_queries)]:
+        db.search(query, k, tree)
+    found = np.full((n_queries, k), -1, dtype=np.int64)
+    latencies = np.empty(n_queries, dtype=np.int64)
+    step = max(1, n_queries // 50)
+    clock = time.perf_counter_ns
+    loop_started = time.perf_counter()
+    for i in range(n_queries):
+        query = queries[i]
+        began = clock()
+        hits = db.search(query, k, tree)
+        latencies[i] = clock() - began
+        returned = hits.ids[:k]
+        found[i, : len(returned)] = returned
+        if i % step == 0:
+            cancel.check()
+            report(label, i, n_queries)
+    wall = time.perf_counter() - loop_started
+    report(label, n_queries, n_queries)
+    summary = summarize_latencies(latencies, wall)
+    truth = prepared.truth
+    return ResultRow(
+        engine=config.engine, status="ok", index=config.index, build_params=config.build_params,
+        search_params=dict(search_params), filter=plan.filter, k=k,
+        recall=recall_ids(found, truth.ids, k),
+        recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
+        latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
+        latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries,
+        insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
+        engine_version=versions["engine"], client_version=versions["client"],
+    )
+
+
+def true_distances_of(found: np.ndarray, dataset: Dataset, chunk: int = 256) -> np.ndarray:
+    """True distances of returned ids (+inf for empty, out-of-range or repeated ids)."""
+    valid = mask_repeats(found) & (found < dataset.n)
+    distances = np.full(found.shape, np.inf, dtype=np.float32)
+    for start in range(0, len(found), chunk):
+        rows = slice(start, start + chunk)
+        safe_ids = np.where(valid[rows], found[rows], 0)
+        block = exact_distances(dataset.queries[rows], dataset.base[safe_ids], dataset.metric)
+        distances[rows] = np.where(valid[rows], block, np.inf)
+    return distances
+

@@ -1,0 +1,175 @@
+"""The results store: SQLite in WAL mode under the VectorScout home. Runs are never overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from vectorscout.home import home_dir
+from vectorscout.results import ResultRow, Run, RunStatus, utc_now
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    k INTEGER NOT NULL,
+    dataset TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    owner_pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS results (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    engine TEXT NOT NULL,
+    status TEXT NOT NULL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be read or written; nothing already stored is lost."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    created_at: str
+    status: str
+    label: str
+    dataset: str
+    engines: list[str]
+    k: int
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+class ResultsStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or home_dir() / "results.sqlite"
+        try:
+            with self._connect() as db:
+                db.executescript(SCHEMA)
+            self._mark_orphans_interrupted()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the results store at {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short-lived connection per operation: safe from any thread (the dashboard runs jobs in one).
+        try:
+            db = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the results store at {self.path}: {exc}") from exc
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            with db:  # a transaction: committed on success, rolled back on error
+                yield db
+        except sqlite3.Error as exc:
+            raise StoreError(f"results store at {self.path}: {exc}") from exc
+        finally:
+            db.close()
+
+    def _mark_orphans_interrupted(self) -> None:
+        """A run left 'running' by a process that no longer exists was interrupted, not finished."""
+        with self._connect() as db:
+            rows = db.execute("SELECT run_id, owner_pid FROM runs WHERE status = 'running'").fetchall()
+            for run_id, pid in rows:
+                if pid is None or not psutil.pid_exists(pid):
+                    db.execute(
+                        "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE run_id = ?", (utc_now(), run_id)
+                    )
+
+    # -- writing -----------------------------------------------------------------------------
+    def create_run(self, run: Run) -> None:
+        with self._connect() as db:
+            exists = db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
+            if exists:
+                raise StoreError(f"run {run.run_id} already exists; stored runs are never overwritten")
+            db.execute(
+                "INSERT INTO runs (run_id, created_at, finished_at, status, label, k, dataset, plan, environment,"
+                " owner_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id, run.created_at, run.finished_at, run.status, run.label, run.k,
+                    json.dumps(run.dataset), json.dumps(run.plan), json.dumps(run.environment),
+                    os.getpid() if run.status == "running" else None,
+                ),
+            )
+            self._insert_rows(db, run.run_id, run.results)
+
+    def _insert_rows(self, db: sqlite3.Connection, run_id: str, rows: list[ResultRow]) -> None:
+        (next_seq,) = db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM results WHERE run_id = ?", (run_id,)).fetchone()
+        db.executemany(
+            "INSERT INTO results (run_id, seq, engine, status, row) VALUES (?, ?, ?, ?, ?)",
+            [(run_id, next_seq + i, r.engine, r.status, json.dumps(r.to_dict())) for i, r in enumerate(rows)],
+        )
+
+    def add_results(self, run_id: str, rows: list[ResultRow]) -> None:
+        with self._connect() as db:
+            self._insert_rows(db, run_id, rows)
+
+    def finish_run(self, run_id: str, status: RunStatus, environment: dict[str, Any] | None = None) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", (status, utc_now(), run_id))
+            if environment is not None:
+                db.execute("UPDATE runs SET environment = ? WHERE run_id = ?", (json.dumps(environment), run_id))
+
+    def import_run(self, data: dict[str, Any]) -> Run:
+        try:
+            run = Run.from_dict(data)
+        except TypeError as exc:
+            raise StoreError(f"not a VectorScout run export: {exc}") from None
+        if run.status == "running":
+            run.status = "interrupted"  # an export taken mid-run cannot finish here
+        self.create_run(run)
+        return run
+
+    # -- reading -----------------------------------------------------------------------------
+    def get_run(self, run_id: str) -> Run:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT run_id, created_at, finished_at, status, label, k, dataset, plan, environment"
+                " FROM runs WHERE run_id = ?", (run_id,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(run_id)
+            results = db.execute("SELECT row FROM results WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+        return Run(
+            run_id=row[0], created_at=row[1], finished_at=row[2], status=row[3], label=row[4], k=row[5],
+            dataset=json.loads(row[6]), plan=json.loads(row[7]), environment=json.loads(row[8]),
+            results=[ResultRow.from_dict(json.loads(r[0])) for r in results],
+        )
+
+    def list_runs(self, limit: int = 1000) -> list[RunSummary]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT r.run_id, r.created_at, r.status, r.label, r.dataset, r.k,"
+                " (SELECT GROUP_CONCAT(DISTINCT engine) FROM results WHERE run_id = r.run_id)"
+                " FROM runs r ORDER BY r.created_at DESC, r.run_id DESC LIMIT ?", (limit,),
+            ).fetchall()
+        return [
+            RunSummary(
+                run_id=r[0], created_at=r[1], status=r[2], label=r[3], dataset=json.loads(r[4]).get("name", ""),
+                engines=sorted((r[6] or "").split(",")) if r[6] else [], k=r[5],
+            )
+            for r in rows
+        ]
