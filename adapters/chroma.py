@@ -160,8 +160,9 @@ class ChromaAdapter(VectorAdapter):
         if self._collection is not None:
             self._client.delete_collection(self.state.name)
             self._collection = None
-        if hasattr(self, "_client"):
+        if getattr(self, "_client", None) is not None:
             self._client.reset()
+            self._client = None
             # A reset leaves the directory; remove it so disk use is not counted twice.
             shutil.rmtree(self._path, ignore_errors=True)
 

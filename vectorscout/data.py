@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Metric, ParamError
+from adapters.base import Metric, Param, ParamError
 from vectorscout import filters
 from vectorscout.groundtruth import GroundTruth, cached_ground_truth
 from vectorscout.home import subdir
@@ -94,19 +94,6 @@ class Dataset:
         }
 
 
-def _int_option(options: dict[str, str], key: str, default: int, low: int, high: int) -> int:
-    raw = options.pop(key, None)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SpecError(f"synthetic: {key} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SpecError(f"synthetic: {key} must be between {low:,} and {high:,}, got {value:,}")
-    return value
-
-
 def _exact_fraction_labels(rng: np.random.Generator, n: int, fractions: Mapping[Any, float]) -> np.ndarray:
     """Labels assigned so each value covers (to the row) its fraction of n: selectivities are known."""
     values = list(fractions)
@@ -116,27 +103,24 @@ def _exact_fraction_labels(rng: np.random.Generator, n: int, fractions: Mapping[
     return labels[rng.permutation(n)]
 
 
-def synthetic(options: dict[str, str]) -> Dataset:
+SYNTHETIC_PARAMS = (
+    Param("n", int, 10_000, "number of base vectors", 1, 50_000_000),
+    Param("dim", int, 128, "dimensions per vector", 1, 4096),
+    Param("seed", int, 0, "random seed: the same seed gives the same data", 0, 2**32 - 1),
+    Param("clusters", int, 32, "Gaussian clusters the vectors are drawn around", 1, 100_000),
+    Param("queries", int, 1000, "query vectors (drawn like the base, not from it)", 1, 1_000_000),
+    Param("metric", str, "cosine", "distance the benchmark uses", choices=("cosine", "l2", "ip")),
+)
+
+
+def synthetic(values: Mapping[str, Any]) -> Dataset:
     """Gaussian clusters (real embeddings cluster too) with payload columns of exactly known selectivity.
 
     Payloads: ``tag`` 0..9 (10% each), ``category`` a/b/c/d (50/30/15/5%), ``bucket`` 0..999 (0.1% each),
     ``price`` uniform in [0, 100) (a range of width w selects about w%).
     """
-    options = dict(options)
-    n = _int_option(options, "n", 10_000, 1, 50_000_000)
-    dim = _int_option(options, "dim", 128, 1, 4096)
-    seed = _int_option(options, "seed", 0, 0, 2**32 - 1)
-    clusters = _int_option(options, "clusters", 32, 1, 100_000)
-    n_queries = _int_option(options, "queries", min(1000, max(1, n // 10)), 1, 1_000_000)
-    metric_name = options.pop("metric", "cosine")
-    try:
-        metric = Metric(metric_name)
-    except ValueError:
-        raise SpecError(f"synthetic: metric must be one of cosine, l2, ip; got {metric_name!r}") from None
-    if options:
-        raise SpecError(
-            f"synthetic: unknown option(s) {', '.join(sorted(options))}; allowed: n, dim, seed, clusters, queries, metric"
-        )
+    n, dim, seed, clusters = values["n"], values["dim"], values["seed"], values["clusters"]
+    n_queries, metric = values["queries"], Metric(values["metric"])
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((clusters, dim), dtype=np.float32)
     spread = np.float32(0.5)
@@ -165,8 +149,40 @@ def synthetic(options: dict[str, str]) -> Dataset:
     )
 
 
+@dataclass(frozen=True)
+class DatasetProvider:
+    """A named way to make datasets; its declared params drive the CLI spec and the dashboard form."""
+
+    name: str
+    title: str
+    params: tuple[Param, ...]
+    make: Callable[[Mapping[str, Any]], Dataset]
+
+    def values(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        declared = {p.name: p for p in self.params}
+        unknown = set(options) - set(declared)
+        if unknown:
+            raise SpecError(
+                f"{self.name}: unknown option(s) {', '.join(sorted(unknown))}; allowed: {', '.join(declared) or 'none'}"
+            )
+        try:
+            return {name: declared[name].coerce(options[name]) if name in options else p.default
+                    for name, p in declared.items()}
+        except ParamError as exc:
+            raise SpecError(f"{self.name}: {exc}") from None
+
+    def spec(self, values: Mapping[str, Any]) -> str:
+        options = ",".join(f"{p.name}={values[p.name]}" for p in self.params if p.name in values)
+        return f"{self.name}:{options}" if options else self.name
+
+
 # Providers by spec name; bundled and imported datasets register here too.
-PROVIDERS: dict[str, Callable[[dict[str, str]], Dataset]] = {"synthetic": synthetic}
+PROVIDERS: dict[str, DatasetProvider] = {
+    provider.name: provider
+    for provider in (
+        DatasetProvider("synthetic", "Synthetic clusters (seeded)", SYNTHETIC_PARAMS, synthetic),
+    )
+}
 
 
 def load_dataset(spec: str) -> Dataset:
@@ -175,7 +191,4 @@ def load_dataset(spec: str) -> Dataset:
     provider = PROVIDERS.get(name)
     if provider is None:
         raise SpecError(f"unknown dataset {name!r}; known: {', '.join(PROVIDERS)}")
-    try:
-        return provider(options)
-    except ParamError as exc:
-        raise SpecError(str(exc)) from None
+    return provider.make(provider.values(options))

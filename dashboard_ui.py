@@ -1,0 +1,99 @@
+"""The one small module of Streamlit helpers the pages share: widgets derived from declared parameters.
+
+Forms are never restated by hand: every input comes from a ``Param`` that an adapter or a dataset
+provider declares, so a new engine parameter appears in the dashboard without touching a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+from adapters.base import Param
+from adapters.registry import adapter_class
+from vectorscout.home import home_dir
+from vectorscout.specs import EngineConfig, engine_config
+from vectorscout.store import ResultsStore
+
+
+@st.cache_resource
+def _store_for(path: str) -> ResultsStore:
+    return ResultsStore()
+
+
+def results_store() -> ResultsStore:
+    """One store object per VectorScout home (the home can change between tests)."""
+    return _store_for(str(home_dir()))
+
+
+def param_widget(param: Param, key: str) -> Any:
+    """A widget for one declared parameter, returning its (validated) value."""
+    label = param.name
+    if param.choices:
+        options = list(param.choices)
+        return st.selectbox(label, options, index=options.index(param.default), help=param.help, key=key)
+    if param.type is bool:
+        return st.checkbox(label, value=bool(param.default), help=param.help, key=key)
+    if param.type is int:
+        return int(st.number_input(
+            label, value=int(param.default), step=1, help=param.help, key=key,
+            min_value=None if param.minimum is None else int(param.minimum),
+            max_value=None if param.maximum is None else int(param.maximum),
+        ))
+    if param.type is float:
+        return float(st.number_input(
+            label, value=float(param.default), help=param.help, key=key,
+            min_value=None if param.minimum is None else float(param.minimum),
+            max_value=None if param.maximum is None else float(param.maximum),
+        ))
+    return st.text_input(label, value=str(param.default or ""), help=param.help, key=key,
+                         type="password" if param.secret else "default")
+
+
+def param_widgets(params: Iterable[Param], key_prefix: str, columns: int = 3) -> dict[str, Any]:
+    params = list(params)
+    values: dict[str, Any] = {}
+    if not params:
+        return values
+    cells = st.columns(min(columns, len(params)))
+    for i, param in enumerate(params):
+        with cells[i % len(cells)]:
+            values[param.name] = param_widget(param, f"{key_prefix}.{param.name}")
+    return values
+
+
+def sweep_widget(param: Param, key: str) -> list[Any]:
+    """Several values of a search parameter: one index is built, then searched at each."""
+    options = sorted({*param.sweep, param.default})
+    chosen = st.multiselect(
+        f"{param.name} (search sweep)", options, default=[param.default], help=param.help, key=key,
+        accept_new_options=True,
+    )
+    return [param.coerce(value) for value in chosen] or [param.default]
+
+
+def engine_form(engine: str) -> EngineConfig:
+    """Index type, build parameters, search sweep and connection options of one engine."""
+    cls = adapter_class(engine)
+    caps = cls.capabilities
+    names = [spec.name for spec in caps.index_types]
+    index = st.selectbox(
+        "index type", names, key=f"{engine}.index",
+        format_func=lambda name: f"{name} — {caps.index(name).description}" if caps.index(name).description else name,
+    )
+    spec = caps.index(index)
+    options: dict[str, Any] = {"index": index}
+    if spec.build_params:
+        st.caption("Build parameters (fixed when the index is built)")
+        options.update(param_widgets(spec.build_params, f"{engine}.{index}.build"))
+    if spec.search_params:
+        st.caption("Search parameters (one index is swept over every value chosen)")
+        for param in spec.search_params:
+            options[param.name] = sweep_widget(param, f"{engine}.{index}.search.{param.name}")
+    if cls.connection_params:
+        st.caption("Connection (never stored with results)")
+        options.update(param_widgets(cls.connection_params, f"{engine}.connection", columns=2))
+        options = {k: v for k, v in options.items() if v not in ("", None)}
+    return engine_config(engine, options)

@@ -1,0 +1,162 @@
+"""The contract suite every adapter inherits: subclass ``AdapterContract`` and set ``engine``.
+
+It runs on the real engine. An adapter passes when it keeps the contract in ``adapters.base``:
+lifecycle, insert/count, exact-enough search, search parameters applied, filters honoured, clean drop.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
+from adapters.registry import adapter_class
+from vectorscout.filters import evaluate, parse_filter
+from vectorscout.groundtruth import exact_knn
+from vectorscout.metrics import recall_ids
+from vectorscout.specs import engine_config
+
+N, DIM, QUERIES = 600, 16, 20
+
+
+def sample_data(seed: int = 7):
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((8, DIM)).astype(np.float32)
+    base = centers[rng.integers(0, 8, N)] + 0.3 * rng.standard_normal((N, DIM)).astype(np.float32)
+    queries = centers[rng.integers(0, 8, QUERIES)] + 0.3 * rng.standard_normal((QUERIES, DIM)).astype(np.float32)
+    payloads = {
+        "tag": (np.arange(N) % 10).astype(np.int64),
+        "price": np.linspace(0, 100, N, endpoint=False),
+        "category": np.array(["a", "b", "c"])[np.arange(N) % 3],
+    }
+    return base.astype(np.float32), queries.astype(np.float32), payloads
+
+
+@pytest.mark.engine
+class AdapterContract:
+    engine: ClassVar[str]
+    # options for engine_config, e.g. a connection URL; index defaults come from the adapter
+    options: ClassVar[dict[str, str]] = {}
+    # recall@10 the default index must reach on this small clustered set
+    min_recall: ClassVar[float] = 0.9
+    # graph indexes lose some recall under selective filters; this floor still catches a wrong translation
+    min_filtered_recall: ClassVar[float] = 0.8
+
+    @pytest.fixture
+    def adapter(self, tmp_path):
+        cls = adapter_class(self.engine)
+        config = engine_config(self.engine, dict(self.options))
+        db = cls(tmp_path / "engine", config.connection)
+        with db:
+            yield db
+            db.drop()
+
+    def create(self, db: VectorAdapter, metric: Metric = Metric.L2, index: str | None = None):
+        config = engine_config(self.engine, {**self.options, **({"index": index} if index else {})})
+        db.create_collection("contract_test", DIM, metric, config.index, config.build_params)
+        return config
+
+    def load(self, db: VectorAdapter, metric: Metric = Metric.L2, index: str | None = None):
+        base, queries, payloads = sample_data()
+        config = self.create(db, metric, index)
+        ids = np.arange(N, dtype=np.int64)
+        for start in range(0, N, 250):  # several batches, like the runner
+            stop = min(N, start + 250)
+            db.insert(ids[start:stop], base[start:stop], {k: v[start:stop] for k, v in payloads.items()})
+        db.wait_until_indexed()
+        db.set_search_params(config.search_grid[0])
+        return base, queries, payloads
+
+    # -- declarations ----------------------------------------------------------------------
+    def test_capabilities_are_declared_consistently(self):
+        cls = adapter_class(self.engine)
+        caps = cls.capabilities
+        assert cls.name == self.engine
+        assert caps.metrics and caps.index_types
+        for spec in caps.index_types:
+            for param in (*spec.build_params, *spec.search_params):
+                assert param.coerce(param.default) == param.default
+                for value in param.sweep:
+                    param.coerce(value)
+        assert caps.needs_server == (not caps.embedded) or caps.embedded
+
+    def test_versions_are_reported(self, adapter):
+        versions = adapter.versions()
+        assert versions.engine and versions.client
+        assert "not installed" not in versions.client
+
+    # -- data path -------------------------------------------------------------------------
+    def test_insert_count_and_search_find_true_neighbours(self, adapter):
+        base, queries, _ = self.load(adapter)
+        assert adapter.count() == N
+        truth = exact_knn(queries, base, Metric.L2, 10)
+        found = np.full((QUERIES, 10), -1)
+        for i, query in enumerate(queries):
+            hits = adapter.search(query, 10)
+            assert isinstance(hits, SearchHits)
+            assert hits.ids.dtype == np.int64 and len(hits.ids) == len(hits.scores) == 10
+            found[i] = hits.ids
+        assert recall_ids(found, truth.ids, 10) >= self.min_recall
+
+    @pytest.mark.parametrize("metric", [Metric.COSINE, Metric.IP])
+    def test_other_metrics(self, adapter, metric):
+        if metric not in adapter.capabilities.metrics:
+            pytest.skip(f"{self.engine} does not declare {metric.value}")
+        base, queries, _ = self.load(adapter, metric)
+        truth = exact_knn(queries, base, metric, 10)
+        found = np.array([adapter.search(q, 10).ids for q in queries])
+        assert recall_ids(found, truth.ids, 10) >= self.min_recall
+
+    def test_search_batch_agrees_with_search(self, adapter):
+        _, queries, _ = self.load(adapter)
+        batch = adapter.search_batch(queries[:5], 5)
+        assert [h.ids.tolist() for h in batch] == [adapter.search(q, 5).ids.tolist() for q in queries[:5]]
+
+    def test_every_search_setting_is_accepted(self, adapter):
+        _, queries, _ = self.load(adapter)
+        spec = adapter.capabilities.index(adapter.state.index)
+        for param in spec.search_params:
+            for value in param.sweep or (param.default,):
+                adapter.set_search_params({**spec.search_defaults(), param.name: value})
+                assert len(adapter.search(queries[0], 10).ids) == 10
+
+    def test_wrong_dimension_is_refused(self, adapter):
+        self.create(adapter)
+        with pytest.raises((AdapterError, ValueError)):
+            adapter.insert(np.arange(3, dtype=np.int64), np.zeros((3, DIM + 1), dtype=np.float32))
+
+    def test_drop_removes_the_collection_and_is_idempotent(self, adapter):
+        self.load(adapter)
+        adapter.drop()
+        adapter.drop()
+
+    # -- filters ---------------------------------------------------------------------------
+    @pytest.mark.parametrize(
+        "text", ["tag == 3", "price < 20", "category in ['a', 'c'] and price >= 50", "tag == 1 or tag == 2"]
+    )
+    def test_filtered_hits_match_and_recall_uses_filtered_truth(self, adapter, text):
+        base, queries, payloads = self.load(adapter)
+        tree = parse_filter(text)
+        if not adapter.capabilities.filtering:
+            with pytest.raises(UnsupportedFeature):
+                adapter.search(queries[0], 10, tree)
+            return
+        mask = evaluate(tree, payloads)
+        truth = exact_knn(queries, base, Metric.L2, 10, allowed=mask)
+        found = np.full((QUERIES, 10), -1)
+        for i, query in enumerate(queries):
+            hits = adapter.search(query, 10, tree)
+            assert mask[hits.ids].all(), f"a hit does not match {text!r}"
+            found[i, : len(hits.ids)] = hits.ids
+        recall = recall_ids(found, truth.ids, 10)
+        assert recall >= self.min_filtered_recall, f"filtered recall {recall:.3f} for {text!r}"
+
+
+def test_registry_reports_missing_packages_with_an_install_hint():
+    class Missing(adapter_class("faiss")):  # type: ignore[misc,valid-type]
+        requirements: ClassVar = {"vectorscout_no_such_module": "no-such-package==1.0"}
+
+    with pytest.raises(EngineUnavailable, match="pip install 'no-such-package==1.0'"):
+        Missing.import_engine("vectorscout_no_such_module")

@@ -1,0 +1,83 @@
+"""Plotly figures of results; plain Python so the dashboard and the reports draw the same charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from vectorscout.results import ResultRow
+
+# One colour per engine everywhere, so a room reading several charts never has to re-learn the legend.
+ENGINE_COLOURS = {
+    "faiss": "#636EFA",
+    "chroma": "#EF553B",
+    "qdrant": "#00CC96",
+    "milvus": "#AB63FA",
+    "pgvector": "#FFA15A",
+    "lancedb": "#19D3F3",
+    "weaviate": "#FF6692",
+    "hnswlib": "#B6E880",
+}
+FALLBACK_COLOUR = "#7F7F7F"
+
+
+def engine_colour(engine: str) -> str:
+    return ENGINE_COLOURS.get(engine, FALLBACK_COLOUR)
+
+
+def setting_label(row: ResultRow) -> str:
+    parts = [row.index, *(f"{k}={v}" for k, v in row.search_params.items())]
+    return " ".join(parts)
+
+
+def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
+    """The one table of metrics, a row per (engine, index, search setting)."""
+    return pd.DataFrame(
+        [
+            {
+                "engine": r.engine, "status": r.status, "setting": setting_label(r), "recall": r.recall,
+                "recall (distance)": r.recall_distance, "p50 ms": r.latency_p50_ms, "p95 ms": r.latency_p95_ms,
+                "p99 ms": r.latency_p99_ms, "QPS": r.qps, "insert s": r.insert_s, "index s": r.index_s,
+                "filter": r.filter or "", "error": r.error or "",
+            }
+            for r in rows
+        ]
+    )
+
+
+def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
+    ok = [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
+    figure = go.Figure()
+    for engine in sorted({r.engine for r in ok}):
+        points = sorted((r for r in ok if r.engine == engine), key=lambda r: r.recall or 0.0)
+        figure.add_trace(go.Scatter(
+            x=[r.recall for r in points], y=[r.qps for r in points], mode="lines+markers", name=engine,
+            marker={"size": 11, "color": engine_colour(engine)}, line={"color": engine_colour(engine)},
+            text=[setting_label(r) for r in points],
+            hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + "</extra>",
+        ))
+    figure.update_layout(
+        title="Recall against throughput (up and to the right is better)",
+        xaxis_title="recall@k (ID overlap, higher is better)", yaxis_title="queries per second, serial (higher is better)",
+        yaxis_type="log", legend_title="engine", template="plotly_white",
+    )
+    return figure
+
+
+def latency_figure(rows: list[ResultRow]) -> go.Figure:
+    ok = [r for r in rows if r.status == "ok" and r.latency_p50_ms is not None]
+    labels = [f"{r.engine} · {setting_label(r)}" for r in ok]
+    figure = go.Figure()
+    for attribute, name, opacity in (("latency_p50_ms", "p50", 1.0), ("latency_p95_ms", "p95", 0.7),
+                                      ("latency_p99_ms", "p99", 0.45)):
+        figure.add_trace(go.Bar(
+            x=labels, y=[getattr(r, attribute) for r in ok], name=name, opacity=opacity,
+            marker_color=[engine_colour(r.engine) for r in ok],
+            hovertemplate="%{x}<br>" + name + " %{y:.3f} ms<extra></extra>",
+        ))
+    figure.update_layout(
+        title="Query latency per engine and setting (lower is better)", barmode="group",
+        yaxis_title="latency per query, ms (lower is better)", xaxis_title="engine · index and search setting",
+        template="plotly_white",
+    )
+    return figure
