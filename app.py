@@ -1,14 +1,19 @@
-"""VectorScout dashboard: the router only; each page lives in pages/."""
+"""VectorScout dashboard: the router only; each page lives in views/.
+
+The pages are not in a folder named ``pages/``: Streamlit treats such a folder beside the entry script as a
+legacy multipage app and then shows the wrong navigation for direct links such as /results.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="VectorScout", page_icon=":material/radar:", layout="wide")
+# No page_icon: a Material icon as favicon is fetched from a font CDN, and the dashboard must work offline.
+st.set_page_config(page_title="VectorScout", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/run.py", title="Run", icon=":material/play_arrow:"),
-        st.Page("pages/results.py", title="Results", icon=":material/insights:"),
+        st.Page("views/home.py", title="Home", default=True),
+        st.Page("views/run.py", title="Run"),
+        st.Page("views/results.py", title="Results"),
     ]
 )
 navigation.run()

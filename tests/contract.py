@@ -6,6 +6,7 @@ lifecycle, insert/count, exact-enough search, search parameters applied, filters
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -158,5 +159,5 @@ def test_registry_reports_missing_packages_with_an_install_hint():
     class Missing(adapter_class("faiss")):  # type: ignore[misc,valid-type]
         requirements: ClassVar = {"vectorscout_no_such_module": "no-such-package==1.0"}
 
-    with pytest.raises(EngineUnavailable, match="pip install 'no-such-package==1.0'"):
+    with pytest.raises(EngineUnavailable, match=re.escape("pip install 'no-such-package==1.0'")):
         Missing.import_engine("vectorscout_no_such_module")

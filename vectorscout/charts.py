@@ -42,7 +42,8 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
             }
             for r in rows
         ]
-    )
+    ).round({"recall": 4, "recall (distance)": 4, "p50 ms": 3, "p95 ms": 3, "p99 ms": 3, "QPS": 0, "insert s": 3,
+             "index s": 3})
 
 
 def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
@@ -56,6 +57,8 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
             text=[setting_label(r) for r in points],
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + "</extra>",
         ))
+    lowest = min((r.recall or 0.0 for r in ok), default=0.0)
+    figure.update_xaxes(range=[max(0.0, lowest - 0.05), 1.01])  # recall lives in [0, 1]; never show 2
     figure.update_layout(
         title="Recall against throughput (up and to the right is better)",
         xaxis_title="recall@k (ID overlap, higher is better)", yaxis_title="queries per second, serial (higher is better)",

@@ -18,5 +18,5 @@ if runs:
     )
 else:
     st.info("No runs yet: start one on the Run page.")
-st.page_link("pages/run.py", label="Start a benchmark", icon=":material/play_arrow:")
-st.page_link("pages/results.py", label="See stored results", icon=":material/insights:")
+st.page_link("views/run.py", label="Start a benchmark")
+st.page_link("views/results.py", label="See stored results")

@@ -61,7 +61,7 @@ def progress_panel() -> None:
             st.warning(f"Finished; failed: {', '.join(failed)} (see the error column).")
         else:
             st.success(f"Run {snap.run.run_id} {snap.run.status}.")
-        st.page_link("pages/results.py", label="Open the results", icon=":material/insights:")
+        st.page_link("views/results.py", label="Open the results")
         if st.session_state.get("shown_run") != snap.run_id:
             # one full rerun so the Run button is enabled again once the job has ended
             st.session_state["shown_run"] = snap.run_id

@@ -1,0 +1,98 @@
+"""The real-browser test: start the dashboard, run a tiny benchmark through the UI, see the chart.
+
+Debian chromium driven by Playwright for Python (never `playwright install`, which downloads a browser).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import in_ci
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def dashboard(vectorscout_home, tmp_path):
+    if not Path(CHROMIUM).exists():
+        if in_ci():
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian chromium")
+        pytest.skip(f"{CHROMIUM} is missing (run `make test` to install it)")
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the dashboard did not start: " + (tmp_path / "streamlit.log").read_text()) from None
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                             env={**os.environ, "HOME": str(tmp_path)})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        requests_elsewhere: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                else requests_elsewhere.append(r.url))
+        page.goto(dashboard + "/run")
+        expect(page.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=30_000)
+        # a direct link must show the router's navigation, not a legacy list of page files
+        navigation = page.get_by_test_id("stSidebarNav")
+        expect(navigation).to_contain_text("Results")
+        expect(navigation).not_to_contain_text("app")
+        for label, value in (("n", "500"), ("dim", "16"), ("queries", "30")):
+            field = page.get_by_label(label, exact=True)
+            field.fill(value)
+            field.press("Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Run", exact=True).click()
+        expect(page.get_by_text("finished.", exact=False)).to_be_visible(timeout=120_000)
+        page.get_by_role("link", name="Open the results").click()
+        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=30_000)
+        chart = page.locator(".js-plotly-plot").first
+        expect(chart).to_be_visible(timeout=30_000)
+        expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+        shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
+        if shots:
+            shutil.copy(tmp_path / "results.png", Path(shots) / "results.png")
+        browser.close()
+    assert not requests_elsewhere, requests_elsewhere

@@ -1,0 +1,115 @@
+import numpy as np
+import pytest
+
+from vectorscout.data import Dataset, DatasetError, load_dataset
+from vectorscout.runner import CancelToken, PlanError, RunPlan, execute
+from vectorscout.specs import SpecError, engine_config, parse_engines
+from vectorscout.store import ResultsStore
+
+SMALL = "synthetic:n=800,dim=16,seed=3,queries=40"
+
+
+def test_run_sweeps_one_index_and_stores_everything():
+    store = ResultsStore()
+    engines = parse_engines("faiss,faiss:index=hnsw,ef_search=8|32|128")
+    run = execute(RunPlan(dataset=SMALL, engines=engines, k=10), store)
+    assert run.status == "finished"
+    flat, *hnsw = run.results
+    assert flat.recall == 1.0 and flat.recall_distance == 1.0
+    assert [r.search_params["ef_search"] for r in hnsw] == [8, 32, 128]
+    assert len({(r.insert_s, r.index_s) for r in hnsw}) == 1  # built once, searched three times
+    assert hnsw[0].recall <= hnsw[-1].recall
+    for row in run.results:
+        assert row.latency_p50_ms <= row.latency_p95_ms <= row.latency_p99_ms
+        assert row.qps > 0 and row.n_queries == 40 and row.engine_version.startswith("faiss")
+    stored = store.get_run(run.run_id)
+    assert stored.to_dict() == run.to_dict() | {"finished_at": stored.finished_at}
+    env = stored.environment
+    assert env["cores"] >= 1 and env["cpu_model"] and env["python"] and env["engines"]["faiss"]["engine"]
+    assert stored.dataset["hash"] == load_dataset(SMALL).content_hash
+
+
+def test_failing_engine_is_recorded_and_the_others_go_on():
+    store = ResultsStore()
+    # IVF cannot train 5000 clusters on 800 vectors: a real engine error, not a mock
+    engines = parse_engines("faiss:index=ivf_flat,nlist=5000,faiss")
+    run = execute(RunPlan(dataset=SMALL, engines=engines, k=5), store)
+    failed, ok = run.results
+    assert failed.status == "failed" and "RuntimeError" in failed.error and failed.recall is None
+    assert ok.status == "ok" and ok.recall == 1.0
+    assert run.status == "failed"
+    assert [r.status for r in store.get_run(run.run_id).results] == ["failed", "ok"]
+
+
+def test_cancel_stops_the_run_and_keeps_it_as_cancelled():
+    store = ResultsStore()
+    token = CancelToken()
+    token.cancel()
+    run = execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss,chroma"), k=5), store, cancel=token)
+    assert run.status == "cancelled"
+    assert [r.status for r in run.results] == ["cancelled"]
+    assert store.get_run(run.run_id).status == "cancelled"
+
+
+def test_filtered_run_measures_against_filtered_truth():
+    run = execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=10, filter="tag == 3"), ResultsStore())
+    (row,) = run.results
+    assert row.filter == "tag == 3" and row.recall == 1.0 and row.recall_distance == 1.0
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        (RunPlan(dataset=SMALL, engines=[], k=10), "no engine"),
+        (RunPlan(dataset="synthetic:n=50,dim=4", engines=parse_engines("faiss"), k=100), "k must be between 1 and 50"),
+        (RunPlan(dataset=SMALL, engines=parse_engines("faiss"), filter="colour == 'red'"), "unknown payload field"),
+        (RunPlan(dataset=SMALL, engines=parse_engines("faiss"), filter="tag == 42"), "matches no vector"),
+        (RunPlan(dataset="nosuch", engines=parse_engines("faiss")), "unknown dataset 'nosuch'"),
+        (RunPlan(dataset="synthetic:n=ten", engines=parse_engines("faiss")), "n must be int"),
+    ],
+)
+def test_bad_plans_are_refused_before_anything_is_stored(plan, message):
+    store = ResultsStore()
+    with pytest.raises(PlanError, match=message):
+        execute(plan, store)
+    assert store.list_runs() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nosuch", "unknown engine 'nosuch'"),
+        ("faiss:M", "is not key=value"),
+        ("faiss:index=hnsw,M=0", "M must be at least 4"),
+        ("faiss:index=hnsw,bogus=1", "unknown parameter 'bogus'"),
+        ("faiss:index=annoy", "unknown index type 'annoy'"),
+        ("ef_search=3", "no engine comes before it"),
+    ],
+)
+def test_engine_specs_are_validated(text, message):
+    with pytest.raises(SpecError, match=message):
+        parse_engines(text)
+
+
+def test_engine_spec_routes_build_and_search_parameters():
+    config = engine_config("faiss", {"index": "hnsw", "M": "8", "ef_search": "16|64"})
+    assert config.build_params == {"M": 8, "ef_construction": 200}
+    assert config.search_grid == [{"ef_search": 16}, {"ef_search": 64}]
+
+
+def test_dataset_rejects_dimension_mismatch_and_nan():
+    with pytest.raises(DatasetError, match="dimension 4, queries 3"):
+        Dataset("bad", load_dataset(SMALL).metric, np.zeros((5, 4)), np.zeros((2, 3)))
+    base = np.ones((5, 4))
+    base[2, 1] = np.nan
+    with pytest.raises(DatasetError, match="base row 2 holds NaN"):
+        Dataset("bad", load_dataset(SMALL).metric, base, np.ones((2, 4)))
+
+
+def test_synthetic_payloads_have_exact_selectivity():
+    data = load_dataset("synthetic:n=1000,dim=8")
+    assert (data.payloads["tag"] == 3).sum() == 100
+    assert (data.payloads["category"] == "d").sum() == 50
+    assert (data.payloads["bucket"] == 7).sum() == 1
+    assert load_dataset("synthetic:n=1000,dim=8").content_hash == data.content_hash
+    assert load_dataset("synthetic:n=1000,dim=8,seed=1").content_hash != data.content_hash
