@@ -153,11 +153,20 @@ class FaissAdapter(VectorAdapter):
         return cached[0]
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = self._prepare(vector.reshape(1, -1))
+        # The hot path of every latency measurement: one vector, no general-purpose helpers.
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if query.shape[1] != self.state.dim:
+            raise AdapterError(f"query has dimension {query.shape[1]}, the collection expects {self.state.dim}")
+        if self.state.metric is Metric.COSINE:
+            norm = float(np.sqrt(query[0] @ query[0]))
+            if norm > 0:
+                query = query / norm
         params = self._search_params if filter is None else self._filtered_params(filter)
         scores, ids = self._index.search(query, k, params=params)
-        keep = ids[0] >= 0  # FAISS pads with -1 when fewer than k vectors match
-        return SearchHits(ids[0][keep], scores[0][keep])
+        if ids[0, -1] < 0:  # FAISS pads with -1 at the end when fewer than k vectors match
+            keep = ids[0] >= 0
+            return SearchHits(ids[0][keep], scores[0][keep])
+        return SearchHits(ids[0], scores[0])
 
     def search_batch(self, vectors: np.ndarray, k: int, filter: Filter | None = None) -> list[SearchHits]:
         queries = self._prepare(vectors)

@@ -1,0 +1,69 @@
+"""Harness overhead: the runner's mean query latency against a bare loop making the same FAISS calls.
+
+FAISS Flat on synthetic 10k x 128 (cosine), 1,000 queries, k=10. The two are run alternately in the same
+process, several rounds, and the ratio of medians is reported. Goal: ratio <= 1.05.
+
+    .venv/bin/python benchmarks/harness_overhead.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("VECTORSCOUT_HOME", tempfile.mkdtemp(prefix="vs-bench-"))
+
+import faiss  # noqa: E402
+
+from adapters.base import normalized  # noqa: E402
+from vectorscout.runner import RunPlan, execute, prepare  # noqa: E402
+from vectorscout.specs import parse_engines  # noqa: E402
+from vectorscout.store import ResultsStore  # noqa: E402
+
+DATASET = "synthetic:n=10000,dim=128,seed=0,queries=1000"
+
+
+def bare_loop_mean_ms(base: np.ndarray, queries: np.ndarray, k: int) -> float:
+    index = faiss.IndexIDMap2(faiss.IndexFlat(base.shape[1], faiss.METRIC_INNER_PRODUCT))
+    index.add_with_ids(normalized(base), np.arange(len(base), dtype=np.int64))
+    prepared = normalized(queries)
+    for query in prepared[:50]:  # the same warm-up as the runner
+        index.search(query.reshape(1, -1), k)
+    latencies = np.empty(len(prepared), dtype=np.int64)
+    clock = time.perf_counter_ns
+    for i in range(len(prepared)):
+        query = prepared[i].reshape(1, -1)
+        began = clock()
+        index.search(query, k)
+        latencies[i] = clock() - began
+    return float(latencies.mean() / 1e6)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    plan = RunPlan(dataset=DATASET, engines=parse_engines("faiss"), k=10)
+    prepared = prepare(plan)
+    store = ResultsStore()
+    runner_ms, bare_ms = [], []
+    for _ in range(args.rounds):
+        run = execute(plan, store, prepared=prepared)
+        runner_ms.append(run.results[0].latency_mean_ms)
+        bare_ms.append(bare_loop_mean_ms(prepared.dataset.base, prepared.dataset.queries, plan.k))
+    runner, bare = statistics.median(runner_ms), statistics.median(bare_ms)
+    print(f"runner mean latency (median of {args.rounds}): {runner:.4f} ms  {['%.4f' % v for v in runner_ms]}")
+    print(f"bare loop mean latency (median of {args.rounds}): {bare:.4f} ms  {['%.4f' % v for v in bare_ms]}")
+    print(f"ratio runner/bare: {runner / bare:.3f} (goal <= 1.05)")
+
+
+if __name__ == "__main__":
+    main()
