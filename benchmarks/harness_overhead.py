@@ -21,12 +21,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("VECTORSCOUT_HOME", tempfile.mkdtemp(prefix="vs-bench-"))
 
-import faiss  # noqa: E402
+import faiss
 
-from adapters.base import normalized  # noqa: E402
-from vectorscout.runner import RunPlan, execute, prepare  # noqa: E402
-from vectorscout.specs import parse_engines  # noqa: E402
-from vectorscout.store import ResultsStore  # noqa: E402
+from adapters.base import normalized
+from vectorscout.runner import RunPlan, execute, prepare
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
 
 DATASET = "synthetic:n=10000,dim=128,seed=0,queries=1000"
 
@@ -60,8 +60,8 @@ def main() -> None:
         runner_ms.append(run.results[0].latency_mean_ms)
         bare_ms.append(bare_loop_mean_ms(prepared.dataset.base, prepared.dataset.queries, plan.k))
     runner, bare = statistics.median(runner_ms), statistics.median(bare_ms)
-    print(f"runner mean latency (median of {args.rounds}): {runner:.4f} ms  {['%.4f' % v for v in runner_ms]}")
-    print(f"bare loop mean latency (median of {args.rounds}): {bare:.4f} ms  {['%.4f' % v for v in bare_ms]}")
+    print(f"runner mean latency (median of {args.rounds}): {runner:.4f} ms  {[f'{v:.4f}' for v in runner_ms]}")
+    print(f"bare loop mean latency (median of {args.rounds}): {bare:.4f} ms  {[f'{v:.4f}' for v in bare_ms]}")
     print(f"ratio runner/bare: {runner / bare:.3f} (goal <= 1.05)")
 
 

@@ -19,7 +19,7 @@ def brute_force(queries, base, metric, k):
 
 
 @pytest.mark.parametrize("metric", list(Metric))
-@pytest.mark.parametrize("chunk_bytes", [4 * 7 * 13, 1 << 30])  # tiny chunks force many merges
+@pytest.mark.parametrize("chunk_bytes", [4 * 16 * 13, 1 << 30])  # 13-row blocks force many merges
 def test_exact_knn_matches_brute_force(metric, chunk_bytes):
     rng = np.random.default_rng(1)
     base = rng.standard_normal((500, 16)).astype(np.float32)

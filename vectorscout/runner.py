@@ -289,14 +289,8 @@ def _measure_search(
     )
 
 
-def true_distances_of(found: np.ndarray, dataset: Dataset, chunk: int = 256) -> np.ndarray:
+def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
     """True distances of returned ids (+inf for empty, out-of-range or repeated ids)."""
     valid = mask_repeats(found) & (found < dataset.n)
-    distances = np.full(found.shape, np.inf, dtype=np.float32)
-    for start in range(0, len(found), chunk):
-        rows = slice(start, start + chunk)
-        safe_ids = np.where(valid[rows], found[rows], 0)
-        block = exact_distances(dataset.queries[rows], dataset.base[safe_ids], dataset.metric)
-        distances[rows] = np.where(valid[rows], block, np.inf)
-    return distances
-
+    exact = exact_distances(dataset.queries, dataset.base, np.where(valid, found, 0), dataset.metric)
+    return np.where(valid, exact, np.inf).astype(np.float32)
