@@ -24,6 +24,10 @@ ENGINES: dict[str, EngineEntry] = {
     for entry in (
         EngineEntry("faiss", "adapters.faiss:FaissAdapter", "FAISS library; Flat is the exact baseline"),
         EngineEntry("chroma", "adapters.chroma:ChromaAdapter", "Chroma, embedded persistent client"),
+        EngineEntry("qdrant", "adapters.qdrant:QdrantAdapter", "Qdrant: embedded engine (qdrant-edge) or a server URL"),
+        EngineEntry("milvus", "adapters.milvus:MilvusAdapter", "Milvus: Milvus Lite on a local file or a server URI"),
+        EngineEntry("qdrant-local", "adapters.qdrant:QdrantLocalAdapter",
+                    "qdrant-client local mode: pure Python, not the Qdrant engine"),
     )
 }
 

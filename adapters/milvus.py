@@ -1,0 +1,225 @@
+"""Milvus: Milvus Lite on a private file by default, any Milvus server or Zilliz Cloud by URI + token.
+
+Milvus needs its schema up front, but payload columns are only known with the first batch, so the
+collection is created at the first insert. Queries are timed only after ``flush()`` and after the index
+reports no pending rows: before that Milvus searches unindexed segments by brute force.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineUnavailable,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    package_version,
+)
+from vectorscout.filters import And, Eq, Filter, In, Or, Scalar
+from vectorscout.secrets import mask_url
+
+HNSW = IndexSpec(
+    "hnsw",
+    build_params=(
+        Param("M", int, 16, "graph degree", 2, 2048, sweep=(8, 16, 32)),
+        Param("efConstruction", int, 200, "candidate list while building", 1, 65535, sweep=(100, 200, 400)),
+    ),
+    search_params=(
+        Param("ef", int, 64, "candidate list per query (at least k)", 1, 32768, sweep=(16, 32, 64, 128, 256, 512)),
+    ),
+    description="HNSW graph",
+)
+IVF_FLAT = IndexSpec(
+    "ivf_flat",
+    build_params=(Param("nlist", int, 128, "number of clusters", 1, 65536, sweep=(64, 128, 1024)),),
+    search_params=(Param("nprobe", int, 16, "clusters scanned per query", 1, 65536, sweep=(1, 4, 16, 64, 256)),),
+    description="inverted file over k-means clusters",
+)
+FLAT = IndexSpec("flat", exact=True, description="exhaustive search")
+AUTOINDEX = IndexSpec("autoindex", description="Milvus chooses the index and its parameters")
+INDEX_TYPES = {"hnsw": "HNSW", "ivf_flat": "IVF_FLAT", "flat": "FLAT", "autoindex": "AUTOINDEX"}
+METRICS = {Metric.COSINE: "COSINE", Metric.L2: "L2", Metric.IP: "IP"}
+INDEX_TIMEOUT_S = 3600
+
+
+def literal(value: Scalar) -> str:
+    """A Milvus expression literal; strings are JSON-quoted, which escapes quotes and backslashes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def filter_expression(tree: Filter) -> str:
+    """The engine-neutral filter as a Milvus boolean expression (fields are validated identifiers)."""
+    if isinstance(tree, (And, Or)):
+        joiner = " and " if isinstance(tree, And) else " or "
+        return "(" + joiner.join(filter_expression(c) for c in tree.clauses) + ")"
+    if isinstance(tree, Eq):
+        return f"({tree.field} == {literal(tree.value)})"
+    if isinstance(tree, In):
+        return f"({tree.field} in [{', '.join(literal(v) for v in tree.values)}])"
+    bounds = [f"{tree.field} {op} {literal(bound)}"
+              for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte)) if bound is not None]
+    return "(" + " and ".join(bounds) + ")"
+
+
+class MilvusAdapter(VectorAdapter):
+    name = "milvus"
+    display_name = "Milvus"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric), index_types=(HNSW, IVF_FLAT, FLAT, AUTOINDEX), filtering=True, persistence=True,
+        needs_server=False, thread_safe=True, embedded=True,
+    )
+    requirements: ClassVar[Mapping[str, str]] = {"pymilvus": "pymilvus==3.0.2", "milvus_lite": "milvus-lite==3.2.2"}
+    connection_params = (
+        Param("uri", str, "", "a Milvus server or Zilliz Cloud URI; empty for Milvus Lite on a local file"),
+        Param("token", str, "", "user:password or API key for the server", secret=True),
+        Param("timeout_s", int, 10, "seconds before a request to the server gives up", 1, 600),
+    )
+
+    def open(self) -> None:
+        pymilvus = self.import_engine("pymilvus")
+        self._pymilvus = pymilvus
+        uri = self.connection["uri"]
+        self.lite = not uri
+        if self.lite:
+            self.import_engine("milvus_lite")
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            uri = str(self.workdir / "milvus.db")
+        self.where = mask_url(uri)
+        try:
+            self.client = pymilvus.MilvusClient(uri=uri, token=self.connection["token"], timeout=self.connection["timeout_s"])
+        except Exception as exc:
+            raise EngineUnavailable(
+                f"Milvus at {self.where} does not answer within {self.connection['timeout_s']} s: {type(exc).__name__}"
+            ) from None
+        self._created = False
+        self._payload_types: dict[str, Any] = {}
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+            self.client = None
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        spec = self.capabilities.index(index)
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
+        self.state.build_params = dict(build_params)
+        self.set_search_params(spec.search_defaults())
+        if self.client.has_collection(name):
+            raise AdapterError(f"Milvus already has a collection {name!r}")
+
+    def _create(self, payloads: Mapping[str, np.ndarray]) -> None:
+        data_type = self._pymilvus.DataType
+        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", data_type.INT64, is_primary=True)
+        schema.add_field("vector", data_type.FLOAT_VECTOR, dim=self.state.dim)
+        for field, values in payloads.items():
+            kind = np.asarray(values).dtype.kind
+            if kind in "iu":
+                schema.add_field(field, data_type.INT64)
+            elif kind == "f":
+                schema.add_field(field, data_type.DOUBLE)
+            elif kind == "b":
+                schema.add_field(field, data_type.BOOL)
+            else:
+                schema.add_field(field, data_type.VARCHAR, max_length=65535)
+            self._payload_types[field] = kind
+        index_params = self.client.prepare_index_params()
+        index_params.add_index(
+            field_name="vector", index_type=INDEX_TYPES[self.state.index], metric_type=METRICS[self.state.metric],
+            params=dict(self.state.build_params),
+        )
+        for field in payloads:
+            # INVERTED works on Lite and servers alike (Lite rejects STL_SORT).
+            index_params.add_index(field_name=field, index_type="INVERTED")
+        self.client.create_collection(self.state.name, schema=schema, index_params=index_params)
+        self._created = True
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        payloads = payloads or {}
+        if not self._created:
+            self._create(payloads)
+        elif set(payloads) != set(self._payload_types):
+            raise AdapterError("every batch must carry the same payload columns as the first")
+        columns = {field: np.asarray(values).tolist() for field, values in payloads.items()}
+        rows = [
+            {"id": int(i), "vector": matrix[n], **{field: column[n] for field, column in columns.items()}}
+            for n, i in enumerate(np.asarray(ids).tolist())
+        ]
+        self.client.insert(self.state.name, data=rows)
+
+    def wait_until_indexed(self) -> None:
+        if not self._created:
+            self._create({})
+        self.client.flush(self.state.name)
+        deadline = time.monotonic() + INDEX_TIMEOUT_S
+        while True:
+            described = self.client.describe_index(self.state.name, "vector")
+            if int(described.get("pending_index_rows", 0)) == 0 and described.get("state", "Finished") == "Finished":
+                break
+            if time.monotonic() > deadline:
+                raise AdapterError(f"Milvus did not finish indexing within {INDEX_TIMEOUT_S} s: {described}")
+            time.sleep(0.2)
+        self.client.load_collection(self.state.name)
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        self.state.search_params = dict(params)
+        self._search_params = {"params": {k: int(v) for k, v in params.items()}}
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.state.dim,):
+            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        params = self._search_params
+        if "ef" in params["params"] and params["params"]["ef"] < k:
+            params = {"params": {"ef": k}}  # Milvus refuses ef below k
+        result = self.client.search(
+            self.state.name, [query], limit=k, search_params=params, output_fields=["id"],
+            filter=filter_expression(filter) if filter is not None else "",
+        )
+        hits = result[0]
+        return SearchHits(np.fromiter((h["id"] for h in hits), dtype=np.int64, count=len(hits)),
+                          np.fromiter((h["distance"] for h in hits), dtype=np.float32, count=len(hits)))
+
+    def count(self) -> int:
+        if not self._created:
+            return 0
+        rows = self.client.query(self.state.name, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def drop(self) -> None:
+        if getattr(self, "client", None) is not None and self._created:
+            self.client.drop_collection(self.state.name)
+            self._created = False
+
+    def versions(self) -> EngineVersions:
+        client = f"pymilvus {package_version('pymilvus')}"
+        if self.lite:
+            return EngineVersions(engine=f"milvus-lite {package_version('milvus-lite')} (embedded)", client=client)
+        try:
+            server = self.client.get_server_version()
+        except Exception:  # older servers or restricted tokens: keep the client version at least
+            server = "unknown"
+        return EngineVersions(engine=f"milvus server {server} at {self.where}", client=client)

@@ -1,0 +1,334 @@
+"""Qdrant: the embedded Rust engine (``qdrant-edge-py``) by default, a server or Qdrant Cloud by URL.
+
+Two backends sit behind one adapter: ``EdgeBackend`` drives an ``EdgeShard`` in-process (the real engine,
+no server); ``ClientBackend`` drives ``qdrant-client`` against a URL. The separate ``qdrant-local``
+engine is qdrant-client's pure-Python local mode: it is not Qdrant's engine (much slower), and is only
+offered, so labelled, because it exercises the client code path without a server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineUnavailable,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    package_version,
+    payload_rows,
+)
+from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.secrets import mask_url
+
+HNSW = IndexSpec(
+    "hnsw",
+    build_params=(
+        Param("m", int, 16, "graph degree: more links, better recall, more memory", 4, 128, sweep=(8, 16, 32)),
+        Param("ef_construct", int, 100, "candidate list while building", 4, 2048, sweep=(64, 100, 200)),
+        Param("full_scan_threshold_kb", int, 10_000,
+              "below this many KB of (filtered) vectors the planner scans instead of using the graph", 1, 10**9),
+    ),
+    search_params=(
+        Param("hnsw_ef", int, 64, "candidate list per query: higher is slower and more exact", 1, 4096,
+              sweep=(16, 32, 64, 128, 256, 512)),
+    ),
+    description="Qdrant's HNSW index with payload indexes for filters",
+)
+CAPABILITIES = Capabilities(
+    metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, persistence=True, needs_server=False,
+    thread_safe=True, embedded=True,
+)
+# Index every segment regardless of size (KB), so small benchmark sets are searched through HNSW too.
+INDEXING_THRESHOLD_KB = 1
+INDEX_TIMEOUT_S = 3600
+
+
+def translate_filter(tree: Filter, models: Any) -> Any:
+    """The engine-neutral filter as Qdrant filter models (qdrant_edge's or qdrant_client's: same shape)."""
+    range_class = getattr(models, "RangeFloat", None) or models.Range
+    if isinstance(tree, And):
+        return models.Filter(must=[translate_filter(c, models) for c in tree.clauses])
+    if isinstance(tree, Or):
+        return models.Filter(should=[translate_filter(c, models) for c in tree.clauses])
+    if isinstance(tree, Eq):
+        if isinstance(tree.value, float):  # Qdrant matches keywords, integers and booleans; a float is a range
+            condition = models.FieldCondition(key=tree.field, range=range_class(gte=tree.value, lte=tree.value))
+        else:
+            condition = models.FieldCondition(key=tree.field, match=models.MatchValue(value=tree.value))
+    elif isinstance(tree, In):
+        condition = models.FieldCondition(key=tree.field, match=models.MatchAny(any=list(tree.values)))
+    else:
+        condition = models.FieldCondition(
+            key=tree.field, range=range_class(gt=tree.gt, gte=tree.gte, lt=tree.lt, lte=tree.lte)
+        )
+    return models.Filter(must=[condition])
+
+
+def payload_schema_name(values: np.ndarray) -> str:
+    kind = np.asarray(values).dtype.kind
+    return {"b": "Bool", "i": "Integer", "u": "Integer", "f": "Float"}.get(kind, "Keyword")
+
+
+class Backend(Protocol):
+    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None: ...
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None: ...
+    def index(self, payload_schemas: Mapping[str, str]) -> None: ...
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits: ...
+    def count(self) -> int: ...
+    def drop(self) -> None: ...
+    def close(self) -> None: ...
+    def versions(self) -> EngineVersions: ...
+
+
+class EdgeBackend:
+    """An ``EdgeShard`` in a private directory: Qdrant's engine in-process."""
+
+    DISTANCES: ClassVar[dict[Metric, str]] = {Metric.COSINE: "Cosine", Metric.L2: "Euclid", Metric.IP: "Dot"}
+
+    def __init__(self, edge: Any, path: Path) -> None:
+        self.edge, self.path, self.shard = edge, path, None
+
+    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None:
+        edge = self.edge
+        config = edge.EdgeConfig(
+            vectors=edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric])),
+            hnsw_config=edge.HnswIndexConfig(
+                m=int(build["m"]), ef_construct=int(build["ef_construct"]),
+                full_scan_threshold=int(build["full_scan_threshold_kb"]),
+            ),
+            optimizers=edge.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
+        )
+        self.shard = edge.EdgeShard.create(str(self.path / name), config)
+
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None:
+        rows = vectors.tolist()
+        points = [self.edge.Point(i, row, payloads[n] if payloads else None) for n, (i, row) in enumerate(zip(ids, rows))]
+        self.shard.update(self.edge.UpdateOperation.upsert_points(points))
+
+    def index(self, payload_schemas: Mapping[str, str]) -> None:
+        for field, schema in payload_schemas.items():
+            operation = self.edge.UpdateOperation.create_field_index(field, getattr(self.edge.PayloadSchemaType, schema))
+            self.shard.update(operation)
+        # optimize() blocks until no optimisation is planned: afterwards the HNSW graphs exist.
+        self.shard.optimize()
+        info = self.shard.info()
+        if info.indexed_vectors_count < info.points_count:
+            raise AdapterError(f"Qdrant indexed {info.indexed_vectors_count} of {info.points_count} vectors")
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits:
+        edge = self.edge
+        request = edge.QueryRequest(
+            limit=k, query=edge.Query.Nearest(vector.tolist()), params=edge.SearchParams(hnsw_ef=hnsw_ef),
+            filter=translate_filter(filter, edge) if filter is not None else None, with_payload=False, with_vector=False,
+        )
+        points = self.shard.query(request)
+        return SearchHits(np.fromiter((p.id for p in points), dtype=np.int64, count=len(points)),
+                          np.fromiter((p.score for p in points), dtype=np.float32, count=len(points)))
+
+    def count(self) -> int:
+        return 0 if self.shard is None else int(self.shard.count(self.edge.CountRequest(exact=True)))
+
+    def drop(self) -> None:
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.shard is not None:
+            self.shard.close()
+            self.shard = None
+
+    def versions(self) -> EngineVersions:
+        version = package_version("qdrant-edge-py")
+        return EngineVersions(engine=f"qdrant edge {version} (embedded)", client=f"qdrant-edge-py {version}")
+
+
+class ClientBackend:
+    """``qdrant-client`` against a server URL, or its pure-Python local mode on a path."""
+
+    DISTANCES: ClassVar[dict[Metric, str]] = {Metric.COSINE: "COSINE", Metric.L2: "EUCLID", Metric.IP: "DOT"}
+
+    def __init__(self, client: Any, models: Any, local: bool, where: str) -> None:
+        self.client, self.models, self.local, self.where = client, models, local, where
+        self.name: str | None = None
+
+    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None:
+        models = self.models
+        self.client.create_collection(
+            name,
+            vectors_config=models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric])),
+            hnsw_config=models.HnswConfigDiff(
+                m=int(build["m"]), ef_construct=int(build["ef_construct"]),
+                full_scan_threshold=int(build["full_scan_threshold_kb"]),
+            ),
+            optimizers_config=models.OptimizersConfigDiff(indexing_threshold=INDEXING_THRESHOLD_KB),
+        )
+        self.name = name
+
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None:
+        batch = self.models.Batch(ids=ids, vectors=vectors.tolist(), payloads=payloads)
+        self.client.upsert(self.name, points=batch, wait=True)
+
+    def index(self, payload_schemas: Mapping[str, str]) -> None:
+        if self.local:
+            return  # the local mode has neither payload indexes nor a graph: it always scans
+        for field, schema in payload_schemas.items():
+            self.client.create_payload_index(
+                self.name, field, field_schema=getattr(self.models.PayloadSchemaType, schema.upper()), wait=True
+            )
+        deadline = time.monotonic() + INDEX_TIMEOUT_S
+        while True:  # a server indexes in the background: wait until it reports green and all indexed
+            info = self.client.get_collection(self.name)
+            if str(info.status).lower().endswith("green") and (info.indexed_vectors_count or 0) >= (info.points_count or 0):
+                return
+            if time.monotonic() > deadline:
+                raise AdapterError(f"Qdrant did not finish indexing within {INDEX_TIMEOUT_S} s (status {info.status})")
+            time.sleep(0.2)
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits:
+        response = self.client.query_points(
+            self.name, query=vector.tolist(), limit=k,
+            query_filter=translate_filter(filter, self.models) if filter is not None else None,
+            search_params=self.models.SearchParams(hnsw_ef=hnsw_ef), with_payload=False, with_vectors=False,
+        )
+        points = response.points
+        return SearchHits(np.fromiter((int(p.id) for p in points), dtype=np.int64, count=len(points)),
+                          np.fromiter((p.score for p in points), dtype=np.float32, count=len(points)))
+
+    def count(self) -> int:
+        return 0 if self.name is None else int(self.client.count(self.name, exact=True).count)
+
+    def drop(self) -> None:
+        if self.name is not None:
+            self.client.delete_collection(self.name)
+            self.name = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def versions(self) -> EngineVersions:
+        client_version = f"qdrant-client {package_version('qdrant-client')}"
+        if self.local:
+            return EngineVersions(engine="qdrant-client local mode (pure Python, not the Qdrant engine)",
+                                  client=client_version)
+        try:
+            server = self.client.info().version
+        except Exception:  # an old server without /, or no permission: the client version still says much
+            server = "unknown"
+        return EngineVersions(engine=f"qdrant server {server} at {self.where}", client=client_version)
+
+
+class QdrantAdapter(VectorAdapter):
+    name = "qdrant"
+    display_name = "Qdrant"
+    capabilities = CAPABILITIES
+    requirements: ClassVar[Mapping[str, str]] = {
+        "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
+    }
+    connection_params = (
+        Param("url", str, "", "a Qdrant server or cloud URL; empty for the embedded engine"),
+        Param("api_key", str, "", "API key for the server", secret=True),
+        Param("prefer_grpc", bool, False, "talk gRPC (port 6334) instead of REST"),
+        Param("timeout_s", int, 10, "seconds before a request to the server gives up", 1, 600),
+    )
+
+    def open(self) -> None:
+        self.backend: Backend
+        if self.connection.get("url"):
+            self.backend = self._server_backend()
+        else:
+            edge = self.import_engine("qdrant_edge")
+            self.backend = EdgeBackend(edge, self.workdir / "qdrant-edge")
+
+    def _server_backend(self) -> ClientBackend:
+        client_module = self.import_engine("qdrant_client")
+        models = self.import_engine("qdrant_client.models")
+        url = self.connection["url"]
+        client = client_module.QdrantClient(
+            url=url, api_key=self.connection.get("api_key") or None, prefer_grpc=self.connection["prefer_grpc"],
+            timeout=self.connection["timeout_s"], check_compatibility=False,
+        )
+        try:
+            client.get_collections()
+        except Exception as exc:
+            client.close()
+            raise EngineUnavailable(
+                f"Qdrant at {mask_url(url)} does not answer within {self.connection['timeout_s']} s: {type(exc).__name__}"
+            ) from None
+        return ClientBackend(client, models, local=False, where=mask_url(url))
+
+    def close(self) -> None:
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            backend.close()
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        self.capabilities.index(index)
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
+        self.state.build_params = dict(build_params)
+        self.state.search_params = HNSW.search_defaults()
+        self._payload_schemas: dict[str, str] = {}
+        self.backend.create(name, dim, metric, build_params)
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        for field, values in (payloads or {}).items():
+            self._payload_schemas.setdefault(field, payload_schema_name(values))
+        rows = payload_rows(payloads, len(matrix)) if payloads else None
+        self.backend.upsert([int(i) for i in np.asarray(ids).tolist()], matrix, rows)
+
+    def wait_until_indexed(self) -> None:
+        self.backend.index(self._payload_schemas)
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        self.state.search_params = {**HNSW.search_defaults(), **params}
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.state.dim,):
+            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        return self.backend.search(query, k, filter, int(self.state.search_params["hnsw_ef"]))
+
+    def count(self) -> int:
+        return self.backend.count()
+
+    def drop(self) -> None:
+        self.backend.drop()
+
+    def versions(self) -> EngineVersions:
+        return self.backend.versions()
+
+
+class QdrantLocalAdapter(QdrantAdapter):
+    """qdrant-client's local mode: pure Python, NOT Qdrant's engine; never the default."""
+
+    name = "qdrant-local"
+    display_name = "Qdrant client local mode (pure Python, not the engine)"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, persistence=True, needs_server=False,
+        thread_safe=False, embedded=True,
+    )
+    connection_params = ()
+
+    def open(self) -> None:
+        client_module = self.import_engine("qdrant_client")
+        models = self.import_engine("qdrant_client.models")
+        path = self.workdir / "qdrant-local"
+        self.backend = ClientBackend(client_module.QdrantClient(path=str(path)), models, local=True, where=str(path))

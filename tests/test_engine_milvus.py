@@ -1,0 +1,43 @@
+import time
+
+import pytest
+from contract import AdapterContract
+from tests_support import closed_port
+
+from adapters.base import EngineUnavailable
+from adapters.milvus import MilvusAdapter, filter_expression
+from vectorscout.filters import parse_filter
+
+
+class TestMilvusLiteHNSW(AdapterContract):
+    engine = "milvus"
+
+
+class TestMilvusLiteIVF(AdapterContract):
+    engine = "milvus"
+    # Milvus Lite 3.2.2 trains 128 clusters whatever nlist says (seen in describe_index and its log), so
+    # the contract probes most of them; the sweep test still runs every nprobe in the declared grid.
+    options = {"index": "ivf_flat", "nlist": "128", "nprobe": "96"}
+
+
+class TestMilvusLiteFlat(AdapterContract):
+    engine = "milvus"
+    options = {"index": "flat"}
+    min_recall = 1.0
+
+
+def test_filter_expression_escapes_literals():
+    text = "category == 'a\"b' or (tag in [1, 2] and price >= 1.5 and price < 3)"
+    assert filter_expression(parse_filter(text)) == (
+        '((category == "a\\"b") or ((tag in [1, 2]) and (price >= 1.5) and (price < 3.0)))'
+    )
+
+
+def test_unreachable_server_is_a_clear_error_within_the_timeout(tmp_path):
+    adapter = MilvusAdapter(tmp_path, {"uri": f"http://127.0.0.1:{closed_port()}", "token": "root:s3cret",
+                                       "timeout_s": "2"})
+    began = time.monotonic()
+    with pytest.raises(EngineUnavailable, match="does not answer") as error:
+        adapter.open()
+    assert time.monotonic() - began < 20
+    assert "s3cret" not in str(error.value)
