@@ -99,7 +99,8 @@ class EdgeBackend:
     DISTANCES: ClassVar[dict[Metric, str]] = {Metric.COSINE: "Cosine", Metric.L2: "Euclid", Metric.IP: "Dot"}
 
     def __init__(self, edge: Any, path: Path) -> None:
-        self.edge, self.path, self.shard = edge, path, None
+        self.edge, self.path = edge, path
+        self.shard: Any = None
 
     def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None:
         edge = self.edge
@@ -237,7 +238,7 @@ class QdrantAdapter(VectorAdapter):
     requirements: ClassVar[Mapping[str, str]] = {
         "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
     }
-    connection_params = (
+    connection_params: tuple[Param, ...] = (
         Param("url", str, "", "a Qdrant server or cloud URL; empty for the embedded engine"),
         Param("api_key", str, "", "API key for the server", secret=True),
         Param("prefer_grpc", bool, False, "talk gRPC (port 6334) instead of REST"),
