@@ -238,7 +238,7 @@ class QdrantAdapter(VectorAdapter):
     requirements: ClassVar[Mapping[str, str]] = {
         "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
     }
-    connection_params: tuple[Param, ...] = (
+    connection_params: ClassVar[tuple[Param, ...]] = (
         Param("url", str, "", "a Qdrant server or cloud URL; empty for the embedded engine"),
         Param("api_key", str, "", "API key for the server", secret=True),
         Param("prefer_grpc", bool, False, "talk gRPC (port 6334) instead of REST"),
