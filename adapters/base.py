@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -174,14 +175,22 @@ class VectorAdapter(ABC):
         self.state = AdapterState()
 
     @classmethod
+    def connection_env(cls, param: Param) -> str:
+        """The environment variable a connection option is read from when not given, e.g. VECTORSCOUT_QDRANT_URL."""
+        return f"VECTORSCOUT_{cls.name}_{param.name}".upper().replace("-", "_")
+
+    @classmethod
     def coerce_connection(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Connection options: given ones, else from the environment, else defaults."""
         known = {p.name: p for p in cls.connection_params}
         unknown = set(raw) - set(known)
         if unknown:
             allowed = ", ".join(known) or "none"
             raise ParamError(f"{cls.name}: unknown connection option(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
-        values = {p.name: p.default for p in cls.connection_params}
-        values.update({k: known[k].coerce(v) for k, v in raw.items()})
+        values = {}
+        for param in cls.connection_params:
+            given = raw.get(param.name, os.environ.get(cls.connection_env(param)))
+            values[param.name] = param.default if given in (None, "") else param.coerce(given)
         return values
 
     @classmethod

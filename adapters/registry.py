@@ -26,6 +26,11 @@ ENGINES: dict[str, EngineEntry] = {
         EngineEntry("chroma", "adapters.chroma:ChromaAdapter", "Chroma, embedded persistent client"),
         EngineEntry("qdrant", "adapters.qdrant:QdrantAdapter", "Qdrant: embedded engine (qdrant-edge) or a server URL"),
         EngineEntry("milvus", "adapters.milvus:MilvusAdapter", "Milvus: Milvus Lite on a local file or a server URI"),
+        EngineEntry("pgvector", "adapters.pgvector:PgvectorAdapter",
+                    "PostgreSQL + pgvector: a bundled private server or a DSN"),
+        EngineEntry("lancedb", "adapters.lancedb:LanceDBAdapter", "LanceDB: embedded, or a remote URI"),
+        EngineEntry("hnswlib", "adapters.hnswlib:HnswlibAdapter", "hnswlib library: a reference HNSW baseline"),
+        EngineEntry("weaviate", "adapters.weaviate:WeaviateAdapter", "Weaviate: a server by URL (no embedded engine)"),
         EngineEntry("qdrant-local", "adapters.qdrant:QdrantLocalAdapter",
                     "qdrant-client local mode: pure Python, not the Qdrant engine"),
     )

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,27 @@ def test_synthetic_payloads_have_exact_selectivity():
     assert (data.payloads["bucket"] == 7).sum() == 1
     assert load_dataset("synthetic:n=1000,dim=8").content_hash == data.content_hash
     assert load_dataset("synthetic:n=1000,dim=8,seed=1").content_hash != data.content_hash
+
+
+def test_engine_that_cannot_filter_is_skipped_with_a_reason(monkeypatch):
+    from adapters import registry
+
+    # a real engine (FAISS) that declares no filter support, registered like any other engine
+    monkeypatch.setitem(registry.ENGINES, "nofilter", registry.EngineEntry("nofilter", "tests_support:NoFilterFaiss", ""))
+    plan = RunPlan(dataset=SMALL, engines=parse_engines("nofilter,faiss"), k=5, filter="tag == 1")
+    run = execute(plan, ResultsStore())
+    skipped, ok = run.results
+    assert skipped.status == "skipped" and "cannot filter" in skipped.error
+    assert ok.status == "ok" and ok.recall == 1.0
+    assert run.status == "finished"
+
+
+def test_credentials_never_reach_results(monkeypatch):
+    from tests_support import closed_port
+
+    dsn = f"postgresql://bench:hunter2secret@127.0.0.1:{closed_port()}/db"
+    run = execute(RunPlan(dataset=SMALL, engines=[engine_config("pgvector", {"dsn": dsn})], k=5), ResultsStore())
+    (row,) = run.results
+    assert row.status == "failed" and "does not answer" in row.error
+    stored = ResultsStore().get_run(run.run_id)
+    assert "hunter2secret" not in json.dumps(stored.to_dict())

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
 from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
+from vectorscout.secrets import redact
 from vectorscout.specs import EngineConfig, SpecError
 from vectorscout.store import ResultsStore, new_run_id
 
@@ -166,9 +168,16 @@ def execute(
     return run
 
 
-def _error_text(exc: BaseException) -> str:
+def _error_text(exc: BaseException, secrets: list[str]) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:500]
+    return redact(f"{type(exc).__name__}: {text}", secrets)[:500]
+
+
+def connection_secrets(config: EngineConfig) -> list[str]:
+    """The values that must never appear in a result, a log line or a page."""
+    cls = adapter_class(config.engine)
+    connection = cls.coerce_connection(config.connection)
+    return [str(connection[p.name]) for p in cls.connection_params if p.secret and connection.get(p.name)]
 
 
 def run_engine(
@@ -197,9 +206,13 @@ def run_engine(
             index_s=build.get("index_s"), engine_version=versions["engine"], client_version=versions["client"],
         )
 
+    cls = adapter_class(config.engine)
+    if plan.filter and not cls.capabilities.filtering:
+        return [stopped_row("skipped", f"{cls.display_name} cannot filter; filtered cases are skipped for it")], versions
+    secret_values = connection_secrets(config)
     workdir = tempfile.mkdtemp(prefix=f"{config.engine}-", dir=subdir("work"))
     try:
-        adapter = adapter_class(config.engine)(Path(workdir), config.connection)
+        adapter = cls(Path(workdir), config.connection)
         with adapter as db:
             try:
                 found = db.versions()
@@ -225,8 +238,8 @@ def run_engine(
     except Cancelled as exc:
         rows.append(stopped_row("cancelled", str(exc)))
     except Exception as exc:  # one engine's failure must not end the run
-        log.exception("engine %s failed", config.engine)
-        rows.append(stopped_row("failed", _error_text(exc)))
+        log.error("engine %s failed:\n%s", config.engine, redact("".join(traceback.format_exception(exc)), secret_values))
+        rows.append(stopped_row("failed", _error_text(exc, secret_values)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return rows, versions

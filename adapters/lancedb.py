@@ -1,0 +1,210 @@
+"""LanceDB: embedded on a private directory by default, or a remote LanceDB URI (``db://...``) with a key.
+
+The table is created with the first batch (LanceDB takes its schema from the data); vector and scalar
+indexes are built after loading, which is the timed index stage. Filters are pre-filters.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineUnavailable,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    package_version,
+)
+from vectorscout.filters import And, Eq, Filter, In, Or, Scalar
+
+NO_INDEX = IndexSpec("none", exact=True, description="no vector index: an exact scan")
+IVF_PQ = IndexSpec(
+    "ivf_pq",
+    build_params=(
+        Param("num_partitions", int, 64, "IVF clusters", 1, 65536, sweep=(16, 64, 256)),
+        Param("num_sub_vectors", int, 16, "PQ sub-vectors (must divide the dimension)", 1, 4096, sweep=(8, 16, 32)),
+    ),
+    search_params=(
+        Param("nprobes", int, 20, "partitions scanned per query", 1, 65536, sweep=(1, 5, 20, 50, 100)),
+        Param("refine_factor", int, 1, "re-rank refine_factor*k candidates with full vectors (1 = off)", 1, 100,
+              sweep=(1, 5, 10)),
+    ),
+    description="IVF with product quantization (lossy; refine_factor re-ranks)",
+)
+IVF_HNSW_SQ = IndexSpec(
+    "ivf_hnsw_sq",
+    build_params=(
+        Param("num_partitions", int, 1, "IVF partitions, each with an HNSW graph", 1, 65536, sweep=(1, 4, 16)),
+        Param("m", int, 20, "graph degree", 4, 128, sweep=(8, 16, 32)),
+        Param("ef_construction", int, 300, "candidate list while building", 8, 2048, sweep=(100, 200, 300)),
+    ),
+    search_params=(
+        Param("ef", int, 64, "candidate list per query", 1, 4096, sweep=(16, 32, 64, 128, 256, 512)),
+        Param("nprobes", int, 1, "partitions searched per query", 1, 65536, sweep=(1, 4, 16)),
+    ),
+    description="IVF partitions with HNSW graphs over scalar-quantized vectors",
+)
+DISTANCES: dict[Metric, Any] = {Metric.L2: "l2", Metric.COSINE: "cosine", Metric.IP: "dot"}
+
+
+def literal(value: Scalar) -> str:
+    """A SQL literal for LanceDB's filter language; quotes in strings are doubled."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def filter_sql(tree: Filter) -> str:
+    """The engine-neutral filter as a LanceDB (DataFusion SQL) predicate; names are quoted identifiers."""
+    if isinstance(tree, (And, Or)):
+        joiner = " AND " if isinstance(tree, And) else " OR "
+        return "(" + joiner.join(filter_sql(c) for c in tree.clauses) + ")"
+    column = f"`{tree.field}`"  # fields are validated identifiers; quoting keeps keywords usable
+    if isinstance(tree, Eq):
+        return f"({column} = {literal(tree.value)})"
+    if isinstance(tree, In):
+        return f"({column} IN ({', '.join(literal(v) for v in tree.values)}))"
+    bounds = [f"{column} {op} {literal(bound)}"
+              for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte)) if bound is not None]
+    return "(" + " AND ".join(bounds) + ")"
+
+
+class LanceDBAdapter(VectorAdapter):
+    name = "lancedb"
+    display_name = "LanceDB"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, NO_INDEX), filtering=True, persistence=True,
+        needs_server=False, thread_safe=True, embedded=True,
+    )
+    requirements: ClassVar[Mapping[str, str]] = {"lancedb": "lancedb==0.40.0", "pyarrow": "pyarrow==26.0.1"}
+    connection_params = (
+        Param("uri", str, "", "a remote LanceDB URI (db://...); empty for an embedded database"),
+        Param("api_key", str, "", "API key for a remote database", secret=True),
+        Param("region", str, "us-east-1", "region of a remote database"),
+        Param("host_override", str, "", "endpoint of a self-hosted remote database"),
+    )
+
+    def open(self) -> None:
+        lancedb = self.import_engine("lancedb")
+        self._pa = self.import_engine("pyarrow")
+        uri = self.connection["uri"]
+        self.remote = bool(uri)
+        self._path = self.workdir / "lancedb"
+        try:
+            if self.remote:
+                self.db = lancedb.connect(uri, api_key=self.connection["api_key"] or None,
+                                          region=self.connection["region"],
+                                          host_override=self.connection["host_override"] or None)
+                self.db.table_names()  # a remote connection is lazy: ask once so a bad URI fails here
+            else:
+                self.db = lancedb.connect(str(self._path))
+        except Exception as exc:
+            raise EngineUnavailable(f"LanceDB at {uri or self._path} cannot be opened: {type(exc).__name__}") from None
+        self.table: Any = None
+
+    def close(self) -> None:
+        self.table = None
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        spec = self.capabilities.index(index)
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
+        self.state.build_params = dict(build_params)
+        self.set_search_params(spec.search_defaults())
+        self._payload_columns: list[str] = []
+
+    def _batch(self, ids: np.ndarray, matrix: np.ndarray, payloads: Mapping[str, np.ndarray]) -> Any:
+        pa = self._pa
+        columns = {
+            "id": pa.array(np.asarray(ids, dtype=np.int64)),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), self.state.dim),
+        }
+        for column, values in payloads.items():
+            if column in columns:
+                raise AdapterError(f"payload column {column!r} collides with LanceDB's own columns")
+            columns[column] = pa.array(np.asarray(values))
+        return pa.table(columns)
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        batch = self._batch(ids, matrix, payloads or {})
+        if self.table is None:
+            self.table = self.db.create_table(self.state.name, data=batch)
+            self._payload_columns = list(payloads or {})
+        else:
+            self.table.add(batch)
+
+    def wait_until_indexed(self) -> None:
+        if self.table is None:
+            raise AdapterError("no data was inserted")
+        index = self.state.index
+        build = self.state.build_params
+        distance = DISTANCES[self.state.metric]
+        from lancedb.index import IvfHnswSq, IvfPq
+
+        if index == "ivf_pq":
+            if self.state.dim % int(build["num_sub_vectors"]):
+                raise AdapterError(f"num_sub_vectors={build['num_sub_vectors']} must divide the dimension {self.state.dim}")
+            config: Any = IvfPq(distance_type=distance, num_partitions=int(build["num_partitions"]),
+                                num_sub_vectors=int(build["num_sub_vectors"]))
+        elif index == "ivf_hnsw_sq":
+            config = IvfHnswSq(distance_type=distance, num_partitions=int(build["num_partitions"]), m=int(build["m"]),
+                               ef_construction=int(build["ef_construction"]))
+        else:
+            config = None
+        if config is not None:
+            self.table.create_index("vector", config=config)  # builds synchronously on a local table
+        for column in self._payload_columns:  # scalar indexes make pre-filtering cheap
+            self.table.create_scalar_index(column)
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        spec = self.capabilities.index(self.state.index)
+        self.state.search_params = {**spec.search_defaults(), **params}
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.state.dim,):
+            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        params = self.state.search_params
+        builder = self.table.search(query, vector_column_name="vector").distance_type(DISTANCES[self.state.metric])
+        builder = builder.limit(k).select(["id", "_distance"])
+        if self.state.index == "ivf_pq":
+            builder = builder.nprobes(int(params["nprobes"])).refine_factor(int(params["refine_factor"]))
+        elif self.state.index == "ivf_hnsw_sq":
+            builder = builder.nprobes(int(params["nprobes"])).ef(int(params["ef"]))
+        if filter is not None:
+            builder = builder.where(filter_sql(filter), prefilter=True)
+        result = builder.to_arrow()
+        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
+                          result["_distance"].to_numpy().astype(np.float32, copy=False))
+
+    def count(self) -> int:
+        return 0 if self.table is None else int(self.table.count_rows())
+
+    def drop(self) -> None:
+        if self.table is not None:
+            self.db.drop_table(self.state.name)
+            self.table = None
+        if not getattr(self, "remote", True):
+            shutil.rmtree(self._path, ignore_errors=True)
+
+    def versions(self) -> EngineVersions:
+        version = package_version("lancedb")
+        where = "remote" if self.remote else "embedded"
+        return EngineVersions(engine=f"lancedb {version} ({where})", client=f"lancedb {version}, pylance")

