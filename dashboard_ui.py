@@ -6,6 +6,8 @@ provider declares, so a new engine parameter appears in the dashboard without to
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,9 +30,10 @@ def results_store() -> ResultsStore:
     return _store_for(str(home_dir()))
 
 
-def param_widget(param: Param, key: str) -> Any:
+def param_widget(param: Param, key: str, help_suffix: str = "") -> Any:
     """A widget for one declared parameter, returning its (validated) value."""
     label = param.name
+    param = dataclasses.replace(param, help=param.help + help_suffix) if help_suffix else param
     if param.choices:
         options = list(param.choices)
         return st.selectbox(label, options, index=options.index(param.default), help=param.help, key=key)
@@ -52,7 +55,9 @@ def param_widget(param: Param, key: str) -> Any:
                          type="password" if param.secret else "default")
 
 
-def param_widgets(params: Iterable[Param], key_prefix: str, columns: int = 3) -> dict[str, Any]:
+def param_widgets(
+    params: Iterable[Param], key_prefix: str, columns: int = 3, help_for: Any = None
+) -> dict[str, Any]:
     params = list(params)
     values: dict[str, Any] = {}
     if not params:
@@ -60,7 +65,8 @@ def param_widgets(params: Iterable[Param], key_prefix: str, columns: int = 3) ->
     cells = st.columns(min(columns, len(params)))
     for i, param in enumerate(params):
         with cells[i % len(cells)]:
-            values[param.name] = param_widget(param, f"{key_prefix}.{param.name}")
+            suffix = help_for(param) if help_for else ""
+            values[param.name] = param_widget(param, f"{key_prefix}.{param.name}", suffix)
     return values
 
 
@@ -92,8 +98,20 @@ def engine_form(engine: str) -> EngineConfig:
         st.caption("Search parameters (one index is swept over every value chosen)")
         for param in spec.search_params:
             options[param.name] = sweep_widget(param, f"{engine}.{index}.search.{param.name}")
+    if cls.server_hint:
+        st.info(f"{cls.display_name} {cls.server_hint}")
     if cls.connection_params:
-        st.caption("Connection (never stored with results)")
-        options.update(param_widgets(cls.connection_params, f"{engine}.connection", columns=2))
-        options = {k: v for k, v in options.items() if v not in ("", None)}
+        st.caption("Connection (never stored with results; secrets are masked)")
+        # Non-secret options start from the environment; secrets stay out of the page (empty = environment).
+        shown = [
+            dataclasses.replace(p, default=p.coerce(os.environ[cls.connection_env(p)]))
+            if not p.secret and os.environ.get(cls.connection_env(p)) else p
+            for p in cls.connection_params
+        ]
+        connection = param_widgets(
+            shown, f"{engine}.connection", columns=2,
+            help_for=lambda p: f" (when empty: ${cls.connection_env(p)}, else the default)",
+        )
+        # Empty fields fall back to the environment and the defaults, so they are not passed at all.
+        options.update({k: v for k, v in connection.items() if v not in ("", None)})
     return engine_config(engine, options)

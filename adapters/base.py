@@ -168,6 +168,8 @@ class VectorAdapter(ABC):
     requirements: ClassVar[Mapping[str, str]]
     # Options that say where the engine lives (URLs, keys); empty for a purely embedded engine.
     connection_params: ClassVar[tuple[Param, ...]] = ()
+    # For engines that need a server: how to start one, shown wherever the engine is offered.
+    server_hint: ClassVar[str] = ""
 
     def __init__(self, workdir: Path, connection: Mapping[str, Any] | None = None) -> None:
         self.workdir = Path(workdir)

@@ -8,6 +8,7 @@ reports no pending rows: before that Milvus searches unindexed segments by brute
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -77,6 +78,14 @@ def filter_expression(tree: Filter) -> str:
     return "(" + " and ".join(bounds) + ")"
 
 
+class _DropUnimplementedRpc(logging.Filter):
+    """Milvus Lite's in-process gRPC server logs a traceback for each RPC it does not implement
+    (pymilvus 3 asks for AllocTimestamp, Lite answers UNIMPLEMENTED and the client carries on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], NotImplementedError))
+
+
 class MilvusAdapter(VectorAdapter):
     name = "milvus"
     display_name = "Milvus"
@@ -98,6 +107,9 @@ class MilvusAdapter(VectorAdapter):
         self.lite = not uri
         if self.lite:
             self.import_engine("milvus_lite")
+            grpc_server_log = logging.getLogger("grpc._server")
+            if not any(isinstance(f, _DropUnimplementedRpc) for f in grpc_server_log.filters):
+                grpc_server_log.addFilter(_DropUnimplementedRpc())
             self.workdir.mkdir(parents=True, exist_ok=True)
             uri = str(self.workdir / "milvus.db")
         self.where = mask_url(uri)

@@ -123,6 +123,10 @@ class WeaviateAdapter(VectorAdapter):
         thread_safe=True, embedded=False,
     )
     requirements: ClassVar[Mapping[str, str]] = {"weaviate": "weaviate-client==4.24.1"}
+    server_hint = (
+        "needs a server: `docker run -p 8080:8080 -p 50051:50051 cr.weaviate.io/semitechnologies/weaviate:1.33.0`, "
+        "then url=http://127.0.0.1:8080"
+    )
     connection_params = (
         Param("url", str, "", f"the server's HTTP URL, e.g. http://127.0.0.1:8080 (or set {URL_ENV})"),
         Param("grpc_port", int, 50051, "the server's gRPC port", 1, 65535),
@@ -138,10 +142,7 @@ class WeaviateAdapter(VectorAdapter):
         init = self.import_engine("weaviate.classes.init")
         url = self.connection["url"]  # VECTORSCOUT_WEAVIATE_URL fills it when not given
         if not url:
-            raise EngineUnavailable(
-                "Weaviate needs a server: start one with `docker run -p 8080:8080 -p 50051:50051 "
-                "cr.weaviate.io/semitechnologies/weaviate:1.33.0` and give weaviate:url=http://127.0.0.1:8080"
-            )
+            raise EngineUnavailable(f"Weaviate {self.server_hint} (or set {URL_ENV})")
         self.where = mask_url(url)
         timeout = self.connection["timeout_s"]
         key = self.connection["api_key"]

