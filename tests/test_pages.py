@@ -111,3 +111,23 @@ def test_a_run_with_an_unreachable_server_reports_the_failure_readably(monkeypat
     assert any("failed: qdrant" in w.value for w in at.warning)
     (row,) = ResultsStore().get_run(at.session_state["job"].run_id).results
     assert row.status == "failed" and "does not answer" in row.error
+
+
+def test_cancel_stops_a_running_benchmark_and_keeps_it_as_cancelled():
+    import time
+
+    at = open_page("views/run.py")
+    at.multiselect[0].set_value(["chroma"]).run()
+    at.number_input(key="dataset.synthetic.n").set_value(100_000)
+    at.number_input(key="dataset.synthetic.dim").set_value(32)
+    at.button[0].click().run()
+    job = at.session_state["job"]
+    deadline = time.monotonic() + 120
+    while "chroma" not in job.snapshot().stages:  # wait until the engine is inserting
+        assert time.monotonic() < deadline, job.snapshot()
+        time.sleep(0.1)
+    at.run()
+    at.button(key="cancel").click().run()
+    job.join(120)
+    assert job.snapshot().status == "cancelled"
+    assert ResultsStore().get_run(job.run_id).status == "cancelled"
