@@ -7,9 +7,11 @@ to make its data again; its content hash keys the ground-truth cache and the rep
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,9 @@ class Dataset:
     source: str = ""
     license: str = ""
     spec: str = ""
+    query_texts: list[str] | None = None
+    # Relevance judgments: for each query, base row id -> gain (graded; 1 = relevant).
+    qrels: list[dict[int, float]] | None = None
 
     def __post_init__(self) -> None:
         self.base = np.ascontiguousarray(self.base, dtype=np.float32)
@@ -57,6 +62,18 @@ class Dataset:
         for column, values in self.payloads.items():
             if len(values) != len(self.base):
                 raise DatasetError(f"{self.name}: payload column {column!r} has {len(values)} rows, base {len(self.base)}")
+        if self.metric is Metric.COSINE:
+            for label, matrix in (("base", self.base), ("queries", self.queries)):
+                zero = np.flatnonzero(~matrix.any(axis=1))
+                if len(zero):
+                    raise DatasetError(f"{self.name}: {label} row {int(zero[0])} is a zero vector, which has no cosine")
+        if self.qrels is not None:
+            if len(self.qrels) != len(self.queries):
+                raise DatasetError(f"{self.name}: relevance judgments for {len(self.qrels)} queries, {len(self.queries)} given")
+            for q, judged in enumerate(self.qrels):
+                bad = [doc for doc in judged if not 0 <= doc < len(self.base)]
+                if bad:
+                    raise DatasetError(f"{self.name}: relevance judgments of query {q} name unknown document {bad[0]}")
 
     @property
     def n(self) -> int:
@@ -90,7 +107,7 @@ class Dataset:
         return {
             "name": self.name, "spec": self.spec, "hash": self.content_hash, "n": self.n, "dim": self.dim,
             "queries": len(self.queries), "metric": self.metric.value, "source": self.source,
-            "license": self.license, "payload_columns": sorted(self.payloads),
+            "license": self.license, "payload_columns": sorted(self.payloads), "has_qrels": self.qrels is not None,
         }
 
 
@@ -176,19 +193,81 @@ class DatasetProvider:
         return f"{self.name}:{options}" if options else self.name
 
 
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+
+def qrels_from_pairs(pairs: np.ndarray, n_queries: int, gains: np.ndarray | None = None) -> list[dict[int, float]]:
+    qrels: list[dict[int, float]] = [{} for _ in range(n_queries)]
+    for i, (query, doc) in enumerate(np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist()):
+        if not 0 <= query < n_queries:
+            raise DatasetError(f"relevance judgment {i} names unknown query {query}")
+        qrels[query][doc] = float(gains[i]) if gains is not None else 1.0
+    return qrels
+
+
+def load_stored(path: Path, entry: Mapping[str, Any], spec: str) -> Dataset:
+    """A dataset saved as VectorScout's npz layout (bundled files and imports alike)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"{entry['name']}: cannot read {path}: {exc}") from None
+    queries = arrays["queries"]
+    return Dataset(
+        name=entry["name"], metric=Metric(entry["metric"]), base=arrays["base"], queries=queries,
+        payloads={column: arrays[column] for column in entry.get("payloads", [])},
+        texts=arrays["texts"].tolist() if "texts" in arrays else None,
+        query_texts=arrays["query_texts"].tolist() if "query_texts" in arrays else None,
+        qrels=qrels_from_pairs(arrays["qrels"], len(queries), arrays.get("qrel_gains")) if "qrels" in arrays else None,
+        source=entry.get("source", ""), license=entry.get("license", ""), spec=spec,
+    )
+
+
+def bundled_catalog() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads((BUNDLED_DIR / "catalog.json").read_text())
+    return entries
+
+
+def _bundled_provider(entry: dict[str, Any]) -> DatasetProvider:
+    return DatasetProvider(entry["name"], entry["title"], (),
+                           lambda values: load_stored(BUNDLED_DIR / entry["file"], entry, entry["name"]))
+
+
 # Providers by spec name; bundled and imported datasets register here too.
 PROVIDERS: dict[str, DatasetProvider] = {
     provider.name: provider
     for provider in (
         DatasetProvider("synthetic", "Synthetic clusters (seeded)", SYNTHETIC_PARAMS, synthetic),
+        *(_bundled_provider(entry) for entry in bundled_catalog()),
     )
 }
+
+
+def imported_dir() -> Path:
+    return subdir("datasets")
+
+
+def imported_entries() -> list[dict[str, Any]]:
+    """Datasets the user imported, from their meta.json files under the VectorScout home."""
+    entries = []
+    for meta in sorted(imported_dir().glob("*/meta.json")):
+        try:
+            entries.append(json.loads(meta.read_text()))
+        except (OSError, json.JSONDecodeError):
+            continue  # a half-written import is invisible, never half-loaded
+    return entries
 
 
 def load_dataset(spec: str) -> Dataset:
     """Make the dataset a spec names; raises SpecError or DatasetError with a one-line reason."""
     name, options = parse_spec(spec)
     provider = PROVIDERS.get(name)
-    if provider is None:
-        raise SpecError(f"unknown dataset {name!r}; known: {', '.join(PROVIDERS)}")
-    return provider.make(provider.values(options))
+    if provider is not None:
+        return provider.make(provider.values(options))
+    for entry in imported_entries():
+        if entry["name"] == name:
+            if options:
+                raise SpecError(f"{name}: an imported dataset takes no options")
+            return load_stored(imported_dir() / name / "data.npz", entry, name)
+    known = [*PROVIDERS, *(e["name"] for e in imported_entries())]
+    raise SpecError(f"unknown dataset {name!r}; known: {', '.join(known)}")

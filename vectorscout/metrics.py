@@ -76,3 +76,36 @@ def summarize_latencies(latencies_ns: np.ndarray, wall_seconds: float) -> Latenc
         p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99), mean_ms=float(ms.mean()),
         qps=float(len(ms) / wall_seconds) if wall_seconds > 0 else float("inf"),
     )
+
+
+@dataclass(frozen=True)
+class RetrievalQuality:
+    """Quality against relevance judgments (not against exact neighbours), averaged over judged queries."""
+
+    ndcg_at_10: float
+    mrr_at_10: float
+    recall_at_k: float
+
+
+def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: int) -> RetrievalQuality:
+    """nDCG@10 (gains as judged, log2 discount), MRR@10 and recall@k against the judgments.
+
+    Queries without any relevant document are left out, as in BEIR's evaluation.
+    """
+    discounts = 1.0 / np.log2(np.arange(2, 12))
+    ndcgs, rrs, recalls = [], [], []
+    for found, judged in zip(found_ids, qrels):
+        relevant = {doc: gain for doc, gain in judged.items() if gain > 0}
+        if not relevant:
+            continue
+        top10 = found[:10]
+        gains = np.array([relevant.get(int(doc), 0.0) if doc >= 0 else 0.0 for doc in top10])
+        dcg = float((gains * discounts[: len(gains)]).sum())
+        ideal = np.sort(np.array(list(relevant.values())))[::-1][:10]
+        ndcgs.append(dcg / float((ideal * discounts[: len(ideal)]).sum()))
+        first = next((rank for rank, doc in enumerate(top10) if int(doc) in relevant), None)
+        rrs.append(0.0 if first is None else 1.0 / (first + 1))
+        recalls.append(len({int(d) for d in found[:k]} & relevant.keys()) / len(relevant))
+    if not ndcgs:
+        return RetrievalQuality(float("nan"), float("nan"), float("nan"))
+    return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)))

@@ -34,6 +34,12 @@ class ResultRow:
     index_s: float | None = None
     engine_version: str = ""
     client_version: str = ""
+    # Against relevance judgments, where the dataset has them; exact_* is the exact top-k's score,
+    # so the gap shows how much retrieval quality the index gives up.
+    ndcg_at_10: float | None = None
+    mrr_at_10: float | None = None
+    recall_judged: float | None = None
+    exact_ndcg_at_10: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

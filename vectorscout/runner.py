@@ -27,7 +27,7 @@ from vectorscout.data import Dataset, load_dataset
 from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
-from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, summarize_latencies
+from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
 from vectorscout.specs import EngineConfig, SpecError
@@ -290,7 +290,7 @@ def _measure_search(
     report(label, n_queries, n_queries)
     summary = summarize_latencies(latencies, wall)
     truth = prepared.truth
-    return ResultRow(
+    row = ResultRow(
         engine=config.engine, status="ok", index=config.index, build_params=config.build_params,
         search_params=dict(search_params), filter=plan.filter, k=k,
         recall=recall_ids(found, truth.ids, k),
@@ -300,6 +300,11 @@ def _measure_search(
         insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
         engine_version=versions["engine"], client_version=versions["client"],
     )
+    if dataset.qrels is not None:
+        judged = retrieval_quality(found, dataset.qrels, k)
+        row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
+        row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
+    return row
 
 
 def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
