@@ -15,7 +15,9 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # Re-install only when the pinned requirements change: quick the second time.
+# torch first and pinned: the CPU wheel pip finds locally; left to the resolver it pulls a multi-GB CUDA build.
 $(VENV)/.requirements.stamp: requirements.txt | $(PY)
+	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
