@@ -173,6 +173,58 @@ def cmd_engines(args: argparse.Namespace) -> int:
     return 0
 
 
+def dataset_listing() -> list[dict[str, Any]]:
+    """Every dataset a run can name: generators, bundled files and imports."""
+    from vectorscout.data import PROVIDERS, bundled_catalog, imported_entries, load_dataset
+
+    listing: list[dict[str, Any]] = []
+    bundled = {e["name"] for e in bundled_catalog()}
+    for name, provider in PROVIDERS.items():
+        if name in bundled:
+            info = load_dataset(name).info()
+            listing.append({**info, "kind": "bundled", "title": provider.title})
+        else:
+            listing.append({"name": name, "kind": "generator", "title": provider.title, "n": None, "dim": None,
+                            "metric": "any", "source": "generated", "license": "CC0-1.0 (generated data)",
+                            "has_qrels": False})
+    for entry in imported_entries():
+        listing.append({**entry, "kind": "imported"})
+    return listing
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from vectorscout.importers import DatasetImportError, import_dataset
+
+    if args.datasets_command == "list":
+        listing = dataset_listing()
+        if args.format == "json":
+            print(json.dumps(_clean(listing), indent=2))
+        else:
+            for d in listing:
+                size = f"{d['n']:,}x{d['dim']}" if d.get("n") else "any size"
+                qrels = "yes" if d.get("has_qrels") else "no"
+                print(f"{d['name']:<16} {d['kind']:<9} {size:<14} {d['metric']:<6} qrels={qrels:<3} "
+                      f"{d.get('source', '')} [{d.get('license', '')}]")
+        return 0
+    last = {"shown": -1}
+
+    def progress(done: int, total: int) -> None:
+        step = max(1, total // 20)
+        if done == total or done // step != last["shown"]:
+            last["shown"] = done // step
+            print(f"\rembedding {done:,}/{total:,}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    options = {key: value for key, value in (("vector_column", args.vector_column), ("queries", args.queries),
+                                              ("license", args.license)) if value is not None}
+    try:
+        entry = import_dataset(Path(args.path), args.format, args.name, args.metric, progress=progress, **options)
+    except DatasetImportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"imported {entry['name']}: {entry['n']:,} vectors x {entry['dim']}, {entry['queries']:,} queries, "
+          f"metric {entry['metric']}; ground truth {entry['ground_truth_check']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -204,6 +256,21 @@ def build_parser() -> argparse.ArgumentParser:
     importer = runs_sub.add_parser("import", help="add a run from a JSON export")
     importer.add_argument("file")
     runs.set_defaults(handler=cmd_runs)
+
+    datasets = sub.add_parser("datasets", help="list and import datasets")
+    datasets_sub = datasets.add_subparsers(dest="datasets_command", required=True)
+    dlist = datasets_sub.add_parser("list", help="every dataset a run can name")
+    dlist.add_argument("--format", choices=["table", "json"], default="table")
+    dimport = datasets_sub.add_parser("import", help="import a file or folder as a named dataset")
+    dimport.add_argument("path")
+    dimport.add_argument("--format", required=True,
+                         choices=["hdf5", "texmex", "npy", "npz", "parquet", "csv", "vectordbbench", "beir", "texts"])
+    dimport.add_argument("--name", required=True, help="lower-case letters, digits, - and _")
+    dimport.add_argument("--metric", choices=["cosine", "l2", "ip"], help="when the file does not say")
+    dimport.add_argument("--vector-column", help="parquet/csv: the column holding vectors")
+    dimport.add_argument("--queries", type=int, help="vectors or texts held out as queries when none are given")
+    dimport.add_argument("--license", help="the data's license, shown wherever the dataset is")
+    datasets.set_defaults(handler=cmd_datasets)
 
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")
     engines.add_argument("--format", choices=["table", "json"], default="table")

@@ -1,0 +1,206 @@
+"""Bundled datasets, every import format from files the tests make, and the bad input each must refuse."""
+
+import json
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from adapters.base import Metric
+from vectorscout.cli import main
+from vectorscout.data import load_dataset
+from vectorscout.importers import DatasetImportError, import_dataset, read_vecs
+from vectorscout.runner import RunPlan, execute
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
+
+RNG = np.random.default_rng(5)
+
+
+def vectors(n, dim=8):
+    return RNG.standard_normal((n, dim)).astype(np.float32)
+
+
+def write_vecs(path, matrix, dtype):
+    rows = [np.concatenate([np.array([matrix.shape[1]], dtype=np.int32).view(np.uint8),
+                            np.asarray(row, dtype=dtype).view(np.uint8)]) for row in matrix]
+    path.write_bytes(b"".join(r.tobytes() for r in rows))
+
+
+def test_bundled_wordnet_has_real_metadata_and_judgments():
+    data = load_dataset("wordnet")
+    assert data.n == 15_000 and data.dim == 384 and data.metric is Metric.COSINE
+    assert set(data.payloads) == {"pos", "lexname", "lemma_count"}
+    assert len(set(data.payloads["lexname"].tolist())) >= 40
+    assert len(data.qrels) == len(data.queries) == 1000 and all(data.qrels)
+    assert np.allclose(np.linalg.norm(data.base[:50], axis=1), 1, atol=1e-2)
+    assert data.texts[0] and data.query_texts[0]
+
+
+def test_wordnet_run_reports_retrieval_quality_beside_the_exact_baseline():
+    run = execute(RunPlan(dataset="wordnet", engines=parse_engines("faiss,hnswlib:ef=10"), k=10), ResultsStore())
+    exact, approximate = run.results
+    assert exact.ndcg_at_10 == pytest.approx(exact.exact_ndcg_at_10, abs=0.01)
+    assert 0.05 < exact.exact_ndcg_at_10 < 1 and exact.mrr_at_10 > 0
+    assert approximate.ndcg_at_10 <= exact.exact_ndcg_at_10 + 0.01
+
+
+def test_bundled_digits():
+    data = load_dataset("digits")
+    assert (data.n, data.dim, len(data.queries)) == (1597, 64, 200)
+    assert set(np.unique(data.payloads["label"]).tolist()) == set(range(10))
+
+
+def test_hdf5_with_shipped_ground_truth(tmp_path):
+    base, queries = vectors(300), vectors(20)
+    truth = np.argsort(((queries[:, None] - base[None]) ** 2).sum(-1), axis=1)[:, :10]
+    path = tmp_path / "set.hdf5"
+    with h5py.File(path, "w") as f:
+        f["train"], f["test"], f["neighbors"] = base, queries, truth
+        f.attrs["distance"] = "euclidean"
+    entry = import_dataset(path, "hdf5", "ann-set")
+    assert entry["metric"] == "l2" and entry["ground_truth_check"].startswith("ok")
+    data = load_dataset("ann-set")
+    assert np.array_equal(data.base, base) and data.metric is Metric.L2
+
+
+def test_shipped_ground_truth_mismatch_is_reported(tmp_path):
+    path = tmp_path / "set.hdf5"
+    with h5py.File(path, "w") as f:
+        f["train"], f["test"] = vectors(300), vectors(20)
+        f["neighbors"] = np.tile(np.arange(10), (20, 1))
+        f.attrs["distance"] = "angular"
+    assert import_dataset(path, "hdf5", "wrong-truth")["ground_truth_check"].startswith("mismatch")
+
+
+def test_texmex_folder(tmp_path):
+    base, queries = vectors(200, 4), vectors(10, 4)
+    write_vecs(tmp_path / "x_base.fvecs", base, np.float32)
+    write_vecs(tmp_path / "x_query.fvecs", queries, np.float32)
+    write_vecs(tmp_path / "x_groundtruth.ivecs", np.zeros((10, 5), dtype=np.int32), np.int32)
+    entry = import_dataset(tmp_path, "texmex", "tex")
+    assert (entry["n"], entry["dim"]) == (200, 4) and entry["ground_truth_check"].startswith("mismatch")
+    np.testing.assert_array_equal(read_vecs(tmp_path / "x_base.fvecs"), base)
+
+
+def test_bvecs_and_ragged_rows(tmp_path):
+    write_vecs(tmp_path / "b.bvecs", np.arange(12).reshape(3, 4), np.uint8)
+    assert read_vecs(tmp_path / "b.bvecs").tolist()[1] == [4, 5, 6, 7]
+    ragged = tmp_path / "r.fvecs"
+    ragged.write_bytes((tmp_path / "b.bvecs").read_bytes()[:8] + b"\x00" * 4)
+    with pytest.raises(DatasetImportError, match="r.fvecs"):
+        read_vecs(ragged)
+
+
+def test_npy_holds_out_queries_and_npz_uses_named_arrays(tmp_path):
+    np.save(tmp_path / "v.npy", vectors(500))
+    entry = import_dataset(tmp_path / "v.npy", "npy", "plain")
+    assert entry["n"] + entry["queries"] == 500 and entry["queries"] == 50
+    np.savez(tmp_path / "v.npz", train=vectors(100), test=vectors(7))
+    assert import_dataset(tmp_path / "v.npz", "npz", "named", metric="ip")["queries"] == 7
+
+
+def test_parquet_and_csv_with_payload_columns(tmp_path):
+    matrix = vectors(120)
+    frame = pd.DataFrame({"id": range(120), "emb": list(matrix), "colour": ["red", "blue"] * 60, "size": range(120)})
+    frame.to_parquet(tmp_path / "t.parquet")
+    import_dataset(tmp_path / "t.parquet", "parquet", "pq")
+    data = load_dataset("pq")
+    assert set(data.payloads) == {"colour", "size"} and data.dim == 8
+    csv_frame = pd.DataFrame({"vector": [" ".join(map(str, row)) for row in matrix], "tag": range(120)})
+    csv_frame.to_csv(tmp_path / "t.csv", index=False)
+    assert import_dataset(tmp_path / "t.csv", "csv", "csvset")["n"] == 108
+    run = execute(RunPlan(dataset="csvset", engines=parse_engines("faiss"), k=5, filter="tag < 60"), ResultsStore())
+    assert run.results[0].recall == 1.0
+
+
+def test_vectordbbench_layout(tmp_path):
+    train = vectors(100)
+    ids = np.arange(100)[::-1] + 1000  # ids need not be row numbers
+    pd.DataFrame({"id": ids, "emb": list(train)}).to_parquet(tmp_path / "train-00.parquet")
+    pd.DataFrame({"id": range(5), "emb": list(vectors(5))}).to_parquet(tmp_path / "test.parquet")
+    pd.DataFrame({"id": range(5), "neighbors_id": [list(ids[:3])] * 5}).to_parquet(tmp_path / "neighbors.parquet")
+    entry = import_dataset(tmp_path, "vectordbbench", "vdb", metric="l2")
+    assert entry["n"] == 100 and entry["ground_truth_check"].startswith("mismatch")
+
+
+def test_beir_folder_gives_ndcg_for_exact_and_engines(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    docs = ["cats purr and sleep all day", "dogs bark at the mail carrier", "the stock market fell sharply",
+            "interest rates rose again", "a recipe for lemon cake", "how to bake sourdough bread"]
+    queries = {"q1": "why do cats sleep so much", "q2": "what happened to stocks", "q3": "baking bread at home"}
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": f"d{i}", "title": "", "text": t})
+                                                     for i, t in enumerate(docs)))
+    (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps({"_id": q, "text": t}) for q, t in queries.items()))
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td0\t1\nq2\td2\t1\nq2\td3\t1\nq3\td5\t2\n")
+    entry = import_dataset(tmp_path, "beir", "tiny-beir")
+    assert entry["has_qrels"] and entry["dim"] == 384
+    run = execute(RunPlan(dataset="tiny-beir", engines=parse_engines("faiss,qdrant"), k=3), ResultsStore())
+    for row in run.results:
+        assert row.status == "ok" and row.ndcg_at_10 > 0.5 and row.exact_ndcg_at_10 > 0.5
+
+
+def test_plain_texts_are_embedded_and_cached(tmp_path):
+    lines = [f"sentence number {i} about topic {i % 7}" for i in range(40)]
+    (tmp_path / "t.txt").write_text("\n".join(lines))
+    entry = import_dataset(tmp_path / "t.txt", "texts", "lines")
+    assert entry["n"] == 36 and entry["queries"] == 4
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps({"text": t}) for t in lines))
+    assert import_dataset(tmp_path / "t.jsonl", "texts", "lines-jsonl")["n"] == 36
+
+
+@pytest.mark.parametrize(
+    ("make", "fmt", "message"),
+    [
+        (lambda p: p.write_bytes(b""), "npy", "empty"),
+        (lambda p: p.write_bytes(b"\x93NUMPY garbage"), "npy", "not a readable"),
+        (lambda p: np.save(p, np.array([[1.0, np.nan]] * 30)), "npy", "NaN"),
+        (lambda p: np.save(p, np.zeros((30, 4))), "npy", "zero vector"),
+        (lambda p: p.write_text("vector\n1 2 3\n4 5\n"), "csv", "row 1, column 'vector' has 2 values"),
+        (lambda p: p.write_text("vector\n1 2 x\n4 5 6\n"), "csv", "not a list of numbers"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00garbage"), "hdf5", "not a readable HDF5"),
+        (lambda p: p.write_text("x"), "nosuchformat", "unknown format"),
+    ],
+)
+def test_bad_files_are_refused_clearly_and_nothing_is_registered(tmp_path, make, fmt, message):
+    path = tmp_path / {"csv": "bad.csv", "hdf5": "bad.hdf5"}.get(fmt, "bad.npy")
+    make(path)
+    with pytest.raises(DatasetImportError, match=message):
+        import_dataset(path, fmt, "bad")
+    with pytest.raises(ValueError, match="unknown dataset"):
+        load_dataset("bad")
+
+
+def test_qrels_naming_unknown_documents_are_refused(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text(json.dumps({"_id": "d1", "text": "x"}))
+    (tmp_path / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "y"}))
+    (tmp_path / "qrels" / "test.tsv").write_text("q1\td9\t1\n")
+    with pytest.raises(DatasetImportError, match="line 1 names unknown document 'd9'"):
+        import_dataset(tmp_path, "beir", "bad-beir")
+
+
+@pytest.mark.parametrize("name", ["../escape", "Upper", "a/b", "", "synthetic", "wordnet"])
+def test_names_cannot_escape_or_shadow(tmp_path, name):
+    np.save(tmp_path / "v.npy", vectors(30))
+    with pytest.raises(DatasetImportError):
+        import_dataset(tmp_path / "v.npy", "npy", name)
+
+
+def test_size_limit(tmp_path, monkeypatch):
+    np.save(tmp_path / "v.npy", vectors(30))
+    monkeypatch.setenv("VECTORSCOUT_MAX_IMPORT_BYTES", "100")
+    with pytest.raises(DatasetImportError, match="over the import limit"):
+        import_dataset(tmp_path / "v.npy", "npy", "big")
+
+
+def test_cli_import_and_list(tmp_path, capsys):
+    np.save(tmp_path / "v.npy", vectors(60))
+    assert main(["datasets", "import", str(tmp_path / "v.npy"), "--format", "npy", "--name", "cli-set",
+                 "--license", "CC0-1.0"]) == 0
+    assert main(["datasets", "list", "--format", "json"]) == 0
+    listing = {d["name"]: d for d in json.loads(capsys.readouterr().out.split("\n", 1)[1])}
+    assert listing["cli-set"]["license"] == "CC0-1.0" and listing["wordnet"]["has_qrels"] is True
+    assert main(["datasets", "import", str(tmp_path / "v.npy"), "--format", "npy", "--name", "cli-set"]) == 2
+    assert "exists already" in capsys.readouterr().err

@@ -1,0 +1,444 @@
+"""Dataset imports: the formats people already have, validated whole before anything is registered.
+
+Every import reads the source, builds and validates a ``Dataset`` (dimensions, NaN/inf, zero vectors under
+cosine, relevance judgments naming real ids), checks shipped ground truth on a sample, and only then
+writes ``<home>/datasets/<name>/`` by renaming a finished temporary directory: an import either appears
+whole or not at all, and existing datasets and results are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapters.base import Metric
+from vectorscout.data import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
+from vectorscout.embedding import ProgressFn, embed_texts
+from vectorscout.groundtruth import exact_knn
+from vectorscout.results import utc_now
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+DEFAULT_MAX_BYTES = 4 * 1024**3
+HELD_OUT_QUERIES = 1000
+
+
+class DatasetImportError(DatasetError):
+    """A file that cannot be imported; the message names the file, the place and the rule broken."""
+
+
+@dataclass
+class ImportedData:
+    base: np.ndarray
+    queries: np.ndarray
+    metric: Metric
+    payloads: dict[str, np.ndarray] = field(default_factory=dict)
+    texts: list[str] | None = None
+    query_texts: list[str] | None = None
+    qrels: list[dict[int, float]] | None = None
+    neighbors: np.ndarray | None = None  # shipped ground truth (base row ids), checked on a sample
+    source: str = ""
+
+
+def max_import_bytes() -> int:
+    return int(os.environ.get("VECTORSCOUT_MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def held_out(count: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows kept as base and rows held out as queries (removed from the base, so no query finds itself)."""
+    wanted = min(count, max(1, n // 10))
+    if n < 2:
+        raise DatasetImportError(f"{n} vector(s): at least 2 are needed (one base, one query)")
+    queries = np.sort(np.random.default_rng(seed).choice(n, wanted, replace=False))
+    base = np.setdiff1d(np.arange(n), queries)
+    return base, queries
+
+
+def _matrix(values: Any, where: str) -> np.ndarray:
+    try:
+        matrix = np.asarray(values, dtype=np.float32)
+    except (ValueError, TypeError) as exc:
+        raise DatasetImportError(f"{where}: values are not numeric or rows have different lengths ({exc})") from None
+    if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise DatasetImportError(f"{where}: expected a non-empty 2-D matrix of vectors, got shape {matrix.shape}")
+    return matrix
+
+
+# -- ann-benchmarks HDF5 ----------------------------------------------------------------------------
+ANN_METRICS = {"euclidean": Metric.L2, "angular": Metric.COSINE, "dot": Metric.IP, "ip": Metric.IP}
+
+
+def read_hdf5(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            for key in ("train", "test"):
+                if key not in f:
+                    raise DatasetImportError(f"{path.name}: no '{key}' dataset (ann-benchmarks files have train and test)")
+            distance = f.attrs.get("distance", "")
+            distance = distance.decode() if isinstance(distance, bytes) else str(distance)
+            if metric is None:
+                if distance not in ANN_METRICS:
+                    raise DatasetImportError(f"{path.name}: distance attribute {distance!r} is not one of "
+                                             f"{', '.join(ANN_METRICS)}; give --metric")
+                metric = ANN_METRICS[distance]
+            base = _matrix(f["train"][()], f"{path.name}:train")
+            queries = _matrix(f["test"][()], f"{path.name}:test")
+            neighbors = np.asarray(f["neighbors"][()], dtype=np.int64) if "neighbors" in f else None
+    except OSError as exc:
+        raise DatasetImportError(f"{path.name}: not a readable HDF5 file ({exc})") from None
+    return ImportedData(base, queries, metric, neighbors=neighbors, source=f"ann-benchmarks HDF5 {path.name}")
+
+
+# -- TEXMEX fvecs / ivecs / bvecs ------------------------------------------------------------------
+def read_vecs(path: Path) -> np.ndarray:
+    """Rows of (int32 dimension, then that many values); every row must have the same dimension."""
+    kind = path.suffix.lower()
+    value_type = {".fvecs": np.float32, ".ivecs": np.int32, ".bvecs": np.uint8}.get(kind)
+    if value_type is None:
+        raise DatasetImportError(f"{path.name}: not an .fvecs, .ivecs or .bvecs file")
+    raw = path.read_bytes()
+    if len(raw) < 4:
+        raise DatasetImportError(f"{path.name}: empty or truncated file")
+    dim = int(np.frombuffer(raw[:4], dtype=np.int32)[0])
+    value_size = np.dtype(value_type).itemsize
+    row_bytes = 4 + dim * value_size
+    if dim <= 0 or dim > 65536:
+        raise DatasetImportError(f"{path.name}: row 0 declares dimension {dim} (allowed 1..65536)")
+    if len(raw) % row_bytes:
+        raise DatasetImportError(f"{path.name}: {len(raw)} bytes is not a whole number of {dim}-dimensional rows")
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, row_bytes)
+    dims = rows[:, :4].copy().view(np.int32).ravel()
+    ragged = np.flatnonzero(dims != dim)
+    if len(ragged):
+        raise DatasetImportError(f"{path.name}: row {int(ragged[0])} has dimension {int(dims[ragged[0]])}, row 0 has {dim}")
+    return rows[:, 4:].copy().view(value_type).reshape(len(rows), dim)
+
+
+def read_texmex(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
+    if not path.is_dir():
+        raise DatasetImportError(f"{path}: give the folder holding *_base.*vecs, *_query.*vecs and *_groundtruth.ivecs")
+
+    def one(pattern: str, required: bool = True) -> Path | None:
+        found = sorted(p for p in path.iterdir() if re.search(pattern, p.name))
+        if not found and required:
+            raise DatasetImportError(f"{path}: no file matching {pattern}")
+        return found[0] if found else None
+
+    base_file, query_file = one(r"_base\.[fb]vecs$"), one(r"_query\.[fb]vecs$")
+    truth_file = one(r"_groundtruth\.ivecs$", required=False)
+    assert base_file is not None and query_file is not None
+    base, queries = read_vecs(base_file).astype(np.float32), read_vecs(query_file).astype(np.float32)
+    neighbors = read_vecs(truth_file).astype(np.int64) if truth_file else None
+    return ImportedData(base, queries, metric or Metric.L2, neighbors=neighbors, source=f"TEXMEX {base_file.name}")
+
+
+# -- NPY / NPZ -----------------------------------------------------------------------------------
+def read_numpy(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIES, **_: Any) -> ImportedData:
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DatasetImportError(f"{path.name}: not a readable .npy/.npz file without pickled objects ({exc})") from None
+    if isinstance(loaded, np.ndarray):
+        matrix = _matrix(loaded, path.name)
+        base_rows, query_rows = held_out(queries, len(matrix))
+        return ImportedData(matrix[base_rows], matrix[query_rows], metric or Metric.COSINE, source=f"NPY {path.name}")
+    with loaded:
+        keys = set(loaded.files)
+        base_key = next((k for k in ("base", "train", "vectors") if k in keys), None)
+        if base_key is None:
+            raise DatasetImportError(f"{path.name}: no array named base, train or vectors (found: {', '.join(sorted(keys))})")
+        matrix = _matrix(loaded[base_key], f"{path.name}:{base_key}")
+        query_key = next((k for k in ("queries", "test", "query") if k in keys), None)
+        neighbors = np.asarray(loaded["neighbors"], dtype=np.int64) if "neighbors" in keys else None
+        if query_key:
+            return ImportedData(matrix, _matrix(loaded[query_key], f"{path.name}:{query_key}"), metric or Metric.COSINE,
+                                neighbors=neighbors, source=f"NPZ {path.name}")
+    base_rows, query_rows = held_out(queries, len(matrix))
+    return ImportedData(matrix[base_rows], matrix[query_rows], metric or Metric.COSINE, source=f"NPZ {path.name}")
+
+
+# -- Parquet / CSV with a vector column ------------------------------------------------------------
+VECTOR_COLUMNS = ("vector", "emb", "embedding", "embeddings")
+
+
+def _parse_vector_cell(cell: Any, where: str) -> list[float]:
+    if isinstance(cell, str):
+        parts = [p for p in re.split(r"[\s,;]+", cell.strip().strip("[]")) if p]
+        try:
+            return [float(p) for p in parts]
+        except ValueError:
+            raise DatasetImportError(f"{where}: {cell[:40]!r} is not a list of numbers") from None
+    if cell is None:
+        raise DatasetImportError(f"{where}: the vector is missing")
+    return list(cell)
+
+
+def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: str | None, queries: int) -> ImportedData:
+    column = vector_column or next((c for c in VECTOR_COLUMNS if c in frame.columns), None)
+    if column is None or column not in frame.columns:
+        raise DatasetImportError(f"{name}: no vector column (looked for {vector_column or ', '.join(VECTOR_COLUMNS)}; "
+                                 f"columns: {', '.join(map(str, frame.columns))})")
+    rows = [_parse_vector_cell(cell, f"{name}: row {i}, column {column!r}") for i, cell in enumerate(frame[column])]
+    lengths = {len(r) for r in rows}
+    if len(lengths) > 1:
+        first_bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
+        raise DatasetImportError(f"{name}: row {first_bad}, column {column!r} has {len(rows[first_bad])} values, "
+                                 f"row 0 has {len(rows[0])}")
+    matrix = _matrix(rows, f"{name}:{column}")
+    payloads = {}
+    for other in frame.columns:
+        if other == column or other == "id":
+            continue
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", str(other)):
+            raise DatasetImportError(f"{name}: column name {other!r} must be an identifier to be filterable")
+        values = frame[other].to_numpy()
+        payloads[str(other)] = values.astype(str) if values.dtype.kind == "O" else values
+    base_rows, query_rows = held_out(queries, len(matrix))
+    return ImportedData(matrix[base_rows], matrix[query_rows], metric or Metric.COSINE,
+                        payloads={k: v[base_rows] for k, v in payloads.items()}, source=name)
+
+
+def read_table(path: Path, metric: Metric | None, vector_column: str | None = None,
+               queries: int = HELD_OUT_QUERIES, **_: Any) -> ImportedData:
+    import pandas as pd
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except Exception as exc:
+        raise DatasetImportError(f"{path.name}: cannot be read as {path.suffix or 'CSV'} ({type(exc).__name__}: {exc})") from None
+    if frame.empty:
+        raise DatasetImportError(f"{path.name}: the file has no rows")
+    return _table_to_data(frame, path.name, metric, vector_column, queries)
+
+
+# -- VectorDBBench parquet layout --------------------------------------------------------------------
+def read_vectordbbench(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
+    import pandas as pd
+
+    if not path.is_dir():
+        raise DatasetImportError(f"{path}: give the folder holding train*.parquet, test.parquet, neighbors.parquet")
+    train_files = sorted(path.glob("train*.parquet"))
+    if not train_files or not (path / "test.parquet").exists():
+        raise DatasetImportError(f"{path}: VectorDBBench layout needs train*.parquet and test.parquet")
+    train = pd.concat([pd.read_parquet(f) for f in train_files], ignore_index=True)
+    for required in ("id", "emb"):
+        if required not in train.columns:
+            raise DatasetImportError(f"{train_files[0].name}: no column {required!r}")
+    if train["id"].duplicated().any():
+        duplicate = train["id"][train["id"].duplicated()].iloc[0]
+        raise DatasetImportError(f"{train_files[0].name}: id {duplicate} appears twice")
+    train = train.sort_values("id").reset_index(drop=True)
+    row_of = {int(i): row for row, i in enumerate(train["id"])}
+    test = pd.read_parquet(path / "test.parquet").sort_values("id").reset_index(drop=True)
+    base = _matrix(np.stack(train["emb"].to_numpy()), "train:emb")
+    queries = _matrix(np.stack(test["emb"].to_numpy()), "test.parquet:emb")
+    neighbors = None
+    if (path / "neighbors.parquet").exists():
+        truth = pd.read_parquet(path / "neighbors.parquet").sort_values("id")
+        try:
+            neighbors = np.array([[row_of[int(n)] for n in ids] for ids in truth["neighbors_id"]], dtype=np.int64)
+        except KeyError as exc:
+            raise DatasetImportError(f"neighbors.parquet: names id {exc.args[0]}, which is not in train") from None
+    payloads = {c: train[c].to_numpy() for c in train.columns if c not in ("id", "emb")}
+    return ImportedData(base, queries, metric or Metric.COSINE, payloads=payloads, neighbors=neighbors,
+                        source=f"VectorDBBench {path.name}")
+
+
+# -- texts: BEIR folders and plain text files ----------------------------------------------------------
+def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetImportError(f"{path.name}: line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise DatasetImportError(f"{path.name}: line {number} is not a JSON object")
+            yield number, record
+
+
+def read_beir(path: Path, metric: Metric | None, progress: ProgressFn | None = None, **_: Any) -> ImportedData:
+    if not path.is_dir():
+        raise DatasetImportError(f"{path}: give the BEIR folder holding corpus.jsonl, queries.jsonl and qrels/")
+    for required in ("corpus.jsonl", "queries.jsonl"):
+        if not (path / required).exists():
+            raise DatasetImportError(f"{path}: no {required}")
+    qrel_files = sorted((path / "qrels").glob("*.tsv"))
+    if not qrel_files:
+        raise DatasetImportError(f"{path}: no qrels/*.tsv")
+    qrel_file = next((f for f in qrel_files if f.stem == "test"), qrel_files[0])
+    doc_ids, texts = [], []
+    for number, record in _jsonl(path / "corpus.jsonl"):
+        if "_id" not in record:
+            raise DatasetImportError(f"corpus.jsonl: line {number} has no _id")
+        doc_ids.append(str(record["_id"]))
+        texts.append(" ".join(filter(None, [str(record.get("title") or ""), str(record.get("text") or "")])).strip())
+    row_of = {doc: row for row, doc in enumerate(doc_ids)}
+    if len(row_of) != len(doc_ids):
+        raise DatasetImportError("corpus.jsonl: a document _id appears twice")
+    query_text = {str(r["_id"]): str(r.get("text", "")) for _, r in _jsonl(path / "queries.jsonl") if "_id" in r}
+    judged: dict[str, dict[int, float]] = {}
+    with qrel_file.open(encoding="utf-8") as handle:
+        for number, row in enumerate(csv.reader(handle, delimiter="\t"), 1):
+            if number == 1 and row and row[0] == "query-id":
+                continue
+            if len(row) < 3:
+                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} needs query-id, corpus-id, score")
+            query, doc, score = row[0], row[1], row[2]
+            if doc not in row_of:
+                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown document {doc!r}")
+            if query not in query_text:
+                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown query {query!r}")
+            try:
+                judged.setdefault(query, {})[row_of[doc]] = float(score)
+            except ValueError:
+                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number}: score {score!r} is not a number") from None
+    query_ids = sorted(judged)
+    query_texts = [query_text[q] for q in query_ids]
+    base = embed_texts(texts, progress=progress)
+    queries = embed_texts(query_texts, progress=progress)
+    return ImportedData(base, queries, Metric.COSINE, texts=texts, query_texts=query_texts,
+                        qrels=[judged[q] for q in query_ids], payloads={"doc_id": np.array(doc_ids)},
+                        source=f"BEIR {path.name} ({qrel_file.name})")
+
+
+def read_texts(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIES,
+               progress: ProgressFn | None = None, **_: Any) -> ImportedData:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            texts = [str(r.get("text", "")) for _, r in _jsonl(path)]
+        elif suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                if not reader.fieldnames or "text" not in reader.fieldnames:
+                    raise DatasetImportError(f"{path.name}: a CSV of texts needs a 'text' column")
+                texts = [row["text"] or "" for row in reader]
+        else:
+            texts = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DatasetImportError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
+    texts = [t.strip() for t in texts if t.strip()]
+    if len(texts) < 2:
+        raise DatasetImportError(f"{path.name}: fewer than 2 non-empty texts")
+    base_rows, query_rows = held_out(queries, len(texts))
+    vectors = embed_texts(texts, progress=progress)
+    return ImportedData(vectors[base_rows], vectors[query_rows], Metric.COSINE,
+                        texts=[texts[i] for i in base_rows], query_texts=[texts[i] for i in query_rows],
+                        source=f"texts {path.name}")
+
+
+FORMATS: dict[str, Callable[..., ImportedData]] = {
+    "hdf5": read_hdf5, "texmex": read_texmex, "npy": read_numpy, "npz": read_numpy, "parquet": read_table,
+    "csv": read_table, "vectordbbench": read_vectordbbench, "beir": read_beir, "texts": read_texts,
+}
+
+
+def check_shipped_truth(dataset: Dataset, neighbors: np.ndarray, sample: int = 20, k: int = 10) -> str:
+    """Compare shipped neighbours with exact ones on a sample of queries; says 'ok' or what differs."""
+    if neighbors.ndim != 2 or len(neighbors) != len(dataset.queries):
+        return f"mismatch: shipped neighbours have shape {neighbors.shape}, expected ({len(dataset.queries)}, k)"
+    rows = np.random.default_rng(0).choice(len(dataset.queries), min(sample, len(dataset.queries)), replace=False)
+    k = min(k, neighbors.shape[1], dataset.n)
+    truth = exact_knn(dataset.queries[rows], dataset.base, dataset.metric, k)
+    overlap = np.mean([len(set(neighbors[r, :k].tolist()) & set(truth.ids[i].tolist())) / k for i, r in enumerate(rows)])
+    if overlap < 0.99:
+        return f"mismatch: shipped top-{k} agrees with exact neighbours on {overlap:.1%} of a {len(rows)}-query sample"
+    return f"ok: shipped top-{k} matches exact neighbours on a {len(rows)}-query sample"
+
+
+def import_dataset(
+    path: Path, format: str, name: str, metric: str | None = None, progress: ProgressFn | None = None, **options: Any
+) -> dict[str, Any]:
+    """Import and register a dataset; returns its catalog entry. Raises DatasetImportError, leaving nothing."""
+    path = Path(path)
+    if not NAME_PATTERN.match(name):
+        raise DatasetImportError(f"dataset name {name!r}: use 1-64 lower-case letters, digits, '-' or '_'")
+    if name in PROVIDERS or any(e["name"] == name for e in imported_entries()):
+        raise DatasetImportError(f"a dataset named {name!r} exists already; choose another name")
+    reader = FORMATS.get(format)
+    if reader is None:
+        raise DatasetImportError(f"unknown format {format!r}; formats: {', '.join(FORMATS)}")
+    if not path.exists():
+        raise DatasetImportError(f"{path}: no such file or folder")
+    size, limit = _size(path), max_import_bytes()
+    if size > limit:
+        raise DatasetImportError(f"{path.name}: {size:,} bytes is over the import limit of {limit:,} bytes "
+                                 "(VECTORSCOUT_MAX_IMPORT_BYTES)")
+    if size == 0:
+        raise DatasetImportError(f"{path.name}: the file is empty")
+    try:
+        chosen_metric = Metric(metric) if metric else None
+    except ValueError:
+        raise DatasetImportError(f"metric must be cosine, l2 or ip; got {metric!r}") from None
+    try:
+        data = reader(path, chosen_metric, progress=progress, **options)
+    except DatasetImportError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DatasetImportError(f"{path.name}: cannot be read as {format} ({type(exc).__name__}: {exc})") from None
+    reserved = set(data.payloads) & {"base", "queries", "texts", "query_texts", "qrels", "qrel_gains"}
+    if reserved:
+        raise DatasetImportError(f"{path.name}: payload column {sorted(reserved)[0]!r} has a reserved name; rename it")
+    try:
+        dataset = Dataset(name=name, metric=data.metric, base=data.base, queries=data.queries, payloads=data.payloads,
+                          texts=data.texts, query_texts=data.query_texts, qrels=data.qrels, source=data.source)
+    except DatasetError as exc:
+        raise DatasetImportError(f"{path.name}: {exc}") from None
+    check = check_shipped_truth(dataset, data.neighbors) if data.neighbors is not None else "computed (none shipped)"
+    entry = {
+        "name": name, "title": f"{name} (imported {format})", "metric": dataset.metric.value,
+        "payloads": sorted(dataset.payloads), "source": data.source or str(path.name),
+        "license": options.get("license") or "as licensed by its source", "format": format,
+        "imported_at": utc_now(), "ground_truth_check": check, "n": dataset.n, "dim": dataset.dim,
+        "queries": len(dataset.queries), "has_qrels": dataset.qrels is not None,
+    }
+    _write(name, dataset, entry)
+    return entry
+
+
+def _write(name: str, dataset: Dataset, entry: dict[str, Any]) -> None:
+    root = imported_dir()
+    staging = root / f".staging-{name}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        arrays: dict[str, Any] = {"base": dataset.base, "queries": dataset.queries, **dataset.payloads}
+        if dataset.texts is not None:
+            arrays["texts"] = np.array(dataset.texts)
+        if dataset.query_texts is not None:
+            arrays["query_texts"] = np.array(dataset.query_texts)
+        if dataset.qrels is not None:
+            pairs = [(q, doc) for q, judged in enumerate(dataset.qrels) for doc in judged]
+            arrays["qrels"] = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+            arrays["qrel_gains"] = np.array([g for judged in dataset.qrels for g in judged.values()], dtype=np.float32)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        (staging / "data.npz").write_bytes(buffer.getvalue())
+        (staging / "meta.json").write_text(json.dumps(entry, indent=2))
+        staging.rename(root / name)  # the dataset appears whole, or not at all
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
