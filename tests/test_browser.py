@@ -78,6 +78,8 @@ def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, tmp_path
         navigation = page.get_by_test_id("stSidebarNav")
         expect(navigation).to_contain_text("Results")
         expect(navigation).not_to_contain_text("app")
+        page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+        page.get_by_role("option", name="Synthetic clusters (seeded)").click()
         for label, value in (("n", "500"), ("dim", "16"), ("queries", "30")):
             field = page.get_by_label(label, exact=True)
             field.fill(value)

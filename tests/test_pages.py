@@ -40,6 +40,8 @@ def test_home_lists_latest_runs():
 
 def test_run_page_derives_widgets_from_declarations():
     at = open_page("views/run.py")
+    assert at.selectbox(key="dataset").value == "wordnet"  # the quick start uses real data
+    at.selectbox(key="dataset").set_value("synthetic").run()
     keys = {w.key for w in at.number_input}
     assert {"dataset.synthetic.n", "dataset.synthetic.dim", "chroma.hnsw.build.max_neighbors"} <= keys
     assert at.multiselect(key="chroma.hnsw.search.ef_search").value == [100]
@@ -47,6 +49,7 @@ def test_run_page_derives_widgets_from_declarations():
 
 def test_run_page_runs_a_benchmark_and_reports_it():
     at = open_page("views/run.py")
+    at.selectbox(key="dataset").set_value("synthetic").run()
     at.number_input(key="dataset.synthetic.n").set_value(400)
     at.number_input(key="dataset.synthetic.dim").set_value(8)
     at.number_input(key="dataset.synthetic.queries").set_value(20)
@@ -63,6 +66,7 @@ def test_run_page_runs_a_benchmark_and_reports_it():
 
 def test_run_page_shows_a_bad_filter_as_a_message():
     at = open_page("views/run.py")
+    at.selectbox(key="dataset").set_value("synthetic").run()
     at.number_input(key="dataset.synthetic.n").set_value(300)
     at.text_input[0].input("colour == 'red'")
     at.button[0].click().run()
@@ -102,6 +106,7 @@ def test_a_run_with_an_unreachable_server_reports_the_failure_readably(monkeypat
     monkeypatch.setenv("VECTORSCOUT_QDRANT_TIMEOUT_S", "2")
     at = open_page("views/run.py")
     at.multiselect[0].set_value(["qdrant"]).run()
+    at.selectbox(key="dataset").set_value("synthetic").run()
     assert at.number_input(key="qdrant.connection.timeout_s").value == 2  # non-secret options start from the env
     at.number_input(key="dataset.synthetic.n").set_value(300)
     at.button[0].click().run()
@@ -118,6 +123,7 @@ def test_cancel_stops_a_running_benchmark_and_keeps_it_as_cancelled():
 
     at = open_page("views/run.py")
     at.multiselect[0].set_value(["chroma"]).run()
+    at.selectbox(key="dataset").set_value("synthetic").run()
     at.number_input(key="dataset.synthetic.n").set_value(100_000)
     at.number_input(key="dataset.synthetic.dim").set_value(32)
     at.button[0].click().run()

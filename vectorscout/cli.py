@@ -232,8 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="benchmark engines on a dataset and store the run")
     run.add_argument("--engines", required=True,
                      help="e.g. faiss,chroma:ef_search=32|64 (key=value options per engine; a|b sweeps a search parameter)")
-    run.add_argument("--dataset", default="synthetic:n=10000,dim=128,seed=0",
-                     help="dataset spec, e.g. synthetic:n=10000,dim=128,seed=0")
+    run.add_argument("--dataset", default="wordnet",
+                     help="dataset name or spec (default: the bundled wordnet; e.g. synthetic:n=10000,dim=128,seed=0); "
+                          "see 'datasets list'")
     run.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")
     run.add_argument("--filter", help="payload filter, e.g. \"tag == 3\" or \"price < 10 and category in ['a','b']\"")
     run.add_argument("--label", help="a name for the run")

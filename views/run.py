@@ -2,16 +2,23 @@ import streamlit as st
 
 from adapters.registry import adapter_class, engine_names
 from dashboard_ui import engine_form, param_widgets, results_store
-from vectorscout.data import PROVIDERS
+from vectorscout.data import PROVIDERS, imported_entries
 from vectorscout.jobs import BackgroundRun
 from vectorscout.runner import RunPlan
 from vectorscout.specs import SpecError
 
 st.title("Run a benchmark")
 
-provider = PROVIDERS[st.selectbox("Dataset", list(PROVIDERS), format_func=lambda name: PROVIDERS[name].title)]
-with st.expander("Dataset options", expanded=True):
-    dataset_values = param_widgets(provider.params, f"dataset.{provider.name}")
+names = [*PROVIDERS, *(entry["name"] for entry in imported_entries())]
+titles = {**{name: p.title for name, p in PROVIDERS.items()},
+          **{entry["name"]: entry["title"] for entry in imported_entries()}}
+# The bundled real text dataset is the quick-start default.
+chosen = st.selectbox("Dataset", names, index=names.index("wordnet"), format_func=titles.__getitem__, key="dataset")
+provider = PROVIDERS.get(chosen)
+dataset_spec = chosen
+if provider is not None and provider.params:
+    with st.expander("Dataset options", expanded=True):
+        dataset_spec = provider.spec(param_widgets(provider.params, f"dataset.{provider.name}"))
 
 engines = st.multiselect(
     "Engines", engine_names(), default=["faiss", "chroma"],
@@ -35,7 +42,7 @@ filter_text = right.text_input("Filter (optional)", placeholder="tag == 3 and pr
 job: BackgroundRun | None = st.session_state.get("job")
 busy = job is not None and job.snapshot().active
 if st.button("Run", type="primary", disabled=busy or not configs or form_error is not None):
-    plan = RunPlan(dataset=provider.spec(dataset_values), engines=configs, k=k, filter=filter_text.strip() or None)
+    plan = RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)
     st.session_state["job"] = BackgroundRun(plan, results_store()).start()
     st.rerun()
 
