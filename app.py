@@ -12,6 +12,7 @@ st.set_page_config(page_title="VectorScout", layout="wide")
 navigation = st.navigation(
     [
         st.Page("views/home.py", title="Home", default=True),
+        st.Page("views/datasets.py", title="Datasets"),
         st.Page("views/run.py", title="Run"),
         st.Page("views/results.py", title="Results"),
     ]

@@ -204,3 +204,34 @@ def test_cli_import_and_list(tmp_path, capsys):
     assert listing["cli-set"]["license"] == "CC0-1.0" and listing["wordnet"]["has_qrels"] is True
     assert main(["datasets", "import", str(tmp_path / "v.npy"), "--format", "npy", "--name", "cli-set"]) == 2
     assert "exists already" in capsys.readouterr().err
+
+
+def test_format_is_guessed_from_name_and_contents(tmp_path):
+    from vectorscout.importers import guess_format
+
+    (tmp_path / "a.csv").write_text("id,text\n1,hello\n")
+    (tmp_path / "b.csv").write_text("vector,tag\n1 2,3\n")
+    (tmp_path / "beir").mkdir()
+    (tmp_path / "beir" / "corpus.jsonl").write_text("")
+    assert [guess_format(tmp_path / n) for n in ("a.csv", "b.csv", "beir")] == ["texts", "csv", "beir"]
+    np.save(tmp_path / "v.npy", vectors(40))
+    assert import_dataset(tmp_path / "v.npy", "auto", "guessed")["format"] == "npy"
+
+
+def test_zip_archives_unpack_safely(tmp_path):
+    import zipfile
+
+    from vectorscout.importers import extract_archive
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../outside.txt", "x")
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DatasetImportError, match="points outside"):
+        extract_archive(evil, tmp_path / "out")
+    assert not (tmp_path / "outside.txt").exists()
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as z:
+        z.writestr("set/corpus.jsonl", "{}")
+    (tmp_path / "in").mkdir()
+    assert extract_archive(good, tmp_path / "in").name == "set"

@@ -137,3 +137,14 @@ def test_cancel_stops_a_running_benchmark_and_keeps_it_as_cancelled():
     job.join(120)
     assert job.snapshot().status == "cancelled"
     assert ResultsStore().get_run(job.run_id).status == "cancelled"
+
+
+def test_datasets_page_lists_previews_and_projects():
+    at = open_page("views/datasets.py")
+    table = at.dataframe[0].value
+    assert {"synthetic", "wordnet", "digits"} <= set(table["name"])
+    assert at.selectbox(key="preview").value == "wordnet"
+    assert len(at.dataframe) == 3  # the catalog, sample documents, sample queries
+    at.selectbox(key="colour").set_value("lexname").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -85,5 +86,31 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
         title="Query latency per engine and setting (lower is better)", barmode="group",
         yaxis_title="latency per query, ms (lower is better)", xaxis_title="engine · index and search setting",
         template="plotly_white",
+    )
+    return figure
+
+
+def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_name: str, sample: int = 2000,
+                      hover: list[str] | None = None) -> go.Figure:
+    """A 2-D PCA projection of a seeded sample, coloured by a payload column (shows how the data clusters)."""
+    rows = np.sort(np.random.default_rng(0).choice(len(vectors), min(sample, len(vectors)), replace=False))
+    points = vectors[rows].astype(np.float64)
+    centred = points - points.mean(axis=0)
+    _, singular, components = np.linalg.svd(centred, full_matrices=False)
+    xy = centred @ components[:2].T
+    explained = (singular[:2] ** 2 / (singular**2).sum()) if singular.sum() > 0 else np.zeros(2)
+    figure = go.Figure()
+    labels = np.asarray(colour)[rows].astype(str) if colour is not None else np.full(len(rows), "all")
+    values = sorted(set(labels.tolist()))
+    for value in values[:50]:  # more than 50 categories would make an unreadable legend
+        mask = labels == value
+        figure.add_trace(go.Scattergl(
+            x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=value, marker={"size": 5, "opacity": 0.7},
+            text=[hover[i][:120] for i in np.flatnonzero(mask)] if hover else None,
+        ))
+    figure.update_layout(
+        title=f"PCA projection of {len(rows):,} vectors, coloured by {colour_name}",
+        xaxis_title=f"component 1 ({explained[0]:.1%} of variance)",
+        yaxis_title=f"component 2 ({explained[1]:.1%} of variance)", template="plotly_white", legend_title=colour_name,
     )
     return figure

@@ -173,26 +173,8 @@ def cmd_engines(args: argparse.Namespace) -> int:
     return 0
 
 
-def dataset_listing() -> list[dict[str, Any]]:
-    """Every dataset a run can name: generators, bundled files and imports."""
-    from vectorscout.data import PROVIDERS, bundled_catalog, imported_entries, load_dataset
-
-    listing: list[dict[str, Any]] = []
-    bundled = {e["name"] for e in bundled_catalog()}
-    for name, provider in PROVIDERS.items():
-        if name in bundled:
-            info = load_dataset(name).info()
-            listing.append({**info, "kind": "bundled", "title": provider.title})
-        else:
-            listing.append({"name": name, "kind": "generator", "title": provider.title, "n": None, "dim": None,
-                            "metric": "any", "source": "generated", "license": "CC0-1.0 (generated data)",
-                            "has_qrels": False})
-    for entry in imported_entries():
-        listing.append({**entry, "kind": "imported"})
-    return listing
-
-
 def cmd_datasets(args: argparse.Namespace) -> int:
+    from vectorscout.data import dataset_listing
     from vectorscout.importers import DatasetImportError, import_dataset
 
     if args.datasets_command == "list":
@@ -264,8 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     dlist.add_argument("--format", choices=["table", "json"], default="table")
     dimport = datasets_sub.add_parser("import", help="import a file or folder as a named dataset")
     dimport.add_argument("path")
-    dimport.add_argument("--format", required=True,
-                         choices=["hdf5", "texmex", "npy", "npz", "parquet", "csv", "vectordbbench", "beir", "texts"])
+    dimport.add_argument("--format", default="auto",
+                         choices=["auto", "hdf5", "texmex", "npy", "npz", "parquet", "csv", "vectordbbench", "beir", "texts"],
+                         help="default: guessed from the name and contents")
     dimport.add_argument("--name", required=True, help="lower-case letters, digits, - and _")
     dimport.add_argument("--metric", choices=["cosine", "l2", "ip"], help="when the file does not say")
     dimport.add_argument("--vector-column", help="parquet/csv: the column holding vectors")

@@ -271,3 +271,18 @@ def load_dataset(spec: str) -> Dataset:
             return load_stored(imported_dir() / name / "data.npz", entry, name)
     known = [*PROVIDERS, *(e["name"] for e in imported_entries())]
     raise SpecError(f"unknown dataset {name!r}; known: {', '.join(known)}")
+
+
+def dataset_listing() -> list[dict[str, Any]]:
+    """Every dataset a run can name: generators, bundled files and imports."""
+    bundled = {e["name"] for e in bundled_catalog()}
+    listing: list[dict[str, Any]] = []
+    for name, provider in PROVIDERS.items():
+        if name in bundled:
+            listing.append({**load_dataset(name).info(), "kind": "bundled", "title": provider.title})
+        else:
+            listing.append({"name": name, "kind": "generator", "title": provider.title, "n": None, "dim": None,
+                            "metric": "any", "source": "generated", "license": "CC0-1.0 (generated data)",
+                            "has_qrels": False})
+    listing.extend({**entry, "kind": "imported"} for entry in imported_entries())
+    return listing

@@ -351,10 +351,59 @@ def read_texts(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIE
                         source=f"texts {path.name}")
 
 
+def extract_archive(archive: Path, destination: Path) -> Path:
+    """Unpack an uploaded .zip (a BEIR, TEXMEX or VectorDBBench folder) safely; returns the data folder.
+
+    Members with absolute paths or '..' are refused (no writing outside the destination), and the unpacked
+    size counts against the import limit before anything is written.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = zipped.infolist()
+            total = sum(m.file_size for m in members)
+            if total > max_import_bytes():
+                raise DatasetImportError(f"{archive.name}: unpacks to {total:,} bytes, over the import limit")
+            root = destination.resolve()
+            for member in members:
+                target = (destination / member.filename).resolve()
+                if member.filename.startswith(("/", "\\")) or not target.is_relative_to(root):
+                    raise DatasetImportError(f"{archive.name}: member {member.filename!r} points outside the archive")
+            zipped.extractall(destination)
+    except zipfile.BadZipFile:
+        raise DatasetImportError(f"{archive.name}: not a valid .zip archive") from None
+    entries = [p for p in destination.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else destination
+
+
 FORMATS: dict[str, Callable[..., ImportedData]] = {
     "hdf5": read_hdf5, "texmex": read_texmex, "npy": read_numpy, "npz": read_numpy, "parquet": read_table,
     "csv": read_table, "vectordbbench": read_vectordbbench, "beir": read_beir, "texts": read_texts,
 }
+
+
+def guess_format(path: Path) -> str:
+    """The format a file or folder most likely has, from its name and contents."""
+    if path.is_dir():
+        names = {p.name for p in path.iterdir()}
+        if "corpus.jsonl" in names:
+            return "beir"
+        if any(re.search(r"_base\.[fb]vecs$", n) for n in names):
+            return "texmex"
+        if any(n.startswith("train") and n.endswith(".parquet") for n in names):
+            return "vectordbbench"
+        raise DatasetImportError(f"{path}: cannot tell the format of this folder; give it")
+    by_suffix = {".hdf5": "hdf5", ".h5": "hdf5", ".npy": "npy", ".npz": "npz", ".parquet": "parquet", ".csv": "csv",
+                 ".txt": "texts", ".jsonl": "texts"}
+    guessed = by_suffix.get(path.suffix.lower())
+    if guessed is None:
+        raise DatasetImportError(f"{path.name}: cannot tell the format from the name; give it")
+    if guessed == "csv":  # a CSV of texts has a 'text' column and no vector column
+        header = path.open(encoding="utf-8", errors="replace").readline().strip().split(",")
+        if "text" in header and not set(VECTOR_COLUMNS) & set(header):
+            return "texts"
+    return guessed
 
 
 def check_shipped_truth(dataset: Dataset, neighbors: np.ndarray, sample: int = 20, k: int = 10) -> str:
@@ -379,11 +428,13 @@ def import_dataset(
         raise DatasetImportError(f"dataset name {name!r}: use 1-64 lower-case letters, digits, '-' or '_'")
     if name in PROVIDERS or any(e["name"] == name for e in imported_entries()):
         raise DatasetImportError(f"a dataset named {name!r} exists already; choose another name")
-    reader = FORMATS.get(format)
-    if reader is None:
-        raise DatasetImportError(f"unknown format {format!r}; formats: {', '.join(FORMATS)}")
     if not path.exists():
         raise DatasetImportError(f"{path}: no such file or folder")
+    if format == "auto":
+        format = guess_format(path)
+    reader = FORMATS.get(format)
+    if reader is None:
+        raise DatasetImportError(f"unknown format {format!r}; formats: auto, {', '.join(FORMATS)}")
     size, limit = _size(path), max_import_bytes()
     if size > limit:
         raise DatasetImportError(f"{path.name}: {size:,} bytes is over the import limit of {limit:,} bytes "

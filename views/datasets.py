@@ -1,0 +1,68 @@
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from vectorscout.charts import projection_figure
+from vectorscout.data import dataset_listing, load_dataset
+from vectorscout.importers import FORMATS, DatasetImportError, extract_archive, import_dataset
+
+st.title("Datasets")
+
+listing = dataset_listing()
+st.dataframe(
+    pd.DataFrame([{"name": d["name"], "kind": d["kind"], "vectors": d.get("n"), "dim": d.get("dim"),
+                   "queries": d.get("queries"), "metric": d["metric"], "relevance judgments": d.get("has_qrels"),
+                   "source": d.get("source"), "license": d.get("license")} for d in listing]),
+    hide_index=True,
+)
+
+st.subheader("Preview")
+previewable = [d["name"] for d in listing if d["kind"] != "generator"]
+name = st.selectbox("Dataset", previewable, key="preview")
+if name:
+    data = load_dataset(name)
+    if data.texts:
+        st.caption("Sample documents")
+        st.dataframe(pd.DataFrame({"text": data.texts[:10]}), hide_index=True)
+    if data.query_texts:
+        st.caption("Sample queries")
+        st.dataframe(pd.DataFrame({"query": data.query_texts[:10]}), hide_index=True)
+    colour_by = st.selectbox("Colour by", ["(none)", *sorted(data.payloads)], key="colour")
+    column = None if colour_by == "(none)" else data.payloads[colour_by]
+    st.plotly_chart(projection_figure(data.base, column, colour_by, hover=data.texts), key="projection")
+
+st.subheader("Import")
+st.caption("Folders (BEIR, TEXMEX, VectorDBBench) are uploaded as one .zip. Nothing is registered unless the "
+           "whole file is valid.")
+upload = st.file_uploader("File", key="upload")
+left, right = st.columns(2)
+fmt = left.selectbox("Format", ["auto", *FORMATS], key="format",
+                     format_func=lambda f: "from the file name and contents" if f == "auto" else f)
+new_name = right.text_input("Name", placeholder="lower-case, digits, - and _", key="name")
+metric = left.selectbox("Metric", ["(from the file)", "cosine", "l2", "ip"], key="metric")
+vector_column = right.text_input("Vector column (Parquet/CSV)", key="vector_column")
+license_text = st.text_input("License of the data", key="license")
+if st.button("Import", type="primary", disabled=upload is None or not new_name):
+    progress = st.progress(0.0, text="reading")
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / Path(upload.name).name
+        target.write_bytes(upload.getvalue())
+        try:
+            if target.suffix.lower() == ".zip":
+                unpacked = Path(scratch) / "unpacked"
+                unpacked.mkdir()
+                target = extract_archive(target, unpacked)
+            options = {key: value for key, value in (("vector_column", vector_column), ("license", license_text)) if value}
+            entry = import_dataset(
+                target, fmt, new_name.strip(), None if metric.startswith("(") else metric,
+                progress=lambda done, total: progress.progress(done / total, text=f"embedding {done:,}/{total:,}"),
+                **options,
+            )
+        except DatasetImportError as exc:
+            st.error(str(exc))
+        else:
+            progress.progress(1.0, text="done")
+            st.success(f"Imported {entry['name']}: {entry['n']:,} vectors × {entry['dim']}, ground truth "
+                       f"{entry['ground_truth_check']}.")
