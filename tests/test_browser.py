@@ -119,5 +119,5 @@ def test_a_file_imported_through_the_browser_becomes_a_dataset(dashboard, tmp_pa
         expect(page.get_by_text("Imported browser-upload")).to_be_visible(timeout=60_000)
         page.reload()
         # the catalog grid draws on a canvas; its accessible cells say what it holds
-        expect(page.get_by_role("gridcell", name="browser-upload")).to_be_attached(timeout=60_000)
+        expect(page.locator("[role=gridcell]", has_text="browser-upload").first).to_be_attached(timeout=60_000)
         browser.close()
