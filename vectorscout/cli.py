@@ -196,6 +196,20 @@ def cmd_datasets(args: argparse.Namespace) -> int:
             last["shown"] = done // step
             print(f"\rembedding {done:,}/{total:,}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
+    if args.datasets_command == "download":
+        from vectorscout.downloads import DownloadError, download_dataset
+
+        def fetched(done: int, total: int | None) -> None:
+            print(f"\rdownloaded {done:,}" + (f"/{total:,} bytes" if total else " bytes"), end="", file=sys.stderr)
+
+        try:
+            entry = download_dataset(args.name, fetched, url=args.url, as_name=args.as_name)
+        except (DownloadError, DatasetImportError) as exc:
+            print(file=sys.stderr)
+            raise UsageError(str(exc)) from None
+        print(file=sys.stderr)
+        print(f"downloaded and imported {entry['name']}: {entry['n']:,} vectors x {entry['dim']}")
+        return 0
     options = {key: value for key, value in (("vector_column", args.vector_column), ("queries", args.queries),
                                               ("license", args.license)) if value is not None}
     try:
@@ -254,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     dimport.add_argument("--vector-column", help="parquet/csv: the column holding vectors")
     dimport.add_argument("--queries", type=int, help="vectors or texts held out as queries when none are given")
     dimport.add_argument("--license", help="the data's license, shown wherever the dataset is")
+    ddownload = datasets_sub.add_parser("download", help="download a public dataset and import it (needs internet)")
+    ddownload.add_argument("name", help="glove-25-angular, fashion-mnist-784-euclidean, sift-128-euclidean or scifact")
+    ddownload.add_argument("--url", help="fetch the same kind of file from this URL instead (a mirror)")
+    ddownload.add_argument("--as-name", help="register it under this name")
     datasets.set_defaults(handler=cmd_datasets)
 
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")

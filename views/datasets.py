@@ -6,6 +6,7 @@ import streamlit as st
 
 from vectorscout.charts import projection_figure
 from vectorscout.data import dataset_listing, load_dataset
+from vectorscout.downloads import PUBLIC, DownloadError, download_dataset
 from vectorscout.importers import FORMATS, DatasetImportError, extract_archive, import_dataset
 
 st.title("Datasets")
@@ -66,3 +67,19 @@ if st.button("Import", type="primary", disabled=upload is None or not new_name):
             progress.progress(1.0, text="done")
             st.success(f"Imported {entry['name']}: {entry['n']:,} vectors × {entry['dim']}, ground truth "
                        f"{entry['ground_truth_check']}.")
+
+st.subheader("Download a public dataset")
+st.caption("Needs internet. Interrupted downloads resume; sizes and checksums are checked before import.")
+public = st.selectbox("Public dataset", list(PUBLIC), key="public",
+                      format_func=lambda n: f"{n} ({PUBLIC[n].format}, {PUBLIC[n].license})")
+if st.button("Download and import", key="download"):
+    bar = st.progress(0.0, text="connecting")
+    try:
+        entry = download_dataset(
+            public, lambda done, total: bar.progress(min(1.0, done / total) if total else 0.0,
+                                                     text=f"{done / 2**20:,.1f} MB"),
+        )
+    except (DownloadError, DatasetImportError) as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Imported {entry['name']}: {entry['n']:,} vectors × {entry['dim']}.")
