@@ -121,3 +121,24 @@ def test_a_file_imported_through_the_browser_becomes_a_dataset(dashboard, tmp_pa
         # the catalog grid draws on a canvas; its accessible cells say what it holds
         expect(page.locator("[role=gridcell]", has_text="browser-upload").first).to_be_attached(timeout=60_000)
         browser.close()
+
+
+def test_every_format_imports_through_the_browser(dashboard, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+    from tests_support import make_format_samples
+
+    samples = make_format_samples(tmp_path / "files")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                             env={**os.environ, "HOME": str(tmp_path)})
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(dashboard + "/datasets")
+        expect(page.get_by_role("heading", name="Import")).to_be_visible(timeout=60_000)
+        for fmt, path in samples.items():
+            name = f"ui-{fmt}"
+            page.locator("input[type=file]").set_input_files(str(path))
+            page.get_by_label("Name").fill(name)
+            page.get_by_label("Name").press("Enter")
+            page.get_by_role("button", name="Import", exact=True).click()
+            expect(page.get_by_text(f"Imported {name}")).to_be_visible(timeout=60_000)
+        browser.close()

@@ -235,3 +235,19 @@ def test_zip_archives_unpack_safely(tmp_path):
         z.writestr("set/corpus.jsonl", "{}")
     (tmp_path / "in").mkdir()
     assert extract_archive(good, tmp_path / "in").name == "set"
+
+
+@pytest.mark.parametrize("fmt", ["hdf5", "npz", "npy", "parquet", "csv", "texts", "texmex", "vectordbbench", "beir"])
+def test_every_format_imports_through_the_cli(tmp_path, fmt, capsys):
+    import zipfile
+
+    from tests_support import make_format_samples
+
+    path = make_format_samples(tmp_path / "files")[fmt]
+    if path.suffix == ".zip":  # the CLI takes the folder itself
+        with zipfile.ZipFile(path) as z:
+            z.extractall(tmp_path / "unzipped")
+        path = next((tmp_path / "unzipped").iterdir())
+    assert main(["datasets", "import", str(path), "--name", f"cli-{fmt}"]) == 0, capsys.readouterr().err
+    data = load_dataset(f"cli-{fmt}")
+    assert data.n > 0 and len(data.queries) > 0

@@ -1,6 +1,7 @@
 """Small helpers shared by tests."""
 
 import socket
+from pathlib import Path
 
 from adapters.base import Capabilities
 from adapters.faiss import FaissAdapter
@@ -19,3 +20,62 @@ class NoFilterFaiss(FaissAdapter):
     name = "nofilter"
     display_name = "FAISS without filters"
     capabilities = Capabilities(**{**FaissAdapter.capabilities.__dict__, "filtering": False})
+
+
+def make_format_samples(folder: Path) -> dict[str, Path]:
+    """One small valid file (or zipped folder) per import format, made here: format -> path."""
+    import json
+    import zipfile
+
+    import h5py
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def vecs(path: Path, matrix: np.ndarray, dtype: type) -> None:
+        head = np.array([matrix.shape[1]], dtype=np.int32).tobytes()
+        path.write_bytes(b"".join(head + np.asarray(row, dtype=dtype).tobytes() for row in matrix))
+
+    def zipped(name: str, files: dict[str, bytes]) -> Path:
+        archive = folder / f"{name}.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            for member, data in files.items():
+                z.writestr(f"{name}/{member}", data)
+        return archive
+
+    samples: dict[str, Path] = {}
+    with h5py.File(folder / "set.hdf5", "w") as f:
+        f["train"], f["test"] = rng.standard_normal((120, 8)), rng.standard_normal((6, 8))
+        f.attrs["distance"] = "euclidean"
+    samples["hdf5"] = folder / "set.hdf5"
+    np.savez(folder / "set.npz", base=rng.standard_normal((100, 8)), queries=rng.standard_normal((5, 8)))
+    samples["npz"] = folder / "set.npz"
+    np.save(folder / "set.npy", rng.standard_normal((100, 8)))
+    samples["npy"] = folder / "set.npy"
+    frame = pd.DataFrame({"emb": list(rng.standard_normal((80, 8)).astype(np.float32)), "tag": np.arange(80) % 4})
+    frame.to_parquet(folder / "set.parquet")
+    samples["parquet"] = folder / "set.parquet"
+    pd.DataFrame({"vector": [" ".join(map(str, r)) for r in rng.standard_normal((80, 8))], "tag": range(80)}).to_csv(
+        folder / "set.csv", index=False)
+    samples["csv"] = folder / "set.csv"
+    (folder / "lines.txt").write_text("\n".join(f"a short line of text number {i}" for i in range(30)))
+    samples["texts"] = folder / "lines.txt"
+    tex = {}
+    for member, matrix, dtype in (("x_base.fvecs", rng.standard_normal((90, 4)), np.float32),
+                                  ("x_query.fvecs", rng.standard_normal((5, 4)), np.float32)):
+        vecs(folder / member, matrix, dtype)
+        tex[member] = (folder / member).read_bytes()
+    samples["texmex"] = zipped("texmex", tex)
+    buffers = {}
+    for member, table in (("train-0.parquet", pd.DataFrame({"id": range(60), "emb": list(rng.standard_normal((60, 8)))})),
+                          ("test.parquet", pd.DataFrame({"id": range(4), "emb": list(rng.standard_normal((4, 8)))}))):
+        table.to_parquet(folder / member)
+        buffers[member] = (folder / member).read_bytes()
+    samples["vectordbbench"] = zipped("vdb", buffers)
+    corpus = "\n".join(json.dumps({"_id": f"d{i}", "title": "", "text": f"document about subject {i}"}) for i in range(12))
+    queries = "\n".join(json.dumps({"_id": f"q{i}", "text": f"subject {i}"}) for i in range(3))
+    samples["beir"] = zipped("beir", {"corpus.jsonl": corpus.encode(), "queries.jsonl": queries.encode(),
+                                      "qrels/test.tsv": b"query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq2\td2\t1\n"})
+    return samples
