@@ -12,7 +12,7 @@ import importlib
 import importlib.metadata
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -267,6 +267,24 @@ class VectorAdapter(ABC):
         """Engine and client versions, recorded with every result."""
 
     # -- helpers shared by adapters -------------------------------------------------------------
+    def begin_collection(
+        self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
+    ) -> IndexSpec:
+        """The common start of create_collection: check metric and index type, record the collection."""
+        self.check_metric(metric)
+        spec = self.capabilities.index(index)
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
+        self.state.build_params = dict(build_params)
+        self.state.search_params = spec.search_defaults()
+        return spec
+
+    def query_vector(self, vector: np.ndarray) -> np.ndarray:
+        """One query as a 1-D float32 vector of the collection's dimension."""
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.state.dim,):
+            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        return query
+
     def check_filter(self, filter: Filter | None) -> None:
         if filter is not None and not self.capabilities.filtering:
             raise UnsupportedFeature(f"{self.display_name} cannot filter")
@@ -298,5 +316,6 @@ def normalized(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def hits_from_sequences(ids: Sequence[Any], scores: Sequence[float]) -> SearchHits:
-    return SearchHits(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float32))
+def hits_from(ids: Iterable[Any], scores: Iterable[float], count: int) -> SearchHits:
+    """SearchHits from the parallel id and score iterables an engine's result objects give."""
+    return SearchHits(np.fromiter(ids, dtype=np.int64, count=count), np.fromiter(scores, dtype=np.float32, count=count))

@@ -88,13 +88,9 @@ class ChromaAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        if index != "hnsw":
-            raise AdapterError(f"Chroma has no index type {index!r}")
         if len(name) < 3:
             raise AdapterError("Chroma collection names need at least 3 characters")
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
-        self.state.build_params = dict(build_params)
+        self.begin_collection(name, dim, metric, index, build_params)
         configuration = {
             "hnsw": {
                 "space": metric.value,

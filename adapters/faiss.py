@@ -74,10 +74,8 @@ class FaissAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
+        self.begin_collection(name, dim, metric, index, build_params)
         faiss = self._faiss
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
-        self.state.build_params = dict(build_params)
         faiss_metric = faiss.METRIC_L2 if metric is Metric.L2 else faiss.METRIC_INNER_PRODUCT
         if index == "flat":
             inner = faiss.IndexFlat(dim, faiss_metric)
@@ -154,9 +152,7 @@ class FaissAdapter(VectorAdapter):
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         # The hot path of every latency measurement: one vector, no general-purpose helpers.
-        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        if query.shape[1] != self.state.dim:
-            raise AdapterError(f"query has dimension {query.shape[1]}, the collection expects {self.state.dim}")
+        query = self.query_vector(vector).reshape(1, -1)
         if self.state.metric is Metric.COSINE:
             norm = float(np.sqrt(query[0] @ query[0]))
             if norm > 0:

@@ -59,10 +59,7 @@ class HnswlibAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        self.capabilities.index(index)
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
-        self.state.build_params = dict(build_params)
+        self.begin_collection(name, dim, metric, index, build_params)
         self.index = self._hnswlib.Index(space=SPACES[metric], dim=dim)
         self.index.init_index(max_elements=1024, M=int(build_params["M"]),
                               ef_construction=int(build_params["ef_construction"]), random_seed=100)
@@ -106,9 +103,7 @@ class HnswlibAdapter(VectorAdapter):
         return function
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        if query.shape[1] != self.state.dim:
-            raise AdapterError(f"query has dimension {query.shape[1]}, the collection expects {self.state.dim}")
+        query = self.query_vector(vector).reshape(1, -1)
         if self.state.search_params["ef"] < k:
             self.index.set_ef(k)  # hnswlib needs ef >= k; the next set_search_params restores the sweep value
         found = min(k, self.index.get_current_count())

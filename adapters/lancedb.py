@@ -120,11 +120,7 @@ class LanceDBAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        spec = self.capabilities.index(index)
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
-        self.state.build_params = dict(build_params)
-        self.set_search_params(spec.search_defaults())
+        self.begin_collection(name, dim, metric, index, build_params)
         self._payload_columns: list[str] = []
 
     def _batch(self, ids: np.ndarray, matrix: np.ndarray, payloads: Mapping[str, np.ndarray]) -> Any:
@@ -178,9 +174,7 @@ class LanceDBAdapter(VectorAdapter):
         self.state.search_params = {**spec.search_defaults(), **params}
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.state.dim,):
-            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        query = self.query_vector(vector)
         params = self.state.search_params
         builder = self.table.search(query, vector_column_name="vector").distance_type(DISTANCES[self.state.metric])
         builder = builder.limit(k).select(["id", "_distance"])

@@ -26,6 +26,7 @@ from adapters.base import (
     SearchHits,
     VectorAdapter,
     as_float32_matrix,
+    hits_from,
     package_version,
 )
 from vectorscout.filters import And, Eq, Filter, In, Or, Scalar
@@ -131,10 +132,7 @@ class MilvusAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        spec = self.capabilities.index(index)
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
-        self.state.build_params = dict(build_params)
+        spec = self.begin_collection(name, dim, metric, index, build_params)
         self.set_search_params(spec.search_defaults())
         if self.client.has_collection(name):
             raise AdapterError(f"Milvus already has a collection {name!r}")
@@ -201,9 +199,7 @@ class MilvusAdapter(VectorAdapter):
         self._search_params = {"params": {k: int(v) for k, v in params.items()}}
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.state.dim,):
-            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        query = self.query_vector(vector)
         params = self._search_params
         if "ef" in params["params"] and params["params"]["ef"] < k:
             params = {"params": {"ef": k}}  # Milvus refuses ef below k
@@ -212,8 +208,7 @@ class MilvusAdapter(VectorAdapter):
             filter=filter_expression(filter) if filter is not None else "",
         )
         hits = result[0]
-        return SearchHits(np.fromiter((h["id"] for h in hits), dtype=np.int64, count=len(hits)),
-                          np.fromiter((h["distance"] for h in hits), dtype=np.float32, count=len(hits)))
+        return hits_from((h["id"] for h in hits), (h["distance"] for h in hits), len(hits))
 
     def count(self) -> int:
         if not self._created:

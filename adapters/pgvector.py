@@ -24,6 +24,7 @@ from adapters.base import (
     SearchHits,
     VectorAdapter,
     as_float32_matrix,
+    hits_from,
     package_version,
 )
 from vectorscout.filters import And, Eq, Filter, In, Or
@@ -133,12 +134,9 @@ class PgvectorAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        spec = self.capabilities.index(index)
         if dim > 16000:
             raise AdapterError("pgvector stores at most 16,000 dimensions")
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, spec.name
-        self.state.build_params = dict(build_params)
+        spec = self.begin_collection(name, dim, metric, index, build_params)
         sql = self._sql
         self.db.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, embedding vector({}))").format(
             sql.Identifier(name), sql.Literal(dim)))
@@ -222,16 +220,13 @@ class PgvectorAdapter(VectorAdapter):
         return cached
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.state.dim,):
-            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        query = self.query_vector(vector)
         statement, params = self._query(filter)
         try:
             rows = self.db.execute(statement, [query, *params, query, k]).fetchall()
         except Exception as exc:
             raise AdapterError(f"pgvector query failed: {str(exc).strip().splitlines()[0]}") from None
-        return SearchHits(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                          np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)))
+        return hits_from((r[0] for r in rows), (r[1] for r in rows), len(rows))
 
     def count(self) -> int:
         if self._table is None:

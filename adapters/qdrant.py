@@ -27,6 +27,7 @@ from adapters.base import (
     SearchHits,
     VectorAdapter,
     as_float32_matrix,
+    hits_from,
     package_version,
     payload_rows,
 )
@@ -136,8 +137,7 @@ class EdgeBackend:
             filter=translate_filter(filter, edge) if filter is not None else None, with_payload=False, with_vector=False,
         )
         points = self.shard.query(request)
-        return SearchHits(np.fromiter((p.id for p in points), dtype=np.int64, count=len(points)),
-                          np.fromiter((p.score for p in points), dtype=np.float32, count=len(points)))
+        return hits_from((p.id for p in points), (p.score for p in points), len(points))
 
     def count(self) -> int:
         return 0 if self.shard is None else int(self.shard.count(self.edge.CountRequest(exact=True)))
@@ -205,8 +205,7 @@ class ClientBackend:
             search_params=self.models.SearchParams(hnsw_ef=hnsw_ef), with_payload=False, with_vectors=False,
         )
         points = response.points
-        return SearchHits(np.fromiter((int(p.id) for p in points), dtype=np.int64, count=len(points)),
-                          np.fromiter((p.score for p in points), dtype=np.float32, count=len(points)))
+        return hits_from((int(p.id) for p in points), (p.score for p in points), len(points))
 
     def count(self) -> int:
         return 0 if self.name is None else int(self.client.count(self.name, exact=True).count)
@@ -278,11 +277,7 @@ class QdrantAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        self.capabilities.index(index)
-        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
-        self.state.build_params = dict(build_params)
-        self.state.search_params = HNSW.search_defaults()
+        self.begin_collection(name, dim, metric, index, build_params)
         self._payload_schemas: dict[str, str] = {}
         self.backend.create(name, dim, metric, build_params)
 
@@ -302,9 +297,7 @@ class QdrantAdapter(VectorAdapter):
         self.state.search_params = {**HNSW.search_defaults(), **params}
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.state.dim,):
-            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        query = self.query_vector(vector)
         return self.backend.search(query, k, filter, int(self.state.search_params["hnsw_ef"]))
 
     def count(self) -> int:

@@ -169,12 +169,7 @@ class WeaviateAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
-        self.check_metric(metric)
-        spec = self.capabilities.index(index)
-        self.state.name, self.state.dim, self.state.metric, self.state.index = (
-            collection_name(name), dim, metric, spec.name)
-        self.state.build_params = dict(build_params)
-        self.state.search_params = spec.search_defaults()
+        self.begin_collection(collection_name(name), dim, metric, index, build_params)
         self._created = False
 
     def _create(self, payloads: Mapping[str, np.ndarray]) -> None:
@@ -224,9 +219,7 @@ class WeaviateAdapter(VectorAdapter):
                 name="default", vector_index_config=reconfigure.VectorIndex.hnsw(ef=int(self.state.search_params["ef"]))))
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.state.dim,):
-            raise AdapterError(f"query has shape {query.shape}, the collection expects ({self.state.dim},)")
+        query = self.query_vector(vector)
         response = self.collection.query.near_vector(
             near_vector=query.tolist(), limit=k, return_properties=[],
             filters=translate_filter(filter, self._query.Filter) if filter is not None else None,

@@ -251,3 +251,15 @@ def test_every_format_imports_through_the_cli(tmp_path, fmt, capsys):
     assert main(["datasets", "import", str(path), "--name", f"cli-{fmt}"]) == 0, capsys.readouterr().err
     data = load_dataset(f"cli-{fmt}")
     assert data.n > 0 and len(data.queries) > 0
+
+
+def test_the_bundled_folder_never_shadows_hugging_face_datasets():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = ("import sentence_transformers, datasets, lancedb\n"
+              "assert datasets.__file__ and 'site-packages' in datasets.__file__, datasets\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
