@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import in_ci
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,83 +63,64 @@ def dashboard(vectorscout_home, tmp_path):
     log.close()
 
 
-def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture
+def page(tmp_path):
+    """A page in Debian chromium (headless, no background traffic), closed after the test."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
                                              env={**os.environ, "HOME": str(tmp_path)})
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        requests_elsewhere: list[str] = []
-        page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                else requests_elsewhere.append(r.url))
-        page.goto(dashboard + "/run")
-        expect(page.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=30_000)
-        # a direct link must show the router's navigation, not a legacy list of page files
-        navigation = page.get_by_test_id("stSidebarNav")
-        expect(navigation).to_contain_text("Results")
-        expect(navigation).not_to_contain_text("app")
-        page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
-        page.get_by_role("option", name="Synthetic clusters (seeded)").click()
-        for label, value in (("n", "500"), ("dim", "16"), ("queries", "30")):
-            field = page.get_by_label(label, exact=True)
-            field.fill(value)
-            field.press("Enter")
-        page.wait_for_timeout(500)
-        page.get_by_role("button", name="Run", exact=True).click()
-        expect(page.get_by_text("finished.", exact=False)).to_be_visible(timeout=120_000)
-        page.get_by_role("link", name="Open the results").click()
-        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=30_000)
-        chart = page.locator(".js-plotly-plot").first
-        expect(chart).to_be_visible(timeout=30_000)
-        expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=30_000)
-        page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
-        shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
-        if shots:
-            shutil.copy(tmp_path / "results.png", Path(shots) / "results.png")
+        yield browser.new_page(viewport={"width": 1400, "height": 1600})
         browser.close()
+
+
+def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tmp_path):
+
+    requests_elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else requests_elsewhere.append(r.url))
+    page.goto(dashboard + "/run")
+    expect(page.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=30_000)
+    # a direct link must show the router's navigation, not a legacy list of page files
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation).to_contain_text("Results")
+    expect(navigation).not_to_contain_text("app")
+    page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+    page.get_by_role("option", name="Synthetic clusters (seeded)").click()
+    for label, value in (("n", "500"), ("dim", "16"), ("queries", "30")):
+        field = page.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_text("finished.", exact=False)).to_be_visible(timeout=120_000)
+    page.get_by_role("link", name="Open the results").click()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=30_000)
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_be_visible(timeout=30_000)
+    expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+    shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
+    if shots:
+        shutil.copy(tmp_path / "results.png", Path(shots) / "results.png")
     assert not requests_elsewhere, requests_elsewhere
 
 
-def test_a_file_imported_through_the_browser_becomes_a_dataset(dashboard, tmp_path):
-    import numpy as np
-    from playwright.sync_api import expect, sync_playwright
-
-    upload = tmp_path / "vectors.npy"
-    np.save(upload, np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-                                             env={**os.environ, "HOME": str(tmp_path)})
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.goto(dashboard + "/datasets")
-        expect(page.get_by_role("heading", name="Import")).to_be_visible(timeout=60_000)
-        page.locator("input[type=file]").set_input_files(str(upload))
-        page.get_by_label("Name").fill("browser-upload")
-        page.get_by_label("Name").press("Enter")
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text("Imported browser-upload")).to_be_visible(timeout=60_000)
-        page.reload()
-        # the catalog grid draws on a canvas; its accessible cells say what it holds
-        expect(page.locator("[role=gridcell]", has_text="browser-upload").first).to_be_attached(timeout=60_000)
-        browser.close()
-
-
-def test_every_format_imports_through_the_browser(dashboard, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_every_format_imports_through_the_browser(dashboard, page, tmp_path):
     from tests_support import make_format_samples
 
     samples = make_format_samples(tmp_path / "files")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-                                             env={**os.environ, "HOME": str(tmp_path)})
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.goto(dashboard + "/datasets")
-        expect(page.get_by_role("heading", name="Import")).to_be_visible(timeout=60_000)
-        for fmt, path in samples.items():
-            name = f"ui-{fmt}"
-            page.locator("input[type=file]").set_input_files(str(path))
-            page.get_by_label("Name").fill(name)
-            page.get_by_label("Name").press("Enter")
-            page.get_by_role("button", name="Import", exact=True).click()
-            expect(page.get_by_text(f"Imported {name}")).to_be_visible(timeout=60_000)
-        browser.close()
+    page.goto(dashboard + "/datasets")
+    expect(page.get_by_role("heading", name="Import")).to_be_visible(timeout=60_000)
+    for fmt, path in samples.items():
+        name = f"ui-{fmt}"
+        page.locator("input[type=file]").set_input_files(str(path))
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Name").press("Enter")
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_text(f"Imported {name}")).to_be_visible(timeout=180_000)  # the first text format loads the model
+    page.reload()
+    # the catalog grid draws on a canvas; its accessible cells say what it holds
+    for fmt in samples:
+        expect(page.locator("[role=gridcell]", has_text=f"ui-{fmt}").first).to_be_attached(timeout=60_000)
