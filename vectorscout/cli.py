@@ -221,6 +221,39 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from vectorscout.recommend import Scenario, ScenarioError, recommend, sensitivity
+
+    try:
+        scenario = Scenario.from_json(Path(args.scenario).read_text())
+    except OSError as exc:
+        raise UsageError(f"cannot read scenario {args.scenario}: {exc.strerror}") from None
+    except ScenarioError as exc:
+        raise UsageError(f"{args.scenario}: {exc}") from None
+    store = ResultsStore()
+    run_ids = [r for r in (args.runs or "").split(",") if r]
+    runs = [_get_run(store, run_id) for run_id in run_ids]
+    ranking = recommend(scenario, runs)
+    if args.format == "json":
+        print(json.dumps(_clean({"scenario": scenario.name, "runs": run_ids,
+                                 "ranking": [v.to_dict() for v in ranking],
+                                 "sensitivity": sensitivity(scenario, ranking)}), indent=2))
+        return 0
+    print(f"Recommendation for {scenario.name!r}" + (f" with runs {', '.join(run_ids)}" if run_ids else ""))
+    for place, verdict in enumerate(ranking, 1):
+        if verdict.score is None:
+            print(f"  --  {verdict.name}: excluded, {verdict.excluded}")
+            continue
+        print(f"  {place:>2}. {verdict.name}  score {verdict.score:.3f}")
+        for reason in verdict.reasons_for:
+            print(f"        + {reason}")
+        for reason in verdict.reasons_against:
+            print(f"        - {reason}")
+    for finding in sensitivity(scenario, ranking):
+        print(f"  sensitivity: {finding}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -273,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     ddownload.add_argument("--url", help="fetch the same kind of file from this URL instead (a mirror)")
     ddownload.add_argument("--as-name", help="register it under this name")
     datasets.set_defaults(handler=cmd_datasets)
+
+    recommend = sub.add_parser("recommend", help="rank engines for a requirements scenario, with reasons")
+    recommend.add_argument("--scenario", required=True, help="a scenario JSON file (saved from the Requirements page)")
+    recommend.add_argument("--runs", help="stored run ids whose measurements count as evidence, comma-separated")
+    recommend.add_argument("--format", choices=["table", "json"], default="table")
+    recommend.set_defaults(handler=cmd_recommend)
 
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")
     engines.add_argument("--format", choices=["table", "json"], default="table")
