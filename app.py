@@ -12,9 +12,11 @@ st.set_page_config(page_title="VectorScout", layout="wide")
 navigation = st.navigation(
     [
         st.Page("views/home.py", title="Home", default=True),
+        st.Page("views/requirements.py", title="Requirements"),
         st.Page("views/datasets.py", title="Datasets"),
         st.Page("views/run.py", title="Run"),
         st.Page("views/results.py", title="Results"),
+        st.Page("views/recommendation.py", title="Recommendation"),
     ]
 )
 navigation.run()

@@ -115,3 +115,20 @@ def engine_form(engine: str) -> EngineConfig:
         # Empty fields fall back to the environment and the defaults, so they are not passed at all.
         options.update({k: v for k, v in connection.items() if v not in ("", None)})
     return engine_config(engine, options)
+
+
+def question_widget(question: Any, value: Any, key: str) -> Any:
+    """A widget for one questionnaire question (see vectorscout/knowledge/questionnaire.yaml)."""
+    if question.type == "bool":
+        return st.checkbox(question.label, value=bool(value), help=question.help, key=key)
+    if question.type == "choice":
+        options = list(question.options)
+        return st.selectbox(question.label, options, index=options.index(value), help=question.help, key=key)
+    if question.type == "multi":
+        return st.multiselect(question.label, list(question.options), default=list(value), help=question.help, key=key)
+    number = int if question.type == "int" else float
+    return number(st.number_input(
+        question.label, value=number(value), help=question.help, key=key,
+        min_value=None if question.min is None else number(question.min),
+        max_value=None if question.max is None else number(question.max),
+    ))

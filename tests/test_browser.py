@@ -124,3 +124,20 @@ def test_every_format_imports_through_the_browser(dashboard, page, tmp_path):
     # the catalog grid draws on a canvas; its accessible cells say what it holds
     for fmt in samples:
         expect(page.locator("[role=gridcell]", has_text=f"ui-{fmt}").first).to_be_attached(timeout=60_000)
+
+
+def test_requirements_to_recommendation_in_the_browser(dashboard, page, tmp_path):
+    page.goto(dashboard + "/requirements")
+    expect(page.get_by_role("heading", name="Requirements")).to_be_visible(timeout=60_000)
+    page.get_by_label("Scenario name").fill("browser shop")
+    page.get_by_label("Scenario name").press("Enter")
+    page.get_by_text("SQL joins and transactions with the vectors").click()
+    page.get_by_text("Already runs PostgreSQL").click()
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved 'browser shop'")).to_be_visible(timeout=30_000)
+    page.goto(dashboard + "/recommendation")
+    expect(page.get_by_text("fits best")).to_contain_text("pgvector", timeout=60_000)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+    shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "recommendation.png"), full_page=True)

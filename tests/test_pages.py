@@ -148,3 +148,33 @@ def test_datasets_page_lists_previews_and_projects():
     at.selectbox(key="colour").set_value("lexname").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_requirements_page_renders_every_question_and_saves_a_scenario():
+    from vectorscout.recommend import questionnaire, saved_scenarios
+
+    at = open_page("views/requirements.py")
+    questions, _ = questionnaire()
+    keys = {w.key for kind in ("number_input", "selectbox", "multiselect", "checkbox") for w in at.get(kind)}
+    assert {f"q.(defaults).{q.id}" for q in questions} <= keys
+    at.text_input(key="name.(defaults)").input("pg shop").run()
+    at.checkbox(key="q.(defaults).sql_joins").check().run()
+    at.checkbox(key="q.(defaults).existing_postgres").check().run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert saved_scenarios()["pg shop"].answers["sql_joins"] is True
+
+
+def test_recommendation_page_ranks_with_reasons():
+    from vectorscout.recommend import Scenario, save_scenario
+
+    at = open_page("views/recommendation.py")
+    assert any("No saved scenario" in i.value for i in at.info)
+    save_scenario(Scenario("pg shop", {"sql_joins": True, "existing_postgres": True}))
+    save_scenario(Scenario("notebook", {"deployment": "embedded", "ops_skills": "none"}))
+    at = open_page("views/recommendation.py")
+    at.multiselect(key="scenarios").set_value(["pg shop", "notebook"]).run()
+    assert not at.exception
+    assert any("pgvector" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) == 2
+    assert any("Sensitivity" in c.value for c in at.caption)

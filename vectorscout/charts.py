@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -112,5 +114,23 @@ def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_nam
         title=f"PCA projection of {len(rows):,} vectors, coloured by {colour_name}",
         xaxis_title=f"component 1 ({explained[0]:.1%} of variance)",
         yaxis_title=f"component 2 ({explained[1]:.1%} of variance)", template="plotly_white", legend_title=colour_name,
+    )
+    return figure
+
+
+def criteria_figure(verdicts: list[Any]) -> go.Figure:
+    """Criterion scores per engine (0-1, higher is better); excluded engines are left out."""
+    scored = [v for v in verdicts if v.score is not None]
+    criteria = sorted({c for v in scored for c in v.criteria})
+    figure = go.Figure()
+    for criterion in criteria:
+        figure.add_trace(go.Bar(
+            x=[v.name for v in scored], y=[v.criteria.get(criterion) for v in scored], name=criterion,
+            hovertemplate="%{x}<br>" + criterion + " %{y:.2f}<extra></extra>",
+        ))
+    figure.update_layout(
+        title="Criterion scores per engine (higher is better; a missing bar is 'not measured')", barmode="group",
+        yaxis_title="score, 0 to 1 (higher is better)", yaxis_range=[0, 1.05], template="plotly_white",
+        legend_title="criterion",
     )
     return figure

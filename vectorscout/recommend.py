@@ -400,3 +400,36 @@ def sensitivity(scenario: Scenario, ranking: list[EngineVerdict]) -> list[str]:
                                 f"puts {second.name} ahead of {first.name}")
                 break
     return findings or [f"no single priority change within 0..5 puts {second.name} ahead of {first.name}"]
+
+
+# -- saved scenarios -----------------------------------------------------------------------------------
+def _scenario_path(name: str) -> Path:
+    import re
+
+    from vectorscout.home import subdir
+
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.strip().lower()).strip("-")[:64]
+    if not slug:
+        raise ScenarioError("a scenario needs a name with at least one letter or digit")
+    return subdir("scenarios") / f"{slug}.json"
+
+
+def save_scenario(scenario: Scenario) -> Path:
+    path = _scenario_path(scenario.name)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(scenario.to_json())
+    temporary.replace(path)
+    return path
+
+
+def saved_scenarios() -> dict[str, Scenario]:
+    from vectorscout.home import subdir
+
+    found = {}
+    for path in sorted(subdir("scenarios").glob("*.json")):
+        try:
+            scenario = Scenario.from_json(path.read_text())
+        except (OSError, ScenarioError):
+            continue  # a damaged file is skipped, never half-used
+        found[scenario.name] = scenario
+    return found

@@ -1,0 +1,53 @@
+import pandas as pd
+import streamlit as st
+
+from dashboard_ui import results_store
+from vectorscout.charts import criteria_figure
+from vectorscout.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
+
+st.title("Recommendation")
+scenarios = saved_scenarios()
+if not scenarios:
+    st.info("No saved scenario yet: answer the questions on the Requirements page and save them.")
+    st.stop()
+chosen = st.multiselect("Scenarios (several are compared side by side)", list(scenarios),
+                        default=list(scenarios)[:1], key="scenarios")
+store = results_store()
+summaries = store.list_runs()
+run_ids = st.multiselect(
+    "Runs whose measurements count as evidence", [s.run_id for s in summaries], key="runs",
+    format_func=lambda rid: next(f"{s.run_id} · {s.dataset} · {', '.join(s.engines)}" for s in summaries if s.run_id == rid),
+)
+runs = [store.get_run(run_id) for run_id in run_ids]
+if not chosen:
+    st.stop()
+
+rankings = {name: recommend(scenarios[name], runs) for name in chosen}
+if len(chosen) > 1:
+    st.subheader("Side by side")
+    columns = {name: [f"{v.name} ({v.score:.2f})" for v in ranking if v.score is not None][:5]
+               for name, ranking in rankings.items()}
+    places = max(len(c) for c in columns.values())
+    st.dataframe(pd.DataFrame({name: c + [""] * (places - len(c)) for name, c in columns.items()},
+                              index=[f"#{i + 1}" for i in range(places)]))
+
+for name, ranking in rankings.items():
+    st.subheader(f"{name}")
+    scored = [v for v in ranking if v.score is not None]
+    if scored:
+        st.success(f"**{scored[0].name}** fits best (score {scored[0].score:.2f} of 1).")
+    st.dataframe(pd.DataFrame([
+        {"engine": v.name, "score": "excluded" if v.score is None else round(v.score, 3),
+         **{c: "—" if v.score is None else ("not measured" if s is None else round(s, 3)) for c, s in
+            (v.criteria or dict.fromkeys(CRITERIA)).items()},
+         "excluded because": v.excluded or ""}
+        for v in ranking
+    ]), hide_index=True)
+    st.plotly_chart(criteria_figure(ranking), key=f"criteria.{name}")
+    for verdict in scored:
+        with st.expander(f"Why {verdict.name}: {verdict.score:.2f}"):
+            for reason in verdict.reasons_for:
+                st.markdown(f"- ✅ {reason}")
+            for reason in verdict.reasons_against:
+                st.markdown(f"- ⚠️ {reason}")
+    st.caption("Sensitivity: " + "; ".join(sensitivity(scenarios[name], ranking)))
