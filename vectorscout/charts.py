@@ -53,20 +53,31 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
 
 
 def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
+    """Every setting as a faint point, and each engine's Pareto frontier as a line (ann-benchmarks style)."""
+    from vectorscout.analysis import pareto_frontier
+
     ok = [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
     figure = go.Figure()
-    for engine in sorted({r.engine for r in ok}):
-        points = sorted((r for r in ok if r.engine == engine), key=lambda r: r.recall or 0.0)
+    for engine, points in pareto_frontier(ok).items():
+        colour = engine_colour(engine)
+        everything = [r for r in ok if r.engine == engine]
         figure.add_trace(go.Scatter(
-            x=[r.recall for r in points], y=[r.qps for r in points], mode="lines+markers", name=engine,
-            marker={"size": 11, "color": engine_colour(engine)}, line={"color": engine_colour(engine)},
-            text=[setting_label(r) for r in points],
+            x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{engine} (all)",
+            marker={"size": 7, "color": colour, "opacity": 0.35}, showlegend=False, legendgroup=engine,
+            text=[setting_label(r) for r in everything],
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + "</extra>",
+        ))
+        labels = [" ".join([p.index, *(f"{k}={v}" for k, v in {**p.build_params, **p.search_params}.items())])
+                  for p in points]
+        figure.add_trace(go.Scatter(
+            x=[p.recall for p in points], y=[p.qps for p in points], mode="lines+markers", name=engine,
+            marker={"size": 11, "color": colour}, line={"color": colour}, legendgroup=engine, text=labels,
+            hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + " frontier</extra>",
         ))
     lowest = min((r.recall or 0.0 for r in ok), default=0.0)
     figure.update_xaxes(range=[max(0.0, lowest - 0.05), 1.01])  # recall lives in [0, 1]; never show 2
     figure.update_layout(
-        title="Recall against throughput (up and to the right is better)",
+        title="Recall against throughput: Pareto frontier per engine (up and to the right is better)",
         xaxis_title="recall@k (ID overlap, higher is better)", yaxis_title="queries per second, serial (higher is better)",
         yaxis_type="log", legend_title="engine", template="plotly_white",
     )

@@ -40,8 +40,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def run_document(run: Run) -> dict[str, Any]:
+    """A run as JSON: everything stored, plus each engine's recall-QPS Pareto frontier."""
+    from vectorscout.analysis import frontier_json
+
+    return _clean({**run.to_dict(), "pareto": frontier_json(run.results)})
+
+
 def run_to_json(run: Run) -> str:
-    return json.dumps(_clean(run.to_dict()), indent=2)
+    return json.dumps(run_document(run), indent=2)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -80,22 +87,37 @@ def _print_progress_lines() -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        engines = parse_engines(args.engines)
-    except SpecError as exc:
-        raise UsageError(str(exc)) from None
-    plan = RunPlan(dataset=args.dataset, engines=engines, k=args.k, filter=args.filter, label=args.label or "",
-                   batch_size=args.batch_size)
-    try:
-        run = execute(plan, ResultsStore(), progress=None if args.quiet else _print_progress_lines())
-    except PlanError as exc:
-        raise UsageError(str(exc)) from None
-    if args.format == "json":
-        print(run_to_json(run))
+    from vectorscout.plans import PlanFileError, load_plan
+
+    if bool(args.plan) == bool(args.engines):
+        raise UsageError("give either --engines or --plan")
+    if args.plan:
+        try:
+            plans = load_plan(Path(args.plan)).runs
+        except PlanFileError as exc:
+            raise UsageError(str(exc)) from None
     else:
-        print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}")
-        print(results_table(run.results))
-    return 1 if run.failed_engines else 0
+        try:
+            engines = parse_engines(args.engines)
+        except SpecError as exc:
+            raise UsageError(str(exc)) from None
+        plans = [RunPlan(dataset=args.dataset, engines=engines, k=args.k, filter=args.filter, label=args.label or "",
+                         batch_size=args.batch_size)]
+    store = ResultsStore()
+    runs = []
+    for plan in plans:
+        try:
+            runs.append(execute(plan, store, progress=None if args.quiet else _print_progress_lines()))
+        except PlanError as exc:
+            raise UsageError(str(exc)) from None
+    if args.format == "json":
+        documents = [run_document(run) for run in runs]
+        print(json.dumps(documents[0] if len(documents) == 1 else {"runs": documents}, indent=2))
+    else:
+        for run in runs:
+            print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}")
+            print(results_table(run.results))
+    return 1 if any(run.failed_engines for run in runs) else 0
 
 
 def _get_run(store: ResultsStore, run_id: str) -> Run:
@@ -259,8 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="benchmark engines on a dataset and store the run")
-    run.add_argument("--engines", required=True,
+    run.add_argument("--engines",
                      help="e.g. faiss,chroma:ef_search=32|64 (key=value options per engine; a|b sweeps a search parameter)")
+    run.add_argument("--plan", help="a plan file (YAML/JSON): datasets x engines x build grid x search grid")
     run.add_argument("--dataset", default="wordnet",
                      help="dataset name or spec (default: the bundled wordnet; e.g. synthetic:n=10000,dim=128,seed=0); "
                           "see 'datasets list'")

@@ -1,0 +1,79 @@
+import json
+
+import pytest
+
+from vectorscout.analysis import at_recall, pareto_frontier
+from vectorscout.cli import main
+from vectorscout.plans import PlanFileError, load_plan
+from vectorscout.results import ResultRow
+
+
+def row(engine, recall, qps, p95=1.0, **search):
+    return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params=search, recall=recall,
+                     qps=qps, latency_p95_ms=p95)
+
+
+def test_pareto_keeps_only_undominated_settings():
+    rows = [row("a", 0.80, 1000, ef=8), row("a", 0.90, 800, ef=16), row("a", 0.85, 700, ef=12),
+            row("a", 0.99, 300, ef=64), row("a", 0.99, 200, ef=128), row("b", 0.5, 10)]
+    frontier = pareto_frontier(rows)
+    assert [(p.recall, p.qps) for p in frontier["a"]] == [(0.80, 1000), (0.90, 800), (0.99, 300)]
+    assert [(p.recall, p.qps) for p in frontier["b"]] == [(0.5, 10)]
+
+
+def test_at_recall_reports_best_qps_and_p95_or_not_reached():
+    rows = [row("a", 0.96, 500, p95=2.0), row("a", 0.99, 300, p95=1.5), row("b", 0.90, 900)]
+    summary = at_recall(rows, 0.95)
+    assert summary["a"] == {"qps": 500, "latency_p95_ms": 1.5, "reached": True}
+    assert summary["b"]["reached"] is False and summary["b"]["qps"] is None
+
+
+def test_plan_file_builds_the_grid(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "label: grid\ndatasets: ['synthetic:n=400,dim=8', 'digits']\nk: 5\n"
+        "engines:\n"
+        "  - {engine: faiss, index: hnsw, build: {M: [8, 16]}, search: {ef_search: [8, 64]}}\n"
+        "  - {engine: hnswlib, search: sweep}\n"
+    )
+    loaded = load_plan(plan)
+    assert [r.dataset for r in loaded.runs] == ["synthetic:n=400,dim=8", "digits"]
+    faiss = [c for c in loaded.runs[0].engines if c.engine == "faiss"]
+    assert [c.build_params["M"] for c in faiss] == [8, 16]
+    assert faiss[0].search_grid == [{"ef_search": 8}, {"ef_search": 64}]
+    hnswlib = next(c for c in loaded.runs[0].engines if c.engine == "hnswlib")
+    assert [g["ef"] for g in hnswlib.search_grid] == [16, 32, 64, 128, 256, 512]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("engines: []", "at least one engine"),
+    ("engines: [{engine: nosuch}]", "unknown engine"),
+    ("engines: [{engine: faiss, index: hnsw, build: {M: [1]}}]", "M must be at least 4"),
+    ("engines: [{engine: faiss, search: {bogus: [1]}}]", "unknown search parameter"),
+    ("colour: red\nengines: [{engine: faiss}]", "unknown key"),
+    ("[unclosed", "not valid YAML"),
+])
+def test_bad_plans_are_refused(tmp_path, text, message):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    with pytest.raises(PlanFileError, match=message):
+        load_plan(plan)
+
+
+def test_cli_plan_prints_a_pareto_frontier_per_engine(tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({
+        "dataset": "synthetic:n=2000,dim=16,queries=50", "k": 10,
+        "engines": [{"engine": engine, "search": "sweep"} for engine in ("faiss", "hnswlib", "qdrant")]
+        + [{"engine": "faiss", "index": "hnsw", "search": {"ef_search": [8, 16, 64]}}],
+    }))
+    assert main(["run", "--plan", str(plan), "--format", "json", "--quiet"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    frontier = {entry["engine"]: entry["points"] for entry in document["pareto"]}
+    assert set(frontier) == {"faiss", "hnswlib", "qdrant"}
+    assert len([r for r in document["results"] if r["engine"] == "hnswlib"]) == 6
+    for points in frontier.values():
+        recalls = [p["recall"] for p in points]
+        qps = [p["qps"] for p in points]
+        assert recalls == sorted(recalls) and qps == sorted(qps, reverse=True)
+    assert main(["run", "--plan", str(plan), "--engines", "faiss"]) == 2

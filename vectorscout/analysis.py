@@ -1,0 +1,64 @@
+"""Trade-off analysis of result rows: Pareto frontiers and figures at a recall target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from vectorscout.results import ResultRow
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    recall: float
+    qps: float
+    latency_p95_ms: float | None
+    index: str
+    build_params: dict[str, Any]
+    search_params: dict[str, Any]
+
+
+def _measured(rows: Iterable[ResultRow]) -> list[ResultRow]:
+    return [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
+
+
+def pareto_frontier(rows: Iterable[ResultRow]) -> dict[str, list[FrontierPoint]]:
+    """Per engine, the settings no other setting of that engine beats on both recall and QPS.
+
+    As in ann-benchmarks: walk from the highest recall down and keep a point only when its QPS is higher
+    than every point with at least its recall.
+    """
+    frontier: dict[str, list[FrontierPoint]] = {}
+    by_engine: dict[str, list[ResultRow]] = {}
+    for row in _measured(rows):
+        by_engine.setdefault(row.engine, []).append(row)
+    for engine, engine_rows in sorted(by_engine.items()):
+        kept: list[FrontierPoint] = []
+        best_qps = float("-inf")
+        for row in sorted(engine_rows, key=lambda r: (-(r.recall or 0.0), -(r.qps or 0.0))):
+            if (row.qps or 0.0) > best_qps:
+                best_qps = row.qps or 0.0
+                kept.append(FrontierPoint(row.recall or 0.0, row.qps or 0.0, row.latency_p95_ms, row.index,
+                                          dict(row.build_params), dict(row.search_params)))
+        frontier[engine] = sorted(kept, key=lambda p: p.recall)
+    return frontier
+
+
+def at_recall(rows: Iterable[ResultRow], target: float) -> dict[str, dict[str, Any]]:
+    """Per engine: the best QPS and the best p95 among settings whose recall reaches the target."""
+    summary: dict[str, dict[str, Any]] = {}
+    for row in _measured(rows):
+        entry = summary.setdefault(row.engine, {"qps": None, "latency_p95_ms": None, "reached": False})
+        if (row.recall or 0.0) >= target:
+            entry["reached"] = True
+            entry["qps"] = max(entry["qps"] or 0.0, row.qps or 0.0)
+            if row.latency_p95_ms is not None:
+                current = entry["latency_p95_ms"]
+                entry["latency_p95_ms"] = row.latency_p95_ms if current is None else min(current, row.latency_p95_ms)
+    return summary
+
+
+def frontier_json(rows: Iterable[ResultRow]) -> list[dict[str, Any]]:
+    return [{"engine": engine, "points": [asdict(p) for p in points]}
+            for engine, points in pareto_frontier(rows).items()]

@@ -1,0 +1,112 @@
+"""Benchmark plans: datasets x engines x build-parameter grid x search-parameter grid, as a YAML/JSON file.
+
+    label: hnsw sweep
+    datasets: [wordnet, "synthetic:n=20000,dim=64"]
+    k: 10
+    filter: "tag == 3"          # optional
+    engines:
+      - engine: faiss
+        index: hnsw
+        build: {M: [8, 16]}     # one index is built per build setting...
+        search: {ef_search: [16, 64, 256]}   # ...and swept over every search setting
+      - engine: qdrant
+        search: sweep           # the adapter's declared default grid for every search parameter
+
+Each dataset becomes one run; the CLI takes the file with ``run --plan FILE``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.runner import RunPlan
+from vectorscout.specs import EngineConfig, SpecError, engine_config
+
+
+class PlanFileError(ValueError):
+    """A plan file that cannot be read or does not fit the engines' declared parameters."""
+
+
+@dataclass
+class BenchmarkPlan:
+    label: str
+    runs: list[RunPlan]
+
+
+def _values(raw: Any) -> list[Any]:
+    return list(raw) if isinstance(raw, (list, tuple)) else [raw]
+
+
+def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
+    if not isinstance(entry, dict) or "engine" not in entry:
+        raise PlanFileError(f"{where}: each engine entry needs 'engine'")
+    unknown = set(entry) - {"engine", "index", "build", "search", "connection"}
+    if unknown:
+        raise PlanFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    name = str(entry["engine"])
+    try:
+        cls = adapter_class(name)
+        spec = cls.capabilities.index(entry.get("index"))
+    except (UnknownEngine, ValueError) as exc:
+        raise PlanFileError(f"{where}: {exc}") from None
+    search = entry.get("search", {}) or {}
+    if search == "sweep":
+        grid_values = {p.name: list(p.sweep or (p.default,)) for p in spec.search_params}
+    elif isinstance(search, dict):
+        grid_values = {key: _values(value) for key, value in search.items()}
+    else:
+        raise PlanFileError(f"{where}: search must be a mapping of parameter to values, or 'sweep'")
+    names = list(grid_values)
+    grid: list[Mapping[str, Any]] | None = [
+        dict(zip(names, combo)) for combo in itertools.product(*(grid_values[n] for n in names))
+    ] or None
+    build = entry.get("build", {}) or {}
+    if not isinstance(build, dict):
+        raise PlanFileError(f"{where}: build must be a mapping of parameter to values")
+    build_names = list(build)
+    configs = []
+    for combo in itertools.product(*(_values(build[n]) for n in build_names)):
+        options = {"index": spec.name, **dict(zip(build_names, combo)), **(entry.get("connection") or {})}
+        try:
+            configs.append(engine_config(name, options, grid))
+        except SpecError as exc:
+            raise PlanFileError(f"{where}: {exc}") from None
+    return configs
+
+
+def load_plan(path: Path) -> BenchmarkPlan:
+    try:
+        text = Path(path).read_text()
+        raw = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.safe_load(text)
+    except OSError as exc:
+        raise PlanFileError(f"cannot read plan {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise PlanFileError(f"{path}: not valid YAML/JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
+    unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "engines", "batch_size"}
+    if unknown:
+        raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
+    entries = raw.get("engines")
+    if not entries or not isinstance(entries, list):
+        raise PlanFileError(f"{path}: 'engines' must list at least one engine")
+    configs = [c for i, e in enumerate(entries) for c in _engine_configs(e, f"{path.name}: engines[{i}]")]
+    try:
+        k = int(raw.get("k", 10))
+        batch_size = int(raw.get("batch_size", 1000))
+    except (TypeError, ValueError):
+        raise PlanFileError(f"{path}: k and batch_size must be whole numbers") from None
+    label = str(raw.get("label", Path(path).stem))
+    return BenchmarkPlan(label, [
+        RunPlan(dataset=str(d), engines=configs, k=k, filter=raw.get("filter"), label=label, batch_size=batch_size)
+        for d in datasets
+    ])
