@@ -88,6 +88,9 @@ def test_results_page_shows_table_and_charts():
     assert list(table["engine"]) == ["faiss", "faiss"]
     assert len(at.get("plotly_chart")) == 2
     assert run.run_id in at.selectbox[0].value
+    at.slider(key="target").set_value(0.5).run()
+    at_target = at.dataframe[1].value
+    assert list(at_target["engine"]) == ["faiss"] and bool(at_target["reaches the target"][0])
 
 
 def test_server_engines_show_how_to_start_one_and_mask_secrets():

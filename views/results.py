@@ -1,6 +1,7 @@
 import streamlit as st
 
 from dashboard_ui import results_store
+from vectorscout.analysis import at_recall
 from vectorscout.charts import latency_figure, recall_qps_figure, results_frame
 from vectorscout.cli import run_to_json
 
@@ -29,6 +30,14 @@ for row in run.results:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
 st.plotly_chart(recall_qps_figure(run.results), key="recall_qps")
+target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
+                   help="Throughput and tail latency compared where each engine reaches this recall.")
+reached = at_recall(run.results, target)
+st.dataframe(
+    [{"engine": engine, "reaches the target": s["reached"], "best QPS at target": s["qps"],
+      "best p95 ms at target": s["latency_p95_ms"]} for engine, s in sorted(reached.items())],
+    hide_index=True,
+)
 st.plotly_chart(latency_figure(run.results), key="latency")
 st.download_button("Export run as JSON", run_to_json(run), file_name=f"vectorscout-run-{run.run_id}.json",
                    mime="application/json")
