@@ -103,6 +103,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         plans = [RunPlan(dataset=args.dataset, engines=engines, k=args.k, filter=args.filter, label=args.label or "",
                          batch_size=args.batch_size)]
+    for plan in plans:
+        plan.isolate = not args.in_process
+        if args.timeout_s is not None:
+            plan.timeout_s = args.timeout_s
+        if args.memory_limit_mb is not None:
+            plan.memory_limit_mb = args.memory_limit_mb
     store = ResultsStore()
     runs = []
     for plan in plans:
@@ -291,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--filter", help="payload filter, e.g. \"tag == 3\" or \"price < 10 and category in ['a','b']\"")
     run.add_argument("--label", help="a name for the run")
     run.add_argument("--batch-size", type=int, default=1000, help="vectors per insert call (default 1000)")
+    run.add_argument("--timeout-s", type=float, help="wall-clock limit per engine job (default 3600)")
+    run.add_argument("--memory-limit-mb", type=int, help="memory limit per engine worker, RSS of its process tree")
+    run.add_argument("--in-process", action="store_true",
+                     help="run engines in this process instead of isolated workers (no timeout or memory limit)")
     run.add_argument("--format", choices=["table", "json"], default="table")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.set_defaults(handler=cmd_run)

@@ -4,6 +4,8 @@
     datasets: [wordnet, "synthetic:n=20000,dim=64"]
     k: 10
     filter: "tag == 3"          # optional
+    timeout_s: 600              # per engine job (default 3600)
+    memory_limit_mb: 8000       # per engine worker (default: none)
     engines:
       - engine: faiss
         index: hnsw
@@ -92,7 +94,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
         raise PlanFileError(f"{path}: not valid YAML/JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
-    unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "engines", "batch_size"}
+    unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "engines", "batch_size", "timeout_s",
+                          "memory_limit_mb"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -103,10 +106,13 @@ def load_plan(path: Path) -> BenchmarkPlan:
     try:
         k = int(raw.get("k", 10))
         batch_size = int(raw.get("batch_size", 1000))
+        timeout_s = float(raw.get("timeout_s", 3600))
+        memory_limit_mb = int(raw.get("memory_limit_mb", 0))
     except (TypeError, ValueError):
-        raise PlanFileError(f"{path}: k and batch_size must be whole numbers") from None
+        raise PlanFileError(f"{path}: k, batch_size, timeout_s and memory_limit_mb must be numbers") from None
     label = str(raw.get("label", Path(path).stem))
     return BenchmarkPlan(label, [
-        RunPlan(dataset=str(d), engines=configs, k=k, filter=raw.get("filter"), label=label, batch_size=batch_size)
+        RunPlan(dataset=str(d), engines=configs, k=k, filter=raw.get("filter"), label=label, batch_size=batch_size,
+                timeout_s=timeout_s, memory_limit_mb=memory_limit_mb)
         for d in datasets
     ])

@@ -40,6 +40,8 @@ class ResultRow:
     mrr_at_10: float | None = None
     recall_judged: float | None = None
     exact_ndcg_at_10: float | None = None
+    # Peak resident memory of the engine's worker process tree (isolated runs), in MB.
+    peak_rss_mb: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -27,6 +27,7 @@ from vectorscout.data import Dataset, load_dataset
 from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
+from vectorscout.isolation import run_engine_isolated
 from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
@@ -53,12 +54,17 @@ class RunPlan:
     label: str = ""
     batch_size: int = 1000
     warmup_queries: int = 50
+    # Each engine job runs in its own worker process (see vectorscout/isolation.py) unless this is off.
+    isolate: bool = True
+    timeout_s: float = 3600.0
+    memory_limit_mb: int = 0  # 0: no limit
 
     def public(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset, "engines": [e.public() for e in self.engines], "k": self.k,
             "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
-            "warmup_queries": self.warmup_queries,
+            "warmup_queries": self.warmup_queries, "isolate": self.isolate, "timeout_s": self.timeout_s,
+            "memory_limit_mb": self.memory_limit_mb,
         }
 
 
@@ -89,6 +95,7 @@ class CancelToken:
         return self.event.is_set()
 
     def check(self) -> None:
+        # `event` may also be a multiprocessing Event: the token works across the worker boundary
         if self.event.is_set():
             raise Cancelled("cancelled by the user")
 
@@ -149,7 +156,10 @@ def execute(
     status: RunStatus = "finished"
     try:
         for config in plan.engines:
-            rows, versions = run_engine(config, prepared, plan, progress, cancel)
+            if plan.isolate and not cancel.cancelled and not skip_reason(config, plan):
+                rows, versions = run_engine_isolated(config, plan, progress, cancel)
+            else:
+                rows, versions = run_engine(config, prepared, plan, progress, cancel)
             environment["engines"][config.engine] = versions
             store.add_results(run.run_id, rows)
             run.results.extend(rows)
@@ -171,6 +181,13 @@ def execute(
 def _error_text(exc: BaseException, secrets: list[str]) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return redact(f"{type(exc).__name__}: {text}", secrets)[:500]
+
+
+def skip_reason(config: EngineConfig, plan: RunPlan) -> str | None:
+    cls = adapter_class(config.engine)
+    if plan.filter and not cls.capabilities.filtering:
+        return f"{cls.display_name} cannot filter; filtered cases are skipped for it"
+    return None
 
 
 def connection_secrets(config: EngineConfig) -> list[str]:
@@ -207,8 +224,11 @@ def run_engine(
         )
 
     cls = adapter_class(config.engine)
-    if plan.filter and not cls.capabilities.filtering:
-        return [stopped_row("skipped", f"{cls.display_name} cannot filter; filtered cases are skipped for it")], versions
+    if cancel.cancelled:
+        return [stopped_row("cancelled", "cancelled by the user")], versions
+    reason = skip_reason(config, plan)
+    if reason:
+        return [stopped_row("skipped", reason)], versions
     secret_values = connection_secrets(config)
     workdir = tempfile.mkdtemp(prefix=f"{config.engine}-", dir=subdir("work"))
     try:

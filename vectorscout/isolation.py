@@ -1,0 +1,119 @@
+"""Each engine job in its own worker process, with a wall-clock timeout and a memory limit.
+
+A crash (even SIGKILL), a hang past the timeout or a worker whose memory (its whole process tree's RSS)
+passes the limit becomes a failed row that says so; the parent, the store and the other engines carry
+on. The parent also records the worker tree's peak RSS: memory attributable to the embedded engine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import signal
+import time
+from typing import Any
+
+import psutil
+
+from vectorscout.results import ResultRow
+
+POLL_S = 0.1
+
+
+def _worker(config: Any, plan: Any, events: Any, stop: Any) -> None:
+    from vectorscout.runner import CancelToken, prepare, run_engine
+
+    try:
+        prepared = prepare(plan)  # the dataset is rebuilt; its ground truth comes from the disk cache
+        rows, versions = run_engine(config, prepared, plan, lambda event: events.put(("progress", event)),
+                                    CancelToken(stop))
+        events.put(("done", rows, versions))
+    except BaseException as exc:  # anything the job itself did not turn into a row
+        events.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _kill_tree(process: psutil.Process) -> None:
+    try:
+        members = [*process.children(recursive=True), process]
+    except psutil.NoSuchProcess:
+        return
+    for member in members:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            continue
+
+
+def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> tuple[list[ResultRow], dict[str, str]]:
+    """run_engine in a spawned worker; returns its rows, or one failed row saying why the worker stopped."""
+    context = mp.get_context("spawn")  # a fresh interpreter: no engine state, threads or locks inherited
+    events = context.Queue()
+    stop = context.Event()
+    worker = context.Process(target=_worker, args=(config, plan, events, stop), daemon=True,
+                             name=f"vectorscout-{config.engine}")
+    worker.start()
+    watched = psutil.Process(worker.pid)
+    started = time.monotonic()
+    peak = 0
+    rows: list[ResultRow] | None = None
+    versions = {"engine": "", "client": ""}
+    failure: str | None = None
+    limit = plan.memory_limit_mb * 2**20 if plan.memory_limit_mb else 0
+    while rows is None and failure is None:
+        try:
+            message = events.get(timeout=POLL_S)
+        except queue.Empty:
+            message = None
+        if message is not None:
+            kind = message[0]
+            if kind == "progress" and progress:
+                progress(message[1])
+            elif kind == "done":
+                rows, versions = message[1], message[2]
+                break
+            elif kind == "error":
+                failure = f"the worker failed: {message[1]}"[:500]
+                break
+        if cancel.cancelled:
+            stop.set()  # the job stops at its next check and returns a cancelled row
+        peak = max(peak, _tree_rss(watched))
+        elapsed = time.monotonic() - started
+        if limit and peak > limit:
+            _kill_tree(watched)
+            failure = f"exceeded the memory limit of {plan.memory_limit_mb:,} MB (RSS {peak / 2**20:,.0f} MB); stopped"
+        elif elapsed > plan.timeout_s:
+            _kill_tree(watched)
+            failure = f"timed out after {plan.timeout_s:g} s; the worker was stopped"
+        elif not worker.is_alive() and events.empty():
+            code = worker.exitcode
+            cause = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+            failure = f"the worker died ({cause}) before reporting; results of this engine are lost, others are not"
+    worker.join(timeout=10)
+    if worker.is_alive():
+        _kill_tree(watched)
+        worker.join(timeout=5)
+    if failure is not None:
+        from vectorscout.home import subdir
+        from vectorscout.pgserver import reap_orphans
+
+        reap_orphans(subdir("pgvector"))  # a killed worker cannot stop the PostgreSQL it started
+        rows = [ResultRow(engine=config.engine, status="failed", index=config.index, build_params=config.build_params,
+                          search_params={}, error=failure, filter=plan.filter, k=plan.k)]
+    assert rows is not None
+    for row in rows:
+        row.peak_rss_mb = round(peak / 2**20, 1)
+    return rows, versions
