@@ -80,7 +80,7 @@ def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> t
     watched = psutil.Process(worker.pid)
     started = time.monotonic()
     peak = 0
-    last_memory_check = 0.0
+    last_memory_check = float("-inf")
     rows: list[ResultRow] | None = None
     versions = {"engine": "", "client": ""}
     failure: str | None = None
@@ -116,6 +116,9 @@ def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> t
             code = worker.exitcode
             cause = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
             failure = f"the worker died ({cause}) before reporting; results of this engine are lost, others are not"
+    if rows is not None and limit and peak > limit:  # finished, but above its limit: it does not fit
+        rows = None
+        failure = f"exceeded the memory limit of {plan.memory_limit_mb:,} MB (peak RSS {peak / 2**20:,.0f} MB)"
     worker.join(timeout=10)
     if worker.is_alive():
         _kill_tree(watched)
