@@ -266,6 +266,17 @@ class VectorAdapter(ABC):
     def versions(self) -> EngineVersions:
         """Engine and client versions, recorded with every result."""
 
+    def disk_bytes(self) -> int | None:
+        """Bytes the collection occupies on disk, measured after indexing.
+
+        Embedded engines write under the adapter's private work directory, so its size is theirs; engines
+        that keep data elsewhere (a database server) override this, in-memory libraries return None.
+        """
+        if not self.workdir.exists():
+            return 0
+        # allocated blocks, not apparent sizes: preallocated, still-empty WAL files do not count
+        return sum(p.stat().st_blocks * 512 for p in self.workdir.rglob("*") if p.is_file())
+
     # -- helpers shared by adapters -------------------------------------------------------------
     def begin_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]

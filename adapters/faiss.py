@@ -181,6 +181,9 @@ class FaissAdapter(VectorAdapter):
         self._payloads = {}
         self._selector_cache = {}
 
+    def disk_bytes(self) -> int | None:
+        return None  # an in-memory index: nothing on disk to measure
+
     def versions(self) -> EngineVersions:
         version = package_version("faiss-cpu")
         return EngineVersions(engine=f"faiss {version}", client=f"faiss-cpu {version}")

@@ -132,6 +132,9 @@ class HnswlibAdapter(VectorAdapter):
         self.index = None
         self._ids, self._payloads, self._filters = [], {}, {}
 
+    def disk_bytes(self) -> int | None:
+        return None  # an in-memory index: nothing on disk to measure
+
     def versions(self) -> EngineVersions:
         version = package_version("hnswlib")
         return EngineVersions(engine=f"hnswlib {version}", client=f"hnswlib {version}")

@@ -198,6 +198,9 @@ class LanceDBAdapter(VectorAdapter):
         if not getattr(self, "remote", True):
             shutil.rmtree(self._path, ignore_errors=True)
 
+    def disk_bytes(self) -> int | None:
+        return None if self.remote else super().disk_bytes()
+
     def versions(self) -> EngineVersions:
         version = package_version("lancedb")
         where = "remote" if self.remote else "embedded"

@@ -221,6 +221,9 @@ class MilvusAdapter(VectorAdapter):
             self.client.drop_collection(self.state.name)
             self._created = False
 
+    def disk_bytes(self) -> int | None:
+        return super().disk_bytes() if self.lite else None  # a server keeps its own disk
+
     def versions(self) -> EngineVersions:
         client = f"pymilvus {package_version('pymilvus')}"
         if self.lite:

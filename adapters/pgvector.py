@@ -240,6 +240,14 @@ class PgvectorAdapter(VectorAdapter):
             self.db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(self._table)))
             self._table = None
 
+    def disk_bytes(self) -> int | None:
+        """Table, TOAST and indexes, as PostgreSQL counts them (the server's files live elsewhere)."""
+        if self._table is None:
+            return 0
+        sql = self._sql
+        size = self.db.execute(sql.SQL("SELECT pg_total_relation_size({})").format(sql.Literal(self._table))).fetchone()[0]
+        return int(size)
+
     def versions(self) -> EngineVersions:
         server = self.db.execute("SHOW server_version").fetchone()[0]
         extension = self.db.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]

@@ -306,6 +306,10 @@ class QdrantAdapter(VectorAdapter):
     def drop(self) -> None:
         self.backend.drop()
 
+    def disk_bytes(self) -> int | None:
+        # the embedded shard and the local mode write under the work directory; a server keeps its own disk
+        return super().disk_bytes() if not self.connection.get("url") else None
+
     def versions(self) -> EngineVersions:
         return self.backend.versions()
 

@@ -238,6 +238,9 @@ class WeaviateAdapter(VectorAdapter):
             self.collection = None
             self._created = False
 
+    def disk_bytes(self) -> int | None:
+        return None  # the data lives on the server; its disk use is not visible through the client
+
     def versions(self) -> EngineVersions:
         version = self.client.get_meta().get("version", "unknown")
         return EngineVersions(engine=f"weaviate {version} at {self.where}",

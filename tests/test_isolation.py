@@ -70,3 +70,11 @@ def test_cancel_reaches_the_worker():
     run = execute(plan, ResultsStore(), cancel=token)
     assert run.status == "cancelled" and run.results[0].status == "cancelled"
     assert len(run.results) == 1  # the run stops; faiss never started
+
+
+def test_disk_use_is_measured_for_engines_that_write_it():
+    plan = RunPlan(dataset="synthetic:n=3000,dim=32", engines=parse_engines("chroma,faiss,pgvector"), k=10)
+    chroma, faiss, pgvector = execute(plan, ResultsStore()).results
+    assert chroma.disk_mb > 0 and chroma.disk_bytes_per_vector > 32 * 4  # at least the raw float32 vectors
+    assert pgvector.disk_bytes_per_vector > 32 * 4
+    assert faiss.disk_mb is None  # in memory: not measured, not zero

@@ -77,3 +77,11 @@ def test_cli_plan_prints_a_pareto_frontier_per_engine(tmp_path, capsys):
         qps = [p["qps"] for p in points]
         assert recalls == sorted(recalls) and qps == sorted(qps, reverse=True)
     assert main(["run", "--plan", str(plan), "--engines", "faiss"]) == 2
+
+
+def test_filters_give_one_run_per_selectivity(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("dataset: 'synthetic:n=1000,dim=8'\nfilters: [\"category == 'a'\", 'tag == 3', 'bucket < 10']\n"
+                    "engines: [{engine: faiss}]\n")
+    runs = load_plan(plan).runs
+    assert [r.filter for r in runs] == ["category == 'a'", "tag == 3", "bucket < 10"]

@@ -42,6 +42,9 @@ class ResultRow:
     exact_ndcg_at_10: float | None = None
     # Peak resident memory of the engine's worker process tree (isolated runs), in MB.
     peak_rss_mb: float | None = None
+    # On-disk size of the collection after indexing (None: in memory, or on a server out of view).
+    disk_mb: float | None = None
+    disk_bytes_per_vector: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -248,6 +248,9 @@ def run_engine(
                 stored = db.count()
                 if stored != dataset.n:
                     raise RuntimeError(f"the engine holds {stored} vectors after {dataset.n} were inserted")
+                disk = db.disk_bytes()
+                if disk is not None:
+                    build["disk_mb"], build["disk_bpv"] = disk / 2**20, disk / dataset.n
                 for search_params in config.search_grid:
                     current_search = dict(search_params)
                     cancel.check()
@@ -319,6 +322,7 @@ def _measure_search(
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries,
         insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
         engine_version=versions["engine"], client_version=versions["client"],
+        disk_mb=build.get("disk_mb"), disk_bytes_per_vector=build.get("disk_bpv"),
     )
     if dataset.qrels is not None:
         judged = retrieval_quality(found, dataset.qrels, k)
