@@ -29,7 +29,7 @@ setup: $(VENV)/.requirements.stamp
 
 dev: $(VENV)/.requirements-dev.stamp
 
-# Debian chromium for the real-browser tests (never `playwright install`: it downloads a browser).
+# Debian chromium for the real-browser tests (Playwright drives it; its own browser download fails offline).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
