@@ -1,6 +1,6 @@
 """The real-browser test: start the dashboard, run a tiny benchmark through the UI, see the chart.
 
-Debian chromium driven by Playwright for Python (never `playwright install`, which downloads a browser).
+Debian chromium driven by Playwright for Python (never Playwright's own browser download, which fails offline).
 """
 
 import os
