@@ -78,3 +78,21 @@ def test_disk_use_is_measured_for_engines_that_write_it():
     assert chroma.disk_mb > 0 and chroma.disk_bytes_per_vector > 32 * 4  # at least the raw float32 vectors
     assert pgvector.disk_bytes_per_vector > 32 * 4
     assert faiss.disk_mb is None  # in memory: not measured, not zero
+
+
+def test_concurrency_levels_add_rows_and_thread_unsafe_clients_say_why():
+    from vectorscout.analysis import pareto_frontier
+
+    # long enough passes (about 0.1 s each) that CPU time is measurable at the clock tick
+    plan = RunPlan(dataset="synthetic:n=20000,dim=32,queries=1000", engines=parse_engines("faiss,hnswlib"), k=10,
+                   concurrency=(1, 2, 4))
+    rows = execute(plan, ResultsStore()).results
+    faiss = [r for r in rows if r.engine == "faiss"]
+    assert [r.concurrency for r in faiss] == [1, 2, 4]
+    for row in faiss:
+        assert row.status == "ok" and row.recall == 1.0 and row.errors == 0 and row.qps > 0
+    assert all(r.client_cpu_pct is not None and r.client_cpu_pct > 0 for r in faiss[1:])
+    hnswlib = [r for r in rows if r.engine == "hnswlib"]
+    assert [r.status for r in hnswlib] == ["ok", "skipped", "skipped"]
+    assert "not thread-safe" in hnswlib[1].error
+    assert len(pareto_frontier(rows)["faiss"]) == 1  # the frontier compares serial passes only

@@ -20,7 +20,8 @@ class FrontierPoint:
 
 
 def _measured(rows: Iterable[ResultRow]) -> list[ResultRow]:
-    return [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
+    # the trade-off curves compare serial passes; concurrent rows answer a different question
+    return [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None and r.concurrency == 1]
 
 
 def pareto_frontier(rows: Iterable[ResultRow]) -> dict[str, list[FrontierPoint]]:

@@ -56,14 +56,15 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def results_table(rows: list[ResultRow]) -> str:
-    header = ["engine", "index", "search", "status", "recall", "recall_d", "p50_ms", "p95_ms", "p99_ms", "qps",
+    header = ["engine", "index", "search", "clients", "status", "recall", "recall_d", "p50_ms", "p95_ms", "p99_ms", "qps",
               "insert_s", "index_s"]
     lines = [header]
     for r in rows:
         search = ",".join(f"{k}={v}" for k, v in r.search_params.items()) or "-"
         lines.append([
-            r.engine, r.index, search, r.status, _fmt(r.recall), _fmt(r.recall_distance), _fmt(r.latency_p50_ms),
-            _fmt(r.latency_p95_ms), _fmt(r.latency_p99_ms), _fmt(r.qps, 0), _fmt(r.insert_s, 2), _fmt(r.index_s, 2),
+            r.engine, r.index, search, str(r.concurrency), r.status, _fmt(r.recall), _fmt(r.recall_distance),
+            _fmt(r.latency_p50_ms), _fmt(r.latency_p95_ms), _fmt(r.latency_p99_ms), _fmt(r.qps, 0),
+            _fmt(r.insert_s, 2), _fmt(r.index_s, 2),
         ])
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     text = "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
@@ -105,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size)]
     for plan in plans:
         plan.isolate = not args.in_process
+        if args.concurrency:
+            plan.concurrency = args.concurrency
         if args.timeout_s is not None:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
@@ -282,6 +285,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _levels(text: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers like 1,2,4,8") from None
+    if not levels or levels[0] < 1 or levels[-1] > 256:
+        raise argparse.ArgumentTypeError("concurrency levels must be between 1 and 256")
+    return levels
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -297,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--filter", help="payload filter, e.g. \"tag == 3\" or \"price < 10 and category in ['a','b']\"")
     run.add_argument("--label", help="a name for the run")
     run.add_argument("--batch-size", type=int, default=1000, help="vectors per insert call (default 1000)")
+    run.add_argument("--concurrency", type=_levels, help="client thread counts to measure, e.g. 1,2,4,8")
     run.add_argument("--timeout-s", type=float, help="wall-clock limit per engine job (default 3600)")
     run.add_argument("--memory-limit-mb", type=int, help="memory limit per engine worker, RSS of its process tree")
     run.add_argument("--in-process", action="store_true",

@@ -305,7 +305,7 @@ def measured_at_target(runs: list[Run], recall_target: float) -> dict[str, Measu
     best: dict[str, Measured] = {}
     for run in runs:
         for row in run.results:
-            if row.status != "ok" or row.recall is None or row.filter:
+            if row.status != "ok" or row.recall is None or row.filter or row.concurrency != 1:
                 continue
             engine = row.engine
             current = best.get(engine)

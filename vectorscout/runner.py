@@ -7,7 +7,9 @@ engine records its own failure and the next engine goes on; results are stored a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -15,11 +17,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 from adapters.registry import adapter_class
 from vectorscout import filters
@@ -58,13 +62,15 @@ class RunPlan:
     isolate: bool = True
     timeout_s: float = 3600.0
     memory_limit_mb: int = 0  # 0: no limit
+    # Client concurrency levels measured after the serial pass (1 is always the serial pass itself).
+    concurrency: tuple[int, ...] = (1,)
 
     def public(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset, "engines": [e.public() for e in self.engines], "k": self.k,
             "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
             "warmup_queries": self.warmup_queries, "isolate": self.isolate, "timeout_s": self.timeout_s,
-            "memory_limit_mb": self.memory_limit_mb,
+            "memory_limit_mb": self.memory_limit_mb, "concurrency": list(self.concurrency),
         }
 
 
@@ -255,7 +261,17 @@ def run_engine(
                     current_search = dict(search_params)
                     cancel.check()
                     db.set_search_params(search_params)
-                    rows.append(_measure_search(db, config, prepared, plan, search_params, build, versions, report, cancel))
+                    serial = _measure_search(db, config, prepared, plan, search_params, build, versions, report, cancel)
+                    rows.append(serial)
+                    for level in (c for c in plan.concurrency if c > 1):
+                        if cls.capabilities.thread_safe:
+                            rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel))
+                        else:
+                            rows.append(dataclasses.replace(
+                                serial, status="skipped", concurrency=level, recall=None, recall_distance=None,
+                                latency_p50_ms=None, latency_p95_ms=None, latency_p99_ms=None, latency_mean_ms=None,
+                                qps=None, error=f"{cls.display_name}'s client is not thread-safe; concurrency "
+                                                "by processes is not implemented yet"))
             finally:
                 db.drop()
     except Cancelled as exc:
@@ -329,6 +345,58 @@ def _measure_search(
         row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
         row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
     return row
+
+
+def _measure_concurrent(
+    db: Any, serial: ResultRow, prepared: PreparedRun, plan: RunPlan, level: int,
+    report: Callable[[str, int, int], None], cancel: CancelToken,
+) -> ResultRow:
+    """The same queries from `level` client threads at once: throughput, tail latency, errors, client CPU."""
+    dataset, k, tree = prepared.dataset, plan.k, prepared.filter
+    queries = dataset.queries
+    n_queries = len(queries)
+    found = np.full((n_queries, k), -1, dtype=np.int64)
+    latencies = np.zeros(n_queries, dtype=np.int64)
+    failed = np.zeros(n_queries, dtype=bool)
+    clock = time.perf_counter_ns
+    label = f"search x{level} threads " + ",".join(f"{key}={value}" for key, value in serial.search_params.items())
+
+    def client(offset: int) -> None:
+        for i in range(offset, n_queries, level):
+            if cancel.cancelled:
+                return
+            began = clock()
+            try:
+                hits = db.search(queries[i], k, tree)
+            except Exception:  # counted, not hidden: errors under load are a result
+                failed[i] = True
+                continue
+            latencies[i] = clock() - began
+            returned = hits.ids[:k]
+            found[i, : len(returned)] = returned
+
+    report(label, 0, n_queries)
+    cpu_before = psutil.Process().cpu_times()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=level) as pool:
+        list(pool.map(client, range(level)))
+    wall = time.perf_counter() - started
+    cpu_after = psutil.Process().cpu_times()
+    cancel.check()
+    report(label, n_queries, n_queries)
+    ok = ~failed
+    summary = summarize_latencies(latencies[ok], wall) if ok.any() else None
+    busy = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    truth = prepared.truth
+    return dataclasses.replace(
+        serial, concurrency=level, errors=int(failed.sum()),
+        client_cpu_pct=100.0 * busy / wall / (os.cpu_count() or 1),
+        recall=recall_ids(found, truth.ids, k),
+        recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
+        latency_p50_ms=summary.p50_ms if summary else None, latency_p95_ms=summary.p95_ms if summary else None,
+        latency_p99_ms=summary.p99_ms if summary else None, latency_mean_ms=summary.mean_ms if summary else None,
+        qps=int(ok.sum()) / wall if wall > 0 else None,
+    )
 
 
 def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
