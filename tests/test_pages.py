@@ -181,3 +181,17 @@ def test_recommendation_page_ranks_with_reasons():
     assert any("pgvector" in s.value for s in at.success)
     assert len(at.get("plotly_chart")) == 2
     assert any("Sensitivity" in c.value for c in at.caption)
+
+
+def test_quick_evaluation_starts_every_embedded_engine_on_wordnet():
+    at = open_page("views/home.py")
+    at.button[0].click().run()
+    job = at.session_state["job"]
+    try:
+        assert job.plan.dataset == "wordnet"
+        assert [c.engine for c in job.plan.engines] == ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb",
+                                                        "hnswlib"]
+    finally:
+        job.cancel()
+        job.join(120)
+    assert job.snapshot().status in {"cancelled", "finished"}

@@ -121,3 +121,15 @@ def load_plan(path: Path) -> BenchmarkPlan:
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency)
         for d in datasets for f in filters
     ])
+
+
+def quick_evaluation() -> RunPlan:
+    """Every embedded engine at default settings on the bundled WordNet set (about 45 s on 2 cores).
+
+    qdrant-local is left out: it is not Qdrant's engine, only its client's pure-Python stand-in.
+    """
+    from adapters.registry import engine_names
+
+    engines = [engine_config(name) for name in engine_names()
+               if adapter_class(name).capabilities.embedded and name != "qdrant-local"]
+    return RunPlan(dataset="wordnet", engines=engines, k=10, label="quick evaluation")

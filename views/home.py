@@ -1,6 +1,8 @@
 import streamlit as st
 
 from dashboard_ui import results_store
+from vectorscout.jobs import BackgroundRun
+from vectorscout.plans import quick_evaluation
 
 st.title("VectorScout")
 st.markdown(
@@ -8,6 +10,11 @@ st.markdown(
     "adapter contract, measures recall against exact ground truth and latency per query on this machine, "
     "and keeps every run."
 )
+if st.button("Quick evaluation", type="primary",
+             help="Every embedded engine at default settings on the bundled WordNet set: under a minute on 2 cores."):
+    st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
+    st.switch_page("views/run.py")
+
 runs = results_store().list_runs(limit=5)
 st.subheader("Latest runs")
 if runs:
