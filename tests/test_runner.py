@@ -139,3 +139,13 @@ def test_credentials_never_reach_results(monkeypatch):
     assert row.status == "failed" and "does not answer" in row.error
     stored = ResultsStore().get_run(run.run_id)
     assert "hunter2secret" not in json.dumps(stored.to_dict())
+
+
+def test_repetitions_report_medians_and_spread():
+    plan = RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5, repetitions=3)
+    (row,) = execute(plan, ResultsStore()).results
+    assert row.repetitions == 3 and row.qps_spread_pct is not None and row.qps_spread_pct >= 0
+    (single,) = execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5), ResultsStore()).results
+    assert single.repetitions == 1 and single.qps_spread_pct is None
+    with pytest.raises(PlanError, match="repetitions"):
+        execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), repetitions=0), ResultsStore())

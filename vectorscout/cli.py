@@ -108,6 +108,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         plan.isolate = not args.in_process
         if args.concurrency:
             plan.concurrency = args.concurrency
+        if args.repetitions is not None:
+            plan.repetitions = args.repetitions
         if args.timeout_s is not None:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
@@ -311,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--label", help="a name for the run")
     run.add_argument("--batch-size", type=int, default=1000, help="vectors per insert call (default 1000)")
     run.add_argument("--concurrency", type=_levels, help="client thread counts to measure, e.g. 1,2,4,8")
+    run.add_argument("--repetitions", type=int, help="timed passes per search setting: medians and QPS spread")
     run.add_argument("--timeout-s", type=float, help="wall-clock limit per engine job (default 3600)")
     run.add_argument("--memory-limit-mb", type=int, help="memory limit per engine worker, RSS of its process tree")
     run.add_argument("--in-process", action="store_true",

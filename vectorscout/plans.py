@@ -97,7 +97,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
     if not isinstance(raw, dict):
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
-                          "timeout_s", "memory_limit_mb", "concurrency"}
+                          "timeout_s", "memory_limit_mb", "concurrency", "repetitions"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -111,6 +111,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
         timeout_s = float(raw.get("timeout_s", 3600))
         memory_limit_mb = int(raw.get("memory_limit_mb", 0))
         concurrency = tuple(sorted({int(c) for c in _values(raw.get("concurrency", 1))}))
+        repetitions = int(raw.get("repetitions", 1))
     except (TypeError, ValueError):
         raise PlanFileError(f"{path}: k, batch_size, timeout_s and memory_limit_mb must be numbers") from None
     label = str(raw.get("label", Path(path).stem))
@@ -118,7 +119,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
     return BenchmarkPlan(label, [
         RunPlan(dataset=str(d), engines=configs, k=k, filter=f, label=label, batch_size=batch_size,
-                timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency)
+                timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
+                repetitions=repetitions)
         for d in datasets for f in filters
     ])
 

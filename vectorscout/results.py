@@ -48,6 +48,8 @@ class ResultRow:
     # Client threads issuing queries at once (1: the serial pass); errors under load; the client's CPU use
     # as a share of all cores, so a saturated client is visible.
     concurrency: int = 1
+    repetitions: int = 1
+    qps_spread_pct: float | None = None  # (max - min) / median QPS over the repetitions
     errors: int = 0
     client_cpu_pct: float | None = None
 

@@ -32,7 +32,7 @@ from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
 from vectorscout.isolation import run_engine_isolated
-from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
+from vectorscout.metrics import LatencySummary, mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
 from vectorscout.specs import EngineConfig, SpecError
@@ -64,6 +64,8 @@ class RunPlan:
     memory_limit_mb: int = 0  # 0: no limit
     # Client concurrency levels measured after the serial pass (1 is always the serial pass itself).
     concurrency: tuple[int, ...] = (1,)
+    # Timed serial passes per search setting (after the warm-up, which is discarded).
+    repetitions: int = 1
 
     def public(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class RunPlan:
             "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
             "warmup_queries": self.warmup_queries, "isolate": self.isolate, "timeout_s": self.timeout_s,
             "memory_limit_mb": self.memory_limit_mb, "concurrency": list(self.concurrency),
+            "repetitions": self.repetitions,
         }
 
 
@@ -125,6 +128,8 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
         raise PlanError(f"k must be between 1 and {min(dataset.n, 1000)} for {dataset.name} (n={dataset.n}); got {plan.k}")
     if plan.batch_size < 1:
         raise PlanError(f"batch size must be at least 1; got {plan.batch_size}")
+    if not 1 <= plan.repetitions <= 100:
+        raise PlanError(f"repetitions must be between 1 and 100; got {plan.repetitions}")
     tree = None
     if plan.filter:
         try:
@@ -310,6 +315,42 @@ def _measure_search(
     label = " ".join(["search", *(f"{key}={value}" for key, value in search_params.items())])
     for query in queries[: min(plan.warmup_queries, n_queries)]:
         db.search(query, k, tree)
+    passes = []
+    for repetition in range(plan.repetitions):
+        stage = label if plan.repetitions == 1 else f"{label} (pass {repetition + 1}/{plan.repetitions})"
+        found, latencies, wall = _timed_pass(db, queries, k, tree, stage, report, cancel)
+        passes.append(summarize_latencies(latencies, wall))
+    # Several passes: each figure is the median over passes, and the QPS spread says how steady they were.
+    summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
+                                for f in dataclasses.fields(LatencySummary)})
+    spread = (100.0 * (max(p.qps for p in passes) - min(p.qps for p in passes)) / summary.qps
+              if len(passes) > 1 and summary.qps else None)
+    truth = prepared.truth
+    row = ResultRow(
+        engine=config.engine, status="ok", index=config.index, build_params=config.build_params,
+        search_params=dict(search_params), filter=plan.filter, k=k,
+        recall=recall_ids(found, truth.ids, k),
+        recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
+        latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
+        latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries, repetitions=len(passes),
+        qps_spread_pct=spread,
+        insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
+        engine_version=versions["engine"], client_version=versions["client"],
+        disk_mb=build.get("disk_mb"), disk_bytes_per_vector=build.get("disk_bpv"),
+    )
+    if dataset.qrels is not None:
+        judged = retrieval_quality(found, dataset.qrels, k)
+        row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
+        row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
+    return row
+
+
+def _timed_pass(
+    db: Any, queries: np.ndarray, k: int, tree: filters.Filter | None, stage: str,
+    report: Callable[[str, int, int], None], cancel: CancelToken,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One serial pass over all queries: the ids found, per-query latencies (ns) and the wall time."""
+    n_queries = len(queries)
     found = np.full((n_queries, k), -1, dtype=np.int64)
     latencies = np.empty(n_queries, dtype=np.int64)
     step = max(1, n_queries // 50)
@@ -324,27 +365,10 @@ def _measure_search(
         found[i, : len(returned)] = returned
         if i % step == 0:
             cancel.check()
-            report(label, i, n_queries)
+            report(stage, i, n_queries)
     wall = time.perf_counter() - loop_started
-    report(label, n_queries, n_queries)
-    summary = summarize_latencies(latencies, wall)
-    truth = prepared.truth
-    row = ResultRow(
-        engine=config.engine, status="ok", index=config.index, build_params=config.build_params,
-        search_params=dict(search_params), filter=plan.filter, k=k,
-        recall=recall_ids(found, truth.ids, k),
-        recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
-        latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
-        latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries,
-        insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
-        engine_version=versions["engine"], client_version=versions["client"],
-        disk_mb=build.get("disk_mb"), disk_bytes_per_vector=build.get("disk_bpv"),
-    )
-    if dataset.qrels is not None:
-        judged = retrieval_quality(found, dataset.qrels, k)
-        row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
-        row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
-    return row
+    report(stage, n_queries, n_queries)
+    return found, latencies, wall
 
 
 def _measure_concurrent(
