@@ -23,12 +23,6 @@ class UsageError(Exception):
     """Bad input from the user: one line to stderr, exit status 2."""
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def _clean(value: Any) -> Any:
     """Replace non-finite floats by None so the JSON output is strict."""
     if isinstance(value, float) and not math.isfinite(value):
