@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -229,8 +229,10 @@ def bundled_catalog() -> list[dict[str, Any]]:
 
 
 def _bundled_provider(entry: dict[str, Any]) -> DatasetProvider:
-    return DatasetProvider(entry["name"], entry["title"], (),
-                           lambda values: load_stored(BUNDLED_DIR / entry["file"], entry, entry["name"]))
+    # Bundled files never change while VectorScout runs: read each once per process (the catalog listing,
+    # the preview and every run would otherwise decompress the same file again).
+    loaded = cache(lambda: load_stored(BUNDLED_DIR / entry["file"], entry, entry["name"]))
+    return DatasetProvider(entry["name"], entry["title"], (), lambda values: loaded())
 
 
 # Providers by spec name; bundled and imported datasets register here too.
