@@ -63,6 +63,12 @@ def dashboard(vectorscout_home, tmp_path):
     log.close()
 
 
+def wait_until_idle(page) -> None:
+    """Wait until the app has finished rerunning (Streamlit shows its status widget while it runs)."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+
+
 @pytest.fixture
 def page(tmp_path):
     """A page in Debian chromium (headless, no background traffic), closed after the test."""
@@ -118,6 +124,7 @@ def test_every_format_imports_through_the_browser(dashboard, page, tmp_path):
         page.locator("input[type=file]").set_input_files(str(path))
         page.get_by_label("Name").fill(name)
         page.get_by_label("Name").press("Enter")
+        wait_until_idle(page)  # a click during the rerun that the upload and the name start is lost
         page.get_by_role("button", name="Import", exact=True).click()
         expect(page.get_by_text(f"Imported {name}")).to_be_visible(timeout=180_000)  # the first text format loads the model
     page.reload()
