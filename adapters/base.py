@@ -277,6 +277,25 @@ class VectorAdapter(ABC):
         # allocated blocks, not apparent sizes: preallocated, still-empty WAL files do not count
         return sum(p.stat().st_blocks * 512 for p in self.workdir.rglob("*") if p.is_file())
 
+    def server_process_ids(self) -> list[int]:
+        """Processes outside the client's own process tree whose memory belongs to this engine.
+
+        The bundled PostgreSQL server is one (pg_ctl detaches it from the process that started it). Engines
+        running inside the client process, or in its child processes, or on a remote server have none.
+        """
+        return []
+
+    def reopen_in_child(self) -> None:
+        """Make a forked client process ready to query (concurrency by processes).
+
+        A forked child holds a copy-on-write copy of an in-process index, which it can search as it is: so
+        for those engines there is nothing to do. Adapters holding a network connection override this to open
+        their own connection, never using (or closing) the one the parent still owns.
+        """
+        if self.capabilities.needs_server:
+            raise UnsupportedFeature(f"{self.display_name} talks to a server over a connection a forked client "
+                                     "cannot share; its adapter must open its own connection for concurrency by processes")
+
     # -- helpers shared by adapters -------------------------------------------------------------
     def begin_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]

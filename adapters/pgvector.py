@@ -113,17 +113,39 @@ class PgvectorAdapter(VectorAdapter):
 
             dsn = shared_server().dsn
         self.where = mask_url(dsn)
+        self._dsn = dsn
+        self.db = self._connect(psycopg, register_vector, create_extension=True)
+        self._table: str | None = None
+        self._columns: list[str] = []
+
+    def _connect(self, psycopg: Any, register_vector: Any, create_extension: bool) -> Any:
         try:
-            self.db = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, prepare_threshold=0)
+            db = psycopg.connect(self._dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, prepare_threshold=0)
         except psycopg.Error as exc:
             raise EngineUnavailable(
                 f"PostgreSQL at {self.where} does not answer within {CONNECT_TIMEOUT_S} s: "
-                f"{redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, [dsn])}"
+                f"{redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, [self._dsn])}"
             ) from None
-        self.db.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        register_vector(self.db)
-        self._table: str | None = None
-        self._columns: list[str] = []
+        if create_extension:
+            db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(db)
+        return db
+
+    def reopen_in_child(self) -> None:
+        # The parent's connection shares its socket with this forked child: it is left untouched (closing
+        # it here would end the parent's session), and the child opens its own with the same settings.
+        self._inherited = self.db
+        self.db = self._connect(self.import_engine("psycopg"), self.import_engine("pgvector.psycopg").register_vector,
+                                create_extension=False)
+        self.set_search_params(self.state.search_params)
+
+    def server_process_ids(self) -> list[int]:
+        if not self.bundled:
+            return []  # a server given by DSN may be anywhere; its memory is not ours to read
+        from vectorscout.pgserver import shared_server
+
+        pid = shared_server().postmaster_pid
+        return [pid] if pid is not None else []
 
     def close(self) -> None:
         db = getattr(self, "db", None)

@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.registry import adapter_class, engine_names
 from vectorscout.results import ResultRow, Run
-from vectorscout.runner import PlanError, Progress, RunPlan, execute
+from vectorscout.runner import PlanError, Progress, RunPlan, StageClock, execute
 from vectorscout.specs import SpecError, parse_engines
 from vectorscout.store import ResultsStore, StoreError
 
@@ -67,16 +67,19 @@ def results_table(rows: list[ResultRow]) -> str:
 
 
 def _print_progress_lines() -> Any:
-    last: dict[str, str] = {}
+    last: dict[str, Any] = {}
+    clock = StageClock()
 
     def show(event: Progress) -> None:
-        # One line per stage change (not per tick): readable in a log and in a terminal.
-        if last.get(event.engine) != event.stage or event.done == event.total:
-            key = f"{event.engine}|{event.stage}|{event.done == event.total}"
-            if last.get("key") != key:
-                print(f"[{event.engine}] {event.stage}: {event.done}/{event.total}", file=sys.stderr, flush=True)
-                last["key"] = key
-            last[event.engine] = event.stage
+        # A line per stage start and end, and one per tenth done with the stage's ETA: readable in a log.
+        elapsed, eta = clock.observe(event)
+        tenth = int(10 * event.fraction)
+        key = (event.engine, event.stage, tenth)
+        if last.get("key") == key:
+            return
+        last["key"] = key
+        timing = f" ({elapsed:.1f} s" + (f", ETA {eta:.0f} s)" if eta is not None and event.done < event.total else ")")
+        print(f"[{event.engine}] {event.stage}: {event.done:,}/{event.total:,}{timing}", file=sys.stderr, flush=True)
 
     return show
 
@@ -104,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.concurrency = args.concurrency
         if args.repetitions is not None:
             plan.repetitions = args.repetitions
+        if args.duration_s is not None:
+            plan.duration_s = args.duration_s
         if args.timeout_s is not None:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
@@ -306,7 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--filter", help="payload filter, e.g. \"tag == 3\" or \"price < 10 and category in ['a','b']\"")
     run.add_argument("--label", help="a name for the run")
     run.add_argument("--batch-size", type=int, default=1000, help="vectors per insert call (default 1000)")
-    run.add_argument("--concurrency", type=_levels, help="client thread counts to measure, e.g. 1,2,4,8")
+    run.add_argument("--concurrency", type=_levels,
+                     help="concurrent clients to measure, e.g. 1,2,4,8 (threads; processes for clients that are not "
+                          "thread-safe)")
+    run.add_argument("--duration-s", type=float,
+                     help="concurrent load for this many seconds per level (default: each query once)")
     run.add_argument("--repetitions", type=int, help="timed passes per search setting: medians and QPS spread")
     run.add_argument("--timeout-s", type=float, help="wall-clock limit per engine job (default 3600)")
     run.add_argument("--memory-limit-mb", type=int, help="memory limit per engine worker, RSS of its process tree")

@@ -40,10 +40,10 @@ def _peak_rss_bytes() -> int:
     """This worker's peak RSS (the kernel's high-water mark) plus what its live children hold now
     (e.g. Milvus Lite's server process): read once at the end, so timing is never disturbed by polling."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return own + sum(_tree_rss(child) for child in psutil.Process().children())
+    return own + sum(tree_rss(child) for child in psutil.Process().children())
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def tree_rss(process: psutil.Process) -> int:
     try:
         members = [process, *process.children(recursive=True)]
     except psutil.NoSuchProcess:
@@ -74,7 +74,9 @@ def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> t
     context = mp.get_context("spawn")  # a fresh interpreter: no engine state, threads or locks inherited
     events = context.Queue()
     stop = context.Event()
-    worker = context.Process(target=_worker, args=(config, plan, events, stop), daemon=True,
+    # not a daemon: it may fork client processes of its own (concurrency by processes); it is never left
+    # behind, because every way out of this function joins or kills it
+    worker = context.Process(target=_worker, args=(config, plan, events, stop), daemon=False,
                              name=f"vectorscout-{config.engine}")
     worker.start()
     watched = psutil.Process(worker.pid)
@@ -85,37 +87,41 @@ def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> t
     versions = {"engine": "", "client": ""}
     failure: str | None = None
     limit = plan.memory_limit_mb * 2**20 if plan.memory_limit_mb else 0
-    while rows is None and failure is None:
-        try:
-            message = events.get(timeout=POLL_S)
-        except queue.Empty:
-            message = None
-        if message is not None:
-            kind = message[0]
-            if kind == "progress" and progress:
-                progress(message[1])
-            elif kind == "done":
-                rows, versions, peak = message[1], message[2], max(peak, message[3])
-                break
-            elif kind == "error":
-                failure = f"the worker failed: {message[1]}"[:500]
-                break
-        if cancel.cancelled:
-            stop.set()  # the job stops at its next check and returns a cancelled row
-        elapsed = time.monotonic() - started
-        if limit and elapsed - last_memory_check >= MEMORY_CHECK_S:
-            last_memory_check = elapsed
-            peak = max(peak, _tree_rss(watched))
-        if limit and peak > limit:
-            _kill_tree(watched)
-            failure = f"exceeded the memory limit of {plan.memory_limit_mb:,} MB (RSS {peak / 2**20:,.0f} MB); stopped"
-        elif elapsed > plan.timeout_s:
-            _kill_tree(watched)
-            failure = f"timed out after {plan.timeout_s:g} s; the worker was stopped"
-        elif not worker.is_alive() and events.empty():
-            code = worker.exitcode
-            cause = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-            failure = f"the worker died ({cause}) before reporting; results of this engine are lost, others are not"
+    try:
+        while rows is None and failure is None:
+            try:
+                message = events.get(timeout=POLL_S)
+            except queue.Empty:
+                message = None
+            if message is not None:
+                kind = message[0]
+                if kind == "progress" and progress:
+                    progress(message[1])
+                elif kind == "done":
+                    rows, versions, peak = message[1], message[2], max(peak, message[3])
+                    break
+                elif kind == "error":
+                    failure = f"the worker failed: {message[1]}"[:500]
+                    break
+            if cancel.cancelled:
+                stop.set()  # the job stops at its next check and returns a cancelled row
+            elapsed = time.monotonic() - started
+            if limit and elapsed - last_memory_check >= MEMORY_CHECK_S:
+                last_memory_check = elapsed
+                peak = max(peak, tree_rss(watched))
+            if limit and peak > limit:
+                _kill_tree(watched)
+                failure = f"exceeded the memory limit of {plan.memory_limit_mb:,} MB (RSS {peak / 2**20:,.0f} MB); stopped"
+            elif elapsed > plan.timeout_s:
+                _kill_tree(watched)
+                failure = f"timed out after {plan.timeout_s:g} s; the worker was stopped"
+            elif not worker.is_alive() and events.empty():
+                code = worker.exitcode
+                cause = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+                failure = f"the worker died ({cause}) before reporting; results of this engine are lost, others are not"
+    except BaseException:  # e.g. Ctrl-C in the CLI: the worker goes too
+        _kill_tree(watched)
+        raise
     if rows is not None and limit and peak > limit:  # finished, but above its limit: it does not fit
         rows = None
         failure = f"exceeded the memory limit of {plan.memory_limit_mb:,} MB (peak RSS {peak / 2**20:,.0f} MB)"
@@ -132,5 +138,6 @@ def run_engine_isolated(config: Any, plan: Any, progress: Any, cancel: Any) -> t
                           search_params={}, error=failure, filter=plan.filter, k=plan.k)]
     assert rows is not None
     for row in rows:
-        row.peak_rss_mb = round(peak / 2**20, 1)
+        # the worker's own reading also counts servers outside its tree (the bundled PostgreSQL)
+        row.peak_rss_mb = round(max(peak / 2**20, row.peak_rss_mb or 0.0), 1)
     return rows, versions

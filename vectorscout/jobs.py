@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vectorscout.results import Run
-from vectorscout.runner import CancelToken, PlanError, Progress, RunPlan, execute, prepare
+from vectorscout.runner import CancelToken, PlanError, Progress, RunPlan, StageClock, execute, prepare
 from vectorscout.store import ResultsStore, new_run_id
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ class JobSnapshot:
     run_id: str
     status: JobStatus
     stages: dict[str, Progress] = field(default_factory=dict)  # latest progress per engine
+    eta_s: dict[str, float | None] = field(default_factory=dict)  # seconds left in each engine's current stage
     error: str | None = None
     run: Run | None = None
 
@@ -39,6 +40,7 @@ class BackgroundRun:
         self.token = CancelToken()
         self._lock = threading.Lock()
         self._snapshot = JobSnapshot(self.run_id, "preparing")
+        self._clock = StageClock()
         self._thread = threading.Thread(target=self._work, name=f"vectorscout-run-{self.run_id}", daemon=True)
 
     def start(self) -> BackgroundRun:
@@ -54,11 +56,12 @@ class BackgroundRun:
     def snapshot(self) -> JobSnapshot:
         with self._lock:
             return JobSnapshot(self._snapshot.run_id, self._snapshot.status, dict(self._snapshot.stages),
-                               self._snapshot.error, self._snapshot.run)
+                               dict(self._snapshot.eta_s), self._snapshot.error, self._snapshot.run)
 
     def _on_progress(self, event: Progress) -> None:
         with self._lock:
             self._snapshot.stages[event.engine] = event
+            self._snapshot.eta_s[event.engine] = self._clock.observe(event)[1]
 
     def _work(self) -> None:
         try:

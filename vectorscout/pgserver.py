@@ -94,6 +94,10 @@ class BundledPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     @property
+    def postmaster_pid(self) -> int | None:
+        return _postmaster_pid(self.pgdata)
+
+    @property
     def running(self) -> bool:
         pid = _postmaster_pid(self.pgdata)
         return self.port is not None and pid is not None and psutil.pid_exists(pid)

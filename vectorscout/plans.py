@@ -97,7 +97,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
     if not isinstance(raw, dict):
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
-                          "timeout_s", "memory_limit_mb", "concurrency", "repetitions"}
+                          "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -112,15 +112,17 @@ def load_plan(path: Path) -> BenchmarkPlan:
         memory_limit_mb = int(raw.get("memory_limit_mb", 0))
         concurrency = tuple(sorted({int(c) for c in _values(raw.get("concurrency", 1))}))
         repetitions = int(raw.get("repetitions", 1))
+        duration_s = float(raw.get("duration_s", 0))
     except (TypeError, ValueError):
-        raise PlanFileError(f"{path}: k, batch_size, timeout_s and memory_limit_mb must be numbers") from None
+        raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions and "
+                            "duration_s must be numbers") from None
     label = str(raw.get("label", Path(path).stem))
     # One run per dataset and filter: filtered recall and latency per selectivity, each against its own truth.
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
     return BenchmarkPlan(label, [
         RunPlan(dataset=str(d), engines=configs, k=k, filter=f, label=label, batch_size=batch_size,
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
-                repetitions=repetitions)
+                repetitions=repetitions, duration_s=duration_s)
         for d in datasets for f in filters
     ])
 

@@ -52,6 +52,10 @@ class ResultRow:
     qps_spread_pct: float | None = None  # (max - min) / median QPS over the repetitions
     errors: int = 0
     client_cpu_pct: float | None = None
+    load: str = ""  # how concurrent load was applied, e.g. "4 processes, 30 s"
+    # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory
+    # attributable to the engine at its end (peak RSS of the job so far plus its servers), in MB.
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

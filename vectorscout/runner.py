@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing as mp
 import os
+import queue
+import resource
 import secrets
 import shutil
 import tempfile
@@ -31,7 +34,7 @@ from vectorscout.data import Dataset, load_dataset
 from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
-from vectorscout.isolation import run_engine_isolated
+from vectorscout.isolation import run_engine_isolated, tree_rss
 from vectorscout.metrics import LatencySummary, mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
@@ -66,6 +69,8 @@ class RunPlan:
     concurrency: tuple[int, ...] = (1,)
     # Timed serial passes per search setting (after the warm-up, which is discarded).
     repetitions: int = 1
+    # Concurrent load: 0 sends each query once; above 0 the clients cycle over the queries for this long.
+    duration_s: float = 0.0
 
     def public(self) -> dict[str, Any]:
         return {
@@ -73,7 +78,7 @@ class RunPlan:
             "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
             "warmup_queries": self.warmup_queries, "isolate": self.isolate, "timeout_s": self.timeout_s,
             "memory_limit_mb": self.memory_limit_mb, "concurrency": list(self.concurrency),
-            "repetitions": self.repetitions,
+            "repetitions": self.repetitions, "duration_s": self.duration_s,
         }
 
 
@@ -90,6 +95,23 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class StageClock:
+    """Elapsed time and an ETA per engine stage, from the share done so far (a stage's work is uniform:
+    batches of the same size, queries of the same kind)."""
+
+    def __init__(self) -> None:
+        self._started: dict[tuple[str, str], float] = {}
+
+    def observe(self, event: Progress) -> tuple[float, float | None]:
+        now = time.monotonic()
+        elapsed = now - self._started.setdefault((event.engine, event.stage), now)
+        if event.done >= event.total:
+            return elapsed, 0.0
+        if event.done <= 0 or elapsed <= 0:
+            return elapsed, None
+        return elapsed, elapsed * (event.total - event.done) / event.done
 
 
 @dataclass
@@ -130,6 +152,10 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
         raise PlanError(f"batch size must be at least 1; got {plan.batch_size}")
     if not 1 <= plan.repetitions <= 100:
         raise PlanError(f"repetitions must be between 1 and 100; got {plan.repetitions}")
+    if not 0 <= plan.duration_s <= 3600:
+        raise PlanError(f"the load duration must be between 0 and 3600 s; got {plan.duration_s:g}")
+    if any(not 1 <= level <= 256 for level in plan.concurrency):
+        raise PlanError(f"concurrency levels must be between 1 and 256; got {list(plan.concurrency)}")
     tree = None
     if plan.filter:
         try:
@@ -226,12 +252,24 @@ def run_engine(
         if progress:
             progress(Progress(config.engine, stage, done, total))
 
+    stages: list[dict[str, Any]] = []
+    stage_started = [time.perf_counter()]
+
+    def end_stage(name: str, db: Any) -> None:
+        # Read between stages, never inside a timed loop: memory reads walk /proc.
+        now = time.perf_counter()
+        # in-process (not isolated), the process's memory is the dashboard's or the CLI's too: not measured
+        memory = round(engine_memory_bytes(db) / 2**20, 1) if plan.isolate else None
+        stages.append({"stage": name, "wall_s": round(now - stage_started[0], 3), "rss_mb": memory})
+        stage_started[0] = now
+
     def stopped_row(status: Any, error: str) -> ResultRow:
         return ResultRow(
             engine=config.engine, status=status, index=config.index, build_params=config.build_params,
             search_params=current_search, error=error, filter=plan.filter, k=k,
             insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"),
             index_s=build.get("index_s"), engine_version=versions["engine"], client_version=versions["client"],
+            stages=list(stages),
         )
 
     cls = adapter_class(config.engine)
@@ -250,11 +288,14 @@ def run_engine(
                 versions = {"engine": found.engine, "client": found.client}
                 collection = f"vs_{secrets.token_hex(6)}"
                 db.create_collection(collection, dataset.dim, dataset.metric, config.index, config.build_params)
+                end_stage("open", db)
                 build.update(_insert_all(db, dataset, plan.batch_size, report, cancel))
+                end_stage("insert", db)
                 report("index", 0, 1)
                 started = time.perf_counter()
                 db.wait_until_indexed()
                 build["index_s"] = time.perf_counter() - started
+                end_stage("index", db)
                 report("index", 1, 1)
                 stored = db.count()
                 if stored != dataset.n:
@@ -268,15 +309,12 @@ def run_engine(
                     db.set_search_params(search_params)
                     serial = _measure_search(db, config, prepared, plan, search_params, build, versions, report, cancel)
                     rows.append(serial)
+                    end_stage(setting_name(search_params), db)
                     for level in (c for c in plan.concurrency if c > 1):
-                        if cls.capabilities.thread_safe:
-                            rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel))
-                        else:
-                            rows.append(dataclasses.replace(
-                                serial, status="skipped", concurrency=level, recall=None, recall_distance=None,
-                                latency_p50_ms=None, latency_p95_ms=None, latency_p99_ms=None, latency_mean_ms=None,
-                                qps=None, error=f"{cls.display_name}'s client is not thread-safe; concurrency "
-                                                "by processes is not implemented yet"))
+                        # Clients that are not thread-safe get one forked process each instead of a thread.
+                        rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel,
+                                                        processes=not cls.capabilities.thread_safe))
+                        end_stage(f"{setting_name(search_params)} x{level}", db)
             finally:
                 db.drop()
     except Cancelled as exc:
@@ -286,6 +324,10 @@ def run_engine(
         rows.append(stopped_row("failed", _error_text(exc, secret_values)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    measured = [stage["rss_mb"] for stage in stages if stage["rss_mb"] is not None]
+    for row in rows:
+        row.stages = list(stages)
+        row.peak_rss_mb = max(measured) if measured else None
     return rows, versions
 
 
@@ -333,6 +375,7 @@ def _measure_search(
         recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
         latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries, repetitions=len(passes),
+        load="1 client, serial",
         qps_spread_pct=spread,
         insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
         engine_version=versions["engine"], client_version=versions["client"],
@@ -371,56 +414,149 @@ def _timed_pass(
     return found, latencies, wall
 
 
+@dataclass
+class ClientLoad:
+    """What one load client did: the query index of each request, its latency (ns) and whether it failed,
+    and the ids found for each query it sent (the last answer, when queries repeat)."""
+
+    query_index: np.ndarray
+    latency_ns: np.ndarray
+    failed: np.ndarray
+    found: dict[int, np.ndarray]
+
+
+def _client_loop(db: Any, queries: np.ndarray, share: range, k: int, tree: filters.Filter | None,
+                 deadline: float | None, cancel: CancelToken) -> ClientLoad:
+    """One client's requests: its share of the queries once, or cycling over them until the deadline."""
+    clock = time.perf_counter_ns
+    index, latency, failed = [], [], []
+    found: dict[int, np.ndarray] = {}
+    position = 0
+    while not cancel.cancelled:
+        if deadline is None:
+            if position >= len(share):
+                break
+        elif time.perf_counter() >= deadline:
+            break
+        i = share[position % len(share)]
+        position += 1
+        began = clock()
+        try:
+            hits = db.search(queries[i], k, tree)
+        except Exception:  # counted, not hidden: errors under load are a result
+            index.append(i)
+            latency.append(clock() - began)
+            failed.append(True)
+            continue
+        latency.append(clock() - began)
+        index.append(i)
+        failed.append(False)
+        found[i] = np.asarray(hits.ids[:k])
+    return ClientLoad(np.asarray(index, dtype=np.int64), np.asarray(latency, dtype=np.int64),
+                      np.asarray(failed, dtype=bool), found)
+
+
+def _forked_client(db: Any, queries: np.ndarray, share: range, k: int, tree: filters.Filter | None,
+                   deadline: float | None, cancel: CancelToken, results: Any) -> None:
+    try:
+        db.reopen_in_child()
+        results.put(("ok", _client_loop(db, queries, share, k, tree, deadline, cancel)))
+    except BaseException as exc:  # reported to the parent, which counts the client's queries as failed
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _run_clients(db: Any, queries: np.ndarray, level: int, k: int, tree: filters.Filter | None,
+                 deadline: float | None, cancel: CancelToken, processes: bool) -> tuple[list[ClientLoad], list[str]]:
+    shares = [range(offset, len(queries), level) for offset in range(level)]
+    if not processes:
+        with ThreadPoolExecutor(max_workers=level) as pool:
+            return list(pool.map(lambda share: _client_loop(db, queries, share, k, tree, deadline, cancel), shares)), []
+    # fork, not spawn: each child inherits the built index (copy-on-write) or reopens its own connection
+    context = mp.get_context("fork")
+    results = context.Queue()
+    clients = [context.Process(target=_forked_client, args=(db, queries, share, k, tree, deadline, cancel, results),
+                               daemon=True) for share in shares]
+    for client in clients:
+        client.start()
+    loads: list[ClientLoad] = []
+    errors: list[str] = []
+    limit = (deadline - time.perf_counter() if deadline else 0.0) + 600.0
+    for _ in clients:
+        try:
+            kind, value = results.get(timeout=max(1.0, limit))
+        except queue.Empty:
+            errors.append("a client process did not report")
+            continue
+        (loads if kind == "ok" else errors).append(value)
+    for client in clients:
+        client.join(timeout=10)
+        if client.is_alive():
+            client.kill()
+    return loads, errors
+
+
 def _measure_concurrent(
     db: Any, serial: ResultRow, prepared: PreparedRun, plan: RunPlan, level: int,
-    report: Callable[[str, int, int], None], cancel: CancelToken,
+    report: Callable[[str, int, int], None], cancel: CancelToken, processes: bool = False,
 ) -> ResultRow:
-    """The same queries from `level` client threads at once: throughput, tail latency, errors, client CPU."""
+    """The queries from `level` clients at once (threads, or processes for clients that are not
+    thread-safe): throughput, tail latency, errors, and the client side's CPU use."""
     dataset, k, tree = prepared.dataset, plan.k, prepared.filter
     queries = dataset.queries
     n_queries = len(queries)
-    found = np.full((n_queries, k), -1, dtype=np.int64)
-    latencies = np.zeros(n_queries, dtype=np.int64)
-    failed = np.zeros(n_queries, dtype=bool)
-    clock = time.perf_counter_ns
-    label = f"search x{level} threads " + ",".join(f"{key}={value}" for key, value in serial.search_params.items())
-
-    def client(offset: int) -> None:
-        for i in range(offset, n_queries, level):
-            if cancel.cancelled:
-                return
-            began = clock()
-            try:
-                hits = db.search(queries[i], k, tree)
-            except Exception:  # counted, not hidden: errors under load are a result
-                failed[i] = True
-                continue
-            latencies[i] = clock() - began
-            returned = hits.ids[:k]
-            found[i, : len(returned)] = returned
-
-    report(label, 0, n_queries)
-    cpu_before = psutil.Process().cpu_times()
+    kind = "processes" if processes else "threads"
+    label = f"{setting_name(serial.search_params)} x{level} {kind}"
+    report(label, 0, 1)
+    own_before, children_before = psutil.Process().cpu_times(), os.times()
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=level) as pool:
-        list(pool.map(client, range(level)))
+    deadline = started + plan.duration_s if plan.duration_s > 0 else None
+    loads, client_errors = _run_clients(db, queries, level, k, tree, deadline, cancel, processes)
     wall = time.perf_counter() - started
-    cpu_after = psutil.Process().cpu_times()
+    own_after, children_after = psutil.Process().cpu_times(), os.times()
     cancel.check()
-    report(label, n_queries, n_queries)
-    ok = ~failed
-    summary = summarize_latencies(latencies[ok], wall) if ok.any() else None
-    busy = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    report(label, 1, 1)
+    found = np.full((n_queries, k), -1, dtype=np.int64)
+    for load in loads:
+        for i, ids in load.found.items():
+            found[i, : len(ids)] = ids
+    latencies = np.concatenate([load.latency_ns[~load.failed] for load in loads]) if loads else np.empty(0, np.int64)
+    failed_requests = sum(int(load.failed.sum()) for load in loads)
+    # A client process that died took its share of the queries with it: each of those counts as an error.
+    lost = sum(len(range(offset, n_queries, level)) for offset in range(len(client_errors)))
+    summary = summarize_latencies(latencies, wall) if len(latencies) else None
+    busy = (own_after.user - own_before.user) + (own_after.system - own_before.system)
+    busy += (children_after.children_user - children_before.children_user
+             + children_after.children_system - children_before.children_system)
     truth = prepared.truth
     return dataclasses.replace(
-        serial, concurrency=level, errors=int(failed.sum()),
+        serial, concurrency=level, errors=failed_requests + lost, n_queries=len(latencies) + failed_requests,
         client_cpu_pct=100.0 * busy / wall / (os.cpu_count() or 1),
+        load=f"{level} {kind}" + (f", {plan.duration_s:g} s" if deadline else ", each query once"),
+        error="; ".join(client_errors)[:500] or None,
         recall=recall_ids(found, truth.ids, k),
         recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
         latency_p50_ms=summary.p50_ms if summary else None, latency_p95_ms=summary.p95_ms if summary else None,
         latency_p99_ms=summary.p99_ms if summary else None, latency_mean_ms=summary.mean_ms if summary else None,
-        qps=int(ok.sum()) / wall if wall > 0 else None,
+        qps=len(latencies) / wall if wall > 0 else None,
     )
+
+
+def setting_name(search_params: dict[str, Any]) -> str:
+    return "search " + ",".join(f"{key}={value}" for key, value in search_params.items()) if search_params else "search"
+
+
+def engine_memory_bytes(db: Any) -> int:
+    """Memory attributable to the engine now: this process's peak RSS (the kernel's high-water mark), what
+    its child processes hold (e.g. Milvus Lite's server) and the engine's own server processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    children = sum(tree_rss(child) for child in psutil.Process().children())
+    servers = 0
+    for pid in db.server_process_ids():
+        try:
+            servers += tree_rss(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    return own + children + servers
 
 
 def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:

@@ -55,7 +55,9 @@ def progress_panel() -> None:
     snap = current.snapshot()
     st.subheader(f"Run {snap.run_id}: {snap.status}")
     for engine, event in snap.stages.items():
-        st.progress(min(1.0, event.fraction), text=f"{engine}: {event.stage} ({event.done:,}/{event.total:,})")
+        eta = snap.eta_s.get(engine)
+        left = f", about {eta:.0f} s left" if eta and event.done < event.total else ""
+        st.progress(min(1.0, event.fraction), text=f"{engine}: {event.stage} ({event.done:,}/{event.total:,}{left})")
     if snap.active:
         if st.button("Cancel", key="cancel"):
             current.cancel()
