@@ -17,6 +17,7 @@ navigation = st.navigation(
         st.Page("views/run.py", title="Run"),
         st.Page("views/results.py", title="Results"),
         st.Page("views/recommendation.py", title="Recommendation"),
+        st.Page("views/cost.py", title="Cost"),
     ]
 )
 navigation.run()

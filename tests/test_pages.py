@@ -86,7 +86,7 @@ def test_results_page_shows_table_and_charts():
     at = open_page("views/results.py")
     table = at.dataframe[0].value
     assert list(table["engine"]) == ["faiss", "faiss"]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 4  # frontier, latency bars, latency CDF, memory and disk
     assert run.run_id in at.selectbox[0].value
     at.slider(key="target").set_value(0.5).run()
     at_target = at.dataframe[1].value
@@ -195,3 +195,39 @@ def test_quick_evaluation_starts_every_embedded_engine_on_wordnet():
         job.cancel()
         job.join(120)
     assert job.snapshot().status in {"cancelled", "finished"}
+
+
+def test_results_page_compares_runs_and_flags_environment_differences():
+    first = stored_run()
+    second = stored_run()
+    store = ResultsStore()
+    moved = second.to_dict()
+    moved.update(run_id="from-another-laptop", environment={**second.environment, "cpu_model": "Other CPU", "cores": 64})
+    store.import_run(moved)
+    at = open_page("views/results.py")
+    at.selectbox[0].set_value(first.run_id).run()
+    at.multiselect(key="compare").set_value(["from-another-laptop"]).run()
+    assert not at.exception
+    engines = set(at.dataframe[0].value["engine"])
+    assert f"faiss @ {first.run_id}" in engines and "faiss @ from-another-laptop" in engines
+    assert any("cpu_model" in w.value and "Other CPU" in w.value for w in at.warning)
+
+
+def test_cost_page_sizes_measured_engines_and_saves_prices():
+    from vectorscout.cost import load_prices
+    from vectorscout.recommend import Scenario, save_scenario
+
+    at = open_page("views/cost.py")
+    assert any("No saved scenario" in i.value for i in at.info)
+    save_scenario(Scenario("shop", {"vectors_now": 5_000_000, "dimensions": 8, "peak_qps": 50, "recall_target": 0.5}))
+    run = stored_run()
+    at = open_page("views/cost.py")
+    assert at.multiselect(key="cost.runs").value == [run.run_id]
+    table = at.dataframe[0].value
+    assert list(table["engine"]) == ["faiss"] and table["status"][0] == "ok" and table["$/month"][0] > 0
+    assert len(at.get("plotly_chart")) == 1
+    before = table["$/month"][0]
+    at.number_input(key="cost.shop.replicas").set_value(3).run()
+    assert at.dataframe[0].value["$/month"][0] > before
+    at.button[1].click().run()  # save my prices (unchanged table): the user's copy now exists
+    assert not at.exception and load_prices().edited

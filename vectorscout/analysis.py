@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from vectorscout.results import ResultRow
+from vectorscout.results import ResultRow, Run
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,34 @@ def at_recall(rows: Iterable[ResultRow], target: float) -> dict[str, dict[str, A
 def frontier_json(rows: Iterable[ResultRow]) -> list[dict[str, Any]]:
     return [{"engine": engine, "points": [asdict(p) for p in points]}
             for engine, points in pareto_frontier(rows).items()]
+
+
+def compared_rows(runs: list[Run]) -> list[ResultRow]:
+    """The rows of several runs on one set of charts: with more than one run, each engine is labelled with
+    its run (e.g. "qdrant @ 20261125-…") so the same engine from two days stays two series."""
+    if len(runs) == 1:
+        return list(runs[0].results)
+    return [replace(row, engine=f"{row.engine} @ {run.run_id}") for run in runs for row in run.results]
+
+
+COMPARED_ENVIRONMENT = ("cpu_model", "cores", "ram_gb", "os", "python", "vectorscout")
+
+
+def environment_differences(runs: list[Run]) -> list[str]:
+    """What differs between the machines and software the runs were measured with (numbers from different
+    machines are not comparable as they are)."""
+    differences = []
+    for key in COMPARED_ENVIRONMENT:
+        values = {str(run.environment.get(key, "?")) for run in runs}
+        if len(values) > 1:
+            differences.append(f"{key}: {' / '.join(sorted(values))}")
+    engines = sorted({e for run in runs for e in run.environment.get("engines", {})})
+    for engine in engines:
+        versions = {run.environment["engines"][engine].get("engine", "") for run in runs
+                    if engine in run.environment.get("engines", {})}
+        if len(versions) > 1:
+            differences.append(f"{engine} version: {' / '.join(sorted(versions))}")
+    datasets = {f"{run.dataset.get('name')} (n={run.dataset.get('n')}, k={run.k})" for run in runs}
+    if len(datasets) > 1:
+        differences.append(f"dataset: {' / '.join(sorted(datasets))}")
+    return differences

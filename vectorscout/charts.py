@@ -25,7 +25,8 @@ FALLBACK_COLOUR = "#7F7F7F"
 
 
 def engine_colour(engine: str) -> str:
-    return ENGINE_COLOURS.get(engine, FALLBACK_COLOUR)
+    # "qdrant @ run-id" (runs compared side by side) keeps qdrant's colour
+    return ENGINE_COLOURS.get(engine.split(" @ ")[0], FALLBACK_COLOUR)
 
 
 def setting_label(row: ResultRow) -> str:
@@ -147,5 +148,123 @@ def criteria_figure(verdicts: list[Any]) -> go.Figure:
         title="Criterion scores per engine (higher is better; a missing bar is 'not measured')", barmode="group",
         yaxis_title="score, 0 to 1 (higher is better)", yaxis_range=[0, 1.05], template="plotly_white",
         legend_title="criterion",
+    )
+    return figure
+
+
+def _serial_ok(rows: list[ResultRow]) -> list[ResultRow]:
+    return [r for r in rows if r.status == "ok" and r.concurrency == 1]
+
+
+def latency_cdf_figure(rows: list[ResultRow]) -> go.Figure:
+    """The distribution of per-query latency (serial pass) per engine and setting, as a CDF."""
+    figure = go.Figure()
+    for row in _serial_ok(rows):
+        if not row.latency_quantiles_ms:
+            continue
+        shares = [*np.linspace(0, 100, len(row.latency_quantiles_ms) - 1).tolist(), 99.9]
+        pairs = sorted(zip(row.latency_quantiles_ms, shares), key=lambda p: (p[1], p[0]))
+        figure.add_trace(go.Scatter(
+            x=[p[0] for p in pairs], y=[p[1] for p in pairs], mode="lines", name=f"{row.engine} · {setting_label(row)}",
+            line={"color": engine_colour(row.engine)},
+            hovertemplate="%{y:.1f}% of queries within %{x:.3f} ms<extra>" + row.engine + "</extra>",
+        ))
+    figure.update_layout(
+        title="Latency distribution: share of queries answered within a time (up and to the left is better)",
+        xaxis_title="latency per query, ms (log; lower is better)", yaxis_title="share of queries, % (cumulative)",
+        xaxis_type="log", template="plotly_white", legend_title="engine · setting",
+    )
+    return figure
+
+
+def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
+    """Throughput against the number of concurrent clients, per engine and setting; p95 in the hover."""
+    figure = go.Figure()
+    groups: dict[tuple[str, str], list[ResultRow]] = {}
+    for row in rows:
+        if row.status == "ok" and row.qps is not None:
+            groups.setdefault((row.engine, setting_label(row)), []).append(row)
+    for (engine, setting), members in sorted(groups.items()):
+        if len({r.concurrency for r in members}) < 2:
+            continue
+        members.sort(key=lambda r: r.concurrency)
+        figure.add_trace(go.Scatter(
+            x=[r.concurrency for r in members], y=[r.qps for r in members], mode="lines+markers",
+            name=f"{engine} · {setting}", line={"color": engine_colour(engine)},
+            text=[f"p95 {r.latency_p95_ms:.3f} ms, {r.errors} errors, client CPU {r.client_cpu_pct or 0:.0f}%"
+                  if r.latency_p95_ms is not None else f"{r.errors} errors" for r in members],
+            hovertemplate="%{x} clients: %{y:,.0f} QPS<br>%{text}<extra>" + engine + "</extra>",
+        ))
+    figure.update_layout(
+        title="Throughput by concurrent clients (higher is better)", xaxis_title="concurrent clients",
+        yaxis_title="queries per second (higher is better)", xaxis_type="log", template="plotly_white",
+        legend_title="engine · setting",
+    )
+    return figure
+
+
+def selectivity_figure(runs: list[Any]) -> go.Figure:
+    """Recall and p95 latency against the share of vectors a filter keeps, across runs of the same plan."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("recall (higher is better)", "p95 latency, ms (lower is better)"))
+    points: dict[str, list[tuple[float, float, float]]] = {}
+    for run in runs:
+        share = run.dataset.get("filter_selectivity")
+        if share is None:
+            continue
+        best: dict[str, ResultRow] = {}
+        for row in _serial_ok(run.results):
+            if row.recall is not None and (row.engine not in best or row.recall > (best[row.engine].recall or 0)):
+                best[row.engine] = row
+        for engine, row in best.items():
+            points.setdefault(engine, []).append((100 * share, row.recall or 0.0, row.latency_p95_ms or 0.0))
+    for engine, values in sorted(points.items()):
+        values.sort()
+        colour = engine_colour(engine)
+        for column, index in ((1, 1), (2, 2)):
+            figure.add_trace(go.Scatter(
+                x=[v[0] for v in values], y=[v[index] for v in values], mode="lines+markers", name=engine,
+                line={"color": colour}, showlegend=column == 1, legendgroup=engine,
+            ), row=1, col=column)
+    figure.update_xaxes(type="log", title_text="vectors the filter keeps, % (log)")
+    figure.update_yaxes(title_text="recall@k against filtered ground truth", row=1, col=1)
+    figure.update_yaxes(title_text="p95 ms", row=1, col=2)
+    figure.update_layout(title="Filtered search by selectivity (best setting per engine)", template="plotly_white")
+    return figure
+
+
+def resources_figure(rows: list[ResultRow]) -> go.Figure:
+    """Peak memory and on-disk size per engine (lower is better)."""
+    per_engine: dict[str, ResultRow] = {}
+    for row in rows:
+        if row.status == "ok" and row.engine not in per_engine:
+            per_engine[row.engine] = row
+    engines = sorted(per_engine)
+    figure = go.Figure()
+    figure.add_trace(go.Bar(x=engines, y=[per_engine[e].peak_rss_mb for e in engines], name="peak RSS, MB",
+                            marker_color=[engine_colour(e) for e in engines]))
+    figure.add_trace(go.Bar(x=engines, y=[per_engine[e].disk_mb for e in engines], name="on disk, MB",
+                            marker_color=[engine_colour(e) for e in engines], marker_pattern_shape="/", opacity=0.6))
+    figure.update_layout(
+        title="Memory and disk per engine (lower is better; memory includes the harness's copy of the dataset)",
+        barmode="group", yaxis_title="MB (lower is better)", xaxis_title="engine", template="plotly_white",
+    )
+    return figure
+
+
+def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
+    """Self-hosted $/month against the number of vectors, per engine (log-log; lower is better)."""
+    figure = go.Figure()
+    for engine in sorted({p["engine"] for p in points}):
+        mine = [p for p in points if p["engine"] == engine]
+        figure.add_trace(go.Scatter(
+            x=[p["vectors"] for p in mine], y=[p["usd_per_month"] for p in mine], mode="lines+markers", name=engine,
+            line={"color": engine_colour(engine)}, text=[f"{p['nodes']} nodes, bound by {p['bound_by']}" for p in mine],
+            hovertemplate="%{x:,.0f} vectors: $%{y:,.0f}/month<br>%{text}<extra>" + engine + "</extra>",
+        ))
+    figure.update_layout(
+        title="Cost against scale, self-hosted (lower is better)", xaxis_title="vectors (log)",
+        yaxis_title="USD per month (log, lower is better)", xaxis_type="log", yaxis_type="log", template="plotly_white",
     )
     return figure

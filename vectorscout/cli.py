@@ -253,8 +253,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_recommend(args: argparse.Namespace) -> int:
-    from vectorscout.recommend import Scenario, ScenarioError, recommend, sensitivity
+def _scenario_and_runs(args: argparse.Namespace) -> tuple[Any, list[str], list[Run]]:
+    from vectorscout.recommend import Scenario, ScenarioError
 
     try:
         scenario = Scenario.from_json(Path(args.scenario).read_text())
@@ -264,7 +264,39 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.scenario}: {exc}") from None
     store = ResultsStore()
     run_ids = [r for r in (args.runs or "").split(",") if r]
-    runs = [_get_run(store, run_id) for run_id in run_ids]
+    return scenario, run_ids, [_get_run(store, run_id) for run_id in run_ids]
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from vectorscout.cost import CostError, cost_report
+
+    scenario, run_ids, runs = _scenario_and_runs(args)
+    try:
+        report = cost_report(scenario.answers, runs, scenario.cost)
+    except CostError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(_clean(report.to_dict() if args.details else [e.summary() for e in report.estimates]), indent=2))
+        return 0
+    answers = scenario.answers
+    print(f"Cost for {scenario.name!r}: {answers['vectors_now']:,} vectors x {answers['dimensions']}, peak "
+          f"{answers['peak_qps']:,} QPS, recall >= {answers['recall_target']:g}; runs {', '.join(run_ids) or 'none'}")
+    for now, later in zip(report.estimates, report.growth):
+        if now.sizing is None:
+            print(f"  {now.engine}: {now.status} ({now.note})")
+            continue
+        s = now.sizing
+        grown = f"${later.sizing.usd_per_month:,.0f}" if later.sizing else later.status
+        per_million = f"${s.usd_per_million_queries:,.4f}" if s.usd_per_million_queries is not None else "n/a"
+        print(f"  {now.engine}: {s.nodes} x {s.instance} (bound by {s.bound_by}), ${s.usd_per_month:,.0f}/month, "
+              f"{per_million} per million queries; in 24 months {grown}/month")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from vectorscout.recommend import recommend, sensitivity
+
+    scenario, run_ids, runs = _scenario_and_runs(args)
     ranking = recommend(scenario, runs)
     if args.format == "json":
         print(json.dumps(_clean({"scenario": scenario.name, "runs": run_ids,
@@ -365,6 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument("--runs", help="stored run ids whose measurements count as evidence, comma-separated")
     recommend.add_argument("--format", choices=["table", "json"], default="table")
     recommend.set_defaults(handler=cmd_recommend)
+
+    cost = sub.add_parser("cost", help="nodes and dollars per month at the scenario's scale, from measured runs")
+    cost.add_argument("--scenario", required=True, help="a scenario JSON file (answers, and optional cost assumptions)")
+    cost.add_argument("--runs", help="stored run ids to take bytes per vector and QPS from, comma-separated")
+    cost.add_argument("--format", choices=["table", "json"], default="table")
+    cost.add_argument("--details", action="store_true", help="with --format json: inputs, sizing and 24-month figures")
+    cost.set_defaults(handler=cmd_cost)
 
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")
     engines.add_argument("--format", choices=["table", "json"], default="table")

@@ -24,7 +24,7 @@ from vectorscout.results import Run
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 LEVELS = {"full": 1.0, "partial": 0.5, "none": 0.0}
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
-CRITERIA = ("features", "operations", "scalability", "ecosystem", "performance")
+CRITERIA = ("features", "operations", "scalability", "ecosystem", "performance", "cost")
 SHARDING_NEEDED_AT = 100_000_000
 DEPLOYMENT_LABELS = {"embedded": "embedded in the application", "single_server": "as a single server",
                      "kubernetes": "as a cluster on Kubernetes", "managed_cloud": "as a managed cloud service"}
@@ -135,8 +135,15 @@ class Scenario:
     name: str = "scenario"
     answers: dict[str, Any] = field(default_factory=dict)
     priorities: dict[str, float] = field(default_factory=dict)
+    cost: dict[str, Any] = field(default_factory=dict)  # the cost model's assumptions (vectorscout/cost.py)
 
     def __post_init__(self) -> None:
+        from vectorscout.cost import CostError, coerce_assumptions
+
+        try:
+            self.cost = coerce_assumptions(self.cost)
+        except CostError as exc:
+            raise ScenarioError(str(exc)) from None
         questions, default_priorities = questionnaire()
         known = {q.id: q for q in questions}
         unknown = set(self.answers) - set(known)
@@ -163,7 +170,8 @@ class Scenario:
             raise ScenarioError(f"not a scenario file: {exc}") from None
         if not isinstance(data, dict):
             raise ScenarioError("not a scenario file: expected a JSON object")
-        return cls(str(data.get("name", "scenario")), dict(data.get("answers", {})), dict(data.get("priorities", {})))
+        return cls(str(data.get("name", "scenario")), dict(data.get("answers", {})), dict(data.get("priorities", {})),
+                   dict(data.get("cost", {})))
 
 
 @dataclass
@@ -342,6 +350,19 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
     return score
 
 
+def _cost(engine: str, costs: dict[str, float], answers: dict[str, Any], reasons: list[Reason]) -> float | None:
+    """Self-hosted $/month at today's scale (cost model), relative to the cheapest costed engine."""
+    usd = costs.get(engine)
+    if usd is None:
+        return None
+    budget = answers["budget_per_month"]
+    if budget and usd > budget:
+        reasons.append(Reason("cost", f"about ${usd:,.0f}/month self-hosted, over the ${budget:,.0f} budget", -3))
+    else:
+        reasons.append(Reason("cost", f"about ${usd:,.0f}/month self-hosted at today's scale", 1))
+    return min(costs.values()) / usd if usd > 0 else 1.0
+
+
 def _combine(criteria: dict[str, float | None], priorities: dict[str, float]) -> float:
     used = {c: s for c, s in criteria.items() if s is not None and priorities[c] > 0}
     total = sum(priorities[c] for c in used)
@@ -350,8 +371,15 @@ def _combine(criteria: dict[str, float | None], priorities: dict[str, float]) ->
 
 def recommend(scenario: Scenario, runs: list[Run] | None = None) -> list[EngineVerdict]:
     """The ranking: scored engines first (best first, ties by name), excluded ones after, with reasons."""
+    from vectorscout.cost import CostError, cost_report
+
     answers = scenario.answers
     measured = measured_at_target(runs or [], answers["recall_target"])
+    try:
+        costs = {e.engine: e.sizing.usd_per_month for e in cost_report(answers, runs or [], scenario.cost).estimates
+                 if e.sizing is not None}
+    except CostError:  # e.g. an edited price table without the chosen provider: cost is then not scored
+        costs = {}
     verdicts = []
     for key, profile in sorted(feature_matrix().items()):
         excluded = exclusion(profile, answers)
@@ -365,6 +393,7 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> list[EngineV
             "scalability": _scalability(profile, answers, reasons),
             "ecosystem": _ecosystem(profile, answers, reasons),
             "performance": _performance(key, measured, answers, reasons),
+            "cost": _cost(key, costs, answers, reasons),
         }
         against = [r for r in reasons if r.weight < 0]
         if criteria["performance"] is None:

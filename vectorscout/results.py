@@ -52,6 +52,8 @@ class ResultRow:
     qps_spread_pct: float | None = None  # (max - min) / median QPS over the repetitions
     errors: int = 0
     client_cpu_pct: float | None = None
+    # Serial-pass latency at 0, 1, ..., 100 % of queries and at 99.9 % (ms): enough to draw the CDF.
+    latency_quantiles_ms: list[float] = field(default_factory=list)
     load: str = ""  # how concurrent load was applied, e.g. "4 processes, 30 s"
     # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory
     # attributable to the engine at its end (peak RSS of the job so far plus its servers), in MB.

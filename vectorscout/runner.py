@@ -136,6 +136,7 @@ class PreparedRun:
     dataset: Dataset
     truth: GroundTruth
     filter: filters.Filter | None
+    selectivity: float | None = None  # share of the vectors the filter keeps
 
 
 def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> PreparedRun:
@@ -157,6 +158,7 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
     if any(not 1 <= level <= 256 for level in plan.concurrency):
         raise PlanError(f"concurrency levels must be between 1 and 256; got {list(plan.concurrency)}")
     tree = None
+    matches = dataset.n
     if plan.filter:
         try:
             tree = filters.parse_filter(plan.filter)
@@ -170,7 +172,7 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
     truth = dataset.ground_truth(plan.k, tree)
     if progress:
         progress(Progress("ground truth", "exact neighbours", 1, 1))
-    return PreparedRun(dataset, truth, tree)
+    return PreparedRun(dataset, truth, tree, matches / dataset.n if tree is not None else None)
 
 
 def execute(
@@ -187,7 +189,8 @@ def execute(
     environment = {**machine(), "engines": {}}
     run = Run(
         run_id=run_id or new_run_id(), created_at=utc_now(), status="running", k=plan.k,
-        dataset=prepared.dataset.info(), plan=plan.public(), environment=environment, label=plan.label,
+        dataset={**prepared.dataset.info(), "filter_selectivity": prepared.selectivity}, plan=plan.public(),
+        environment=environment, label=plan.label,
     )
     store.create_run(run)
     status: RunStatus = "finished"
@@ -358,10 +361,13 @@ def _measure_search(
     for query in queries[: min(plan.warmup_queries, n_queries)]:
         db.search(query, k, tree)
     passes = []
+    every_latency = []
     for repetition in range(plan.repetitions):
         stage = label if plan.repetitions == 1 else f"{label} (pass {repetition + 1}/{plan.repetitions})"
         found, latencies, wall = _timed_pass(db, queries, k, tree, stage, report, cancel)
         passes.append(summarize_latencies(latencies, wall))
+        every_latency.append(latencies)
+    quantiles = np.percentile(np.concatenate(every_latency) / 1e6, [*range(101), 99.9])
     # Several passes: each figure is the median over passes, and the QPS spread says how steady they were.
     summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
                                 for f in dataclasses.fields(LatencySummary)})
@@ -375,7 +381,7 @@ def _measure_search(
         recall_distance=recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k),
         latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=n_queries, repetitions=len(passes),
-        load="1 client, serial",
+        load="1 client, serial", latency_quantiles_ms=[round(float(q), 5) for q in quantiles],
         qps_spread_pct=spread,
         insert_s=build.get("insert_s"), insert_vectors_per_s=build.get("insert_vps"), index_s=build.get("index_s"),
         engine_version=versions["engine"], client_version=versions["client"],

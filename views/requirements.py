@@ -35,7 +35,7 @@ priorities = {
 }
 
 try:
-    scenario = Scenario(name, answers, priorities)
+    scenario = Scenario(name, answers, priorities, base.cost)  # cost assumptions are edited on the Cost page
 except ScenarioError as exc:
     st.error(str(exc))
     st.stop()

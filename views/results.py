@@ -1,8 +1,17 @@
+import pandas as pd
 import streamlit as st
 
 from dashboard_ui import results_store
-from vectorscout.analysis import at_recall
-from vectorscout.charts import latency_figure, recall_qps_figure, results_frame
+from vectorscout.analysis import at_recall, compared_rows, environment_differences
+from vectorscout.charts import (
+    concurrency_figure,
+    latency_cdf_figure,
+    latency_figure,
+    recall_qps_figure,
+    resources_figure,
+    results_frame,
+    selectivity_figure,
+)
 from vectorscout.cli import run_to_json
 
 st.title("Results")
@@ -12,9 +21,13 @@ if not summaries:
     st.info("No stored runs yet: start one on the Run page.")
     st.stop()
 
-labels = {s.run_id: f"{s.run_id} · {s.dataset} · {', '.join(s.engines) or 'no results'} · {s.status}" for s in summaries}
+labels = {s.run_id: f"{s.run_id} · {s.label or 'unlabelled'} · {s.dataset} · {', '.join(s.engines) or 'no results'} · "
+                    f"{s.status}" for s in summaries}
 run_id = st.selectbox("Run", list(labels), format_func=labels.__getitem__)
-run = store.get_run(run_id)
+compare = st.multiselect("Compare with other runs (any day or machine; same charts)",
+                         [rid for rid in labels if rid != run_id], format_func=labels.__getitem__, key="compare")
+runs = [store.get_run(rid) for rid in [run_id, *compare]]
+run = runs[0]
 
 dataset = run.dataset
 st.caption(
@@ -22,22 +35,35 @@ st.caption(
     f"metric {dataset['metric']}, k={run.k} · status {run.status} · {run.environment.get('cpu_model', '')}, "
     f"{run.environment.get('cores', '?')} cores"
 )
-if not run.results:
+differences = environment_differences(runs) if len(runs) > 1 else []
+if differences:
+    st.warning("These runs differ in what they were measured with; compare with care: " + "; ".join(differences))
+rows = compared_rows(runs)
+if not rows:
     st.warning("This run has no results (it was interrupted or cancelled before an engine finished).")
     st.stop()
-st.dataframe(results_frame(run.results), hide_index=True)
-for row in run.results:
+st.dataframe(results_frame(rows), hide_index=True)
+for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
-st.plotly_chart(recall_qps_figure(run.results), key="recall_qps")
+st.plotly_chart(recall_qps_figure(rows), key="recall_qps")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
-reached = at_recall(run.results, target)
+reached = at_recall(rows, target)
 st.dataframe(
     [{"engine": engine, "reaches the target": s["reached"], "best QPS at target": s["qps"],
       "best p95 ms at target": s["latency_p95_ms"]} for engine, s in sorted(reached.items())],
     hide_index=True,
 )
-st.plotly_chart(latency_figure(run.results), key="latency")
+st.plotly_chart(latency_figure(rows), key="latency")
+st.plotly_chart(latency_cdf_figure(rows), key="latency_cdf")
+if any(r.concurrency > 1 for r in rows):
+    st.plotly_chart(concurrency_figure(rows), key="concurrency")
+if sum(r.dataset.get("filter_selectivity") is not None for r in runs) >= 2:
+    st.plotly_chart(selectivity_figure(runs), key="selectivity")
+st.plotly_chart(resources_figure(rows), key="resources")
+with st.expander("Stages: wall time and engine memory per stage"):
+    st.dataframe(pd.DataFrame([{"engine": r.engine, **stage} for r in rows if r.concurrency == 1
+                               for stage in r.stages]).drop_duplicates(), hide_index=True)
 st.download_button("Export run as JSON", run_to_json(run), file_name=f"vectorscout-run-{run.run_id}.json",
                    mime="application/json")

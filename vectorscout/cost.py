@@ -1,0 +1,472 @@
+"""Cost model: from what was measured here to nodes and dollars per month at the user's scale.
+
+Inputs are measured per engine (bytes per vector in RAM and on disk, QPS per client core at the recall
+target, build throughput) and scaled to the scenario (vector count, dimension, peak QPS, replicas). Nodes
+are sized three ways — for memory (with headroom), for throughput and for availability — and the largest
+wins; the estimate says which. Every assumption is an editable parameter, listed in the output; prices
+come from a dated, sourced table shipped as data, which the user may edit (saved apart, never over it).
+An engine without measurements is "not measured", never zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adapters.base import Param, ParamError
+from vectorscout.home import home_dir
+from vectorscout.results import ResultRow, Run
+
+DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
+SCALE_POINTS = (1_000_000, 3_000_000, 10_000_000, 30_000_000, 100_000_000, 300_000_000, 1_000_000_000)
+GIB = 2**30
+
+
+class CostError(ValueError):
+    """A price table or assumption that cannot be used, with what to fix."""
+
+
+# The assumptions, declared once: the dashboard derives its widgets from them, the CLI and scenario files
+# give them by name.
+ASSUMPTIONS: tuple[Param, ...] = (
+    Param("provider", str, "aws", "whose instance prices to size with (a provider of the price table)"),
+    Param("replicas", int, 0, "copies of the data; 0 = 2 with high availability, else 1", minimum=0, maximum=10),
+    Param("memory_headroom", float, 0.25, "share of each node's RAM left free for the OS, caches and spikes",
+          minimum=0.0, maximum=0.9),
+    Param("node_overhead_gb", float, 1.0, "RAM each node needs before its first vector (OS, engine process)",
+          minimum=0.0, maximum=64.0),
+    Param("cpu_utilisation", float, 0.6, "share of each node's cores busy at peak QPS", minimum=0.05, maximum=1.0),
+    Param("average_load_share", float, 0.3, "monthly average QPS as a share of peak (for $ per million queries)",
+          minimum=0.01, maximum=1.0),
+)
+
+
+def coerce_assumptions(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    known = {p.name: p for p in ASSUMPTIONS}
+    unknown = set(raw or {}) - set(known)
+    if unknown:
+        raise CostError(f"unknown cost assumption(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    try:
+        return {p.name: p.coerce((raw or {}).get(p.name, p.default)) for p in ASSUMPTIONS}
+    except ParamError as exc:
+        raise CostError(str(exc)) from None
+
+
+# -- prices ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    provider: str
+    region: str
+    vcpu: int
+    ram_gb: float
+    usd_per_hour: float
+    as_of: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Storage:
+    provider: str
+    region: str
+    name: str
+    usd_per_gb_month: float
+    as_of: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ManagedOffer:
+    name: str
+    engine: str
+    provider: str
+    region: str
+    usd_per_unit_hour: float
+    vectors_768d_per_unit: int
+    as_of: str
+    source: str
+    list_price: bool = True
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    instances: tuple[Instance, ...]
+    storage: tuple[Storage, ...]
+    managed: tuple[ManagedOffer, ...]
+    hours_per_month: float = 730.0
+    edited: bool = False  # True when this is the user's saved copy, not the shipped defaults
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({i.provider for i in self.instances})
+
+    def to_document(self) -> dict[str, Any]:
+        return {"currency": "USD", "hours_per_month": self.hours_per_month,
+                "instances": [asdict(i) for i in self.instances], "storage": [asdict(s) for s in self.storage],
+                "managed": [asdict(m) for m in self.managed]}
+
+
+def _rows(kind: type, entries: Any, where: str) -> tuple[Any, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise CostError(f"{where}: expected a list")
+    rows = []
+    for i, entry in enumerate(entries):
+        try:
+            row = kind(**{k: v for k, v in dict(entry).items()})
+        except (TypeError, ValueError) as exc:
+            raise CostError(f"{where}[{i}]: {exc}") from None
+        for name, value in asdict(row).items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and (value < 0 or not math.isfinite(value)):
+                raise CostError(f"{where}[{i}].{name} must be a finite number >= 0, got {value}")
+        rows.append(row)
+    return tuple(rows)
+
+
+def parse_prices(document: Any, edited: bool = False) -> PriceTable:
+    if not isinstance(document, dict):
+        raise CostError("a price table is a mapping with instances, storage and managed")
+    table = PriceTable(
+        _rows(Instance, document.get("instances"), "instances"), _rows(Storage, document.get("storage"), "storage"),
+        _rows(ManagedOffer, document.get("managed"), "managed"), float(document.get("hours_per_month", 730)), edited,
+    )
+    if not table.instances:
+        raise CostError("the price table lists no instance type")
+    for instance in table.instances:
+        if instance.vcpu < 1 or instance.ram_gb <= 0:
+            raise CostError(f"instance {instance.name}: vCPU and RAM must be positive")
+    return table
+
+
+def user_prices_path() -> Path:
+    return home_dir() / "prices.yaml"
+
+
+def load_prices() -> PriceTable:
+    """The user's saved table when there is one, else the shipped defaults."""
+    path = user_prices_path()
+    if path.exists():
+        return parse_prices(yaml.safe_load(path.read_text()), edited=True)
+    return default_prices()
+
+
+def default_prices() -> PriceTable:
+    return parse_prices(yaml.safe_load(DEFAULT_PRICES.read_text()))
+
+
+def save_prices(table: PriceTable) -> Path:
+    """Validate and save the user's table beside their results; the shipped defaults stay as they are."""
+    checked = parse_prices(table.to_document())
+    path = user_prices_path()
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(yaml.safe_dump(checked.to_document(), sort_keys=False))
+    temporary.replace(path)
+    return path
+
+
+def reset_prices() -> None:
+    user_prices_path().unlink(missing_ok=True)
+
+
+# -- measured inputs -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MemoryFit:
+    """RAM attributable to the engine against the vector count: ram = intercept + slope * n."""
+
+    slope_bytes_per_vector: float
+    intercept_bytes: float
+    points: tuple[tuple[int, float], ...]  # (n, bytes above the empty engine) per measured run
+
+    def describe(self) -> str:
+        if len(self.points) == 1:
+            n, used = self.points[0]
+            return f"one run: {used / 2**20:,.0f} MB above the empty engine for {n:,} vectors (linear through 0)"
+        return (f"least squares over {len(self.points)} runs: {self.intercept_bytes / 2**20:,.0f} MB + "
+                f"{self.slope_bytes_per_vector:,.0f} B x n")
+
+
+@dataclass(frozen=True)
+class EngineMeasure:
+    engine: str
+    run_id: str
+    setting: str
+    n: int
+    dim: int
+    recall: float
+    qps_per_core: float
+    ram_bytes_per_vector: float | None
+    ram_fit: str
+    disk_bytes_per_vector: float | None
+    build_vectors_per_s: float | None
+
+
+def _setting(row: ResultRow) -> str:
+    params = {**row.build_params, **row.search_params}
+    return row.index + (" " + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def _memory_above_empty(row: ResultRow) -> float | None:
+    # 'open' is measured with the dataset loaded and an empty collection: what comes after is the engine's data
+    opened = next((s.get("rss_mb") for s in row.stages if s.get("stage") == "open"), None)
+    measured = [float(s["rss_mb"]) for s in row.stages if s.get("rss_mb") is not None]
+    if opened is None or not measured:
+        return None
+    return max(0.0, (max(measured) - float(opened)) * 2**20)
+
+
+def fit_memory(points: list[tuple[int, float]]) -> MemoryFit | None:
+    if not points:
+        return None
+    distinct = {n for n, _ in points}
+    if len(distinct) < 2:
+        n = max(distinct)
+        used = max(u for m, u in points if m == n)
+        return MemoryFit(used / n, 0.0, ((n, used),))
+    xs = [float(n) for n, _ in points]
+    ys = [u for _, u in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    slope = max(slope, 0.0)
+    return MemoryFit(slope, max(0.0, mean_y - slope * mean_x), tuple(sorted(points)))
+
+
+def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
+    """Per engine, the measured inputs at its fastest setting that reaches the recall target; and, for
+    engines that were run but cannot be costed, why not."""
+    best: dict[str, tuple[ResultRow, Run, float]] = {}
+    memory_points: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    missing: dict[str, str] = {}
+    for run in runs:
+        cores = int(run.environment.get("cores") or 1)
+        if not run.dataset.get("n") or not run.dataset.get("dim"):
+            continue  # an imported run without its dataset's size cannot be scaled
+        for row in run.results:
+            if row.status != "ok" or row.recall is None or not row.qps or row.filter:
+                continue
+            used = _memory_above_empty(row)
+            if used is not None and row.concurrency == 1:
+                memory_points.setdefault((row.engine, row.index), []).append((int(run.dataset["n"]), used))
+            if row.recall < recall_target:
+                missing.setdefault(row.engine, f"never reached recall {recall_target:g} in the runs given")
+                continue
+            # QPS per client core: a serial pass keeps about one core busy; c concurrent clients up to c cores
+            per_core = row.qps / min(max(row.concurrency, 1), cores)
+            if row.engine not in best or per_core > best[row.engine][2]:
+                best[row.engine] = (row, run, per_core)
+    measures = {}
+    for engine, (row, run, per_core) in best.items():
+        missing.pop(engine, None)
+        fit = fit_memory(memory_points.get((engine, row.index), []))
+        build_s = (row.insert_s or 0.0) + (row.index_s or 0.0)
+        measures[engine] = EngineMeasure(
+            engine=engine, run_id=run.run_id, setting=_setting(row), n=int(run.dataset["n"]), dim=int(run.dataset["dim"]),
+            recall=row.recall or 0.0, qps_per_core=per_core,
+            ram_bytes_per_vector=fit.slope_bytes_per_vector if fit else None,
+            ram_fit=fit.describe() if fit else "not measured (run isolated to measure memory)",
+            disk_bytes_per_vector=row.disk_bytes_per_vector,
+            build_vectors_per_s=int(run.dataset["n"]) / build_s if build_s > 0 else None,
+        )
+    return measures, missing
+
+
+# -- sizing ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    vectors: int
+    dim: int
+    peak_qps: float
+    replicas: int
+
+
+@dataclass
+class Sizing:
+    instance: str
+    nodes: int
+    bound_by: str
+    nodes_by: dict[str, int]
+    usd_compute: float
+    usd_storage: float
+    usd_per_month: float
+    usd_per_million_queries: float | None
+
+
+@dataclass
+class CostEstimate:
+    engine: str
+    status: str  # "ok", "not measured", "does not fit" (no priced instance can hold one shard)
+    note: str = ""
+    target: dict[str, Any] = field(default_factory=dict)
+    sizing: Sizing | None = None
+    managed: list[dict[str, Any]] = field(default_factory=list)
+    build_hours: float | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The CLI's per-engine line."""
+        s = self.sizing
+        return {"engine": self.engine, "status": self.status, "nodes": s.nodes if s else None,
+                "bound_by": s.bound_by if s else None, "instance": s.instance if s else None,
+                "usd_per_month": round(s.usd_per_month, 2) if s else None,
+                "usd_per_million_queries": (round(s.usd_per_million_queries, 4)
+                                            if s and s.usd_per_million_queries is not None else None),
+                "note": self.note}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def size_on(instance: Instance, measure: EngineMeasure, target: Target, assumptions: Mapping[str, Any],
+            table: PriceTable, storage: Storage | None) -> Sizing | None:
+    """Nodes and cost of one engine on one instance type; None when one node cannot hold any data."""
+    scale = target.dim / measure.dim  # bytes per vector grow, and QPS per core falls, with the dimension
+    ram_bpv = (measure.ram_bytes_per_vector or 0.0) * scale
+    usable = instance.ram_gb * (1 - assumptions["memory_headroom"]) - assumptions["node_overhead_gb"]
+    if usable <= 0:
+        return None
+    memory_nodes = max(1, math.ceil(target.vectors * ram_bpv / GIB / usable))
+    node_qps = measure.qps_per_core / scale * instance.vcpu * assumptions["cpu_utilisation"]
+    throughput_nodes = max(1, math.ceil(target.peak_qps / node_qps)) if node_qps > 0 else 1
+    availability_nodes = memory_nodes * target.replicas  # every shard needs `replicas` copies
+    nodes_by = {"memory": memory_nodes, "throughput": throughput_nodes, "availability": availability_nodes}
+    nodes = max(nodes_by.values())
+    bound_by = next(kind for kind, count in nodes_by.items() if count == nodes)
+    compute = nodes * instance.usd_per_hour * table.hours_per_month
+    disk_gb = target.vectors * (measure.disk_bytes_per_vector or 0.0) * scale / GIB * target.replicas
+    stored = disk_gb * storage.usd_per_gb_month if storage else 0.0
+    total = compute + stored
+    queries = target.peak_qps * assumptions["average_load_share"] * 3600 * table.hours_per_month
+    return Sizing(instance.name, nodes, bound_by, nodes_by, compute, stored, total,
+                  total / (queries / 1e6) if queries > 0 else None)
+
+
+def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumptions: Mapping[str, Any],
+             table: PriceTable, why_missing: str = "") -> CostEstimate:
+    result = CostEstimate(engine, "not measured", target=asdict(target))
+    if measure is None:
+        result.note = why_missing or "no run of this engine was given"
+        return result
+    result.inputs = asdict(measure)
+    provider = assumptions["provider"]
+    storage = next((s for s in table.storage if s.provider == provider), None)
+    options = [s for i in table.instances if i.provider == provider
+               if (s := size_on(i, measure, target, assumptions, table, storage)) is not None]
+    if not options:
+        result.status = "does not fit"
+        result.note = f"no {provider} instance in the price table has RAM left after headroom and overhead"
+        return result
+    result.status = "ok"
+    result.sizing = min(options, key=lambda s: (s.usd_per_month, s.nodes, s.instance))
+    notes = []
+    if measure.ram_bytes_per_vector is None:
+        notes.append("memory not measured (run isolated): sized for throughput and availability only")
+    if storage is None:
+        notes.append(f"no {provider} storage price: disk not costed")
+    result.note = "; ".join(notes)
+    if measure.build_vectors_per_s:
+        # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
+        result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
+    for offer in table.managed:
+        if offer.engine == engine:
+            units = max(1, math.ceil(target.vectors * target.dim / 768 / offer.vectors_768d_per_unit)) * target.replicas
+            result.managed.append({"offer": offer.name, "units": units, "list_price": offer.list_price,
+                                   "usd_per_month": units * offer.usd_per_unit_hour * table.hours_per_month,
+                                   "as_of": offer.as_of, "source": offer.source})
+    return result
+
+
+def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vectors: int | None = None) -> Target:
+    replicas = assumptions["replicas"] or (2 if answers.get("high_availability") else 1)
+    return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
+                  float(answers["peak_qps"]), int(replicas))
+
+
+@dataclass
+class CostReport:
+    estimates: list[CostEstimate]
+    growth: list[CostEstimate]  # the same engines at the scenario's vector count in 24 months
+    assumptions: dict[str, Any]
+    prices_edited: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"assumptions": self.assumptions, "prices": "edited by the user" if self.prices_edited else "defaults",
+                "engines": [e.summary() for e in self.estimates],
+                "in_24_months": [e.summary() for e in self.growth],
+                "details": [e.to_dict() for e in self.estimates]}
+
+
+def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+                table: PriceTable | None = None, engines: Iterable[str] | None = None) -> CostReport:
+    """Per engine: cost at today's vector count and in 24 months; engines given but not run are 'not measured'."""
+    chosen = coerce_assumptions(assumptions)
+    table = table or load_prices()
+    if chosen["provider"] not in table.providers:
+        raise CostError(f"no instance prices for provider {chosen['provider']!r}; the table has {', '.join(table.providers)}")
+    measures, missing = measure_engines(runs, float(answers["recall_target"]))
+    names = sorted(set(engines or ()) | set(measures) | set(missing))
+    now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
+    return CostReport(
+        [estimate(e, measures.get(e), now, chosen, table, missing.get(e, "")) for e in names],
+        [estimate(e, measures.get(e), later, chosen, table, missing.get(e, "")) for e in names],
+        chosen, table.edited,
+    )
+
+
+def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+                table: PriceTable | None = None) -> list[dict[str, Any]]:
+    """$/month per engine from 1M to 1B vectors (same dimension, QPS and replicas as the scenario)."""
+    chosen = coerce_assumptions(assumptions)
+    table = table or load_prices()
+    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    points = []
+    for engine, measure in sorted(measures.items()):
+        for vectors in SCALE_POINTS:
+            result = estimate(engine, measure, target_of(answers, chosen, vectors), chosen, table)
+            if result.sizing:
+                points.append({"engine": engine, "vectors": vectors, "usd_per_month": result.sizing.usd_per_month,
+                               "nodes": result.sizing.nodes, "bound_by": result.sizing.bound_by})
+    return points
+
+
+def sensitivity(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+                table: PriceTable | None = None) -> list[dict[str, Any]]:
+    """$/month per engine with QPS per core, bytes per vector and prices each moved by -50% and +50%."""
+    chosen = coerce_assumptions(assumptions)
+    table = table or load_prices()
+    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    target = target_of(answers, chosen)
+    rows = []
+    for engine, measure in sorted(measures.items()):
+        base = estimate(engine, measure, target, chosen, table).sizing
+        row: dict[str, Any] = {"engine": engine, "base": base.usd_per_month if base else None}
+        for factor, sign in ((0.5, "-50%"), (1.5, "+50%")):
+            varied = {
+                "QPS": replace(measure, qps_per_core=measure.qps_per_core * factor),
+                "bytes/vector": replace(
+                    measure, ram_bytes_per_vector=None if measure.ram_bytes_per_vector is None
+                    else measure.ram_bytes_per_vector * factor,
+                    disk_bytes_per_vector=None if measure.disk_bytes_per_vector is None
+                    else measure.disk_bytes_per_vector * factor),
+            }
+            for name, changed in varied.items():
+                sized = estimate(engine, changed, target, chosen, table).sizing
+                row[f"{name} {sign}"] = sized.usd_per_month if sized else None
+            priced = scaled_prices(table, factor)
+            sized = estimate(engine, measure, target, chosen, priced).sizing
+            row[f"price {sign}"] = sized.usd_per_month if sized else None
+        rows.append(row)
+    return rows
+
+
+def scaled_prices(table: PriceTable, factor: float) -> PriceTable:
+    return replace(
+        table,
+        instances=tuple(replace(i, usd_per_hour=i.usd_per_hour * factor) for i in table.instances),
+        storage=tuple(replace(s, usd_per_gb_month=s.usd_per_gb_month * factor) for s in table.storage),
+        managed=tuple(replace(m, usd_per_unit_hour=m.usd_per_unit_hour * factor) for m in table.managed),
+    )
