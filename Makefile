@@ -29,11 +29,13 @@ setup: $(VENV)/.requirements.stamp
 
 dev: $(VENV)/.requirements-dev.stamp
 
-# Debian chromium for the real-browser tests (Playwright drives it; its own browser download fails offline).
+# Debian chromium: renders the PDF report's charts (kaleido) and runs the real-browser tests (Playwright drives
+# it; Playwright's own browser download fails offline). poppler-utils: pdftotext, to check PDF reports.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium poppler-utils; }
 
-run: setup
+run: setup system-deps
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 

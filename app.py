@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page("views/results.py", title="Results"),
         st.Page("views/recommendation.py", title="Recommendation"),
         st.Page("views/cost.py", title="Cost"),
+        st.Page("views/report.py", title="Report"),
     ]
 )
 navigation.run()

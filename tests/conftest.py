@@ -19,3 +19,24 @@ def vectorscout_home(tmp_path, monkeypatch):
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def page(tmp_path):
+    """A page in Debian chromium (headless, no background traffic), closed after the test."""
+    if not Path(CHROMIUM).exists():
+        if in_ci():
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian chromium")
+        pytest.skip(f"{CHROMIUM} is missing (run `make test` to install it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                             env={**os.environ, "HOME": str(tmp_path)})
+        yield browser.new_page(viewport={"width": 1400, "height": 1600})
+        browser.close()

@@ -13,14 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
+from conftest import CHROMIUM, in_ci
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 
 
 def free_port() -> int:
@@ -67,18 +64,6 @@ def wait_until_idle(page) -> None:
     """Wait until the app has finished rerunning (Streamlit shows its status widget while it runs)."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
-
-
-@pytest.fixture
-def page(tmp_path):
-    """A page in Debian chromium (headless, no background traffic), closed after the test."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-                                             env={**os.environ, "HOME": str(tmp_path)})
-        yield browser.new_page(viewport={"width": 1400, "height": 1600})
-        browser.close()
 
 
 def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tmp_path):

@@ -231,3 +231,18 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     assert at.dataframe[0].value["$/month"][0] > before
     at.button[1].click().run()  # save my prices (unchanged table): the user's copy now exists
     assert not at.exception and load_prices().edited
+
+
+def test_report_page_previews_and_writes_the_chosen_formats():
+    at = open_page("views/report.py")
+    assert any("No stored runs" in i.value for i in at.info)
+    run = stored_run()
+    at = open_page("views/report.py")
+    assert at.multiselect(key="report.runs").value == [run.run_id]
+    assert any("fastest serial throughput" in m.value for m in at.markdown)
+    at.multiselect(key="report.formats").set_value(["html", "csv", "json"]).run()
+    at.button[0].click().run()
+    assert not at.exception
+    written = at.session_state["report.written"]
+    assert set(written) == {"html", "csv", "json"}
+    assert len(at.get("download_button")) == 3

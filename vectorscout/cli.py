@@ -293,6 +293,73 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from vectorscout.recommend import Scenario, ScenarioError
+    from vectorscout.report import ReportError, build_report, write_report
+
+    store = ResultsStore()
+    runs = [_get_run(store, run_id) for run_id in args.runs.split(",") if run_id.strip()]
+    scenario = None
+    if args.scenario:
+        try:
+            scenario = Scenario.from_json(Path(args.scenario).read_text())
+        except OSError as exc:
+            raise UsageError(f"cannot read scenario {args.scenario}: {exc.strerror}") from None
+        except ScenarioError as exc:
+            raise UsageError(f"{args.scenario}: {exc}") from None
+    try:
+        written = write_report(build_report(runs, scenario), Path(args.out), args.formats.split(","),
+                               progress=lambda step: print(f"writing {step}", file=sys.stderr, flush=True))
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from vectorscout.report import ReportError, plan_from_public, read_reproduction, side_by_side
+    from vectorscout.runner import prepare
+    from vectorscout.specs import SpecError
+
+    try:
+        document = read_reproduction(Path(args.report))
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    store = ResultsStore()
+    comparisons: list[dict[str, Any]] = []
+    for entry in document["runs"]:
+        try:
+            plan = plan_from_public(entry["plan"])
+        except (KeyError, TypeError, ValueError, SpecError) as exc:
+            raise UsageError(f"the report's plan for run {entry.get('run_id')} cannot be used: {exc}") from None
+        try:
+            prepared = prepare(plan)
+        except PlanError as exc:
+            raise UsageError(f"run {entry.get('run_id')}: {exc}") from None
+        if entry.get("dataset_hash") and prepared.dataset.content_hash != entry["dataset_hash"] and not args.allow_changed_data:
+            raise UsageError(f"dataset {plan.dataset!r} is not the one the report measured (content hash "
+                             f"{prepared.dataset.content_hash[:12]} here, {str(entry['dataset_hash'])[:12]} in the report); "
+                             "use --allow-changed-data to run anyway")
+        old = Run.from_dict({"run_id": entry["run_id"], "created_at": "", "status": "finished", "k": plan.k,
+                             "dataset": {}, "plan": entry["plan"], "environment": {}, "results": entry.get("results", [])})
+        new = execute(plan, store, progress=None if args.quiet else _print_progress_lines(), prepared=prepared)
+        comparisons.append({"old_run": old.run_id, "new_run": new.run_id, "rows": side_by_side(old, new)})
+    if args.format == "json":
+        print(json.dumps(_clean(comparisons), indent=2))
+        return 0
+    for comparison in comparisons:
+        print(f"run {comparison['old_run']} (report) against {comparison['new_run']} (now)")
+        header = ["engine", "setting", "clients", "recall old", "recall new", "QPS old", "QPS new", "ratio", "p95 old",
+                  "p95 new"]
+        lines = [header] + [[r["engine"], r["setting"], str(r["clients"]), _fmt(r["recall_old"]), _fmt(r["recall_new"]),
+                             _fmt(r["qps_old"], 0), _fmt(r["qps_new"], 0), _fmt(r["qps_ratio"], 2),
+                             _fmt(r["p95_ms_old"]), _fmt(r["p95_ms_new"])] for r in comparison["rows"]]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        print("\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines))
+    return 0
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from vectorscout.recommend import recommend, sensitivity
 
@@ -404,6 +471,21 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--format", choices=["table", "json"], default="table")
     cost.add_argument("--details", action="store_true", help="with --format json: inputs, sizing and 24-month figures")
     cost.set_defaults(handler=cmd_cost)
+
+    report = sub.add_parser("report", help="a comparison report of stored runs: HTML, PDF, Markdown, CSV, JSON")
+    report.add_argument("--runs", required=True, help="stored run ids, comma-separated")
+    report.add_argument("--scenario", help="a scenario JSON file: adds the recommendation, requirements and cost")
+    report.add_argument("--out", required=True, help="the folder to write into (created)")
+    report.add_argument("--formats", default="html,pdf,md,csv,json", help="any of html,pdf,md,csv,json")
+    report.set_defaults(handler=cmd_report)
+
+    rerun = sub.add_parser("rerun", help="run a report's embedded plans again and show old and new side by side")
+    rerun.add_argument("report", help="report.html, report.json or the folder holding them")
+    rerun.add_argument("--allow-changed-data", action="store_true",
+                       help="run even when a dataset's content differs from the one the report measured")
+    rerun.add_argument("--format", choices=["table", "json"], default="table")
+    rerun.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    rerun.set_defaults(handler=cmd_rerun)
 
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")
     engines.add_argument("--format", choices=["table", "json"], default="table")

@@ -1,0 +1,122 @@
+"""Reports: every format from the CLI, the HTML opened in real Chromium (charts drawn, nothing fetched from
+elsewhere, injected script inert), the PDF's text read back with pdftotext, and a report rerun."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from vectorscout.cli import main
+from vectorscout.recommend import Scenario
+from vectorscout.report import ReportError, build_report, md_escape, read_reproduction, write_report
+from vectorscout.runner import RunPlan, execute
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
+
+INJECTED = "<script>window.injected = 1; alert('x')</script>"
+SECRET_URL = "postgresql://admin:hunter2-secret@db.example/prod"
+
+
+@pytest.fixture
+def stored():
+    plan = RunPlan(dataset="synthetic:n=400,dim=8,queries=20", engines=parse_engines("faiss,hnswlib:ef=16|64"), k=5,
+                   label=f"label {INJECTED} {SECRET_URL}", isolate=False)
+    return execute(plan, ResultsStore())
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "scenario.json"
+    path.write_text(Scenario(f"Shop {INJECTED}", {"vectors_now": 2_000_000, "dimensions": 8, "peak_qps": 100,
+                                                   "recall_target": 0.9}).to_json())
+    return path
+
+
+def test_cli_writes_every_format(stored, scenario_file, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario_file), "--out", str(out)]) == 0
+    for name in ("report.html", "report.pdf", "report.md", "report.json", "measurements.csv", "chart-pareto.png"):
+        assert (out / name).stat().st_size > 0, name
+    everything = "".join((out / n).read_text(errors="replace") for n in ("report.html", "report.md", "report.json",
+                                                                         "measurements.csv"))
+    assert "hunter2-secret" not in everything
+    html = (out / "report.html").read_text()
+    assert INJECTED not in html and "&lt;script&gt;window.injected" in html
+    markdown = (out / "report.md").read_text()
+    assert "![pareto](chart-pareto.png)" in markdown and INJECTED not in markdown
+    csv_lines = (out / "measurements.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + len(stored.results) and "recall" in csv_lines[0]
+    document = json.loads((out / "report.json").read_text())
+    assert document["reproduction"]["runs"][0]["dataset_hash"] == stored.dataset["hash"]
+    assert [r["engine"] for r in document["runs"][0]["results"]] == ["faiss", "hnswlib", "hnswlib"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is installed by make test")
+def test_pdf_text_has_summary_methodology_and_every_engine(stored, scenario_file, tmp_path):
+    out = tmp_path / "r"
+    assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario_file), "--out", str(out),
+                 "--formats", "pdf"]) == 0
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    for expected in ("Executive summary", "Recommended:", "Methodology", "recall@k (ID overlap)", "Feature matrix",
+                     "Raw measurements", "faiss", "hnswlib", "Cost"):
+        assert expected in text, expected
+    assert "hunter2-secret" not in text
+
+
+@pytest.mark.browser
+def test_html_renders_charts_offline_in_chromium(stored, tmp_path, page):
+    out = tmp_path / "r"
+    write_report(build_report([stored]), out, ["html"])
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(("file://", "data:", "blob:")) else elsewhere.append(r.url))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((out / "report.html").as_uri())
+    page.wait_for_selector("#chart-pareto .main-svg", timeout=30_000)
+    assert page.locator(".plotly-graph-div .main-svg").count() >= 4
+    assert page.locator("#chart-pareto .scatterlayer .trace").count() >= 2  # points drawn, not an empty frame
+    assert page.evaluate("window.injected") is None and not dialogs
+    assert elsewhere == []
+    assert "Executive summary" in page.inner_text("body")
+
+
+def test_rerun_measures_again_and_shows_both(stored, tmp_path, capsys):
+    out = tmp_path / "r"
+    write_report(build_report([stored]), out, ["html"])
+    capsys.readouterr()
+    assert main(["rerun", str(out / "report.html"), "--format", "json", "--quiet"]) == 0
+    (comparison,) = json.loads(capsys.readouterr().out)
+    assert comparison["old_run"] == stored.run_id and comparison["new_run"] != stored.run_id
+    rows = comparison["rows"]
+    assert [r["engine"] for r in rows] == ["faiss", "hnswlib", "hnswlib"]
+    assert all(r["qps_old"] and r["qps_new"] and r["qps_ratio"] for r in rows)
+    assert rows[0]["recall_old"] == rows[0]["recall_new"] == 1.0
+    assert main(["rerun", str(out / "report.html")]) == 0
+    assert "QPS old" in capsys.readouterr().out
+
+
+def test_rerun_refuses_a_changed_dataset_and_a_file_that_is_no_report(stored, tmp_path):
+    out = tmp_path / "r"
+    write_report(build_report([stored]), out, ["json"])
+    document = json.loads((out / "report.json").read_text())
+    document["reproduction"]["runs"][0]["dataset_hash"] = "0" * 64
+    (out / "report.json").write_text(json.dumps(document))
+    assert main(["rerun", str(out / "report.json")]) == 2
+    other = tmp_path / "page.html"
+    other.write_text("<html><body>hello</body></html>")
+    with pytest.raises(ReportError, match="not a VectorScout report"):
+        read_reproduction(other)
+    assert main(["rerun", str(other)]) == 2
+
+
+def test_bad_report_requests_are_refused(stored, tmp_path):
+    with pytest.raises(ReportError, match="unknown format"):
+        write_report(build_report([stored]), tmp_path, ["docx"])
+    with pytest.raises(ReportError, match="at least one stored run"):
+        build_report([])
+    assert main(["report", "--runs", "no-such-run", "--out", str(tmp_path)]) == 2
+
+
+def test_markdown_escaping():
+    assert md_escape("a|b <img src=x> [link](http://x)") == r"a\|b \<img src=x\> \[link\]\(http://x\)"

@@ -1,0 +1,57 @@
+import streamlit as st
+
+from dashboard_ui import results_store
+from vectorscout.recommend import saved_scenarios
+from vectorscout.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
+
+st.title("Report")
+st.caption("One document for the workshop: summary, requirements, cost, charts, methodology, raw numbers and "
+           "the exact plans to rerun them (`python -m vectorscout rerun report.html`).")
+store = results_store()
+summaries = store.list_runs()
+if not summaries:
+    st.info("No stored runs yet: start one on the Run page (or the quick evaluation on Home).")
+    st.stop()
+run_ids = st.multiselect(
+    "Runs in the report", [s.run_id for s in summaries], default=[summaries[0].run_id], key="report.runs",
+    format_func=lambda rid: next(f"{s.run_id} · {s.label or 'unlabelled'} · {s.dataset} · {', '.join(s.engines)}"
+                                 for s in summaries if s.run_id == rid),
+)
+scenarios = saved_scenarios()
+scenario_name = st.selectbox("Scenario (adds the recommendation, requirements and cost)", ["(none)", *scenarios],
+                             key="report.scenario")
+formats = st.multiselect("Formats", list(FORMATS), default=list(FORMATS), key="report.formats")
+if not run_ids:
+    st.stop()
+data = build_report([store.get_run(rid) for rid in run_ids], scenarios.get(scenario_name))
+st.subheader("Preview: executive summary")
+for line in summary_lines(data):
+    st.markdown(f"- {line}")
+
+if st.button("Make the report", type="primary", disabled=not formats):
+    folder = report_folder()
+    try:
+        with st.status("Writing the report…", expanded=True) as status:
+            written = write_report(data, folder, formats, progress=lambda step: status.write(f"writing {step}"))
+            status.update(label=f"Report written to {folder}", state="complete")
+    except ReportError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["report.written"] = {kind: str(path) for kind, path in written.items()}
+        st.session_state["report.folder"] = str(folder)
+
+written = st.session_state.get("report.written")
+if written:
+    from pathlib import Path
+
+    mimes = {"html": "text/html", "pdf": "application/pdf", "json": "application/json", "csv": "text/csv"}
+    columns = st.columns(len(written))
+    for column, (kind, path) in zip(columns, written.items()):
+        file = Path(path)
+        if kind == "md":  # the Markdown and its chart images travel together
+            column.download_button("Markdown + charts (zip)", zipped(file.parent, ["report.md", "chart-*.png"]),
+                                   file_name="vectorscout-report-md.zip", mime="application/zip", key="dl.md")
+        else:
+            column.download_button(f"{kind.upper()}", file.read_bytes(), file_name=f"vectorscout-{file.name}",
+                                   mime=mimes.get(kind, "application/octet-stream"), key=f"dl.{kind}")
+    st.caption(f"Also saved in {st.session_state['report.folder']}")
