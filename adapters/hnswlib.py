@@ -121,9 +121,16 @@ class HnswlibAdapter(VectorAdapter):
         """hnswlib raises when fewer than k items pass; ask again for as many as can match."""
         function = self._filter_function(filter)
         matching = len(function.__self__)
-        if matching == 0 or matching >= k:
-            raise AdapterError(f"hnswlib filtered search failed: {error}") from None
-        return self.index.knn_query(query, k=matching, filter=function)
+        if matching == 0:  # nothing passes the filter: the right answer is no hits
+            return np.empty((1, 0), dtype=np.uint64), np.empty((1, 0), dtype=np.float32)
+        # the graph search may still reach fewer than all matches: ask for fewer until it answers
+        wanted = min(matching, k - 1)
+        while wanted >= 1:
+            try:
+                return self.index.knn_query(query, k=wanted, filter=function)
+            except RuntimeError:
+                wanted //= 2
+        raise AdapterError(f"hnswlib filtered search failed: {error}") from None
 
     def count(self) -> int:
         return 0 if self.index is None else int(self.index.get_current_count())

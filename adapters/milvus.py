@@ -57,11 +57,12 @@ INDEX_TIMEOUT_S = 3600
 
 
 def literal(value: Scalar) -> str:
-    """A Milvus expression literal; strings are JSON-quoted, which escapes quotes and backslashes."""
+    """A Milvus expression literal; strings are JSON-quoted, which escapes quotes and backslashes. Non-ASCII
+    text stays as it is: Milvus's parser rejects \\u escapes ("unknown escape sequence")."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False)
     return repr(value)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
 from adapters.registry import adapter_class
-from vectorscout.filters import evaluate, parse_filter
+from vectorscout.filters import Eq, In, evaluate, parse_filter
 from vectorscout.groundtruth import exact_knn
 from vectorscout.metrics import recall_ids
 from vectorscout.specs import engine_config
@@ -153,6 +153,34 @@ class AdapterContract:
             found[i, : len(hits.ids)] = hits.ids
         recall = recall_ids(found, truth.ids, 10)
         assert recall >= self.min_filtered_recall, f"filtered recall {recall:.3f} for {text!r}"
+
+    def test_filter_values_are_data_never_query_text(self, adapter):
+        """Stored strings that look like quotes, escapes or injections are matched exactly; values built to
+        break out of the engine's filter language match nothing (no SQL or expression injection)."""
+        if not adapter.capabilities.filtering:
+            pytest.skip("the engine cannot filter")
+        rng = np.random.default_rng(11)
+        base = rng.standard_normal((len(STORED_STRINGS) * 10, DIM)).astype(np.float32)
+        labels = np.array(STORED_STRINGS, dtype=object)[np.arange(len(base)) % len(STORED_STRINGS)].astype(str)
+        config = self.create(adapter)
+        adapter.insert(np.arange(len(base), dtype=np.int64), base, {"category": labels})
+        adapter.wait_until_indexed()
+        adapter.set_search_params(config.search_grid[0])
+        for value in STORED_STRINGS:
+            # queried with a vector holding that value, so even a coarse approximate index finds some
+            hits = adapter.search(base[int(np.flatnonzero(labels == value)[0])], 20, Eq("category", value))
+            assert 1 <= len(hits.ids) <= 10 and (labels[hits.ids] == value).all(), f"{value!r}: {labels[hits.ids]}"
+        for attack in INJECTIONS:
+            assert len(adapter.search(base[0], 20, Eq("category", attack)).ids) == 0, attack
+            assert len(adapter.search(base[0], 20, In("category", (attack, "no such value"))).ids) == 0, attack
+        assert adapter.count() == len(base)  # nothing was dropped or altered by a query
+
+
+# Strings stored as payloads (each must match itself exactly) and filter values crafted to escape a quoted
+# literal in SQL, Milvus expressions, DataFusion SQL or JSON (each must match nothing).
+STORED_STRINGS = ("plain", "o'brien", 'say "hi"', "back\\slash", "x') OR ('1'='1", "semi;-- colon", "ünïcödé text")
+INJECTIONS = ("' OR '1'='1", "') OR ('a'='a", '" or category != "', "\\' OR 1=1 --", "x'; DROP TABLE t; --",
+              '") or (category like "%', "plain' OR category LIKE '%")
 
 
 def test_registry_reports_missing_packages_with_an_install_hint():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -28,6 +29,7 @@ from vectorscout.embedding import ProgressFn, embed_texts
 from vectorscout.groundtruth import exact_knn
 from vectorscout.results import utc_now
 
+log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BYTES = 4 * 1024**3
 HELD_OUT_QUERIES = 1000
@@ -72,7 +74,8 @@ def held_out(count: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
 
 def _matrix(values: Any, where: str) -> np.ndarray:
     try:
-        matrix = np.asarray(values, dtype=np.float32)
+        with np.errstate(over="ignore"):  # values beyond float32 become inf, which the dataset check refuses
+            matrix = np.asarray(values, dtype=np.float32)
     except (ValueError, TypeError) as exc:
         raise DatasetImportError(f"{where}: values are not numeric or rows have different lengths ({exc})") from None
     if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
@@ -151,10 +154,43 @@ def read_texmex(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
 
 
 # -- NPY / NPZ -----------------------------------------------------------------------------------
+def _check_declared_sizes(path: Path) -> None:
+    """Refuse arrays whose header declares more data than the file holds, before anything is allocated
+    (a 100-byte file may declare a 40 TB array)."""
+    import zipfile
+
+    from numpy.lib import format as npy_format
+
+    def check(handle: Any, available: int, where: str) -> None:
+        version = npy_format.read_magic(handle)
+        read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+        shape, _, dtype = read_header(handle)
+        declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if declared > available:
+            raise DatasetImportError(f"{where}: the header declares {declared:,} bytes of data but the file holds "
+                                     f"{available:,}; truncated or corrupt")
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if info.filename.endswith(".npy"):
+                        with archive.open(info) as member:
+                            check(member, info.file_size, f"{path.name}:{info.filename}")
+        else:
+            with path.open("rb") as handle:
+                check(handle, path.stat().st_size, path.name)
+    except DatasetImportError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, SyntaxError, TypeError) as exc:
+        raise DatasetImportError(f"{path.name}: not a readable .npy/.npz file ({type(exc).__name__}: {exc})") from None
+
+
 def read_numpy(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIES, **_: Any) -> ImportedData:
+    _check_declared_sizes(path)
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:
         raise DatasetImportError(f"{path.name}: not a readable .npy/.npz file without pickled objects ({exc})") from None
     if isinstance(loaded, np.ndarray):
         matrix = _matrix(loaded, path.name)
@@ -449,8 +485,11 @@ def import_dataset(
         data = reader(path, chosen_metric, progress=progress, **options)
     except DatasetImportError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DatasetImportError(f"{path.name}: cannot be read as {format} ({type(exc).__name__}: {exc})") from None
+    except MemoryError:
+        raise DatasetImportError(f"{path.name}: declares more data than this machine's memory holds") from None
+    except Exception as exc:  # whatever a damaged file makes a parser raise (zip CRC, Arrow, HDF5, struct, ...)
+        log.info("import of %s as %s failed", path, format, exc_info=True)
+        raise DatasetImportError(f"{path.name}: cannot be read as {format} ({type(exc).__name__}: {exc})"[:1000]) from None
     reserved = set(data.payloads) & {"base", "queries", "texts", "query_texts", "qrels", "qrel_gains"}
     if reserved:
         raise DatasetImportError(f"{path.name}: payload column {sorted(reserved)[0]!r} has a reserved name; rename it")

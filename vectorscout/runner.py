@@ -318,8 +318,14 @@ def run_engine(
                         rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel,
                                                         processes=not cls.capabilities.thread_safe))
                         end_stage(f"{setting_name(search_params)} x{level}", db)
-            finally:
-                db.drop()
+            except BaseException:
+                # the original failure is the one to report; a drop failing after it (a dead server) is logged
+                try:
+                    db.drop()
+                except Exception:
+                    log.warning("could not drop the %s collection after a failure", config.engine, exc_info=True)
+                raise
+            db.drop()
     except Cancelled as exc:
         rows.append(stopped_row("cancelled", str(exc)))
     except Exception as exc:  # one engine's failure must not end the run

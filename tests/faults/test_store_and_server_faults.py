@@ -1,0 +1,142 @@
+"""Faults outside the engine job: the bundled PostgreSQL killed, the benchmarking process killed while it
+writes, a store that cannot be written, and two sessions benchmarking at once."""
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from vectorscout.jobs import BackgroundRun
+from vectorscout.results import ResultRow, Run
+from vectorscout.runner import RunPlan, execute
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def postgres_processes(home: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if "postgres" in (process.info["name"] or "") and str(home) in " ".join(process.info["cmdline"] or []):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def kill_tree(process: psutil.Process) -> None:
+    for member in [*process.children(recursive=True), process]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+
+
+@pytest.mark.engine
+def test_bundled_postgres_killed_mid_run_fails_that_job_and_the_next_run_is_healthy(vectorscout_home):
+    store = ResultsStore()
+    plan = RunPlan(dataset="synthetic:n=3000,dim=16,queries=3000", engines=parse_engines("pgvector,faiss"), k=10)
+    killed = []
+
+    def kill_server_during_search(event):
+        if event.engine == "pgvector" and event.stage.startswith("search") and event.done > 0 and not killed:
+            for process in postgres_processes(vectorscout_home):
+                if process.parent() is None or "postgres" not in (process.parent().name() or ""):
+                    kill_tree(process)  # the postmaster and every backend: a crashed server
+                    killed.append(process.pid)
+
+    run = execute(plan, store, progress=kill_server_during_search)
+    assert killed, "the test should have killed the bundled server"
+    pgvector, faiss = run.results
+    assert pgvector.status == "failed" and "pgvector" in pgvector.error.lower()
+    assert faiss.status == "ok"
+    deadline = time.monotonic() + 20
+    while postgres_processes(vectorscout_home) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert postgres_processes(vectorscout_home) == []
+    again = execute(RunPlan(dataset="synthetic:n=1000,dim=16", engines=parse_engines("pgvector"), k=10), store)
+    assert again.results[0].status == "ok" and again.results[0].recall > 0.9
+    assert postgres_processes(vectorscout_home) == []  # stopped at the worker's exit: no orphan
+    leftovers = list((vectorscout_home / "pgvector").glob("server-*"))
+    assert leftovers == [], leftovers  # no stale data directory or lock file
+
+
+def test_process_killed_while_writing_leaves_the_run_interrupted_and_the_store_sound(vectorscout_home):
+    store = ResultsStore()
+    store.create_run(Run(run_id="earlier", created_at="2026-01-01T00:00:00+00:00", status="finished", k=10,
+                         dataset={"name": "x"}, plan={}, environment={},
+                         results=[ResultRow(engine="faiss", status="ok", index="flat", build_params={}, search_params={})]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vectorscout", "run", "--engines", "chroma", "--dataset",
+         "synthetic:n=200000,dim=32,queries=10", "--in-process", "--quiet"],
+        cwd=ROOT, env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not any(s.status == "running" for s in store.list_runs()):
+        assert process.poll() is None and time.monotonic() < deadline, "the run should have started"
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the insert loop now, writing to the store and the engine
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    reopened = ResultsStore()
+    statuses = {s.run_id: s.status for s in reopened.list_runs()}
+    assert statuses.pop("earlier") == "finished"
+    assert list(statuses.values()) == ["interrupted"]
+    assert reopened.get_run("earlier").results[0].engine == "faiss"
+    with sqlite3.connect(reopened.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_store_that_cannot_grow_gives_a_clear_error_and_loses_nothing(vectorscout_home, tmp_path):
+    """A full disk, for real: the writing process may not grow any file (RLIMIT_FSIZE), as on a full device."""
+    store = ResultsStore()
+    execute(RunPlan(dataset="synthetic:n=300,dim=8,queries=10", engines=parse_engines("faiss"), k=5, isolate=False), store)
+    before = {s.run_id: s.status for s in store.list_runs()}
+    script = textwrap.dedent("""
+        import resource, signal, sys
+        from vectorscout.cli import main
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+        sys.exit(main(["run", "--engines", "faiss", "--dataset", "synthetic:n=300,dim=8,queries=10", "--in-process",
+                       "--label", "x" * 200000, "--quiet"]))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("vectorscout: error:") and "results store" in last, result.stderr[-2000:]
+    after = ResultsStore()
+    assert {s.run_id: s.status for s in after.list_runs()} == before
+    with sqlite3.connect(after.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_sessions_benchmarking_at_once_both_store_intact_results(vectorscout_home):
+    store = ResultsStore()
+    plans = [RunPlan(dataset="synthetic:n=3000,dim=16,queries=200", engines=parse_engines(engines), k=10)
+             for engines in ("faiss,hnswlib", "hnswlib,faiss")]
+    jobs = [BackgroundRun(plan, ResultsStore()).start() for plan in plans]  # as two dashboard sessions would
+    cli = subprocess.run([sys.executable, "-m", "vectorscout", "run", "--engines", "faiss", "--dataset",
+                          "synthetic:n=3000,dim=16,queries=200", "--format", "json", "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)})
+    for job in jobs:
+        job.join(300)
+    assert cli.returncode == 0, cli.stderr
+    runs = [job.snapshot().run for job in jobs] + [store.get_run(json.loads(cli.stdout)["run_id"])]
+    for run in runs:
+        stored = store.get_run(run.run_id)
+        assert stored.status == "finished"
+        assert [r.engine for r in stored.results] == [r.engine for r in run.results]
+        assert all(r.status == "ok" and r.recall > 0.9 for r in stored.results)
+    assert len({r.run_id for r in runs}) == 3

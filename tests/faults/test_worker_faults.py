@@ -1,0 +1,77 @@
+"""Engine jobs in worker processes: a killed, hung or oversized worker fails alone; the store keeps everything."""
+
+import os
+import signal
+import time
+
+import psutil
+
+from vectorscout.runner import RunPlan, execute
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
+
+
+def workers() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+
+
+def test_sigkill_mid_run_fails_that_engine_only():
+    store = ResultsStore()
+    plan = RunPlan(dataset="synthetic:n=150000,dim=64,queries=2000", engines=parse_engines("chroma,faiss"), k=10)
+    killed = []
+
+    def kill_during_insert(event):
+        if event.engine == "chroma" and event.stage == "insert" and not killed:
+            for worker in workers():
+                os.kill(worker.pid, signal.SIGKILL)
+                killed.append(worker.pid)
+
+    run = execute(plan, store, progress=kill_during_insert)
+    assert killed, "the test should have killed the chroma worker"
+    chroma, faiss = run.results
+    assert chroma.status == "failed" and "killed by signal SIGKILL" in chroma.error
+    assert faiss.status == "ok" and faiss.recall == 1.0
+    stored = store.get_run(run.run_id)
+    assert stored.status == "failed" and [r.status for r in stored.results] == ["failed", "ok"]
+
+
+def test_a_job_past_its_timeout_is_stopped_and_the_next_engine_runs():
+    # chroma needs about half a minute to insert 150,000 vectors here; faiss finishes well inside 8 s
+    plan = RunPlan(dataset="synthetic:n=150000,dim=64,queries=100", engines=parse_engines("chroma,faiss"), k=10,
+                   timeout_s=8)
+    began = time.monotonic()
+    run = execute(plan, ResultsStore())
+    chroma, faiss = run.results
+    assert chroma.status == "failed" and "timed out after 8 s" in chroma.error
+    assert faiss.status == "ok"
+    assert time.monotonic() - began < 120
+    assert workers() == []
+
+
+def test_a_worker_over_its_memory_limit_is_stopped():
+    plan = RunPlan(dataset="synthetic:n=2000,dim=16", engines=parse_engines("faiss"), k=10, memory_limit_mb=20)
+    (row,) = execute(plan, ResultsStore()).results
+    assert row.status == "failed" and "exceeded the memory limit of 20 MB" in row.error
+
+
+
+
+def test_sigkill_mid_query_fails_that_engine_only():
+    store = ResultsStore()
+    # chroma answers about 1,000 queries a second here: a 3,000-query pass is long enough to be hit mid-way
+    plan = RunPlan(dataset="synthetic:n=5000,dim=32,queries=3000", engines=parse_engines("faiss,chroma,hnswlib"), k=10)
+    killed = []
+
+    def kill_during_search(event):
+        if event.engine == "chroma" and event.stage.startswith("search") and 0 < event.done < event.total and not killed:
+            for worker in workers():
+                os.kill(worker.pid, signal.SIGKILL)
+                killed.append(worker.pid)
+
+    run = execute(plan, store, progress=kill_during_search)
+    assert killed, "the test should have killed the chroma worker while it queried"
+    faiss, chroma, hnswlib = run.results
+    assert chroma.status == "failed" and "killed by signal SIGKILL" in chroma.error
+    assert faiss.status == "ok" and hnswlib.status == "ok"
+    assert [r.status for r in store.get_run(run.run_id).results] == ["ok", "failed", "ok"]
+    assert workers() == []
