@@ -6,8 +6,11 @@ legacy multipage app and then shows the wrong navigation for direct links such a
 
 import streamlit as st
 
+from dashboard_ui import access_gate, sidebar
+
 # No page_icon: a Material icon as favicon is fetched from a font CDN, and the dashboard must work offline.
 st.set_page_config(page_title="VectorScout", layout="wide")
+access_gate()
 
 navigation = st.navigation(
     [
@@ -21,4 +24,5 @@ navigation = st.navigation(
         st.Page("views/report.py", title="Report"),
     ]
 )
+sidebar()
 navigation.run()

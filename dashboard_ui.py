@@ -7,7 +7,9 @@ provider declares, so a new engine parameter appears in the dashboard without to
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import os
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +20,48 @@ from adapters.registry import adapter_class
 from vectorscout.home import home_dir
 from vectorscout.specs import EngineConfig, engine_config
 from vectorscout.store import ResultsStore
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+PASSWORD_ENV = "VECTORSCOUT_PASSWORD"
+
+
+def configured_password() -> str:
+    """The room's password: from the environment, else Streamlit secrets; never from the repository."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    try:
+        return str(st.secrets.get("password", "") or "")
+    except Exception:  # no secrets file at all: no password configured
+        return ""
+
+
+def access_gate() -> None:
+    """Stop the page unless this visitor may see it.
+
+    On 127.0.0.1 no password is needed (unless one is configured). Bound to any other address, the dashboard
+    serves nothing without a configured password, and asks every session for it once.
+    """
+    address = str(st.get_option("server.address") or "0.0.0.0")  # unset: Streamlit listens on every interface
+    password = configured_password()
+    if not password:
+        if address in LOOPBACK:
+            return
+        st.error(f"VectorScout is bound to {address}, which other machines can reach, and no password is set. "
+                 f"Set {PASSWORD_ENV} (or `password` in .streamlit/secrets.toml) and restart, or bind 127.0.0.1.")
+        st.stop()
+    if st.session_state.get("authenticated"):
+        return
+    st.title("VectorScout")
+    with st.form("login"):
+        entered = st.text_input("Password", type="password", key="login.password")
+        submitted = st.form_submit_button("Enter")
+    if submitted:
+        if hmac.compare_digest(entered.encode(), password.encode()):
+            st.session_state["authenticated"] = True
+            st.rerun()
+        time.sleep(1.0)  # slows guessing
+        st.error("Wrong password.")
+    st.stop()
 
 
 @st.cache_resource
@@ -132,3 +176,50 @@ def question_widget(question: Any, value: Any, key: str) -> Any:
         min_value=None if question.min is None else number(question.min),
         max_value=None if question.max is None else number(question.max),
     ))
+
+
+# -- workshop and room helpers ------------------------------------------------------------------------
+def current_workshop() -> Any:
+    """The workshop this session has open (vectorscout.workshop.Workshop), or None."""
+    from vectorscout.workshop import WorkshopError, load_workshop
+
+    name = st.session_state.get("workshop")
+    if not name:
+        return None
+    try:
+        return load_workshop(results_store(), name)
+    except WorkshopError:
+        return None
+
+
+def remember_in_workshop(kind: str, value: str) -> None:
+    """Add a run, scenario or report to the open workshop (nothing when none is open)."""
+    from vectorscout.workshop import save_workshop
+
+    workshop = current_workshop()
+    if workshop is not None:
+        workshop.add(kind, value)
+        save_workshop(results_store(), workshop)
+
+
+PROJECTOR_CSS = """<style>
+html, body, [data-testid="stAppViewContainer"] * { font-size: 1.25rem; }
+h1 { font-size: 2.8rem !important; } h2 { font-size: 2.2rem !important; } h3 { font-size: 1.8rem !important; }
+[data-testid="stSidebar"] * { font-size: 1.2rem; }
+</style>"""
+
+
+def sidebar() -> None:
+    """The open workshop and the projector switch, on every page."""
+    workshop = current_workshop()
+    st.sidebar.caption(f"Workshop: **{workshop.name}**" if workshop else "No workshop open (Home)")
+    if st.sidebar.toggle("Large fonts (projector)", key="large_fonts",
+                         help="Bigger text and chart labels for a room reading a projected screen."):
+        st.html(PROJECTOR_CSS)
+
+
+def show_chart(figure: Any, key: str) -> None:
+    """A Plotly chart, with larger labels in projector mode; the figure module stays free of Streamlit."""
+    if st.session_state.get("large_fonts"):
+        figure.update_layout(font={"size": 18}, title_font={"size": 22})
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})

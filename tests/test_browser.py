@@ -4,7 +4,6 @@ Debian chromium driven by Playwright for Python (never Playwright's own browser 
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -60,6 +59,17 @@ def dashboard(vectorscout_home, tmp_path):
     log.close()
 
 
+ARTIFACTS = Path(os.environ.get("VECTORSCOUT_SCREENSHOTS") or ROOT / "test-artifacts" / "screenshots")
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page screenshot kept as a test artifact (test-artifacts/screenshots, or $VECTORSCOUT_SCREENSHOTS)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 def wait_until_idle(page) -> None:
     """Wait until the app has finished rerunning (Streamlit shows its status widget while it runs)."""
     page.wait_for_timeout(300)
@@ -91,10 +101,7 @@ def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tm
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible(timeout=30_000)
     expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=30_000)
-    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
-    shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
-    if shots:
-        shutil.copy(tmp_path / "results.png", Path(shots) / "results.png")
+    screenshot(page, "run-then-results")
     assert not requests_elsewhere, requests_elsewhere
 
 
@@ -130,6 +137,76 @@ def test_requirements_to_recommendation_in_the_browser(dashboard, page, tmp_path
     page.goto(dashboard + "/recommendation")
     expect(page.get_by_text("fits best")).to_contain_text("pgvector", timeout=60_000)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
-    shots = os.environ.get("VECTORSCOUT_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=str(Path(shots) / "recommendation.png"), full_page=True)
+    screenshot(page, "requirements-then-recommendation")
+
+
+def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
+    """What a new user does without the README: workshop, requirements, quick evaluation, results, ranking,
+    cost, report download. A screenshot of every page is kept."""
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else elsewhere.append(r.url))
+    page.goto(dashboard)
+    expect(page.get_by_role("heading", name="VectorScout")).to_be_visible(timeout=60_000)
+    page.get_by_label("…or start a new one").fill("room 4")
+    page.get_by_label("…or start a new one").press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Create workshop").click()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("room 4", timeout=30_000)
+    screenshot(page, "1-home")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Requirements").click()
+    expect(page.get_by_role("heading", name="Requirements")).to_be_visible(timeout=30_000)
+    page.get_by_label("Scenario name").fill("room 4 needs")
+    page.get_by_label("Scenario name").press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved 'room 4 needs'")).to_be_visible(timeout=30_000)
+    screenshot(page, "2-requirements")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Datasets").click()
+    expect(page.get_by_role("heading", name="Datasets")).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    screenshot(page, "3-datasets")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
+    page.get_by_role("button", name="Quick evaluation").click()
+    expect(page.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Open the results")).to_be_visible(timeout=300_000)  # 7 engines, isolated workers
+    screenshot(page, "4-run")
+
+    page.get_by_role("link", name="Open the results").click()
+    expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=60_000)
+    expect(page.get_by_text("Pareto frontier per engine")).to_be_visible(timeout=30_000)
+    screenshot(page, "5-results")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Recommendation").click()
+    expect(page.get_by_role("heading", name="Recommendation")).to_be_visible(timeout=30_000)
+    page.get_by_test_id("stMultiSelect").filter(has_text="Runs whose measurements").click()
+    page.get_by_role("option").first.click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_text("fits best")).to_be_visible(timeout=60_000)
+    screenshot(page, "6-recommendation")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Cost").click()
+    expect(page.get_by_text("Cost against scale")).to_be_visible(timeout=60_000)
+    screenshot(page, "7-cost")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Report").click()
+    expect(page.get_by_text("Preview: executive summary")).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stSelectbox").filter(has_text="Scenario").click()
+    page.get_by_role("option", name="room 4 needs").click()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Make the report").click()
+    expect(page.get_by_role("button", name="HTML", exact=True)).to_be_visible(timeout=180_000)
+    wait_until_idle(page)  # a click while the app still reruns is lost
+    with page.expect_download() as download:
+        page.get_by_role("button", name="HTML", exact=True).click()
+    saved = tmp_path / "report.html"
+    download.value.save_as(saved)
+    text = saved.read_text()
+    assert "Executive summary" in text and "room 4 needs" in text and "Plotly" in text
+    screenshot(page, "8-report")
+    page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
+    expect(page.get_by_text("reports: 1")).to_be_visible(timeout=30_000)  # the workshop kept the run and report
+    assert not elsewhere, elsewhere

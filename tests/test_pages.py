@@ -246,3 +246,51 @@ def test_report_page_previews_and_writes_the_chosen_formats():
     written = at.session_state["report.written"]
     assert set(written) == {"html", "csv", "json"}
     assert len(at.get("download_button")) == 3
+
+
+def test_home_creates_a_workshop_that_collects_scenarios_and_exports():
+    at = open_page("views/home.py")
+    at.text_input(key="home.new_workshop").input("room 4").run()
+    next(b for b in at.button if b.label == "Create workshop").click().run()
+    assert not at.exception and at.session_state["workshop"] == "room 4"
+    assert any("Workshop: **room 4**" in c.value for c in at.sidebar.caption)
+    at.switch_page("views/requirements.py").run()
+    at.text_input(key="name.(defaults)").input("search team").run()
+    at.button[0].click().run()
+    at.switch_page("views/home.py").run()
+    assert any("search team" in m.value for m in at.markdown)
+    assert any(b.label == "Export this workshop (one file)" for b in at.get("download_button"))
+
+
+def test_projector_mode_enlarges_text_and_chart_labels():
+    stored_run()
+    at = open_page("views/results.py")
+    at.sidebar.toggle(key="large_fonts").set_value(True).run()
+    assert not at.exception
+    assert any("font-size: 2.8rem" in str(h.proto) for h in at.get("html"))
+
+
+def test_a_password_is_asked_once_per_session(monkeypatch):
+    monkeypatch.setenv("VECTORSCOUT_PASSWORD", "correct horse")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert [b.label for b in at.button] == ["Enter"] and not at.get("plotly_chart")  # nothing else is served
+    at.text_input(key="login.password").input("wrong")
+    at.button[0].click().run()
+    assert any("Wrong password" in e.value for e in at.error) and "authenticated" not in at.session_state
+    at.text_input(key="login.password").input("correct horse")
+    at.button[0].click().run()
+    assert at.session_state["authenticated"] and any(b.label == "Quick evaluation" for b in at.button)
+
+
+def test_serving_the_network_without_a_password_is_refused(monkeypatch):
+    from streamlit import config
+
+    monkeypatch.delenv("VECTORSCOUT_PASSWORD", raising=False)
+    previous = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    finally:
+        config.set_option("server.address", previous)
+    assert any("no password is set" in e.value for e in at.error)
+    assert not at.button

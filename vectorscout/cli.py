@@ -360,6 +360,45 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workshop(args: argparse.Namespace) -> int:
+    from vectorscout.workshop import WorkshopError, export_workshop, import_workshop, load_workshop, open_or_create, save_workshop
+
+    store = ResultsStore()
+    try:
+        if args.workshop_command == "list":
+            for name in store.list_workshops():
+                workshop = load_workshop(store, name)
+                print(f"{name}: {len(workshop.scenarios)} scenario(s), {len(workshop.run_ids)} run(s), "
+                      f"{len(workshop.reports)} report(s)")
+        elif args.workshop_command == "add":
+            workshop = open_or_create(store, args.name)
+            for run_id in [r for r in (args.runs or "").split(",") if r]:
+                _get_run(store, run_id)
+                workshop.add("run", run_id)
+            if args.scenario:
+                workshop.add("scenario", args.scenario)
+            save_workshop(store, workshop)
+            print(json.dumps(_clean(workshop.__dict__), indent=2))
+        elif args.workshop_command == "export":
+            text = export_workshop(store, args.name)
+            if args.out:
+                Path(args.out).write_text(text)
+                print(f"wrote {args.out}")
+            else:
+                print(text)
+        else:  # import
+            try:
+                text = Path(args.file).read_text()
+            except OSError as exc:
+                raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+            workshop = import_workshop(store, text)
+            print(f"imported workshop {workshop.name!r}: {len(workshop.scenarios)} scenario(s), "
+                  f"{len(workshop.run_ids)} run(s)")
+    except WorkshopError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from vectorscout.recommend import recommend, sensitivity
 
@@ -471,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--format", choices=["table", "json"], default="table")
     cost.add_argument("--details", action="store_true", help="with --format json: inputs, sizing and 24-month figures")
     cost.set_defaults(handler=cmd_cost)
+
+    workshop = sub.add_parser("workshop", help="named workshops: their scenarios, runs and reports, as one file")
+    workshop_sub = workshop.add_subparsers(dest="workshop_command", required=True)
+    workshop_sub.add_parser("list", help="stored workshops")
+    wadd = workshop_sub.add_parser("add", help="create a workshop or add runs and a scenario to it")
+    wadd.add_argument("name")
+    wadd.add_argument("--runs", help="stored run ids, comma-separated")
+    wadd.add_argument("--scenario", help="the name of a saved scenario")
+    wexport = workshop_sub.add_parser("export", help="one JSON file with the workshop, its scenarios and runs")
+    wexport.add_argument("name")
+    wexport.add_argument("--out", help="file to write (default: standard output)")
+    wimport = workshop_sub.add_parser("import", help="add a workshop file's scenarios, runs and workshop")
+    wimport.add_argument("file")
+    workshop.set_defaults(handler=cmd_workshop)
 
     report = sub.add_parser("report", help="a comparison report of stored runs: HTML, PDF, Markdown, CSV, JSON")
     report.add_argument("--runs", required=True, help="stored run ids, comma-separated")

@@ -253,7 +253,7 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
             if used is not None and row.concurrency == 1:
                 memory_points.setdefault((row.engine, row.index), []).append((int(run.dataset["n"]), used))
             if row.recall < recall_target:
-                missing.setdefault(row.engine, f"never reached recall {recall_target:g} in the runs given")
+                missing.setdefault(row.engine, f"below target: never reached recall {recall_target:g} in the runs given")
                 continue
             # QPS per client core: a serial pass keeps about one core busy; c concurrent clients up to c cores
             per_core = row.qps / min(max(row.concurrency, 1), cores)
@@ -350,6 +350,8 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     result = CostEstimate(engine, "not measured", target=asdict(target))
     if measure is None:
         result.note = why_missing or "no run of this engine was given"
+        if why_missing.startswith("below target"):
+            result.status = "below recall target"
         return result
     result.inputs = asdict(measure)
     provider = assumptions["provider"]

@@ -432,7 +432,7 @@ def sensitivity(scenario: Scenario, ranking: list[EngineVerdict]) -> list[str]:
 
 
 # -- saved scenarios -----------------------------------------------------------------------------------
-def _scenario_path(name: str) -> Path:
+def scenario_path(name: str) -> Path:
     import re
 
     from vectorscout.home import subdir
@@ -444,7 +444,7 @@ def _scenario_path(name: str) -> Path:
 
 
 def save_scenario(scenario: Scenario) -> Path:
-    path = _scenario_path(scenario.name)
+    path = scenario_path(scenario.name)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(scenario.to_json())
     temporary.replace(path)

@@ -55,8 +55,8 @@ class ResultRow:
     # Serial-pass latency at 0, 1, ..., 100 % of queries and at 99.9 % (ms): enough to draw the CDF.
     latency_quantiles_ms: list[float] = field(default_factory=list)
     load: str = ""  # how concurrent load was applied, e.g. "4 processes, 30 s"
-    # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory
-    # attributable to the engine at its end (peak RSS of the job so far plus its servers), in MB.
+    # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory held
+    # at its end by the worker, its children and the engine's servers (RSS, MB); open is the empty engine.
     stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -262,8 +262,12 @@ def run_engine(
         # Read between stages, never inside a timed loop: memory reads walk /proc.
         now = time.perf_counter()
         # in-process (not isolated), the process's memory is the dashboard's or the CLI's too: not measured
-        memory = round(engine_memory_bytes(db) / 2**20, 1) if plan.isolate else None
-        stages.append({"stage": name, "wall_s": round(now - stage_started[0], 3), "rss_mb": memory})
+        memory = engine_memory_bytes(db) if plan.isolate else None
+        stages.append({
+            "stage": name, "wall_s": round(now - stage_started[0], 3),
+            "rss_mb": None if memory is None else round(memory[0] / 2**20, 1),
+            "peak_rss_mb": None if memory is None else round(memory[1] / 2**20, 1),
+        })
         stage_started[0] = now
 
     def stopped_row(status: Any, error: str) -> ResultRow:
@@ -333,7 +337,7 @@ def run_engine(
         rows.append(stopped_row("failed", _error_text(exc, secret_values)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    measured = [stage["rss_mb"] for stage in stages if stage["rss_mb"] is not None]
+    measured = [stage["peak_rss_mb"] for stage in stages if stage["peak_rss_mb"] is not None]
     for row in rows:
         row.stages = list(stages)
         row.peak_rss_mb = max(measured) if measured else None
@@ -557,10 +561,12 @@ def setting_name(search_params: dict[str, Any]) -> str:
     return "search " + ",".join(f"{key}={value}" for key, value in search_params.items()) if search_params else "search"
 
 
-def engine_memory_bytes(db: Any) -> int:
-    """Memory attributable to the engine now: this process's peak RSS (the kernel's high-water mark), what
-    its child processes hold (e.g. Milvus Lite's server) and the engine's own server processes."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+def engine_memory_bytes(db: Any) -> tuple[int, int]:
+    """Memory of this worker, its child processes (e.g. Milvus Lite's server) and the engine's own server
+    processes: (held now, with the worker's high-water mark instead). The difference of two stages' current
+    figures is what a stage added; the mark also holds what ran before the engine opened (ground truth)."""
+    own = psutil.Process().memory_info().rss
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     children = sum(tree_rss(child) for child in psutil.Process().children())
     servers = 0
     for pid in db.server_process_ids():
@@ -568,7 +574,7 @@ def engine_memory_bytes(db: Any) -> int:
             servers += tree_rss(psutil.Process(pid))
         except psutil.NoSuchProcess:
             continue
-    return own + children + servers
+    return own + children + servers, max(own, own_peak) + children + servers
 
 
 def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:

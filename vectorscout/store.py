@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
+CREATE TABLE IF NOT EXISTS workshops (
+    name TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -173,3 +178,22 @@ class ResultsStore:
             )
             for r in rows
         ]
+
+    # -- workshops ---------------------------------------------------------------------------
+    def save_workshop(self, name: str, document: dict[str, Any]) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO workshops (name, document, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO "
+                       "UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+                       (name, json.dumps(document), utc_now()))
+
+    def get_workshop(self, name: str) -> dict[str, Any]:
+        with self._connect() as db:
+            row = db.execute("SELECT document FROM workshops WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise KeyError(name)
+        document: dict[str, Any] = json.loads(row[0])
+        return document
+
+    def list_workshops(self) -> list[str]:
+        with self._connect() as db:
+            return [r[0] for r in db.execute("SELECT name FROM workshops ORDER BY updated_at DESC, name").fetchall()]

@@ -3,7 +3,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import param_widgets, results_store
+from dashboard_ui import param_widgets, results_store, show_chart
 from vectorscout.charts import cost_scale_figure
 from vectorscout.cost import (
     ASSUMPTIONS,
@@ -66,7 +66,7 @@ if report is not None:
     ]), hide_index=True)
     with st.expander("Measured inputs per engine"):
         st.dataframe(pd.DataFrame([{"engine": e.engine, **e.inputs} for e in report.estimates if e.inputs]), hide_index=True)
-    st.plotly_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
+    show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")
     st.dataframe(pd.DataFrame(sensitivity(answers, runs, assumptions, prices)).round(0), hide_index=True)
 

@@ -4,6 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard_ui import show_chart
 from vectorscout.charts import projection_figure
 from vectorscout.data import dataset_listing, load_dataset
 from vectorscout.downloads import PUBLIC, DownloadError, download_dataset
@@ -32,7 +33,7 @@ if name:
         st.dataframe(pd.DataFrame({"query": data.query_texts[:10]}), hide_index=True)
     colour_by = st.selectbox("Colour by", ["(none)", *sorted(data.payloads)], key="colour")
     column = None if colour_by == "(none)" else data.payloads[colour_by]
-    st.plotly_chart(projection_figure(data.base, column, colour_by, hover=data.texts), key="projection")
+    show_chart(projection_figure(data.base, column, colour_by, hover=data.texts), key="projection")
 
 st.subheader("Import")
 st.caption("Folders (BEIR, TEXMEX, VectorDBBench) are uploaded as one .zip. Nothing is registered unless the "

@@ -1,21 +1,74 @@
 import streamlit as st
 
-from dashboard_ui import results_store
+from dashboard_ui import current_workshop, results_store
 from vectorscout.jobs import BackgroundRun
 from vectorscout.plans import quick_evaluation
+from vectorscout.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
 
 st.title("VectorScout")
 st.markdown(
     "Choose an open-source vector database with evidence: VectorScout drives the real engines through one "
     "adapter contract, measures recall against exact ground truth and latency per query on this machine, "
-    "and keeps every run."
+    "scores them against your requirements and writes a report the workshop can hand around."
 )
+st.markdown("**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Results → 5. Recommendation → 6. Cost → "
+            "7. Report. Short on time? The quick evaluation measures every embedded engine in under a minute.")
 if st.button("Quick evaluation", type="primary",
              help="Every embedded engine at default settings on the bundled WordNet set: under a minute on 2 cores."):
     st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
     st.switch_page("views/run.py")
+columns = st.columns(7)
+for column, (page, title) in zip(columns, [
+    ("views/requirements.py", "1 Requirements"), ("views/datasets.py", "2 Datasets"), ("views/run.py", "3 Run"),
+    ("views/results.py", "4 Results"), ("views/recommendation.py", "5 Recommendation"), ("views/cost.py", "6 Cost"),
+    ("views/report.py", "7 Report"),
+]):
+    column.page_link(page, label=title)
 
-runs = results_store().list_runs(limit=5)
+store = results_store()
+st.subheader("Workshop")
+st.caption("A workshop keeps this selection's scenarios, runs and reports together, survives restarts, and "
+           "moves to another laptop as one file.")
+workshops = store.list_workshops()
+left, right = st.columns(2)
+with left:
+    chosen = st.selectbox("Open a workshop", ["(none)", *workshops], key="home.workshop",
+                          index=1 + workshops.index(st.session_state["workshop"])
+                          if st.session_state.get("workshop") in workshops else 0)
+    if chosen != "(none)" and chosen != st.session_state.get("workshop"):
+        st.session_state["workshop"] = chosen
+        st.rerun()
+    new_name = st.text_input("…or start a new one", key="home.new_workshop", placeholder="e.g. search platform 2026")
+    if st.button("Create workshop", disabled=not new_name.strip()):
+        try:
+            st.session_state["workshop"] = open_or_create(store, new_name).name
+            st.rerun()
+        except WorkshopError as exc:
+            st.error(str(exc))
+with right:
+    uploaded = st.file_uploader("Import a workshop file", type=["json"], key="home.import")
+    if uploaded is not None and st.session_state.get("home.imported") != uploaded.file_id:
+        try:
+            imported = import_workshop(store, uploaded.getvalue().decode("utf-8", errors="replace"))
+        except WorkshopError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["home.imported"] = uploaded.file_id
+            st.session_state["workshop"] = imported.name
+            st.success(f"Imported {imported.name!r}: {len(imported.scenarios)} scenario(s), {len(imported.run_ids)} run(s).")
+
+workshop = current_workshop()
+if workshop is not None:
+    st.markdown(f"**{workshop.name}** — scenarios: {', '.join(workshop.scenarios) or 'none yet (Requirements)'}; "
+                f"reports: {len(workshop.reports)}")
+    known = {s.run_id: s for s in store.list_runs()}
+    st.dataframe([{"run": rid, "status": known[rid].status if rid in known else "not in this store",
+                   "dataset": known[rid].dataset if rid in known else "", "engines": ", ".join(known[rid].engines)
+                   if rid in known else ""} for rid in workshop.run_ids], hide_index=True)
+    st.download_button("Export this workshop (one file)", export_workshop(store, workshop.name),
+                       file_name=f"vectorscout-workshop-{workshop.name}.json", mime="application/json")
+
+runs = store.list_runs(limit=5)
 st.subheader("Latest runs")
 if runs:
     st.dataframe(
@@ -25,5 +78,3 @@ if runs:
     )
 else:
     st.info("No runs yet: start one on the Run page.")
-st.page_link("views/run.py", label="Start a benchmark")
-st.page_link("views/results.py", label="See stored results")

@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import results_store
+from dashboard_ui import results_store, show_chart
 from vectorscout.charts import criteria_figure
 from vectorscout.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
 
@@ -43,7 +43,7 @@ for name, ranking in rankings.items():
          "excluded because": v.excluded or ""}
         for v in ranking
     ]), hide_index=True)
-    st.plotly_chart(criteria_figure(ranking), key=f"criteria.{name}")
+    show_chart(criteria_figure(ranking), key=f"criteria.{name}")
     for verdict in scored:
         with st.expander(f"Why {verdict.name}: {verdict.score:.2f}"):
             for reason in verdict.reasons_for:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard_ui import results_store
+from dashboard_ui import remember_in_workshop, results_store
 from vectorscout.recommend import saved_scenarios
 from vectorscout.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
 
@@ -39,6 +39,7 @@ if st.button("Make the report", type="primary", disabled=not formats):
     else:
         st.session_state["report.written"] = {kind: str(path) for kind, path in written.items()}
         st.session_state["report.folder"] = str(folder)
+        remember_in_workshop("report", str(folder))
 
 written = st.session_state.get("report.written")
 if written:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard_ui import question_widget
+from dashboard_ui import question_widget, remember_in_workshop
 from vectorscout.recommend import CRITERIA, Scenario, ScenarioError, questionnaire, save_scenario, saved_scenarios
 
 st.title("Requirements")
@@ -46,6 +46,7 @@ if left.button("Save scenario", type="primary"):
     except (ScenarioError, OSError) as exc:
         st.error(f"Not saved: {exc}")
     else:
+        remember_in_workshop("scenario", scenario.name)
         st.success(f"Saved {scenario.name!r} ({path.name}); open the Recommendation page.")
 right.download_button("Download scenario JSON", scenario.to_json(), file_name=f"{name or 'scenario'}.json",
                       mime="application/json")

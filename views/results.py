@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import results_store
+from dashboard_ui import results_store, show_chart
 from vectorscout.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.charts import (
     concurrency_figure,
@@ -46,7 +46,7 @@ st.dataframe(results_frame(rows), hide_index=True)
 for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
-st.plotly_chart(recall_qps_figure(rows), key="recall_qps")
+show_chart(recall_qps_figure(rows), key="recall_qps")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
 reached = at_recall(rows, target)
@@ -55,13 +55,13 @@ st.dataframe(
       "best p95 ms at target": s["latency_p95_ms"]} for engine, s in sorted(reached.items())],
     hide_index=True,
 )
-st.plotly_chart(latency_figure(rows), key="latency")
-st.plotly_chart(latency_cdf_figure(rows), key="latency_cdf")
+show_chart(latency_figure(rows), key="latency")
+show_chart(latency_cdf_figure(rows), key="latency_cdf")
 if any(r.concurrency > 1 for r in rows):
-    st.plotly_chart(concurrency_figure(rows), key="concurrency")
+    show_chart(concurrency_figure(rows), key="concurrency")
 if sum(r.dataset.get("filter_selectivity") is not None for r in runs) >= 2:
-    st.plotly_chart(selectivity_figure(runs), key="selectivity")
-st.plotly_chart(resources_figure(rows), key="resources")
+    show_chart(selectivity_figure(runs), key="selectivity")
+show_chart(resources_figure(rows), key="resources")
 with st.expander("Stages: wall time and engine memory per stage"):
     st.dataframe(pd.DataFrame([{"engine": r.engine, **stage} for r in rows if r.concurrency == 1
                                for stage in r.stages]).drop_duplicates(), hide_index=True)

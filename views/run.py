@@ -1,7 +1,7 @@
 import streamlit as st
 
 from adapters.registry import adapter_class, engine_names
-from dashboard_ui import engine_form, param_widgets, results_store
+from dashboard_ui import engine_form, param_widgets, remember_in_workshop, results_store
 from vectorscout.data import PROVIDERS, imported_entries
 from vectorscout.jobs import BackgroundRun
 from vectorscout.runner import RunPlan
@@ -74,6 +74,7 @@ def progress_panel() -> None:
         if st.session_state.get("shown_run") != snap.run_id:
             # one full rerun so the Run button is enabled again once the job has ended
             st.session_state["shown_run"] = snap.run_id
+            remember_in_workshop("run", snap.run.run_id)
             st.rerun()
 
 

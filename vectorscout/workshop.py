@@ -1,0 +1,135 @@
+"""A named workshop: the scenario(s), runs and reports of one selection exercise.
+
+Kept in the results store, so it survives a restart; exported as one JSON file holding everything it
+refers to (scenarios in full, runs with all their rows), so a workshop moves between laptops whole.
+Importing never overwrites: runs already present are kept as they are, a scenario or workshop whose name is
+taken gets a new name, and the file is checked completely before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from vectorscout.recommend import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
+from vectorscout.results import Run, utc_now
+from vectorscout.store import ResultsStore, StoreError
+
+FORMAT = "vectorscout-workshop/1"
+NAME = re.compile(r"^[\w .,'()+&-]{1,80}$")
+
+
+class WorkshopError(ValueError):
+    """A workshop name, file or change that cannot be used, with what to do."""
+
+
+@dataclass
+class Workshop:
+    name: str
+    scenarios: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)  # folders the reports were written to
+    notes: str = ""
+    created_at: str = field(default_factory=utc_now)
+
+    def add(self, kind: str, value: str) -> None:
+        items = {"scenario": self.scenarios, "run": self.run_ids, "report": self.reports}[kind]
+        if value not in items:
+            items.append(value)
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not NAME.match(name):
+        raise WorkshopError("a workshop name is 1-80 letters, digits, spaces and . , ' ( ) + & - _")
+    return name
+
+
+def load_workshop(store: ResultsStore, name: str) -> Workshop:
+    try:
+        document = store.get_workshop(name)
+    except KeyError:
+        raise WorkshopError(f"no workshop named {name!r}; workshops: {', '.join(store.list_workshops()) or 'none'}") from None
+    return Workshop(**{k: v for k, v in document.items() if k in Workshop.__dataclass_fields__})
+
+
+def save_workshop(store: ResultsStore, workshop: Workshop) -> None:
+    workshop.name = check_name(workshop.name)
+    store.save_workshop(workshop.name, asdict(workshop))
+
+
+def open_or_create(store: ResultsStore, name: str) -> Workshop:
+    name = check_name(name)
+    if name in store.list_workshops():
+        return load_workshop(store, name)
+    workshop = Workshop(name)
+    save_workshop(store, workshop)
+    return workshop
+
+
+def export_workshop(store: ResultsStore, name: str) -> str:
+    """One JSON document with the workshop and everything it refers to."""
+    workshop = load_workshop(store, name)
+    scenarios = saved_scenarios()
+    runs = []
+    for run_id in workshop.run_ids:
+        try:
+            runs.append(store.get_run(run_id).to_dict())
+        except KeyError:
+            continue  # a run removed from this store: the workshop still lists it, the file cannot carry it
+    return json.dumps({
+        "format": FORMAT, "exported_at": utc_now(), "workshop": asdict(workshop),
+        "scenarios": [json.loads(scenarios[s].to_json()) for s in workshop.scenarios if s in scenarios],
+        "runs": runs,
+    }, indent=1)
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
+
+
+def import_workshop(store: ResultsStore, text: str) -> Workshop:
+    """Add a workshop file's scenarios, runs and workshop to this machine; returns the workshop as stored."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WorkshopError(f"not a workshop file: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise WorkshopError(f"not a workshop file (expected format {FORMAT!r})")
+    try:
+        workshop = Workshop(**{k: v for k, v in dict(document["workshop"]).items() if k in Workshop.__dataclass_fields__})
+        scenarios = [Scenario(str(s["name"]), dict(s.get("answers", {})), dict(s.get("priorities", {})),
+                              dict(s.get("cost", {}))) for s in document.get("scenarios", [])]
+        runs = [Run.from_dict(r) for r in document.get("runs", [])]
+    except (KeyError, TypeError, ValueError, ScenarioError) as exc:
+        raise WorkshopError(f"the workshop file is damaged: {exc}") from None
+    check_name(workshop.name)
+    # everything is checked above; only now is anything written
+    renamed: dict[str, str] = {}
+    for scenario in scenarios:
+        original = scenario.name
+        number = 1
+        # names are saved as file slugs: "Shop" and "shop" would share a file, so compare the files
+        while scenario_path(scenario.name).exists() and scenario_path(scenario.name).read_text() != scenario.to_json():
+            number += 1
+            scenario.name = f"{original} ({number})"
+        if scenario.name != original:
+            renamed[original] = scenario.name
+        save_scenario(scenario)
+    known = {s.run_id for s in store.list_runs(limit=10**9)}
+    for run in runs:
+        if run.run_id not in known:
+            try:
+                store.import_run(run.to_dict())
+            except StoreError as exc:
+                raise WorkshopError(f"run {run.run_id} could not be stored: {exc}") from None
+    workshop.scenarios = [renamed.get(s, s) for s in workshop.scenarios]
+    workshop.name = _free_name(workshop.name, set(store.list_workshops()))
+    save_workshop(store, workshop)
+    return workshop
