@@ -296,6 +296,18 @@ class VectorAdapter(ABC):
             raise UnsupportedFeature(f"{self.display_name} talks to a server over a connection a forked client "
                                      "cannot share; its adapter must open its own connection for concurrency by processes")
 
+    def remote_connection(self) -> dict[str, Any] | None:
+        """Connection options with which another process, possibly on another machine, reaches this
+        collection (for distributed load); None for engines that live inside this process."""
+        return None
+
+    def attach_collection(self, name: str, dim: int, metric: Metric, index: str, search_params: Mapping[str, Any]) -> None:
+        """Query a collection that another process created and indexed (a distributed-load client)."""
+        if self.remote_connection() is None:
+            raise UnsupportedFeature(f"{self.display_name} lives inside one process: no other process can attach to it")
+        self.state.name, self.state.dim, self.state.metric, self.state.index = name, dim, metric, index
+        self.set_search_params(search_params)
+
     # -- helpers shared by adapters -------------------------------------------------------------
     def begin_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]

@@ -139,6 +139,9 @@ class PgvectorAdapter(VectorAdapter):
                                 create_extension=False)
         self.set_search_params(self.state.search_params)
 
+    def remote_connection(self) -> dict[str, Any] | None:
+        return {"dsn": self._dsn}  # the bundled server listens on 127.0.0.1: reachable from this machine only
+
     def server_process_ids(self) -> list[int]:
         if not self.bundled:
             return []  # a server given by DSN may be anywhere; its memory is not ours to read

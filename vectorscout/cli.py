@@ -109,6 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.repetitions = args.repetitions
         if args.duration_s is not None:
             plan.duration_s = args.duration_s
+        if args.locust_workers:
+            plan.load_driver, plan.locust_workers = "locust", args.locust_workers
         if args.timeout_s is not None:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
@@ -452,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=_levels,
                      help="concurrent clients to measure, e.g. 1,2,4,8 (threads; processes for clients that are not "
                           "thread-safe)")
+    run.add_argument("--locust-workers", type=int,
+                     help="apply the concurrent load with Locust (master + this many workers on 127.0.0.1) instead of "
+                          "local clients; the engine must be reachable over the network (e.g. pgvector)")
     run.add_argument("--duration-s", type=float,
                      help="concurrent load for this many seconds per level (default: each query once)")
     run.add_argument("--repetitions", type=int, help="timed passes per search setting: medians and QPS spread")

@@ -97,7 +97,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
     if not isinstance(raw, dict):
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
-                          "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s"}
+                          "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s", "load_driver",
+                          "locust_workers"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -113,6 +114,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
         concurrency = tuple(sorted({int(c) for c in _values(raw.get("concurrency", 1))}))
         repetitions = int(raw.get("repetitions", 1))
         duration_s = float(raw.get("duration_s", 0))
+        load_driver = str(raw.get("load_driver", "local"))
+        locust_workers = int(raw.get("locust_workers", 2))
     except (TypeError, ValueError):
         raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions and "
                             "duration_s must be numbers") from None
@@ -122,7 +125,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
     return BenchmarkPlan(label, [
         RunPlan(dataset=str(d), engines=configs, k=k, filter=f, label=label, batch_size=batch_size,
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
-                repetitions=repetitions, duration_s=duration_s)
+                repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers)
         for d in datasets for f in filters
     ])
 

@@ -71,6 +71,10 @@ class RunPlan:
     repetitions: int = 1
     # Concurrent load: 0 sends each query once; above 0 the clients cycle over the queries for this long.
     duration_s: float = 0.0
+    # Who applies concurrent load: "local" (threads, or processes for clients that are not thread-safe) or
+    # "locust" (Locust master/worker processes; the engine must be reachable over the network).
+    load_driver: str = "local"
+    locust_workers: int = 2
 
     def public(self) -> dict[str, Any]:
         return {
@@ -78,7 +82,8 @@ class RunPlan:
             "filter": self.filter, "label": self.label, "batch_size": self.batch_size,
             "warmup_queries": self.warmup_queries, "isolate": self.isolate, "timeout_s": self.timeout_s,
             "memory_limit_mb": self.memory_limit_mb, "concurrency": list(self.concurrency),
-            "repetitions": self.repetitions, "duration_s": self.duration_s,
+            "repetitions": self.repetitions, "duration_s": self.duration_s, "load_driver": self.load_driver,
+            "locust_workers": self.locust_workers,
         }
 
 
@@ -155,6 +160,10 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
         raise PlanError(f"repetitions must be between 1 and 100; got {plan.repetitions}")
     if not 0 <= plan.duration_s <= 3600:
         raise PlanError(f"the load duration must be between 0 and 3600 s; got {plan.duration_s:g}")
+    if plan.load_driver not in ("local", "locust"):
+        raise PlanError(f"the load driver is 'local' or 'locust'; got {plan.load_driver!r}")
+    if not 1 <= plan.locust_workers <= 64:
+        raise PlanError(f"Locust workers must be between 1 and 64; got {plan.locust_workers}")
     if any(not 1 <= level <= 256 for level in plan.concurrency):
         raise PlanError(f"concurrency levels must be between 1 and 256; got {list(plan.concurrency)}")
     tree = None
@@ -318,9 +327,11 @@ def run_engine(
                     rows.append(serial)
                     end_stage(setting_name(search_params), db)
                     for level in (c for c in plan.concurrency if c > 1):
-                        # Clients that are not thread-safe get one forked process each instead of a thread.
-                        rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel,
-                                                        processes=not cls.capabilities.thread_safe))
+                        if plan.load_driver == "locust":
+                            rows.append(_measure_locust(db, serial, plan, level, report))
+                        else:  # clients that are not thread-safe get one forked process each instead of a thread
+                            rows.append(_measure_concurrent(db, serial, prepared, plan, level, report, cancel,
+                                                            processes=not cls.capabilities.thread_safe))
                         end_stage(f"{setting_name(search_params)} x{level}", db)
             except BaseException:
                 # the original failure is the one to report; a drop failing after it (a dead server) is logged
@@ -554,6 +565,43 @@ def _measure_concurrent(
         latency_p50_ms=summary.p50_ms if summary else None, latency_p95_ms=summary.p95_ms if summary else None,
         latency_p99_ms=summary.p99_ms if summary else None, latency_mean_ms=summary.mean_ms if summary else None,
         qps=len(latencies) / wall if wall > 0 else None,
+    )
+
+
+def _measure_locust(db: Any, serial: ResultRow, plan: RunPlan, level: int,
+                    report: Callable[[str, int, int], None]) -> ResultRow:
+    """The same load from Locust users spread over Locust worker processes (see vectorscout/distributed.py)."""
+    from vectorscout.distributed import DistributedLoadError, run_locust
+
+    connection = db.remote_connection()
+
+    def row(**changes: Any) -> ResultRow:
+        # the serial row's identity (engine, settings, build figures) with the concurrent figures replaced
+        blank: dict[str, Any] = dict(recall=None, recall_distance=None, latency_p50_ms=None, latency_p95_ms=None,
+                                     latency_p99_ms=None, latency_mean_ms=None, qps=None, latency_quantiles_ms=[],
+                                     concurrency=level, load=f"Locust: {level} users", n_queries=0, errors=0,
+                                     client_cpu_pct=None)
+        return dataclasses.replace(serial, **{**blank, **changes})
+
+    if connection is None:
+        return row(status="skipped", error=f"{db.display_name} runs inside the benchmark process: Locust workers "
+                                            "cannot reach it; distributed load needs a server engine")
+    label = f"{setting_name(serial.search_params)} x{level} Locust users"
+    report(label, 0, 1)
+    spec = {"engine": serial.engine, "collection": db.state.name, "dim": db.state.dim, "metric": db.state.metric.value,
+            "index": db.state.index, "search_params": serial.search_params, "dataset": plan.dataset, "k": plan.k,
+            "filter": plan.filter}
+    duration = plan.duration_s or 10.0
+    try:
+        stats = run_locust(spec, connection, users=level, workers=plan.locust_workers, duration_s=duration)
+    except DistributedLoadError as exc:
+        return row(status="failed", error=str(exc)[:500])
+    report(label, 1, 1)
+    return row(
+        load=f"Locust: {level} users on {stats.workers} workers, {duration:g} s",
+        latency_p50_ms=stats.p50_ms, latency_p95_ms=stats.p95_ms, latency_p99_ms=stats.p99_ms,
+        latency_mean_ms=stats.mean_ms, qps=stats.qps, n_queries=stats.requests + stats.failures, errors=stats.failures,
+        client_cpu_pct=100.0 * stats.client_cpu_s / duration / (os.cpu_count() or 1),
     )
 
 

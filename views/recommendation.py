@@ -37,8 +37,9 @@ for name, ranking in rankings.items():
     if scored:
         st.success(f"**{scored[0].name}** fits best (score {scored[0].score:.2f} of 1).")
     st.dataframe(pd.DataFrame([
-        {"engine": v.name, "score": "excluded" if v.score is None else round(v.score, 3),
-         **{c: "—" if v.score is None else ("not measured" if s is None else round(s, 3)) for c, s in
+        # text cells throughout: numbers and words ("excluded", "not measured") share these columns
+        {"engine": v.name, "score": "excluded" if v.score is None else f"{v.score:.3f}",
+         **{c: "—" if v.score is None else ("not measured" if s is None else f"{s:.3f}") for c, s in
             (v.criteria or dict.fromkeys(CRITERIA)).items()},
          "excluded because": v.excluded or ""}
         for v in ranking

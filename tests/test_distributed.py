@@ -1,0 +1,43 @@
+"""Distributed load through Locust's master/worker mode, with the master and its workers on 127.0.0.1."""
+
+import psutil
+import pytest
+
+from vectorscout.runner import RunPlan, execute
+from vectorscout.specs import parse_engines
+from vectorscout.store import ResultsStore
+
+
+def locust_processes() -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "locust_load.py" in " ".join(process.info["cmdline"] or []):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.engine
+def test_locust_workers_load_a_server_engine_and_in_process_engines_say_why_not():
+    plan = RunPlan(dataset="synthetic:n=2000,dim=16,queries=200", engines=parse_engines("pgvector,hnswlib"), k=10,
+                   concurrency=(1, 3), duration_s=3, load_driver="locust", locust_workers=2)
+    run = execute(plan, ResultsStore())
+    pg_serial, pg_locust, hnsw_serial, hnsw_locust = run.results
+    assert pg_serial.status == "ok" and pg_serial.concurrency == 1
+    assert pg_locust.status == "ok" and pg_locust.concurrency == 3, pg_locust.error
+    assert pg_locust.load == "Locust: 3 users on 2 workers, 3 s"
+    assert pg_locust.qps > 0 and pg_locust.n_queries > 100 and pg_locust.errors == 0
+    assert 0 < pg_locust.latency_p50_ms <= pg_locust.latency_p95_ms <= pg_locust.latency_p99_ms
+    assert pg_locust.client_cpu_pct > 0
+    assert hnsw_serial.status == "ok"
+    assert hnsw_locust.status == "skipped" and "Locust workers cannot reach it" in hnsw_locust.error
+    assert locust_processes() == []  # master and workers are gone
+
+
+def test_a_bad_load_driver_is_refused():
+    from vectorscout.runner import PlanError, prepare
+
+    with pytest.raises(PlanError, match="load driver"):
+        prepare(RunPlan(dataset="synthetic:n=100,dim=4", engines=parse_engines("faiss"), load_driver="swarm"))
