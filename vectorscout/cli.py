@@ -67,19 +67,28 @@ def results_table(rows: list[ResultRow]) -> str:
 
 
 def _print_progress_lines() -> Any:
+    """Progress on stderr: a redrawn bar per stage in a terminal, else a line per tenth (readable in a log)."""
     last: dict[str, Any] = {}
     clock = StageClock()
+    terminal = sys.stderr.isatty()
 
     def show(event: Progress) -> None:
-        # A line per stage start and end, and one per tenth done with the stage's ETA: readable in a log.
         elapsed, eta = clock.observe(event)
-        tenth = int(10 * event.fraction)
-        key = (event.engine, event.stage, tenth)
+        left = f", ETA {eta:.0f} s" if eta is not None and event.done < event.total else ""
+        if terminal:
+            filled = int(24 * event.fraction)
+            line = (f"\r[{event.engine}] {event.stage} [{'#' * filled}{'.' * (24 - filled)}] "
+                    f"{100 * event.fraction:3.0f}% ({elapsed:.1f} s{left})")
+            print(line[:150].ljust(last.get("width", 0)), end="\n" if event.done >= event.total else "",
+                  file=sys.stderr, flush=True)
+            last["width"] = min(150, len(line))
+            return
+        key = (event.engine, event.stage, int(10 * event.fraction))
         if last.get("key") == key:
             return
         last["key"] = key
-        timing = f" ({elapsed:.1f} s" + (f", ETA {eta:.0f} s)" if eta is not None and event.done < event.total else ")")
-        print(f"[{event.engine}] {event.stage}: {event.done:,}/{event.total:,}{timing}", file=sys.stderr, flush=True)
+        print(f"[{event.engine}] {event.stage}: {event.done:,}/{event.total:,} ({elapsed:.1f} s{left})",
+              file=sys.stderr, flush=True)
 
     return show
 
