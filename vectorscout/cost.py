@@ -367,6 +367,9 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     notes = []
     if measure.ram_bytes_per_vector is None:
         notes.append("memory not measured (run isolated): sized for throughput and availability only")
+    elif measure.ram_fit.startswith("one run"):
+        notes.append("memory per vector from one run: the engine's fixed overhead is counted per vector, so "
+                     "this is an upper bound; runs at two sizes give a fit")
     if storage is None:
         notes.append(f"no {provider} storage price: disk not costed")
     result.note = "; ".join(notes)
