@@ -20,8 +20,9 @@ SECRET_URL = "postgresql://admin:hunter2-secret@db.example/prod"
 
 @pytest.fixture
 def stored():
+    # user text in every field a report shows: the run's label, its filter, and (below) the scenario's name
     plan = RunPlan(dataset="synthetic:n=400,dim=8,queries=20", engines=parse_engines("faiss,hnswlib:ef=16|64"), k=5,
-                   label=f"label {INJECTED} {SECRET_URL}", isolate=False)
+                   label=f"label {INJECTED} {SECRET_URL}", isolate=False, filter=f"category in ['a', \"{INJECTED}\"]")
     return execute(plan, ResultsStore())
 
 
@@ -120,3 +121,10 @@ def test_bad_report_requests_are_refused(stored, tmp_path):
 
 def test_markdown_escaping():
     assert md_escape("a|b <img src=x> [link](http://x)") == r"a\|b \<img src=x\> \[link\]\(http://x\)"
+
+
+def test_a_report_without_chromium_says_how_to_get_it(stored, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # kaleido finds no browser on the PATH either
+    with pytest.raises(ReportError, match="install Debian's chromium"):
+        write_report(build_report([stored]), tmp_path / "r", ["md"])

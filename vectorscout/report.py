@@ -406,8 +406,16 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
 
 def chart_images(data: ReportData) -> dict[str, bytes]:
     """Every chart as PNG: one kaleido server (one Chromium) for the whole report, not one per chart."""
+    import os
+    import shutil
     import warnings
 
+    # Find the browser first: kaleido without one may try to download Chrome, which must never happen here.
+    browser = os.environ.get("BROWSER_PATH") or next(
+        (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))), None)
+    if not browser or not Path(browser).exists():
+        raise ReportError("PDF and Markdown need chart images, drawn by Chromium through kaleido, and no Chromium was "
+                          "found; install Debian's chromium (`make run` and `make test` do) or choose html, csv and json")
     import kaleido
 
     charts = figures(data)
@@ -458,7 +466,14 @@ def write_report(data: ReportData, out_dir: Path, formats: Iterable[str],
         written["html"].write_text(render_html(data), encoding="utf-8")
     if "md" in chosen or "pdf" in chosen:
         step("chart images (Chromium)")
-        images = chart_images(data)
+        try:
+            images = chart_images(data)
+        except ReportError:
+            raise
+        except Exception as exc:  # the browser failed to start or to draw
+            raise ReportError(f"PDF and Markdown need chart images, drawn by Chromium through kaleido, which failed "
+                              f"({type(exc).__name__}: {str(exc)[:200]}); install Debian's chromium (`make run` and "
+                              "`make test` do) or choose html, csv and json") from None
         if "md" in chosen:
             step("markdown")
             names = {}

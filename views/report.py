@@ -34,8 +34,8 @@ if st.button("Make the report", type="primary", disabled=not formats):
         with st.status("Writing the report…", expanded=True) as status:
             written = write_report(data, folder, formats, progress=lambda step: status.write(f"writing {step}"))
             status.update(label=f"Report written to {folder}", state="complete")
-    except ReportError as exc:
-        st.error(str(exc))
+    except (ReportError, OSError) as exc:  # e.g. no Chromium for the charts, or a full disk
+        st.error(f"The report was not written: {exc}")
     else:
         st.session_state["report.written"] = {kind: str(path) for kind, path in written.items()}
         st.session_state["report.folder"] = str(folder)
