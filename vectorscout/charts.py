@@ -44,7 +44,8 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
                 "p99 ms": r.latency_p99_ms, "QPS": r.qps, "QPS spread %": r.qps_spread_pct, "insert s": r.insert_s,
                 "index s": r.index_s,
                 "errors": r.errors, "client CPU %": r.client_cpu_pct, "peak RSS MB": r.peak_rss_mb,
-                "disk MB": r.disk_mb, "disk bytes/vector": r.disk_bytes_per_vector,
+                "RAM bytes/vector": r.ram_bytes_per_vector, "disk MB": r.disk_mb,
+                "disk bytes/vector": r.disk_bytes_per_vector,
                 "nDCG@10": r.ndcg_at_10, "exact nDCG@10": r.exact_ndcg_at_10, "MRR@10": r.mrr_at_10,
                 "filter": r.filter or "", "error": r.error or "",
             }
@@ -52,7 +53,8 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
         ]
     ).dropna(axis=1, how="all").round({
         "nDCG@10": 4, "exact nDCG@10": 4, "MRR@10": 4, "recall": 4, "recall (distance)": 4, "p50 ms": 3, "p95 ms": 3,
-        "p99 ms": 3, "QPS": 0, "insert s": 3, "index s": 3, "disk MB": 2, "disk bytes/vector": 0, "client CPU %": 0,
+        "p99 ms": 3, "QPS": 0, "insert s": 3, "index s": 3, "disk MB": 2, "disk bytes/vector": 0,
+        "RAM bytes/vector": 0, "client CPU %": 0,
         "QPS spread %": 1,
     })
 

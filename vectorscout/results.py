@@ -45,6 +45,8 @@ class ResultRow:
     # On-disk size of the collection after indexing (None: in memory, or on a server out of view).
     disk_mb: float | None = None
     disk_bytes_per_vector: float | None = None
+    # Memory the collection added (RSS after indexing minus the empty engine's), per vector; isolated runs only.
+    ram_bytes_per_vector: float | None = None
     # Client threads issuing queries at once (1: the serial pass); errors under load; the client's CPU use
     # as a share of all cores, so a saturated client is visible.
     concurrency: int = 1

@@ -349,9 +349,12 @@ def run_engine(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     measured = [stage["peak_rss_mb"] for stage in stages if stage["peak_rss_mb"] is not None]
+    held = {stage["stage"]: stage["rss_mb"] for stage in stages if stage["rss_mb"] is not None}
+    added = (held["index"] - held["open"]) * 2**20 / dataset.n if "open" in held and "index" in held else None
     for row in rows:
         row.stages = list(stages)
         row.peak_rss_mb = max(measured) if measured else None
+        row.ram_bytes_per_vector = None if added is None else max(0.0, added)
     return rows, versions
 
 

@@ -17,13 +17,12 @@ if st.button("Quick evaluation", type="primary",
              help="Every embedded engine at default settings on the bundled WordNet set: under a minute on 2 cores."):
     st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
     st.switch_page("views/run.py")
-columns = st.columns(7)
-for column, (page, title) in zip(columns, [
-    ("views/requirements.py", "1 Requirements"), ("views/datasets.py", "2 Datasets"), ("views/run.py", "3 Run"),
-    ("views/results.py", "4 Results"), ("views/recommendation.py", "5 Recommendation"), ("views/cost.py", "6 Cost"),
-    ("views/report.py", "7 Report"),
-]):
-    column.page_link(page, label=title)
+steps = [("views/requirements.py", "1 Requirements"), ("views/datasets.py", "2 Datasets"), ("views/run.py", "3 Run"),
+         ("views/results.py", "4 Results"), ("views/recommendation.py", "5 Recommendation"), ("views/cost.py", "6 Cost"),
+         ("views/report.py", "7 Report")]
+for row in (steps[:4], steps[4:]):
+    for column, (page, title) in zip(st.columns(4), row):
+        column.page_link(page, label=title)
 
 store = results_store()
 st.subheader("Workshop")
@@ -32,11 +31,12 @@ st.caption("A workshop keeps this selection's scenarios, runs and reports togeth
 workshops = store.list_workshops()
 left, right = st.columns(2)
 with left:
-    chosen = st.selectbox("Open a workshop", ["(none)", *workshops], key="home.workshop",
+    # no widget key: the shown choice follows the open workshop, also when it was just created or imported
+    chosen = st.selectbox("Open a workshop", ["(none)", *workshops],
                           index=1 + workshops.index(st.session_state["workshop"])
                           if st.session_state.get("workshop") in workshops else 0)
-    if chosen != "(none)" and chosen != st.session_state.get("workshop"):
-        st.session_state["workshop"] = chosen
+    if (chosen if chosen != "(none)" else None) != st.session_state.get("workshop"):
+        st.session_state["workshop"] = None if chosen == "(none)" else chosen  # "(none)" closes the workshop
         st.rerun()
     new_name = st.text_input("…or start a new one", key="home.new_workshop", placeholder="e.g. search platform 2026")
     if st.button("Create workshop", disabled=not new_name.strip()):

@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import results_store, show_chart
+from dashboard_ui import current_workshop, results_store, show_chart
 from vectorscout.charts import criteria_figure
 from vectorscout.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
 
@@ -10,12 +10,15 @@ scenarios = saved_scenarios()
 if not scenarios:
     st.info("No saved scenario yet: answer the questions on the Requirements page and save them.")
     st.stop()
+workshop = current_workshop()  # an open workshop's scenarios and runs come first
 chosen = st.multiselect("Scenarios (several are compared side by side)", list(scenarios),
-                        default=list(scenarios)[:1], key="scenarios")
+                        default=[n for n in (workshop.scenarios if workshop else []) if n in scenarios]
+                        or list(scenarios)[:1], key="scenarios")
 store = results_store()
 summaries = store.list_runs()
 run_ids = st.multiselect(
     "Runs whose measurements count as evidence", [s.run_id for s in summaries], key="runs",
+    default=[rid for rid in (workshop.run_ids if workshop else []) if rid in {s.run_id for s in summaries}],
     format_func=lambda rid: next(f"{s.run_id} · {s.dataset} · {', '.join(s.engines)}" for s in summaries if s.run_id == rid),
 )
 runs = [store.get_run(run_id) for run_id in run_ids]

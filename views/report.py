@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard_ui import remember_in_workshop, results_store
+from dashboard_ui import current_workshop, remember_in_workshop, results_store
 from vectorscout.recommend import saved_scenarios
 from vectorscout.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
 
@@ -12,14 +12,19 @@ summaries = store.list_runs()
 if not summaries:
     st.info("No stored runs yet: start one on the Run page (or the quick evaluation on Home).")
     st.stop()
+workshop = current_workshop()
+known = {s.run_id for s in summaries}
+in_workshop = [rid for rid in (workshop.run_ids if workshop else []) if rid in known]
 run_ids = st.multiselect(
-    "Runs in the report", [s.run_id for s in summaries], default=[summaries[0].run_id], key="report.runs",
+    "Runs in the report", [s.run_id for s in summaries], default=in_workshop or [summaries[0].run_id], key="report.runs",
     format_func=lambda rid: next(f"{s.run_id} · {s.label or 'unlabelled'} · {s.dataset} · {', '.join(s.engines)}"
                                  for s in summaries if s.run_id == rid),
 )
 scenarios = saved_scenarios()
-scenario_name = st.selectbox("Scenario (adds the recommendation, requirements and cost)", ["(none)", *scenarios],
-                             key="report.scenario")
+choices = ["(none)", *scenarios]
+preferred = next((name for name in (workshop.scenarios if workshop else []) if name in scenarios), None)
+scenario_name = st.selectbox("Scenario (adds the recommendation, requirements and cost)", choices,
+                             index=choices.index(preferred) if preferred else 0, key="report.scenario")
 formats = st.multiselect("Formats", list(FORMATS), default=list(FORMATS), key="report.formats")
 if not run_ids:
     st.stop()
