@@ -51,8 +51,10 @@ target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
 reached = at_recall(rows, target)
 st.dataframe(
-    [{"engine": engine, "reaches the target": s["reached"], "best QPS at target": s["qps"],
-      "best p95 ms at target": s["latency_p95_ms"]} for engine, s in sorted(reached.items())],
+    [{"engine": engine, "reaches the target": s["reached"],
+      "best QPS at target": None if s["qps"] is None else round(s["qps"]),
+      "best p95 ms at target": None if s["latency_p95_ms"] is None else round(s["latency_p95_ms"], 3)}
+     for engine, s in sorted(reached.items())],
     hide_index=True,
 )
 show_chart(latency_figure(rows), key="latency")
