@@ -12,6 +12,7 @@ import queue
 import resource
 import signal
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import psutil
@@ -31,16 +32,24 @@ def _worker(config: Any, plan: Any, events: Any, stop: Any) -> None:
         prepared = prepare(plan)  # the dataset is rebuilt; its ground truth comes from the disk cache
         rows, versions = run_engine(config, prepared, plan, lambda event: events.put(("progress", event)),
                                     CancelToken(stop))
-        events.put(("done", rows, versions, _peak_rss_bytes()))
+        events.put(("done", rows, versions, memory_bytes()[1]))
     except BaseException as exc:  # anything the job itself did not turn into a row
         events.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def _peak_rss_bytes() -> int:
-    """This worker's peak RSS (the kernel's high-water mark) plus what its live children hold now
-    (e.g. Milvus Lite's server process): read once at the end, so timing is never disturbed by polling."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return own + sum(tree_rss(child) for child in psutil.Process().children())
+def memory_bytes(server_pids: Iterable[int] = ()) -> tuple[int, int]:
+    """Memory of this process, its child processes (e.g. Milvus Lite's server) and the given server processes
+    outside its tree (the bundled PostgreSQL): (held now, with this process's high-water mark instead).
+    Read between stages or at the end, never during timed queries: it walks /proc."""
+    own = psutil.Process().memory_info().rss
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    others = sum(tree_rss(child) for child in psutil.Process().children())
+    for pid in server_pids:
+        try:
+            others += tree_rss(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    return own + others, max(own, own_peak) + others
 
 
 def tree_rss(process: psutil.Process) -> int:

@@ -12,7 +12,6 @@ import logging
 import multiprocessing as mp
 import os
 import queue
-import resource
 import secrets
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ from vectorscout.data import Dataset, load_dataset
 from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
-from vectorscout.isolation import run_engine_isolated, tree_rss
+from vectorscout.isolation import memory_bytes, run_engine_isolated
 from vectorscout.metrics import LatencySummary, mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
@@ -271,7 +270,7 @@ def run_engine(
         # Read between stages, never inside a timed loop: memory reads walk /proc.
         now = time.perf_counter()
         # in-process (not isolated), the process's memory is the dashboard's or the CLI's too: not measured
-        memory = engine_memory_bytes(db) if plan.isolate else None
+        memory = memory_bytes(db.server_process_ids()) if plan.isolate else None
         stages.append({
             "stage": name, "wall_s": round(now - stage_started[0], 3),
             "rss_mb": None if memory is None else round(memory[0] / 2**20, 1),
@@ -610,22 +609,6 @@ def _measure_locust(db: Any, serial: ResultRow, plan: RunPlan, level: int,
 
 def setting_name(search_params: dict[str, Any]) -> str:
     return "search " + ",".join(f"{key}={value}" for key, value in search_params.items()) if search_params else "search"
-
-
-def engine_memory_bytes(db: Any) -> tuple[int, int]:
-    """Memory of this worker, its child processes (e.g. Milvus Lite's server) and the engine's own server
-    processes: (held now, with the worker's high-water mark instead). The difference of two stages' current
-    figures is what a stage added; the mark also holds what ran before the engine opened (ground truth)."""
-    own = psutil.Process().memory_info().rss
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    children = sum(tree_rss(child) for child in psutil.Process().children())
-    servers = 0
-    for pid in db.server_process_ids():
-        try:
-            servers += tree_rss(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            continue
-    return own + children + servers, max(own, own_peak) + children + servers
 
 
 def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
