@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
 from vectorscout.recommend import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
 from vectorscout.results import Run, utc_now
@@ -85,11 +86,12 @@ def export_workshop(store: ResultsStore, name: str) -> str:
     }, indent=1)
 
 
-def _free_name(name: str, taken: set[str]) -> str:
-    if name not in taken:
+def _free_name(name: str, taken: Callable[[str], bool]) -> str:
+    """The name, or "name (2)", "name (3)", ... : the first one not taken."""
+    if not taken(name):
         return name
     number = 2
-    while f"{name} ({number})" in taken:
+    while taken(f"{name} ({number})"):
         number += 1
     return f"{name} ({number})"
 
@@ -114,11 +116,14 @@ def import_workshop(store: ResultsStore, text: str) -> Workshop:
     renamed: dict[str, str] = {}
     for scenario in scenarios:
         original = scenario.name
-        number = 1
-        # names are saved as file slugs: "Shop" and "shop" would share a file, so compare the files
-        while scenario_path(scenario.name).exists() and scenario_path(scenario.name).read_text() != scenario.to_json():
-            number += 1
-            scenario.name = f"{original} ({number})"
+
+        def taken(name: str, scenario: Scenario = scenario) -> bool:
+            # names are saved as file slugs: "Shop" and "shop" would share a file, so compare the files;
+            # the same scenario already there is not a clash
+            path = scenario_path(name)
+            return path.exists() and path.read_text() != replace(scenario, name=name).to_json()
+
+        scenario.name = _free_name(original, taken)
         if scenario.name != original:
             renamed[original] = scenario.name
         save_scenario(scenario)
@@ -130,6 +135,6 @@ def import_workshop(store: ResultsStore, text: str) -> Workshop:
             except StoreError as exc:
                 raise WorkshopError(f"run {run.run_id} could not be stored: {exc}") from None
     workshop.scenarios = [renamed.get(s, s) for s in workshop.scenarios]
-    workshop.name = _free_name(workshop.name, set(store.list_workshops()))
+    workshop.name = _free_name(workshop.name, set(store.list_workshops()).__contains__)
     save_workshop(store, workshop)
     return workshop
