@@ -246,6 +246,11 @@ class VectorAdapter(ABC):
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         """Apply search-time parameters to the existing index."""
 
+    def engine_search_params(self) -> dict[str, Any] | None:
+        """The search settings as the engine itself reports them (read back, not remembered), so a test can
+        prove that ``set_search_params`` reached the engine; None for engines that take them with each query."""
+        return None
+
     @abstractmethod
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         """The k nearest neighbours of one float32 vector, optionally restricted by a filter."""

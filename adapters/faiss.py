@@ -138,6 +138,15 @@ class FaissAdapter(VectorAdapter):
             return faiss.SearchParametersIVF(nprobe=int(params.get("nprobe", 16)), sel=selector)
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
+    def engine_search_params(self) -> dict[str, Any] | None:
+        # read from the parameter object FAISS is handed with every search, not from our own state
+        params = self._search_params
+        if isinstance(params, self._faiss.SearchParametersHNSW):
+            return {"ef_search": int(params.efSearch)}
+        if isinstance(params, self._faiss.SearchParametersIVF):
+            return {"nprobe": int(params.nprobe)}
+        return {}
+
     def _filtered_params(self, filter: Filter) -> Any:
         cached = self._selector_cache.get(filter)
         if cached is None:

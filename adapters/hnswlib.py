@@ -93,6 +93,9 @@ class HnswlibAdapter(VectorAdapter):
         self.state.search_params = {**HNSW.search_defaults(), **params}
         self.index.set_ef(int(self.state.search_params["ef"]))
 
+    def engine_search_params(self) -> dict[str, Any] | None:
+        return {"ef": int(self.index.ef)}
+
     def _filter_function(self, filter: Filter) -> Any:
         function = self._filters.get(filter)
         if function is None:

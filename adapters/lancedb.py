@@ -6,6 +6,7 @@ indexes are built after loading, which is the timed index stage. Filters are pre
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -66,18 +67,31 @@ def literal(value: Scalar) -> str:
     return repr(value)
 
 
-def filter_sql(tree: Filter) -> str:
-    """The engine-neutral filter as a LanceDB (DataFusion SQL) predicate; names are quoted identifiers."""
+def filter_sql(tree: Filter, integer_columns: frozenset[str] = frozenset()) -> str:
+    """The engine-neutral filter as a LanceDB (DataFusion SQL) predicate; names are quoted identifiers.
+
+    LanceDB refuses a float literal against an integer column ("could not convert Float64(3) to Int64"), and
+    range bounds are always floats here, so on ``integer_columns`` every number is written as the integer
+    comparison that selects the same rows: ``> 3.5`` as ``> 3``, ``>= 3.5`` as ``>= 4``, ``== 3.5`` as FALSE.
+    """
     if isinstance(tree, (And, Or)):
         joiner = " AND " if isinstance(tree, And) else " OR "
-        return "(" + joiner.join(filter_sql(c) for c in tree.clauses) + ")"
+        return "(" + joiner.join(filter_sql(c, integer_columns) for c in tree.clauses) + ")"
     column = f"`{tree.field}`"  # fields are validated identifiers; quoting keeps keywords usable
-    if isinstance(tree, Eq):
-        return f"({column} = {literal(tree.value)})"
-    if isinstance(tree, In):
-        return f"({column} IN ({', '.join(literal(v) for v in tree.values)}))"
-    bounds = [f"{column} {op} {literal(bound)}"
-              for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte)) if bound is not None]
+    on_integers = tree.field in integer_columns
+    if isinstance(tree, (Eq, In)):
+        values = [tree.value] if isinstance(tree, Eq) else list(tree.values)
+        if on_integers:  # a fractional number equals no integer
+            values = [int(v) if isinstance(v, float) else v for v in values
+                      if not (isinstance(v, float) and not v.is_integer())]
+        if not values:
+            return "(FALSE)"
+        return f"({column} IN ({', '.join(literal(v) for v in values)}))"
+    bounds = []
+    for op, bound, rounding in ((">", tree.gt, math.floor), (">=", tree.gte, math.ceil),
+                                ("<", tree.lt, math.ceil), ("<=", tree.lte, math.floor)):
+        if bound is not None:
+            bounds.append(f"{column} {op} {literal(rounding(bound) if on_integers else bound)}")
     return "(" + " AND ".join(bounds) + ")"
 
 
@@ -122,6 +136,7 @@ class LanceDBAdapter(VectorAdapter):
     ) -> None:
         self.begin_collection(name, dim, metric, index, build_params)
         self._payload_columns: list[str] = []
+        self._integer_columns: frozenset[str] = frozenset()
 
     def _batch(self, ids: np.ndarray, matrix: np.ndarray, payloads: Mapping[str, np.ndarray]) -> Any:
         pa = self._pa
@@ -143,6 +158,7 @@ class LanceDBAdapter(VectorAdapter):
         if self.table is None:
             self.table = self.db.create_table(self.state.name, data=batch)
             self._payload_columns = list(payloads or {})
+            self._integer_columns = frozenset(c for c, v in (payloads or {}).items() if np.asarray(v).dtype.kind in "iu")
         else:
             self.table.add(batch)
 
@@ -183,7 +199,7 @@ class LanceDBAdapter(VectorAdapter):
         elif self.state.index == "ivf_hnsw_sq":
             builder = builder.nprobes(int(params["nprobes"])).ef(int(params["ef"]))
         if filter is not None:
-            builder = builder.where(filter_sql(filter), prefilter=True)
+            builder = builder.where(filter_sql(filter, self._integer_columns), prefilter=True)
         result = builder.to_arrow()
         return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
                           result["_distance"].to_numpy().astype(np.float32, copy=False))

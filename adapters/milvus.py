@@ -24,6 +24,7 @@ from adapters.base import (
     Metric,
     Param,
     SearchHits,
+    UnsupportedFeature,
     VectorAdapter,
     as_float32_matrix,
     hits_from,
@@ -54,6 +55,9 @@ AUTOINDEX = IndexSpec("autoindex", description="Milvus chooses the index and its
 INDEX_TYPES = {"hnsw": "HNSW", "ivf_flat": "IVF_FLAT", "flat": "FLAT", "autoindex": "AUTOINDEX"}
 METRICS = {Metric.COSINE: "COSINE", Metric.L2: "L2", Metric.IP: "IP"}
 INDEX_TIMEOUT_S = 3600
+# Index types Milvus Lite accepts but searches with a flat scan (https://github.com/milvus-io/milvus-lite,
+# README "Index Type": Lite supports FLAT and IVF_FLAT only)
+LITE_EXHAUSTIVE = frozenset({"hnsw"})
 
 
 def literal(value: Scalar) -> str:
@@ -92,7 +96,7 @@ class MilvusAdapter(VectorAdapter):
     name = "milvus"
     display_name = "Milvus"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW, IVF_FLAT, FLAT, AUTOINDEX), filtering=True, persistence=True,
+        metrics=frozenset(Metric), index_types=(IVF_FLAT, HNSW, FLAT, AUTOINDEX), filtering=True, persistence=True,
         needs_server=False, thread_safe=True, embedded=True,
     )
     requirements: ClassVar[Mapping[str, str]] = {"pymilvus": "pymilvus==3.0.2", "milvus_lite": "milvus-lite==3.2.2"}
@@ -133,6 +137,12 @@ class MilvusAdapter(VectorAdapter):
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
     ) -> None:
+        if self.lite and index in LITE_EXHAUSTIVE:
+            raise UnsupportedFeature(
+                f"Milvus Lite has no {index} index: it searches such a collection exhaustively, so its figures would "
+                "be a flat scan's (milvus-lite README, 'Index Type': FLAT and IVF_FLAT only; measured here: recall "
+                "1.000 at ef=16 and at ef=512 on 20,000 random 32-d vectors). Use index=ivf_flat or flat, or a "
+                "Milvus server (uri=...)")
         spec = self.begin_collection(name, dim, metric, index, build_params)
         self.set_search_params(spec.search_defaults())
         if self.client.has_collection(name):

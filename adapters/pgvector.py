@@ -229,6 +229,15 @@ class PgvectorAdapter(VectorAdapter):
                 sql.Literal("off" if values["iterative_scan"] == "off" else "relaxed_order")))
         self._query_cache: dict[Filter | None, tuple[Any, list[Any]]] = {}
 
+    def engine_search_params(self) -> dict[str, Any] | None:
+        # the session's settings as PostgreSQL reports them
+        names = {"hnsw": ("ef_search", "hnsw.ef_search"), "ivfflat": ("probes", "ivfflat.probes")}
+        if self.state.index not in names:
+            return {}
+        param, setting = names[self.state.index]
+        value = self.db.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
+        return {param: int(value)}
+
     def _query(self, filter: Filter | None) -> tuple[Any, list[Any]]:
         cached = self._query_cache.get(filter)
         if cached is None:

@@ -64,13 +64,19 @@ def translate_filter(tree: Filter, models: Any) -> Any:
         return models.Filter(must=[translate_filter(c, models) for c in tree.clauses])
     if isinstance(tree, Or):
         return models.Filter(should=[translate_filter(c, models) for c in tree.clauses])
+    # Qdrant matches keywords, integers and booleans; a float is matched as the closed range [v, v]
     if isinstance(tree, Eq):
-        if isinstance(tree.value, float):  # Qdrant matches keywords, integers and booleans; a float is a range
+        if isinstance(tree.value, float):
             condition = models.FieldCondition(key=tree.field, range=range_class(gte=tree.value, lte=tree.value))
         else:
             condition = models.FieldCondition(key=tree.field, match=models.MatchValue(value=tree.value))
     elif isinstance(tree, In):
-        condition = models.FieldCondition(key=tree.field, match=models.MatchAny(any=list(tree.values)))
+        floats = [v for v in tree.values if isinstance(v, float)]
+        others = [v for v in tree.values if not isinstance(v, float)]
+        if floats:
+            return models.Filter(should=[translate_filter(Eq(tree.field, v), models) for v in floats]
+                                 + ([translate_filter(In(tree.field, tuple(others)), models)] if others else []))
+        condition = models.FieldCondition(key=tree.field, match=models.MatchAny(any=others))
     else:
         condition = models.FieldCondition(
             key=tree.field, range=range_class(gt=tree.gt, gte=tree.gte, lt=tree.lt, lte=tree.lte)

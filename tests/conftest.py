@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -21,6 +22,14 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def require_tool(tool: str) -> None:
+    """A tool `make test` installs: missing in CI is a failure (never a silent skip), elsewhere a skip."""
+    if shutil.which(tool) is None:
+        if in_ci():
+            pytest.fail(f"{tool} is missing: `make test` installs it (make system-deps)")
+        pytest.skip(f"{tool} is missing (run `make test` to install it)")
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
@@ -29,10 +38,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 @pytest.fixture
 def page(tmp_path):
     """A page in Debian chromium (headless, no background traffic), closed after the test."""
-    if not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian chromium")
-        pytest.skip(f"{CHROMIUM} is missing (run `make test` to install it)")
+    require_tool(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -7,6 +7,7 @@ lifecycle, insert/count, exact-enough search, search parameters applied, filters
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import ClassVar
 
 import numpy as np
@@ -20,6 +21,8 @@ from vectorscout.metrics import recall_ids
 from vectorscout.specs import engine_config
 
 N, DIM, QUERIES = 600, 16, 20
+# unclustered data on which an approximate index with its smallest settings must miss neighbours
+HARD_N, HARD_DIM, HARD_QUERIES = 3000, 32, 40
 
 
 def sample_data(seed: int = 7):
@@ -44,6 +47,10 @@ class AdapterContract:
     min_recall: ClassVar[float] = 0.9
     # graph indexes lose some recall under selective filters; this floor still catches a wrong translation
     min_filtered_recall: ClassVar[float] = 0.8
+    # build parameters that make the index approximate on the tuning set (e.g. a planner's full-scan threshold)
+    tuning_build_params: ClassVar[dict[str, object]] = {}
+    # why the engine's search parameters cannot change its answers, when they cannot (empty: they must)
+    search_params_ignored: ClassVar[str] = ""
 
     @pytest.fixture
     def adapter(self, tmp_path):
@@ -81,7 +88,7 @@ class AdapterContract:
                 assert param.coerce(param.default) == param.default
                 for value in param.sweep:
                     param.coerce(value)
-        assert caps.needs_server == (not caps.embedded) or caps.embedded
+        assert caps.needs_server is (not caps.embedded)  # an engine either runs in the process or needs a server
 
     def test_versions_are_reported(self, adapter):
         versions = adapter.versions()
@@ -123,6 +130,56 @@ class AdapterContract:
                 adapter.set_search_params({**spec.search_defaults(), param.name: value})
                 assert len(adapter.search(queries[0], 10).ids) == 10
 
+    # -- search parameters proven applied --------------------------------------------------
+    def tuned_index(self):
+        """The class's index and its first search parameter, or a reason there is nothing to tune."""
+        config = engine_config(self.engine, dict(self.options))
+        spec = adapter_class(self.engine).capabilities.index(config.index)
+        if spec.exact or not spec.search_params:
+            pytest.skip(f"{self.engine} {spec.name} is exact: no search parameter trades recall for speed")
+        if self.search_params_ignored:
+            pytest.skip(self.search_params_ignored)
+        return config, spec, spec.search_params[0]
+
+    def test_search_parameters_are_read_back_from_the_engine(self, adapter):
+        config, spec, _ = self.tuned_index()
+        self.load(adapter)
+        for param in spec.search_params:
+            for value in param.sweep or (param.default,):
+                adapter.set_search_params({**config.search_grid[0], param.name: value})
+                reported = adapter.engine_search_params()
+                if reported is None:
+                    pytest.skip(f"{self.engine} takes its search parameters with each query and cannot report them; "
+                                "test_low_and_high_search_settings_give_different_recall proves they are applied")
+                if param.name in reported:
+                    assert reported[param.name] == value, f"{param.name}={value!r} set, the engine reports {reported}"
+
+    def test_low_and_high_search_settings_give_different_recall(self, adapter):
+        """On data where the setting must matter (no clusters, a small graph or few lists), the lowest and the
+        highest value of the first search parameter's sweep give strictly different recall."""
+        config, spec, param = self.tuned_index()
+        rng = np.random.default_rng(21)
+        base = rng.standard_normal((HARD_N, HARD_DIM)).astype(np.float32)
+        queries = rng.standard_normal((HARD_QUERIES, HARD_DIM)).astype(np.float32)
+        build = {**config.build_params, **{p.name: min(p.sweep) for p in spec.build_params if p.sweep},
+                 **self.tuning_build_params}
+        adapter.create_collection("tuning_test", HARD_DIM, Metric.L2, config.index, build)
+        ids = np.arange(HARD_N, dtype=np.int64)
+        for start in range(0, HARD_N, 1000):
+            adapter.insert(ids[start:start + 1000], base[start:start + 1000])
+        adapter.wait_until_indexed()
+        truth = exact_knn(queries, base, Metric.L2, 10)
+        recalls = {}
+        for value in (min(param.sweep), max(param.sweep)):
+            adapter.set_search_params({**config.search_grid[0], param.name: value})
+            found = np.full((HARD_QUERIES, 10), -1)
+            for i, query in enumerate(queries):
+                hits = adapter.search(query, 10)
+                found[i, :len(hits.ids)] = hits.ids
+            recalls[value] = recall_ids(found, truth.ids, 10)
+        low, high = recalls[min(param.sweep)], recalls[max(param.sweep)]
+        assert low < high, f"{param.name}: recall {low:.3f} at {min(param.sweep)} vs {high:.3f} at {max(param.sweep)}"
+
     def test_wrong_dimension_is_refused(self, adapter):
         self.create(adapter)
         with pytest.raises((AdapterError, ValueError)):
@@ -132,6 +189,14 @@ class AdapterContract:
         self.load(adapter)
         adapter.drop()
         adapter.drop()
+        assert adapter.count() == 0
+        # the name is free again and the new collection starts empty: the old vectors are gone
+        self.create(adapter)
+        assert adapter.count() == 0
+        base, _, _ = sample_data()
+        adapter.insert(np.arange(50, dtype=np.int64), base[:50])  # enough to train the smallest IVF here
+        adapter.wait_until_indexed()
+        assert adapter.count() == 50
 
     # -- filters ---------------------------------------------------------------------------
     @pytest.mark.parametrize(
@@ -154,6 +219,31 @@ class AdapterContract:
         recall = recall_ids(found, truth.ids, 10)
         assert recall >= self.min_filtered_recall, f"filtered recall {recall:.3f} for {text!r}"
 
+    def test_filters_at_their_boundaries_select_what_sqlite_selects(self, adapter):
+        """Each comparison on the exact bound: the row holding the bound is queried with its own vector, so an
+        engine that takes > for >= (or drops an inclusive bound) shows it in its first hit. What may match
+        comes from SQLite over the same payloads, not from VectorScout's own evaluator."""
+        if not adapter.capabilities.filtering:
+            pytest.skip("the engine cannot filter")
+        base, _, payloads = self.load(adapter)
+        table = sqlite3.connect(":memory:")
+        table.execute("CREATE TABLE p (id INTEGER, tag INTEGER, price REAL, category TEXT)")
+        table.executemany("INSERT INTO p VALUES (?, ?, ?, ?)", [
+            (i, int(payloads["tag"][i]), float(payloads["price"][i]), str(payloads["category"][i])) for i in range(N)])
+        problems = []
+        for text, where, row, row_matches in BOUNDARY_CASES:
+            allowed = {r[0] for r in table.execute(f"SELECT id FROM p WHERE {where}")}
+            assert (row in allowed) is row_matches, f"the case {text!r} is wrong about row {row}"
+            hits = adapter.search(base[row], 10, parse_filter(text)).ids.tolist()
+            if not set(hits) <= allowed:
+                problems.append(f"{text!r}: hits {sorted(set(hits) - allowed)} do not match")
+            if row_matches and hits[:1] != [row]:
+                problems.append(f"{text!r}: row {row} matches and is the query itself, but the hits are {hits}")
+            if len(allowed) == 1 and set(hits) != allowed:
+                problems.append(f"{text!r}: exactly {allowed} matches, the hits are {hits}")
+        table.close()
+        assert not problems, problems
+
     def test_filter_values_are_data_never_query_text(self, adapter):
         """Stored strings that look like quotes, escapes or injections are matched exactly; values built to
         break out of the engine's filter language match nothing (no SQL or expression injection)."""
@@ -175,6 +265,25 @@ class AdapterContract:
             assert len(adapter.search(base[0], 20, In("category", (attack, "no such value"))).ids) == 0, attack
         assert adapter.count() == len(base)  # nothing was dropped or altered by a query
 
+
+# (filter, the same in SQL, a row queried with its own vector, whether that row matches). In sample_data row
+# 300 has price exactly 50.0 (prices are i/6), row 3 has tag 3, row 0 category 'a' and price 0.0.
+BOUNDARY_CASES = [
+    ("price > 50", "price > 50", 300, False),
+    ("price >= 50", "price >= 50", 300, True),
+    ("price < 50", "price < 50", 300, False),
+    ("price <= 50", "price <= 50", 300, True),
+    ("price > 49.9 and price < 50.1", "price > 49.9 AND price < 50.1", 300, True),
+    ("tag > 3", "tag > 3", 3, False),
+    ("tag >= 3", "tag >= 3", 3, True),
+    ("tag < 3", "tag < 3", 3, False),
+    ("tag <= 3", "tag <= 3", 3, True),
+    ("tag in [3, 4]", "tag IN (3, 4)", 3, True),
+    ("tag in [4, 5]", "tag IN (4, 5)", 3, False),
+    ("category == 'b'", "category = 'b'", 0, False),
+    ("tag == 3 or price <= 0", "tag = 3 OR price <= 0", 0, True),
+    ("category in ['b', 'c'] or price > 0", "category IN ('b', 'c') OR price > 0", 0, False),
+]
 
 # Strings stored as payloads (each must match itself exactly) and filter values crafted to escape a quoted
 # literal in SQL, Milvus expressions, DataFusion SQL or JSON (each must match nothing).

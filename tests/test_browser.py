@@ -3,6 +3,7 @@
 Debian chromium driven by Playwright for Python (never Playwright's own browser download, which fails offline).
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -12,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, in_ci
+from conftest import CHROMIUM, require_tool
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -27,10 +29,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def dashboard(vectorscout_home, tmp_path):
-    if not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian chromium")
-        pytest.skip(f"{CHROMIUM} is missing (run `make test` to install it)")
+    require_tool(CHROMIUM)
     port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
@@ -70,9 +69,20 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+SCRIPT_STATE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
+
+
 def wait_until_idle(page) -> None:
-    """Wait until the app has finished rerunning (Streamlit shows its status widget while it runs)."""
-    page.wait_for_timeout(300)
+    """Wait until the app has finished the rerun an action started, from the app's own script state.
+
+    The frontend marks its root with the script state; an action flips it away from 'notRunning' in the
+    browser itself (before the server answers), so waiting for that flip first, then for 'notRunning'
+    again, never mistakes the state before the action for the end of its rerun.
+    """
+    # the action may have finished its rerun before the first look, or started none
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"() => {SCRIPT_STATE} !== 'notRunning'", timeout=2_000)
+    page.wait_for_function(f"() => {SCRIPT_STATE} === 'notRunning'", timeout=120_000)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
 
 
@@ -93,7 +103,7 @@ def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tm
         field = page.get_by_label(label, exact=True)
         field.fill(value)
         field.press("Enter")
-    page.wait_for_timeout(500)
+        wait_until_idle(page)
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.get_by_text("finished.", exact=False)).to_be_visible(timeout=120_000)
     page.get_by_role("link", name="Open the results").click()

@@ -180,3 +180,59 @@ def test_cli_prints_per_engine_cost(tmp_path, capsys):
     assert main(["cost", "--scenario", str(scenario), "--runs", "cost-run"]) == 0
     assert "bound by throughput" in capsys.readouterr().out
     assert main(["cost", "--scenario", str(scenario), "--runs", "missing-run"]) == 2
+
+
+# -- invariants: whatever the numbers, these relations must hold ---------------------------------------------
+def sized(**changes):
+    run_changes = {k: changes.pop(k) for k in ("qps", "used_mb", "disk_bpv", "dim") if k in changes}
+    assume = {**ASSUME, **changes.pop("assume", {})}
+    return cost_report(answers(**changes), [measured_run(**run_changes)], assume, PRICES).estimates[0].sizing
+
+
+def test_doubling_the_vectors_doubles_the_memory_nodes():
+    # 44 GiB of data per 11 GiB node: exactly 4 nodes; twice the vectors, exactly 8
+    vectors = round(44 * 2**30 / BYTES_PER_VECTOR)
+    one, two = sized(vectors_now=vectors), sized(vectors_now=2 * vectors)
+    assert (one.nodes_by["memory"], two.nodes_by["memory"]) == (4, 8)
+    assert two.usd_storage == pytest.approx(2 * one.usd_storage)
+
+
+def test_replicas_multiply_every_shard():
+    base = sized()
+    for replicas in (2, 3, 5):
+        copied = sized(assume={"replicas": replicas})
+        assert copied.nodes_by["availability"] == replicas * base.nodes_by["memory"] == replicas * 9
+        assert copied.usd_storage == pytest.approx(replicas * base.usd_storage)
+    assert sized(high_availability=True).nodes_by["availability"] == 2 * 9  # HA without a count: two copies
+
+
+def test_dimension_scales_bytes_up_and_throughput_down():
+    # measured at 128 dims; a 512-d scenario has 4x the bytes per vector and a quarter of the QPS per core
+    narrow = sized(vectors_now=1_000_000, peak_qps=10_000)
+    wide = sized(vectors_now=1_000_000, peak_qps=10_000, dimensions=512)
+    assert narrow.nodes_by["throughput"] == math.ceil(10_000 / (1000 * 4 * 0.6))  # 5
+    assert wide.nodes_by["throughput"] == math.ceil(10_000 / (1000 / 4 * 4 * 0.6))  # 17
+    assert wide.usd_storage == pytest.approx(4 * narrow.usd_storage)
+    memory = sized(dimensions=512)
+    assert memory.nodes_by["memory"] == math.ceil(4 * 100_000_000 * BYTES_PER_VECTOR / 2**30 / 11)
+
+
+def test_qps_per_core_and_utilisation_scale_throughput_nodes():
+    assert sized(vectors_now=1_000_000, peak_qps=24_000).nodes_by["throughput"] == 10  # 2,400 QPS per node
+    assert sized(vectors_now=1_000_000, peak_qps=24_000, qps=4000.0).nodes_by["throughput"] == 3  # 9,600 per node
+    assert sized(vectors_now=1_000_000, peak_qps=24_000, assume={"cpu_utilisation": 0.3}).nodes_by["throughput"] == 20
+
+
+def test_headroom_and_overhead_shrink_usable_memory():
+    # 16 GiB x (1 - 0.5) - 3 GiB = 5 GiB usable: 97.66 GiB of data needs 20 nodes
+    assert sized(assume={"memory_headroom": 0.5, "node_overhead_gb": 3.0}).nodes_by["memory"] == 20
+
+
+def test_the_cheapest_instance_wins_and_says_why():
+    two = parse_prices({**PRICES.to_document(), "instances": [
+        *PRICES.to_document()["instances"],
+        {"name": "node64", "provider": "test", "region": "r", "vcpu": 16, "ram_gb": 64, "usd_per_hour": 3.0,
+         "as_of": "2026-11", "source": "test"}]})
+    estimate = cost_report(answers(), [measured_run()], ASSUME, two).estimates[0]
+    # node16: 9 x $1; node64: 64 x 0.75 - 1 = 47 GiB usable, 3 x $3 = $9 per hour too: ties go to fewer nodes
+    assert (estimate.sizing.instance, estimate.sizing.nodes) == ("node64", 3)

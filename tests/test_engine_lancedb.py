@@ -26,7 +26,7 @@ class TestLanceDBExact(AdapterContract):
 def test_filter_sql_quotes_strings_and_names():
     text = "category in ['it''s'] or tag == 3"
     assert filter_sql(parse_filter("category in [\"it's\"] or tag == 3")) == (
-        "((`category` IN ('it''s')) OR (`tag` = 3))"
+        "((`category` IN ('it''s')) OR (`tag` IN (3)))"
     ), text
 
 

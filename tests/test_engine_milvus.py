@@ -4,13 +4,17 @@ import pytest
 from contract import AdapterContract
 from tests_support import closed_port
 
-from adapters.base import EngineUnavailable
+from adapters.base import EngineUnavailable, Metric, UnsupportedFeature
 from adapters.milvus import MilvusAdapter, filter_expression
 from vectorscout.filters import parse_filter
 
 
-class TestMilvusLiteHNSW(AdapterContract):
-    engine = "milvus"
+def test_lite_refuses_hnsw_it_would_search_exhaustively(tmp_path):
+    """Milvus Lite accepts an HNSW index but scans every vector (its README: FLAT and IVF_FLAT only). Measured
+    before this refusal: recall 1.000 at ef=16 and at ef=512 on 20,000 random 32-d vectors, which a graph with
+    M=8 cannot give. A flat scan must not be reported as HNSW."""
+    with MilvusAdapter(tmp_path) as db, pytest.raises(UnsupportedFeature, match=r"Milvus Lite has no hnsw index.*index=ivf_flat"):
+        db.create_collection("hnsw_on_lite", 8, Metric.L2, "hnsw", {"M": 8, "efConstruction": 100})
 
 
 class TestMilvusLiteIVF(AdapterContract):

@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -49,6 +48,12 @@ def postgres_processes(pgdata_root: Path) -> list[psutil.Process]:
     return found
 
 
+def servers_gone(pgdata_root: Path, within_s: float = 30.0) -> bool:
+    """True once no server of that folder is left (a stopping postmaster takes a moment to exit)."""
+    _, alive = psutil.wait_procs(postgres_processes(pgdata_root), timeout=within_s)
+    return not alive and postgres_processes(pgdata_root) == []
+
+
 def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscout_home):
     script = (
         "from vectorscout.pgserver import shared_server; import psycopg\n"
@@ -61,8 +66,7 @@ def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscou
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
-    time.sleep(0.5)
-    assert postgres_processes(vectorscout_home / "pgvector") == []
+    assert servers_gone(vectorscout_home / "pgvector")
     assert list((vectorscout_home / "pgvector").glob("server-*")) == []
 
 
@@ -74,8 +78,7 @@ def test_a_server_orphaned_by_a_killed_process_is_reaped(vectorscout_home):
     from vectorscout.pgserver import reap_orphans
 
     reap_orphans(vectorscout_home / "pgvector")
-    time.sleep(0.5)
-    assert postgres_processes(vectorscout_home / "pgvector") == []
+    assert servers_gone(vectorscout_home / "pgvector")
 
 
 def test_unreachable_dsn_is_a_clear_error_without_the_password(tmp_path):

@@ -13,12 +13,15 @@ from vectorscout.filters import parse_filter
 
 class TestQdrantEdge(AdapterContract):
     engine = "qdrant"
+    # below this many KB Qdrant's planner scans every vector instead of walking the graph
+    tuning_build_params = {"full_scan_threshold_kb": 1}
 
 
 class TestQdrantClientLocalMode(AdapterContract):
     """The qdrant-client code path a server uses, on the client's local mode (no server here)."""
 
     engine = "qdrant-local"
+    search_params_ignored = "qdrant-client's local mode compares the query with every stored vector: no graph for hnsw_ef"
 
 
 def test_versions_label_the_local_mode_as_not_the_engine(tmp_path):

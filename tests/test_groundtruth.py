@@ -46,3 +46,42 @@ def test_allowed_mask_restricts_candidates_and_pads():
     assert set(truth.ids[0, :3].tolist()) == {3, 17, 40}
     assert truth.ids[0, 3:].tolist() == [-1, -1]
     assert np.isinf(truth.distances[0, 3:]).all()
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+def test_filtered_truth_is_brute_force_over_the_allowed_rows(metric):
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((400, 12)).astype(np.float32)
+    queries = rng.standard_normal((25, 12)).astype(np.float32)
+    allowed = rng.random(400) < 0.2
+    truth = exact_knn(queries, base, metric, 10, allowed=allowed, chunk_bytes=4 * 12 * 17)
+    subset = np.flatnonzero(allowed)
+    ids, dists = brute_force(queries, base[subset], metric, 10)
+    np.testing.assert_allclose(truth.distances, dists, rtol=1e-4, atol=1e-4)
+    assert (truth.ids == subset[ids]).mean() > 0.99
+
+
+def brute_force_masked(dataset, mask, k):
+    subset = np.flatnonzero(mask)
+    ids, _ = brute_force(dataset.queries, dataset.base[subset], dataset.metric, k)
+    return subset[ids]
+
+
+def test_cache_is_keyed_by_everything_that_changes_the_answer():
+    """Filtered and unfiltered truths alternate in one cache: each must stay the brute-force answer."""
+    from vectorscout.data import load_dataset
+    from vectorscout.filters import evaluate, parse_filter
+
+    dataset = load_dataset("synthetic:n=600,dim=8,seed=4,queries=12")
+    everything = np.ones(dataset.n, dtype=bool)
+    tag3, tag5 = parse_filter("tag == 3"), parse_filter("tag == 5")
+    sequence = [None, tag3, None, tag5, tag3, None]
+    for tree in sequence:
+        mask = everything if tree is None else evaluate(tree, dataset.payloads)
+        truth = dataset.ground_truth(10, tree)
+        assert (truth.ids[:, :10] == brute_force_masked(dataset, mask, 10)).mean() > 0.99, tree
+        if tree is not None:
+            assert mask[truth.ids[truth.ids >= 0]].all()
+    # a larger k than the cached one is computed, not cut from the smaller entry
+    deep = dataset.ground_truth(150)
+    assert deep.k == 150 and (deep.ids == brute_force_masked(dataset, everything, 150)).mean() > 0.99

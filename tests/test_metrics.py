@@ -51,3 +51,60 @@ def test_latency_summary():
     assert summary.p99_ms > summary.p50_ms
     assert summary.mean_ms == pytest.approx(1.1)
     assert summary.qps == pytest.approx(200)
+
+
+def test_retrieval_quality_by_hand():
+    from vectorscout.metrics import retrieval_quality
+
+    found = np.array([[3, 2, 1, 7], [5, 6, 7, 8], [9, 8, 4, 4]])
+    qrels = [
+        {1: 1.0, 2: 2.0},  # graded: doc 2 counts twice as much as doc 1
+        {5: 0.0},  # judged but nothing relevant: left out, as BEIR does
+        {1: 1.0},  # never found
+    ]
+    quality = retrieval_quality(found, qrels, k=2)
+    dcg = 2 / np.log2(3) + 1 / np.log2(4)  # doc 2 at rank 2, doc 1 at rank 3; rank 1 is a miss
+    ideal = 2 / np.log2(2) + 1 / np.log2(3)
+    assert quality.ndcg_at_10 == pytest.approx((dcg / ideal + 0.0) / 2)
+    assert quality.mrr_at_10 == pytest.approx((1 / 2 + 0.0) / 2)
+    assert quality.recall_at_k == pytest.approx((1 / 2 + 0.0) / 2)  # top-2 {3, 2} holds one of {1, 2}
+
+
+def test_retrieval_quality_cuts_at_ten_on_both_sides():
+    from vectorscout.metrics import retrieval_quality
+
+    relevant = {doc: 1.0 for doc in range(12)}
+    perfect = retrieval_quality(np.array([list(range(12))]), [relevant], k=12)
+    assert perfect.ndcg_at_10 == pytest.approx(1.0)  # the ideal list is cut at 10 too
+    assert perfect.recall_at_k == pytest.approx(1.0)
+    late = retrieval_quality(np.array([[100 + i for i in range(10)] + [0]]), [{0: 1.0}], k=11)
+    assert late.ndcg_at_10 == 0.0 and late.mrr_at_10 == 0.0  # found at rank 11: outside @10
+    assert late.recall_at_k == 1.0
+    first = retrieval_quality(np.array([[0, 1]]), [{0: 1.0}], k=2)
+    assert first.mrr_at_10 == 1.0 and first.ndcg_at_10 == pytest.approx(1.0)
+    assert np.isnan(retrieval_quality(np.array([[1]]), [{}], k=1).ndcg_at_10)
+
+
+def test_recall_distance_counts_padding_and_repeats_as_misses():
+    true_ids = np.array([[0, 1, 2], [3, 4, 5]])
+    true_d = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], dtype=np.float32)
+    found_d = np.array([[1.0, np.inf, 3.0], [0.5, 2.5, 4.0]], dtype=np.float32)
+    # query 0: 2 of 3 within the 3rd true distance; query 1: 0.5 and 2.5 are <= 3.0, 4.0 is not
+    assert recall_distance(found_d, true_d, true_ids, 3) == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert recall_distance(found_d, true_d, true_ids, 2) == pytest.approx((1 / 2 + 1 / 2) / 2)
+
+
+def test_latency_percentiles_by_hand():
+    # 1..100 ms: numpy's linear interpolation gives p50 = 50.5, p95 = 95.05, p99 = 99.01
+    summary = summarize_latencies(np.arange(1, 101) * 1_000_000, wall_seconds=2.0)
+    assert (summary.p50_ms, summary.p95_ms, summary.p99_ms) == pytest.approx((50.5, 95.05, 99.01))
+    assert summary.mean_ms == pytest.approx(50.5) and summary.qps == pytest.approx(50.0)
+    assert summarize_latencies(np.array([1_000_000]), wall_seconds=0.0).qps == float("inf")
+
+
+def test_spread_is_range_over_median():
+    from vectorscout.metrics import spread_pct
+
+    assert spread_pct([90.0, 100.0, 130.0]) == pytest.approx(40.0)  # (130 - 90) / 100
+    assert spread_pct([100.0, 300.0]) == pytest.approx(100.0)  # median of two is their mean: 200
+    assert spread_pct([5.0]) is None and spread_pct([0.0, 0.0]) is None

@@ -2,10 +2,10 @@
 elsewhere, injected script inert), the PDF's text read back with pdftotext, and a report rerun."""
 
 import json
-import shutil
 import subprocess
 
 import pytest
+from conftest import require_tool
 
 from vectorscout.cli import main
 from vectorscout.recommend import Scenario
@@ -53,8 +53,8 @@ def test_cli_writes_every_format(stored, scenario_file, tmp_path, capsys):
     assert [r["engine"] for r in document["runs"][0]["results"]] == ["faiss", "hnswlib", "hnswlib"]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is installed by make test")
 def test_pdf_text_has_summary_methodology_and_every_engine(stored, scenario_file, tmp_path):
+    require_tool("pdftotext")
     out = tmp_path / "r"
     assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario_file), "--out", str(out),
                  "--formats", "pdf"]) == 0

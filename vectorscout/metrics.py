@@ -78,6 +78,14 @@ def summarize_latencies(latencies_ns: np.ndarray, wall_seconds: float) -> Latenc
     )
 
 
+def spread_pct(values: list[float]) -> float | None:
+    """(max - min) / median of repeated measurements, in percent; None for a single one (no spread known)."""
+    if len(values) < 2:
+        return None
+    median = float(np.median(values))
+    return 100.0 * (max(values) - min(values)) / median if median else None
+
+
 @dataclass(frozen=True)
 class RetrievalQuality:
     """Quality against relevance judgments (not against exact neighbours), averaged over judged queries."""

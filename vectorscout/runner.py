@@ -34,7 +34,15 @@ from vectorscout.environment import machine
 from vectorscout.groundtruth import GroundTruth, exact_distances
 from vectorscout.home import subdir
 from vectorscout.isolation import memory_bytes, run_engine_isolated
-from vectorscout.metrics import LatencySummary, mask_repeats, recall_distance, recall_ids, retrieval_quality, summarize_latencies
+from vectorscout.metrics import (
+    LatencySummary,
+    mask_repeats,
+    recall_distance,
+    recall_ids,
+    retrieval_quality,
+    spread_pct,
+    summarize_latencies,
+)
 from vectorscout.results import ResultRow, Run, RunStatus, utc_now
 from vectorscout.secrets import redact
 from vectorscout.specs import EngineConfig, SpecError
@@ -394,8 +402,7 @@ def _measure_search(
     # Several passes: each figure is the median over passes, and the QPS spread says how steady they were.
     summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
                                 for f in dataclasses.fields(LatencySummary)})
-    spread = (100.0 * (max(p.qps for p in passes) - min(p.qps for p in passes)) / summary.qps
-              if len(passes) > 1 and summary.qps else None)
+    spread = spread_pct([p.qps for p in passes])
     truth = prepared.truth
     row = ResultRow(
         engine=config.engine, status="ok", index=config.index, build_params=config.build_params,

@@ -42,6 +42,8 @@ def test_no_secret_reaches_any_output(vectorscout_home, tmp_path, capsys, caplog
                             "--dataset", "synthetic:n=200,dim=8,queries=5"], cwd=ROOT, capture_output=True,
                            text=True, timeout=300, env={"VECTORSCOUT_HOME": str(vectorscout_home),
                                                          "PATH": "/usr/bin:/bin"})
+    assert child.returncode == 1, child.stderr[-2000:]  # ran, stored its run, every engine unreachable
+    assert len(ResultsStore().list_runs()) == 2
     places = {"stdout": printed.out, "stderr": printed.err, "log records": caplog.text,
               "child stdout": child.stdout, "child stderr": child.stderr}
     for folder in (vectorscout_home, tmp_path):

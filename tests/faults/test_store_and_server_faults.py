@@ -85,7 +85,10 @@ def test_process_killed_while_writing_leaves_the_run_interrupted_and_the_store_s
     while not any(s.status == "running" for s in store.list_runs()):
         assert process.poll() is None and time.monotonic() < deadline, "the run should have started"
         time.sleep(0.2)
-    time.sleep(1.0)  # inside the insert loop now, writing to the store and the engine
+    # inside the insert loop once Chroma's files under the run's work folder grow: writing to the engine
+    while sum(f.stat().st_size for f in (vectorscout_home / "work").rglob("*") if f.is_file()) < 1_000_000:
+        assert process.poll() is None and time.monotonic() < deadline, "the run should be inserting"
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(30)
     reopened = ResultsStore()

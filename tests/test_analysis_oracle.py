@@ -1,0 +1,70 @@
+"""Pareto frontiers and figures at a recall target against brute-force definitions on random point sets."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vectorscout.analysis import at_recall, pareto_frontier
+from vectorscout.results import ResultRow
+
+# few distinct values, so ties in recall and in QPS are common
+RECALLS = (0.5, 0.8, 0.9, 0.95, 1.0)
+QPSES = (100.0, 200.0, 300.0, 400.0)
+
+
+@st.composite
+def rows(draw):
+    out = []
+    for i in range(draw(st.integers(0, 12))):
+        out.append(ResultRow(
+            engine=draw(st.sampled_from(["e1", "e2"])), status=draw(st.sampled_from(["ok", "ok", "ok", "failed"])),
+            index="hnsw", build_params={}, search_params={"ef": i}, recall=draw(st.sampled_from(RECALLS)),
+            qps=draw(st.sampled_from(QPSES)), latency_p95_ms=draw(st.sampled_from([1.0, 2.0, 3.0, None])),
+            concurrency=draw(st.sampled_from([1, 1, 1, 4])),
+        ))
+    return out
+
+
+def measured(all_rows, engine):
+    return [r for r in all_rows if r.engine == engine and r.status == "ok" and r.concurrency == 1]
+
+
+def dominated(point, others):
+    return any(o[0] >= point[0] and o[1] >= point[1] and o != point for o in others)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows())
+def test_frontier_is_the_set_of_non_dominated_points(all_rows):
+    frontier = pareto_frontier(all_rows)
+    for engine in ("e1", "e2"):
+        points = {(r.recall, r.qps) for r in measured(all_rows, engine)}
+        expected = sorted(p for p in points if not dominated(p, points))
+        got = [(p.recall, p.qps) for p in frontier.get(engine, [])]
+        assert got == expected  # each non-dominated point once, in rising recall
+        assert (engine in frontier) == bool(points)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows(), st.sampled_from((*RECALLS, 0.85, 0.99)))
+def test_at_recall_is_best_among_rows_reaching_the_target(all_rows, target):
+    summary = at_recall(all_rows, target)
+    for engine in ("e1", "e2"):
+        engine_rows = measured(all_rows, engine)
+        if not engine_rows:
+            assert engine not in summary
+            continue
+        reaching = [r for r in engine_rows if r.recall >= target]
+        p95s = [r.latency_p95_ms for r in reaching if r.latency_p95_ms is not None]
+        assert summary[engine] == {
+            "reached": bool(reaching),
+            "qps": max(r.qps for r in reaching) if reaching else None,
+            "latency_p95_ms": min(p95s) if p95s else None,
+        }
+
+
+def test_exactly_at_the_target_counts_as_reached():
+    row = ResultRow(engine="e", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.95, qps=10.0,
+                    latency_p95_ms=1.0)
+    assert at_recall([row], 0.95)["e"]["reached"] is True
