@@ -68,3 +68,40 @@ def test_exactly_at_the_target_counts_as_reached():
     row = ResultRow(engine="e", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.95, qps=10.0,
                     latency_p95_ms=1.0)
     assert at_recall([row], 0.95)["e"]["reached"] is True
+
+
+def run_of(run_id, results, environment, dataset=None, k=10):
+    from vectorscout.results import Run
+
+    return Run(run_id=run_id, created_at="2026-11-25T00:00:00+00:00", status="finished", k=k,
+               dataset=dataset or {"name": "d", "n": 100}, plan={}, environment=environment, results=results)
+
+
+def test_compared_rows_label_each_engine_with_its_run_only_when_there_are_several():
+    from vectorscout.analysis import compared_rows
+
+    a = ResultRow(engine="faiss", status="ok", index="flat", build_params={}, search_params={}, recall=1.0, qps=5.0)
+    b = ResultRow(engine="qdrant", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9, qps=9.0)
+    one = run_of("r1", [a, b], {})
+    assert compared_rows([one]) == [a, b]
+    two = compared_rows([one, run_of("r2", [a], {})])
+    assert [r.engine for r in two] == ["faiss @ r1", "qdrant @ r1", "faiss @ r2"]
+    assert [(r.recall, r.qps) for r in two] == [(1.0, 5.0), (0.9, 9.0), (1.0, 5.0)]  # only the label changes
+    assert a.engine == "faiss"  # the stored rows are not altered
+
+
+def test_environment_differences_name_what_differs_and_nothing_else():
+    from vectorscout.analysis import environment_differences
+
+    same = {"cpu_model": "X", "cores": 2, "ram_gb": 24, "os": "linux", "python": "3.11", "vectorscout": "0.1",
+            "engines": {"faiss": {"engine": "faiss 1.15"}, "qdrant": {"engine": "qdrant 0.9"}}}
+    r1 = run_of("r1", [], same)
+    assert environment_differences([r1, run_of("r2", [], dict(same))]) == []
+    other = {**same, "cores": 8, "python": "3.12",
+             "engines": {"faiss": {"engine": "faiss 1.16"}, "qdrant": {"engine": "qdrant 0.9"}, "chroma": {"engine": "c"}}}
+    r2 = run_of("r2", [], other, dataset={"name": "e", "n": 200}, k=5)
+    assert environment_differences([r1, r2]) == [
+        "cores: 2 / 8", "python: 3.11 / 3.12", "faiss version: faiss 1.15 / faiss 1.16",
+        "dataset: d (n=100, k=10) / e (n=200, k=5)"]
+    missing = run_of("r3", [], {"cores": 2})
+    assert environment_differences([r1, missing])[0] == "cpu_model: ? / X"

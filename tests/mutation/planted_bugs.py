@@ -1,0 +1,104 @@
+"""Plant each of ten plausible one-line bugs in a copy of the tree and check that the suite catches it.
+
+These are the bugs that once survived every test (see the README, "Tests that prove the numbers"). Each is
+planted alone in a fresh copy of the tracked files; the test files that guard that number run there and
+must fail. Run by `make mutation` (it takes a few minutes); exits 1 when any bug survives.
+
+    .venv/bin/python tests/mutation/planted_bugs.py [--only NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class PlantedBug:
+    name: str
+    path: str
+    correct: str
+    planted: str
+    tests: tuple[str, ...]
+
+
+BUGS = (
+    PlantedBug("recall against the full true row instead of top-k", "vectorscout/metrics.py",
+               "zip(found_ids[:, :k], true_ids[:, :k])", "zip(found_ids[:, :k], true_ids)", ("tests/test_metrics.py",)),
+    PlantedBug("at_recall: > instead of >= at the target", "vectorscout/analysis.py",
+               "if (row.recall or 0.0) >= target:", "if (row.recall or 0.0) > target:",
+               ("tests/test_analysis_oracle.py",)),
+    PlantedBug("Pareto frontier keeps QPS ties", "vectorscout/analysis.py",
+               "if (row.qps or 0.0) > best_qps:", "if (row.qps or 0.0) >= best_qps:", ("tests/test_analysis_oracle.py",)),
+    PlantedBug("cost: QPS multiplied by the dimension ratio", "vectorscout/cost.py",
+               "node_qps = measure.qps_per_core / scale", "node_qps = measure.qps_per_core * scale", ("tests/test_cost.py",)),
+    PlantedBug("cost: replica nodes memory + replicas - 1", "vectorscout/cost.py",
+               "availability_nodes = memory_nodes * target.replicas",
+               "availability_nodes = memory_nodes + target.replicas - 1", ("tests/test_cost.py",)),
+    PlantedBug("filters: > evaluated as >=", "vectorscout/filters.py",
+               "mask &= column > tree.gt", "mask &= column >= tree.gt", ("tests/test_filter_oracle.py",)),
+    PlantedBug("filters: <= evaluated as <", "vectorscout/filters.py",
+               "mask &= column <= tree.lte", "mask &= column < tree.lte", ("tests/test_filter_oracle.py",)),
+    PlantedBug("ground truth: filter left out of the cache key", "vectorscout/groundtruth.py",
+               'f"{content_hash}|{metric.value}|{k}|{filter_key}"', 'f"{content_hash}|{metric.value}|{k}"',
+               ("tests/test_groundtruth.py",)),
+    PlantedBug("Chroma: $gt sent as $gte", "adapters/chroma.py",
+               '(("$gt", tree.gt), ("$gte", tree.gte)', '(("$gte", tree.gt), ("$gte", tree.gte)',
+               ("tests/test_filter_translators.py", "tests/test_engine_chroma.py")),
+    PlantedBug("FAISS: ef_search ignored", "adapters/faiss.py",
+               'efSearch=int(params.get("ef_search", 64))', "efSearch=64", ("tests/test_engine_faiss.py",)),
+)
+
+
+def tracked_copy(destination: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = ROOT / name.decode()
+        if source.is_file():
+            target = destination / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def caught(bug: PlantedBug) -> tuple[bool, float]:
+    """Plant the bug in a fresh copy and run its guarding tests there: True when they fail."""
+    with tempfile.TemporaryDirectory(prefix="planted-") as folder:
+        tree = Path(folder)
+        tracked_copy(tree)
+        source = tree / bug.path
+        text = source.read_text()
+        if text.count(bug.correct) != 1:
+            raise SystemExit(f"{bug.name}: the correct line {bug.correct!r} is not in {bug.path} exactly once; update this list")
+        source.write_text(text.replace(bug.correct, bug.planted))
+        began = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *bug.tests],
+                                cwd=tree, capture_output=True, text=True)
+        return result.returncode != 0, time.monotonic() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="run only the bug whose name contains this text")
+    args = parser.parse_args()
+    survivors = []
+    for bug in BUGS:
+        if args.only and args.only not in bug.name:
+            continue
+        killed, seconds = caught(bug)
+        print(f"{'caught  ' if killed else 'SURVIVED'} {bug.name}  ({', '.join(bug.tests)}; {seconds:.0f} s)", flush=True)
+        if not killed:
+            survivors.append(bug.name)
+    print(f"{len(survivors)} planted bug(s) survived" if survivors else "every planted bug was caught")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The mutation score per module of the numeric core, from the results `mutmut run` leaves in mutants/.
+
+Scope: every function of the core modules below; in the adapters, the filter translators only (the rest of
+an adapter talks to its engine and is proven by the contract suite, which mutmut does not run). A mutant
+counts as killed when a test failed, timed out or the type checker refused it. A surviving mutant is either
+a gap to close with a test or listed in equivalent.yaml with the reason no test can tell it apart.
+
+    .venv/bin/python tests/mutation/score.py [--report PATH] [--minimum 85]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MUTANTS = ROOT / "mutants"
+EQUIVALENT = Path(__file__).resolve().parent / "equivalent.yaml"
+
+# module -> functions in scope (None: every function of the module)
+SCOPE: dict[str, frozenset[str] | None] = {
+    "vectorscout/metrics.py": None,
+    "vectorscout/analysis.py": None,
+    "vectorscout/groundtruth.py": None,
+    "vectorscout/filters.py": None,
+    "vectorscout/cost.py": None,
+    "vectorscout/recommend.py": None,
+    "vectorscout/specs.py": None,
+    "vectorscout/plans.py": None,
+    "adapters/chroma.py": frozenset({"where_clause"}),
+    "adapters/milvus.py": frozenset({"literal", "filter_expression"}),
+    "adapters/pgvector.py": frozenset({"where_clause"}),
+    "adapters/lancedb.py": frozenset({"literal", "filter_sql"}),
+    "adapters/qdrant.py": frozenset({"translate_filter"}),
+    "adapters/weaviate.py": frozenset({"translate_filter"}),
+}
+KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # test failure, pytest internal error, timeouts, type check
+STATUS = {0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", None: "not checked"}
+MUTANT_NAME = re.compile(r"\.x(?:ǁ(?P<cls>\w+)ǁ|_)(?P<function>\w+?)__mutmut_\d+$")
+
+
+@dataclass
+class ModuleScore:
+    module: str
+    killed: int = 0
+    survivors: list[str] = field(default_factory=list)
+    equivalent: list[str] = field(default_factory=list)
+    not_checked: int = 0  # left out of a partial run (mutmut run NAMES): neither killed nor survived
+
+    @property
+    def total(self) -> int:
+        return self.killed + len(self.survivors) + len(self.equivalent)
+
+    @property
+    def score(self) -> float:
+        """Killed over all mutants that are not proven equivalent, in percent."""
+        judged = self.killed + len(self.survivors)
+        return 100.0 * self.killed / judged if judged else 100.0
+
+
+def function_of(mutant: str) -> str:
+    match = MUTANT_NAME.search(mutant)
+    if match is None:
+        raise ValueError(f"unexpected mutant name {mutant!r}")
+    return f"{match['cls']}.{match['function']}" if match["cls"] else match["function"]
+
+
+def scores() -> list[ModuleScore]:
+    equivalent = yaml.safe_load(EQUIVALENT.read_text()) or {}
+    results = []
+    for module, functions in SCOPE.items():
+        meta = MUTANTS / (module + ".meta")
+        if not meta.exists():
+            raise SystemExit(f"{meta} is missing: run `make mutation` (mutmut run) first")
+        score = ModuleScore(module)
+        for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            name = function_of(mutant)
+            if functions is not None and name.split(".")[-1] not in functions:
+                continue
+            if code is None:
+                score.not_checked += 1
+            elif code in KILLED:
+                score.killed += 1
+            elif mutant in equivalent:
+                score.equivalent.append(mutant)
+            else:
+                score.survivors.append(mutant)
+        results.append(score)
+    return results
+
+
+def report(results: list[ModuleScore], minimum: float) -> str:
+    equivalent = yaml.safe_load(EQUIVALENT.read_text()) or {}
+    lines = ["# Mutation score of the numeric core", "",
+             "| module | mutants | killed | equivalent | survived | score |", "|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r.module} | {r.total} | {r.killed} | {len(r.equivalent)} | {len(r.survivors)} | {r.score:.1f} % |")
+    killed = sum(r.killed for r in results)
+    judged = killed + sum(len(r.survivors) for r in results)
+    lines += ["", f"Overall: {100.0 * killed / judged:.1f} % of {judged} mutants killed (target: {minimum:g} % per module).", ""]
+    lines += ["Survivors by function (`.venv/bin/mutmut show NAME` prints a mutant's diff):", ""]
+    for r in results:
+        if r.survivors or r.equivalent:
+            lines.append(f"## {r.module}")
+            by_function: dict[str, list[str]] = defaultdict(list)
+            for mutant in r.survivors:
+                by_function[function_of(mutant)].append(mutant.rsplit("_", 1)[-1])
+            for function, numbers in sorted(by_function.items(), key=lambda item: -len(item[1])):
+                lines.append(f"- `{function}`: {len(numbers)} survived (mutants {', '.join(numbers)})")
+            for mutant in r.equivalent:
+                lines.append(f"- equivalent `{mutant}`: {equivalent[mutant]}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--report", type=Path, default=ROOT / "test-artifacts" / "mutation-report.md")
+    parser.add_argument("--minimum", type=float, default=85.0)
+    args = parser.parse_args()
+    results = scores()
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(report(results, args.minimum))
+    width = max(len(r.module) for r in results)
+    for r in results:
+        flag = "" if r.score >= args.minimum else "   BELOW TARGET"
+        print(f"{r.module:<{width}}  {r.killed:>4}/{r.killed + len(r.survivors):<4} killed  {r.score:5.1f} %"
+              f"  ({len(r.equivalent)} equivalent, {r.not_checked} not checked){flag}")
+    print(f"report: {args.report}")
+    return 0 if all(r.score >= args.minimum for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
