@@ -146,7 +146,6 @@ def test_repetitions_report_medians_and_spread():
     (row,) = execute(plan, ResultsStore()).results
     # three timed passes on a nanosecond clock never take exactly the same time
     assert row.repetitions == 3 and 0 < row.qps_spread_pct < 1000
-    assert len([s for s in row.stages if "(pass " in s["stage"]]) == 3
     (single,) = execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5), ResultsStore()).results
     assert single.repetitions == 1 and single.qps_spread_pct is None
     with pytest.raises(PlanError, match="repetitions"):

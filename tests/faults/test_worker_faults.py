@@ -15,17 +15,24 @@ def workers() -> list[psutil.Process]:
     return [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
 
 
+def signal_when_inserting(engine: str, signum: int):
+    """A progress callback that sends ``signum`` to the engine workers once ``engine`` reports inserting; and the
+    list of the process ids it signalled."""
+    signalled: list[int] = []
+
+    def callback(event):
+        if event.engine == engine and event.stage == "insert" and not signalled:
+            for worker in workers():
+                os.kill(worker.pid, signum)
+                signalled.append(worker.pid)
+
+    return callback, signalled
+
+
 def test_sigkill_mid_run_fails_that_engine_only():
     store = ResultsStore()
     plan = RunPlan(dataset="synthetic:n=150000,dim=64,queries=2000", engines=parse_engines("chroma,faiss"), k=10)
-    killed = []
-
-    def kill_during_insert(event):
-        if event.engine == "chroma" and event.stage == "insert" and not killed:
-            for worker in workers():
-                os.kill(worker.pid, signal.SIGKILL)
-                killed.append(worker.pid)
-
+    kill_during_insert, killed = signal_when_inserting("chroma", signal.SIGKILL)
     run = execute(plan, store, progress=kill_during_insert)
     assert killed, "the test should have killed the chroma worker"
     chroma, faiss = run.results
@@ -40,14 +47,7 @@ def test_a_job_past_its_timeout_is_stopped_and_the_next_engine_runs():
     # only the timeout can end it. 20 s leaves faiss, on 2,000 vectors, ample time even on a busy machine.
     plan = RunPlan(dataset="synthetic:n=2000,dim=16,queries=20", engines=parse_engines("chroma,faiss"), k=10,
                    timeout_s=20)
-    frozen = []
-
-    def freeze_during_insert(event):
-        if event.engine == "chroma" and event.stage == "insert" and not frozen:
-            for worker in workers():
-                os.kill(worker.pid, signal.SIGSTOP)
-                frozen.append(worker.pid)
-
+    freeze_during_insert, frozen = signal_when_inserting("chroma", signal.SIGSTOP)
     began = time.monotonic()
     run = execute(plan, ResultsStore(), progress=freeze_during_insert)
     assert frozen, "the test should have frozen the chroma worker"
