@@ -101,6 +101,7 @@ class ChromaAdapter(VectorAdapter):
                 "space": metric.value,
                 "max_neighbors": int(build_params["max_neighbors"]),
                 "ef_construction": int(build_params["ef_construction"]),
+                "ef_search": int(self.state.search_params["ef_search"]),  # the declared default, as in the state
             }
         }
         self._collection = self._client.create_collection(
@@ -134,8 +135,9 @@ class ChromaAdapter(VectorAdapter):
             raise AdapterError(f"Chroma holds {stored} vectors after {self._inserted} were inserted")
 
     def set_search_params(self, params: Mapping[str, Any]) -> None:
+        changed = "ef_search" in params and int(params["ef_search"]) != int(self.state.search_params.get("ef_search", -1))
         self.state.search_params = dict(params)
-        if "ef_search" in params:
+        if changed:
             self._collection.modify(configuration={"hnsw": {"ef_search": int(params["ef_search"])}})
             # Chroma 1.5 stores the new ef_search but keeps searching the loaded index with the old one until
             # the collection is loaded anew (measured: recall 0.605 before and after modify from 16 to 512 on

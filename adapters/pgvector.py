@@ -56,6 +56,8 @@ IVFFLAT = IndexSpec(
     description="inverted lists over k-means clusters (pgvector)",
 )
 FLAT = IndexSpec("flat", exact=True, description="no index: an exact sequential scan")
+# per index: its main search parameter and the PostgreSQL session setting that holds it
+SEARCH_SETTINGS = {"hnsw": ("ef_search", "hnsw.ef_search"), "ivfflat": ("probes", "ivfflat.probes")}
 OPERATORS = {Metric.L2: ("<->", "vector_l2_ops"), Metric.COSINE: ("<=>", "vector_cosine_ops"),
              Metric.IP: ("<#>", "vector_ip_ops")}
 CONNECT_TIMEOUT_S = 10
@@ -220,21 +222,21 @@ class PgvectorAdapter(VectorAdapter):
         values = {**spec.search_defaults(), **params}
         self.state.search_params = values
         sql = self._sql
-        if self.state.index == "hnsw":
-            self.db.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(int(values["ef_search"]))))
-            self.db.execute(sql.SQL("SET hnsw.iterative_scan = {}").format(sql.Literal(values["iterative_scan"])))
-        elif self.state.index == "ivfflat":
-            self.db.execute(sql.SQL("SET ivfflat.probes = {}").format(sql.Literal(int(values["probes"]))))
-            self.db.execute(sql.SQL("SET ivfflat.iterative_scan = {}").format(
-                sql.Literal("off" if values["iterative_scan"] == "off" else "relaxed_order")))
+        if self.state.index in SEARCH_SETTINGS:
+            param, setting = SEARCH_SETTINGS[self.state.index]
+            self.db.execute(sql.SQL("SET " + setting + " = {}").format(sql.Literal(int(values[param]))))
+            # ivfflat's iterative scan has no strict order: any order but off is relaxed there
+            scan = values["iterative_scan"]
+            if self.state.index == "ivfflat" and scan != "off":
+                scan = "relaxed_order"
+            self.db.execute(sql.SQL("SET " + self.state.index + ".iterative_scan = {}").format(sql.Literal(scan)))
         self._query_cache: dict[Filter | None, tuple[Any, list[Any]]] = {}
 
     def engine_search_params(self) -> dict[str, Any] | None:
-        # the session's settings as PostgreSQL reports them
-        names = {"hnsw": ("ef_search", "hnsw.ef_search"), "ivfflat": ("probes", "ivfflat.probes")}
-        if self.state.index not in names:
+        # the session's setting as PostgreSQL reports it
+        if self.state.index not in SEARCH_SETTINGS:
             return {}
-        param, setting = names[self.state.index]
+        param, setting = SEARCH_SETTINGS[self.state.index]
         value = self.db.execute("SELECT current_setting(%s)", (setting,)).fetchone()[0]
         return {param: int(value)}
 
