@@ -18,8 +18,8 @@ import streamlit as st
 from adapters.base import Param
 from adapters.registry import adapter_class
 from vectorscout.home import home_dir
-from vectorscout.specs import EngineConfig, engine_config
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.specs import EngineConfig, engine_config
+from vectorscout.results.store import ResultsStore
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PASSWORD_ENV = "VECTORSCOUT_PASSWORD"
@@ -162,7 +162,7 @@ def engine_form(engine: str) -> EngineConfig:
 
 
 def question_widget(question: Any, value: Any, key: str) -> Any:
-    """A widget for one questionnaire question (see vectorscout/knowledge/questionnaire.yaml)."""
+    """A widget for one questionnaire question (see vectorscout/decision/knowledge/questionnaire.yaml)."""
     if question.type == "bool":
         return st.checkbox(question.label, value=bool(value), help=question.help, key=key)
     if question.type == "choice":
@@ -180,8 +180,8 @@ def question_widget(question: Any, value: Any, key: str) -> Any:
 
 # -- workshop and room helpers ------------------------------------------------------------------------
 def current_workshop() -> Any:
-    """The workshop this session has open (vectorscout.workshop.Workshop), or None."""
-    from vectorscout.workshop import WorkshopError, load_workshop
+    """The workshop this session has open (vectorscout.decision.workshop.Workshop), or None."""
+    from vectorscout.decision.workshop import WorkshopError, load_workshop
 
     name = st.session_state.get("workshop")
     if not name:
@@ -194,7 +194,7 @@ def current_workshop() -> Any:
 
 def remember_in_workshop(kind: str, value: str) -> None:
     """Add a run, scenario or report to the open workshop (nothing when none is open)."""
-    from vectorscout.workshop import save_workshop
+    from vectorscout.decision.workshop import save_workshop
 
     workshop = current_workshop()
     if workshop is not None:

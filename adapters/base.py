@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vectorscout.filters import Filter
+from vectorscout.data.filters import Filter
 
 
 class Metric(StrEnum):
@@ -110,10 +110,11 @@ class Capabilities:
     metrics: frozenset[Metric]
     index_types: tuple[IndexSpec, ...]  # the first one is the default
     filtering: bool
-    persistence: bool
-    needs_server: bool
-    thread_safe: bool
-    embedded: bool
+    thread_safe: bool  # one client object may serve several threads; if not, concurrency uses processes
+    embedded: bool  # can run inside the benchmark process with no server (given no server connection)
+    # Not the engine itself but a stand-in for it (e.g. a client library's pure-Python imitation): measured
+    # when asked for, never in the quick evaluation.
+    stand_in: bool = False
 
     def index(self, name: str | None) -> IndexSpec:
         if name is None:
@@ -168,13 +169,31 @@ class VectorAdapter(ABC):
     requirements: ClassVar[Mapping[str, str]]
     # Options that say where the engine lives (URLs, keys); empty for a purely embedded engine.
     connection_params: ClassVar[tuple[Param, ...]] = ()
+    # Connection options that, when set, point the adapter at a server instead of its embedded engine.
+    server_params: ClassVar[tuple[str, ...]] = ()
     # For engines that need a server: how to start one, shown wherever the engine is offered.
     server_hint: ClassVar[str] = ""
+    # The engine's colour in every chart, so a room reading several charts never re-learns the legend.
+    colour: ClassVar[str] = "#7F7F7F"
 
     def __init__(self, workdir: Path, connection: Mapping[str, Any] | None = None) -> None:
         self.workdir = Path(workdir)
         self.connection = self.coerce_connection(connection or {})
         self.state = AdapterState()
+
+    @classmethod
+    def deployment(cls, connection: Mapping[str, Any] | None = None) -> str:
+        """Where this engine runs with these connection options: "embedded" (inside the benchmark process or
+        its own children) or "server" (reached over a connection, e.g. when a URL is given)."""
+        given = cls.coerce_connection(connection or {})
+        if not cls.capabilities.embedded or any(given.get(name) for name in cls.server_params):
+            return "server"
+        return "embedded"
+
+    @classmethod
+    def clean_up_after_crash(cls) -> None:
+        """Stop and remove what a killed benchmark worker of this engine left behind (servers it started,
+        their files). Called by the parent after a worker died, timed out or passed its memory limit."""
 
     @classmethod
     def connection_env(cls, param: Param) -> str:
@@ -297,7 +316,7 @@ class VectorAdapter(ABC):
         for those engines there is nothing to do. Adapters holding a network connection override this to open
         their own connection, never using (or closing) the one the parent still owns.
         """
-        if self.capabilities.needs_server:
+        if self.deployment(self.connection) == "server":
             raise UnsupportedFeature(f"{self.display_name} talks to a server over a connection a forked client "
                                      "cannot share; its adapter must open its own connection for concurrency by processes")
 

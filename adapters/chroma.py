@@ -25,7 +25,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import And, Eq, Filter, In, Or
 
 HNSW = IndexSpec(
     "hnsw",
@@ -65,11 +65,10 @@ class ChromaAdapter(VectorAdapter):
         metrics=frozenset(Metric),
         index_types=(HNSW,),
         filtering=True,
-        persistence=True,
-        needs_server=False,
         thread_safe=True,
         embedded=True,
     )
+    colour = "#EF553B"
     requirements: ClassVar[Mapping[str, str]] = {"chromadb": "chromadb==1.5.9"}
 
     def open(self) -> None:

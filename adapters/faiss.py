@@ -20,7 +20,7 @@ from adapters.base import (
     normalized,
     package_version,
 )
-from vectorscout.filters import Filter, evaluate
+from vectorscout.data.filters import Filter, evaluate
 
 HNSW = IndexSpec(
     "hnsw",
@@ -52,11 +52,10 @@ class FaissAdapter(VectorAdapter):
         metrics=frozenset(Metric),
         index_types=(FLAT, HNSW, IVF_FLAT),
         filtering=True,  # through FAISS's IDSelector, on payloads the adapter keeps beside the index
-        persistence=False,
-        needs_server=False,
         thread_safe=True,
         embedded=True,
     )
+    colour = "#636EFA"
     requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}
 
     def open(self) -> None:

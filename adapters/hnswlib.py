@@ -23,7 +23,7 @@ from adapters.base import (
     as_float32_matrix,
     package_version,
 )
-from vectorscout.filters import Filter, evaluate
+from vectorscout.data.filters import Filter, evaluate
 
 HNSW = IndexSpec(
     "hnsw",
@@ -44,9 +44,9 @@ class HnswlibAdapter(VectorAdapter):
     name = "hnswlib"
     display_name = "hnswlib"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, persistence=False, needs_server=False,
-        thread_safe=False, embedded=True,
+        metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=False, embedded=True,
     )
+    colour = "#B6E880"
     requirements: ClassVar[Mapping[str, str]] = {"hnswlib": "hnswlib==0.8.0"}
 
     def open(self) -> None:

@@ -26,7 +26,7 @@ from adapters.base import (
     as_float32_matrix,
     package_version,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or, Scalar
+from vectorscout.data.filters import And, Eq, Filter, In, Or, Scalar
 
 NO_INDEX = IndexSpec("none", exact=True, description="no vector index: an exact scan")
 IVF_PQ = IndexSpec(
@@ -99,9 +99,10 @@ class LanceDBAdapter(VectorAdapter):
     name = "lancedb"
     display_name = "LanceDB"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, NO_INDEX), filtering=True, persistence=True,
-        needs_server=False, thread_safe=True, embedded=True,
+        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, NO_INDEX), filtering=True, thread_safe=True, embedded=True,
     )
+    colour = "#19D3F3"
+    server_params = ("uri", "host_override")
     requirements: ClassVar[Mapping[str, str]] = {"lancedb": "lancedb==0.40.0", "pyarrow": "pyarrow==26.0.1"}
     connection_params = (
         Param("uri", str, "", "a remote LanceDB URI (db://...); empty for an embedded database"),

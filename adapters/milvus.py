@@ -30,7 +30,7 @@ from adapters.base import (
     hits_from,
     package_version,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or, Scalar
+from vectorscout.data.filters import And, Eq, Filter, In, Or, Scalar
 from vectorscout.secrets import mask_url
 
 HNSW = IndexSpec(
@@ -96,9 +96,10 @@ class MilvusAdapter(VectorAdapter):
     name = "milvus"
     display_name = "Milvus"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(IVF_FLAT, HNSW, FLAT, AUTOINDEX), filtering=True, persistence=True,
-        needs_server=False, thread_safe=True, embedded=True,
+        metrics=frozenset(Metric), index_types=(IVF_FLAT, HNSW, FLAT, AUTOINDEX), filtering=True, thread_safe=True, embedded=True,
     )
+    colour = "#AB63FA"
+    server_params = ("uri",)
     requirements: ClassVar[Mapping[str, str]] = {"pymilvus": "pymilvus==3.0.2", "milvus_lite": "milvus-lite==3.2.2"}
     connection_params = (
         Param("uri", str, "", "a Milvus server or Zilliz Cloud URI; empty for Milvus Lite on a local file"),

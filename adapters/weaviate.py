@@ -31,7 +31,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import And, Eq, Filter, In, Or
 from vectorscout.secrets import mask_url
 
 URL_ENV = "VECTORSCOUT_WEAVIATE_URL"
@@ -119,9 +119,10 @@ class WeaviateAdapter(VectorAdapter):
     name = "weaviate"
     display_name = "Weaviate"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW, FLAT), filtering=True, persistence=True, needs_server=True,
-        thread_safe=True, embedded=False,
+        metrics=frozenset(Metric), index_types=(HNSW, FLAT), filtering=True, thread_safe=True, embedded=False,
     )
+    colour = "#FF6692"
+    server_params = ("url",)
     requirements: ClassVar[Mapping[str, str]] = {"weaviate": "weaviate-client==4.24.1"}
     server_hint = (
         "needs a server: `docker run -p 8080:8080 -p 50051:50051 cr.weaviate.io/semitechnologies/weaviate:1.33.0`, "

@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.base import Metric
-from vectorscout.groundtruth import exact_knn
+from vectorscout.data.groundtruth import exact_knn
 
 
 def timed(function) -> float:

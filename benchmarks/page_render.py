@@ -28,9 +28,9 @@ ENGINES = ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb", "hnswli
 
 def fill_store(home: Path, runs: int) -> None:
     os.environ["VECTORSCOUT_HOME"] = str(home)
-    from vectorscout.recommend import Scenario, save_scenario
-    from vectorscout.results import ResultRow, Run
-    from vectorscout.store import ResultsStore
+    from vectorscout.decision.recommend import Scenario, save_scenario
+    from vectorscout.results.records import ResultRow, Run
+    from vectorscout.results.store import ResultsStore
 
     store = ResultsStore()
     stages = [{"stage": s, "wall_s": 1.0, "rss_mb": 100.0 + i, "peak_rss_mb": 120.0 + i}

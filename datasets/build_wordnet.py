@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vectorscout.embedding import embed_texts
+from vectorscout.data.embedding import embed_texts
 
 # The 45 lexicographer files of WordNet 3.0, by number (lexnames(5WN)).
 LEXNAMES = [

@@ -15,10 +15,10 @@ import pytest
 
 from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
 from adapters.registry import adapter_class
-from vectorscout.filters import Eq, In, evaluate, parse_filter
-from vectorscout.groundtruth import exact_knn
-from vectorscout.metrics import recall_ids
-from vectorscout.specs import engine_config
+from vectorscout.data.filters import Eq, In, evaluate, parse_filter
+from vectorscout.data.groundtruth import exact_knn
+from vectorscout.benchmarking.metrics import recall_ids
+from vectorscout.benchmarking.specs import engine_config
 
 N, DIM, QUERIES = 600, 16, 20
 # unclustered data on which an approximate index with its smallest settings must miss neighbours
@@ -88,7 +88,23 @@ class AdapterContract:
                 assert param.coerce(param.default) == param.default
                 for value in param.sweep:
                     param.coerce(value)
-        assert caps.needs_server is (not caps.embedded)  # an engine either runs in the process or needs a server
+
+    def test_deployment_follows_the_connection(self, adapter):
+        cls = type(adapter)
+        # with no connection an embedded engine runs embedded; any server option makes it a server engine
+        assert cls.deployment({}) == ("embedded" if cls.capabilities.embedded else "server")
+        for name in cls.server_params:
+            assert name in {p.name for p in cls.connection_params}, name
+            assert cls.deployment({name: "http://127.0.0.1:1"}) == "server", name
+        assert adapter.deployment(adapter.connection) in ("embedded", "server")
+
+    def test_optional_hooks_keep_their_promises(self, adapter):
+        cls = type(adapter)
+        cls.clean_up_after_crash()  # safe with nothing to clean: called after any worker failure
+        assert all(isinstance(pid, int) for pid in adapter.server_process_ids())
+        remote = adapter.remote_connection()
+        assert remote is None or set(remote) <= {p.name for p in cls.connection_params}
+        assert isinstance(cls.colour, str) and cls.colour.startswith("#") and len(cls.colour) == 7
 
     def test_versions_are_reported(self, adapter):
         versions = adapter.versions()

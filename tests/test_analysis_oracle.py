@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vectorscout.analysis import at_recall, pareto_frontier
-from vectorscout.results import ResultRow
+from vectorscout.results.analysis import at_recall, pareto_frontier
+from vectorscout.results.records import ResultRow
 
 # few distinct values, so ties in recall and in QPS are common
 RECALLS = (0.5, 0.8, 0.9, 0.95, 1.0)
@@ -71,14 +71,14 @@ def test_exactly_at_the_target_counts_as_reached():
 
 
 def run_of(run_id, results, environment, dataset=None, k=10):
-    from vectorscout.results import Run
+    from vectorscout.results.records import Run
 
     return Run(run_id=run_id, created_at="2026-11-25T00:00:00+00:00", status="finished", k=k,
                dataset=dataset or {"name": "d", "n": 100}, plan={}, environment=environment, results=results)
 
 
 def test_compared_rows_label_each_engine_with_its_run_only_when_there_are_several():
-    from vectorscout.analysis import compared_rows
+    from vectorscout.results.analysis import compared_rows
 
     a = ResultRow(engine="faiss", status="ok", index="flat", build_params={}, search_params={}, recall=1.0, qps=5.0)
     b = ResultRow(engine="qdrant", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9, qps=9.0)
@@ -91,7 +91,7 @@ def test_compared_rows_label_each_engine_with_its_run_only_when_there_are_severa
 
 
 def test_environment_differences_name_what_differs_and_nothing_else():
-    from vectorscout.analysis import environment_differences
+    from vectorscout.results.analysis import environment_differences
 
     same = {"cpu_model": "X", "cores": 2, "ram_gb": 24, "os": "linux", "python": "3.11", "vectorscout": "0.1",
             "engines": {"faiss": {"engine": "faiss 1.15"}, "qdrant": {"engine": "qdrant 0.9"}}}

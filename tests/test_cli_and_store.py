@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from vectorscout.cli import main
-from vectorscout.results import Run
-from vectorscout.store import ResultsStore, StoreError
+from vectorscout.results.records import Run
+from vectorscout.results.store import ResultsStore, StoreError
 
 SMALL = "synthetic:n=500,dim=8,seed=0,queries=30"
 

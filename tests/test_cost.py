@@ -6,7 +6,7 @@ import math
 import pytest
 
 from vectorscout.cli import main
-from vectorscout.cost import (
+from vectorscout.decision.cost import (
     CostError,
     PriceTable,
     coerce_assumptions,
@@ -21,9 +21,9 @@ from vectorscout.cost import (
     scaled_prices,
     sensitivity,
 )
-from vectorscout.recommend import Scenario, recommend
-from vectorscout.results import ResultRow, Run
-from vectorscout.store import ResultsStore
+from vectorscout.decision.recommend import Scenario, recommend
+from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.store import ResultsStore
 
 # One 4-vCPU, 16 GiB node at $1/hour; disk at $0.10 per GiB-month; 730 hours a month.
 PRICES = parse_prices({

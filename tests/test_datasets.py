@@ -9,11 +9,12 @@ import pytest
 
 from adapters.base import Metric
 from vectorscout.cli import main
-from vectorscout.data import load_dataset
-from vectorscout.importers import DatasetImportError, import_dataset, read_vecs
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.data.datasets import load_dataset
+from vectorscout.data.importers import DatasetImportError, import_dataset, read_vecs
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 RNG = np.random.default_rng(5)
 
@@ -207,7 +208,7 @@ def test_cli_import_and_list(tmp_path, capsys):
 
 
 def test_format_is_guessed_from_name_and_contents(tmp_path):
-    from vectorscout.importers import guess_format
+    from vectorscout.data.importers import guess_format
 
     (tmp_path / "a.csv").write_text("id,text\n1,hello\n")
     (tmp_path / "b.csv").write_text("vector,tag\n1 2,3\n")
@@ -221,7 +222,7 @@ def test_format_is_guessed_from_name_and_contents(tmp_path):
 def test_zip_archives_unpack_safely(tmp_path):
     import zipfile
 
-    from vectorscout.importers import extract_archive
+    from vectorscout.data.importers import extract_archive
 
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as z:

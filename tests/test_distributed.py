@@ -3,9 +3,11 @@
 import psutil
 import pytest
 
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.plan import RunPlan
+
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 
 def locust_processes() -> list[psutil.Process]:
@@ -37,7 +39,8 @@ def test_locust_workers_load_a_server_engine_and_in_process_engines_say_why_not(
 
 
 def test_a_bad_load_driver_is_refused():
-    from vectorscout.runner import PlanError, prepare
+    from vectorscout.benchmarking.plan import PlanError
+    from vectorscout.benchmarking.runner import prepare
 
     with pytest.raises(PlanError, match="load driver"):
         prepare(RunPlan(dataset="synthetic:n=100,dim=4", engines=parse_engines("faiss"), load_driver="swarm"))

@@ -10,8 +10,8 @@ import pytest
 from tests_support import closed_port
 
 from vectorscout.cli import main
-from vectorscout.data import load_dataset
-from vectorscout.downloads import DownloadError, download
+from vectorscout.data.datasets import load_dataset
+from vectorscout.data.downloads import DownloadError, download
 
 
 class Files(BaseHTTPRequestHandler):

@@ -1,7 +1,7 @@
 from contract import AdapterContract
 
 from adapters.chroma import where_clause
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 
 class TestChroma(AdapterContract):

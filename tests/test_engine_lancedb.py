@@ -4,7 +4,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.lancedb import LanceDBAdapter, filter_sql
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 
 class TestLanceDBHNSW(AdapterContract):

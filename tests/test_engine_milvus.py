@@ -6,7 +6,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable, Metric, UnsupportedFeature
 from adapters.milvus import MilvusAdapter, filter_expression
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 
 def test_lite_refuses_hnsw_it_would_search_exhaustively(tmp_path):

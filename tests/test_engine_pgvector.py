@@ -11,7 +11,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.pgvector import PgvectorAdapter, where_clause
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def servers_gone(pgdata_root: Path, within_s: float = 30.0) -> bool:
 
 def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscout_home):
     script = (
-        "from vectorscout.pgserver import shared_server; import psycopg\n"
+        "from adapters.pgserver import shared_server; import psycopg\n"
         "dsn = shared_server().dsn\n"
         "assert dsn.startswith('postgresql://postgres@127.0.0.1:'), dsn\n"
         "with psycopg.connect(dsn) as c: print(c.execute('select 1').fetchone()[0])\n"
@@ -71,11 +71,11 @@ def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscou
 
 
 def test_a_server_orphaned_by_a_killed_process_is_reaped(vectorscout_home):
-    script = "from vectorscout.pgserver import shared_server; shared_server(); import os; os.kill(os.getpid(), 9)"
+    script = "from adapters.pgserver import shared_server; shared_server(); import os; os.kill(os.getpid(), 9)"
     env = {**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)}
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120)
     assert postgres_processes(vectorscout_home / "pgvector"), "the killed process should have left its server"
-    from vectorscout.pgserver import reap_orphans
+    from adapters.pgserver import reap_orphans
 
     reap_orphans(vectorscout_home / "pgvector")
     assert servers_gone(vectorscout_home / "pgvector")

@@ -8,7 +8,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.qdrant import QdrantAdapter, translate_filter
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 
 class TestQdrantEdge(AdapterContract):

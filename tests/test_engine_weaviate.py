@@ -23,7 +23,7 @@ from adapters.weaviate import (
     translate_filter,
     vector_config,
 )
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 
 @pytest.mark.skipif(not os.environ.get(URL_ENV), reason=f"no Weaviate server: set {URL_ENV}=http://host:8080")

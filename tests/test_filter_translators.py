@@ -26,7 +26,7 @@ from adapters.milvus import filter_expression as milvus_expression
 from adapters.pgvector import where_clause as pgvector_where
 from adapters.qdrant import translate_filter as qdrant_filter
 from adapters.weaviate import translate_filter as weaviate_filter
-from vectorscout.filters import parse_filter
+from vectorscout.data.filters import parse_filter
 
 ROWS = [{name: COLUMNS[name][i].item() for name in COLUMNS} for i in range(N)]
 

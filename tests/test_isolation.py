@@ -2,9 +2,11 @@
 
 import psutil
 
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.plan import RunPlan
+
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 
 def workers() -> list[psutil.Process]:
@@ -24,7 +26,7 @@ def test_peak_memory_is_recorded_per_engine():
 
 
 def test_cancel_reaches_the_worker():
-    from vectorscout.runner import CancelToken
+    from vectorscout.benchmarking.progress import CancelToken
 
     token = CancelToken()
     plan = RunPlan(dataset="synthetic:n=150000,dim=64,queries=2000", engines=parse_engines("chroma,faiss"), k=10)
@@ -47,7 +49,7 @@ def test_disk_use_is_measured_for_engines_that_write_it():
 
 
 def test_concurrency_levels_add_rows_by_threads_or_processes():
-    from vectorscout.analysis import pareto_frontier
+    from vectorscout.results.analysis import pareto_frontier
 
     # long enough passes (about 0.1 s each) that CPU time is measurable at the clock tick
     plan = RunPlan(dataset="synthetic:n=20000,dim=32,queries=1000", engines=parse_engines("faiss,hnswlib"), k=10,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vectorscout.metrics import mask_repeats, recall_distance, recall_ids, summarize_latencies
+from vectorscout.benchmarking.metrics import mask_repeats, recall_distance, recall_ids, summarize_latencies
 
 
 def test_recall_ids_counts_overlap_per_query():
@@ -54,7 +54,7 @@ def test_latency_summary():
 
 
 def test_retrieval_quality_by_hand():
-    from vectorscout.metrics import retrieval_quality
+    from vectorscout.benchmarking.metrics import retrieval_quality
 
     found = np.array([[3, 2, 1, 7], [5, 6, 7, 8], [9, 8, 4, 4]])
     qrels = [
@@ -71,7 +71,7 @@ def test_retrieval_quality_by_hand():
 
 
 def test_retrieval_quality_cuts_at_ten_on_both_sides():
-    from vectorscout.metrics import retrieval_quality
+    from vectorscout.benchmarking.metrics import retrieval_quality
 
     relevant = {doc: 1.0 for doc in range(12)}
     perfect = retrieval_quality(np.array([list(range(12))]), [relevant], k=12)
@@ -103,7 +103,7 @@ def test_latency_percentiles_by_hand():
 
 
 def test_spread_is_range_over_median():
-    from vectorscout.metrics import spread_pct
+    from vectorscout.benchmarking.metrics import spread_pct
 
     assert spread_pct([90.0, 100.0, 130.0]) == pytest.approx(40.0)  # (130 - 90) / 100
     assert spread_pct([100.0, 300.0]) == pytest.approx(100.0)  # median of two is their mean: 200

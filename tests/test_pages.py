@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.plan import RunPlan
+
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 pytestmark = pytest.mark.apptest
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,7 +156,7 @@ def test_datasets_page_lists_previews_and_projects():
 
 
 def test_requirements_page_renders_every_question_and_saves_a_scenario():
-    from vectorscout.recommend import questionnaire, saved_scenarios
+    from vectorscout.decision.recommend import questionnaire, saved_scenarios
 
     at = open_page("views/requirements.py")
     questions, _ = questionnaire()
@@ -169,7 +171,7 @@ def test_requirements_page_renders_every_question_and_saves_a_scenario():
 
 
 def test_recommendation_page_ranks_with_reasons():
-    from vectorscout.recommend import Scenario, save_scenario
+    from vectorscout.decision.recommend import Scenario, save_scenario
 
     at = open_page("views/recommendation.py")
     assert any("No saved scenario" in i.value for i in at.info)
@@ -214,8 +216,8 @@ def test_results_page_compares_runs_and_flags_environment_differences():
 
 
 def test_cost_page_sizes_measured_engines_and_saves_prices():
-    from vectorscout.cost import load_prices
-    from vectorscout.recommend import Scenario, save_scenario
+    from vectorscout.decision.cost import load_prices
+    from vectorscout.decision.recommend import Scenario, save_scenario
 
     at = open_page("views/cost.py")
     assert any("No saved scenario" in i.value for i in at.info)

@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from vectorscout.analysis import at_recall, pareto_frontier
+from vectorscout.results.analysis import at_recall, pareto_frontier
 from vectorscout.cli import main
-from vectorscout.plans import PlanFileError, load_plan
-from vectorscout.results import ResultRow
+from vectorscout.benchmarking.plans import PlanFileError, load_plan
+from vectorscout.results.records import ResultRow
 
 
 def row(engine, recall, qps, p95=1.0, **search):
@@ -85,3 +85,34 @@ def test_filters_give_one_run_per_selectivity(tmp_path):
                     "engines: [{engine: faiss}]\n")
     runs = load_plan(plan).runs
     assert [r.filter for r in runs] == ["category == 'a'", "tag == 3", "bucket < 10"]
+
+
+def test_a_plan_round_trips_through_its_public_form_with_every_field():
+    from dataclasses import fields
+
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.reporting.report import plan_from_public
+
+    defaults = RunPlan(dataset="wordnet", engines=[])
+    plan = RunPlan(dataset="synthetic:n=300,dim=8", engines=parse_engines("faiss:index=hnsw,M=8,ef_search=16|64,pgvector"),
+                   k=7, filter="tag == 3", label="every field", batch_size=77, warmup_queries=5, isolate=False,
+                   timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=3, duration_s=2.5,
+                   load_driver="locust", locust_workers=5)
+    # the test must set every field away from its default, or a dropped field would go unnoticed
+    unchanged = [f.name for f in fields(RunPlan) if getattr(plan, f.name) == getattr(defaults, f.name)]
+    assert unchanged == []
+    assert RunPlan.from_public(plan.public()) == plan
+    rerun = plan_from_public(plan.public())
+    assert rerun.label == "rerun of every field"
+    rerun.label = plan.label
+    assert rerun == plan  # the Locust driver and its workers included
+
+
+def test_a_public_plan_is_validated_again():
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.specs import SpecError
+
+    with pytest.raises(SpecError, match="unknown parameter"):
+        RunPlan.from_public({"dataset": "wordnet", "engines": [{"engine": "faiss", "index": "hnsw",
+                                                                "build_params": {"bogus": 1}}]})

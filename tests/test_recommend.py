@@ -4,7 +4,7 @@ import pytest
 
 from adapters.registry import adapter_class
 from vectorscout.cli import main
-from vectorscout.recommend import (
+from vectorscout.decision.recommend import (
     Scenario,
     ScenarioError,
     feature_matrix,
@@ -12,7 +12,7 @@ from vectorscout.recommend import (
     recommend,
     sensitivity,
 )
-from vectorscout.results import ResultRow, Run
+from vectorscout.results.records import ResultRow, Run
 
 POSTGRES_SHOP = dict(existing_postgres=True, vectors_now=2_000_000, vectors_24m=2_000_000, sql_joins=True,
                      deployment="single_server")
@@ -104,10 +104,8 @@ def test_capability_flags_agree_with_the_feature_matrix():
     for engine, profile in matrix.items():
         caps = adapter_class(engine).capabilities
         assert caps.filtering == (profile.cell("filtering").level != "none"), engine
-        if caps.needs_server:
+        if not caps.embedded:
             assert "embedded" not in profile.deployment, engine
-        if "embedded" in profile.deployment:
-            assert not caps.needs_server, engine
         for spec in caps.index_types:
             assert ("flat" if spec.exact else spec.name) in profile.index_types, (engine, spec.name)
 

@@ -8,11 +8,12 @@ import pytest
 from conftest import require_tool
 
 from vectorscout.cli import main
-from vectorscout.recommend import Scenario
-from vectorscout.report import ReportError, build_report, md_escape, read_reproduction, write_report
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.decision.recommend import Scenario
+from vectorscout.reporting.report import ReportError, build_report, md_escape, read_reproduction, write_report
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 INJECTED = "<script>window.injected = 1; alert('x')</script>"
 SECRET_URL = "postgresql://admin:hunter2-secret@db.example/prod"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vectorscout.specs import EngineConfig, SpecError, engine_config, parse_engines, parse_spec
+from vectorscout.benchmarking.specs import EngineConfig, SpecError, engine_config, parse_engines, parse_spec
 
 
 def test_parse_spec_splits_name_and_options():

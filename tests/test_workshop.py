@@ -5,11 +5,12 @@ import json
 import pytest
 
 from vectorscout.cli import main
-from vectorscout.recommend import Scenario, save_scenario, saved_scenarios
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
-from vectorscout.workshop import (
+from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
+from vectorscout.decision.workshop import (
     WorkshopError,
     export_workshop,
     import_workshop,

@@ -7,42 +7,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.registry import adapter_class, engine_names
-from vectorscout.results import ResultRow, Run
-from vectorscout.runner import PlanError, Progress, RunPlan, StageClock, execute
-from vectorscout.specs import SpecError, parse_engines
-from vectorscout.store import ResultsStore, StoreError
+from vectorscout.results.documents import finite, run_document, run_to_json
+from vectorscout.results.records import ResultRow, Run
+from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.progress import Progress, StageClock
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import SpecError, parse_engines
+from vectorscout.results.store import ResultsStore, StoreError
+
+
+if TYPE_CHECKING:
+    from vectorscout.decision.recommend import Scenario
 
 
 class UsageError(Exception):
     """Bad input from the user: one line to stderr, exit status 2."""
-
-
-def _clean(value: Any) -> Any:
-    """Replace non-finite floats by None so the JSON output is strict."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def run_document(run: Run) -> dict[str, Any]:
-    """A run as JSON: everything stored, plus each engine's recall-QPS Pareto frontier."""
-    from vectorscout.analysis import frontier_json
-
-    return _clean({**run.to_dict(), "pareto": frontier_json(run.results)})
-
-
-def run_to_json(run: Run) -> str:
-    return json.dumps(run_document(run), indent=2)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -94,7 +78,7 @@ def _print_progress_lines() -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vectorscout.plans import PlanFileError, load_plan
+    from vectorscout.benchmarking.plans import PlanFileError, load_plan
 
     if bool(args.plan) == bool(args.engines):
         raise UsageError("give either --engines or --plan")
@@ -201,7 +185,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
                 spec.name: {"build": [p.name for p in spec.build_params], "search": [p.name for p in spec.search_params]}
                 for spec in caps.index_types
             },
-            "filtering": caps.filtering, "needs_server": caps.needs_server, "embedded": caps.embedded,
+            "filtering": caps.filtering, "deployment": cls.deployment(), "embedded": caps.embedded,
         })
     if args.format == "json":
         print(json.dumps(listing, indent=2))
@@ -211,19 +195,19 @@ def cmd_engines(args: argparse.Namespace) -> int:
                 f"{name}(build: {', '.join(p['build']) or '-'}; search: {', '.join(p['search']) or '-'})"
                 for name, p in item["index_types"].items()
             )
-            where = "server" if item["needs_server"] else "embedded"
+            where = item["deployment"]
             print(f"{item['engine']:<10} {where:<9} filter={'yes' if item['filtering'] else 'no':<4} {indexes}")
     return 0
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from vectorscout.data import dataset_listing
-    from vectorscout.importers import DatasetImportError, import_dataset
+    from vectorscout.data.datasets import dataset_listing
+    from vectorscout.data.importers import DatasetImportError, import_dataset
 
     if args.datasets_command == "list":
         listing = dataset_listing()
         if args.format == "json":
-            print(json.dumps(_clean(listing), indent=2))
+            print(json.dumps(finite(listing), indent=2))
         else:
             for d in listing:
                 size = f"{d['n']:,}x{d['dim']}" if d.get("n") else "any size"
@@ -240,7 +224,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
             print(f"\rembedding {done:,}/{total:,}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
     if args.datasets_command == "download":
-        from vectorscout.downloads import DownloadError, download_dataset
+        from vectorscout.data.downloads import DownloadError, download_dataset
 
         def fetched(done: int, total: int | None) -> None:
             print(f"\rdownloaded {done:,}" + (f"/{total:,} bytes" if total else " bytes"), end="", file=sys.stderr)
@@ -264,22 +248,26 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario_and_runs(args: argparse.Namespace) -> tuple[Any, list[str], list[Run]]:
-    from vectorscout.recommend import Scenario, ScenarioError
+def _read_scenario(path: str) -> Scenario:
+    from vectorscout.decision.recommend import Scenario, ScenarioError
 
     try:
-        scenario = Scenario.from_json(Path(args.scenario).read_text())
+        return Scenario.from_json(Path(path).read_text())
     except OSError as exc:
-        raise UsageError(f"cannot read scenario {args.scenario}: {exc.strerror}") from None
+        raise UsageError(f"cannot read scenario {path}: {exc.strerror}") from None
     except ScenarioError as exc:
-        raise UsageError(f"{args.scenario}: {exc}") from None
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def _scenario_and_runs(args: argparse.Namespace) -> tuple[Scenario, list[str], list[Run]]:
+    scenario = _read_scenario(args.scenario)
     store = ResultsStore()
     run_ids = [r for r in (args.runs or "").split(",") if r]
     return scenario, run_ids, [_get_run(store, run_id) for run_id in run_ids]
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from vectorscout.cost import CostError, cost_report
+    from vectorscout.decision.cost import CostError, cost_report
 
     scenario, run_ids, runs = _scenario_and_runs(args)
     try:
@@ -287,37 +275,29 @@ def cmd_cost(args: argparse.Namespace) -> int:
     except CostError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
-        print(json.dumps(_clean(report.to_dict() if args.details else [e.summary() for e in report.estimates]), indent=2))
+        print(json.dumps(finite(report.to_dict() if args.details else [e.summary() for e in report.estimates]), indent=2))
         return 0
     answers = scenario.answers
     print(f"Cost for {scenario.name!r}: {answers['vectors_now']:,} vectors x {answers['dimensions']}, peak "
           f"{answers['peak_qps']:,} QPS, recall >= {answers['recall_target']:g}; runs {', '.join(run_ids) or 'none'}")
-    for now, later in zip(report.estimates, report.growth):
-        if now.sizing is None:
-            print(f"  {now.engine}: {now.status} ({now.note})")
+    for line in report.lines():
+        if line.usd_per_month is None:
+            print(f"  {line.engine}: {line.status} ({line.note})")
             continue
-        s = now.sizing
-        grown = f"${later.sizing.usd_per_month:,.0f}" if later.sizing else later.status
-        per_million = f"${s.usd_per_million_queries:,.4f}" if s.usd_per_million_queries is not None else "n/a"
-        print(f"  {now.engine}: {s.nodes} x {s.instance} (bound by {s.bound_by}), ${s.usd_per_month:,.0f}/month, "
-              f"{per_million} per million queries; in 24 months {grown}/month")
+        grown = (f"${line.usd_per_month_in_24_months:,.0f}" if line.usd_per_month_in_24_months is not None
+                 else line.status_in_24_months)
+        per_million = f"${line.usd_per_million_queries:,.4f}" if line.usd_per_million_queries is not None else "n/a"
+        print(f"  {line.engine}: {line.nodes} x {line.instance} (bound by {line.bound_by}), "
+              f"${line.usd_per_month:,.0f}/month, {per_million} per million queries; in 24 months {grown}/month")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from vectorscout.recommend import Scenario, ScenarioError
-    from vectorscout.report import ReportError, build_report, write_report
+    from vectorscout.reporting.report import ReportError, build_report, write_report
 
     store = ResultsStore()
     runs = [_get_run(store, run_id) for run_id in args.runs.split(",") if run_id.strip()]
-    scenario = None
-    if args.scenario:
-        try:
-            scenario = Scenario.from_json(Path(args.scenario).read_text())
-        except OSError as exc:
-            raise UsageError(f"cannot read scenario {args.scenario}: {exc.strerror}") from None
-        except ScenarioError as exc:
-            raise UsageError(f"{args.scenario}: {exc}") from None
+    scenario = _read_scenario(args.scenario) if args.scenario else None
     try:
         written = write_report(build_report(runs, scenario), Path(args.out), args.formats.split(","),
                                progress=lambda step: print(f"writing {step}", file=sys.stderr, flush=True))
@@ -329,9 +309,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from vectorscout.report import ReportError, plan_from_public, read_reproduction, side_by_side
-    from vectorscout.runner import prepare
-    from vectorscout.specs import SpecError
+    from vectorscout.reporting.report import ReportError, plan_from_public, read_reproduction, side_by_side
+    from vectorscout.benchmarking.runner import prepare
+    from vectorscout.benchmarking.specs import SpecError
 
     try:
         document = read_reproduction(Path(args.report))
@@ -357,7 +337,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         new = execute(plan, store, progress=None if args.quiet else _print_progress_lines(), prepared=prepared)
         comparisons.append({"old_run": old.run_id, "new_run": new.run_id, "rows": side_by_side(old, new)})
     if args.format == "json":
-        print(json.dumps(_clean(comparisons), indent=2))
+        print(json.dumps(finite(comparisons), indent=2))
         return 0
     for comparison in comparisons:
         print(f"run {comparison['old_run']} (report) against {comparison['new_run']} (now)")
@@ -372,7 +352,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
-    from vectorscout.workshop import WorkshopError, export_workshop, import_workshop, load_workshop, open_or_create, save_workshop
+    from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, load_workshop, open_or_create, save_workshop
 
     store = ResultsStore()
     try:
@@ -389,7 +369,7 @@ def cmd_workshop(args: argparse.Namespace) -> int:
             if args.scenario:
                 workshop.add("scenario", args.scenario)
             save_workshop(store, workshop)
-            print(json.dumps(_clean(workshop.__dict__), indent=2))
+            print(json.dumps(finite(workshop.__dict__), indent=2))
         elif args.workshop_command == "export":
             text = export_workshop(store, args.name)
             if args.out:
@@ -411,12 +391,12 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from vectorscout.recommend import recommend, sensitivity
+    from vectorscout.decision.recommend import recommend, sensitivity
 
     scenario, run_ids, runs = _scenario_and_runs(args)
     ranking = recommend(scenario, runs)
     if args.format == "json":
-        print(json.dumps(_clean({"scenario": scenario.name, "runs": run_ids,
+        print(json.dumps(finite({"scenario": scenario.name, "runs": run_ids,
                                  "ranking": [v.to_dict() for v in ranking],
                                  "sensitivity": sensitivity(scenario, ranking)}), indent=2))
         return 0
@@ -445,10 +425,7 @@ def _levels(text: str) -> tuple[int, ...]:
     return levels
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_run_command(sub: Any) -> None:
     run = sub.add_parser("run", help="benchmark engines on a dataset and store the run")
     run.add_argument("--engines",
                      help="e.g. faiss,chroma:ef_search=32|64 (key=value options per engine; a|b sweeps a search parameter)")
@@ -477,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.set_defaults(handler=cmd_run)
 
+
+def _add_runs_command(sub: Any) -> None:
     runs = sub.add_parser("runs", help="stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)
     listing = runs_sub.add_parser("list", help="list stored runs, newest first")
@@ -492,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     runs.set_defaults(handler=cmd_runs)
 
+
+def _add_datasets_command(sub: Any) -> None:
     datasets = sub.add_parser("datasets", help="list and import datasets")
     datasets_sub = datasets.add_subparsers(dest="datasets_command", required=True)
     dlist = datasets_sub.add_parser("list", help="every dataset a run can name")
@@ -512,12 +493,16 @@ def build_parser() -> argparse.ArgumentParser:
     ddownload.add_argument("--as-name", help="register it under this name")
     datasets.set_defaults(handler=cmd_datasets)
 
+
+def _add_recommend_command(sub: Any) -> None:
     recommend = sub.add_parser("recommend", help="rank engines for a requirements scenario, with reasons")
     recommend.add_argument("--scenario", required=True, help="a scenario JSON file (saved from the Requirements page)")
     recommend.add_argument("--runs", help="stored run ids whose measurements count as evidence, comma-separated")
     recommend.add_argument("--format", choices=["table", "json"], default="table")
     recommend.set_defaults(handler=cmd_recommend)
 
+
+def _add_cost_command(sub: Any) -> None:
     cost = sub.add_parser("cost", help="nodes and dollars per month at the scenario's scale, from measured runs")
     cost.add_argument("--scenario", required=True, help="a scenario JSON file (answers, and optional cost assumptions)")
     cost.add_argument("--runs", help="stored run ids to take bytes per vector and QPS from, comma-separated")
@@ -525,6 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--details", action="store_true", help="with --format json: inputs, sizing and 24-month figures")
     cost.set_defaults(handler=cmd_cost)
 
+
+def _add_workshop_command(sub: Any) -> None:
     workshop = sub.add_parser("workshop", help="named workshops: their scenarios, runs and reports, as one file")
     workshop_sub = workshop.add_subparsers(dest="workshop_command", required=True)
     workshop_sub.add_parser("list", help="stored workshops")
@@ -539,6 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
     wimport.add_argument("file")
     workshop.set_defaults(handler=cmd_workshop)
 
+
+def _add_report_command(sub: Any) -> None:
     report = sub.add_parser("report", help="a comparison report of stored runs: HTML, PDF, Markdown, CSV, JSON")
     report.add_argument("--runs", required=True, help="stored run ids, comma-separated")
     report.add_argument("--scenario", help="a scenario JSON file: adds the recommendation, requirements and cost")
@@ -546,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--formats", default="html,pdf,md,csv,json", help="any of html,pdf,md,csv,json")
     report.set_defaults(handler=cmd_report)
 
+
+def _add_rerun_command(sub: Any) -> None:
     rerun = sub.add_parser("rerun", help="run a report's embedded plans again and show old and new side by side")
     rerun.add_argument("report", help="report.html, report.json or the folder holding them")
     rerun.add_argument("--allow-changed-data", action="store_true",
@@ -554,9 +545,25 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     rerun.set_defaults(handler=cmd_rerun)
 
+
+def _add_engines_command(sub: Any) -> None:
     engines = sub.add_parser("engines", help="list engines with their index types and parameters")
     engines.add_argument("--format", choices=["table", "json"], default="table")
     engines.set_defaults(handler=cmd_engines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run_command(sub)
+    _add_runs_command(sub)
+    _add_datasets_command(sub)
+    _add_recommend_command(sub)
+    _add_cost_command(sub)
+    _add_workshop_command(sub)
+    _add_report_command(sub)
+    _add_rerun_command(sub)
+    _add_engines_command(sub)
     return parser
 
 

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import param_widgets, results_store, show_chart
-from vectorscout.charts import cost_scale_figure
-from vectorscout.cost import (
+from vectorscout.reporting.charts import cost_scale_figure
+from vectorscout.decision.cost import (
     ASSUMPTIONS,
     CostError,
     cost_report,
@@ -16,7 +16,7 @@ from vectorscout.cost import (
     scale_curve,
     sensitivity,
 )
-from vectorscout.recommend import Scenario, save_scenario, saved_scenarios
+from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
 
 st.title("Cost")
 st.caption("From what was measured here (bytes per vector, QPS per core at your recall target) to nodes and "
@@ -55,15 +55,12 @@ if report is not None:
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")
     st.dataframe(pd.DataFrame([
-        {"engine": now.engine, "status": now.status, "instance": now.sizing.instance if now.sizing else "",
-         "nodes": now.sizing.nodes if now.sizing else None, "bound by": now.sizing.bound_by if now.sizing else "",
-         "$/month": round(now.sizing.usd_per_month) if now.sizing else None,
-         "$ per million queries": now.sizing.usd_per_million_queries if now.sizing else None,
-         "$/month in 24 months": round(later.sizing.usd_per_month) if later.sizing else None,
-         "managed list price $/month": "; ".join(f"{m['offer']}: {m['usd_per_month']:,.0f}" for m in now.managed),
-         "initial build, hours": now.build_hours, "note": now.note}
-        for now, later in zip(report.estimates, report.growth)
-    ]), hide_index=True)
+        {"engine": line.engine, "status": line.status, "instance": line.instance, "nodes": line.nodes,
+         "bound by": line.bound_by, "$/month": line.usd_per_month, "$ per million queries": line.usd_per_million_queries,
+         "$/month in 24 months": line.usd_per_month_in_24_months, "managed list price $/month": line.managed,
+         "initial build, hours": line.build_hours, "note": line.note}
+        for line in report.lines()
+    ]).round({"$/month": 0, "$/month in 24 months": 0}), hide_index=True)
     with st.expander("Measured inputs per engine"):
         st.dataframe(pd.DataFrame([{"engine": e.engine, **e.inputs} for e in report.estimates if e.inputs]), hide_index=True)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")

@@ -1,9 +1,9 @@
 import streamlit as st
 
 from dashboard_ui import current_workshop, results_store
-from vectorscout.jobs import BackgroundRun
-from vectorscout.plans import quick_evaluation
-from vectorscout.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
+from vectorscout.benchmarking.jobs import BackgroundRun
+from vectorscout.benchmarking.plans import quick_evaluation
+from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
 
 st.title("VectorScout")
 st.markdown(

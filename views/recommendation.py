@@ -2,8 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import current_workshop, results_store, show_chart
-from vectorscout.charts import criteria_figure
-from vectorscout.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
+from vectorscout.reporting.charts import criteria_figure
+from vectorscout.decision.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
 
 st.title("Recommendation")
 scenarios = saved_scenarios()

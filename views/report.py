@@ -1,8 +1,8 @@
 import streamlit as st
 
 from dashboard_ui import current_workshop, remember_in_workshop, results_store
-from vectorscout.recommend import saved_scenarios
-from vectorscout.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
+from vectorscout.decision.recommend import saved_scenarios
+from vectorscout.reporting.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
 
 st.title("Report")
 st.caption("One document for the workshop: summary, requirements, cost, charts, methodology, raw numbers and "

@@ -2,8 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import results_store, show_chart
-from vectorscout.analysis import at_recall, compared_rows, environment_differences
-from vectorscout.charts import (
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
+from vectorscout.reporting.charts import (
     concurrency_figure,
     latency_cdf_figure,
     latency_figure,

@@ -1,11 +1,11 @@
 import streamlit as st
 
-from adapters.registry import adapter_class, engine_names
+from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
 from dashboard_ui import engine_form, param_widgets, remember_in_workshop, results_store
-from vectorscout.data import PROVIDERS, imported_entries
-from vectorscout.jobs import BackgroundRun
-from vectorscout.runner import RunPlan
-from vectorscout.specs import SpecError
+from vectorscout.data.datasets import PROVIDERS, imported_entries
+from vectorscout.benchmarking.jobs import BackgroundRun
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.specs import SpecError
 
 st.title("Run a benchmark")
 
@@ -21,7 +21,7 @@ if provider is not None and provider.params:
         dataset_spec = provider.spec(param_widgets(provider.params, f"dataset.{provider.name}"))
 
 engines = st.multiselect(
-    "Engines", engine_names(), default=["faiss", "chroma"],
+    "Engines", engine_names(), default=list(DEFAULT_SELECTION),
     format_func=lambda name: adapter_class(name).display_name,
 )
 configs = []

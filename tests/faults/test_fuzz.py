@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests_support import make_format_samples
 
-from vectorscout.data import imported_dir, imported_entries, load_dataset
-from vectorscout.importers import DatasetImportError, import_dataset
+from vectorscout.data.datasets import imported_dir, imported_entries, load_dataset
+from vectorscout.data.importers import DatasetImportError, import_dataset
 
 # Examples per importer and kind of damage (the closing note of the reliability issue quotes these).
 RANDOM_EXAMPLES = 100

@@ -15,11 +15,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from vectorscout.jobs import BackgroundRun
-from vectorscout.results import ResultRow, Run
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.jobs import BackgroundRun
+from vectorscout.results.records import ResultRow, Run
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,11 @@ import time
 
 import psutil
 
-from vectorscout.runner import RunPlan, execute
-from vectorscout.specs import parse_engines
-from vectorscout.store import ResultsStore
+from vectorscout.benchmarking.plan import RunPlan
+
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
 
 
 def workers() -> list[psutil.Process]:

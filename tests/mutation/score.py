@@ -26,14 +26,14 @@ EQUIVALENT = Path(__file__).resolve().parent / "equivalent.yaml"
 
 # module -> functions in scope (None: every function of the module)
 SCOPE: dict[str, frozenset[str] | None] = {
-    "vectorscout/metrics.py": None,
-    "vectorscout/analysis.py": None,
-    "vectorscout/groundtruth.py": None,
-    "vectorscout/filters.py": None,
-    "vectorscout/cost.py": None,
-    "vectorscout/recommend.py": None,
-    "vectorscout/specs.py": None,
-    "vectorscout/plans.py": None,
+    "vectorscout/benchmarking/metrics.py": None,
+    "vectorscout/results/analysis.py": None,
+    "vectorscout/data/groundtruth.py": None,
+    "vectorscout/data/filters.py": None,
+    "vectorscout/decision/cost.py": None,
+    "vectorscout/decision/recommend.py": None,
+    "vectorscout/benchmarking/specs.py": None,
+    "vectorscout/benchmarking/plans.py": None,
     "adapters/chroma.py": frozenset({"where_clause"}),
     "adapters/milvus.py": frozenset({"literal", "filter_expression"}),
     "adapters/pgvector.py": frozenset({"where_clause"}),

@@ -1,6 +1,6 @@
 """Concurrent load driven by Locust's master/worker mode instead of local threads or processes.
 
-For users who outgrow one client machine: the same Locust user (vectorscout/locust_load.py) runs in
+For users who outgrow one client machine: the same Locust user (vectorscout/benchmarking/locust_load.py) runs in
 workers that may sit on other machines; here the master binds 127.0.0.1 and its workers are started beside
 it. VectorScout does not distribute anything itself: Locust does, and its CSV statistics are read back.
 """

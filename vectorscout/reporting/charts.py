@@ -8,25 +8,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from vectorscout.results import ResultRow
+from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.results.records import ResultRow
 
-# One colour per engine everywhere, so a room reading several charts never has to re-learn the legend.
-ENGINE_COLOURS = {
-    "faiss": "#636EFA",
-    "chroma": "#EF553B",
-    "qdrant": "#00CC96",
-    "milvus": "#AB63FA",
-    "pgvector": "#FFA15A",
-    "lancedb": "#19D3F3",
-    "weaviate": "#FF6692",
-    "hnswlib": "#B6E880",
-}
 FALLBACK_COLOUR = "#7F7F7F"
 
 
 def engine_colour(engine: str) -> str:
-    # "qdrant @ run-id" (runs compared side by side) keeps qdrant's colour
-    return ENGINE_COLOURS.get(engine.split(" @ ")[0], FALLBACK_COLOUR)
+    """The engine's own colour (declared by its adapter); "qdrant @ run-id" (runs compared side by side)
+    keeps qdrant's colour, and an engine this installation does not know gets grey."""
+    try:
+        return adapter_class(engine.split(" @ ")[0]).colour
+    except UnknownEngine:
+        return FALLBACK_COLOUR
 
 
 def setting_label(row: ResultRow) -> str:
@@ -61,7 +55,7 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
 
 def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
     """Every setting as a faint point, and each engine's Pareto frontier as a line (ann-benchmarks style)."""
-    from vectorscout.analysis import pareto_frontier
+    from vectorscout.results.analysis import pareto_frontier
 
     ok = [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
     figure = go.Figure()

@@ -20,7 +20,7 @@ import yaml
 
 from adapters.base import Param, ParamError
 from vectorscout.home import home_dir
-from vectorscout.results import ResultRow, Run
+from vectorscout.results.records import ResultRow, Run
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
 SCALE_POINTS = (1_000_000, 3_000_000, 10_000_000, 30_000_000, 100_000_000, 300_000_000, 1_000_000_000)
@@ -391,12 +391,41 @@ def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vector
                   float(answers["peak_qps"]), int(replicas))
 
 
+@dataclass(frozen=True)
+class CostLine:
+    """One engine's cost as every table shows it (page, report, CLI): today, in 24 months, managed offers."""
+
+    engine: str
+    status: str
+    instance: str
+    nodes: int | None
+    bound_by: str
+    usd_per_month: float | None
+    usd_per_million_queries: float | None
+    usd_per_month_in_24_months: float | None
+    status_in_24_months: str
+    managed: str  # the managed offers' list prices, "offer: $N" joined by "; "
+    build_hours: float | None
+    note: str
+
+
 @dataclass
 class CostReport:
     estimates: list[CostEstimate]
     growth: list[CostEstimate]  # the same engines at the scenario's vector count in 24 months
     assumptions: dict[str, Any]
     prices_edited: bool
+
+    def lines(self) -> list[CostLine]:
+        lines = []
+        for now, later in zip(self.estimates, self.growth):
+            s = now.sizing
+            lines.append(CostLine(
+                now.engine, now.status, s.instance if s else "", s.nodes if s else None, s.bound_by if s else "",
+                s.usd_per_month if s else None, s.usd_per_million_queries if s else None,
+                later.sizing.usd_per_month if later.sizing else None, later.status,
+                "; ".join(f"{m['offer']}: ${m['usd_per_month']:,.0f}" for m in now.managed), now.build_hours, now.note))
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {"assumptions": self.assumptions, "prices": "edited by the user" if self.prices_edited else "defaults",

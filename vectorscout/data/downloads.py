@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorscout.home import subdir
-from vectorscout.importers import extract_archive, import_dataset
+from vectorscout.data.importers import extract_archive, import_dataset
 
 ProgressFn = Callable[[int, int | None], None]
 CHUNK = 1 << 20

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from adapters.base import Metric
-from vectorscout.data import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
-from vectorscout.embedding import ProgressFn, embed_texts
-from vectorscout.groundtruth import exact_knn
-from vectorscout.results import utc_now
+from vectorscout.data.datasets import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
+from vectorscout.data.embedding import ProgressFn, embed_texts
+from vectorscout.data.groundtruth import exact_knn
+from vectorscout.results.records import utc_now
 
 log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -16,7 +16,7 @@ from typing import Any
 import psutil
 
 from vectorscout.home import home_dir
-from vectorscout.results import ResultRow, Run, RunStatus, utc_now
+from vectorscout.results.records import ResultRow, Run, RunStatus, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

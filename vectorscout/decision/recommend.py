@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from vectorscout.results import Run
+from vectorscout.results.records import Run
 
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 LEVELS = {"full": 1.0, "partial": 0.5, "none": 0.0}
@@ -56,6 +56,8 @@ class EngineProfile:
     sdks: tuple[str, ...]
     index_types: tuple[str, ...]
     features: dict[str, Cell]
+    # What sets an engine apart beyond its features: runs_in_postgres, library (see features.yaml)
+    traits: frozenset[str] = frozenset()
 
     def cell(self, feature: str) -> Cell:
         return self.features[feature]
@@ -74,7 +76,7 @@ def feature_matrix() -> dict[str, EngineProfile]:
             cells[feature] = Cell(level, comment, source)
         profiles[key] = EngineProfile(
             key, entry["name"], str(entry["version"]), entry["license"], entry["language"], tuple(entry["deployment"]),
-            tuple(entry["sdks"]), tuple(entry["index_types"]), cells,
+            tuple(entry["sdks"]), tuple(entry["index_types"]), cells, frozenset(entry.get("traits", ())),
         )
     return profiles
 
@@ -135,10 +137,10 @@ class Scenario:
     name: str = "scenario"
     answers: dict[str, Any] = field(default_factory=dict)
     priorities: dict[str, float] = field(default_factory=dict)
-    cost: dict[str, Any] = field(default_factory=dict)  # the cost model's assumptions (vectorscout/cost.py)
+    cost: dict[str, Any] = field(default_factory=dict)  # the cost model's assumptions (vectorscout/decision/cost.py)
 
     def __post_init__(self) -> None:
-        from vectorscout.cost import CostError, coerce_assumptions
+        from vectorscout.decision.cost import CostError, coerce_assumptions
 
         try:
             self.cost = coerce_assumptions(self.cost)
@@ -256,7 +258,7 @@ def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Rea
 def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
     deployment, skills = answers["deployment"], answers["ops_skills"]
     burden = {"embedded": 0, "managed_cloud": 0, "single_server": 1, "kubernetes": 2}[deployment]
-    if profile.key == "pgvector" and answers["existing_postgres"]:
+    if "runs_in_postgres" in profile.traits and answers["existing_postgres"]:
         burden = max(0, burden - 1)
         reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3))
     penalty = {"none": 0.45, "some": 0.25, "strong": 0.05}[skills]
@@ -266,7 +268,7 @@ def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[R
     elif score < 0.6:
         reasons.append(Reason("operations", f"a {deployment.replace('_', ' ')} deployment to run with {skills} "
                                             "operations skills", -2))
-    if answers["update_rate"] == "continuous" and profile.key in ("faiss", "hnswlib"):
+    if answers["update_rate"] == "continuous" and "library" in profile.traits:
         score *= 0.6
         reasons.append(Reason("operations", "a library: continuous updates and deletes are yours to manage", -2))
     return score
@@ -371,7 +373,7 @@ def _combine(criteria: dict[str, float | None], priorities: dict[str, float]) ->
 
 def recommend(scenario: Scenario, runs: list[Run] | None = None) -> list[EngineVerdict]:
     """The ranking: scored engines first (best first, ties by name), excluded ones after, with reasons."""
-    from vectorscout.cost import CostError, cost_report
+    from vectorscout.decision.cost import CostError, cost_report
 
     answers = scenario.answers
     measured = measured_at_target(runs or [], answers["recall_target"])

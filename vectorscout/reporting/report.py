@@ -25,8 +25,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vectorscout import __version__
-from vectorscout.analysis import at_recall, compared_rows, environment_differences, frontier_json
-from vectorscout.charts import (
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences, frontier_json
+from vectorscout.reporting.charts import (
     concurrency_figure,
     cost_scale_figure,
     criteria_figure,
@@ -37,7 +37,9 @@ from vectorscout.charts import (
     results_frame,
     selectivity_figure,
 )
-from vectorscout.results import Run, utc_now
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.results.documents import finite, run_document
+from vectorscout.results.records import Run, utc_now
 from vectorscout.secrets import redact
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
@@ -62,10 +64,10 @@ def clean(text: Any) -> str:
 @dataclass
 class ReportData:
     runs: list[Run]
-    scenario: Any = None  # vectorscout.recommend.Scenario
+    scenario: Any = None  # vectorscout.decision.recommend.Scenario
     ranking: list[Any] = field(default_factory=list)
     sensitivity: list[str] = field(default_factory=list)
-    cost: Any = None  # vectorscout.cost.CostReport
+    cost: Any = None  # vectorscout.decision.cost.CostReport
     cost_curve: list[dict[str, Any]] = field(default_factory=list)
     generated_at: str = field(default_factory=utc_now)
     title: str = "Vector database comparison"
@@ -76,8 +78,8 @@ def build_report(runs: list[Run], scenario: Any = None) -> ReportData:
         raise ReportError("a report needs at least one stored run")
     data = ReportData(runs=runs, scenario=scenario)
     if scenario is not None:
-        from vectorscout.cost import CostError, cost_report, scale_curve
-        from vectorscout.recommend import recommend, sensitivity
+        from vectorscout.decision.cost import CostError, cost_report, scale_curve
+        from vectorscout.decision.recommend import recommend, sensitivity
 
         data.title = f"Vector database comparison: {scenario.name}"
         data.ranking = recommend(scenario, runs)
@@ -124,7 +126,7 @@ def summary_lines(data: ReportData) -> list[str]:
 def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
     if data.scenario is None:
         return []
-    from vectorscout.recommend import questionnaire
+    from vectorscout.decision.recommend import questionnaire
 
     questions, _ = questionnaire()
     rows = [(q.label, _plain(data.scenario.answers[q.id])) for q in questions]
@@ -133,7 +135,7 @@ def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
 
 
 def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
-    from vectorscout.recommend import feature_matrix
+    from vectorscout.decision.recommend import feature_matrix
 
     profiles = feature_matrix()
     engines = sorted(profiles)
@@ -202,14 +204,11 @@ def cost_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
               "$/month in 24 months", "managed (list price)"]
     if data.cost is None:
         return header, []
-    body = []
-    for now, later in zip(data.cost.estimates, data.cost.growth):
-        s = now.sizing
-        managed = "; ".join(f"{m['offer']}: ${m['usd_per_month']:,.0f}" for m in now.managed)
-        body.append([now.engine, now.status, s.instance if s else "", str(s.nodes) if s else "",
-                     s.bound_by if s else "", f"{s.usd_per_month:,.0f}" if s else now.note,
-                     f"{s.usd_per_million_queries:,.4f}" if s and s.usd_per_million_queries is not None else "",
-                     f"{later.sizing.usd_per_month:,.0f}" if later.sizing else "", managed])
+    body = [[line.engine, line.status, line.instance, "" if line.nodes is None else str(line.nodes), line.bound_by,
+             line.note if line.usd_per_month is None else f"{line.usd_per_month:,.0f}",
+             "" if line.usd_per_million_queries is None else f"{line.usd_per_million_queries:,.4f}",
+             "" if line.usd_per_month_in_24_months is None else f"{line.usd_per_month_in_24_months:,.0f}", line.managed]
+            for line in data.cost.lines()]
     return header, [[clean(c) for c in row] for row in body]
 
 
@@ -430,8 +429,6 @@ def chart_images(data: ReportData) -> dict[str, bytes]:
 
 # -- writing -------------------------------------------------------------------------------------------------
 def report_document(data: ReportData) -> dict[str, Any]:
-    from vectorscout.cli import run_document
-
     return {"title": clean(data.title), "generated_at": data.generated_at, "summary": summary_lines(data),
             "reproduction": reproduction(data), "runs": [run_document(run) for run in data.runs],
             "ranking": [v.to_dict() for v in data.ranking], "cost": data.cost.to_dict() if data.cost else None}
@@ -503,8 +500,6 @@ def results_frame_with_run(data: ReportData) -> pd.DataFrame:
 
 def _json_safe(value: Any) -> Any:
     """JSON-ready (no NaN or infinity) with every string scrubbed of credentials."""
-    from vectorscout.cli import _clean
-
     def scrub(item: Any) -> Any:
         if isinstance(item, str):
             return clean(item)
@@ -514,7 +509,7 @@ def _json_safe(value: Any) -> Any:
             return [scrub(v) for v in item]
         return item
 
-    return scrub(_clean(value))
+    return scrub(finite(value))
 
 
 # -- reading and rerunning -----------------------------------------------------------------------------------
@@ -541,20 +536,11 @@ def read_reproduction(path: Path) -> dict[str, Any]:
     return document
 
 
-def plan_from_public(public: dict[str, Any]) -> Any:
-    from vectorscout.runner import RunPlan
-    from vectorscout.specs import engine_config
-
-    engines = []
-    for entry in public.get("engines", []):
-        grid = entry.get("search_grid") or None
-        engines.append(engine_config(entry["engine"], {"index": entry["index"], **entry.get("build_params", {})}, grid))
-    return RunPlan(dataset=public["dataset"], engines=engines, k=int(public.get("k", 10)), filter=public.get("filter"),
-                   label=f"rerun of {public.get('label') or 'report'}", batch_size=int(public.get("batch_size", 1000)),
-                   warmup_queries=int(public.get("warmup_queries", 50)), isolate=bool(public.get("isolate", True)),
-                   timeout_s=float(public.get("timeout_s", 3600)), memory_limit_mb=int(public.get("memory_limit_mb", 0)),
-                   concurrency=tuple(public.get("concurrency", [1])), repetitions=int(public.get("repetitions", 1)),
-                   duration_s=float(public.get("duration_s", 0)))
+def plan_from_public(public: dict[str, Any]) -> RunPlan:
+    """The plan a report measured, to run again exactly; only its label says it is a rerun."""
+    plan = RunPlan.from_public(public)
+    plan.label = f"rerun of {public.get('label') or 'report'}"
+    return plan
 
 
 def side_by_side(old: Run, new: Run) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from vectorscout.results import ResultRow, Run
+from vectorscout.results.records import ResultRow, Run
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
-from vectorscout.recommend import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
-from vectorscout.results import Run, utc_now
-from vectorscout.store import ResultsStore, StoreError
+from vectorscout.decision.recommend import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
+from vectorscout.results.records import Run, utc_now
+from vectorscout.results.store import ResultsStore, StoreError
 
 FORMAT = "vectorscout-workshop/1"
 NAME = re.compile(r"^[\w .,'()+&-]{1,80}$")

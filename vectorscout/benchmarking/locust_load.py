@@ -19,7 +19,7 @@ from typing import Any
 
 from locust import User, constant, task
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 SPEC: dict[str, Any] = json.loads(os.environ.get("VECTORSCOUT_LOAD_SPEC", "{}"))
 _queries: Any = None
@@ -28,7 +28,7 @@ _queries: Any = None
 def queries() -> Any:
     global _queries
     if _queries is None:  # once per worker process, shared by its users
-        from vectorscout.data import load_dataset
+        from vectorscout.data.datasets import load_dataset
 
         _queries = load_dataset(SPEC["dataset"]).queries
     return _queries
@@ -40,7 +40,7 @@ class VectorQueryUser(User):
     def on_start(self) -> None:
         from adapters.base import Metric
         from adapters.registry import adapter_class
-        from vectorscout.filters import parse_filter
+        from vectorscout.data.filters import parse_filter
 
         connection = json.loads(os.environ.get("VECTORSCOUT_LOAD_CONNECTION", "{}"))
         self.db = adapter_class(SPEC["engine"])(Path(tempfile.mkdtemp(prefix="vs-locust-")), connection)

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from adapters.base import Metric, Param, ParamError
-from vectorscout import filters
-from vectorscout.groundtruth import GroundTruth, cached_ground_truth
+from vectorscout.data import filters
+from vectorscout.data.groundtruth import GroundTruth, cached_ground_truth
 from vectorscout.home import subdir
-from vectorscout.specs import SpecError, parse_spec
+from vectorscout.benchmarking.specs import SpecError, parse_spec
 
 GROUND_TRUTH_K = 100
 
@@ -193,7 +193,7 @@ class DatasetProvider:
         return f"{self.name}:{options}" if options else self.name
 
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "datasets"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "datasets"
 
 
 def qrels_from_pairs(pairs: np.ndarray, n_queries: int, gains: np.ndarray | None = None) -> list[dict[int, float]]:

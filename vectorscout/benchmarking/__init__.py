@@ -1,0 +1,1 @@
+"""Measuring engines: engine settings and plans, the runner, worker isolation, concurrent and Locust load."""

@@ -1,0 +1,91 @@
+"""What one run measures: a dataset, engines with their settings, and how to load them.
+
+`RunPlan.public()` is what a run stores and a report embeds (connections left out); `RunPlan.from_public()`
+reads it back, so a report's plan can be run again exactly. `validate()` holds every rule a plan must
+meet; the rules that need the dataset (k against its size, a filter that matches) take it as an argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from vectorscout.benchmarking.specs import EngineConfig, engine_config
+
+LOAD_DRIVERS = ("local", "locust")
+
+
+class PlanError(ValueError):
+    """A plan that cannot run (bad k, filter or dataset); raised before anything is stored."""
+
+
+@dataclass
+class RunPlan:
+    dataset: str
+    engines: list[EngineConfig]
+    k: int = 10
+    filter: str | None = None
+    label: str = ""
+    batch_size: int = 1000
+    warmup_queries: int = 50
+    # Each engine job runs in its own worker process (see isolation.py) unless this is off.
+    isolate: bool = True
+    timeout_s: float = 3600.0
+    memory_limit_mb: int = 0  # 0: no limit
+    # Client concurrency levels measured after the serial pass (1 is always the serial pass itself).
+    concurrency: tuple[int, ...] = (1,)
+    # Timed serial passes per search setting (after the warm-up, which is discarded).
+    repetitions: int = 1
+    # Concurrent load: 0 sends each query once; above 0 the clients cycle over the queries for this long.
+    duration_s: float = 0.0
+    # Who applies concurrent load: "local" (threads, or processes for clients that are not thread-safe) or
+    # "locust" (Locust master/worker processes; the engine must be reachable over the network).
+    load_driver: str = "local"
+    locust_workers: int = 2
+
+    def public(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**values, "engines": [e.public() for e in self.engines], "concurrency": list(self.concurrency)}
+
+    @classmethod
+    def from_public(cls, public: Mapping[str, Any]) -> RunPlan:
+        """The plan `public()` described (engines validated again against their declared parameters)."""
+        engines = [engine_config(entry["engine"], {"index": entry["index"], **entry.get("build_params", {})},
+                                 entry.get("search_grid") or None)
+                   for entry in public.get("engines", [])]
+        defaults = cls(dataset="", engines=[])
+        plan = cls(dataset=str(public["dataset"]), engines=engines)
+        for f in fields(cls):
+            if f.name in ("dataset", "engines") or f.name not in public:
+                continue
+            kind = type(getattr(defaults, f.name))
+            value = public[f.name]
+            if f.name == "concurrency":
+                value = tuple(int(level) for level in value)
+            elif f.name == "filter":
+                value = None if value is None else str(value)
+            else:
+                value = kind(value)
+            setattr(plan, f.name, value)
+        return plan
+
+    def validate(self, n_vectors: int | None = None) -> None:
+        """Raise PlanError on the first rule the plan breaks; with the dataset's size, k is checked too."""
+        if not self.engines:
+            raise PlanError("no engine selected")
+        if n_vectors is not None and not 1 <= self.k <= min(n_vectors, 1000):
+            raise PlanError(f"k must be between 1 and {min(n_vectors, 1000)} for {self.dataset} (n={n_vectors}); "
+                            f"got {self.k}")
+        if self.batch_size < 1:
+            raise PlanError(f"batch size must be at least 1; got {self.batch_size}")
+        if not 1 <= self.repetitions <= 100:
+            raise PlanError(f"repetitions must be between 1 and 100; got {self.repetitions}")
+        if not 0 <= self.duration_s <= 3600:
+            raise PlanError(f"the load duration must be between 0 and 3600 s; got {self.duration_s:g}")
+        if self.load_driver not in LOAD_DRIVERS:
+            raise PlanError(f"the load driver is 'local' or 'locust'; got {self.load_driver!r}")
+        if not 1 <= self.locust_workers <= 64:
+            raise PlanError(f"Locust workers must be between 1 and 64; got {self.locust_workers}")
+        if any(not 1 <= level <= 256 for level in self.concurrency):
+            raise PlanError(f"concurrency levels must be between 1 and 256; got {list(self.concurrency)}")

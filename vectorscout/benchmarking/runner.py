@@ -1,0 +1,332 @@
+"""The benchmark runner: per engine, build one index and sweep it over its search settings.
+
+Stages per engine: create -> insert in batches (timed) -> wait until indexed (timed apart) -> for each
+search setting: warm-up, serial queries timed with ``perf_counter_ns``, both recalls, then each concurrency
+level -> drop. A failing engine records its own failure and the next engine goes on; results are stored as
+each engine ends. Every row of an engine job is made by `EngineJob.row` and completed, with the job's
+stages and memory, by `EngineJob.finished_rows`: one place each.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adapters.registry import adapter_class
+from vectorscout.benchmarking.environment import machine
+from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+from vectorscout.benchmarking.load import measure_concurrent, measure_locust
+from vectorscout.benchmarking.memory import memory_bytes
+from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from vectorscout.benchmarking.specs import EngineConfig, SpecError
+from vectorscout.benchmarking.timing import StageReport, measure_serial, setting_name
+from vectorscout.data import filters
+from vectorscout.data.datasets import Dataset, load_dataset
+from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.home import subdir
+from vectorscout.results.records import ResultRow, ResultStatus, Run, RunStatus, utc_now
+from vectorscout.results.store import ResultsStore, new_run_id
+from vectorscout.secrets import redact
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PreparedRun:
+    dataset: Dataset
+    truth: GroundTruth
+    filter: filters.Filter | None
+    selectivity: float | None = None  # share of the vectors the filter keeps
+
+
+def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> PreparedRun:
+    """Load the dataset and its ground truth and validate the plan against them."""
+    try:
+        dataset = load_dataset(plan.dataset)
+    except (SpecError, ValueError) as exc:
+        raise PlanError(str(exc)) from None
+    plan.validate(dataset.n)
+    tree = None
+    matches = dataset.n
+    if plan.filter:
+        try:
+            tree = filters.parse_filter(plan.filter)
+            matches = int(filters.evaluate(tree, dataset.payloads).sum())
+        except filters.FilterError as exc:
+            raise PlanError(str(exc)) from None
+        if matches == 0:
+            raise PlanError(f"filter {plan.filter!r} matches no vector of {dataset.name}")
+    if progress:
+        progress(Progress("ground truth", "exact neighbours", 0, 1))
+    truth = dataset.ground_truth(plan.k, tree)
+    if progress:
+        progress(Progress("ground truth", "exact neighbours", 1, 1))
+    return PreparedRun(dataset, truth, tree, matches / dataset.n if tree is not None else None)
+
+
+def execute(
+    plan: RunPlan,
+    store: ResultsStore,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    prepared: PreparedRun | None = None,
+    run_id: str | None = None,
+) -> Run:
+    """Run the plan, storing the run first and each engine's rows as soon as they exist."""
+    prepared = prepared or prepare(plan, progress)
+    cancel = cancel or CancelToken()
+    environment = {**machine(), "engines": {}}
+    run = Run(
+        run_id=run_id or new_run_id(), created_at=utc_now(), status="running", k=plan.k,
+        dataset={**prepared.dataset.info(), "filter_selectivity": prepared.selectivity}, plan=plan.public(),
+        environment=environment, label=plan.label,
+    )
+    store.create_run(run)
+    status: RunStatus = "finished"
+    try:
+        for config in plan.engines:
+            if plan.isolate and not cancel.cancelled and not skip_reason(config, plan):
+                job, worker_peak = run_engine_isolated(config, plan, progress, cancel)
+            else:
+                job, worker_peak = run_engine(config, prepared, plan, progress, cancel), 0
+            rows = job.finished_rows(worker_peak)
+            environment["engines"][config.engine] = job.versions
+            store.add_results(run.run_id, rows)
+            run.results.extend(rows)
+            if any(row.status == "cancelled" for row in rows):
+                status = "cancelled"
+                break
+        if status == "finished" and any(row.status == "failed" for row in run.results):
+            status = "failed"
+    except BaseException:
+        status = "interrupted"
+        raise
+    finally:
+        store.finish_run(run.run_id, status, environment)
+        run.status = status
+        run.finished_at = utc_now()
+    return run
+
+
+def skip_reason(config: EngineConfig, plan: RunPlan) -> str | None:
+    cls = adapter_class(config.engine)
+    if plan.filter and not cls.capabilities.filtering:
+        return f"{cls.display_name} cannot filter; filtered cases are skipped for it"
+    return None
+
+
+def connection_secrets(config: EngineConfig) -> list[str]:
+    """The values that must never appear in a result, a log line or a page."""
+    cls = adapter_class(config.engine)
+    connection = cls.coerce_connection(config.connection)
+    return [str(connection[p.name]) for p in cls.connection_params if p.secret and connection.get(p.name)]
+
+
+@dataclass
+class StageRecord:
+    """One stage of an engine job: its wall time and the memory held at its end (MB; None: not measured)."""
+
+    stage: str
+    wall_s: float
+    rss_mb: float | None
+    peak_rss_mb: float | None
+
+
+@dataclass
+class BuildFigures:
+    insert_s: float | None = None
+    insert_vectors_per_s: float | None = None
+    index_s: float | None = None
+    disk_mb: float | None = None
+    disk_bytes_per_vector: float | None = None
+
+
+@dataclass
+class EngineJob:
+    """Everything one engine's job has found so far; its rows share this identity."""
+
+    config: EngineConfig
+    plan: RunPlan
+    n_vectors: int
+    versions: dict[str, str] = field(default_factory=lambda: {"engine": "", "client": ""})
+    build: BuildFigures = field(default_factory=BuildFigures)
+    stages: list[StageRecord] = field(default_factory=list)
+    rows: list[ResultRow] = field(default_factory=list)
+    search_params: dict[str, Any] = field(default_factory=dict)  # the setting being measured
+    stage_started: float = field(default_factory=time.perf_counter)
+
+    def row(self, status: ResultStatus, error: str | None = None, **figures: Any) -> ResultRow:
+        """The one row factory: the job's identity and build figures, plus this row's own figures."""
+        config = self.config
+        return ResultRow(
+            engine=config.engine, status=status, index=config.index, build_params=config.build_params,
+            search_params=dict(self.search_params), error=error, filter=self.plan.filter, k=self.plan.k,
+            engine_version=self.versions["engine"], client_version=self.versions["client"],
+            **asdict(self.build), **figures,
+        )
+
+    def stop(self, status: ResultStatus, error: str) -> None:
+        self.rows.append(self.row(status, error))
+
+    def end_stage(self, name: str, db: Any) -> None:
+        # Read between stages, never inside a timed loop: memory reads walk /proc. In-process (not
+        # isolated), the process's memory is the dashboard's or the CLI's too: not measured.
+        now = time.perf_counter()
+        memory = memory_bytes(db.server_process_ids()) if self.plan.isolate else None
+        self.stages.append(StageRecord(
+            name, round(now - self.stage_started, 3),
+            None if memory is None else round(memory[0] / 2**20, 1),
+            None if memory is None else round(memory[1] / 2**20, 1)))
+        self.stage_started = now
+
+    def finished_rows(self, worker_peak_bytes: int = 0) -> list[ResultRow]:
+        """The rows with the job's stages and memory: the peak over stages and the worker tree as the
+        parent saw it, and the memory the collection added per vector (after indexing minus empty)."""
+        peaks = [s.peak_rss_mb for s in self.stages if s.peak_rss_mb is not None]
+        if worker_peak_bytes:
+            peaks.append(worker_peak_bytes / 2**20)
+        held = {s.stage: s.rss_mb for s in self.stages if s.rss_mb is not None}
+        added = ((held["index"] - held["open"]) * 2**20 / self.n_vectors
+                 if "open" in held and "index" in held and self.n_vectors else None)
+        stages = [asdict(s) for s in self.stages]
+        for row in self.rows:
+            row.stages = list(stages)
+            row.peak_rss_mb = round(max(peaks), 1) if peaks else None
+            row.ram_bytes_per_vector = None if added is None else max(0.0, added)
+        return self.rows
+
+
+def _error_text(exc: BaseException, secret_values: list[str]) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return redact(f"{type(exc).__name__}: {text}", secret_values)[:500]
+
+
+def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progress: ProgressCallback | None,
+               cancel: CancelToken) -> EngineJob:
+    """One engine's job in this process: one row per search setting and load, or where it stopped and why."""
+    job = EngineJob(config, plan, prepared.dataset.n)
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(Progress(config.engine, stage, done, total))
+
+    reason = "cancelled by the user" if cancel.cancelled else skip_reason(config, plan)
+    if reason:
+        job.stop("cancelled" if cancel.cancelled else "skipped", reason)
+        return job
+    secret_values = connection_secrets(config)
+    workdir = tempfile.mkdtemp(prefix=f"{config.engine}-", dir=subdir("work"))
+    try:
+        with adapter_class(config.engine)(Path(workdir), config.connection) as db:
+            _measure_engine(db, job, prepared, report, cancel)
+    except Cancelled as exc:
+        job.stop("cancelled", str(exc))
+    except Exception as exc:  # one engine's failure must not end the run
+        log.error("engine %s failed:\n%s", config.engine, redact("".join(traceback.format_exception(exc)), secret_values))
+        job.stop("failed", _error_text(exc, secret_values))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return job
+
+
+def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
+    try:
+        _build_index(db, job, prepared.dataset, report, cancel)
+        for search_params in job.config.search_grid:
+            _measure_setting(db, job, prepared, search_params, report, cancel)
+    except BaseException:
+        # the original failure is the one to report; a drop failing after it (a dead server) is logged
+        try:
+            db.drop()
+        except Exception:
+            log.warning("could not drop the %s collection after a failure", job.config.engine, exc_info=True)
+        raise
+    db.drop()
+
+
+def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
+    found = db.versions()
+    job.versions = {"engine": found.engine, "client": found.client}
+    db.create_collection(f"vs_{secrets.token_hex(6)}", dataset.dim, dataset.metric, job.config.index,
+                         job.config.build_params)
+    job.end_stage("open", db)
+    job.build.insert_s = _insert_all(db, dataset, job.plan.batch_size, report, cancel)
+    job.build.insert_vectors_per_s = dataset.n / job.build.insert_s if job.build.insert_s > 0 else float("inf")
+    job.end_stage("insert", db)
+    report("index", 0, 1)
+    started = time.perf_counter()
+    db.wait_until_indexed()
+    job.build.index_s = time.perf_counter() - started
+    job.end_stage("index", db)
+    report("index", 1, 1)
+    stored = db.count()
+    if stored != dataset.n:
+        raise RuntimeError(f"the engine holds {stored} vectors after {dataset.n} were inserted")
+    disk = db.disk_bytes()
+    if disk is not None:
+        job.build.disk_mb, job.build.disk_bytes_per_vector = disk / 2**20, disk / dataset.n
+
+
+def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],
+                     report: StageReport, cancel: CancelToken) -> None:
+    """The serial pass of one search setting, then each concurrency level above 1."""
+    plan = job.plan
+    job.search_params = dict(search_params)
+    cancel.check()
+    db.set_search_params(search_params)
+    dataset, truth, tree = prepared.dataset, prepared.truth, prepared.filter
+    serial = measure_serial(db, job.row, dataset, truth, tree, plan, search_params, report, cancel)
+    job.rows.append(serial)
+    job.end_stage(setting_name(search_params), db)
+    for level in (c for c in plan.concurrency if c > 1):
+        if plan.load_driver == "locust":
+            job.rows.append(measure_locust(db, serial, plan, level, report))
+        else:  # clients that are not thread-safe get one forked process each instead of a thread
+            job.rows.append(measure_concurrent(db, serial, dataset, truth, tree, plan, level, report, cancel,
+                                               processes=not db.capabilities.thread_safe))
+        job.end_stage(f"{setting_name(search_params)} x{level}", db)
+
+
+def _insert_all(db: Any, dataset: Dataset, batch_size: int, report: StageReport, cancel: CancelToken) -> float:
+    """Insert every vector in batches; the seconds spent inside the engine's insert calls."""
+    ids = np.arange(dataset.n, dtype=np.int64)
+    elapsed = 0.0
+    for start in range(0, dataset.n, batch_size):
+        cancel.check()
+        stop = min(dataset.n, start + batch_size)
+        payload = {name: column[start:stop] for name, column in dataset.payloads.items()}
+        began = time.perf_counter()
+        db.insert(ids[start:stop], dataset.base[start:stop], payload)
+        elapsed += time.perf_counter() - began
+        report("insert", stop, dataset.n)
+    return elapsed
+
+
+def _engine_job_in_worker(config: EngineConfig, plan: RunPlan, report: ProgressCallback, stop: Any) -> EngineJob:
+    prepared = prepare(plan)  # the dataset is rebuilt; its ground truth comes from the disk cache
+    return run_engine(config, prepared, plan, report, CancelToken(stop))
+
+
+def run_engine_isolated(config: EngineConfig, plan: RunPlan, progress: ProgressCallback | None,
+                        cancel: CancelToken) -> tuple[EngineJob, int]:
+    """run_engine in its own worker; the job and the worker tree's peak RSS (bytes). A worker that stopped
+    without a result becomes one failed row saying why, and the engine cleans up what it left behind."""
+    outcome = run_in_worker(_engine_job_in_worker, (config, plan), WorkerLimits(plan.timeout_s, plan.memory_limit_mb),
+                            f"vectorscout-{config.engine}", progress, cancel)
+    if outcome.failure is None:
+        job: EngineJob = outcome.value
+        return job, outcome.peak_rss_bytes
+    adapter_class(config.engine).clean_up_after_crash()  # a killed worker cannot stop the servers it started
+    job = EngineJob(config, plan, 0)
+    job.stop("failed", f"{outcome.failure}; this engine's results are lost, the others are not"[:500])
+    return job, outcome.peak_rss_bytes

@@ -1,0 +1,1 @@
+"""Reports a workshop hands around: the sections, charts and one renderer per format."""

@@ -1,0 +1,1 @@
+"""What a run produced: result records and their JSON documents, the SQLite store, Pareto analysis."""
