@@ -6,23 +6,12 @@ legacy multipage app and then shows the wrong navigation for direct links such a
 
 import streamlit as st
 
-from dashboard_ui import access_gate, sidebar
+from dashboard_ui import PAGES, access_gate, sidebar
 
 # No page_icon: a Material icon as favicon is fetched from a font CDN, and the dashboard must work offline.
 st.set_page_config(page_title="VectorScout", layout="wide")
 access_gate()
 
-navigation = st.navigation(
-    [
-        st.Page("views/home.py", title="Home", default=True),
-        st.Page("views/requirements.py", title="Requirements"),
-        st.Page("views/datasets.py", title="Datasets"),
-        st.Page("views/run.py", title="Run"),
-        st.Page("views/results.py", title="Results"),
-        st.Page("views/recommendation.py", title="Recommendation"),
-        st.Page("views/cost.py", title="Cost"),
-        st.Page("views/report.py", title="Report"),
-    ]
-)
+navigation = st.navigation([st.Page(path, title=title, default=(place == 0)) for place, (path, title) in enumerate(PAGES)])
 sidebar()
 navigation.run()

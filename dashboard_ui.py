@@ -17,9 +17,9 @@ import streamlit as st
 
 from adapters.base import Param
 from adapters.registry import adapter_class
-from vectorscout.home import home_dir
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
-from vectorscout.results.store import ResultsStore
+from vectorscout.home import home_dir
+from vectorscout.results.store import ResultsStore, RunSummary
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PASSWORD_ENV = "VECTORSCOUT_PASSWORD"
@@ -179,6 +179,29 @@ def question_widget(question: Any, value: Any, key: str) -> Any:
 
 
 # -- workshop and room helpers ------------------------------------------------------------------------
+# The pages in the order of the selection flow: the router builds its navigation from this, Home its steps.
+PAGES = (
+    ("views/home.py", "Home"), ("views/requirements.py", "Requirements"), ("views/datasets.py", "Datasets"),
+    ("views/run.py", "Run"), ("views/results.py", "Results"), ("views/recommendation.py", "Recommendation"),
+    ("views/cost.py", "Cost"), ("views/report.py", "Report"),
+)
+
+
+def run_label(summary: RunSummary) -> str:
+    """How a stored run is named in every picker."""
+    return (f"{summary.run_id} · {summary.label or 'unlabelled'} · {summary.dataset} · "
+            f"{', '.join(summary.engines) or 'no results'} · {summary.status}")
+
+
+def pick_runs(label: str, summaries: list[RunSummary], default: Iterable[str] = (), key: str | None = None,
+              exclude: Iterable[str] = ()) -> list[str]:
+    """Stored runs to use, newest first, each named by run_label; defaults that no longer exist are dropped."""
+    labels = {s.run_id: run_label(s) for s in summaries if s.run_id not in set(exclude)}
+    chosen: list[str] = st.multiselect(label, list(labels), default=[rid for rid in default if rid in labels],
+                                       key=key, format_func=labels.__getitem__)
+    return chosen
+
+
 def current_workshop() -> Any:
     """The workshop this session has open (vectorscout.decision.workshop.Workshop), or None."""
     from vectorscout.decision.workshop import WorkshopError, load_workshop

@@ -194,6 +194,7 @@ class VectorAdapter(ABC):
     def clean_up_after_crash(cls) -> None:
         """Stop and remove what a killed benchmark worker of this engine left behind (servers it started,
         their files). Called by the parent after a worker died, timed out or passed its memory limit."""
+        return None  # most engines leave nothing behind outside the worker's own work directory
 
     @classmethod
     def connection_env(cls, param: Param) -> str:

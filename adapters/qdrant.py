@@ -240,7 +240,7 @@ class QdrantAdapter(VectorAdapter):
     display_name = "Qdrant"
     capabilities = CAPABILITIES
     colour = "#00CC96"
-    server_params = ("url",)
+    server_params: ClassVar[tuple[str, ...]] = ("url",)
     requirements: ClassVar[Mapping[str, str]] = {
         "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
     }

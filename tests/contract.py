@@ -15,10 +15,10 @@ import pytest
 
 from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
 from adapters.registry import adapter_class
-from vectorscout.data.filters import Eq, In, evaluate, parse_filter
-from vectorscout.data.groundtruth import exact_knn
 from vectorscout.benchmarking.metrics import recall_ids
 from vectorscout.benchmarking.specs import engine_config
+from vectorscout.data.filters import Eq, In, evaluate, parse_filter
+from vectorscout.data.groundtruth import exact_knn
 
 N, DIM, QUERIES = 600, 16, 20
 # unclustered data on which an approximate index with its smallest settings must miss neighbours

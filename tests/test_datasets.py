@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from adapters.base import Metric
-from vectorscout.cli import main
-from vectorscout.data.datasets import load_dataset
-from vectorscout.data.importers import DatasetImportError, import_dataset, read_vecs
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.cli import main
+from vectorscout.data.datasets import load_dataset
+from vectorscout.data.importers import DatasetImportError, import_dataset, read_vecs
 from vectorscout.results.store import ResultsStore
 
 RNG = np.random.default_rng(5)

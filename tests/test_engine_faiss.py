@@ -4,8 +4,8 @@ from contract import AdapterContract, sample_data
 
 from adapters.base import Metric
 from adapters.registry import adapter_class
-from vectorscout.data.groundtruth import exact_knn
 from vectorscout.benchmarking.specs import engine_config
+from vectorscout.data.groundtruth import exact_knn
 
 
 class TestFaissFlat(AdapterContract):

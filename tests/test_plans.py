@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from vectorscout.results.analysis import at_recall, pareto_frontier
-from vectorscout.cli import main
 from vectorscout.benchmarking.plans import PlanFileError, load_plan
+from vectorscout.cli import main
+from vectorscout.results.analysis import at_recall, pareto_frontier
 from vectorscout.results.records import ResultRow
 
 

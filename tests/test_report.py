@@ -7,12 +7,12 @@ import subprocess
 import pytest
 from conftest import require_tool
 
-from vectorscout.cli import main
-from vectorscout.decision.recommend import Scenario
-from vectorscout.reporting.report import ReportError, build_report, md_escape, read_reproduction, write_report
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.cli import main
+from vectorscout.decision.recommend import Scenario
+from vectorscout.reporting.report import ReportError, build_report, md_escape, read_reproduction, write_report
 from vectorscout.results.store import ResultsStore
 
 INJECTED = "<script>window.injected = 1; alert('x')</script>"

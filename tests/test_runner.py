@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from vectorscout.data.datasets import Dataset, DatasetError, load_dataset
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import SpecError, engine_config, parse_engines
+from vectorscout.data.datasets import Dataset, DatasetError, load_dataset
 from vectorscout.results.store import ResultsStore
 
 SMALL = "synthetic:n=800,dim=16,seed=3,queries=40"

@@ -4,12 +4,11 @@ import json
 
 import pytest
 
-from vectorscout.cli import main
-from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
-from vectorscout.results.store import ResultsStore
+from vectorscout.cli import main
+from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
 from vectorscout.decision.workshop import (
     WorkshopError,
     export_workshop,
@@ -18,6 +17,7 @@ from vectorscout.decision.workshop import (
     open_or_create,
     save_workshop,
 )
+from vectorscout.results.store import ResultsStore
 
 
 def small_run():

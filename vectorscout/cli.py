@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.registry import adapter_class, engine_names
-from vectorscout.results.documents import finite, run_document, run_to_json
-from vectorscout.results.records import ResultRow, Run
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import Progress, StageClock
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import SpecError, parse_engines
+from vectorscout.results.documents import finite, run_document, run_to_json
+from vectorscout.results.records import ResultRow, Run
 from vectorscout.results.store import ResultsStore, StoreError
-
 
 if TYPE_CHECKING:
     from vectorscout.decision.recommend import Scenario
@@ -309,9 +308,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from vectorscout.reporting.report import ReportError, plan_from_public, read_reproduction, side_by_side
     from vectorscout.benchmarking.runner import prepare
     from vectorscout.benchmarking.specs import SpecError
+    from vectorscout.reporting.report import ReportError, plan_from_public, read_reproduction, side_by_side
 
     try:
         document = read_reproduction(Path(args.report))
@@ -352,7 +351,14 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
-    from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, load_workshop, open_or_create, save_workshop
+    from vectorscout.decision.workshop import (
+        WorkshopError,
+        export_workshop,
+        import_workshop,
+        load_workshop,
+        open_or_create,
+        save_workshop,
+    )
 
     store = ResultsStore()
     try:

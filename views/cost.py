@@ -3,8 +3,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import param_widgets, results_store, show_chart
-from vectorscout.reporting.charts import cost_scale_figure
+from dashboard_ui import param_widgets, pick_runs, results_store, show_chart
 from vectorscout.decision.cost import (
     ASSUMPTIONS,
     CostError,
@@ -17,6 +16,7 @@ from vectorscout.decision.cost import (
     sensitivity,
 )
 from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
+from vectorscout.reporting.charts import cost_scale_figure
 
 st.title("Cost")
 st.caption("From what was measured here (bytes per vector, QPS per core at your recall target) to nodes and "
@@ -29,11 +29,8 @@ name = st.selectbox("Scenario", list(scenarios), key="cost.scenario")
 scenario = scenarios[name]
 store = results_store()
 summaries = store.list_runs()
-run_ids = st.multiselect(
-    "Runs to take measurements from", [s.run_id for s in summaries], key="cost.runs",
-    default=[s.run_id for s in summaries if s.status in ("finished", "failed")][:1],
-    format_func=lambda rid: next(f"{s.run_id} · {s.dataset} · {', '.join(s.engines)}" for s in summaries if s.run_id == rid),
-)
+run_ids = pick_runs("Runs to take measurements from", summaries, key="cost.runs",
+                    default=[s.run_id for s in summaries if s.status in ("finished", "failed")][:1])
 runs = [store.get_run(run_id) for run_id in run_ids]
 
 st.subheader("Assumptions")

@@ -5,10 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import show_chart
-from vectorscout.reporting.charts import projection_figure
 from vectorscout.data.datasets import dataset_listing, load_dataset
 from vectorscout.data.downloads import PUBLIC, DownloadError, download_dataset
 from vectorscout.data.importers import FORMATS, DatasetImportError, extract_archive, import_dataset
+from vectorscout.reporting.charts import projection_figure
 
 st.title("Datasets")
 

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard_ui import current_workshop, results_store
+from dashboard_ui import PAGES, current_workshop, results_store
 from vectorscout.benchmarking.jobs import BackgroundRun
 from vectorscout.benchmarking.plans import quick_evaluation
 from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
@@ -17,9 +17,7 @@ if st.button("Quick evaluation", type="primary",
              help="Every embedded engine at default settings on the bundled WordNet set: under a minute on 2 cores."):
     st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
     st.switch_page("views/run.py")
-steps = [("views/requirements.py", "1 Requirements"), ("views/datasets.py", "2 Datasets"), ("views/run.py", "3 Run"),
-         ("views/results.py", "4 Results"), ("views/recommendation.py", "5 Recommendation"), ("views/cost.py", "6 Cost"),
-         ("views/report.py", "7 Report")]
+steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]
 for row in (steps[:4], steps[4:]):
     for column, (page, title) in zip(st.columns(4), row):
         column.page_link(page, label=title)

@@ -1,9 +1,9 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import current_workshop, results_store, show_chart
-from vectorscout.reporting.charts import criteria_figure
+from dashboard_ui import current_workshop, pick_runs, results_store, show_chart
 from vectorscout.decision.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
+from vectorscout.reporting.charts import criteria_figure
 
 st.title("Recommendation")
 scenarios = saved_scenarios()
@@ -16,11 +16,8 @@ chosen = st.multiselect("Scenarios (several are compared side by side)", list(sc
                         or list(scenarios)[:1], key="scenarios")
 store = results_store()
 summaries = store.list_runs()
-run_ids = st.multiselect(
-    "Runs whose measurements count as evidence", [s.run_id for s in summaries], key="runs",
-    default=[rid for rid in (workshop.run_ids if workshop else []) if rid in {s.run_id for s in summaries}],
-    format_func=lambda rid: next(f"{s.run_id} · {s.dataset} · {', '.join(s.engines)}" for s in summaries if s.run_id == rid),
-)
+run_ids = pick_runs("Runs whose measurements count as evidence", summaries, key="runs",
+                    default=workshop.run_ids if workshop else ())
 runs = [store.get_run(run_id) for run_id in run_ids]
 if not chosen:
     st.stop()

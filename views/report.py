@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard_ui import current_workshop, remember_in_workshop, results_store
+from dashboard_ui import current_workshop, pick_runs, remember_in_workshop, results_store
 from vectorscout.decision.recommend import saved_scenarios
 from vectorscout.reporting.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
 
@@ -15,11 +15,7 @@ if not summaries:
 workshop = current_workshop()
 known = {s.run_id for s in summaries}
 in_workshop = [rid for rid in (workshop.run_ids if workshop else []) if rid in known]
-run_ids = st.multiselect(
-    "Runs in the report", [s.run_id for s in summaries], default=in_workshop or [summaries[0].run_id], key="report.runs",
-    format_func=lambda rid: next(f"{s.run_id} · {s.label or 'unlabelled'} · {s.dataset} · {', '.join(s.engines)}"
-                                 for s in summaries if s.run_id == rid),
-)
+run_ids = pick_runs("Runs in the report", summaries, default=in_workshop or [summaries[0].run_id], key="report.runs")
 scenarios = saved_scenarios()
 choices = ["(none)", *scenarios]
 preferred = next((name for name in (workshop.scenarios if workshop else []) if name in scenarios), None)

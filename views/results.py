@@ -1,18 +1,10 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import results_store, show_chart
+from dashboard_ui import pick_runs, results_store, run_label, show_chart
+from vectorscout.reporting.charts import measurement_figures, results_frame
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
-from vectorscout.reporting.charts import (
-    concurrency_figure,
-    latency_cdf_figure,
-    latency_figure,
-    recall_qps_figure,
-    resources_figure,
-    results_frame,
-    selectivity_figure,
-)
-from vectorscout.cli import run_to_json
+from vectorscout.results.documents import run_to_json
 
 st.title("Results")
 store = results_store()
@@ -21,11 +13,10 @@ if not summaries:
     st.info("No stored runs yet: start one on the Run page.")
     st.stop()
 
-labels = {s.run_id: f"{s.run_id} · {s.label or 'unlabelled'} · {s.dataset} · {', '.join(s.engines) or 'no results'} · "
-                    f"{s.status}" for s in summaries}
+labels = {s.run_id: run_label(s) for s in summaries}
 run_id = st.selectbox("Run", list(labels), format_func=labels.__getitem__)
-compare = st.multiselect("Compare with other runs (any day or machine; same charts)",
-                         [rid for rid in labels if rid != run_id], format_func=labels.__getitem__, key="compare")
+compare = pick_runs("Compare with other runs (any day or machine; same charts)", summaries, key="compare",
+                    exclude=[run_id])
 runs = [store.get_run(rid) for rid in [run_id, *compare]]
 run = runs[0]
 
@@ -46,7 +37,8 @@ st.dataframe(results_frame(rows), hide_index=True)
 for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
-show_chart(recall_qps_figure(rows), key="recall_qps")
+charts = dict(measurement_figures(runs))
+show_chart(charts.pop("pareto"), key="pareto")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
 reached = at_recall(rows, target)
@@ -57,13 +49,8 @@ st.dataframe(
      for engine, s in sorted(reached.items())],
     hide_index=True,
 )
-show_chart(latency_figure(rows), key="latency")
-show_chart(latency_cdf_figure(rows), key="latency_cdf")
-if any(r.concurrency > 1 for r in rows):
-    show_chart(concurrency_figure(rows), key="concurrency")
-if sum(r.dataset.get("filter_selectivity") is not None for r in runs) >= 2:
-    show_chart(selectivity_figure(runs), key="selectivity")
-show_chart(resources_figure(rows), key="resources")
+for name, figure in charts.items():
+    show_chart(figure, key=name)
 with st.expander("Stages: wall time and engine memory per stage"):
     st.dataframe(pd.DataFrame([{"engine": r.engine, **stage} for r in rows if r.concurrency == 1
                                for stage in r.stages]).drop_duplicates(), hide_index=True)

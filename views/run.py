@@ -2,10 +2,10 @@ import streamlit as st
 
 from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
 from dashboard_ui import engine_form, param_widgets, remember_in_workshop, results_store
-from vectorscout.data.datasets import PROVIDERS, imported_entries
 from vectorscout.benchmarking.jobs import BackgroundRun
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.specs import SpecError
+from vectorscout.data.datasets import PROVIDERS, imported_entries
 
 st.title("Run a benchmark")
 

@@ -16,10 +16,10 @@ import psutil
 import pytest
 
 from vectorscout.benchmarking.jobs import BackgroundRun
-from vectorscout.results.records import ResultRow, Run
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.records import ResultRow, Run
 from vectorscout.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ import time
 import psutil
 
 from vectorscout.benchmarking.plan import RunPlan
-
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.results.store import ResultsStore

@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vectorscout.results.records import Run
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import CancelToken, Progress, StageClock
 from vectorscout.benchmarking.runner import execute, prepare
+from vectorscout.results.records import Run
 from vectorscout.results.store import ResultsStore, new_run_id
 
 log = logging.getLogger(__name__)

@@ -8,17 +8,17 @@ import multiprocessing as mp
 import os
 import queue
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import psutil
-from concurrent.futures import ThreadPoolExecutor
 
 from vectorscout.benchmarking.metrics import summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.progress import CancelToken
-from vectorscout.benchmarking.timing import StageReport, recall_figures, setting_name
+from vectorscout.benchmarking.timing import StageReport, recalls, setting_name
 from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth
@@ -144,11 +144,12 @@ def measure_concurrent(db: Any, serial: ResultRow, dataset: Dataset, truth: Grou
     # A client process that died took its share of the queries with it: each of those counts as an error.
     lost = sum(len(range(offset, n_queries, level)) for offset in range(len(client_errors)))
     summary = summarize_latencies(latencies, wall) if len(latencies) else None
+    recall, recall_by_distance = recalls(found, dataset, truth, k)
     return dataclasses.replace(
         serial, concurrency=level, errors=failed_requests + lost, n_queries=len(latencies) + failed_requests,
         client_cpu_pct=100.0 * busy / wall / (os.cpu_count() or 1),
         load=f"{level} {kind}" + (f", {plan.duration_s:g} s" if deadline else ", each query once"),
-        error="; ".join(client_errors)[:500] or None, **recall_figures(found, dataset, truth, k),
+        error="; ".join(client_errors)[:500] or None, recall=recall, recall_distance=recall_by_distance,
         latency_p50_ms=summary.p50_ms if summary else None, latency_p95_ms=summary.p95_ms if summary else None,
         latency_p99_ms=summary.p99_ms if summary else None, latency_mean_ms=summary.mean_ms if summary else None,
         qps=len(latencies) / wall if wall > 0 else None,

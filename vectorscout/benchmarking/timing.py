@@ -40,10 +40,10 @@ def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
     return np.where(valid, exact, np.inf).astype(np.float32)
 
 
-def recall_figures(found: np.ndarray, dataset: Dataset, truth: GroundTruth, k: int) -> dict[str, float]:
+def recalls(found: np.ndarray, dataset: Dataset, truth: GroundTruth, k: int) -> tuple[float, float]:
     """Both recalls of the ids found per query: by id, and by distance (ties count as found)."""
-    return {"recall": recall_ids(found, truth.ids, k),
-            "recall_distance": recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k)}
+    return (recall_ids(found, truth.ids, k),
+            recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k))
 
 
 def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: GroundTruth, tree: filters.Filter | None,
@@ -63,8 +63,9 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
     quantiles = np.percentile(np.concatenate(every_latency) / 1e6, [*range(101), 99.9])
     summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
                                 for f in dataclasses.fields(LatencySummary)})
+    recall, recall_by_distance = recalls(found, dataset, truth, k)
     row = make_row(
-        "ok", **recall_figures(found, dataset, truth, k),
+        "ok", recall=recall, recall_distance=recall_by_distance,
         latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=len(queries), repetitions=len(passes),
         load="1 client, serial", latency_quantiles_ms=[round(float(q), 5) for q in quantiles],

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from adapters.base import Metric, Param, ParamError
+from vectorscout.benchmarking.specs import SpecError, parse_spec
 from vectorscout.data import filters
 from vectorscout.data.groundtruth import GroundTruth, cached_ground_truth
 from vectorscout.home import subdir
-from vectorscout.benchmarking.specs import SpecError, parse_spec
 
 GROUND_TRUTH_K = 100
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorscout.home import subdir
 from vectorscout.data.importers import extract_archive, import_dataset
+from vectorscout.home import subdir
 
 ProgressFn = Callable[[int, int | None], None]
 CHUNK = 1 << 20

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from adapters.registry import UnknownEngine, adapter_class
-from vectorscout.results.records import ResultRow
+from vectorscout.results.records import ResultRow, Run
 
 FALLBACK_COLOUR = "#7F7F7F"
 
@@ -21,6 +21,22 @@ def engine_colour(engine: str) -> str:
         return adapter_class(engine.split(" @ ")[0]).colour
     except UnknownEngine:
         return FALLBACK_COLOUR
+
+
+def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
+    """The charts of measured runs, named, in the order the Results page and the report show them; the
+    concurrency and selectivity charts only where there is something to show."""
+    from vectorscout.results.analysis import compared_rows
+
+    rows = compared_rows(runs)
+    charts = [("pareto", recall_qps_figure(rows)), ("latency", latency_figure(rows)),
+              ("latency-cdf", latency_cdf_figure(rows))]
+    if any(r.concurrency > 1 for r in rows):
+        charts.append(("concurrency", concurrency_figure(rows)))
+    if sum(run.dataset.get("filter_selectivity") is not None for run in runs) >= 2:
+        charts.append(("selectivity", selectivity_figure(runs)))
+    charts.append(("resources", resources_figure(rows)))
+    return charts
 
 
 def setting_label(row: ResultRow) -> str:

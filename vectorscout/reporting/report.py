@@ -25,19 +25,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vectorscout import __version__
-from vectorscout.results.analysis import at_recall, compared_rows, environment_differences, frontier_json
-from vectorscout.reporting.charts import (
-    concurrency_figure,
-    cost_scale_figure,
-    criteria_figure,
-    latency_cdf_figure,
-    latency_figure,
-    recall_qps_figure,
-    resources_figure,
-    results_frame,
-    selectivity_figure,
-)
 from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences, frontier_json
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
 from vectorscout.secrets import redact
@@ -183,15 +173,7 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
-    rows = compared_rows(data.runs)
-    charts: list[tuple[str, go.Figure]] = [
-        ("pareto", recall_qps_figure(rows)), ("latency", latency_figure(rows)), ("latency-cdf", latency_cdf_figure(rows)),
-    ]
-    if any(r.concurrency > 1 for r in rows):
-        charts.append(("concurrency", concurrency_figure(rows)))
-    if sum(run.dataset.get("filter_selectivity") is not None for run in data.runs) >= 2:
-        charts.append(("selectivity", selectivity_figure(data.runs)))
-    charts.append(("resources", resources_figure(rows)))
+    charts = measurement_figures(data.runs)
     if data.ranking:
         charts.append(("criteria", criteria_figure(data.ranking)))
     if data.cost_curve:
