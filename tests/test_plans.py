@@ -92,7 +92,7 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
 
     from vectorscout.benchmarking.plan import RunPlan
     from vectorscout.benchmarking.specs import parse_engines
-    from vectorscout.reporting.report import plan_from_public
+    from vectorscout.reporting.rerun import plan_from_public
 
     defaults = RunPlan(dataset="wordnet", engines=[])
     plan = RunPlan(dataset="synthetic:n=300,dim=8", engines=parse_engines("faiss:index=hnsw,M=8,ef_search=16|64,pgvector"),

@@ -12,7 +12,10 @@ from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
 from vectorscout.decision.recommend import Scenario
-from vectorscout.reporting.report import ReportError, build_report, md_escape, read_reproduction, write_report
+from vectorscout.reporting.markdown import md_escape
+from vectorscout.reporting.report import write_report
+from vectorscout.reporting.rerun import read_reproduction
+from vectorscout.reporting.sections import ReportError, build_report
 from vectorscout.results.store import ResultsStore
 
 INJECTED = "<script>window.injected = 1; alert('x')</script>"

@@ -292,7 +292,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from vectorscout.reporting.report import ReportError, build_report, write_report
+    from vectorscout.reporting.report import write_report
+    from vectorscout.reporting.sections import ReportError, build_report
 
     store = ResultsStore()
     runs = [_get_run(store, run_id) for run_id in args.runs.split(",") if run_id.strip()]
@@ -310,7 +311,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_rerun(args: argparse.Namespace) -> int:
     from vectorscout.benchmarking.runner import prepare
     from vectorscout.benchmarking.specs import SpecError
-    from vectorscout.reporting.report import ReportError, plan_from_public, read_reproduction, side_by_side
+    from vectorscout.reporting.rerun import plan_from_public, read_reproduction, side_by_side
+    from vectorscout.reporting.sections import ReportError
 
     try:
         document = read_reproduction(Path(args.report))

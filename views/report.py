@@ -2,7 +2,8 @@ import streamlit as st
 
 from dashboard_ui import current_workshop, pick_runs, remember_in_workshop, results_store
 from vectorscout.decision.recommend import saved_scenarios
-from vectorscout.reporting.report import FORMATS, ReportError, build_report, report_folder, summary_lines, write_report, zipped
+from vectorscout.reporting.report import FORMATS, report_folder, write_report, zipped
+from vectorscout.reporting.sections import ReportError, build_report, summary_lines
 
 st.title("Report")
 st.caption("One document for the workshop: summary, requirements, cost, charts, methodology, raw numbers and "

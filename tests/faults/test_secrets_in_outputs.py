@@ -8,7 +8,8 @@ from pathlib import Path
 from tests_support import closed_port
 
 from vectorscout.cli import main
-from vectorscout.reporting.report import build_report, write_report
+from vectorscout.reporting.report import write_report
+from vectorscout.reporting.sections import build_report
 from vectorscout.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]

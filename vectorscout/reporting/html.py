@@ -1,0 +1,87 @@
+"""The HTML report: one self-contained file (plotly.js inlined once; it asks no other host for anything)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from vectorscout import __version__
+from vectorscout.reporting.sections import (
+    REPRODUCTION_ID,
+    ReportData,
+    clean,
+    cost_rows,
+    failure_lines,
+    feature_rows,
+    figures,
+    frame_rows,
+    json_safe,
+    methodology_rows,
+    raw_frame,
+    reproduction,
+    requirements_rows,
+    summary_lines,
+)
+from vectorscout.results.analysis import compared_rows, frontier_json
+
+HTML_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #1d1d1f; }
+h1 { font-size: 1.9em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: .9em; } td, th { border: 1px solid #ccc; padding: .3em .5em; }
+th { background: #f3f3f3; text-align: left; } .summary li { margin: .3em 0; } .muted { color: #666; font-size: .9em; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .8em; }
+@media print { body { max-width: none; margin: 0; } .chart { page-break-inside: avoid; } h2 { page-break-after: avoid; } }
+"""
+
+
+def _html_table(header: Iterable[Any], body: Iterable[Iterable[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
+                   for row in body)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def render_html(data: ReportData) -> str:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    e = html.escape
+    parts = [f"<h1>{e(clean(data.title))}</h1>",
+             f"<p class='muted'>Generated {e(data.generated_at)} by VectorScout {e(__version__)} from run(s) "
+             f"{e(', '.join(r.run_id for r in data.runs))}.</p>",
+             "<h2>Executive summary</h2><ul class='summary'>"
+             + "".join(f"<li>{e(line)}</li>" for line in summary_lines(data)) + "</ul>"]
+    requirements = requirements_rows(data)
+    if requirements:
+        parts.append("<h2>Requirements</h2>" + _html_table(["question", "answer"], requirements))
+    if data.cost is not None:
+        parts.append("<h2>Cost</h2>" + _html_table(*cost_rows(data))
+                     + f"<p class='muted'>Assumptions: {e(clean(data.cost.assumptions))}; prices "
+                       f"{'edited by the user' if data.cost.prices_edited else 'shipped defaults'}.</p>")
+    parts.append("<h2>Charts</h2>")
+    for name, figure in figures(data):
+        parts.append(f"<div class='chart' id='chart-{e(name)}'>"
+                     + pio.to_html(figure, include_plotlyjs=False, full_html=False, config={"displaylogo": False})
+                     + "</div>")
+    parts.append("<h2>Feature matrix</h2>" + _html_table(*feature_rows(data)))
+    parts.append("<h2>Methodology</h2>" + _html_table(["item", "detail"], methodology_rows(data)))
+    frame = raw_frame(data)
+    parts.append("<h2>Raw measurements</h2>" + _html_table(list(frame.columns), frame_rows(frame)))
+    parts.append("<h2>Pareto frontiers</h2><pre>" + e(json.dumps(frontier_json(compared_rows(data.runs)), indent=1))
+                 + "</pre>")
+    failures = failure_lines(data)
+    parts.append("<h2>Failures and what they mean</h2>"
+                 + ("<ul>" + "".join(f"<li>{e(line)}</li>" for line in failures) + "</ul>" if failures
+                    else "<p>None: every engine finished every setting.</p>"))
+    # JSON inside <script>: '<' escaped so no text (a scenario name, say) can close the element early
+    embedded = json.dumps(json_safe(reproduction(data))).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    parts.append("<h2>Reproduce</h2><p>This file embeds its plans. Run them again and compare with "
+                 "<code>python -m vectorscout rerun THIS_FILE.html</code>.</p>"
+                 f"<script type='application/json' id='{REPRODUCTION_ID}'>{embedded}</script>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{e(clean(data.title))}</title><style>{HTML_STYLE}</style>"
+            f"<script>{get_plotlyjs()}</script></head><body>" + "".join(parts) + "</body></html>")
+
+

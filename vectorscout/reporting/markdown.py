@@ -1,0 +1,60 @@
+"""The Markdown report, beside PNG charts; user text escaped for Markdown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from vectorscout import __version__
+from vectorscout.reporting.sections import (
+    ReportData,
+    clean,
+    cost_rows,
+    failure_lines,
+    feature_rows,
+    frame_rows,
+    methodology_rows,
+    raw_frame,
+    requirements_rows,
+    summary_lines,
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+
+
+def md_escape(text: Any) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def _md_table(header: Iterable[Any], body: Iterable[Iterable[Any]]) -> str:
+    head = list(header)
+    lines = ["| " + " | ".join(md_escape(h) for h in head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(md_escape("" if c is None else c) for c in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def render_markdown(data: ReportData, images: dict[str, str]) -> str:
+    parts = [f"# {md_escape(clean(data.title))}",
+             f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
+             f"{md_escape(', '.join(r.run_id for r in data.runs))}.",
+             "## Executive summary", "\n".join(f"- {md_escape(line)}" for line in summary_lines(data))]
+    requirements = requirements_rows(data)
+    if requirements:
+        parts += ["## Requirements", _md_table(["question", "answer"], requirements)]
+    if data.cost is not None:
+        parts += ["## Cost", _md_table(*cost_rows(data))]
+    parts.append("## Charts")
+    parts += [f"![{name}]({file})" for name, file in images.items()]
+    parts += ["## Feature matrix", _md_table(*feature_rows(data)),
+              "## Methodology", _md_table(["item", "detail"], methodology_rows(data))]
+    frame = raw_frame(data)
+    parts += ["## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
+    failures = failure_lines(data)
+    parts += ["## Failures and what they mean",
+              "\n".join(f"- {md_escape(line)}" for line in failures) or "None: every engine finished every setting.",
+              "## Reproduce", "The plans are in `report.json` beside this file: "
+                              "`python -m vectorscout rerun report.json`."]
+    return "\n\n".join(parts) + "\n"
+
+

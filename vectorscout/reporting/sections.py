@@ -1,0 +1,251 @@
+"""The report's content model: ReportData and its sections as plain data, which every renderer formats,
+so the formats never disagree; every user-supplied text is scrubbed of credentials here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from vectorscout import __version__
+from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
+from vectorscout.results.documents import finite, run_document
+from vectorscout.results.records import Run, utc_now
+from vectorscout.secrets import redact
+
+REPRODUCTION_ID = "vectorscout-reproduction"
+RECALL_DEFINITIONS = (
+    "recall@k (ID overlap): the share of the exact k nearest neighbours' ids that the engine returned, as in "
+    "ann-benchmarks' knn recall; ties at the k-th distance count for neither side",
+    "recall@k (distance): the share of returned results whose true distance is within the exact k-th distance "
+    "(plus a small epsilon), so an equally near neighbour with another id still counts",
+)
+
+
+class ReportError(ValueError):
+    """A report that cannot be made or read, with what to do."""
+
+
+def clean(text: Any) -> str:
+    """Any text bound for a report: credentials masked (URLs with passwords, key=value secrets)."""
+    return redact(str(text))
+
+
+@dataclass
+class ReportData:
+    runs: list[Run]
+    scenario: Any = None  # vectorscout.decision.recommend.Scenario
+    ranking: list[Any] = field(default_factory=list)
+    sensitivity: list[str] = field(default_factory=list)
+    cost: Any = None  # vectorscout.decision.cost.CostReport
+    cost_curve: list[dict[str, Any]] = field(default_factory=list)
+    generated_at: str = field(default_factory=utc_now)
+    title: str = "Vector database comparison"
+
+
+def build_report(runs: list[Run], scenario: Any = None) -> ReportData:
+    if not runs:
+        raise ReportError("a report needs at least one stored run")
+    data = ReportData(runs=runs, scenario=scenario)
+    if scenario is not None:
+        from vectorscout.decision.cost import CostError, cost_report, scale_curve
+        from vectorscout.decision.recommend import recommend, sensitivity
+
+        data.title = f"Vector database comparison: {scenario.name}"
+        data.ranking = recommend(scenario, runs)
+        data.sensitivity = sensitivity(scenario, data.ranking)
+        try:
+            data.cost = cost_report(scenario.answers, runs, scenario.cost)
+            data.cost_curve = scale_curve(scenario.answers, runs, scenario.cost)
+        except CostError as exc:
+            data.sensitivity.append(f"cost not estimated: {exc}")
+    return data
+
+
+# -- sections (plain data; each renderer formats them) ------------------------------------------------------
+def summary_lines(data: ReportData) -> list[str]:
+    lines = []
+    scored = [v for v in data.ranking if v.score is not None]
+    if scored:
+        first = scored[0]
+        lines.append(f"Recommended: {first.name} (score {first.score:.2f} of 1) for the scenario "
+                     f"'{data.scenario.name}'.")
+        lines.extend(f"For: {reason}" for reason in first.reasons_for)
+        lines.extend(f"Against: {reason}" for reason in first.reasons_against)
+        if len(scored) > 1:
+            lines.append("Then: " + ", ".join(f"{v.name} ({v.score:.2f})" for v in scored[1:4]) + ".")
+        excluded = [v for v in data.ranking if v.score is None]
+        if excluded:
+            lines.append("Excluded: " + "; ".join(f"{v.name}: {v.excluded}" for v in excluded) + ".")
+        lines.extend(f"Sensitivity: {finding}" for finding in data.sensitivity)
+    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    reached = at_recall(compared_rows(data.runs), target)
+    best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
+    if best:
+        lines.append(f"Measured: at recall >= {target:g}, the fastest serial throughput was {best[0][1]} "
+                     f"({best[0][0]:,.0f} QPS); " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) + ".")
+    missed = sorted(e for e, s in reached.items() if not s["reached"])
+    if missed:
+        lines.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
+    failed = sorted({r.engine for r in compared_rows(data.runs) if r.status == "failed"})
+    if failed:
+        lines.append(f"Failed: {', '.join(failed)} (see Failures).")
+    return [clean(line) for line in lines]
+
+
+def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
+    if data.scenario is None:
+        return []
+    from vectorscout.decision.recommend import questionnaire
+
+    questions, _ = questionnaire()
+    rows = [(q.label, _plain(data.scenario.answers[q.id])) for q in questions]
+    rows += [(f"priority: {c}", f"{w:g}") for c, w in data.scenario.priorities.items()]
+    return [(clean(a), clean(b)) for a, b in rows]
+
+
+def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    from vectorscout.decision.recommend import feature_matrix
+
+    profiles = feature_matrix()
+    engines = sorted(profiles)
+    features = sorted({f for p in profiles.values() for f in p.features})
+    header = ["feature", *(profiles[e].name for e in engines)]
+    body = [[f, *(profiles[e].features[f].level if f in profiles[e].features else "?" for e in engines)] for f in features]
+    body.append(["license", *(profiles[e].license for e in engines)])
+    return header, body
+
+
+def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for run in data.runs:
+        d = run.dataset
+        selectivity = d.get("filter_selectivity")
+        rows.append((f"run {run.run_id}", f"{run.label or 'unlabelled'}, {run.created_at}, status {run.status}"))
+        rows.append(("dataset", f"{d.get('name')}: {d.get('n', 0):,} vectors x {d.get('dim')} dims, "
+                                f"{d.get('queries', 0):,} queries, metric {d.get('metric')}, content hash "
+                                f"{str(d.get('hash', ''))[:16]}"))
+        rows.append(("dataset source and license", f"{d.get('source') or 'generated'}; {d.get('license') or 'n/a'}"))
+        plan = run.plan
+        rows.append(("plan", f"k={run.k}, filter {plan.get('filter') or 'none'}"
+                             + (f" (keeps {100 * selectivity:.2f} % of vectors)" if selectivity is not None else "")
+                             + f", batch {plan.get('batch_size')}, warm-up {plan.get('warmup_queries')} queries, "
+                               f"repetitions {plan.get('repetitions', 1)}, concurrency {plan.get('concurrency', [1])}, "
+                               f"isolated workers {plan.get('isolate')}"))
+        for engine in plan.get("engines", []):
+            rows.append((f"engine {engine['engine']}", f"index {engine['index']}, build {engine['build_params']}, "
+                                                       f"search grid {engine['search_grid']}"))
+        env = run.environment
+        rows.append(("hardware", f"{env.get('cpu_model')}, {env.get('cores')} cores, {env.get('ram_gb')} GB RAM, "
+                                 f"{env.get('os')}, Python {env.get('python')}, VectorScout {env.get('vectorscout')}"))
+        for engine, versions in sorted(env.get("engines", {}).items()):
+            rows.append((f"{engine} versions", f"engine {versions.get('engine')}; client {versions.get('client')}"))
+    rows.extend(("recall", definition) for definition in RECALL_DEFINITIONS)
+    rows.append(("latency", "per query, serial, timed with perf_counter_ns around the client call after a discarded "
+                            "warm-up; QPS = queries / wall time of the pass"))
+    rows.append(("embedded vs server", "embedded engines run inside the benchmark's worker process (no network); "
+                                       "server engines add a network round trip; numbers of the two kinds are not "
+                                       "directly comparable, and a server on other hardware behaves differently"))
+    differences = environment_differences(data.runs) if len(data.runs) > 1 else []
+    if differences:
+        rows.append(("runs differ in", "; ".join(differences)))
+    return [(clean(a), clean(b)) for a, b in rows]
+
+
+def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
+    charts = measurement_figures(data.runs)
+    if data.ranking:
+        charts.append(("criteria", criteria_figure(data.ranking)))
+    if data.cost_curve:
+        charts.append(("cost", cost_scale_figure(data.cost_curve)))
+    return charts
+
+
+def cost_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    header = ["engine", "status", "instance", "nodes", "bound by", "$/month", "$ per million queries",
+              "$/month in 24 months", "managed (list price)"]
+    if data.cost is None:
+        return header, []
+    body = [[line.engine, line.status, line.instance, "" if line.nodes is None else str(line.nodes), line.bound_by,
+             line.note if line.usd_per_month is None else f"{line.usd_per_month:,.0f}",
+             "" if line.usd_per_million_queries is None else f"{line.usd_per_million_queries:,.4f}",
+             "" if line.usd_per_month_in_24_months is None else f"{line.usd_per_month_in_24_months:,.0f}", line.managed]
+            for line in data.cost.lines()]
+    return header, [[clean(c) for c in row] for row in body]
+
+
+def raw_frame(data: ReportData) -> pd.DataFrame:
+    frame = results_frame(compared_rows(data.runs))
+    return frame.map(lambda v: clean(v) if isinstance(v, str) else v)
+
+
+def failure_lines(data: ReportData) -> list[str]:
+    lines = []
+    for row in compared_rows(data.runs):
+        if row.status in ("failed", "cancelled", "skipped"):
+            meaning = {"failed": "the engine job stopped with this error; its other settings were not measured",
+                       "cancelled": "the run was cancelled before this engine finished",
+                       "skipped": "not measured, for the reason given"}[row.status]
+            lines.append(f"{row.engine}: {row.status}: {row.error} ({meaning})")
+    return [clean(line) for line in lines]
+
+
+def reproduction(data: ReportData) -> dict[str, Any]:
+    """What rerun needs: each run's plan and its dataset's content hash (no connection options: never stored)."""
+    return {"vectorscout": __version__, "generated_at": data.generated_at,
+            "runs": [{"run_id": run.run_id, "plan": run.plan, "dataset_hash": run.dataset.get("hash"),
+                      "dataset": run.dataset.get("spec") or run.dataset.get("name"),
+                      "results": [row.to_dict() for row in run.results]} for run in data.runs],
+            "scenario": None if data.scenario is None else json.loads(data.scenario.to_json())}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+
+
+def frame_rows(frame: pd.DataFrame) -> list[list[str]]:
+    return [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def report_document(data: ReportData) -> dict[str, Any]:
+    return {"title": clean(data.title), "generated_at": data.generated_at, "summary": summary_lines(data),
+            "reproduction": reproduction(data), "runs": [run_document(run) for run in data.runs],
+            "ranking": [v.to_dict() for v in data.ranking], "cost": data.cost.to_dict() if data.cost else None}
+
+
+def results_frame_with_run(data: ReportData) -> pd.DataFrame:
+    """Every measurement of every run, one row per (run, engine, setting), for spreadsheets."""
+    frames = []
+    for run in data.runs:
+        frame = pd.DataFrame([row.to_dict() for row in run.results])
+        frame.insert(0, "run_id", run.run_id)
+        frame.insert(1, "dataset", run.dataset.get("name"))
+        frames.append(frame)
+    merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return merged.map(lambda v: clean(json.dumps(v)) if isinstance(v, dict | list) else (clean(v) if isinstance(v, str) else v))
+
+
+def json_safe(value: Any) -> Any:
+    """JSON-ready (no NaN or infinity) with every string scrubbed of credentials."""
+    def scrub(item: Any) -> Any:
+        if isinstance(item, str):
+            return clean(item)
+        if isinstance(item, dict):
+            return {scrub(k): scrub(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [scrub(v) for v in item]
+        return item
+
+    return scrub(finite(value))
+
+
