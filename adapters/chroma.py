@@ -7,7 +7,7 @@ Chroma's default embedding function downloads a model, so every collection is cr
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,7 +25,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 
 HNSW = IndexSpec(
     "hnsw",
@@ -41,21 +41,28 @@ HNSW = IndexSpec(
 )
 
 
+class _ChromaWhere:
+    """Chroma's ``where`` documents."""
+
+    OPERATORS: ClassVar[dict[str, str]] = {">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}
+
+    def combine(self, operator: str, parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        return {f"${operator}": list(parts)}
+
+    def equals(self, field: str, value: Scalar) -> dict[str, Any]:
+        return {field: {"$eq": value}}
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> dict[str, Any]:
+        return {field: {"$in": list(values)}}
+
+    def bounded(self, field: str, bounds: list[Bound]) -> dict[str, Any]:
+        clauses = [{field: {self.OPERATORS[op]: bound}} for op, bound in bounds]
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
 def where_clause(tree: Filter) -> dict[str, Any]:
     """The engine-neutral filter as a Chroma ``where`` document."""
-    if isinstance(tree, (And, Or)):
-        key = "$and" if isinstance(tree, And) else "$or"
-        return {key: [where_clause(clause) for clause in tree.clauses]}
-    if isinstance(tree, Eq):
-        return {tree.field: {"$eq": tree.value}}
-    if isinstance(tree, In):
-        return {tree.field: {"$in": list(tree.values)}}
-    bounds = [
-        {tree.field: {op: bound}}
-        for op, bound in (("$gt", tree.gt), ("$gte", tree.gte), ("$lt", tree.lt), ("$lte", tree.lte))
-        if bound is not None
-    ]
-    return bounds[0] if len(bounds) == 1 else {"$and": bounds}
+    return translate(tree, _ChromaWhere())
 
 
 class ChromaAdapter(VectorAdapter):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,7 +26,7 @@ from adapters.base import (
     as_float32_matrix,
     package_version,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or, Scalar
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 
 NO_INDEX = IndexSpec("none", exact=True, description="no vector index: an exact scan")
 IVF_PQ = IndexSpec(
@@ -67,32 +67,43 @@ def literal(value: Scalar) -> str:
     return repr(value)
 
 
-def filter_sql(tree: Filter, integer_columns: frozenset[str] = frozenset()) -> str:
-    """The engine-neutral filter as a LanceDB (DataFusion SQL) predicate; names are quoted identifiers.
+class _LanceSQL:
+    """LanceDB (DataFusion SQL) predicates; names are quoted identifiers (validated, and quoting keeps
+    keywords usable).
 
     LanceDB refuses a float literal against an integer column ("could not convert Float64(3) to Int64"), and
-    range bounds are always floats here, so on ``integer_columns`` every number is written as the integer
+    range bounds are always floats here, so on integer columns every number is written as the integer
     comparison that selects the same rows: ``> 3.5`` as ``> 3``, ``>= 3.5`` as ``>= 4``, ``== 3.5`` as FALSE.
     """
-    if isinstance(tree, (And, Or)):
-        joiner = " AND " if isinstance(tree, And) else " OR "
-        return "(" + joiner.join(filter_sql(c, integer_columns) for c in tree.clauses) + ")"
-    column = f"`{tree.field}`"  # fields are validated identifiers; quoting keeps keywords usable
-    on_integers = tree.field in integer_columns
-    if isinstance(tree, (Eq, In)):
-        values = [tree.value] if isinstance(tree, Eq) else list(tree.values)
-        if on_integers:  # a fractional number equals no integer
-            values = [int(v) if isinstance(v, float) else v for v in values
-                      if not (isinstance(v, float) and not v.is_integer())]
-        if not values:
+
+    ROUNDING: ClassVar[dict[str, Callable[[float], int]]] = {">": math.floor, ">=": math.ceil, "<": math.ceil, "<=": math.floor}
+
+    def __init__(self, integer_columns: frozenset[str]) -> None:
+        self.integer_columns = integer_columns
+
+    def combine(self, operator: str, parts: Sequence[str]) -> str:
+        return "(" + f" {operator.upper()} ".join(parts) + ")"
+
+    def equals(self, field: str, value: Scalar) -> str:
+        return self.one_of(field, (value,))
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> str:
+        kept = list(values)
+        if field in self.integer_columns:  # a fractional number equals no integer
+            kept = [int(v) if isinstance(v, float) else v for v in kept if not (isinstance(v, float) and not v.is_integer())]
+        if not kept:
             return "(FALSE)"
-        return f"({column} IN ({', '.join(literal(v) for v in values)}))"
-    bounds = []
-    for op, bound, rounding in ((">", tree.gt, math.floor), (">=", tree.gte, math.ceil),
-                                ("<", tree.lt, math.ceil), ("<=", tree.lte, math.floor)):
-        if bound is not None:
-            bounds.append(f"{column} {op} {literal(rounding(bound) if on_integers else bound)}")
-    return "(" + " AND ".join(bounds) + ")"
+        return f"(`{field}` IN ({', '.join(literal(v) for v in kept)}))"
+
+    def bounded(self, field: str, bounds: list[Bound]) -> str:
+        on_integers = field in self.integer_columns
+        return "(" + " AND ".join(f"`{field}` {op} {literal(self.ROUNDING[op](bound) if on_integers else bound)}"
+                                  for op, bound in bounds) + ")"
+
+
+def filter_sql(tree: Filter, integer_columns: frozenset[str] = frozenset()) -> str:
+    """The engine-neutral filter as a LanceDB predicate (see _LanceSQL for integer columns)."""
+    return translate(tree, _LanceSQL(integer_columns))
 
 
 class LanceDBAdapter(VectorAdapter):

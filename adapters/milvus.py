@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +30,7 @@ from adapters.base import (
     hits_from,
     package_version,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or, Scalar
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 from vectorscout.secrets import mask_url
 
 HNSW = IndexSpec(
@@ -70,18 +70,25 @@ def literal(value: Scalar) -> str:
     return repr(value)
 
 
+class _MilvusExpression:
+    """Milvus boolean expressions (fields are validated identifiers)."""
+
+    def combine(self, operator: str, parts: Sequence[str]) -> str:
+        return "(" + f" {operator} ".join(parts) + ")"
+
+    def equals(self, field: str, value: Scalar) -> str:
+        return f"({field} == {literal(value)})"
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> str:
+        return f"({field} in [{', '.join(literal(v) for v in values)}])"
+
+    def bounded(self, field: str, bounds: list[Bound]) -> str:
+        return "(" + " and ".join(f"{field} {op} {literal(bound)}" for op, bound in bounds) + ")"
+
+
 def filter_expression(tree: Filter) -> str:
-    """The engine-neutral filter as a Milvus boolean expression (fields are validated identifiers)."""
-    if isinstance(tree, (And, Or)):
-        joiner = " and " if isinstance(tree, And) else " or "
-        return "(" + joiner.join(filter_expression(c) for c in tree.clauses) + ")"
-    if isinstance(tree, Eq):
-        return f"({tree.field} == {literal(tree.value)})"
-    if isinstance(tree, In):
-        return f"({tree.field} in [{', '.join(literal(v) for v in tree.values)}])"
-    bounds = [f"{tree.field} {op} {literal(bound)}"
-              for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte)) if bound is not None]
-    return "(" + " and ".join(bounds) + ")"
+    """The engine-neutral filter as a Milvus boolean expression."""
+    return translate(tree, _MilvusExpression())
 
 
 class _DropUnimplementedRpc(logging.Filter):

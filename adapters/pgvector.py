@@ -8,7 +8,7 @@ a quoted identifier: nothing from a filter is spliced into SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,7 +27,7 @@ from adapters.base import (
     hits_from,
     package_version,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 from vectorscout.secrets import mask_url, redact
 
 ITERATIVE_SCAN = Param(
@@ -68,25 +68,32 @@ def sql_types(values: np.ndarray) -> str:
     return {"b": "boolean", "i": "bigint", "u": "bigint", "f": "double precision"}.get(kind, "text")
 
 
+class _PostgresWhere:
+    """``psycopg.sql`` fragments with their parameters: values never enter the SQL text."""
+
+    def __init__(self, sql: Any) -> None:
+        self.sql = sql
+
+    def combine(self, operator: str, parts: Sequence[tuple[Any, list[Any]]]) -> tuple[Any, list[Any]]:
+        joiner = self.sql.SQL(f" {operator.upper()} ")
+        return (self.sql.SQL("({})").format(joiner.join(fragment for fragment, _ in parts)),
+                [value for _, params in parts for value in params])
+
+    def equals(self, field: str, value: Scalar) -> tuple[Any, list[Any]]:
+        return self.sql.SQL("({} = %s)").format(self.sql.Identifier(field)), [value]
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> tuple[Any, list[Any]]:
+        return self.sql.SQL("({} = ANY(%s))").format(self.sql.Identifier(field)), [list(values)]
+
+    def bounded(self, field: str, bounds: list[Bound]) -> tuple[Any, list[Any]]:
+        column = self.sql.Identifier(field)
+        fragment = self.sql.SQL(" AND ").join(self.sql.SQL("{} " + op + " %s").format(column) for op, _ in bounds)
+        return self.sql.SQL("({})").format(fragment), [bound for _, bound in bounds]
+
+
 def where_clause(tree: Filter, sql: Any) -> tuple[Any, list[Any]]:
     """The filter as a ``psycopg.sql`` fragment with its parameters."""
-    if isinstance(tree, (And, Or)):
-        parts, params = [], []
-        for clause in tree.clauses:
-            part, clause_params = where_clause(clause, sql)
-            parts.append(part)
-            params.extend(clause_params)
-        joiner = sql.SQL(" AND " if isinstance(tree, And) else " OR ")
-        return sql.SQL("({})").format(joiner.join(parts)), params
-    column = sql.Identifier(tree.field)
-    if isinstance(tree, Eq):
-        return sql.SQL("({} = %s)").format(column), [tree.value]
-    if isinstance(tree, In):
-        return sql.SQL("({} = ANY(%s))").format(column), [list(tree.values)]
-    bounds = [(op, bound) for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte))
-              if bound is not None]
-    fragment = sql.SQL(" AND ").join(sql.SQL("{} " + op + " %s").format(column) for op, _ in bounds)
-    return sql.SQL("({})").format(fragment), [bound for _, bound in bounds]
+    return translate(tree, _PostgresWhere(sql))
 
 
 class PgvectorAdapter(VectorAdapter):

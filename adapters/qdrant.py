@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -31,7 +31,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 from vectorscout.secrets import mask_url
 
 HNSW = IndexSpec(
@@ -56,31 +56,43 @@ INDEXING_THRESHOLD_KB = 1
 INDEX_TIMEOUT_S = 3600
 
 
-def translate_filter(tree: Filter, models: Any) -> Any:
-    """The engine-neutral filter as Qdrant filter models (qdrant_edge's or qdrant_client's: same shape)."""
-    range_class = getattr(models, "RangeFloat", None) or models.Range
-    if isinstance(tree, And):
-        return models.Filter(must=[translate_filter(c, models) for c in tree.clauses])
-    if isinstance(tree, Or):
-        return models.Filter(should=[translate_filter(c, models) for c in tree.clauses])
-    # Qdrant matches keywords, integers and booleans; a float is matched as the closed range [v, v]
-    if isinstance(tree, Eq):
-        if isinstance(tree.value, float):
-            condition = models.FieldCondition(key=tree.field, range=range_class(gte=tree.value, lte=tree.value))
-        else:
-            condition = models.FieldCondition(key=tree.field, match=models.MatchValue(value=tree.value))
-    elif isinstance(tree, In):
-        floats = [v for v in tree.values if isinstance(v, float)]
-        others = [v for v in tree.values if not isinstance(v, float)]
+class _QdrantFilters:
+    """Qdrant filter models (qdrant_edge's or qdrant_client's: same shape). Qdrant matches keywords,
+    integers and booleans; a float is matched as the closed range [v, v]."""
+
+    def __init__(self, models: Any) -> None:
+        self.models = models
+        self.range_class = getattr(models, "RangeFloat", None) or models.Range
+
+    def combine(self, operator: str, parts: Sequence[Any]) -> Any:
+        return self.models.Filter(must=list(parts)) if operator == "and" else self.models.Filter(should=list(parts))
+
+    def _condition(self, **condition: Any) -> Any:
+        return self.models.Filter(must=[self.models.FieldCondition(**condition)])
+
+    def equals(self, field: str, value: Scalar) -> Any:
+        if isinstance(value, float):
+            return self._condition(key=field, range=self.range_class(gte=value, lte=value))
+        return self._condition(key=field, match=self.models.MatchValue(value=value))
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> Any:
+        floats = [v for v in values if isinstance(v, float)]
+        others = [v for v in values if not isinstance(v, float)]
         if floats:
-            return models.Filter(should=[translate_filter(Eq(tree.field, v), models) for v in floats]
-                                 + ([translate_filter(In(tree.field, tuple(others)), models)] if others else []))
-        condition = models.FieldCondition(key=tree.field, match=models.MatchAny(any=others))
-    else:
-        condition = models.FieldCondition(
-            key=tree.field, range=range_class(gt=tree.gt, gte=tree.gte, lt=tree.lt, lte=tree.lte)
-        )
-    return models.Filter(must=[condition])
+            return self.combine("or", [self.equals(field, v) for v in floats]
+                                + ([self.one_of(field, tuple(others))] if others else []))
+        return self._condition(key=field, match=self.models.MatchAny(any=others))
+
+    def bounded(self, field: str, bounds: list[Bound]) -> Any:
+        names = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+        limits: dict[str, float | None] = dict.fromkeys(names.values())
+        limits.update({names[op]: bound for op, bound in bounds})
+        return self._condition(key=field, range=self.range_class(**limits))
+
+
+def translate_filter(tree: Filter, models: Any) -> Any:
+    """The engine-neutral filter as Qdrant filter models."""
+    return translate(tree, _QdrantFilters(models))
 
 
 def payload_schema_name(values: np.ndarray) -> str:

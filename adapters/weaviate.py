@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -31,7 +31,7 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.data.filters import And, Eq, Filter, In, Or
+from vectorscout.data.filters import Bound, Filter, Scalar, translate
 from vectorscout.secrets import mask_url
 
 URL_ENV = "VECTORSCOUT_WEAVIATE_URL"
@@ -86,27 +86,34 @@ def properties_for(payloads: Mapping[str, np.ndarray], property_class: Any, data
             for column, values in payloads.items()]
 
 
-def translate_filter(tree: Filter, filter_class: Any) -> Any:
-    """The engine-neutral filter as weaviate-client filter objects."""
-    if isinstance(tree, (And, Or)):
-        parts = [translate_filter(c, filter_class) for c in tree.clauses]
+class _WeaviateFilters:
+    """weaviate-client filter objects, combined with & and |."""
+
+    def __init__(self, filter_class: Any) -> None:
+        self.filter_class = filter_class
+
+    def combine(self, operator: str, parts: Sequence[Any]) -> Any:
         combined = parts[0]
         for part in parts[1:]:
-            combined = (combined & part) if isinstance(tree, And) else (combined | part)
+            combined = (combined & part) if operator == "and" else (combined | part)
         return combined
-    prop = filter_class.by_property(tree.field)
-    if isinstance(tree, Eq):
-        return prop.equal(tree.value)
-    if isinstance(tree, In):
-        return prop.contains_any(list(tree.values))
-    bounds = [method(bound) for method, bound in (
-        (prop.greater_than, tree.gt), (prop.greater_or_equal, tree.gte),
-        (prop.less_than, tree.lt), (prop.less_or_equal, tree.lte),
-    ) if bound is not None]
-    combined = bounds[0]
-    for bound in bounds[1:]:
-        combined = combined & bound
-    return combined
+
+    def equals(self, field: str, value: Scalar) -> Any:
+        return self.filter_class.by_property(field).equal(value)
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> Any:
+        return self.filter_class.by_property(field).contains_any(list(values))
+
+    def bounded(self, field: str, bounds: list[Bound]) -> Any:
+        prop = self.filter_class.by_property(field)
+        methods = {">": prop.greater_than, ">=": prop.greater_or_equal, "<": prop.less_than, "<=": prop.less_or_equal}
+        return self.combine("and", [methods[op](bound) for op, bound in bounds])
+
+
+def translate_filter(tree: Filter, filter_class: Any) -> Any:
+    """The engine-neutral filter as weaviate-client filter objects."""
+    return translate(tree, _WeaviateFilters(filter_class))
+
 
 
 def hits_from_objects(objects: Iterable[Any]) -> SearchHits:

@@ -29,7 +29,7 @@ ENGINES = ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb", "hnswli
 def fill_store(home: Path, runs: int) -> None:
     os.environ["VECTORSCOUT_HOME"] = str(home)
     from vectorscout.decision.recommend import Scenario, save_scenario
-    from vectorscout.results.records import ResultRow, Run
+    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
     from vectorscout.results.store import ResultsStore
 
     store = ResultsStore()
@@ -44,9 +44,9 @@ def fill_store(home: Path, runs: int) -> None:
                 for engine in ENGINES for j, ef in enumerate((16, 64, 256))]
         created = f"2026-11-{1 + number % 28:02d}T00:00:{number % 60:02d}+00:00"
         store.import_run(Run(run_id=f"bench-{number:05d}", created_at=created,
-                             status="finished", k=10, dataset={"name": "wordnet", "n": 15000, "dim": 384, "queries": 1000,
-                                                                "metric": "cosine", "hash": "x"},
-                             plan={"engines": []}, environment={"cores": 2}, results=rows).to_dict())
+                             status="finished", k=10, dataset=DatasetInfo(name="wordnet", n=15000, dim=384, queries=1000,
+                                                                 metric="cosine", hash="x"),
+                             plan={"engines": []}, environment=Environment(cores=2), results=rows).to_dict())
     save_scenario(Scenario("benchmark scenario"))
 
 

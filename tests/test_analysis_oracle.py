@@ -71,10 +71,11 @@ def test_exactly_at_the_target_counts_as_reached():
 
 
 def run_of(run_id, results, environment, dataset=None, k=10):
-    from vectorscout.results.records import Run
+    from vectorscout.results.records import DatasetInfo, Environment, Run
 
     return Run(run_id=run_id, created_at="2026-11-25T00:00:00+00:00", status="finished", k=k,
-               dataset=dataset or {"name": "d", "n": 100}, plan={}, environment=environment, results=results)
+               dataset=DatasetInfo(**(dataset or {"name": "d", "n": 100})), plan={},
+               environment=Environment(**environment), results=results)
 
 
 def test_compared_rows_label_each_engine_with_its_run_only_when_there_are_several():

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from vectorscout.cli import main
-from vectorscout.results.records import Run
+from vectorscout.results.records import DatasetInfo, Environment, Run
 from vectorscout.results.store import ResultsStore, StoreError
 
 SMALL = "synthetic:n=500,dim=8,seed=0,queries=30"
@@ -96,7 +96,7 @@ def test_module_entry_point_runs(vectorscout_home):
 def test_store_uses_wal_and_marks_orphaned_runs_interrupted(vectorscout_home):
     store = ResultsStore()
     store.create_run(Run(run_id="r1", created_at="2026-01-01T00:00:00+00:00", status="running", k=10,
-                         dataset={"name": "x"}, plan={}, environment={}))
+                         dataset=DatasetInfo(name="x"), plan={}, environment=Environment()))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with sqlite3.connect(store.path) as db:
@@ -104,4 +104,5 @@ def test_store_uses_wal_and_marks_orphaned_runs_interrupted(vectorscout_home):
         db.execute("UPDATE runs SET owner_pid = ? WHERE run_id = 'r1'", (dead.pid,))
     assert ResultsStore().get_run("r1").status == "interrupted"
     with pytest.raises(StoreError, match="never overwritten"):
-        store.create_run(Run(run_id="r1", created_at="x", status="finished", k=1, dataset={}, plan={}, environment={}))
+        store.create_run(Run(run_id="r1", created_at="x", status="finished", k=1, dataset=DatasetInfo(), plan={},
+                             environment=Environment()))

@@ -22,7 +22,7 @@ from vectorscout.decision.cost import (
     sensitivity,
 )
 from vectorscout.decision.recommend import Scenario, recommend
-from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 from vectorscout.results.store import ResultsStore
 
 # One 4-vCPU, 16 GiB node at $1/hour; disk at $0.10 per GiB-month; 730 hours a month.
@@ -47,8 +47,8 @@ def measured_run(engine="faiss", n=100_000, dim=128, qps=1000.0, recall=0.99, us
                     qps=qps, latency_p95_ms=1.0, insert_s=10.0, index_s=10.0, disk_bytes_per_vector=disk_bpv,
                     stages=stages, concurrency=concurrency)
     return Run(run_id=run_id, created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
-               dataset={"name": "d", "n": n, "dim": dim, "queries": 1000, "metric": "l2"}, plan={},
-               environment={"cores": cores}, results=[row])
+               dataset=DatasetInfo(name="d", n=n, dim=dim, queries=1000, metric="l2"), plan={},
+               environment=Environment(cores=cores), results=[row])
 
 
 def answers(**changes):

@@ -203,7 +203,7 @@ def test_results_page_compares_runs_and_flags_environment_differences():
     second = stored_run()
     store = ResultsStore()
     moved = second.to_dict()
-    moved.update(run_id="from-another-laptop", environment={**second.environment, "cpu_model": "Other CPU", "cores": 64})
+    moved.update(run_id="from-another-laptop", environment={**moved["environment"], "cpu_model": "Other CPU", "cores": 64})
     store.import_run(moved)
     at = open_page("views/results.py")
     at.selectbox[0].set_value(first.run_id).run()

@@ -12,7 +12,7 @@ from vectorscout.decision.recommend import (
     recommend,
     sensitivity,
 )
-from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 
 POSTGRES_SHOP = dict(existing_postgres=True, vectors_now=2_000_000, vectors_24m=2_000_000, sql_joins=True,
                      deployment="single_server")
@@ -49,7 +49,8 @@ def test_the_same_answers_give_the_same_ranking():
 
 
 def run_with(rows):
-    return Run(run_id="r1", created_at="t", status="finished", k=10, dataset={}, plan={}, environment={}, results=rows)
+    return Run(run_id="r1", created_at="t", status="finished", k=10, dataset=DatasetInfo(), plan={},
+               environment=Environment(), results=rows)
 
 
 def row(engine, recall, qps, p95):

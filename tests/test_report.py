@@ -53,7 +53,7 @@ def test_cli_writes_every_format(stored, scenario_file, tmp_path, capsys):
     csv_lines = (out / "measurements.csv").read_text().splitlines()
     assert len(csv_lines) == 1 + len(stored.results) and "recall" in csv_lines[0]
     document = json.loads((out / "report.json").read_text())
-    assert document["reproduction"]["runs"][0]["dataset_hash"] == stored.dataset["hash"]
+    assert document["reproduction"]["runs"][0]["dataset_hash"] == stored.dataset.hash
     assert [r["engine"] for r in document["runs"][0]["results"]] == ["faiss", "hnswlib", "hnswlib"]
 
 

@@ -29,8 +29,8 @@ def test_run_sweeps_one_index_and_stores_everything():
     stored = store.get_run(run.run_id)
     assert stored.to_dict() == run.to_dict() | {"finished_at": stored.finished_at}
     env = stored.environment
-    assert env["cores"] >= 1 and env["cpu_model"] and env["python"] and env["engines"]["faiss"]["engine"]
-    assert stored.dataset["hash"] == load_dataset(SMALL).content_hash
+    assert env.cores >= 1 and env.cpu_model and env.python and env.engines["faiss"]["engine"]
+    assert stored.dataset.hash == load_dataset(SMALL).content_hash
 
 
 def test_failing_engine_is_recorded_and_the_others_go_on():

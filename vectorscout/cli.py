@@ -119,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(documents[0] if len(documents) == 1 else {"runs": documents}, indent=2))
     else:
         for run in runs:
-            print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}")
+            print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}")
             print(results_table(run.results))
     return 1 if any(run.failed_engines for run in runs) else 0
 
@@ -146,7 +146,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         if args.format == "json":
             print(run_to_json(run))
         else:
-            print(f"run {run.run_id} ({run.status}) on {run.dataset['name']}, k={run.k}, created {run.created_at}")
+            print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}, created {run.created_at}")
             print(results_table(run.results))
         return 0
     if args.runs_command == "export":

@@ -22,9 +22,9 @@ run = runs[0]
 
 dataset = run.dataset
 st.caption(
-    f"{dataset['name']}: {dataset['n']:,} vectors × {dataset['dim']} dims, {dataset['queries']:,} queries, "
-    f"metric {dataset['metric']}, k={run.k} · status {run.status} · {run.environment.get('cpu_model', '')}, "
-    f"{run.environment.get('cores', '?')} cores"
+    f"{dataset.name}: {dataset.n:,} vectors × {dataset.dim} dims, {dataset.queries:,} queries, "
+    f"metric {dataset.metric}, k={run.k} · status {run.status} · {run.environment.cpu_model}, "
+    f"{run.environment.cores} cores"
 )
 differences = environment_differences(runs) if len(runs) > 1 else []
 if differences:

@@ -19,7 +19,7 @@ from vectorscout.benchmarking.jobs import BackgroundRun
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
-from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 from vectorscout.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def test_bundled_postgres_killed_mid_run_fails_that_job_and_the_next_run_is_heal
 def test_process_killed_while_writing_leaves_the_run_interrupted_and_the_store_sound(vectorscout_home):
     store = ResultsStore()
     store.create_run(Run(run_id="earlier", created_at="2026-01-01T00:00:00+00:00", status="finished", k=10,
-                         dataset={"name": "x"}, plan={}, environment={},
+                         dataset=DatasetInfo(name="x"), plan={}, environment=Environment(),
                          results=[ResultRow(engine="faiss", status="ok", index="flat", build_params={}, search_params={})]))
     process = subprocess.Popen(
         [sys.executable, "-m", "vectorscout", "run", "--engines", "chroma", "--dataset",

@@ -34,7 +34,7 @@ from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset, load_dataset
 from vectorscout.data.groundtruth import GroundTruth
 from vectorscout.home import subdir
-from vectorscout.results.records import ResultRow, ResultStatus, Run, RunStatus, utc_now
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, ResultStatus, Run, RunStatus, utc_now
 from vectorscout.results.store import ResultsStore, new_run_id
 from vectorscout.secrets import redact
 
@@ -85,10 +85,10 @@ def execute(
     """Run the plan, storing the run first and each engine's rows as soon as they exist."""
     prepared = prepared or prepare(plan, progress)
     cancel = cancel or CancelToken()
-    environment = {**machine(), "engines": {}}
+    environment = Environment(**machine())
     run = Run(
         run_id=run_id or new_run_id(), created_at=utc_now(), status="running", k=plan.k,
-        dataset={**prepared.dataset.info(), "filter_selectivity": prepared.selectivity}, plan=plan.public(),
+        dataset=DatasetInfo(**prepared.dataset.info(), filter_selectivity=prepared.selectivity), plan=plan.public(),
         environment=environment, label=plan.label,
     )
     store.create_run(run)
@@ -100,7 +100,7 @@ def execute(
             else:
                 job, worker_peak = run_engine(config, prepared, plan, progress, cancel), 0
             rows = job.finished_rows(worker_peak)
-            environment["engines"][config.engine] = job.versions
+            environment.engines[config.engine] = job.versions
             store.add_results(run.run_id, rows)
             run.results.extend(rows)
             if any(row.status == "cancelled" for row in rows):

@@ -9,8 +9,9 @@ spliced into an engine query as code.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -192,6 +193,46 @@ def fields_of(tree: Filter) -> set[str]:
     return {tree.field}
 
 
+Bound = tuple[str, float]  # one side of a range: (">" | ">=" | "<" | "<=", value)
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+def range_bounds(tree: Range) -> list[Bound]:
+    """The bounds a range has, in the order >, >=, <, <=."""
+    return [(op, bound) for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte))
+            if bound is not None]
+
+
+class FilterLanguage(Protocol, Generic[T]):
+    """An engine's filter language: how it writes each kind of condition. `translate` walks the tree once
+    for every engine, so an adapter says only how its own language spells a condition."""
+
+    def combine(self, operator: str, parts: Sequence[T]) -> T:
+        """All ("and") or any ("or") of the translated parts."""
+        ...
+
+    def equals(self, field: str, value: Scalar) -> T: ...
+
+    def one_of(self, field: str, values: tuple[Scalar, ...]) -> T: ...
+
+    def bounded(self, field: str, bounds: list[Bound]) -> T:
+        """The field within every bound (at least one)."""
+        ...
+
+
+def translate(tree: Filter, language: FilterLanguage[T]) -> T:
+    """The filter in an engine's language."""
+    if isinstance(tree, And | Or):
+        return language.combine("and" if isinstance(tree, And) else "or",
+                                [translate(clause, language) for clause in tree.clauses])
+    if isinstance(tree, Eq):
+        return language.equals(tree.field, tree.value)
+    if isinstance(tree, In):
+        return language.one_of(tree.field, tree.values)
+    return language.bounded(tree.field, range_bounds(tree))
+
+
 def to_text(tree: Filter) -> str:
     """The canonical text of a tree; ``parse_filter(to_text(t)) == t``."""
     if isinstance(tree, Eq):
@@ -199,11 +240,7 @@ def to_text(tree: Filter) -> str:
     if isinstance(tree, In):
         return f"{tree.field} in [{', '.join(_literal_text(v) for v in tree.values)}]"
     if isinstance(tree, Range):
-        parts = [
-            f"{tree.field} {op} {_literal_text(bound)}"
-            for op, bound in ((">", tree.gt), (">=", tree.gte), ("<", tree.lt), ("<=", tree.lte))
-            if bound is not None
-        ]
+        parts = [f"{tree.field} {op} {_literal_text(bound)}" for op, bound in range_bounds(tree)]
         return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
     joiner = " and " if isinstance(tree, And) else " or "
     return "(" + joiner.join(to_text(clause) for clause in tree.clauses) + ")"

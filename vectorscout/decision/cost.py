@@ -243,15 +243,15 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
     memory_points: dict[tuple[str, str], list[tuple[int, float]]] = {}
     missing: dict[str, str] = {}
     for run in runs:
-        cores = int(run.environment.get("cores") or 1)
-        if not run.dataset.get("n") or not run.dataset.get("dim"):
+        cores = run.environment.cores or 1
+        if not run.dataset.n or not run.dataset.dim:
             continue  # an imported run without its dataset's size cannot be scaled
         for row in run.results:
             if row.status != "ok" or row.recall is None or not row.qps or row.filter:
                 continue
             used = _memory_above_empty(row)
             if used is not None and row.concurrency == 1:
-                memory_points.setdefault((row.engine, row.index), []).append((int(run.dataset["n"]), used))
+                memory_points.setdefault((row.engine, row.index), []).append((run.dataset.n, used))
             if row.recall < recall_target:
                 missing.setdefault(row.engine, f"below target: never reached recall {recall_target:g} in the runs given")
                 continue
@@ -265,12 +265,12 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
         fit = fit_memory(memory_points.get((engine, row.index), []))
         build_s = (row.insert_s or 0.0) + (row.index_s or 0.0)
         measures[engine] = EngineMeasure(
-            engine=engine, run_id=run.run_id, setting=_setting(row), n=int(run.dataset["n"]), dim=int(run.dataset["dim"]),
+            engine=engine, run_id=run.run_id, setting=_setting(row), n=run.dataset.n, dim=run.dataset.dim,
             recall=row.recall or 0.0, qps_per_core=per_core,
             ram_bytes_per_vector=fit.slope_bytes_per_vector if fit else None,
             ram_fit=fit.describe() if fit else "not measured (run isolated to measure memory)",
             disk_bytes_per_vector=row.disk_bytes_per_vector,
-            build_vectors_per_s=int(run.dataset["n"]) / build_s if build_s > 0 else None,
+            build_vectors_per_s=run.dataset.n / build_s if build_s > 0 else None,
         )
     return measures, missing
 

@@ -33,7 +33,7 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
               ("latency-cdf", latency_cdf_figure(rows))]
     if any(r.concurrency > 1 for r in rows):
         charts.append(("concurrency", concurrency_figure(rows)))
-    if sum(run.dataset.get("filter_selectivity") is not None for run in runs) >= 2:
+    if sum(run.dataset.filter_selectivity is not None for run in runs) >= 2:
         charts.append(("selectivity", selectivity_figure(runs)))
     charts.append(("resources", resources_figure(rows)))
     return charts
@@ -222,7 +222,7 @@ def selectivity_figure(runs: list[Any]) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=("recall (higher is better)", "p95 latency, ms (lower is better)"))
     points: dict[str, list[tuple[float, float, float]]] = {}
     for run in runs:
-        share = run.dataset.get("filter_selectivity")
+        share = run.dataset.filter_selectivity
         if share is None:
             continue
         best: dict[str, ResultRow] = {}

@@ -11,6 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vectorscout import __version__
+from vectorscout.decision.cost import CostError, CostReport, cost_report, scale_curve
+from vectorscout.decision.recommend import EngineVerdict, Scenario, feature_matrix, questionnaire, recommend, sensitivity
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
@@ -38,23 +40,20 @@ def clean(text: Any) -> str:
 @dataclass
 class ReportData:
     runs: list[Run]
-    scenario: Any = None  # vectorscout.decision.recommend.Scenario
-    ranking: list[Any] = field(default_factory=list)
+    scenario: Scenario | None = None
+    ranking: list[EngineVerdict] = field(default_factory=list)
     sensitivity: list[str] = field(default_factory=list)
-    cost: Any = None  # vectorscout.decision.cost.CostReport
+    cost: CostReport | None = None
     cost_curve: list[dict[str, Any]] = field(default_factory=list)
     generated_at: str = field(default_factory=utc_now)
     title: str = "Vector database comparison"
 
 
-def build_report(runs: list[Run], scenario: Any = None) -> ReportData:
+def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportData:
     if not runs:
         raise ReportError("a report needs at least one stored run")
     data = ReportData(runs=runs, scenario=scenario)
     if scenario is not None:
-        from vectorscout.decision.cost import CostError, cost_report, scale_curve
-        from vectorscout.decision.recommend import recommend, sensitivity
-
         data.title = f"Vector database comparison: {scenario.name}"
         data.ranking = recommend(scenario, runs)
         data.sensitivity = sensitivity(scenario, data.ranking)
@@ -70,7 +69,7 @@ def build_report(runs: list[Run], scenario: Any = None) -> ReportData:
 def summary_lines(data: ReportData) -> list[str]:
     lines = []
     scored = [v for v in data.ranking if v.score is not None]
-    if scored:
+    if scored and data.scenario is not None:  # a ranking exists only for a scenario
         first = scored[0]
         lines.append(f"Recommended: {first.name} (score {first.score:.2f} of 1) for the scenario "
                      f"'{data.scenario.name}'.")
@@ -100,8 +99,6 @@ def summary_lines(data: ReportData) -> list[str]:
 def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
     if data.scenario is None:
         return []
-    from vectorscout.decision.recommend import questionnaire
-
     questions, _ = questionnaire()
     rows = [(q.label, _plain(data.scenario.answers[q.id])) for q in questions]
     rows += [(f"priority: {c}", f"{w:g}") for c, w in data.scenario.priorities.items()]
@@ -109,8 +106,6 @@ def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
 
 
 def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
-    from vectorscout.decision.recommend import feature_matrix
-
     profiles = feature_matrix()
     engines = sorted(profiles)
     features = sorted({f for p in profiles.values() for f in p.features})
@@ -124,12 +119,11 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for run in data.runs:
         d = run.dataset
-        selectivity = d.get("filter_selectivity")
+        selectivity = d.filter_selectivity
         rows.append((f"run {run.run_id}", f"{run.label or 'unlabelled'}, {run.created_at}, status {run.status}"))
-        rows.append(("dataset", f"{d.get('name')}: {d.get('n', 0):,} vectors x {d.get('dim')} dims, "
-                                f"{d.get('queries', 0):,} queries, metric {d.get('metric')}, content hash "
-                                f"{str(d.get('hash', ''))[:16]}"))
-        rows.append(("dataset source and license", f"{d.get('source') or 'generated'}; {d.get('license') or 'n/a'}"))
+        rows.append(("dataset", f"{d.name}: {d.n:,} vectors x {d.dim} dims, {d.queries:,} queries, metric {d.metric}, "
+                                f"content hash {d.hash[:16]}"))
+        rows.append(("dataset source and license", f"{d.source or 'generated'}; {d.license or 'n/a'}"))
         plan = run.plan
         rows.append(("plan", f"k={run.k}, filter {plan.get('filter') or 'none'}"
                              + (f" (keeps {100 * selectivity:.2f} % of vectors)" if selectivity is not None else "")
@@ -140,9 +134,9 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
             rows.append((f"engine {engine['engine']}", f"index {engine['index']}, build {engine['build_params']}, "
                                                        f"search grid {engine['search_grid']}"))
         env = run.environment
-        rows.append(("hardware", f"{env.get('cpu_model')}, {env.get('cores')} cores, {env.get('ram_gb')} GB RAM, "
-                                 f"{env.get('os')}, Python {env.get('python')}, VectorScout {env.get('vectorscout')}"))
-        for engine, versions in sorted(env.get("engines", {}).items()):
+        rows.append(("hardware", f"{env.cpu_model}, {env.cores} cores, {env.ram_gb} GB RAM, {env.os}, "
+                                 f"Python {env.python}, VectorScout {env.vectorscout}"))
+        for engine, versions in sorted(env.engines.items()):
             rows.append((f"{engine} versions", f"engine {versions.get('engine')}; client {versions.get('client')}"))
     rows.extend(("recall", definition) for definition in RECALL_DEFINITIONS)
     rows.append(("latency", "per query, serial, timed with perf_counter_ns around the client call after a discarded "
@@ -197,8 +191,8 @@ def failure_lines(data: ReportData) -> list[str]:
 def reproduction(data: ReportData) -> dict[str, Any]:
     """What rerun needs: each run's plan and its dataset's content hash (no connection options: never stored)."""
     return {"vectorscout": __version__, "generated_at": data.generated_at,
-            "runs": [{"run_id": run.run_id, "plan": run.plan, "dataset_hash": run.dataset.get("hash"),
-                      "dataset": run.dataset.get("spec") or run.dataset.get("name"),
+            "runs": [{"run_id": run.run_id, "plan": run.plan, "dataset_hash": run.dataset.hash or None,
+                      "dataset": run.dataset.spec or run.dataset.name,
                       "results": [row.to_dict() for row in run.results]} for run in data.runs],
             "scenario": None if data.scenario is None else json.loads(data.scenario.to_json())}
 
@@ -229,7 +223,7 @@ def results_frame_with_run(data: ReportData) -> pd.DataFrame:
     for run in data.runs:
         frame = pd.DataFrame([row.to_dict() for row in run.results])
         frame.insert(0, "run_id", run.run_id)
-        frame.insert(1, "dataset", run.dataset.get("name"))
+        frame.insert(1, "dataset", run.dataset.name)
         frames.append(frame)
     merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return merged.map(lambda v: clean(json.dumps(v)) if isinstance(v, dict | list) else (clean(v) if isinstance(v, str) else v))

@@ -81,16 +81,16 @@ def environment_differences(runs: list[Run]) -> list[str]:
     machines are not comparable as they are)."""
     differences = []
     for key in COMPARED_ENVIRONMENT:
-        values = {str(run.environment.get(key, "?")) for run in runs}
+        # an empty value (a run stored without it) reads "?", not as a machine without a CPU
+        values = {str(getattr(run.environment, key) or "?") for run in runs}
         if len(values) > 1:
             differences.append(f"{key}: {' / '.join(sorted(values))}")
-    engines = sorted({e for run in runs for e in run.environment.get("engines", {})})
+    engines = sorted({e for run in runs for e in run.environment.engines})
     for engine in engines:
-        versions = {run.environment["engines"][engine].get("engine", "") for run in runs
-                    if engine in run.environment.get("engines", {})}
+        versions = {run.environment.engines[engine].get("engine", "") for run in runs if engine in run.environment.engines}
         if len(versions) > 1:
             differences.append(f"{engine} version: {' / '.join(sorted(versions))}")
-    datasets = {f"{run.dataset.get('name')} (n={run.dataset.get('n')}, k={run.k})" for run in runs}
+    datasets = {f"{run.dataset.name} (n={run.dataset.n}, k={run.k})" for run in runs}
     if len(datasets) > 1:
         differences.append(f"dataset: {' / '.join(sorted(datasets))}")
     return differences

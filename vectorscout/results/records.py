@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -70,15 +71,60 @@ class ResultRow:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of a stored document that are fields of cls (documents of other versions may have more)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass
+class DatasetInfo:
+    """What a run measured on, as the dataset described itself, and the share of vectors its filter kept."""
+
+    name: str = ""
+    spec: str = ""  # how to load it again, e.g. "synthetic:n=2000,dim=16"
+    hash: str = ""  # content hash: a rerun refuses other data under the same name
+    n: int = 0
+    dim: int = 0
+    queries: int = 0
+    metric: str = ""
+    source: str = ""
+    license: str = ""
+    payload_columns: list[str] = field(default_factory=list)
+    has_qrels: bool = False
+    filter_selectivity: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DatasetInfo:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass
+class Environment:
+    """The machine and software a run was measured with."""
+
+    cpu_model: str = ""
+    cores: int = 0
+    ram_gb: float = 0.0
+    os: str = ""
+    python: str = ""
+    vectorscout: str = ""
+    engines: dict[str, dict[str, str]] = field(default_factory=dict)  # engine -> {"engine": ..., "client": ...}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Environment:
+        return cls(**_known_fields(cls, data))
+
+
 @dataclass
 class Run:
     run_id: str
     created_at: str
     status: RunStatus
     k: int
-    dataset: dict[str, Any]
-    plan: dict[str, Any]
-    environment: dict[str, Any]
+    dataset: DatasetInfo
+    plan: dict[str, Any]  # RunPlan.public(): read back with RunPlan.from_public when it is to run again
+    environment: Environment
     label: str = ""
     results: list[ResultRow] = field(default_factory=list)
     finished_at: str | None = None
@@ -90,8 +136,9 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
+        values = _known_fields(cls, data)
+        values["dataset"] = DatasetInfo.from_dict(data.get("dataset") or {})
+        values["environment"] = Environment.from_dict(data.get("environment") or {})
         values["results"] = [ResultRow.from_dict(r) for r in data.get("results", [])]
         return cls(**values)
 

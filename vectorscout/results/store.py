@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import psutil
 
 from vectorscout.home import home_dir
-from vectorscout.results.records import ResultRow, Run, RunStatus, utc_now
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run, RunStatus, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -115,7 +115,7 @@ class ResultsStore:
                 " owner_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run.run_id, run.created_at, run.finished_at, run.status, run.label, run.k,
-                    json.dumps(run.dataset), json.dumps(run.plan), json.dumps(run.environment),
+                    json.dumps(asdict(run.dataset)), json.dumps(run.plan), json.dumps(asdict(run.environment)),
                     os.getpid() if run.status == "running" else None,
                 ),
             )
@@ -132,11 +132,11 @@ class ResultsStore:
         with self._connect() as db:
             self._insert_rows(db, run_id, rows)
 
-    def finish_run(self, run_id: str, status: RunStatus, environment: dict[str, Any] | None = None) -> None:
+    def finish_run(self, run_id: str, status: RunStatus, environment: Environment | None = None) -> None:
         with self._connect() as db:
             db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", (status, utc_now(), run_id))
             if environment is not None:
-                db.execute("UPDATE runs SET environment = ? WHERE run_id = ?", (json.dumps(environment), run_id))
+                db.execute("UPDATE runs SET environment = ? WHERE run_id = ?", (json.dumps(asdict(environment)), run_id))
 
     def import_run(self, data: dict[str, Any]) -> Run:
         try:
@@ -160,7 +160,8 @@ class ResultsStore:
             results = db.execute("SELECT row FROM results WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
         return Run(
             run_id=row[0], created_at=row[1], finished_at=row[2], status=row[3], label=row[4], k=row[5],
-            dataset=json.loads(row[6]), plan=json.loads(row[7]), environment=json.loads(row[8]),
+            dataset=DatasetInfo.from_dict(json.loads(row[6])), plan=json.loads(row[7]),
+            environment=Environment.from_dict(json.loads(row[8])),
             results=[ResultRow.from_dict(json.loads(r[0])) for r in results],
         )
 
