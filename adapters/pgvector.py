@@ -299,6 +299,16 @@ class PgvectorAdapter(VectorAdapter):
         size = self.db.execute(sql.SQL("SELECT pg_total_relation_size({})").format(sql.Literal(self._table))).fetchone()[0]
         return int(size)
 
+    def vector_index_bytes(self) -> int:
+        """Bytes of the collection's vector index (HNSW or IVFFlat) alone, as PostgreSQL counts them."""
+        if self._table is None:
+            return 0
+        size = self.db.execute(
+            "SELECT COALESCE(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE i.indrelid = %s::regclass AND a.amname IN ('hnsw', 'ivfflat')", (self._table,)).fetchone()[0]
+        return int(size)
+
     def versions(self) -> EngineVersions:
         server = self.db.execute("SHOW server_version").fetchone()[0]
         extension = self.db.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]

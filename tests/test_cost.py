@@ -12,7 +12,6 @@ from vectorscout.decision.cost import (
     coerce_assumptions,
     cost_report,
     default_prices,
-    fit_memory,
     load_prices,
     parse_prices,
     reset_prices,
@@ -33,11 +32,15 @@ PRICES = parse_prices({
     "storage": [{"provider": "test", "region": "r", "name": "ssd", "usd_per_gb_month": 0.10, "as_of": "2026-11",
                  "source": "test"}],
     "managed": [{"name": "Hosted", "engine": "faiss", "provider": "test", "region": "r", "usd_per_unit_hour": 0.5,
-                 "vectors_768d_per_unit": 1_000_000, "as_of": "2026-11", "source": "test"}],
+                 "vectors_768d_per_unit": 1_000_000, "as_of": "2026-11", "source": "test",
+                 "source_url": "https://example.test"}],
 })
 ASSUME = {"provider": "test"}  # headroom 0.25 and 1 GiB overhead: 16 * 0.75 - 1 = 11 GiB usable per node
 MIB = 2**20
-BYTES_PER_VECTOR = 100 * MIB / 100_000  # 1,048.576 B: 100 MB above the empty engine for 100k vectors
+# FAISS HNSW at 128 dims, M=16, as knowledge/memory.yaml models it: vectors 4 x 128, graph 2 x 16 links of
+# 4 bytes with 3 % for the upper layers. A single run's RSS never sets it (its fixed memory would count).
+BYTES_PER_VECTOR = 4 * 128 + 2 * 16 * 4 * 1.03  # 643.84
+DATA_GIB = 100_000_000 * BYTES_PER_VECTOR / 2**30  # 59.96 GiB for the default 100M vectors
 
 
 def measured_run(engine="faiss", n=100_000, dim=128, qps=1000.0, recall=0.99, used_mb=100.0, disk_bpv=600.0,
@@ -59,13 +62,13 @@ def answers(**changes):
 def test_memory_bound():
     report = cost_report(answers(), [measured_run()], ASSUME, PRICES)
     sizing = report.estimates[0].sizing
-    data_gib = 100_000_000 * BYTES_PER_VECTOR / 2**30  # 97.66 GiB
-    assert sizing.nodes_by == {"memory": math.ceil(data_gib / 11), "throughput": 1, "availability": 9}
-    assert (sizing.nodes, sizing.bound_by) == (9, "memory")
-    storage = 100_000_000 * 600 / 2**30 * 0.10
-    assert sizing.usd_per_month == pytest.approx(9 * 730 + storage)
+    assert sizing.nodes_by == {"memory": math.ceil(DATA_GIB / 11), "throughput": 1, "availability": 1}
+    assert (sizing.nodes, sizing.bound_by, sizing.copies) == (6, "memory", 1)
+    assert sizing.ram_gb_per_copy == pytest.approx(DATA_GIB)
+    storage = DATA_GIB * 0.10  # FAISS keeps nothing but the index: disk as modelled
+    assert sizing.usd_per_month == pytest.approx(6 * 730 + storage)
     queries_millions = 100 * 0.3 * 3600 * 730 / 1e6
-    assert sizing.usd_per_million_queries == pytest.approx((9 * 730 + storage) / queries_millions)
+    assert sizing.usd_per_million_queries == pytest.approx((6 * 730 + storage) / queries_millions)
 
 
 def test_throughput_bound():
@@ -79,8 +82,8 @@ def test_availability_bound():
     sizing = cost_report(answers(vectors_now=1_000_000, peak_qps=10, high_availability=True), [measured_run()], ASSUME,
                          PRICES).estimates[0].sizing
     assert sizing.nodes_by == {"memory": 1, "throughput": 1, "availability": 2}
-    assert (sizing.nodes, sizing.bound_by) == (2, "availability")
-    assert sizing.usd_storage == pytest.approx(1_000_000 * 600 / 2**30 * 0.10 * 2)  # every replica holds the data
+    assert (sizing.nodes, sizing.bound_by, sizing.copies) == (2, "availability", 2)
+    assert sizing.usd_storage == pytest.approx(1_000_000 * BYTES_PER_VECTOR / 2**30 * 0.10 * 2)  # every copy holds it
 
 
 def test_changing_a_price_or_a_measurement_changes_the_result():
@@ -92,7 +95,7 @@ def test_changing_a_price_or_a_measurement_changes_the_result():
                          PRICES).estimates[0].sizing
     assert faster.nodes_by["throughput"] == 3  # 10,000 / 4,800
     wider = cost_report(answers(dimensions=256), [measured_run()], ASSUME, PRICES).estimates[0].sizing
-    assert wider.nodes_by["memory"] == math.ceil(2 * 100_000_000 * BYTES_PER_VECTOR / 2**30 / 11)  # bytes grow with dim
+    assert wider.nodes_by["memory"] == math.ceil(100_000_000 * (4 * 256 + 131.84) / 2**30 / 11)  # vectors grow with dim
 
 
 def test_concurrent_rows_count_per_core_and_growth_is_sized_too():
@@ -113,17 +116,26 @@ def test_unmeasured_and_unreached_engines_are_not_zero():
     assert by_engine["qdrant"].sizing is None and by_engine["qdrant"].summary()["usd_per_month"] is None
 
 
-def test_memory_fit_over_runs_of_different_sizes():
-    fit = fit_memory([(100_000, 150.0 * MIB), (200_000, 250.0 * MIB)])
-    assert fit.slope_bytes_per_vector == pytest.approx(100 * MIB / 100_000)
-    assert fit.intercept_bytes == pytest.approx(50 * MIB)
-    assert "least squares over 2 runs" in fit.describe()
+def test_memory_is_calibrated_by_runs_at_two_sizes_only():
+    single = cost_report(answers(), [measured_run()], ASSUME, PRICES).estimates[0]
+    assert single.memory.ram_bytes_per_vector == pytest.approx(BYTES_PER_VECTOR)  # one size: the model alone
+    assert "not calibrated" in single.note
+    # 1.1x the model per vector plus 30 MB fixed, measured at 100k and 200k vectors
+    runs = [measured_run(n=n, used_mb=(30 * MIB + n * 1.1 * BYTES_PER_VECTOR) / MIB, run_id=f"r{n}")
+            for n in (100_000, 200_000)]
+    calibrated = cost_report(answers(), runs, ASSUME, PRICES).estimates[0]
+    assert calibrated.memory.calibration_ratio == pytest.approx(1.1)
+    assert calibrated.memory.ram_bytes_per_vector == pytest.approx(1.1 * BYTES_PER_VECTOR)
+    assert "calibrated over 2 sizes" in calibrated.note
+    wild = [measured_run(n=n, used_mb=n * 10 * BYTES_PER_VECTOR / MIB, run_id=f"w{n}") for n in (100_000, 200_000)]
+    flagged = cost_report(answers(), wild, ASSUME, PRICES).estimates[0]
+    assert flagged.memory.ram_bytes_per_vector == pytest.approx(BYTES_PER_VECTOR) and "disagrees" in flagged.note
 
 
 def test_managed_list_prices_are_separate_and_marked():
     estimate = cost_report(answers(vectors_now=3_000_000, dimensions=768), [measured_run()], ASSUME, PRICES).estimates[0]
-    assert estimate.managed == [{"offer": "Hosted", "units": 3, "list_price": True, "usd_per_month": 3 * 0.5 * 730,
-                                 "as_of": "2026-11", "source": "test"}]
+    assert estimate.managed == [{"offer": "Hosted", "region": "r", "as_of": "2026-11", "source_url": "https://example.test",
+                                 "usd_per_month": 3 * 0.5 * 730, "units": 3, "note": ""}]
 
 
 def test_scale_curve_and_sensitivity():
@@ -149,7 +161,11 @@ def test_bad_assumptions_and_price_tables_are_refused():
 
 def test_user_edits_are_saved_apart_and_defaults_never_change(vectorscout_home):
     defaults = default_prices()
-    assert all(i.source and i.as_of for i in defaults.instances)
+    assert all(i.source and i.as_of and i.source_url.startswith("https://") for i in defaults.instances)
+    assert all(s.source_url.startswith("https://") for s in defaults.storage)
+    # a managed offer without a list price says so instead of a number
+    assert all(m.usd_per_unit_hour is not None or "no list price" in m.note or "per use" in m.note
+               or "not" in m.note for m in defaults.managed)
     edited = PriceTable(PRICES.instances, PRICES.storage, PRICES.managed)
     save_prices(edited)
     assert load_prices().edited and load_prices().instances == PRICES.instances
@@ -190,20 +206,23 @@ def sized(**changes):
 
 
 def test_doubling_the_vectors_doubles_the_memory_nodes():
-    # 44 GiB of data per 11 GiB node: exactly 4 nodes; twice the vectors, exactly 8
-    vectors = round(44 * 2**30 / BYTES_PER_VECTOR)
+    # 44 GiB of data per 11 GiB node: exactly 4 nodes; twice the vectors, exactly 8 (the model, no fixed term)
+    vectors = int(44 * 2**30 // BYTES_PER_VECTOR)
     one, two = sized(vectors_now=vectors), sized(vectors_now=2 * vectors)
     assert (one.nodes_by["memory"], two.nodes_by["memory"]) == (4, 8)
     assert two.usd_storage == pytest.approx(2 * one.usd_storage)
 
 
-def test_replicas_multiply_every_shard():
+def test_copies_multiply_the_data_and_each_needs_its_own_node():
     base = sized()
-    for replicas in (2, 3, 5):
-        copied = sized(assume={"replicas": replicas})
-        assert copied.nodes_by["availability"] == replicas * base.nodes_by["memory"] == replicas * 9
-        assert copied.usd_storage == pytest.approx(replicas * base.usd_storage)
-    assert sized(high_availability=True).nodes_by["availability"] == 2 * 9  # HA without a count: two copies
+    for copies in (2, 3, 5):
+        copied = sized(assume={"replicas": str(copies)})
+        assert copied.nodes_by["memory"] == math.ceil(copies * DATA_GIB / 11)
+        assert copied.nodes_by["availability"] == copied.copies == copies
+        assert copied.usd_storage == pytest.approx(copies * base.usd_storage)
+    high = cost_report(answers(high_availability=True), [measured_run()], ASSUME, PRICES).estimates[0]
+    assert high.sizing.copies == 2 and "high availability: 2 copies" in high.target["copies_reason"]
+    assert coerce_assumptions({"replicas": 0})["replicas"] == "auto"  # scenario files from before "auto"
 
 
 def test_dimension_scales_bytes_up_and_throughput_down():
@@ -212,9 +231,9 @@ def test_dimension_scales_bytes_up_and_throughput_down():
     wide = sized(vectors_now=1_000_000, peak_qps=10_000, dimensions=512)
     assert narrow.nodes_by["throughput"] == math.ceil(10_000 / (1000 * 4 * 0.6))  # 5
     assert wide.nodes_by["throughput"] == math.ceil(10_000 / (1000 / 4 * 4 * 0.6))  # 17
-    assert wide.usd_storage == pytest.approx(4 * narrow.usd_storage)
+    assert wide.usd_storage == pytest.approx((4 * 512 + 131.84) / BYTES_PER_VECTOR * narrow.usd_storage)
     memory = sized(dimensions=512)
-    assert memory.nodes_by["memory"] == math.ceil(4 * 100_000_000 * BYTES_PER_VECTOR / 2**30 / 11)
+    assert memory.nodes_by["memory"] == math.ceil(100_000_000 * (4 * 512 + 131.84) / 2**30 / 11)
 
 
 def test_qps_per_core_and_utilisation_scale_throughput_nodes():
@@ -224,8 +243,8 @@ def test_qps_per_core_and_utilisation_scale_throughput_nodes():
 
 
 def test_headroom_and_overhead_shrink_usable_memory():
-    # 16 GiB x (1 - 0.5) - 3 GiB = 5 GiB usable: 97.66 GiB of data needs 20 nodes
-    assert sized(assume={"memory_headroom": 0.5, "node_overhead_gb": 3.0}).nodes_by["memory"] == 20
+    # 16 GiB x (1 - 0.5) - 3 GiB = 5 GiB usable: 59.96 GiB of data needs 12 nodes
+    assert sized(assume={"memory_headroom": 0.5, "node_overhead_gb": 3.0}).nodes_by["memory"] == 12
 
 
 def test_the_cheapest_instance_wins_and_says_why():
@@ -234,5 +253,40 @@ def test_the_cheapest_instance_wins_and_says_why():
         {"name": "node64", "provider": "test", "region": "r", "vcpu": 16, "ram_gb": 64, "usd_per_hour": 3.0,
          "as_of": "2026-11", "source": "test"}]})
     estimate = cost_report(answers(), [measured_run()], ASSUME, two).estimates[0]
-    # node16: 9 x $1; node64: 64 x 0.75 - 1 = 47 GiB usable, 3 x $3 = $9 per hour too: ties go to fewer nodes
-    assert (estimate.sizing.instance, estimate.sizing.nodes) == ("node64", 3)
+    # node16: 6 x $1; node64: 64 x 0.75 - 1 = 47 GiB usable, 2 x $3 = $6 per hour too: ties go to fewer nodes
+    assert (estimate.sizing.instance, estimate.sizing.nodes) == ("node64", 2)
+
+
+@pytest.mark.parametrize("engine, index, build", [
+    ("faiss", "hnsw", {"M": 16}), ("hnswlib", "hnsw", {"M": 16}), ("chroma", "hnsw", {"max_neighbors": 16}),
+    ("qdrant", "hnsw", {"m": 16}), ("milvus", "hnsw", {"M": 16}), ("pgvector", "hnsw", {"m": 16}),
+    ("weaviate", "hnsw", {"max_connections": 16}), ("lancedb", "ivf_hnsw_sq", {"m": 16}),
+])
+def test_50m_vectors_of_768_dims_cost_one_to_two_and_a_half_times_their_raw_bytes(engine, index, build):
+    run = measured_run(engine=engine, dim=768)
+    run.results[0].index, run.results[0].build_params = index, build
+    scenario = answers(vectors_now=50_000_000, dimensions=768, peak_qps=300)
+    estimate = cost_report(scenario, [run], {"provider": "aws"}).estimates[0]
+    raw_gib = 50_000_000 * 768 * 4 / 2**30  # 143 GiB (154 GB)
+    per_copy = estimate.sizing.ram_gb_per_copy
+    if "original vectors on disk" in estimate.memory.breakdown["note"]:
+        assert per_copy < raw_gib  # quantized codes and the graph in RAM, the vectors on disk: said so
+    else:
+        assert raw_gib <= per_copy <= 2.5 * raw_gib, (engine, per_copy / raw_gib)
+    doubled = cost_report({**scenario, "high_availability": True}, [run], {"provider": "aws"}).estimates[0]
+    assert doubled.sizing.copies == 2 and doubled.sizing.nodes_by["memory"] >= estimate.sizing.nodes_by["memory"]
+
+
+def test_cli_json_carries_breakdown_copies_and_sources(tmp_path, capsys):
+    ResultsStore().import_run(measured_run(run_id="cost-json", dim=768).to_dict())
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(Scenario("cli", {"vectors_now": 3_000_000, "dimensions": 768, "peak_qps": 100,
+                                         "high_availability": True}).to_json())
+    assert main(["cost", "--scenario", str(scenario), "--runs", "cost-json", "--format", "json", "--details"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (line,) = document["engines"]
+    assert line["copies"] == 2 and line["bound_by"] and line["ram_bytes_per_vector"] > 768 * 4
+    (detail,) = document["details"]
+    assert set(detail["memory"]["breakdown"]["terms"]) >= {"vectors", "graph"}
+    assert "not calibrated" in detail["memory"]["calibration"]
+    assert detail["target"]["copies"] == 2

@@ -227,10 +227,15 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     table = at.dataframe[0].value
     assert list(table["engine"]) == ["faiss"] and table["status"][0] == "ok" and table["$/month"][0] > 0
     assert len(at.get("plotly_chart")) == 1
+    nodes = at.dataframe[1].value  # nodes for memory, throughput and availability, side by side
+    assert nodes["nodes for availability"][0] == 1 and nodes["RAM bytes per vector"][0] >= 8 * 4
+    breakdown = at.dataframe[2].value
+    assert breakdown["vectors B"][0] == 8 * 4 and "not calibrated" in breakdown["calibration"][0]
+    assert any("Measuring it at 10,000 and 40,000 vectors" in i.value for i in at.info)
     before = table["$/month"][0]
-    at.number_input(key="cost.shop.replicas").set_value(3).run()
-    assert at.dataframe[0].value["$/month"][0] > before
-    at.button[1].click().run()  # save my prices (unchanged table): the user's copy now exists
+    at.selectbox(key="cost.shop.replicas").set_value("3").run()
+    assert at.dataframe[0].value["$/month"][0] > before and at.dataframe[0].value["copies"][0] == 3
+    next(b for b in at.button if b.label == "Save my prices").click().run()  # the user's copy now exists
     assert not at.exception and load_prices().edited
 
 

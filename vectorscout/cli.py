@@ -267,10 +267,15 @@ def _scenario_and_runs(args: argparse.Namespace) -> tuple[Scenario, list[str], l
 
 def cmd_cost(args: argparse.Namespace) -> int:
     from vectorscout.decision.cost import CostError, cost_report
+    from vectorscout.decision.recommend import excluded_engines, recommend
 
     scenario, run_ids, runs = _scenario_and_runs(args)
+    if args.calibrate:
+        calibration = _calibration_runs(scenario.answers, runs, args)
+        runs, run_ids = runs + calibration, run_ids + [run.run_id for run in calibration]
     try:
-        report = cost_report(scenario.answers, runs, scenario.cost)
+        report = cost_report(scenario.answers, runs, scenario.cost,
+                             excluded=excluded_engines(recommend(scenario, runs)))
     except CostError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
@@ -289,6 +294,23 @@ def cmd_cost(args: argparse.Namespace) -> int:
         print(f"  {line.engine}: {line.nodes} x {line.instance} (bound by {line.bound_by}), "
               f"${line.usd_per_month:,.0f}/month, {per_million} per million queries; in 24 months {grown}/month")
     return 0
+
+
+def _calibration_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namespace) -> list[Run]:
+    """Measure the memory of every engine the runs cost, at two sizes of the scenario's dimension."""
+    from vectorscout.benchmarking.plans import memory_calibration
+    from vectorscout.decision.cost import measure_engines
+
+    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    if not measures:
+        raise UsageError("--calibrate needs runs in which an engine reached the recall target (give --runs)")
+    settings = [(m.engine, m.index, m.build_params) for m in measures.values()]
+    store = ResultsStore()
+    done = []
+    for plan in memory_calibration(settings, int(answers["dimensions"]), args.calibration_sizes):
+        print(f"calibrating memory: {plan.label}", file=sys.stderr, flush=True)
+        done.append(execute(plan, store, progress=None if args.quiet else _print_progress_lines()))
+    return done
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -423,6 +445,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of vector counts like 10000,40000") from None
+    if len(sizes) < 2 or sizes[0] < 100:
+        raise argparse.ArgumentTypeError("calibration needs two or more sizes of at least 100 vectors")
+    return sizes
+
+
 def _levels(text: str) -> tuple[int, ...]:
     try:
         levels = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
@@ -516,6 +548,12 @@ def _add_cost_command(sub: Any) -> None:
     cost.add_argument("--runs", help="stored run ids to take bytes per vector and QPS from, comma-separated")
     cost.add_argument("--format", choices=["table", "json"], default="table")
     cost.add_argument("--details", action="store_true", help="with --format json: inputs, sizing and 24-month figures")
+    cost.add_argument("--calibrate", action="store_true",
+                      help="first measure each engine's memory at two sizes of the scenario's dimension (isolated "
+                           "runs, stored), so the memory model is calibrated")
+    cost.add_argument("--calibration-sizes", type=_sizes, default=(10_000, 40_000),
+                      help="vector counts for --calibrate (default 10000,40000)")
+    cost.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     cost.set_defaults(handler=cmd_cost)
 
 

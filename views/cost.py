@@ -4,19 +4,52 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import param_widgets, pick_runs, results_store, show_chart
+from vectorscout.benchmarking.jobs import BackgroundRun
+from vectorscout.benchmarking.plans import CALIBRATION_SIZES, memory_calibration
 from vectorscout.decision.cost import (
     ASSUMPTIONS,
     CostError,
+    CostReport,
     cost_report,
     load_prices,
+    measure_engines,
     parse_prices,
     reset_prices,
     save_prices,
     scale_curve,
     sensitivity,
 )
-from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
+from vectorscout.decision.recommend import Scenario, excluded_engines, recommend, save_scenario, saved_scenarios
 from vectorscout.reporting.charts import cost_scale_figure
+
+
+def memory_breakdown(report: CostReport) -> None:
+    """Per engine: the memory model's terms, where they come from, and how the runs calibrated it."""
+    with st.expander("Memory per vector: model, calibration and sources"):
+        st.dataframe(pd.DataFrame([
+            {"engine": e.engine, **{f"{term} B": value for term, value in e.memory.breakdown.get("terms", {}).items()},
+             "runtime factor": e.memory.breakdown.get("runtime_factor"), "RAM B/vector used": e.memory.ram_bytes_per_vector,
+             "calibration": e.memory.calibration, "where": e.memory.breakdown.get("note", ""), "basis": e.memory.basis}
+            for e in report.estimates if e.memory is not None
+        ]).round(1), hide_index=True)
+
+
+def calibration_offer(report: CostReport, runs: list) -> None:
+    """Measure memory at two sizes of the scenario's dimension, as a background job (see the Run page)."""
+    measures, _ = measure_engines(runs, float(scenario.answers["recall_target"]))
+    uncalibrated = [e.engine for e in report.estimates if e.memory is not None and e.memory.calibration_ratio is None]
+    if not measures or not uncalibrated:
+        return
+    sizes = " and ".join(f"{n:,}" for n in CALIBRATION_SIZES)
+    st.info(f"Memory of {', '.join(uncalibrated)} comes from the model alone. Measuring it at {sizes} vectors of "
+            f"{scenario.answers['dimensions']} dimensions calibrates it (isolated runs, stored like any other).")
+    job = st.session_state.get("job")
+    if st.button("Measure memory at two sizes", disabled=job is not None and job.snapshot().active):
+        settings = [(m.engine, m.index, m.build_params) for m in measures.values()]
+        plans = memory_calibration(settings, int(scenario.answers["dimensions"]))
+        st.session_state["job"] = BackgroundRun(plans, results_store()).start()
+        st.switch_page("views/run.py")
+
 
 st.title("Cost")
 st.caption("From what was measured here (bytes per vector, QPS per core at your recall target) to nodes and "
@@ -42,7 +75,8 @@ if st.button("Save these assumptions with the scenario"):
 
 prices = load_prices()
 try:
-    report = cost_report(scenario.answers, runs, assumptions, prices)
+    report = cost_report(scenario.answers, runs, assumptions, prices,
+                         excluded=excluded_engines(recommend(scenario, runs)))
 except CostError as exc:  # e.g. an edited price table without the chosen provider: fix it below
     st.error(str(exc))
     report = None
@@ -51,15 +85,24 @@ if report is not None:
     st.subheader(f"At {answers['vectors_now']:,} vectors × {answers['dimensions']} dims, peak {answers['peak_qps']:,} QPS")
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")
+    lines = report.lines()
     st.dataframe(pd.DataFrame([
         {"engine": line.engine, "status": line.status, "instance": line.instance, "nodes": line.nodes,
-         "bound by": line.bound_by, "$/month": line.usd_per_month, "$ per million queries": line.usd_per_million_queries,
-         "$/month in 24 months": line.usd_per_month_in_24_months, "managed list price $/month": line.managed,
-         "initial build, hours": line.build_hours, "note": line.note}
-        for line in report.lines()
+         "bound by": line.bound_by, "copies": line.copies, "$/month": line.usd_per_month,
+         "$ per million queries": line.usd_per_million_queries, "$/month in 24 months": line.usd_per_month_in_24_months,
+         "managed list price $/month": line.managed, "initial build, hours": line.build_hours, "note": line.note}
+        for line in lines
     ]).round({"$/month": 0, "$/month in 24 months": 0}), hide_index=True)
-    with st.expander("Measured inputs per engine"):
-        st.dataframe(pd.DataFrame([{"engine": e.engine, **e.inputs} for e in report.estimates if e.inputs]), hide_index=True)
+    st.caption("Nodes are sized three ways and the largest wins: memory (every copy of the data), throughput "
+               "(peak QPS over QPS per node at your recall target) and availability (each copy on its own node).")
+    st.dataframe(pd.DataFrame([
+        {"engine": line.engine, "nodes for memory": line.nodes_by.get("memory"),
+         "nodes for throughput": line.nodes_by.get("throughput"), "nodes for availability": line.nodes_by.get("availability"),
+         "RAM per copy, GiB": line.ram_gb_per_copy, "RAM bytes per vector": line.ram_bytes_per_vector}
+        for line in lines if line.nodes_by
+    ]).round(1), hide_index=True)
+    memory_breakdown(report)
+    calibration_offer(report, runs)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")
     st.dataframe(pd.DataFrame(sensitivity(answers, runs, assumptions, prices)).round(0), hide_index=True)

@@ -33,12 +33,15 @@ class JobSnapshot:
 
 
 class BackgroundRun:
-    """Start with ``start()``; poll ``snapshot()``; stop with ``cancel()``."""
+    """Start with ``start()``; poll ``snapshot()``; stop with ``cancel()``. Several plans run one after the
+    other (e.g. a calibration at two sizes); the snapshot follows the current one."""
 
-    def __init__(self, plan: RunPlan, store: ResultsStore) -> None:
-        self.plan = plan
+    def __init__(self, plan: RunPlan | list[RunPlan], store: ResultsStore) -> None:
+        self.plans = plan if isinstance(plan, list) else [plan]
+        self.plan = self.plans[0]
         self.store = store
         self.run_id = new_run_id()
+        self.runs: list[Run] = []
         self.token = CancelToken()
         self._lock = threading.Lock()
         self._snapshot = JobSnapshot(self.run_id, "preparing")
@@ -67,14 +70,14 @@ class BackgroundRun:
 
     def _work(self) -> None:
         try:
-            prepared = prepare(self.plan, self._on_progress)
-            with self._lock:
-                self._snapshot.status = "running"
-            run = execute(self.plan, self.store, self._on_progress, self.token, prepared, self.run_id)
-            with self._lock:
-                self._snapshot.run = run
-                self._snapshot.status = "cancelled" if run.status == "cancelled" else (
-                    "failed" if run.status == "failed" else "finished")
+            for number, plan in enumerate(self.plans):
+                if number:  # the next plan gets its own run id; the snapshot follows it
+                    self.plan, self.run_id = plan, new_run_id()
+                    with self._lock:
+                        self._snapshot = JobSnapshot(self.run_id, "preparing", run=self._snapshot.run)
+                run = self._execute(plan, last=number == len(self.plans) - 1)
+                if run.status == "cancelled":
+                    break
         except PlanError as exc:
             with self._lock:
                 self._snapshot.status, self._snapshot.error = "error", str(exc)
@@ -82,3 +85,16 @@ class BackgroundRun:
             log.exception("background run %s failed", self.run_id)
             with self._lock:
                 self._snapshot.status, self._snapshot.error = "error", f"{type(exc).__name__}: {exc}"
+
+    def _execute(self, plan: RunPlan, last: bool) -> Run:
+        prepared = prepare(plan, self._on_progress)
+        with self._lock:
+            self._snapshot.status = "running"
+        run = execute(plan, self.store, self._on_progress, self.token, prepared, self.run_id)
+        self.runs.append(run)
+        with self._lock:
+            self._snapshot.run = run
+            if last or run.status == "cancelled":  # between plans the job is still running
+                self._snapshot.status = "cancelled" if run.status == "cancelled" else (
+                    "failed" if any(r.status == "failed" for r in self.runs) else "finished")
+        return run

@@ -139,3 +139,17 @@ def quick_evaluation() -> RunPlan:
     engines = [engine_config(name) for name in engine_names()
                if adapter_class(name).deployment() == "embedded" and not adapter_class(name).capabilities.stand_in]
     return RunPlan(dataset="wordnet", engines=engines, k=10, label="quick evaluation")
+
+
+CALIBRATION_SIZES = (10_000, 40_000)
+
+
+def memory_calibration(settings: list[tuple[str, str, dict[str, Any]]], dim: int,
+                       sizes: tuple[int, ...] = CALIBRATION_SIZES) -> list[RunPlan]:
+    """Runs that measure each engine's memory at two or more sizes of the scenario's dimension (isolated
+    workers, so the engine's memory is read apart from the dashboard's), for the cost model's calibration.
+    settings: (engine, index, build parameters) as measured; the search settings stay at their defaults."""
+    engines = [engine_config(engine, {"index": index, **build}) for engine, index, build in settings]
+    return [RunPlan(dataset=f"synthetic:n={size},dim={dim},queries=50", engines=engines, k=10,
+                    label=f"memory calibration, {size:,} x {dim}", isolate=True, warmup_queries=10)
+            for size in sizes]

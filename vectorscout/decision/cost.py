@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from adapters.base import Param, ParamError
+from vectorscout.decision import memory_model
 from vectorscout.home import home_dir
 from vectorscout.results.records import ResultRow, Run
 
@@ -35,7 +36,8 @@ class CostError(ValueError):
 # give them by name.
 ASSUMPTIONS: tuple[Param, ...] = (
     Param("provider", str, "aws", "whose instance prices to size with (a provider of the price table)"),
-    Param("replicas", int, 0, "copies of the data; 0 = 2 with high availability, else 1", minimum=0, maximum=10),
+    Param("replicas", str, "auto", "copies of the data; auto: 2 with high availability (each on its own node), else 1",
+          choices=("auto", "1", "2", "3", "4", "5")),
     Param("memory_headroom", float, 0.25, "share of each node's RAM left free for the OS, caches and spikes",
           minimum=0.0, maximum=0.9),
     Param("node_overhead_gb", float, 1.0, "RAM each node needs before its first vector (OS, engine process)",
@@ -51,8 +53,11 @@ def coerce_assumptions(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     unknown = set(raw or {}) - set(known)
     if unknown:
         raise CostError(f"unknown cost assumption(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    given = dict(raw or {})
+    if isinstance(given.get("replicas"), int) and not isinstance(given["replicas"], bool):
+        given["replicas"] = "auto" if given["replicas"] == 0 else str(given["replicas"])  # files written before "auto"
     try:
-        return {p.name: p.coerce((raw or {}).get(p.name, p.default)) for p in ASSUMPTIONS}
+        return {p.name: p.coerce(given.get(p.name, p.default)) for p in ASSUMPTIONS}
     except ParamError as exc:
         raise CostError(str(exc)) from None
 
@@ -67,7 +72,8 @@ class Instance:
     ram_gb: float
     usd_per_hour: float
     as_of: str
-    source: str
+    source: str  # what the price was read from (or worked out from), in words
+    source_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class Storage:
     usd_per_gb_month: float
     as_of: str
     source: str
+    source_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,11 +93,13 @@ class ManagedOffer:
     engine: str
     provider: str
     region: str
-    usd_per_unit_hour: float
-    vectors_768d_per_unit: int
+    # None: the provider publishes no list price we could find (the note says how it prices instead)
+    usd_per_unit_hour: float | None
+    vectors_768d_per_unit: int | None  # the provider's sizing rule for one unit
     as_of: str
     source: str
-    list_price: bool = True
+    source_url: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,15 @@ def _rows(kind: type, entries: Any, where: str) -> tuple[Any, ...]:
     if not isinstance(entries, list):
         raise CostError(f"{where}: expected a list")
     rows = []
+    optional = {f.name for f in fields(kind) if "None" in str(f.type)}
     for i, entry in enumerate(entries):
+        # a table edited on the page gives NaN for an empty cell: no value, which only optional fields may lack
+        values = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in dict(entry).items()}
+        missing = sorted(k for k, v in values.items() if v is None and k not in optional)
+        if missing:
+            raise CostError(f"{where}[{i}]: {', '.join(missing)} must have a value")
         try:
-            row = kind(**{k: v for k, v in dict(entry).items()})
+            row = kind(**values)
         except (TypeError, ValueError) as exc:
             raise CostError(f"{where}[{i}]: {exc}") from None
         for name, value in asdict(row).items():
@@ -176,32 +191,18 @@ def reset_prices() -> None:
 
 # -- measured inputs -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class MemoryFit:
-    """RAM attributable to the engine against the vector count: ram = intercept + slope * n."""
-
-    slope_bytes_per_vector: float
-    intercept_bytes: float
-    points: tuple[tuple[int, float], ...]  # (n, bytes above the empty engine) per measured run
-
-    def describe(self) -> str:
-        if len(self.points) == 1:
-            n, used = self.points[0]
-            return f"one run: {used / 2**20:,.0f} MB above the empty engine for {n:,} vectors (linear through 0)"
-        return (f"least squares over {len(self.points)} runs: {self.intercept_bytes / 2**20:,.0f} MB + "
-                f"{self.slope_bytes_per_vector:,.0f} B x n")
-
-
-@dataclass(frozen=True)
 class EngineMeasure:
     engine: str
     run_id: str
     setting: str
+    index: str
+    build_params: dict[str, Any]
     n: int
     dim: int
     recall: float
     qps_per_core: float
-    ram_bytes_per_vector: float | None
-    ram_fit: str
+    # RAM above the empty engine per measured run of this index: (vectors, bytes); calibrates the model
+    memory_points: tuple[tuple[int, float], ...]
     disk_bytes_per_vector: float | None
     build_vectors_per_s: float | None
 
@@ -220,27 +221,11 @@ def _memory_above_empty(row: ResultRow) -> float | None:
     return max(0.0, (max(measured) - float(opened)) * 2**20)
 
 
-def fit_memory(points: list[tuple[int, float]]) -> MemoryFit | None:
-    if not points:
-        return None
-    distinct = {n for n, _ in points}
-    if len(distinct) < 2:
-        n = max(distinct)
-        used = max(u for m, u in points if m == n)
-        return MemoryFit(used / n, 0.0, ((n, used),))
-    xs = [float(n) for n, _ in points]
-    ys = [u for _, u in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
-    slope = max(slope, 0.0)
-    return MemoryFit(slope, max(0.0, mean_y - slope * mean_x), tuple(sorted(points)))
-
-
 def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
     """Per engine, the measured inputs at its fastest setting that reaches the recall target; and, for
     engines that were run but cannot be costed, why not."""
     best: dict[str, tuple[ResultRow, Run, float]] = {}
-    memory_points: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    memory_points: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
     missing: dict[str, str] = {}
     for run in runs:
         cores = run.environment.cores or 1
@@ -251,7 +236,9 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
                 continue
             used = _memory_above_empty(row)
             if used is not None and row.concurrency == 1:
-                memory_points.setdefault((row.engine, row.index), []).append((run.dataset.n, used))
+                # per index build and dimension: calibration compares like with like
+                key = (row.engine, _setting_key(row), str(run.dataset.dim))
+                memory_points.setdefault(key, []).append((run.dataset.n, used))
             if row.recall < recall_target:
                 missing.setdefault(row.engine, f"below target: never reached recall {recall_target:g} in the runs given")
                 continue
@@ -262,17 +249,65 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
     measures = {}
     for engine, (row, run, per_core) in best.items():
         missing.pop(engine, None)
-        fit = fit_memory(memory_points.get((engine, row.index), []))
         build_s = (row.insert_s or 0.0) + (row.index_s or 0.0)
+        points = memory_points.get((engine, _setting_key(row), str(run.dataset.dim)), [])
         measures[engine] = EngineMeasure(
-            engine=engine, run_id=run.run_id, setting=_setting(row), n=run.dataset.n, dim=run.dataset.dim,
-            recall=row.recall or 0.0, qps_per_core=per_core,
-            ram_bytes_per_vector=fit.slope_bytes_per_vector if fit else None,
-            ram_fit=fit.describe() if fit else "not measured (run isolated to measure memory)",
-            disk_bytes_per_vector=row.disk_bytes_per_vector,
+            engine=engine, run_id=run.run_id, setting=_setting(row), index=row.index, build_params=dict(row.build_params),
+            n=run.dataset.n, dim=run.dataset.dim, recall=row.recall or 0.0, qps_per_core=per_core,
+            memory_points=tuple(sorted(set(points))), disk_bytes_per_vector=row.disk_bytes_per_vector,
             build_vectors_per_s=run.dataset.n / build_s if build_s > 0 else None,
         )
     return measures, missing
+
+
+def _setting_key(row: ResultRow) -> str:
+    return row.index + repr(sorted(row.build_params.items()))
+
+
+# -- memory ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MemoryPlan:
+    """What one copy of the data needs per vector (RAM and disk) and each node before its first vector."""
+
+    ram_bytes_per_vector: float
+    disk_bytes_per_vector: float
+    fixed_bytes_per_node: float
+    basis: str  # where the per-vector figure comes from
+    breakdown: dict[str, Any] = field(default_factory=dict)  # MemoryBreakdown.to_dict() at the target dimension
+    calibration: str = ""
+    calibration_ratio: float | None = None
+
+
+def memory_plan(measure: EngineMeasure, dim: int, assumptions: Mapping[str, Any]) -> MemoryPlan:
+    """The model at the target dimension, scaled by a calibration over two or more measured sizes when the
+    measurement agrees with the model within 2x; the node's fixed memory from that fit, else the assumption."""
+    overhead = assumptions["node_overhead_gb"] * GIB
+    try:
+        at_target = memory_model.model(measure.engine, measure.index, dim, measure.build_params)
+        at_measured = memory_model.model(measure.engine, measure.index, measure.dim, measure.build_params)
+    except memory_model.MemoryModelError:
+        return _measured_only(measure, dim, overhead)
+    calibration = memory_model.calibrate(list(measure.memory_points), at_measured.ram_bytes_per_vector)
+    ram = at_target.ram_bytes_per_vector
+    fixed = overhead
+    basis = f"model ({at_target.source})"
+    if calibration.used and calibration.ratio is not None:
+        ram *= calibration.ratio
+        fixed = max(overhead, calibration.fixed_bytes or 0.0)
+        basis = f"model x {calibration.ratio:.2f} measured calibration ({at_target.source})"
+    return MemoryPlan(ram, at_target.disk_bytes_per_vector, fixed, basis, at_target.to_dict(), calibration.verdict,
+                      calibration.ratio)
+
+
+def _measured_only(measure: EngineMeasure, dim: int, overhead: float) -> MemoryPlan:
+    """No model for this index: the measured memory, as an upper bound, scaled with the dimension."""
+    scale = dim / measure.dim
+    if not measure.memory_points:
+        return MemoryPlan(dim * 4.0, (measure.disk_bytes_per_vector or dim * 4.0) * scale, overhead,
+                          "no model and no measurement: raw float32 vectors only (a lower bound)")
+    n, used = max(measure.memory_points)
+    return MemoryPlan(used / n * scale, (measure.disk_bytes_per_vector or used / n) * scale, overhead,
+                      f"no model: measured {used / n:,.0f} B/vector at {n:,} vectors (fixed memory included: an upper bound)")
 
 
 # -- sizing ------------------------------------------------------------------------------------------------
@@ -281,7 +316,8 @@ class Target:
     vectors: int
     dim: int
     peak_qps: float
-    replicas: int
+    copies: int  # copies of the data: 1, or 2 and more for high availability
+    copies_reason: str
 
 
 @dataclass
@@ -289,11 +325,13 @@ class Sizing:
     instance: str
     nodes: int
     bound_by: str
-    nodes_by: dict[str, int]
+    nodes_by: dict[str, int]  # memory (every copy), throughput, availability (one node per copy)
     usd_compute: float
     usd_storage: float
     usd_per_month: float
     usd_per_million_queries: float | None
+    ram_gb_per_copy: float
+    copies: int
 
 
 @dataclass
@@ -303,50 +341,60 @@ class CostEstimate:
     note: str = ""
     target: dict[str, Any] = field(default_factory=dict)
     sizing: Sizing | None = None
+    memory: MemoryPlan | None = None
     managed: list[dict[str, Any]] = field(default_factory=list)
     build_hours: float | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
+    excluded: str = ""  # why the recommendation excluded this engine, when it did
 
     def summary(self) -> dict[str, Any]:
         """The CLI's per-engine line."""
         s = self.sizing
         return {"engine": self.engine, "status": self.status, "nodes": s.nodes if s else None,
                 "bound_by": s.bound_by if s else None, "instance": s.instance if s else None,
+                "copies": s.copies if s else None,
+                "ram_bytes_per_vector": round(self.memory.ram_bytes_per_vector, 1) if self.memory else None,
+                "calibration_ratio": (round(self.memory.calibration_ratio, 3)
+                                      if self.memory and self.memory.calibration_ratio is not None else None),
+                "nodes_by": s.nodes_by if s else None,
+                "memory_terms": self.memory.breakdown.get("terms") if self.memory else None,
                 "usd_per_month": round(s.usd_per_month, 2) if s else None,
                 "usd_per_million_queries": (round(s.usd_per_million_queries, 4)
                                             if s and s.usd_per_million_queries is not None else None),
-                "note": self.note}
+                "managed": [{key: m[key] for key in ("offer", "usd_per_month", "source_url", "as_of")}
+                            for m in self.managed],
+                "excluded_by_recommendation": self.excluded or None, "note": self.note}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def size_on(instance: Instance, measure: EngineMeasure, target: Target, assumptions: Mapping[str, Any],
-            table: PriceTable, storage: Storage | None) -> Sizing | None:
+def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, target: Target,
+            assumptions: Mapping[str, Any], table: PriceTable, storage: Storage | None) -> Sizing | None:
     """Nodes and cost of one engine on one instance type; None when one node cannot hold any data."""
-    scale = target.dim / measure.dim  # bytes per vector grow, and QPS per core falls, with the dimension
-    ram_bpv = (measure.ram_bytes_per_vector or 0.0) * scale
-    usable = instance.ram_gb * (1 - assumptions["memory_headroom"]) - assumptions["node_overhead_gb"]
+    usable = instance.ram_gb * GIB * (1 - assumptions["memory_headroom"]) - memory.fixed_bytes_per_node
     if usable <= 0:
         return None
-    memory_nodes = max(1, math.ceil(target.vectors * ram_bpv / GIB / usable))
+    per_copy = target.vectors * memory.ram_bytes_per_vector
+    memory_nodes = max(1, math.ceil(per_copy * target.copies / usable))
+    scale = target.dim / measure.dim  # QPS per core falls as the dimension grows
     node_qps = measure.qps_per_core / scale * instance.vcpu * assumptions["cpu_utilisation"]
     throughput_nodes = max(1, math.ceil(target.peak_qps / node_qps)) if node_qps > 0 else 1
-    availability_nodes = memory_nodes * target.replicas  # every shard needs `replicas` copies
-    nodes_by = {"memory": memory_nodes, "throughput": throughput_nodes, "availability": availability_nodes}
+    nodes_by = {"memory": memory_nodes, "throughput": throughput_nodes, "availability": target.copies}
     nodes = max(nodes_by.values())
     bound_by = next(kind for kind, count in nodes_by.items() if count == nodes)
     compute = nodes * instance.usd_per_hour * table.hours_per_month
-    disk_gb = target.vectors * (measure.disk_bytes_per_vector or 0.0) * scale / GIB * target.replicas
+    disk_gb = target.vectors * memory.disk_bytes_per_vector / GIB * target.copies
     stored = disk_gb * storage.usd_per_gb_month if storage else 0.0
     total = compute + stored
     queries = target.peak_qps * assumptions["average_load_share"] * 3600 * table.hours_per_month
     return Sizing(instance.name, nodes, bound_by, nodes_by, compute, stored, total,
-                  total / (queries / 1e6) if queries > 0 else None)
+                  total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies)
 
 
 def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumptions: Mapping[str, Any],
-             table: PriceTable, why_missing: str = "") -> CostEstimate:
+             table: PriceTable, why_missing: str = "", memory_factor: float = 1.0) -> CostEstimate:
+    """One engine's cost at the target; memory_factor scales its bytes per vector (sensitivity)."""
     result = CostEstimate(engine, "not measured", target=asdict(target))
     if measure is None:
         result.note = why_missing or "no run of this engine was given"
@@ -354,41 +402,54 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
             result.status = "below recall target"
         return result
     result.inputs = asdict(measure)
+    plan = memory_plan(measure, target.dim, assumptions)
+    result.memory = replace(plan, ram_bytes_per_vector=plan.ram_bytes_per_vector * memory_factor,
+                            disk_bytes_per_vector=plan.disk_bytes_per_vector * memory_factor)
     provider = assumptions["provider"]
     storage = next((s for s in table.storage if s.provider == provider), None)
     options = [s for i in table.instances if i.provider == provider
-               if (s := size_on(i, measure, target, assumptions, table, storage)) is not None]
+               if (s := size_on(i, measure, result.memory, target, assumptions, table, storage)) is not None]
     if not options:
         result.status = "does not fit"
         result.note = f"no {provider} instance in the price table has RAM left after headroom and overhead"
         return result
     result.status = "ok"
     result.sizing = min(options, key=lambda s: (s.usd_per_month, s.nodes, s.instance))
-    notes = []
-    if measure.ram_bytes_per_vector is None:
-        notes.append("memory not measured (run isolated): sized for throughput and availability only")
-    elif measure.ram_fit.startswith("one run"):
-        notes.append("memory per vector from one run: the engine's fixed overhead is counted per vector, so "
-                     "this is an upper bound; runs at two sizes give a fit")
+    notes = [result.memory.calibration] if result.memory.calibration else []
     if storage is None:
         notes.append(f"no {provider} storage price: disk not costed")
     result.note = "; ".join(notes)
     if measure.build_vectors_per_s:
         # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
         result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
-    for offer in table.managed:
-        if offer.engine == engine:
-            units = max(1, math.ceil(target.vectors * target.dim / 768 / offer.vectors_768d_per_unit)) * target.replicas
-            result.managed.append({"offer": offer.name, "units": units, "list_price": offer.list_price,
-                                   "usd_per_month": units * offer.usd_per_unit_hour * table.hours_per_month,
-                                   "as_of": offer.as_of, "source": offer.source})
+    result.managed = managed_prices(engine, target, table)
     return result
 
 
+def managed_prices(engine: str, target: Target, table: PriceTable) -> list[dict[str, Any]]:
+    """The engine's managed offers at this scale: list price per month, or why there is none."""
+    prices = []
+    for offer in table.managed:
+        if offer.engine != engine:
+            continue
+        entry: dict[str, Any] = {"offer": offer.name, "region": offer.region, "as_of": offer.as_of,
+                                 "source_url": offer.source_url, "usd_per_month": None, "units": None, "note": offer.note}
+        if offer.usd_per_unit_hour is not None and offer.vectors_768d_per_unit:
+            units = max(1, math.ceil(target.vectors * target.dim / 768 / offer.vectors_768d_per_unit)) * target.copies
+            entry.update(units=units, usd_per_month=units * offer.usd_per_unit_hour * table.hours_per_month)
+        prices.append(entry)
+    return prices
+
+
 def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vectors: int | None = None) -> Target:
-    replicas = assumptions["replicas"] or (2 if answers.get("high_availability") else 1)
+    chosen = assumptions["replicas"]
+    if chosen == "auto":
+        copies = 2 if answers.get("high_availability") else 1
+        reason = "high availability: 2 copies, each on its own node" if copies == 2 else "one copy (no high availability)"
+    else:
+        copies, reason = int(chosen), f"{chosen} copies, as set"
     return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
-                  float(answers["peak_qps"]), int(replicas))
+                  float(answers["peak_qps"]), copies, reason)
 
 
 @dataclass(frozen=True)
@@ -400,6 +461,10 @@ class CostLine:
     instance: str
     nodes: int | None
     bound_by: str
+    nodes_by: dict[str, int]  # for memory (every copy), for throughput, for availability (one node per copy)
+    copies: int | None
+    ram_gb_per_copy: float | None
+    ram_bytes_per_vector: float | None
     usd_per_month: float | None
     usd_per_million_queries: float | None
     usd_per_month_in_24_months: float | None
@@ -422,9 +487,14 @@ class CostReport:
             s = now.sizing
             lines.append(CostLine(
                 now.engine, now.status, s.instance if s else "", s.nodes if s else None, s.bound_by if s else "",
+                dict(s.nodes_by) if s else {}, s.copies if s else None, s.ram_gb_per_copy if s else None,
+                now.memory.ram_bytes_per_vector if now.memory else None,
                 s.usd_per_month if s else None, s.usd_per_million_queries if s else None,
                 later.sizing.usd_per_month if later.sizing else None, later.status,
-                "; ".join(f"{m['offer']}: ${m['usd_per_month']:,.0f}" for m in now.managed), now.build_hours, now.note))
+                "; ".join(f"{m['offer']}: " + (f"${m['usd_per_month']:,.0f}" if m["usd_per_month"] is not None
+                                               else "no list price") for m in now.managed),
+                now.build_hours, "; ".join(filter(None, [f"excluded by the recommendation: {now.excluded}"
+                                                         if now.excluded else "", now.note]))))
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -435,8 +505,10 @@ class CostReport:
 
 
 def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
-                table: PriceTable | None = None, engines: Iterable[str] | None = None) -> CostReport:
-    """Per engine: cost at today's vector count and in 24 months; engines given but not run are 'not measured'."""
+                table: PriceTable | None = None, engines: Iterable[str] | None = None,
+                excluded: Mapping[str, str] | None = None) -> CostReport:
+    """Per engine: cost at today's vector count and in 24 months; engines given but not run are 'not measured';
+    `excluded` (engine -> why) marks the engines the recommendation excluded."""
     chosen = coerce_assumptions(assumptions)
     table = table or load_prices()
     if chosen["provider"] not in table.providers:
@@ -444,11 +516,14 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     measures, missing = measure_engines(runs, float(answers["recall_target"]))
     names = sorted(set(engines or ()) | set(measures) | set(missing))
     now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
-    return CostReport(
+    report = CostReport(
         [estimate(e, measures.get(e), now, chosen, table, missing.get(e, "")) for e in names],
         [estimate(e, measures.get(e), later, chosen, table, missing.get(e, "")) for e in names],
         chosen, table.edited,
     )
+    for entry in (*report.estimates, *report.growth):
+        entry.excluded = (excluded or {}).get(entry.engine, "")
+    return report
 
 
 def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
@@ -480,16 +555,12 @@ def sensitivity(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
         row: dict[str, Any] = {"engine": engine, "base": base.usd_per_month if base else None}
         for factor, sign in ((0.5, "-50%"), (1.5, "+50%")):
             varied = {
-                "QPS": replace(measure, qps_per_core=measure.qps_per_core * factor),
-                "bytes/vector": replace(
-                    measure, ram_bytes_per_vector=None if measure.ram_bytes_per_vector is None
-                    else measure.ram_bytes_per_vector * factor,
-                    disk_bytes_per_vector=None if measure.disk_bytes_per_vector is None
-                    else measure.disk_bytes_per_vector * factor),
+                "QPS": estimate(engine, replace(measure, qps_per_core=measure.qps_per_core * factor), target, chosen,
+                                table),
+                "bytes/vector": estimate(engine, measure, target, chosen, table, memory_factor=factor),
             }
             for name, changed in varied.items():
-                sized = estimate(engine, changed, target, chosen, table).sizing
-                row[f"{name} {sign}"] = sized.usd_per_month if sized else None
+                row[f"{name} {sign}"] = changed.sizing.usd_per_month if changed.sizing else None
             priced = scaled_prices(table, factor)
             sized = estimate(engine, measure, target, chosen, priced).sizing
             row[f"price {sign}"] = sized.usd_per_month if sized else None
@@ -502,5 +573,6 @@ def scaled_prices(table: PriceTable, factor: float) -> PriceTable:
         table,
         instances=tuple(replace(i, usd_per_hour=i.usd_per_hour * factor) for i in table.instances),
         storage=tuple(replace(s, usd_per_gb_month=s.usd_per_gb_month * factor) for s in table.storage),
-        managed=tuple(replace(m, usd_per_unit_hour=m.usd_per_unit_hour * factor) for m in table.managed),
+        managed=tuple(replace(m, usd_per_unit_hour=None if m.usd_per_unit_hour is None else m.usd_per_unit_hour * factor)
+                      for m in table.managed),
     )

@@ -371,6 +371,11 @@ def _combine(criteria: dict[str, float | None], priorities: dict[str, float]) ->
     return sum(priorities[c] * s for c, s in used.items()) / total if total else 0.0
 
 
+def excluded_engines(ranking: list[EngineVerdict]) -> dict[str, str]:
+    """Engine -> why the recommendation excluded it (marked so in every cost table)."""
+    return {verdict.engine: verdict.excluded for verdict in ranking if verdict.excluded}
+
+
 def recommend(scenario: Scenario, runs: list[Run] | None = None) -> list[EngineVerdict]:
     """The ranking: scored engines first (best first, ties by name), excluded ones after, with reasons."""
     from vectorscout.decision.cost import CostError, cost_report

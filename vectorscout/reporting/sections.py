@@ -12,7 +12,15 @@ import plotly.graph_objects as go
 
 from vectorscout import __version__
 from vectorscout.decision.cost import CostError, CostReport, cost_report, scale_curve
-from vectorscout.decision.recommend import EngineVerdict, Scenario, feature_matrix, questionnaire, recommend, sensitivity
+from vectorscout.decision.recommend import (
+    EngineVerdict,
+    Scenario,
+    excluded_engines,
+    feature_matrix,
+    questionnaire,
+    recommend,
+    sensitivity,
+)
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
@@ -58,7 +66,7 @@ def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportDat
         data.ranking = recommend(scenario, runs)
         data.sensitivity = sensitivity(scenario, data.ranking)
         try:
-            data.cost = cost_report(scenario.answers, runs, scenario.cost)
+            data.cost = cost_report(scenario.answers, runs, scenario.cost, excluded=excluded_engines(data.ranking))
             data.cost_curve = scale_curve(scenario.answers, runs, scenario.cost)
         except CostError as exc:
             data.sensitivity.append(f"cost not estimated: {exc}")

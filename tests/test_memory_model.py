@@ -1,0 +1,93 @@
+"""The memory model against the vendors' own sizing rules, raw vector bytes and a real pgvector index."""
+
+import pytest
+
+from adapters.registry import adapter_class
+from vectorscout.decision import memory_model
+from vectorscout.decision.memory_model import calibrate, model, vendor_rule_bytes
+
+DIM, DEGREE, RAW = 768, 16, 768 * 4
+GRAPH_PARAMS = {"M": DEGREE, "m": DEGREE, "max_connections": DEGREE, "max_neighbors": DEGREE}
+
+
+def vendor_cases():
+    for engine, indexes in memory_model._knowledge().items():
+        for rule in indexes.get("vendor_rules", []):
+            yield pytest.param(engine, rule, id=f"{engine}-{rule['index']}-{rule['bytes_per_vector']}")
+
+
+@pytest.mark.parametrize("engine, rule", list(vendor_cases()))
+def test_the_model_lands_within_35_percent_of_each_vendor_rule(engine, rule):
+    dim = rule.get("dim", DIM)
+    ours = model(engine, rule["index"], dim, GRAPH_PARAMS).ram_bytes_per_vector
+    theirs = vendor_rule_bytes(rule, dim, DEGREE)
+    assert 0.65 <= ours / theirs <= 1.35, (engine, ours, theirs, rule["source"])
+
+
+def test_every_engine_with_a_server_or_library_has_a_vendor_rule():
+    assert {engine for engine, _ in (case.values for case in vendor_cases())} >= {
+        "qdrant", "milvus", "weaviate", "pgvector", "chroma", "faiss", "hnswlib", "lancedb"}
+
+
+def test_every_declared_index_type_is_modelled():
+    for engine in memory_model._knowledge():
+        for spec in adapter_class(engine).capabilities.index_types:
+            breakdown = model(engine, spec.name, 128)
+            assert breakdown.ram_bytes_per_vector >= 0 and breakdown.source, (engine, spec.name)
+
+
+@pytest.mark.parametrize("engine, index", [("faiss", "hnsw"), ("hnswlib", "hnsw"), ("chroma", "hnsw"), ("qdrant", "hnsw"),
+                                           ("milvus", "hnsw"), ("pgvector", "hnsw"), ("weaviate", "hnsw")])
+def test_in_memory_hnsw_costs_between_one_and_two_and_a_half_times_the_raw_vectors(engine, index):
+    breakdown = model(engine, index, DIM, GRAPH_PARAMS)
+    assert RAW <= breakdown.ram_bytes_per_vector <= 2.5 * RAW, breakdown.to_dict()
+
+
+def test_an_index_that_keeps_vectors_on_disk_says_so():
+    breakdown = model("lancedb", "ivf_hnsw_sq", DIM)
+    assert breakdown.ram_bytes_per_vector < RAW / 2 and "on disk" in breakdown.note
+    assert breakdown.disk_bytes_per_vector >= RAW  # the originals are still stored
+
+
+def test_the_graph_term_follows_the_degree_and_the_vectors_the_dimension():
+    small, large = model("faiss", "hnsw", DIM, {"M": 8}), model("faiss", "hnsw", DIM, {"M": 32})
+    assert large.ram_bytes_per_vector - small.ram_bytes_per_vector == pytest.approx(2 * 24 * 4 * 1.03)
+    assert model("faiss", "hnsw", 2 * DIM).ram_bytes_per_vector - model("faiss", "hnsw", DIM).ram_bytes_per_vector == RAW
+
+
+def test_calibration_needs_two_sizes_and_flags_a_disagreement():
+    modelled = 1000.0
+    assert not calibrate([(10_000, 50e6)], modelled).used  # one size: fixed memory would be charged per vector
+    agreeing = calibrate([(10_000, 30e6 + 10_000 * 1100.0), (40_000, 30e6 + 40_000 * 1100.0)], modelled)
+    assert agreeing.used and agreeing.ratio == pytest.approx(1.1) and agreeing.fixed_bytes == pytest.approx(30e6)
+    wild = calibrate([(10_000, 10_000 * 5000.0), (40_000, 40_000 * 5000.0)], modelled)
+    assert not wild.used and "disagrees" in wild.verdict
+
+
+def test_vendor_rules_are_plain_arithmetic_only():
+    with pytest.raises(memory_model.MemoryModelError):
+        vendor_rule_bytes({"bytes_per_vector": "__import__('os').getcwd()"}, DIM, DEGREE)
+
+
+def test_pgvector_model_matches_a_real_hnsw_index():
+    """The page layout model against PostgreSQL's own relation size of a built HNSW index."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from adapters.base import Metric
+
+    cls = adapter_class("pgvector")
+    n, dim = 1500, 768
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as workdir, cls(Path(workdir)) as db:
+        db.create_collection("memory_model", dim, Metric.L2, "hnsw", {"m": 16, "ef_construction": 64})
+        db.insert(np.arange(n, dtype=np.int64), vectors, {})
+        db.wait_until_indexed()
+        index_bytes = db.vector_index_bytes()
+        db.drop()
+    modelled = model("pgvector", "hnsw", dim, {"m": 16}).ram_bytes_per_vector
+    print(f"pgvector HNSW 768-d: {index_bytes / n:,.0f} B/vector measured, {modelled:,.0f} modelled")
+    assert 0.85 <= index_bytes / n / modelled <= 1.15, (index_bytes / n, modelled)
