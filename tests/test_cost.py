@@ -290,3 +290,20 @@ def test_cli_json_carries_breakdown_copies_and_sources(tmp_path, capsys):
     assert set(detail["memory"]["breakdown"]["terms"]) >= {"vectors", "graph"}
     assert "not calibrated" in detail["memory"]["calibration"]
     assert detail["target"]["copies"] == 2
+
+
+def test_memory_options_are_sized_side_by_side_with_recall_only_where_measured():
+    run = measured_run(engine="qdrant", dim=768)
+    run.results[0].build_params = {"m": 16}
+    estimate = cost_report(answers(vectors_now=50_000_000, dimensions=768), [run], {"provider": "aws"}).estimates[0]
+    options = {o.name: o for o in estimate.options}
+    int8, binary = options["int8 scalar quantization, originals on disk"], options["binary quantization, originals on disk"]
+    # int8 codes (768 B) + graph (153.6 B) + id tracker (52 B); binary keeps 96 B of codes instead
+    assert int8.ram_bytes_per_vector == pytest.approx(768 + 153.6 + 52)
+    assert binary.ram_bytes_per_vector == pytest.approx(96 + 153.6 + 52)
+    assert binary.usd_per_month <= int8.usd_per_month <= estimate.sizing.usd_per_month
+    assert int8.recall is None and int8.recall_note == "recall not measured" and "on disk" in int8.where
+    lance = measured_run(engine="lancedb", dim=768)
+    lance.results[0].index = "ivf_pq"
+    option = cost_report(answers(dimensions=768), [lance], {"provider": "aws"}).estimates[0].options[0]
+    assert option.name.startswith("IVF_PQ") and option.recall == pytest.approx(0.99)  # that index type was run

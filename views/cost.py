@@ -34,6 +34,17 @@ def memory_breakdown(report: CostReport) -> None:
         ]).round(1), hide_index=True)
 
 
+def memory_options_table(report: CostReport) -> None:
+    """Quantization, float16 and on-disk options side by side, with the recall measured for them, if any."""
+    rows = [{"engine": e.engine, "option": o.name, "RAM B/vector": o.ram_bytes_per_vector, "RAM per copy, GiB": o.ram_gb_per_copy,
+             "nodes": o.nodes, "instance": o.instance, "$/month": o.usd_per_month,
+             "recall": o.recall if o.recall is not None else o.recall_note, "where": o.where}
+            for e in report.estimates for o in e.options]
+    if rows:
+        with st.expander("Quantization and disk options (same scale, same copies)"):
+            st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+
+
 def calibration_offer(report: CostReport, runs: list) -> None:
     """Measure memory at two sizes of the scenario's dimension, as a background job (see the Run page)."""
     measures, _ = measure_engines(runs, float(scenario.answers["recall_target"]))
@@ -102,6 +113,7 @@ if report is not None:
         for line in lines if line.nodes_by
     ]).round(1), hide_index=True)
     memory_breakdown(report)
+    memory_options_table(report)
     calibration_offer(report, runs)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")

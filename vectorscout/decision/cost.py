@@ -205,6 +205,8 @@ class EngineMeasure:
     memory_points: tuple[tuple[int, float], ...]
     disk_bytes_per_vector: float | None
     build_vectors_per_s: float | None
+    # the best recall each index type of this engine reached in the runs (for memory options by index)
+    recall_by_index: dict[str, float] = field(default_factory=dict)
 
 
 def _setting(row: ResultRow) -> str:
@@ -225,6 +227,7 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
     """Per engine, the measured inputs at its fastest setting that reaches the recall target; and, for
     engines that were run but cannot be costed, why not."""
     best: dict[str, tuple[ResultRow, Run, float]] = {}
+    recalls: dict[str, dict[str, float]] = {}
     memory_points: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
     missing: dict[str, str] = {}
     for run in runs:
@@ -234,6 +237,8 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
         for row in run.results:
             if row.status != "ok" or row.recall is None or not row.qps or row.filter:
                 continue
+            by_index = recalls.setdefault(row.engine, {})
+            by_index[row.index] = max(by_index.get(row.index, 0.0), row.recall)
             used = _memory_above_empty(row)
             if used is not None and row.concurrency == 1:
                 # per index build and dimension: calibration compares like with like
@@ -256,6 +261,7 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
             n=run.dataset.n, dim=run.dataset.dim, recall=row.recall or 0.0, qps_per_core=per_core,
             memory_points=tuple(sorted(set(points))), disk_bytes_per_vector=row.disk_bytes_per_vector,
             build_vectors_per_s=run.dataset.n / build_s if build_s > 0 else None,
+            recall_by_index=recalls.get(engine, {}),
         )
     return measures, missing
 
@@ -334,6 +340,22 @@ class Sizing:
     copies: int
 
 
+@dataclass(frozen=True)
+class MemoryOption:
+    """One of the engine's documented ways to hold less in RAM, sized like the estimate itself."""
+
+    name: str
+    ram_bytes_per_vector: float
+    ram_gb_per_copy: float
+    instance: str
+    nodes: int | None
+    usd_per_month: float | None
+    recall: float | None  # measured only when the runs used exactly this index type
+    recall_note: str
+    where: str  # what stays in RAM and what on disk
+    source: str
+
+
 @dataclass
 class CostEstimate:
     engine: str
@@ -345,7 +367,8 @@ class CostEstimate:
     managed: list[dict[str, Any]] = field(default_factory=list)
     build_hours: float | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
-    excluded: str = ""  # why the recommendation excluded this engine, when it did
+    excluded: str = ""
+    options: list[MemoryOption] = field(default_factory=list)  # why the recommendation excluded this engine, when it did
 
     def summary(self) -> dict[str, Any]:
         """The CLI's per-engine line."""
@@ -423,7 +446,31 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
         # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
         result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
     result.managed = managed_prices(engine, target, table)
+    result.options = memory_options(measure, target, assumptions, table, storage)
     return result
+
+
+def memory_options(measure: EngineMeasure, target: Target, assumptions: Mapping[str, Any], table: PriceTable,
+                   storage: Storage | None) -> list[MemoryOption]:
+    """Quantization, float16 and on-disk options of the engine, each sized on the cheapest instance."""
+    found = []
+    for option in memory_model.options(measure.engine):
+        params = measure.build_params if option["index"] == measure.index else {}
+        breakdown = memory_model.model(measure.engine, option["index"], target.dim, params, option["name"])
+        plan = MemoryPlan(breakdown.ram_bytes_per_vector, breakdown.disk_bytes_per_vector,
+                          assumptions["node_overhead_gb"] * GIB, f"model ({breakdown.source})", breakdown.to_dict())
+        sized = [s for i in table.instances if i.provider == assumptions["provider"]
+                 if (s := size_on(i, measure, plan, target, assumptions, table, storage)) is not None]
+        best = min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
+        # a measured recall belongs to the option only when the option is that index type, unchanged
+        plain = set(option) <= {"name", "index", "source"}
+        recall = measure.recall_by_index.get(option["index"]) if plain else None
+        found.append(MemoryOption(
+            option["name"], breakdown.ram_bytes_per_vector, target.vectors * breakdown.ram_bytes_per_vector / GIB,
+            best.instance if best else "", best.nodes if best else None, best.usd_per_month if best else None, recall,
+            "measured in the runs given" if recall is not None else "recall not measured", breakdown.note,
+            breakdown.source))
+    return found
 
 
 def managed_prices(engine: str, target: Target, table: PriceTable) -> list[dict[str, Any]]:

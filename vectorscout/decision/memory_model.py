@@ -67,14 +67,25 @@ def _knowledge() -> dict[str, Any]:
     return engines
 
 
-def _entry(engine: str, index: str) -> dict[str, Any]:
+def _entry(engine: str, index: str, option: str | None = None) -> dict[str, Any]:
     indexes = _knowledge().get(engine)
     if indexes is None or index not in indexes:
         raise MemoryModelError(f"no memory model for {engine} {index}")
     entry: dict[str, Any] = indexes[index]
     if "like" in entry:
-        return {**_entry(engine, entry["like"]), "source": entry["source"]}
+        entry = {**_entry(engine, entry["like"]), "source": entry["source"]}
+    if option is not None:
+        chosen = next((o for o in options(engine) if o["name"] == option), None)
+        if chosen is None:
+            raise MemoryModelError(f"{engine} has no memory option {option!r}")
+        entry = {**entry, **{k: v for k, v in chosen.items() if k not in ("name", "index")}}
     return entry
+
+
+def options(engine: str) -> list[dict[str, Any]]:
+    """The engine's documented ways to hold less in RAM (memory.yaml), each naming the index it applies to."""
+    found: list[dict[str, Any]] = _knowledge().get(engine, {}).get("options", [])
+    return found
 
 
 def _build_params(engine: str, index: str, given: dict[str, Any]) -> dict[str, Any]:
@@ -96,32 +107,36 @@ def _per_page(tuple_bytes: float) -> float:
     return PAGE_BYTES / fits
 
 
-def _heap_bytes(dim: int) -> float:
-    # heap tuple header 24 B, an 8-byte id and the vector datum 4*d + 8 (stored out of line when large)
-    return _per_page(_maxalign(24 + 8 + 4 * dim + 8)) if 4 * dim + 8 < 2000 else 24 + 8 + 4 * dim + 8 + 18
+def _heap_bytes(datum: float) -> float:
+    # heap tuple header 24 B, an 8-byte id and the vector datum (stored out of line when over about 2 KB)
+    return _per_page(_maxalign(24 + 8 + datum)) if datum < 2000 else 24 + 8 + datum + 18
 
 
-def _page_layout(kind: str, dim: int, params: dict[str, Any]) -> tuple[tuple[MemoryTerm, ...], float, str]:
+def _page_layout(kind: str, dim: int, params: dict[str, Any],
+                 component_bytes: float) -> tuple[tuple[MemoryTerm, ...], float, str]:
     """pgvector: the index pages a search keeps hot (RAM) and the index plus the table (disk)."""
-    heap = _heap_bytes(dim)
+    datum = component_bytes * dim + 8  # vector: 4 * d + 8; halfvec: 2 * d + 8
+    heap = _heap_bytes(datum)
     if kind == "hnsw":
         m = int(params.get("m", 16))
-        element = _maxalign(72 + 4 * dim + 8)  # HNSW_ELEMENT_TUPLE_SIZE
+        element = _maxalign(72 + datum)  # HNSW_ELEMENT_TUPLE_SIZE
         neighbours = _maxalign(4 + 2 * m * 6)  # HNSW_NEIGHBOR_TUPLE_SIZE at layer 0: 2*m heap TIDs of 6 bytes
         index = _per_page(element + neighbours + LINE_POINTER)
         return (MemoryTerm("index pages", index),), index + heap, "the HNSW index pages kept in memory; the table on disk"
     if kind == "ivfflat":
-        index = _per_page(_maxalign(8 + 4 * dim + 8))
+        index = _per_page(_maxalign(8 + datum))
         return (MemoryTerm("index pages", index),), index + heap, "the IVFFlat lists kept in memory; the table on disk"
     return (MemoryTerm("table pages", heap),), heap, "a sequential scan reads the whole table: kept in memory"
 
 
-def model(engine: str, index: str, dim: int, build_params: dict[str, Any] | None = None) -> MemoryBreakdown:
-    """RAM and disk per vector for this engine, index type and dimension, from the documented layout."""
-    entry = _entry(engine, index)
+def model(engine: str, index: str, dim: int, build_params: dict[str, Any] | None = None,
+          option: str | None = None) -> MemoryBreakdown:
+    """RAM and disk per vector for this engine, index type and dimension (and memory option, by name), from
+    the documented layout."""
+    entry = _entry(engine, index, option)
     params = _build_params(engine, index, build_params or {})
     if "page_layout" in entry:
-        pages, disk, note = _page_layout(entry["page_layout"], dim, params)
+        pages, disk, note = _page_layout(entry["page_layout"], dim, params, float(entry.get("component_bytes", 4)))
         return MemoryBreakdown(engine, index, dim, pages, 1.0, disk, note, entry["source"])
     raw = dim * float(entry.get("component_bytes", 4))
     in_ram = bool(entry.get("vectors_in_ram", True))
