@@ -16,6 +16,7 @@ from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import Progress, StageClock
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import SpecError, parse_engines
+from vectorscout.home import HomeError
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
 from vectorscout.results.store import ResultsStore, StoreError
@@ -618,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except UsageError as exc:
+    except (UsageError, HomeError) as exc:
         print(f"vectorscout: error: {exc}", file=sys.stderr)
         return 2
     except StoreError as exc:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests_support import closed_port
 
 from vectorscout.cli import main
@@ -54,3 +55,21 @@ def test_no_secret_reaches_any_output(vectorscout_home, tmp_path, capsys, caplog
     leaks = {place: text.count(MARK) for place, text in places.items() if MARK in text}
     assert leaks == {}, f"secrets found in: {leaks}"
     assert len(places) > 8  # the store, its WAL, the export, the report files and the logs were all read
+
+
+@pytest.mark.parametrize("password", [f"{MARK}/with@at", f"{MARK}:colon#hash%25 and space", f"ab@{MARK}C"])
+def test_passwords_with_url_characters_never_leak(vectorscout_home, tmp_path, capsys, caplog, password):
+    """Unencoded "/", "@", ":", "#", "%" or spaces break URL parsing in client libraries, whose errors then
+    quote pieces of the password: every piece must be masked too."""
+    port = closed_port()
+    engines = f"qdrant:url=http://admin:{password}@127.0.0.1:{port},pgvector:dsn=postgresql://bench:{password}@127.0.0.1:{port}/db"
+    caplog.set_level(logging.DEBUG)
+    assert main(["run", "--engines", engines, "--dataset", "synthetic:n=200,dim=8,queries=5", "--timeout-s", "120"]) == 1
+    printed = capsys.readouterr()
+    (summary,) = ResultsStore().list_runs()
+    run = ResultsStore().get_run(summary.run_id)
+    assert [r.status for r in run.results] == ["failed", "failed"] and all(r.error for r in run.results)
+    places = {"stdout": printed.out, "stderr": printed.err, "log records": caplog.text,
+              **{str(f): f.read_bytes().decode("utf-8", errors="replace") for f in vectorscout_home.rglob("*") if f.is_file()}}
+    leaks = {place: text.count(MARK) for place, text in places.items() if MARK in text}
+    assert leaks == {}, f"secrets found in: {leaks}"

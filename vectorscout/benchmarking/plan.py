@@ -79,6 +79,12 @@ class RunPlan:
                             f"got {self.k}")
         if self.batch_size < 1:
             raise PlanError(f"batch size must be at least 1; got {self.batch_size}")
+        if not 0 < self.timeout_s <= 7 * 86400:  # also refuses NaN: every comparison with it is false
+            raise PlanError(f"the timeout must be a number of seconds above 0 and at most 7 days; got {self.timeout_s:g}")
+        if not 0 <= self.memory_limit_mb <= 2**30:
+            raise PlanError(f"the memory limit must be 0 (none) or a positive number of MB; got {self.memory_limit_mb}")
+        if self.filter is not None and not isinstance(self.filter, str):
+            raise PlanError(f"a filter is text like \"tag == 3\"; got {type(self.filter).__name__}")
         if not 1 <= self.repetitions <= 100:
             raise PlanError(f"repetitions must be between 1 and 100; got {self.repetitions}")
         if not 0 <= self.duration_s <= 3600:

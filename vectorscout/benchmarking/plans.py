@@ -55,6 +55,8 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
     unknown = set(entry) - {"engine", "index", "build", "search", "connection"}
     if unknown:
         raise PlanFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if not isinstance(entry.get("connection") or {}, dict):
+        raise PlanFileError(f"{where}: connection must be a mapping of option to value, e.g. {{url: http://host:6333}}")
     name = str(entry["engine"])
     try:
         cls = adapter_class(name)
@@ -92,6 +94,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
         raw = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.safe_load(text)
     except OSError as exc:
         raise PlanFileError(f"cannot read plan {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path}: not UTF-8 text (a plan is a YAML or JSON file)") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise PlanFileError(f"{path}: not valid YAML/JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -122,6 +126,10 @@ def load_plan(path: Path) -> BenchmarkPlan:
     label = str(raw.get("label", Path(path).stem))
     # One run per dataset and filter: filtered recall and latency per selectivity, each against its own truth.
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
+    if any(f is not None and not isinstance(f, str) for f in filters):
+        raise PlanFileError(f"{path}: filter and filters take text like \"tag == 3\" (a list of them for filters)")
+    if any(not isinstance(d, str | int | float) for d in datasets):
+        raise PlanFileError(f"{path}: datasets are names or specs like wordnet or synthetic:n=10000,dim=64")
     return BenchmarkPlan(label, [
         RunPlan(dataset=str(d), engines=configs, k=k, filter=f, label=label, batch_size=batch_size,
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,

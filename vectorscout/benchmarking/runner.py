@@ -36,7 +36,7 @@ from vectorscout.data.groundtruth import GroundTruth
 from vectorscout.home import subdir
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, ResultStatus, Run, RunStatus, utc_now
 from vectorscout.results.store import ResultsStore, new_run_id
-from vectorscout.secrets import redact
+from vectorscout.secrets import redact, url_password
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,10 @@ def connection_secrets(config: EngineConfig) -> list[str]:
     """The values that must never appear in a result, a log line or a page."""
     cls = adapter_class(config.engine)
     connection = cls.coerce_connection(config.connection)
-    return [str(connection[p.name]) for p in cls.connection_params if p.secret and connection.get(p.name)]
+    declared = [str(connection[p.name]) for p in cls.connection_params if p.secret and connection.get(p.name)]
+    # a password inside any URL option (a server URL with user:password@) is a secret too
+    in_urls = [password for value in connection.values() if isinstance(value, str) and (password := url_password(value))]
+    return declared + in_urls
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 from adapters.base import Metric, Param, ParamError
 from vectorscout.benchmarking.specs import SpecError, parse_spec
@@ -130,6 +131,16 @@ SYNTHETIC_PARAMS = (
 )
 
 
+def check_fits_in_memory(what: str, needed_bytes: int) -> None:
+    """Refuse data whose float32 vectors alone would take more than half the memory available now (each
+    value may be allowed on its own while their product is not)."""
+    available = psutil.virtual_memory().available
+    if needed_bytes > available / 2:
+        raise SpecError(f"{what} needs {needed_bytes / 2**30:,.1f} GiB for its vectors; this machine has "
+                        f"{available / 2**30:,.1f} GiB available (at most half of it is used): use fewer vectors, "
+                        "queries or dimensions")
+
+
 def synthetic(values: Mapping[str, Any]) -> Dataset:
     """Gaussian clusters (real embeddings cluster too) with payload columns of exactly known selectivity.
 
@@ -138,6 +149,7 @@ def synthetic(values: Mapping[str, Any]) -> Dataset:
     """
     n, dim, seed, clusters = values["n"], values["dim"], values["seed"], values["clusters"]
     n_queries, metric = values["queries"], Metric(values["metric"])
+    check_fits_in_memory(f"synthetic:n={n},dim={dim},queries={n_queries}", (n + n_queries) * dim * 4)
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((clusters, dim), dtype=np.float32)
     spread = np.float32(0.5)

@@ -84,11 +84,15 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+MAX_DEPTH = 32  # brackets within brackets: deeper is no real filter, and recursion has a limit
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -132,8 +136,12 @@ class _Parser:
     def atom(self) -> Filter:
         kind, value = self.take()
         if value == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise FilterError(f"filter: brackets nested deeper than {MAX_DEPTH} levels")
             inner = self.or_expr()
             self.expect(")")
+            self.depth -= 1
             return inner
         if kind != "word" or value.lower() in {"and", "or", "in", "true", "false"}:
             raise FilterError(f"filter: expected a field name but found {value!r}")
@@ -176,6 +184,8 @@ class _Parser:
 
 def parse_filter(text: str) -> Filter:
     """Parse e.g. ``tag == 3 and (price < 5.5 or colour in ['red', 'blue'])``."""
+    if not isinstance(text, str):
+        raise FilterError(f"filter: expected text like \"tag == 3\", got {type(text).__name__}")
     if not text or not text.strip():
         raise FilterError("filter: the expression is empty")
     if len(text) > 10_000:
