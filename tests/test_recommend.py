@@ -127,3 +127,13 @@ def test_cli_recommend_json(tmp_path, capsys):
                                                               "reasons_against"}
     path.write_text("{not json")
     assert main(["recommend", "--scenario", str(path)]) == 2
+
+
+def test_no_winner_is_called_inside_the_noise():
+    noisy = row("qdrant", 0.99, 9000, 0.1)
+    noisy.noise = "other processes used 60 % of the host's CPU while it was timed"
+    runs = [run_with([noisy, row("milvus", 0.99, 500, 4.0)])]
+    ranking = {v.engine: v for v in recommend(Scenario("n", dict(NOTEBOOK, recall_target=0.95)), runs)}
+    assert ranking["qdrant"].criteria["performance"] is None  # not evidence: not scored
+    assert any("not scored: measured under noise" in r for r in ranking["qdrant"].reasons_against)
+    assert ranking["milvus"].criteria["performance"] == 1.0  # compared only with clean measurements

@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import pick_runs, results_store, run_label, show_chart
-from vectorscout.reporting.charts import measurement_figures, results_frame
+from vectorscout.reporting.charts import measurement_figures, results_frame, setting_label
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
 
@@ -37,6 +37,10 @@ st.dataframe(results_frame(rows), hide_index=True)
 for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
+noisy = [row for row in rows if row.noise]
+if noisy:
+    st.warning(f"{len(noisy)} measurement(s) were taken under noise (drawn hollow; the recommendation does not "
+               "score them): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
 charts = dict(measurement_figures(runs))
 show_chart(charts.pop("pareto"), key="pareto")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import psutil
 
-from vectorscout.benchmarking.metrics import summarize_latencies
+from vectorscout.benchmarking.memory import HostLoad
+from vectorscout.benchmarking.metrics import noise_verdict, summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.benchmarking.timing import StageReport, recalls, setting_name
@@ -129,10 +130,13 @@ def measure_concurrent(db: Any, serial: ResultRow, dataset: Dataset, truth: Grou
     label = f"{setting_name(serial.search_params)} x{level} {kind}"
     report(label, 0, 1)
     busy_before, started = _cpu_seconds(), time.perf_counter()
+    host = HostLoad(db.server_process_ids(), count_parent=plan.isolate).start()
     deadline = started + plan.duration_s if plan.duration_s > 0 else None
     loads, client_errors = _run_clients(db, LoadSpec(dataset.queries, k, tree, deadline), level, cancel, processes)
     wall = time.perf_counter() - started
     busy = _cpu_seconds() - busy_before
+    other = host.other_pct()
+    host_other = None if other is None else round(other, 1)
     cancel.check()
     report(label, 1, 1)
     found = np.full((n_queries, k), -1, dtype=np.int64)
@@ -152,7 +156,8 @@ def measure_concurrent(db: Any, serial: ResultRow, dataset: Dataset, truth: Grou
         error="; ".join(client_errors)[:500] or None, recall=recall, recall_distance=recall_by_distance,
         latency_p50_ms=summary.p50_ms if summary else None, latency_p95_ms=summary.p95_ms if summary else None,
         latency_p99_ms=summary.p99_ms if summary else None, latency_mean_ms=summary.mean_ms if summary else None,
-        qps=len(latencies) / wall if wall > 0 else None,
+        qps=len(latencies) / wall if wall > 0 else None, host_other_cpu_pct=host_other,
+        noise=noise_verdict(host_other, None),
     )
 
 
@@ -161,7 +166,7 @@ def _under_locust(serial: ResultRow, level: int, **changes: Any) -> ResultRow:
     blank: dict[str, Any] = dict(recall=None, recall_distance=None, latency_p50_ms=None, latency_p95_ms=None,
                                  latency_p99_ms=None, latency_mean_ms=None, qps=None, latency_quantiles_ms=[],
                                  concurrency=level, load=f"Locust: {level} users", n_queries=0, errors=0,
-                                 client_cpu_pct=None)
+                                 client_cpu_pct=None, host_other_cpu_pct=None, noise="")
     return dataclasses.replace(serial, **{**blank, **changes})
 
 

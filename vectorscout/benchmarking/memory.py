@@ -6,6 +6,7 @@ Read between stages or at the end, never during timed queries: every read walks 
 from __future__ import annotations
 
 import resource
+import time
 from collections.abc import Iterable
 
 import psutil
@@ -37,6 +38,78 @@ def tree_rss(process: psutil.Process) -> int:
         except psutil.NoSuchProcess:
             continue
     return total
+
+
+def tree_cpu_seconds(process: psutil.Process, server_pids: Iterable[int] = ()) -> float:
+    """CPU time (user + system) of a process, its children and the given server processes (and theirs)."""
+    roots = [process]
+    for pid in server_pids:
+        try:
+            roots.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    total = 0.0
+    for root in roots:
+        try:
+            members = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for member in members:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
+    return total
+
+
+MIN_WINDOW_S = 0.5  # CPU time is counted in clock ticks: a shorter window cannot be judged
+
+
+class HostLoad:
+    """How much of the host's CPU other processes used since start(): the benchmark's own process tree, the
+    engine's servers and (in an isolated worker) the parent process itself are subtracted from the
+    system-wide busy time. The parent's other children are not: a second benchmark is other load."""
+
+    def __init__(self, server_pids: Iterable[int] = (), count_parent: bool = False) -> None:
+        self.server_pids = list(server_pids)
+        self.parent = psutil.Process().parent() if count_parent else None
+        self._busy = self._own = self._wall = 0.0
+
+    @staticmethod
+    def _system_busy() -> float:
+        times = psutil.cpu_times()
+        return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+    def _own_seconds(self) -> float:
+        own = tree_cpu_seconds(psutil.Process(), self.server_pids)
+        if self.parent is not None:
+            try:
+                times = self.parent.cpu_times()
+                own += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return own
+
+    def start(self) -> HostLoad:
+        self._busy, self._own = self._system_busy(), self._own_seconds()
+        self._wall = time.monotonic()
+        return self
+
+    def other_pct(self, extend: bool = True) -> float | None:
+        """Share (%) of all cores' time that other processes used since start(). A window shorter than
+        MIN_WINDOW_S is extended by waiting (after the timed work, so nothing timed is disturbed: the load
+        present just after a short pass stands for the load during it); None when not extended."""
+        wall = time.monotonic() - self._wall
+        if wall < MIN_WINDOW_S:
+            if not extend:
+                return None
+            time.sleep(MIN_WINDOW_S - wall)
+            wall = time.monotonic() - self._wall
+        busy = self._system_busy() - self._busy
+        own = self._own_seconds() - self._own
+        capacity = wall * (psutil.cpu_count() or 1)
+        return max(0.0, min(100.0, 100.0 * (busy - own) / capacity))
 
 
 def kill_tree(process: psutil.Process) -> None:

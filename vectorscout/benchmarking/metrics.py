@@ -86,6 +86,22 @@ def spread_pct(values: list[float]) -> float | None:
     return 100.0 * (max(values) - min(values)) / median if median else None
 
 
+# Above these, a measurement is called noise: other processes took more than a fifth of the host's CPU while
+# it was timed, or repeated passes disagreed by more than a fifth of their median QPS.
+NOISY_HOST_PCT = 20.0
+NOISY_SPREAD_PCT = 20.0
+
+
+def noise_verdict(host_other_cpu_pct: float | None, qps_spread: float | None) -> str:
+    """Why a measurement may be noise, in words; "" when neither the host nor the passes say so."""
+    reasons = []
+    if host_other_cpu_pct is not None and host_other_cpu_pct > NOISY_HOST_PCT:
+        reasons.append(f"other processes used {host_other_cpu_pct:.0f} % of the host's CPU while it was timed")
+    if qps_spread is not None and qps_spread > NOISY_SPREAD_PCT:
+        reasons.append(f"repeated passes differ by {qps_spread:.0f} % in QPS")
+    return "; ".join(reasons)
+
+
 @dataclass(frozen=True)
 class RetrievalQuality:
     """Quality against relevance judgments (not against exact neighbours), averaged over judged queries."""

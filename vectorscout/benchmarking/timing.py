@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from vectorscout.benchmarking.memory import HostLoad
 from vectorscout.benchmarking.metrics import (
     LatencySummary,
     mask_repeats,
+    noise_verdict,
     recall_distance,
     recall_ids,
     retrieval_quality,
@@ -55,11 +57,13 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
     for query in queries[: min(plan.warmup_queries, len(queries))]:
         db.search(query, k, tree)
     passes, every_latency = [], []
+    host = HostLoad(db.server_process_ids(), count_parent=plan.isolate).start()
     for repetition in range(plan.repetitions):
         stage = label if plan.repetitions == 1 else f"{label} (pass {repetition + 1}/{plan.repetitions})"
         found, latencies, wall = timed_pass(db, queries, k, tree, stage, report, cancel)
         passes.append(summarize_latencies(latencies, wall))
         every_latency.append(latencies)
+    host_other = _rounded(host.other_pct())
     quantiles = np.percentile(np.concatenate(every_latency) / 1e6, [*range(101), 99.9])
     summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
                                 for f in dataclasses.fields(LatencySummary)})
@@ -69,13 +73,18 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
         latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=len(queries), repetitions=len(passes),
         load="1 client, serial", latency_quantiles_ms=[round(float(q), 5) for q in quantiles],
-        qps_spread_pct=spread_pct([p.qps for p in passes]),
+        qps_spread_pct=spread_pct([p.qps for p in passes]), host_other_cpu_pct=host_other,
+        noise=noise_verdict(host_other, spread_pct([p.qps for p in passes])),
     )
     if dataset.qrels is not None:
         judged = retrieval_quality(found, dataset.qrels, k)
         row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
         row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
     return row
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def timed_pass(db: Any, queries: np.ndarray, k: int, tree: filters.Filter | None, stage: str, report: StageReport,

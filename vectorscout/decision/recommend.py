@@ -308,6 +308,7 @@ class Measured:
     p95_ms: float | None
     recall: float | None
     run_id: str
+    noise: str = ""  # why the measurement may be noise ("" = clean)
 
 
 def measured_at_target(runs: list[Run], recall_target: float) -> dict[str, Measured]:
@@ -321,7 +322,7 @@ def measured_at_target(runs: list[Run], recall_target: float) -> dict[str, Measu
             current = best.get(engine)
             if row.recall >= recall_target:
                 if current is None or current.qps is None or (row.qps or 0) > current.qps:
-                    best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id)
+                    best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise)
             elif current is None:
                 best[engine] = Measured(None, None, row.recall, run.run_id)  # measured, never reached the target
     return best
@@ -333,11 +334,15 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
     if found is None:
         return None
     target = answers["recall_target"]
+    if found.noise:  # no winner is called inside the noise: the figure is not evidence
+        reasons.append(Reason("performance", f"not scored: measured under noise in run {found.run_id} ({found.noise}); "
+                                             "measure again on a quiet machine", -1))
+        return None
     if found.qps is None:
         reasons.append(Reason("performance", f"never reached recall {target:g} in run {found.run_id} "
                                              f"(best {found.recall:.3f})", -3))
         return 0.0
-    reached = [m for m in measured.values() if m.qps is not None]
+    reached = [m for m in measured.values() if m.qps is not None and not m.noise]
     best_qps = max(m.qps for m in reached if m.qps is not None)
     best_p95 = min(m.p95_ms for m in reached if m.p95_ms is not None)
     parts = [found.qps / best_qps]

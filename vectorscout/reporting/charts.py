@@ -57,6 +57,7 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
                 "RAM bytes/vector": r.ram_bytes_per_vector, "disk MB": r.disk_mb,
                 "disk bytes/vector": r.disk_bytes_per_vector,
                 "nDCG@10": r.ndcg_at_10, "exact nDCG@10": r.exact_ndcg_at_10, "MRR@10": r.mrr_at_10,
+                "host other CPU %": r.host_other_cpu_pct, "noise": r.noise or None,
                 "filter": r.filter or "", "error": r.error or "",
             }
             for r in rows
@@ -64,7 +65,7 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
     ).dropna(axis=1, how="all").round({
         "nDCG@10": 4, "exact nDCG@10": 4, "MRR@10": 4, "recall": 4, "recall (distance)": 4, "p50 ms": 3, "p95 ms": 3,
         "p99 ms": 3, "QPS": 0, "insert s": 3, "index s": 3, "disk MB": 2, "disk bytes/vector": 0,
-        "RAM bytes/vector": 0, "client CPU %": 0,
+        "RAM bytes/vector": 0, "client CPU %": 0, "host other CPU %": 0,
         "QPS spread %": 1,
     })
 
@@ -80,8 +81,11 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
         everything = [r for r in ok if r.engine == engine]
         figure.add_trace(go.Scatter(
             x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{engine} (all)",
-            marker={"size": 7, "color": colour, "opacity": 0.35}, showlegend=False, legendgroup=engine,
-            text=[setting_label(r) for r in everything],
+            # a measurement taken under noise is drawn hollow, with the reason in its hover text
+            marker={"size": 7, "color": colour, "opacity": 0.35,
+                    "symbol": ["circle-open" if r.noise else "circle" for r in everything]},
+            showlegend=False, legendgroup=engine,
+            text=[setting_label(r) + (f"<br>NOISE: {r.noise}" if r.noise else "") for r in everything],
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + "</extra>",
         ))
         labels = [" ".join([p.index, *(f"{k}={v}" for k, v in {**p.build_params, **p.search_params}.items())])

@@ -21,7 +21,7 @@ from vectorscout.decision.recommend import (
     recommend,
     sensitivity,
 )
-from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame
+from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame, setting_label
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
@@ -95,6 +95,11 @@ def summary_lines(data: ReportData) -> list[str]:
     if best:
         lines.append(f"Measured: at recall >= {target:g}, the fastest serial throughput was {best[0][1]} "
                      f"({best[0][0]:,.0f} QPS); " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) + ".")
+    noisy = [r for r in compared_rows(data.runs) if r.noise]
+    if noisy:
+        lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
+                     "recommendation does not score them: " + "; ".join(
+                         f"{r.engine} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
     missed = sorted(e for e, s in reached.items() if not s["reached"])
     if missed:
         lines.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")

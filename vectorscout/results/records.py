@@ -58,6 +58,10 @@ class ResultRow:
     # Serial-pass latency at 0, 1, ..., 100 % of queries and at 99.9 % (ms): enough to draw the CDF.
     latency_quantiles_ms: list[float] = field(default_factory=list)
     load: str = ""  # how concurrent load was applied, e.g. "4 processes, 30 s"
+    # Share of the host's CPU capacity used by processes other than the benchmark (its client, workers and
+    # the engine's servers) while the queries were timed; steal time of a virtual machine counts as other.
+    host_other_cpu_pct: float | None = None
+    noise: str = ""  # why these figures may be noise (other load on the host, passes that disagree); "" = clean
     # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory held
     # at its end by the worker, its children and the engine's servers (RSS, MB); open is the empty engine.
     stages: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,68 @@
+"""Figures measured while other processes load the host are marked as noise, and not scored."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from vectorscout.benchmarking.memory import HostLoad
+from vectorscout.benchmarking.metrics import NOISY_HOST_PCT, noise_verdict
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.results.store import ResultsStore
+
+# a timed pass of about a second: long enough for CPU time, counted in clock ticks, to be judged
+PLAN = dict(dataset="synthetic:n=20000,dim=64,queries=3000", engines=parse_engines("faiss"), k=10)
+
+
+def busy_processes(count: int) -> list[int]:
+    """Spinning processes that are not the test's children (so no process tree can claim them as its own)."""
+    script = f"for i in $(seq {count}); do {sys.executable} -c 'while True: pass' >/dev/null 2>&1 & echo $!; done"
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def test_the_noise_verdict_on_its_thresholds():
+    assert noise_verdict(None, None) == "" and noise_verdict(NOISY_HOST_PCT, 20.0) == ""
+    assert "other processes used 21 %" in noise_verdict(21.0, None)
+    assert "differ by 35 %" in noise_verdict(0.0, 35.0)
+
+
+def test_a_run_under_load_on_every_core_is_marked_noisy():
+    pids = busy_processes(os.cpu_count() or 1)
+    try:
+        time.sleep(0.5)  # the spinners are running (not a measurement: nothing is timed against it)
+        run = execute(RunPlan(**PLAN, isolate=True), ResultsStore())
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+    (row,) = run.results
+    assert row.status == "ok" and row.host_other_cpu_pct > NOISY_HOST_PCT, row.host_other_cpu_pct
+    assert "other processes used" in row.noise
+
+
+def test_a_run_on_a_quiet_host_is_clean():
+    probe = HostLoad().start()
+    time.sleep(1.0)
+    if probe.other_pct() > 5.0:
+        pytest.skip("the host is busy with other work: a clean run cannot be shown here")
+    run = execute(RunPlan(**PLAN, isolate=True), ResultsStore())
+    (row,) = run.results
+    assert row.host_other_cpu_pct is not None and row.noise == "", row.noise
+
+
+def test_the_host_load_reading_does_not_count_the_benchmark_itself():
+    load = HostLoad().start()
+    started = time.process_time()
+    while time.process_time() - started < 0.5:  # this process spinning is the benchmark's own work
+        pass
+    assert load.other_pct() < 50.0 / (psutil.cpu_count() or 1) + 20.0
+    assert HostLoad().start().other_pct(extend=False) is None  # too short a window to judge
+    short = HostLoad().start()
+    started = time.monotonic()
+    assert short.other_pct() is not None and time.monotonic() - started >= 0.45  # extended after the work
