@@ -573,12 +573,17 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     return report
 
 
+def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None,
+            table: PriceTable | None) -> tuple[dict[str, Any], PriceTable, dict[str, EngineMeasure]]:
+    """The assumptions, the price table and the measured engines every estimate starts from."""
+    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    return coerce_assumptions(assumptions), table or load_prices(), measures
+
+
 def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None) -> list[dict[str, Any]]:
     """$/month per engine from 1M to 1B vectors (same dimension, QPS and replicas as the scenario)."""
-    chosen = coerce_assumptions(assumptions)
-    table = table or load_prices()
-    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    chosen, table, measures = _inputs(answers, runs, assumptions, table)
     points = []
     for engine, measure in sorted(measures.items()):
         for vectors in SCALE_POINTS:
@@ -592,9 +597,7 @@ def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
 def sensitivity(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None) -> list[dict[str, Any]]:
     """$/month per engine with QPS per core, bytes per vector and prices each moved by -50% and +50%."""
-    chosen = coerce_assumptions(assumptions)
-    table = table or load_prices()
-    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    chosen, table, measures = _inputs(answers, runs, assumptions, table)
     target = target_of(answers, chosen)
     rows = []
     for engine, measure in sorted(measures.items()):
