@@ -12,9 +12,11 @@ st.markdown(
     "scores them against your requirements and writes a report the workshop can hand around."
 )
 st.markdown("**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Results → 5. Recommendation → 6. Cost → "
-            "7. Report. Short on time? The quick evaluation measures every embedded engine in about a minute and a half.")
+            "7. Report. Short on time? The quick evaluation measures every embedded engine in about a minute and "
+            "a half.")
 if st.button("Quick evaluation", type="primary",
-             help="Every embedded engine at default settings on the bundled WordNet set: about 92 s on an idle 2-core machine (longer on a busy one)."):
+             help="Every embedded engine at default settings on the bundled WordNet set: about 92 s on an idle "
+                  "2-core machine (longer on a busy one)."):
     st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
     st.switch_page("views/run.py")
 steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]
