@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -128,7 +129,19 @@ class BundledPostgres:
             tail = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
             raise BundledPostgresError(f"the bundled PostgreSQL did not start: {exc}\n{tail}") from exc
         self.port = port
+        self._watch_owner()
         return self.dsn
+
+    def _watch_owner(self) -> None:
+        """A detached watchdog stops the server within a second of this process dying by any signal (atexit
+        does not run after SIGKILL, and pg_ctl leaves the server to init)."""
+        postmaster = self.postmaster_pid
+        if postmaster is None:
+            return
+        command = [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(postmaster), str(self.pgdata)]
+        # launched through a shell that exits at once: the watchdog belongs to init, not to this process, so
+        # it is neither counted in this process's memory nor killed with its process group
+        subprocess.run(["sh", "-c", '"$@" >/dev/null 2>&1 &', "watchdog", *command], check=False, timeout=30)
 
     def stop(self) -> None:
         """Stop the server and delete its data directory; safe to call twice."""
@@ -146,6 +159,35 @@ class BundledPostgres:
         self.port = None
         shutil.rmtree(self.pgdata, ignore_errors=True)
 
+
+WATCHDOG = """
+import os, shutil, signal, sys, time
+owner, postmaster, pgdata = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+while alive(postmaster):
+    if not alive(owner):
+        os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: the server ends its own children
+        for _ in range(50):
+            if not alive(postmaster):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(postmaster, signal.SIGKILL)
+        shutil.rmtree(pgdata, ignore_errors=True)
+        break
+    time.sleep(0.2)
+"""
 
 _shared: BundledPostgres | None = None
 _lock = threading.Lock()

@@ -8,6 +8,7 @@ peak RSS. Nothing here knows what the job is: it is any picklable callable takin
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import signal
 import time
@@ -17,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from vectorscout.benchmarking.lifetime import die_with_parent
 from vectorscout.benchmarking.memory import kill_tree, memory_bytes, tree_rss
 from vectorscout.benchmarking.progress import CancelToken, ProgressCallback
 
@@ -42,7 +44,8 @@ class WorkerOutcome:
     peak_rss_bytes: int = 0  # the worker's own reading at the end, or the parent's, whichever is higher
 
 
-def _worker(job: Job, args: tuple[Any, ...], events: Any, stop: Any) -> None:
+def _worker(job: Job, args: tuple[Any, ...], events: Any, stop: Any, parent_pid: int) -> None:
+    die_with_parent(parent_pid)  # a parent killed by any signal (even SIGKILL) takes the worker with it
     try:
         value = job(*args, report=lambda event: events.put(("progress", event)), stop=stop)
         events.put(("done", value, memory_bytes()[1]))
@@ -99,7 +102,7 @@ def run_in_worker(job: Job, args: tuple[Any, ...], limits: WorkerLimits, name: s
     stop = context.Event()
     # not a daemon: it may fork processes of its own; it is never left behind, because every way out of
     # this function joins or kills it
-    worker = context.Process(target=_worker, args=(job, args, events, stop), daemon=False, name=name)
+    worker = context.Process(target=_worker, args=(job, args, events, stop, os.getpid()), daemon=False, name=name)
     worker.start()
     watch = _Watch(worker, limits)
     outcome = WorkerOutcome()

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import psutil
 
+from vectorscout.benchmarking.lifetime import die_with_parent
 from vectorscout.benchmarking.memory import HostLoad
 from vectorscout.benchmarking.metrics import noise_verdict, summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
@@ -77,7 +78,8 @@ def _client_loop(db: Any, spec: LoadSpec, share: range, cancel: CancelToken) -> 
                       np.asarray(failed, dtype=bool), found)
 
 
-def _forked_client(db: Any, spec: LoadSpec, share: range, cancel: CancelToken, results: Any) -> None:
+def _forked_client(db: Any, spec: LoadSpec, share: range, cancel: CancelToken, results: Any, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     try:
         db.reopen_in_child()
         results.put(("ok", _client_loop(db, spec, share, cancel)))
@@ -94,7 +96,7 @@ def _run_clients(db: Any, spec: LoadSpec, level: int, cancel: CancelToken,
     # fork, not spawn: each child inherits the built index (copy-on-write) or reopens its own connection
     context = mp.get_context("fork")
     results = context.Queue()
-    clients = [context.Process(target=_forked_client, args=(db, spec, share, cancel, results), daemon=True)
+    clients = [context.Process(target=_forked_client, args=(db, spec, share, cancel, results, os.getpid()), daemon=True)
                for share in shares]
     for client in clients:
         client.start()

@@ -1,0 +1,59 @@
+"""Killing the CLI with SIGKILL mid-run leaves no process of the run behind: not its worker, not the worker's
+bundled PostgreSQL (which pg_ctl hands to init), within 10 seconds."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def run_processes(cli: psutil.Process, home: Path) -> set[int]:
+    """The CLI's whole tree and every process holding the run's PostgreSQL data directory."""
+    pids = {cli.pid, *(child.pid for child in cli.children(recursive=True))}
+    for process in psutil.process_iter(["cmdline"]):
+        if any(str(home) in part for part in process.info["cmdline"] or []):
+            pids.add(process.pid)
+            pids.update(child.pid for child in process.children(recursive=True))
+    return pids
+
+
+@pytest.mark.parametrize("stage", ["insert", "index"])
+def test_sigkill_of_the_cli_leaves_no_process_of_the_run(tmp_path, stage):
+    home = tmp_path / "home"
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "vectorscout", "run", "--engines", "pgvector:m=32,ef_construction=200",
+         "--dataset", "synthetic:n=60000,dim=64,queries=10", "--batch-size", "200"],
+        cwd=ROOT, env={**os.environ, "VECTORSCOUT_HOME": str(home)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        for line in cli.stderr:  # progress lines, one per tenth of each stage: wait for the stage to start
+            if f"[pgvector] {stage}:" in line:
+                break
+        else:
+            pytest.fail(f"the run ended before its {stage} stage (exit {cli.wait()})")
+        processes = run_processes(psutil.Process(cli.pid), home)
+        assert any("postgres" in " ".join(psutil.Process(pid).cmdline()) for pid in processes if alive(pid))
+        cli.send_signal(signal.SIGKILL)
+        cli.wait()
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in processes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        survivors = {pid: " ".join(psutil.Process(pid).cmdline())[:120] for pid in processes if alive(pid)}
+        assert survivors == {}, f"still running 10 s after SIGKILL of the CLI: {survivors}"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
