@@ -4,15 +4,15 @@ import pytest
 
 from adapters.registry import adapter_class
 from vectorscout.decision import memory_model
-from vectorscout.decision.memory_model import calibrate, model, vendor_rule_bytes
+from vectorscout.decision.memory_model import calibrate, model, vendor_rule_bytes, vendor_rules
 
 DIM, DEGREE, RAW = 768, 16, 768 * 4
 GRAPH_PARAMS = {"M": DEGREE, "m": DEGREE, "max_connections": DEGREE, "max_neighbors": DEGREE}
 
 
 def vendor_cases():
-    for engine, indexes in memory_model._knowledge().items():
-        for rule in indexes.get("vendor_rules", []):
+    for engine in memory_model._knowledge():
+        for rule in vendor_rules(engine):
             yield pytest.param(engine, rule, id=f"{engine}-{rule['index']}-{rule['bytes_per_vector']}")
 
 

@@ -446,21 +446,23 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sizes(text: str) -> tuple[int, ...]:
+def _whole_numbers(text: str, example: str) -> tuple[int, ...]:
+    """Comma-separated whole numbers, sorted and without repeats."""
     try:
-        sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+        return tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of vector counts like 10000,40000") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers like {example}") from None
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = _whole_numbers(text, "10000,40000")
     if len(sizes) < 2 or sizes[0] < 100:
         raise argparse.ArgumentTypeError("calibration needs two or more sizes of at least 100 vectors")
     return sizes
 
 
 def _levels(text: str) -> tuple[int, ...]:
-    try:
-        levels = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers like 1,2,4,8") from None
+    levels = _whole_numbers(text, "1,2,4,8")
     if not levels or levels[0] < 1 or levels[-1] > 256:
         raise argparse.ArgumentTypeError("concurrency levels must be between 1 and 256")
     return levels

@@ -12,7 +12,6 @@ from vectorscout.decision.cost import (
     CostReport,
     cost_report,
     load_prices,
-    measure_engines,
     parse_prices,
     reset_prices,
     save_prices,
@@ -45,18 +44,18 @@ def memory_options_table(report: CostReport) -> None:
             st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
 
 
-def calibration_offer(report: CostReport, runs: list) -> None:
+def calibration_offer(report: CostReport) -> None:
     """Measure memory at two sizes of the scenario's dimension, as a background job (see the Run page)."""
-    measures, _ = measure_engines(runs, float(scenario.answers["recall_target"]))
+    # the measured settings the estimates were made from (EngineMeasure as a dict): no second pass over the runs
+    settings = [(e.inputs["engine"], e.inputs["index"], e.inputs["build_params"]) for e in report.estimates if e.inputs]
     uncalibrated = [e.engine for e in report.estimates if e.memory is not None and e.memory.calibration_ratio is None]
-    if not measures or not uncalibrated:
+    if not settings or not uncalibrated:
         return
     sizes = " and ".join(f"{n:,}" for n in CALIBRATION_SIZES)
     st.info(f"Memory of {', '.join(uncalibrated)} comes from the model alone. Measuring it at {sizes} vectors of "
             f"{scenario.answers['dimensions']} dimensions calibrates it (isolated runs, stored like any other).")
     job = st.session_state.get("job")
     if st.button("Measure memory at two sizes", disabled=job is not None and job.snapshot().active):
-        settings = [(m.engine, m.index, m.build_params) for m in measures.values()]
         plans = memory_calibration(settings, int(scenario.answers["dimensions"]))
         st.session_state["job"] = BackgroundRun(plans, results_store()).start()
         st.switch_page("views/run.py")
@@ -114,7 +113,7 @@ if report is not None:
     ]).round(1), hide_index=True)
     memory_breakdown(report)
     memory_options_table(report)
-    calibration_offer(report, runs)
+    calibration_offer(report)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")
     st.dataframe(pd.DataFrame(sensitivity(answers, runs, assumptions, prices)).round(0), hide_index=True)

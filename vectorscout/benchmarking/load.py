@@ -137,8 +137,7 @@ def measure_concurrent(db: Any, serial: ResultRow, dataset: Dataset, truth: Grou
     loads, client_errors = _run_clients(db, LoadSpec(dataset.queries, k, tree, deadline), level, cancel, processes)
     wall = time.perf_counter() - started
     busy = _cpu_seconds() - busy_before
-    other = host.other_pct()
-    host_other = None if other is None else round(other, 1)
+    host_other = host.other_pct()
     cancel.check()
     report(label, 1, 1)
     found = np.full((n_queries, k), -1, dtype=np.int64)

@@ -12,27 +12,37 @@ from collections.abc import Iterable
 import psutil
 
 
+def _tree(process: psutil.Process) -> list[psutil.Process]:
+    """A process and all its descendants; empty when it is gone."""
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _servers(server_pids: Iterable[int]) -> list[psutil.Process]:
+    """The given server processes that still exist."""
+    found = []
+    for pid in server_pids:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 def memory_bytes(server_pids: Iterable[int] = ()) -> tuple[int, int]:
     """Memory of this process, its child processes (e.g. an engine's own server) and the given server
     processes outside its tree: (held now, with this process's high-water mark instead)."""
     own = psutil.Process().memory_info().rss
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    others = sum(tree_rss(child) for child in psutil.Process().children())
-    for pid in server_pids:
-        try:
-            others += tree_rss(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            continue
+    others = sum(tree_rss(root) for root in [*psutil.Process().children(), *_servers(server_pids)])
     return own + others, max(own, own_peak) + others
 
 
 def tree_rss(process: psutil.Process) -> int:
-    try:
-        members = [process, *process.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
     total = 0
-    for member in members:
+    for member in _tree(process):
         try:
             total += member.memory_info().rss
         except psutil.NoSuchProcess:
@@ -42,24 +52,13 @@ def tree_rss(process: psutil.Process) -> int:
 
 def tree_cpu_seconds(process: psutil.Process, server_pids: Iterable[int] = ()) -> float:
     """CPU time (user + system) of a process, its children and the given server processes (and theirs)."""
-    roots = [process]
-    for pid in server_pids:
-        try:
-            roots.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            continue
     total = 0.0
-    for root in roots:
+    for member in (member for root in [process, *_servers(server_pids)] for member in _tree(root)):
         try:
-            members = [root, *root.children(recursive=True)]
+            times = member.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        for member in members:
-            try:
-                times = member.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
+        total += times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
     return total
 
 
@@ -97,7 +96,7 @@ class HostLoad:
         return self
 
     def other_pct(self, extend: bool = True) -> float | None:
-        """Share (%) of all cores' time that other processes used since start(). A window shorter than
+        """Share (%, to 0.1) of all cores' time that other processes used since start(). A window shorter than
         MIN_WINDOW_S is extended by waiting (after the timed work, so nothing timed is disturbed: the load
         present just after a short pass stands for the load during it); None when not extended."""
         wall = time.monotonic() - self._wall
@@ -109,15 +108,11 @@ class HostLoad:
         busy = self._system_busy() - self._busy
         own = self._own_seconds() - self._own
         capacity = wall * (psutil.cpu_count() or 1)
-        return max(0.0, min(100.0, 100.0 * (busy - own) / capacity))
+        return round(max(0.0, min(100.0, 100.0 * (busy - own) / capacity)), 1)
 
 
 def kill_tree(process: psutil.Process) -> None:
-    try:
-        members = [*process.children(recursive=True), process]
-    except psutil.NoSuchProcess:
-        return
-    for member in members:
+    for member in reversed(_tree(process)):  # descendants first, so none is reparented and missed
         try:
             member.kill()
         except psutil.NoSuchProcess:

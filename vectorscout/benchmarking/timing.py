@@ -63,7 +63,7 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
         found, latencies, wall = timed_pass(db, queries, k, tree, stage, report, cancel)
         passes.append(summarize_latencies(latencies, wall))
         every_latency.append(latencies)
-    host_other = _rounded(host.other_pct())
+    host_other = host.other_pct()
     quantiles = np.percentile(np.concatenate(every_latency) / 1e6, [*range(101), 99.9])
     summary = LatencySummary(**{f.name: float(np.median([getattr(p, f.name) for p in passes]))
                                 for f in dataclasses.fields(LatencySummary)})
@@ -81,10 +81,6 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
         row.ndcg_at_10, row.mrr_at_10, row.recall_judged = judged.ndcg_at_10, judged.mrr_at_10, judged.recall_at_k
         row.exact_ndcg_at_10 = retrieval_quality(truth.ids[:, :k], dataset.qrels, k).ndcg_at_10
     return row
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 def timed_pass(db: Any, queries: np.ndarray, k: int, tree: filters.Filter | None, stage: str, report: StageReport,

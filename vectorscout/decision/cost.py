@@ -114,6 +114,10 @@ class PriceTable:
     def providers(self) -> list[str]:
         return sorted({i.provider for i in self.instances})
 
+    def storage_of(self, provider: str) -> Storage | None:
+        """The provider's storage price, if the table has one."""
+        return next((s for s in self.storage if s.provider == provider), None)
+
     def to_document(self) -> dict[str, Any]:
         return {"currency": "USD", "hours_per_month": self.hours_per_month,
                 "instances": [asdict(i) for i in self.instances], "storage": [asdict(s) for s in self.storage],
@@ -429,7 +433,7 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     result.memory = replace(plan, ram_bytes_per_vector=plan.ram_bytes_per_vector * memory_factor,
                             disk_bytes_per_vector=plan.disk_bytes_per_vector * memory_factor)
     provider = assumptions["provider"]
-    storage = next((s for s in table.storage if s.provider == provider), None)
+    storage = table.storage_of(provider)
     options = [s for i in table.instances if i.provider == provider
                if (s := size_on(i, measure, result.memory, target, assumptions, table, storage)) is not None]
     if not options:
@@ -446,7 +450,6 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
         # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
         result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
     result.managed = managed_prices(engine, target, table)
-    result.options = memory_options(measure, target, assumptions, table, storage)
     return result
 
 
@@ -570,6 +573,11 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     )
     for entry in (*report.estimates, *report.growth):
         entry.excluded = (excluded or {}).get(entry.engine, "")
+    # the options are shown for today's scale only: not sized for the growth, the curve or the sensitivity
+    storage = table.storage_of(chosen["provider"])
+    for entry in report.estimates:
+        if entry.sizing is not None and entry.engine in measures:
+            entry.options = memory_options(measures[entry.engine], now, chosen, table, storage)
     return report
 
 

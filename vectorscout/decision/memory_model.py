@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,6 @@ class Calibration:
     ratio: float | None = None  # measured / modelled
     verdict: str = ""
     used: bool = False  # whether sizing scales the model by the ratio
-    notes: list[str] = field(default_factory=list)
 
 
 def calibrate(points: list[tuple[int, float]], modelled: float) -> Calibration:

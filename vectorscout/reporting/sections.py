@@ -90,12 +90,13 @@ def summary_lines(data: ReportData) -> list[str]:
             lines.append("Excluded: " + "; ".join(f"{v.name}: {v.excluded}" for v in excluded) + ".")
         lines.extend(f"Sensitivity: {finding}" for finding in data.sensitivity)
     target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
-    reached = at_recall(compared_rows(data.runs), target)
+    rows = compared_rows(data.runs)
+    reached = at_recall(rows, target)
     best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
     if best:
         lines.append(f"Measured: at recall >= {target:g}, the fastest serial throughput was {best[0][1]} "
                      f"({best[0][0]:,.0f} QPS); " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) + ".")
-    noisy = [r for r in compared_rows(data.runs) if r.noise]
+    noisy = [r for r in rows if r.noise]
     if noisy:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
                      "recommendation does not score them: " + "; ".join(
@@ -103,7 +104,7 @@ def summary_lines(data: ReportData) -> list[str]:
     missed = sorted(e for e, s in reached.items() if not s["reached"])
     if missed:
         lines.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
-    failed = sorted({r.engine for r in compared_rows(data.runs) if r.status == "failed"})
+    failed = sorted({r.engine for r in rows if r.status == "failed"})
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (see Failures).")
     return [clean(line) for line in lines]
