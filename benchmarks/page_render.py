@@ -28,7 +28,7 @@ ENGINES = ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb", "hnswli
 
 def fill_store(home: Path, runs: int) -> None:
     os.environ["VECTORSCOUT_HOME"] = str(home)
-    from vectorscout.decision.recommend import Scenario, save_scenario
+    from vectorscout.decision.scenario import Scenario, save_scenario
     from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
     from vectorscout.results.store import ResultsStore
 

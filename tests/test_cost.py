@@ -20,7 +20,8 @@ from vectorscout.decision.cost import (
     scaled_prices,
     sensitivity,
 )
-from vectorscout.decision.recommend import Scenario, recommend
+from vectorscout.decision.recommend import recommend
+from vectorscout.decision.scenario import Scenario
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 from vectorscout.results.store import ResultsStore
 
@@ -178,9 +179,9 @@ def test_cost_feeds_the_recommendation():
     scenario = Scenario("t", {"vectors_now": 1_000_000, "dimensions": 128, "peak_qps": 10, "budget_per_month": 1},
                         cost=ASSUME)
     save_prices(PRICES)
-    verdicts = {v.engine: v for v in recommend(scenario, [measured_run(engine="qdrant")])}
+    verdicts = {v.engine: v for v in recommend(scenario, [measured_run(engine="qdrant")]).ranking}
     assert verdicts["qdrant"].criteria["cost"] == 1.0
-    assert any("over the $1 budget" in reason for reason in verdicts["qdrant"].reasons_against)
+    assert any("over the $1 budget" in reason.text for reason in verdicts["qdrant"].reasons_against)
     assert verdicts["chroma"].criteria["cost"] is None
 
 

@@ -155,7 +155,7 @@ def test_datasets_page_lists_previews_and_projects():
 
 
 def test_requirements_page_renders_every_question_and_saves_a_scenario():
-    from vectorscout.decision.recommend import questionnaire, saved_scenarios
+    from vectorscout.decision.scenario import questionnaire, saved_scenarios
 
     at = open_page("views/requirements.py")
     questions, _ = questionnaire()
@@ -170,7 +170,7 @@ def test_requirements_page_renders_every_question_and_saves_a_scenario():
 
 
 def test_recommendation_page_ranks_with_reasons():
-    from vectorscout.decision.recommend import Scenario, save_scenario
+    from vectorscout.decision.scenario import Scenario, save_scenario
 
     at = open_page("views/recommendation.py")
     assert any("No saved scenario" in i.value for i in at.info)
@@ -216,7 +216,7 @@ def test_results_page_compares_runs_and_flags_environment_differences():
 
 def test_cost_page_sizes_measured_engines_and_saves_prices():
     from vectorscout.decision.cost import load_prices
-    from vectorscout.decision.recommend import Scenario, save_scenario
+    from vectorscout.decision.scenario import Scenario, save_scenario
 
     at = open_page("views/cost.py")
     assert any("No saved scenario" in i.value for i in at.info)

@@ -1,61 +1,39 @@
 import json
 
 import pytest
+import yaml
 
 from adapters.registry import adapter_class
 from vectorscout.cli import main
-from vectorscout.decision.recommend import (
-    Scenario,
-    ScenarioError,
-    feature_matrix,
-    measured_at_target,
-    recommend,
-    sensitivity,
-)
+from vectorscout.decision.matrix import FEATURES, KNOWLEDGE, MODES, MatrixError, feature_matrix, parse_cell
+from vectorscout.decision.recommend import TIE_TOLERANCE, measured_at_target, recommend
+from vectorscout.decision.scenario import CRITERIA, Scenario, ScenarioError, questionnaire
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 
 POSTGRES_SHOP = dict(existing_postgres=True, vectors_now=2_000_000, vectors_24m=2_000_000, sql_joins=True,
                      deployment="single_server")
-BIG_CLUSTER = dict(vectors_now=100_000_000, vectors_24m=500_000_000, deployment="kubernetes", high_availability=True,
+BIG_CLUSTER = dict(vectors_now=100_000_000, vectors_24m=500_000_000, deployment="cluster", high_availability=True,
                    filtering="heavy", ops_skills="strong")
 NOTEBOOK = dict(vectors_now=50_000, vectors_24m=200_000, deployment="embedded", ops_skills="none")
 
 
-def test_postgres_shop_needing_joins_gets_pgvector_first():
-    ranking = recommend(Scenario("a", POSTGRES_SHOP))
-    assert ranking[0].engine == "pgvector"
-    assert any("PostgreSQL you already operate" in r for r in ranking[0].reasons_for)
-    chroma = next(v for v in ranking if v.engine == "chroma")
-    assert chroma.score is None and "not a relational database" in chroma.excluded
-
-
-def test_half_a_billion_vectors_with_ha_on_kubernetes_gets_a_distributed_engine():
-    ranking = recommend(Scenario("b", BIG_CLUSTER))
-    assert ranking[0].engine in {"milvus", "qdrant", "weaviate"}
-    for embedded_only in ("faiss", "hnswlib", "chroma", "lancedb"):
-        verdict = next(v for v in ranking if v.engine == embedded_only)
-        assert verdict.score is None and verdict.excluded
-
-
-def test_notebook_prototype_without_ops_gets_an_embedded_engine():
-    ranking = recommend(Scenario("c", NOTEBOOK))
-    assert "embedded" in feature_matrix()[ranking[0].engine].deployment
-    assert next(v for v in ranking if v.engine == "weaviate").excluded.startswith("cannot run embedded")
-
-
-def test_the_same_answers_give_the_same_ranking():
-    first = [v.to_dict() for v in recommend(Scenario("x", BIG_CLUSTER))]
-    assert first == [v.to_dict() for v in recommend(Scenario("x", BIG_CLUSTER))]
-
-
-def run_with(rows):
-    return Run(run_id="r1", created_at="t", status="finished", k=10, dataset=DatasetInfo(), plan={},
+def run_with(rows, status="finished", run_id="r1"):
+    return Run(run_id=run_id, created_at="t", status=status, k=10, dataset=DatasetInfo(), plan={},
                environment=Environment(), results=rows)
 
 
-def row(engine, recall, qps, p95):
+def row(engine, recall, qps, p95, concurrency=1, deployment="embedded", endpoint="in-process"):
     return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, recall=recall,
-                     qps=qps, latency_p95_ms=p95)
+                     qps=qps, latency_p95_ms=p95, concurrency=concurrency, deployment=deployment, endpoint=endpoint)
+
+
+def verdicts(result):
+    return {v.engine: v for v in result.ranking}
+
+
+def test_the_same_answers_give_the_same_result():
+    first = recommend(Scenario("x", BIG_CLUSTER)).to_dict()
+    assert first == recommend(Scenario("x", BIG_CLUSTER)).to_dict()
 
 
 def test_measured_evidence_uses_the_best_setting_at_the_recall_target_and_geometric_mean():
@@ -63,24 +41,91 @@ def test_measured_evidence_uses_the_best_setting_at_the_recall_target_and_geomet
                       row("chroma", 0.80, 3000, 0.5)])]
     measured = measured_at_target(runs, 0.95)
     assert measured["qdrant"].qps == 2000  # the 9000-QPS setting misses the recall target
-    ranking = recommend(Scenario("m", dict(NOTEBOOK, recall_target=0.95)), runs)
-    perf = {v.engine: v.criteria.get("performance") for v in ranking}
+    ranking = verdicts(recommend(Scenario("m", dict(NOTEBOOK, recall_target=0.95)), runs))
+    perf = {e: v.criteria.get("performance") for e, v in ranking.items()}
     assert perf["qdrant"] == 1.0
     assert perf["milvus"] == pytest.approx(((500 / 2000) * (1.0 / 4.0)) ** 0.5, abs=1e-4)
     assert perf["chroma"] == 0.0  # measured, never reached the target: a real zero, said so
-    assert perf["lancedb"] is None  # not measured: not a zero
-    lancedb = next(v for v in ranking if v.engine == "lancedb")
-    assert any("not measured" in r for r in lancedb.reasons_against)
-    chroma = next(v for v in ranking if v.engine == "chroma")
-    assert any("never reached recall 0.95" in r for r in chroma.reasons_against)
+    assert perf["lancedb"] is None and ranking["lancedb"].evidence == "unverified"  # not measured: not a zero
+    assert any("unverified" in r.text for r in ranking["lancedb"].reasons_against)
+    assert any("never reached recall 0.95" in r.text and r.source == "run r1" for r in ranking["chroma"].reasons_against)
 
 
-def test_sensitivity_names_the_priority_that_flips_the_top_two():
-    runs = [run_with([row("qdrant", 0.99, 5000, 0.4), row("milvus", 0.99, 500, 4.0)])]
-    scenario = Scenario("s", dict(NOTEBOOK), {"performance": 0})
-    ranking = recommend(scenario, runs)
-    findings = sensitivity(scenario, ranking)
-    assert any("priority of performance" in f for f in findings), findings
+def test_an_embedded_measurement_is_indicative_for_a_cluster_and_is_not_judged_against_its_latency_target():
+    runs = [run_with([row("milvus", 0.99, 50, 196.97), row("qdrant", 0.99, 2000, 1.0)])]
+    cluster = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, latency_p95_ms=50)), runs))
+    milvus = cluster["milvus"]
+    assert milvus.evidence == "indicative" and milvus.weights == {"performance": 0.5}
+    assert not any("misses the 50 ms target" in r.text for r in milvus.reasons_against)
+    assert any("indicative only" in r.text for r in milvus.reasons_against)
+    # the same figure measured as a server over the network, for a server scenario, is judged against the target
+    runs = [run_with([row("milvus", 0.99, 50, 196.97, deployment="server", endpoint="network")])]
+    milvus = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, latency_p95_ms=50)), runs))["milvus"]
+    assert milvus.evidence == "measured"
+    assert any("misses the 50 ms target" in r.text for r in milvus.reasons_against)
+
+
+def test_with_concurrent_runs_performance_is_judged_at_the_peak_load():
+    rows = [row("qdrant", 0.99, 3000, 0.5), row("qdrant", 0.99, 900, 2.0, concurrency=4),
+            row("qdrant", 0.99, 1500, 6.0, concurrency=16)]
+    measured = measured_at_target([run_with(rows)], 0.95, peak_qps=1000)
+    assert (measured["qdrant"].concurrency, measured["qdrant"].qps) == (16, 1500)  # the only one carrying 1,000 QPS
+    measured = measured_at_target([run_with(rows)], 0.95, peak_qps=800)
+    assert measured["qdrant"].concurrency == 4  # both carry 800 QPS: the lower p95 wins
+    measured = measured_at_target([run_with(rows)], 0.95, peak_qps=5000)
+    assert measured["qdrant"].concurrency == 16  # none carries it: the most it carried, said against it
+    result = verdicts(recommend(Scenario("p", dict(NOTEBOOK, peak_qps=5000)), [run_with(rows)]))
+    assert any("below the peak 5,000" in r.text for r in result["qdrant"].reasons_against)
+
+
+def test_failed_and_cancelled_rows_are_never_evidence():
+    failed = row("qdrant", 0.99, 9000, 0.1)
+    failed.status = "failed"
+    cancelled = row("milvus", 0.99, 9000, 0.1)
+    cancelled.status = "cancelled"
+    assert measured_at_target([run_with([failed, cancelled], status="cancelled")], 0.9) == {}
+
+
+def test_a_tie_is_announced_as_a_tie_with_what_separates_the_engines():
+    result = recommend(Scenario("t", dict(BIG_CLUSTER)))
+    scored = result.scored
+    assert len(result.top_group) >= 1
+    top = [v for v in scored if v.score >= scored[0].score - TIE_TOLERANCE]
+    assert result.top_group == [v.engine for v in top]
+    if len(top) > 1:
+        assert result.verdict.startswith("A tie:") and "separates" in result.verdict
+    else:
+        assert "fits best" in result.verdict
+
+
+def test_sensitivity_is_one_sentence_naming_the_smallest_change():
+    runs = [run_with([row("milvus", 0.99, 5000, 0.4, deployment="server", endpoint="network"),
+                      row("weaviate", 0.99, 3000, 0.5, deployment="server", endpoint="network"),
+                      row("qdrant", 0.99, 1000, 2.0, deployment="server", endpoint="network")])]
+    result = recommend(Scenario("s", BIG_CLUSTER), runs)
+    assert result.sensitivity.endswith(".") and ". " not in result.sensitivity, result.sensitivity
+    first, second = result.scored[0], result.scored[1]
+    assert "smallest single change" in result.sensitivity and f"puts {second.name} ahead of {first.name}" in \
+        result.sensitivity
+    # the change it names does swap them, and no smaller change does
+    import re
+
+    from vectorscout.decision.recommend import _combine
+
+    criterion, old, new = re.search(r"priority of (\w+) from ([\d.]+) to ([\d.]+)", result.sensitivity).groups()
+    trial = {**result_priorities(), criterion: float(new)}
+    assert _combine(second.criteria, trial, second.weights) > _combine(first.criteria, trial, first.weights)
+    for other in CRITERIA:
+        for step in range(11):
+            weight = step / 2
+            if 0 < abs(weight - result_priorities()[other]) < abs(float(new) - float(old)):
+                smaller = {**result_priorities(), other: weight}
+                assert _combine(second.criteria, smaller, second.weights) <= _combine(first.criteria, smaller,
+                                                                                       first.weights)
+
+
+def result_priorities():
+    return Scenario("p").priorities
 
 
 @pytest.mark.parametrize(("answers", "message"), [
@@ -88,43 +133,36 @@ def test_sensitivity_names_the_priority_that_flips_the_top_two():
     ({"vectors_now": "many"}, "vectors_now"),
     ({"recall_target": 2}, "outside"),
     ({"colour": "red"}, "unknown question"),
+    ({"metric": "manhattan"}, "metric"),
 ])
 def test_bad_answers_are_refused(answers, message):
     with pytest.raises(ScenarioError, match=message):
         Scenario("bad", answers)
 
 
-def test_scenario_json_round_trip():
+def test_scenario_json_round_trip_and_files_from_earlier_versions():
     scenario = Scenario("year two", BIG_CLUSTER, {"performance": 5})
     again = Scenario.from_json(scenario.to_json())
     assert again == scenario and again.priorities["performance"] == 5
+    old = Scenario.from_json(json.dumps({"name": "old", "answers": {"deployment": "kubernetes",
+                                                                     "sparse_or_multivector": "nice to have"},
+                                         "cost": {"provider": "gcp"}}))
+    assert old.answers["deployment"] == "cluster"
+    assert (old.answers["sparse_vectors"], old.answers["multi_vector"]) == ("nice to have", "nice to have")
+    assert old.answers["cloud_provider"] == "gcp" and old.cost["provider"] == ""
 
 
-def test_capability_flags_agree_with_the_feature_matrix():
-    matrix = feature_matrix()
-    for engine, profile in matrix.items():
-        caps = adapter_class(engine).capabilities
-        assert caps.filtering == (profile.cell("filtering").level != "none"), engine
-        if not caps.embedded:
-            assert "embedded" not in profile.deployment, engine
-        for spec in caps.index_types:
-            assert ("flat" if spec.exact else spec.name) in profile.index_types, (engine, spec.name)
-
-
-def test_every_cell_is_sourced():
-    for engine, profile in feature_matrix().items():
-        for feature, cell in profile.features.items():
-            assert cell.comment and cell.source, (engine, feature)
-
-
-def test_cli_recommend_json(tmp_path, capsys):
+def test_cli_recommend_json_carries_mode_warnings_and_sources(tmp_path, capsys):
     path = tmp_path / "scenario.json"
-    path.write_text(Scenario("cli", POSTGRES_SHOP).to_json())
+    path.write_text(Scenario("cli", dict(POSTGRES_SHOP, dimensions=3072)).to_json())
     assert main(["recommend", "--scenario", str(path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     first = data["ranking"][0]
-    assert first["engine"] == "pgvector" and set(first) >= {"engine", "score", "excluded", "reasons_for",
-                                                              "reasons_against"}
+    assert first["engine"] == "pgvector" and first["deployment"] == "single_server"
+    assert all(r["source"].startswith("https://") for r in first["reasons_for"])
+    assert any("halfvec" in w["text"] and w["source"].startswith("https://") for w in data["warnings"])
+    excluded = [v for v in data["ranking"] if v["excluded"]]
+    assert excluded and all(v["excluded_source"].startswith("https://") for v in excluded)
     path.write_text("{not json")
     assert main(["recommend", "--scenario", str(path)]) == 2
 
@@ -133,7 +171,118 @@ def test_no_winner_is_called_inside_the_noise():
     noisy = row("qdrant", 0.99, 9000, 0.1)
     noisy.noise = "other processes used 60 % of the host's CPU while it was timed"
     runs = [run_with([noisy, row("milvus", 0.99, 500, 4.0)])]
-    ranking = {v.engine: v for v in recommend(Scenario("n", dict(NOTEBOOK, recall_target=0.95)), runs)}
-    assert ranking["qdrant"].criteria["performance"] is None  # not evidence: not scored
-    assert any("not scored: measured under noise" in r for r in ranking["qdrant"].reasons_against)
+    ranking = verdicts(recommend(Scenario("n", dict(NOTEBOOK, recall_target=0.95)), runs))
+    assert ranking["qdrant"].criteria["performance"] is None and ranking["qdrant"].evidence == "noisy"
+    assert any("not scored: measured under noise" in r.text for r in ranking["qdrant"].reasons_against)
     assert ranking["milvus"].criteria["performance"] == 1.0  # compared only with clean measurements
+
+
+# -- the matrix ------------------------------------------------------------------------------------------
+def test_every_cell_has_an_https_source_and_a_date():
+    for engine, profile in feature_matrix().items():
+        cells = [*profile.modes.values(), *profile.sdks.values()]
+        cells += [c for per_mode in profile.features.values() for c in per_mode.values()]
+        cells += [c for limit in profile.limits.values() for c in limit.values()]
+        for cell in cells:
+            assert cell.source_url.startswith("https://") and len(cell.as_of) == 10 and cell.version, (engine, cell)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("full | a comment | http://example.org | 2026-11-26", "not an https URL"),
+    ("full | a comment | https://example.org", "expected"),
+    ("full | a comment | https://example.org | last week", "not a date"),
+    ("great | a comment | https://example.org | 2026-11-26", "level"),
+])
+def test_a_cell_without_url_or_date_is_refused(text, message):
+    with pytest.raises(MatrixError, match=message):
+        parse_cell(text, "1.0", "x", frozenset({"full", "partial", "none", "unknown"}))
+
+
+def test_the_matrix_and_the_questionnaire_share_one_vocabulary():
+    questions = {q.id: q for q in questionnaire()[0]}
+    assert tuple(questions["deployment"].options) == MODES
+    raw = yaml.safe_load((KNOWLEDGE / "features.yaml").read_text())["engines"]
+    for engine, profile in feature_matrix().items():
+        assert set(profile.modes) == set(MODES) and set(profile.features) == set(FEATURES), engine
+        assert set(raw[engine]["features"]) == set(FEATURES), engine  # no feature the code does not read
+        assert set(profile.sdks) <= set(questions["sdk_languages"].options), engine
+        assert set(profile.limits["metrics"]) <= set(questions["metric"].options), engine
+        assert set(profile.limits["vector_types"]) <= set(questions["vector_type"].options), engine
+        assert set(profile.limits["max_dimensions"]) <= set(profile.limits["vector_types"]), engine
+    assert set(questions["integrations"].options) <= set(FEATURES)
+
+
+def test_capability_flags_agree_with_the_feature_matrix():
+    for engine, profile in feature_matrix().items():
+        caps = adapter_class(engine).capabilities
+        assert caps.filtering == (profile.cell("filtering", "embedded").level != "none"), engine
+        if caps.embedded and not adapter_class(engine).embedded_is_server:
+            assert profile.offers("embedded"), engine
+        for metric in caps.metrics:
+            assert {"l2": "l2", "ip": "dot", "cosine": "cosine"}.get(str(metric), "l2") in profile.limits["metrics"]
+
+
+# -- every answer counts ---------------------------------------------------------------------------------
+def measured_runs():
+    """FAISS and Qdrant measured in-process, with memory stages so the cost model can size them."""
+    stages = [{"stage": "open", "wall_s": 0.1, "rss_mb": 100.0}, {"stage": "insert", "wall_s": 1.0, "rss_mb": 160.0}]
+    rows = []
+    for engine, qps, p95 in (("faiss", 2000.0, 0.8), ("qdrant", 900.0, 2.5)):
+        measured = row(engine, 0.97, qps, p95)
+        measured.stages, measured.insert_s, measured.index_s = stages, 5.0, 5.0
+        rows.append(measured)
+    run = run_with(rows)
+    run.dataset = DatasetInfo(name="d", n=100_000, dim=128, queries=1000, metric="l2")
+    run.environment = Environment(cores=2)
+    return [run]
+
+
+EMBEDDED_BASE = dict(deployment="embedded", dimensions=128, vectors_now=1_000_000, vectors_24m=2_000_000)
+# question -> (answers it is changed from, the changed answer): each change must change the result
+EFFECTS = {
+    "vectors_now": (EMBEDDED_BASE, 40_000_000),
+    "vectors_24m": ({}, 300_000_000),
+    "dimensions": ({}, 5000),
+    "peak_qps": (EMBEDDED_BASE, 50_000),
+    "latency_p95_ms": (EMBEDDED_BASE, 1.0),
+    "recall_target": (EMBEDDED_BASE, 0.99),
+    "metric": ({}, "hamming"),
+    "vector_type": ({}, "int8"),
+    "filtering": ({}, "heavy"),
+    "hybrid_search": ({}, "required"),
+    "sparse_vectors": ({}, "required"),
+    "multi_vector": ({}, "required"),
+    "multi_tenancy": ({}, "required"),
+    "tenants": ({}, 5000),
+    "tenant_sizes": (dict(tenants=20), "uneven"),
+    "update_rate": ({}, "continuous"),
+    "write_visibility": ({}, "within a second"),
+    "reindexing": ({}, "regularly"),
+    "deployment": ({}, "cluster"),
+    "cloud_provider": (EMBEDDED_BASE, "gcp"),
+    "cloud_region": ({}, "europe"),
+    "high_availability": ({}, True),
+    "disaster_recovery": ({}, "standby in another region"),
+    "security": ({}, ["audit"]),
+    "sql_joins": ({}, True),
+    "existing_postgres": ({}, True),
+    "license_constraint": (dict(deployment="managed_cloud"), "permissive only"),
+    "sdk_languages": ({}, ["rust"]),
+    "integrations": ({}, ["langchain"]),
+    "ops_skills": ({}, "none"),
+    "budget_per_month": (EMBEDDED_BASE, 1.0),
+}
+
+
+def test_every_question_has_a_test_of_its_effect():
+    assert set(EFFECTS) == {q.id for q in questionnaire()[0]}
+
+
+@pytest.mark.parametrize("question", sorted(EFFECTS))
+def test_changing_one_answer_changes_the_result(question):
+    base, changed = EFFECTS[question]
+    runs = measured_runs()
+    before = recommend(Scenario("a", dict(base)), runs).to_dict()
+    assert Scenario("a", dict(base)).answers[question] != changed, "the change must be a change"
+    after = recommend(Scenario("a", {**base, question: changed}), runs).to_dict()
+    assert before["ranking"] != after["ranking"] or before["warnings"] != after["warnings"], question

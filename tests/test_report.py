@@ -11,7 +11,7 @@ from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
-from vectorscout.decision.recommend import Scenario
+from vectorscout.decision.scenario import Scenario
 from vectorscout.reporting.markdown import md_escape
 from vectorscout.reporting.report import write_report
 from vectorscout.reporting.rerun import read_reproduction

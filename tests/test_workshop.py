@@ -8,7 +8,7 @@ from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
-from vectorscout.decision.recommend import Scenario, save_scenario, saved_scenarios
+from vectorscout.decision.scenario import Scenario, save_scenario, saved_scenarios
 from vectorscout.decision.workshop import (
     WorkshopError,
     export_workshop,

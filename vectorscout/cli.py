@@ -22,7 +22,7 @@ from vectorscout.results.records import ResultRow, Run
 from vectorscout.results.store import ResultsStore, StoreError
 
 if TYPE_CHECKING:
-    from vectorscout.decision.recommend import Scenario
+    from vectorscout.decision.scenario import Scenario
 
 
 class UsageError(Exception):
@@ -249,7 +249,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _read_scenario(path: str) -> Scenario:
-    from vectorscout.decision.recommend import Scenario, ScenarioError
+    from vectorscout.decision.scenario import Scenario, ScenarioError
 
     try:
         return Scenario.from_json(Path(path).read_text())
@@ -276,7 +276,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         runs, run_ids = runs + calibration, run_ids + [run.run_id for run in calibration]
     try:
         report = cost_report(scenario.answers, runs, scenario.cost,
-                             excluded=excluded_engines(recommend(scenario, runs)))
+                             excluded=excluded_engines(recommend(scenario, runs).ranking))
     except CostError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
@@ -422,27 +422,30 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from vectorscout.decision.recommend import recommend, sensitivity
+    from vectorscout.decision.matrix import MODE_LABELS
+    from vectorscout.decision.recommend import recommend
 
     scenario, run_ids, runs = _scenario_and_runs(args)
-    ranking = recommend(scenario, runs)
+    result = recommend(scenario, runs)
     if args.format == "json":
-        print(json.dumps(finite({"scenario": scenario.name, "runs": run_ids,
-                                 "ranking": [v.to_dict() for v in ranking],
-                                 "sensitivity": sensitivity(scenario, ranking)}), indent=2))
+        print(json.dumps(finite({"runs": run_ids, **result.to_dict()}), indent=2))
         return 0
-    print(f"Recommendation for {scenario.name!r}" + (f" with runs {', '.join(run_ids)}" if run_ids else ""))
-    for place, verdict in enumerate(ranking, 1):
+    print(f"Recommendation for {scenario.name!r}, judged {MODE_LABELS[result.deployment]}"
+          + (f", with runs {', '.join(run_ids)}" if run_ids else ", with no runs (performance unverified)"))
+    for warning in result.warnings:
+        print(f"  ! {warning}")
+    print(f"  {result.verdict}")
+    for place, verdict in enumerate(result.ranking, 1):
         if verdict.score is None:
-            print(f"  --  {verdict.name}: excluded, {verdict.excluded}")
+            print(f"  --  {verdict.name}: excluded, {verdict.excluded}" + (f" [{verdict.excluded_source}]"
+                                                                         if verdict.excluded_source else ""))
             continue
-        print(f"  {place:>2}. {verdict.name}  score {verdict.score:.3f}")
+        print(f"  {place:>2}. {verdict.name}  score {verdict.score:.3f}  (performance evidence: {verdict.evidence})")
         for reason in verdict.reasons_for:
             print(f"        + {reason}")
         for reason in verdict.reasons_against:
             print(f"        - {reason}")
-    for finding in sensitivity(scenario, ranking):
-        print(f"  sensitivity: {finding}")
+    print(f"  Sensitivity: {result.sensitivity}")
     return 0
 
 

@@ -18,7 +18,8 @@ from vectorscout.decision.cost import (
     scale_curve,
     sensitivity,
 )
-from vectorscout.decision.recommend import Scenario, excluded_engines, recommend, save_scenario, saved_scenarios
+from vectorscout.decision.recommend import excluded_engines, recommend
+from vectorscout.decision.scenario import Scenario, save_scenario, saved_scenarios
 from vectorscout.reporting.charts import cost_scale_figure
 
 
@@ -77,8 +78,11 @@ run_ids = pick_runs("Runs to take measurements from", summaries, key="cost.runs"
 runs = [store.get_run(run_id) for run_id in run_ids]
 
 st.subheader("Assumptions")
-defaults = [dataclasses.replace(p, default=scenario.cost[p.name]) for p in ASSUMPTIONS]
-assumptions = param_widgets(defaults, f"cost.{name}", columns=3)
+# The provider is the scenario's cloud provider (a Requirements answer) unless an older file set it here.
+defaults = [dataclasses.replace(p, default=scenario.cost[p.name]) for p in ASSUMPTIONS if p.name != "provider"]
+assumptions = {**param_widgets(defaults, f"cost.{name}", columns=3), "provider": scenario.cost["provider"]}
+st.caption(f"Priced with {scenario.cost['provider'] or scenario.answers['cloud_provider']} list prices, the "
+           "scenario's cloud provider (change it on the Requirements page).")
 if st.button("Save these assumptions with the scenario"):
     save_scenario(Scenario(scenario.name, scenario.answers, scenario.priorities, assumptions))
     st.success(f"Saved with {scenario.name!r}.")
@@ -86,7 +90,7 @@ if st.button("Save these assumptions with the scenario"):
 prices = load_prices()
 try:
     report = cost_report(scenario.answers, runs, assumptions, prices,
-                         excluded=excluded_engines(recommend(scenario, runs)))
+                         excluded=excluded_engines(recommend(scenario, runs).ranking))
 except CostError as exc:  # e.g. an edited price table without the chosen provider: fix it below
     st.error(str(exc))
     report = None

@@ -2,8 +2,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import current_workshop, pick_runs, results_store, show_chart
-from vectorscout.decision.recommend import CRITERIA, recommend, saved_scenarios, sensitivity
+from vectorscout.decision.matrix import MODE_LABELS
+from vectorscout.decision.recommend import Reason, recommend
+from vectorscout.decision.scenario import CRITERIA, saved_scenarios
 from vectorscout.reporting.charts import criteria_figure
+
+
+def reason_line(reason: Reason, mark: str) -> str:
+    """A reason with its source: a documentation link, or the run it was measured in."""
+    source = reason.source
+    cited = f" — [source]({source})" if source.startswith("https://") else (f" — {source}" if source else "")
+    return f"- {mark} {reason.criterion}: {reason.text}{cited}"
+
 
 st.title("Recommendation")
 scenarios = saved_scenarios()
@@ -16,39 +26,46 @@ chosen = st.multiselect("Scenarios (several are compared side by side)", list(sc
                         or list(scenarios)[:1], key="scenarios")
 store = results_store()
 summaries = store.list_runs()
+# Only finished runs are offered by default: a failed or cancelled run is evidence only when chosen by hand.
+finished = {s.run_id for s in summaries if s.status == "finished"}
 run_ids = pick_runs("Runs whose measurements count as evidence", summaries, key="runs",
-                    default=workshop.run_ids if workshop else ())
+                    default=[r for r in (workshop.run_ids if workshop else ()) if r in finished])
 runs = [store.get_run(run_id) for run_id in run_ids]
 if not chosen:
     st.stop()
 
-rankings = {name: recommend(scenarios[name], runs) for name in chosen}
+results = {name: recommend(scenarios[name], runs) for name in chosen}
 if len(chosen) > 1:
     st.subheader("Side by side")
-    columns = {name: [f"{v.name} ({v.score:.2f})" for v in ranking if v.score is not None][:5]
-               for name, ranking in rankings.items()}
+    columns = {name: [f"{v.name} ({v.score:.2f})" for v in result.scored][:5] for name, result in results.items()}
     places = max(len(c) for c in columns.values())
     st.dataframe(pd.DataFrame({name: c + [""] * (places - len(c)) for name, c in columns.items()},
                               index=[f"#{i + 1}" for i in range(places)]))
 
-for name, ranking in rankings.items():
-    st.subheader(f"{name}")
-    scored = [v for v in ranking if v.score is not None]
-    if scored:
-        st.success(f"**{scored[0].name}** fits best (score {scored[0].score:.2f} of 1).")
+for name, result in results.items():
+    st.subheader(f"{name}: judged {MODE_LABELS[result.deployment]}")
+    for warning in result.warnings:
+        st.warning(warning.text + (f" ([source]({warning.source}))" if warning.source else ""))
+    if result.scored:
+        (st.success if len(result.top_group) == 1 else st.info)(result.verdict)
+    else:
+        st.error(result.verdict)
     st.dataframe(pd.DataFrame([
-        # text cells throughout: numbers and words ("excluded", "not measured") share these columns
+        # text cells throughout: numbers and words ("excluded", "unverified") share these columns
         {"engine": v.name, "score": "excluded" if v.score is None else f"{v.score:.3f}",
-         **{c: "—" if v.score is None else ("not measured" if s is None else f"{s:.3f}") for c, s in
-            (v.criteria or dict.fromkeys(CRITERIA)).items()},
-         "excluded because": v.excluded or ""}
-        for v in ranking
+         **{c: "—" if v.score is None else f"{s:.3f}" if s is not None else
+            v.evidence if c == "performance" else "not costed"
+            for c, s in (v.criteria or dict.fromkeys(CRITERIA)).items()},
+         "performance evidence": v.evidence, "excluded because": v.excluded or ""}
+        for v in result.ranking
     ]), hide_index=True)
-    show_chart(criteria_figure(ranking), key=f"criteria.{name}")
-    for verdict in scored:
+    show_chart(criteria_figure(result.ranking), key=f"criteria.{name}")
+    for verdict in result.scored:
         with st.expander(f"Why {verdict.name}: {verdict.score:.2f}"):
-            for reason in verdict.reasons_for:
-                st.markdown(f"- ✅ {reason}")
-            for reason in verdict.reasons_against:
-                st.markdown(f"- ⚠️ {reason}")
-    st.caption("Sensitivity: " + "; ".join(sensitivity(scenarios[name], ranking)))
+            st.markdown("\n".join([reason_line(r, "[+]") for r in verdict.reasons_for]
+                                  + [reason_line(r, "[-]") for r in verdict.reasons_against]))
+    excluded = [v for v in result.ranking if v.score is None]
+    if excluded:
+        with st.expander(f"Excluded ({len(excluded)})"):
+            st.markdown("\n".join(reason_line(v.reasons_against[0], f"**{v.name}**") for v in excluded))
+    st.caption("Sensitivity: " + result.sensitivity)

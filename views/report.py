@@ -1,7 +1,7 @@
 import streamlit as st
 
 from dashboard_ui import current_workshop, pick_runs, remember_in_workshop, results_store
-from vectorscout.decision.recommend import saved_scenarios
+from vectorscout.decision.scenario import saved_scenarios
 from vectorscout.reporting.report import FORMATS, report_folder, write_report, zipped
 from vectorscout.reporting.sections import ReportError, build_report, summary_lines
 

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from dashboard_ui import question_widget, remember_in_workshop
-from vectorscout.decision.recommend import CRITERIA, Scenario, ScenarioError, questionnaire, save_scenario, saved_scenarios
+from vectorscout.decision.scenario import CRITERIA, Scenario, ScenarioError, questionnaire, save_scenario, saved_scenarios
 
 st.title("Requirements")
 st.caption("Answer what your project needs; every question says why it matters. Saved scenarios feed the "

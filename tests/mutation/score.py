@@ -32,6 +32,8 @@ SCOPE: dict[str, frozenset[str] | None] = {
     "vectorscout/data/filters.py": None,
     "vectorscout/decision/cost.py": None,
     "vectorscout/decision/recommend.py": None,
+    "vectorscout/decision/warnings.py": None,
+    "vectorscout/decision/matrix.py": None,
     "vectorscout/benchmarking/specs.py": None,
     "vectorscout/benchmarking/plans.py": None,
     "vectorscout/decision/memory_model.py": None,

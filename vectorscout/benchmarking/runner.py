@@ -171,10 +171,12 @@ class EngineJob:
     def row(self, status: ResultStatus, error: str | None = None, **figures: Any) -> ResultRow:
         """The one row factory: the job's identity and build figures, plus this row's own figures."""
         config = self.config
+        deployment, endpoint = adapter_class(config.engine).measured_where(config.connection)
         return ResultRow(
             engine=config.engine, status=status, index=config.index, build_params=config.build_params,
             search_params=dict(self.search_params), error=error, filter=self.plan.filter, k=self.plan.k,
             engine_version=self.versions["engine"], client_version=self.versions["client"],
+            deployment=deployment, endpoint=endpoint,
             **asdict(self.build), **figures,
         )
 

@@ -35,7 +35,8 @@ class CostError(ValueError):
 # The assumptions, declared once: the dashboard derives its widgets from them, the CLI and scenario files
 # give them by name.
 ASSUMPTIONS: tuple[Param, ...] = (
-    Param("provider", str, "aws", "whose instance prices to size with (a provider of the price table)"),
+    # Empty: the scenario's cloud provider (a questionnaire answer); set it to price with another provider's list.
+    Param("provider", str, "", "whose instance prices to size with (empty: the scenario's cloud provider)"),
     Param("replicas", str, "auto", "copies of the data; auto: 2 with high availability (each on its own node), else 1",
           choices=("auto", "1", "2", "3", "4", "5")),
     Param("memory_headroom", float, 0.25, "share of each node's RAM left free for the OS, caches and spikes",
@@ -46,6 +47,13 @@ ASSUMPTIONS: tuple[Param, ...] = (
     Param("average_load_share", float, 0.3, "monthly average QPS as a share of peak (for $ per million queries)",
           minimum=0.01, maximum=1.0),
 )
+
+
+def resolved_assumptions(raw: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The assumptions with the provider filled in from the scenario's cloud provider when not set."""
+    chosen = coerce_assumptions(raw)
+    chosen["provider"] = chosen["provider"] or str(answers.get("cloud_provider") or "aws")
+    return chosen
 
 
 def coerce_assumptions(raw: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -559,7 +567,7 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
                 excluded: Mapping[str, str] | None = None) -> CostReport:
     """Per engine: cost at today's vector count and in 24 months; engines given but not run are 'not measured';
     `excluded` (engine -> why) marks the engines the recommendation excluded."""
-    chosen = coerce_assumptions(assumptions)
+    chosen = resolved_assumptions(assumptions, answers)
     table = table or load_prices()
     if chosen["provider"] not in table.providers:
         raise CostError(f"no instance prices for provider {chosen['provider']!r}; the table has {', '.join(table.providers)}")
@@ -585,7 +593,7 @@ def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[st
             table: PriceTable | None) -> tuple[dict[str, Any], PriceTable, dict[str, EngineMeasure]]:
     """The assumptions, the price table and the measured engines every estimate starts from."""
     measures, _ = measure_engines(runs, float(answers["recall_target"]))
-    return coerce_assumptions(assumptions), table or load_prices(), measures
+    return resolved_assumptions(assumptions, answers), table or load_prices(), measures
 
 
 def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,

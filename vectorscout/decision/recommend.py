@@ -1,307 +1,285 @@
-"""Requirements -> an explained recommendation.
+"""Requirements -> an explained recommendation, judged for the deployment mode the scenario asks for.
 
-Three layers, each visible in the output: hard constraints remove an engine with a stated reason; soft
-criteria (features, operations, scalability, ecosystem) score what the sourced feature matrix says against
-the answers; measured performance from stored runs (QPS and p95 at the recall target, each relative to
-the best engine, combined by geometric mean as VectorDBBench's leaderboard does) scores what was seen on
-this hardware. Criteria are weighted by the user's priorities; an engine with no measurement is scored on
-the other criteria and says "not measured" — never a silent zero. Everything is deterministic.
+Three layers, each visible in the output: hard constraints remove an engine with a stated reason and the
+page it rests on; soft criteria (features, operations, scalability, ecosystem) score what the sourced
+feature matrix says for that mode against the answers; measured performance from stored runs (QPS and
+p95 at the recall target, each relative to the best engine, combined by geometric mean as VectorDBBench's
+leaderboard does) scores what was seen on this hardware, weighed by how well the measurement stands for
+the scenario (same deployment or not; single client or at the peak load). Answers that cannot hold
+together are warnings at the top. Every reason names its source: a documentation URL or a run id.
+Scores within TIE_TOLERANCE are a tie, said as one. Everything is deterministic.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from vectorscout.decision.matrix import MODE_LABELS, MODES, EngineProfile, feature_matrix
+from vectorscout.decision.scenario import CRITERIA, Scenario
+from vectorscout.decision.warnings import Warning, contradictions
+from vectorscout.results.records import ResultRow, Run
 
-from vectorscout.results.records import Run
-
-KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
-LEVELS = {"full": 1.0, "partial": 0.5, "none": 0.0}
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
-CRITERIA = ("features", "operations", "scalability", "ecosystem", "performance", "cost")
 SHARDING_NEEDED_AT = 100_000_000
-DEPLOYMENT_LABELS = {"embedded": "embedded in the application", "single_server": "as a single server",
-                     "kubernetes": "as a cluster on Kubernetes", "managed_cloud": "as a managed cloud service"}
-
-
-class ScenarioError(ValueError):
-    """Answers that do not fit the questionnaire."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    level: str
-    comment: str
-    source: str
-
-    @property
-    def value(self) -> float:
-        return LEVELS[self.level]
+MANY_TENANTS = 1_000  # beyond this, a collection or table per tenant is a catalogue to operate, not isolation
+TIE_TOLERANCE = 0.02  # score points: closer than this is a tie (criteria are judgements, not measurements)
+INDICATIVE_WEIGHT = 0.5  # a measurement taken in another deployment than the scenario's counts half
+NEED_WEIGHT = {"not needed": 0.0, "nice to have": 1.0, "required": 2.0}
+SECURITY_FEATURES = {"rbac": "rbac", "tls": "tls", "encryption_at_rest": "encryption_at_rest", "audit": "audit_logging"}
+FEATURE_LABELS = {"hybrid_bm25": "keyword (BM25) / hybrid search", "sql_joins_transactions": "SQL joins and transactions",
+                  "zero_downtime_reindex": "switching to a rebuilt index without downtime",
+                  "fresh_writes": "writes searchable at once", "deletes_updates": "updates and deletes in a live index"}
 
 
 @dataclass(frozen=True)
-class EngineProfile:
-    key: str
-    name: str
-    version: str
-    license: str
-    language: str
-    deployment: tuple[str, ...]
-    sdks: tuple[str, ...]
-    index_types: tuple[str, ...]
-    features: dict[str, Cell]
-    # What sets an engine apart beyond its features: runs_in_postgres, library (see features.yaml)
-    traits: frozenset[str] = frozenset()
-
-    def cell(self, feature: str) -> Cell:
-        return self.features[feature]
-
-
-@cache
-def feature_matrix() -> dict[str, EngineProfile]:
-    raw = yaml.safe_load((KNOWLEDGE / "features.yaml").read_text())["engines"]
-    profiles = {}
-    for key, entry in raw.items():
-        cells = {}
-        for feature, text in entry["features"].items():
-            level, comment, source = (part.strip() for part in str(text).split("|"))
-            if level not in LEVELS:
-                raise ValueError(f"features.yaml: {key}.{feature} has level {level!r}")
-            cells[feature] = Cell(level, comment, source)
-        profiles[key] = EngineProfile(
-            key, entry["name"], str(entry["version"]), entry["license"], entry["language"], tuple(entry["deployment"]),
-            tuple(entry["sdks"]), tuple(entry["index_types"]), cells, frozenset(entry.get("traits", ())),
-        )
-    return profiles
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    label: str
-    type: str
-    default: Any
-    help: str
-    options: tuple[Any, ...] = ()
-    min: float | None = None
-    max: float | None = None
-
-    def coerce(self, value: Any) -> Any:
-        try:
-            if self.type == "int":
-                number: Any = int(value)
-            elif self.type == "float":
-                number = float(value)
-            elif self.type == "bool":
-                if isinstance(value, str):
-                    return value.strip().lower() in {"true", "yes", "1"}
-                return bool(value)
-            elif self.type == "choice":
-                if value not in self.options:
-                    raise ScenarioError(f"{self.id}: {value!r} is not one of {', '.join(map(str, self.options))}")
-                return value
-            else:  # multi
-                values = list(value)
-                unknown = [v for v in values if v not in self.options]
-                if unknown:
-                    raise ScenarioError(f"{self.id}: {unknown[0]!r} is not one of {', '.join(map(str, self.options))}")
-                return values
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, ScenarioError):
-                raise
-            raise ScenarioError(f"{self.id}: {value!r} is not a valid {self.type}") from None
-        if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            raise ScenarioError(f"{self.id}: {number} is outside {self.min}..{self.max}")
-        return number
-
-
-@cache
-def questionnaire() -> tuple[tuple[Question, ...], dict[str, float]]:
-    raw = yaml.safe_load((KNOWLEDGE / "questionnaire.yaml").read_text())
-    questions = tuple(
-        Question(q["id"], q["label"], q["type"], q["default"], q["help"], tuple(q.get("options", ())), q.get("min"),
-                 q.get("max"))
-        for q in raw["questions"]
-    )
-    return questions, {k: float(v) for k, v in raw["priorities"].items()}
-
-
-@dataclass
-class Scenario:
-    name: str = "scenario"
-    answers: dict[str, Any] = field(default_factory=dict)
-    priorities: dict[str, float] = field(default_factory=dict)
-    cost: dict[str, Any] = field(default_factory=dict)  # the cost model's assumptions (vectorscout/decision/cost.py)
-
-    def __post_init__(self) -> None:
-        from vectorscout.decision.cost import CostError, coerce_assumptions
-
-        try:
-            self.cost = coerce_assumptions(self.cost)
-        except CostError as exc:
-            raise ScenarioError(str(exc)) from None
-        questions, default_priorities = questionnaire()
-        known = {q.id: q for q in questions}
-        unknown = set(self.answers) - set(known)
-        if unknown:
-            raise ScenarioError(f"unknown question(s): {', '.join(sorted(unknown))}")
-        self.answers = {q.id: q.coerce(self.answers.get(q.id, q.default)) for q in questions}
-        unknown = set(self.priorities) - set(CRITERIA)
-        if unknown:
-            raise ScenarioError(f"unknown criteria: {', '.join(sorted(unknown))}; criteria: {', '.join(CRITERIA)}")
-        merged = {**default_priorities, **self.priorities}
-        for criterion, weight in merged.items():
-            if not 0 <= float(weight) <= 5:
-                raise ScenarioError(f"priority of {criterion} must be between 0 and 5, got {weight}")
-        self.priorities = {c: float(merged[c]) for c in CRITERIA}
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> Scenario:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(f"not a scenario file: {exc}") from None
-        if not isinstance(data, dict):
-            raise ScenarioError("not a scenario file: expected a JSON object")
-        return cls(str(data.get("name", "scenario")), dict(data.get("answers", {})), dict(data.get("priorities", {})),
-                   dict(data.get("cost", {})))
-
-
-@dataclass
 class Reason:
     criterion: str
     text: str
-    weight: float  # how much it moved the score; used to order reasons
+    weight: float  # how much it moved the score; orders the reasons
+    source: str = ""  # the matrix cell's https URL, or "run <id>" for a measurement
+
+    def public(self) -> dict[str, str]:
+        return {"criterion": self.criterion, "text": self.text, "source": self.source}
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.text}" + (f" [{self.source}]" if self.source else "")
 
 
 @dataclass
 class EngineVerdict:
     engine: str
     name: str
+    deployment: str  # the mode it was judged in (the scenario's)
     score: float | None
     excluded: str | None
     criteria: dict[str, float | None]
-    reasons_for: list[str]
-    reasons_against: list[str]
+    reasons_for: list[Reason] = field(default_factory=list)
+    reasons_against: list[Reason] = field(default_factory=list)
+    # measured (same deployment), indicative (measured in another deployment), noisy, or unverified
+    evidence: str = "unverified"
+    excluded_source: str = ""
+    # per criterion, how much its priority counts for this engine (performance measured elsewhere: half)
+    weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["reasons_for"] = [r.public() for r in self.reasons_for]
+        data["reasons_against"] = [r.public() for r in self.reasons_against]
+        return data
+
+
+@dataclass
+class Recommendation:
+    scenario: str
+    deployment: str
+    warnings: list[Warning]
+    ranking: list[EngineVerdict]
+    verdict: str  # one sentence: the best fit, or the engines that tie and what separates them
+    top_group: list[str]  # engines within TIE_TOLERANCE of the best
+    sensitivity: str  # one sentence: the smallest single priority change that swaps the top two
+
+    @property
+    def scored(self) -> list[EngineVerdict]:
+        return [v for v in self.ranking if v.score is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "deployment": self.deployment,
+                "warnings": [{"text": w.text, "source": w.source} for w in self.warnings],
+                "verdict": self.verdict, "top_group": self.top_group, "sensitivity": self.sensitivity,
+                "ranking": [v.to_dict() for v in self.ranking]}
 
 
 # -- hard constraints ----------------------------------------------------------------------------------
-def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> str | None:
-    deployment = answers["deployment"]
-    if deployment not in profile.deployment:
-        where = ", ".join(DEPLOYMENT_LABELS[d] for d in profile.deployment)
-        return f"cannot run {DEPLOYMENT_LABELS[deployment]} (it runs {where})"
-    if answers["vectors_24m"] > SHARDING_NEEDED_AT and profile.cell("sharding").level == "none":
-        return f"{answers['vectors_24m']:,} vectors in 24 months need sharding; {profile.name} runs on one node"
-    if answers["high_availability"] and profile.cell("replication").level == "none":
-        return "high availability needs replication, which it does not offer"
-    for question, feature, label in (("hybrid_search", "hybrid_bm25", "keyword/hybrid search"),
-                                      ("multi_tenancy", "multi_tenancy", "multi-tenancy")):
-        if answers[question] == "required" and profile.cell(feature).level == "none":
-            return f"{label} is required and it has none ({profile.cell(feature).comment})"
-    if answers["sparse_or_multivector"] == "required" and all(
-            profile.cell(f).level == "none" for f in ("sparse_vectors", "multi_vector")):
-        return "sparse or multi-vector search is required and it offers neither"
-    if answers["sql_joins"] and profile.cell("sql_joins_transactions").level == "none":
-        return "SQL joins and transactions with the vectors are required; it is not a relational database"
+def _mode_and_data_limits(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason | None:
+    if not profile.offers(mode):
+        cell = profile.modes[mode]
+        return Reason("deployment", f"does not run {MODE_LABELS[mode]}: {cell.comment}", 0, cell.source_url)
+    for limit, answer, label in (("metrics", "metric", "distance"), ("vector_types", "vector_type", "vector type")):
+        if profile.supports(limit, answers[answer]) is None:
+            cells = profile.limits[limit]
+            offered = ", ".join(cells)
+            return Reason("limits", f"no {answers[answer]} {label} (it offers {offered})", 0,
+                          next(iter(cells.values())).source_url)
+    ceiling = profile.max_dimensions(answers["vector_type"])
+    if ceiling is not None and answers["dimensions"] > int(ceiling.level) and not smaller_type_that_fits(profile, answers):
+        return Reason("limits", f"{answers['dimensions']:,} dimensions exceed its {int(ceiling.level):,} for "
+                                f"{answers['vector_type']} ({ceiling.comment}) and every vector type it indexes", 0,
+                      ceiling.source_url)
+    return None
+
+
+def smaller_type_that_fits(profile: EngineProfile, answers: dict[str, Any]) -> str | None:
+    """Another vector type of the engine whose indexed-dimension limit the scenario fits (e.g. halfvec)."""
+    dims = answers["dimensions"]
+    return next((t for t, cell in profile.limits["max_dimensions"].items() if dims <= int(cell.level)
+                 and t != answers["vector_type"] and profile.supports("vector_types", t)), None)
+
+
+def _needs(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason | None:
+    """A hard need the engine does not meet in this mode, as the reason with its source."""
+    needs: list[tuple[str, str]] = []
+    if answers["vectors_24m"] > SHARDING_NEEDED_AT:
+        needs.append(("sharding", f"{answers['vectors_24m']:,} vectors in 24 months need sharding"))
+    if answers["high_availability"]:
+        needs.append(("replication", "high availability needs replication"))
+    for question, feature in (("hybrid_search", "hybrid_bm25"), ("multi_tenancy", "multi_tenancy"),
+                              ("sparse_vectors", "sparse_vectors"), ("multi_vector", "multi_vector")):
+        if answers[question] == "required":
+            needs.append((feature, f"{FEATURE_LABELS.get(feature, feature.replace('_', ' '))} is required"))
+    if answers["sql_joins"]:
+        needs.append(("sql_joins_transactions", "SQL joins and transactions with the vectors are required"))
+    needs += [(SECURITY_FEATURES[n], f"{n.replace('_', ' ')} is required") for n in answers["security"]
+              if n in SECURITY_FEATURES]
+    if answers["disaster_recovery"] == "restore from backups":
+        needs.append(("backups", "disaster recovery from backups is required"))
+    elif answers["disaster_recovery"] == "standby in another region":
+        needs.append(("multi_region", "a standby in another region is required"))
+    if answers["update_rate"] == "continuous":
+        needs.append(("deletes_updates", "continuous updates and deletes are required"))
+    for feature, why in needs:
+        cell = profile.cell(feature, mode)
+        if cell.level == "none":
+            return Reason("features", f"{why}; {MODE_LABELS[mode]}, it has none: {cell.comment}", 0,
+                          cell.source_url)
+    return None
+
+
+def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> Reason | None:
+    mode = answers["deployment"]
+    found = _mode_and_data_limits(profile, answers, mode) or _needs(profile, answers, mode)
+    if found:
+        return found
     if answers["license_constraint"] == "permissive only" and profile.license not in PERMISSIVE:
-        return f"its license {profile.license} is not permissive"
+        return Reason("license", f"its license {profile.license} is not permissive", 0)
     missing = [lang for lang in answers["sdk_languages"] if lang not in profile.sdks]
     if missing:
-        return f"no official {', '.join(missing)} client"
-    for need in answers["security"]:
-        if need in ("rbac", "tls") and profile.cell(need).level == "none":
-            return f"{need.upper()} is required and it has none"
+        languages = ", ".join(sorted(profile.sdks))
+        return Reason("ecosystem", f"no official {', '.join(missing)} client (official: {languages})", 0,
+                      next(iter(profile.sdks.values())).source_url)
     return None
 
 
 # -- soft criteria -------------------------------------------------------------------------------------
-def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    wanted: list[tuple[str, float]] = [("filtering", {"none": 0.5, "light": 1.0, "heavy": 3.0}[answers["filtering"]]),
-                                       ("backups", 0.5)]
-    need_weight = {"not needed": 0.0, "nice to have": 1.0, "required": 2.0}
-    wanted += [("hybrid_bm25", need_weight[answers["hybrid_search"]]),
-               ("multi_tenancy", need_weight[answers["multi_tenancy"]])]
-    wanted += [(f, need_weight[answers["sparse_or_multivector"]] / 2) for f in ("sparse_vectors", "multi_vector")]
+def wanted_features(answers: dict[str, Any]) -> list[tuple[str, float]]:
+    """(feature, weight) for every feature the answers ask for; weight 0 = not asked."""
+    level_of = {"rare": 0.0, "hourly": 1.0, "continuous": 2.0}
+    wanted = [("filtering", {"none": 0.5, "light": 1.0, "heavy": 3.0}[answers["filtering"]]),
+              ("hybrid_bm25", NEED_WEIGHT[answers["hybrid_search"]]),
+              ("sparse_vectors", NEED_WEIGHT[answers["sparse_vectors"]]),
+              ("multi_vector", NEED_WEIGHT[answers["multi_vector"]]),
+              ("deletes_updates", level_of[answers["update_rate"]]),
+              ("fresh_writes", {"within a second": 2.0, "within a minute": 0.5, "minutes are fine": 0.0}
+               [answers["write_visibility"]]),
+              ("zero_downtime_reindex", {"not planned": 0.0, "occasionally": 1.0, "regularly": 2.0}[answers["reindexing"]]),
+              ("backups", {"not needed": 0.5, "restore from backups": 2.0, "standby in another region": 1.0}
+               [answers["disaster_recovery"]]),
+              ("multi_region", 3.0 if answers["disaster_recovery"] == "standby in another region" else 0.0)]
+    tenancy = NEED_WEIGHT[answers["multi_tenancy"]]
+    if answers["tenants"] > 1:
+        tenancy += 1.0 + (1.0 if answers["tenant_sizes"] == "uneven" else 0.0)
+    wanted.append(("multi_tenancy", tenancy))
     raw_bytes = answers["vectors_24m"] * answers["dimensions"] * 4
     if raw_bytes > 64 * 2**30:  # beyond one large machine's RAM, compression and disk indexes decide the cost
         wanted += [("quantization_scalar", 1.0), ("quantization_product", 1.0), ("disk_index", 1.5)]
-    wanted += [(need, 1.5) for need in answers["security"] if need in ("rbac", "tls")]
+    wanted += [(SECURITY_FEATURES[need], 1.5) for need in answers["security"] if need in SECURITY_FEATURES]
     if answers["sql_joins"]:
         wanted.append(("sql_joins_transactions", 3.0))
-    total = sum(w for _, w in wanted if w > 0)
-    score = sum(w * profile.cell(f).value for f, w in wanted if w > 0) / total
-    for feature, weight in sorted(wanted, key=lambda fw: -fw[1]):
-        if weight <= 0:
-            continue
-        cell = profile.cell(feature)
-        label = feature.replace("_", " ")
-        if cell.level == "full" and weight >= 1:
-            reasons.append(Reason("features", f"{label}: {cell.comment} [{cell.source}]", weight))
-        elif cell.level != "full" and weight >= 1:
-            reasons.append(Reason("features", f"{label} is {cell.level}: {cell.comment} [{cell.source}]", -weight))
+    return [(f, w) for f, w in wanted if w > 0]
+
+
+def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
+    mode = answers["deployment"]
+    wanted = wanted_features(answers)
+    score = sum(w * profile.cell(f, mode).value for f, w in wanted) / sum(w for _, w in wanted)
+    for feature, weight in sorted(wanted, key=lambda fw: (-fw[1], fw[0])):
+        cell = profile.cell(feature, mode)
+        label = FEATURE_LABELS.get(feature, feature.replace("_", " "))
+        if weight >= 1:
+            text = f"{label}: {cell.comment}" if cell.level == "full" else f"{label} is {cell.level}: {cell.comment}"
+            reasons.append(Reason("features", text, weight if cell.level == "full" else -weight, cell.source_url))
+    ceiling = profile.max_dimensions(answers["vector_type"])
+    if ceiling is not None and answers["dimensions"] > int(ceiling.level):  # a smaller type fits, or it was excluded
+        other = smaller_type_that_fits(profile, answers)
+        reasons.append(Reason("limits", f"{answers['dimensions']:,} dimensions pass its {int(ceiling.level):,} for "
+                                        f"{answers['vector_type']}: index them as {other} "
+                                        f"({profile.limits['max_dimensions'][str(other)].comment})", -2,
+                              ceiling.source_url))
+        score *= 0.85
+    if answers["tenants"] >= MANY_TENANTS and profile.cell("multi_tenancy", mode).level != "full":
+        cell = profile.cell("multi_tenancy", mode)
+        reasons.append(Reason("features", f"{answers['tenants']:,} tenants: {cell.comment}", -2, cell.source_url))
+        score *= 0.8
     return score
 
 
 def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    deployment, skills = answers["deployment"], answers["ops_skills"]
-    burden = {"embedded": 0, "managed_cloud": 0, "single_server": 1, "kubernetes": 2}[deployment]
-    if "runs_in_postgres" in profile.traits and answers["existing_postgres"]:
+    """The team's burden in this mode (a managed service is none) and what the engine makes routine."""
+    mode, skills = answers["deployment"], answers["ops_skills"]
+    burden = {"embedded": 0, "managed_cloud": 0, "single_server": 1, "cluster": 2}[mode]
+    if "runs_in_postgres" in profile.traits and answers["existing_postgres"] and mode != "embedded":
         burden = max(0, burden - 1)
-        reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3))
-    penalty = {"none": 0.45, "some": 0.25, "strong": 0.05}[skills]
-    score = max(0.0, 1.0 - burden * penalty)
-    if burden == 0:
-        reasons.append(Reason("operations", f"{deployment.replace('_', ' ')}: nothing extra to operate", 2))
-    elif score < 0.6:
-        reasons.append(Reason("operations", f"a {deployment.replace('_', ' ')} deployment to run with {skills} "
-                                            "operations skills", -2))
+        reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3,
+                              profile.modes[mode].source_url))
+    base = max(0.0, 1.0 - burden * {"none": 0.45, "some": 0.25, "strong": 0.05}[skills])
+    if (burden == 0 and not answers["existing_postgres"]) or (burden == 0 and "runs_in_postgres" not in profile.traits):
+        reasons.append(Reason("operations", f"{MODE_LABELS[mode]}: {profile.modes[mode].comment}", 2,
+                              profile.modes[mode].source_url))
+    elif base < 0.6:
+        reasons.append(Reason("operations", f"{MODE_LABELS[mode]} to run with {skills} operations skills", -2,
+                              profile.modes[mode].source_url))
+    offered = profile.modes[mode]
+    if offered.level != "full":  # offered only in part (experimental, or run with the vendor's team)
+        base *= 0.75
+        reasons.append(Reason("operations", f"{MODE_LABELS[mode]} only in part: {offered.comment}", -1.5,
+                              offered.source_url))
+    routine = [profile.cell(f, mode) for f in ("backups", "zero_downtime_reindex")]
+    score = 0.7 * base + 0.3 * sum(c.value for c in routine) / len(routine)
     if answers["update_rate"] == "continuous" and "library" in profile.traits:
         score *= 0.6
-        reasons.append(Reason("operations", "a library: continuous updates and deletes are yours to manage", -2))
+        cell = profile.cell("deletes_updates", mode)
+        reasons.append(Reason("operations", f"a library: continuous updates are yours to manage ({cell.comment})", -2,
+                              cell.source_url))
     return score
 
 
 def _scalability(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    n = answers["vectors_24m"]
-    level = profile.cell("sharding").level
-    if level == "full":
+    n, mode = answers["vectors_24m"], answers["deployment"]
+    sharding = profile.cell("sharding", mode)
+    if sharding.level == "full":
         score = 1.0
         if n > 50_000_000:
-            reasons.append(Reason("scalability", f"shards to {n:,} vectors ({profile.cell('sharding').comment})", 2))
-    elif level == "partial":
+            reasons.append(Reason("scalability", f"shards to {n:,} vectors ({sharding.comment})", 2, sharding.source_url))
+    elif sharding.level == "partial":
         score = 0.6 if n > 50_000_000 else 0.9
     else:
         score = 1.0 if n <= 10_000_000 else 0.6 if n <= 50_000_000 else 0.3
         if n > 10_000_000:
-            reasons.append(Reason("scalability", f"{n:,} vectors on a single node", -2))
+            reasons.append(Reason("scalability", f"{n:,} vectors on a single node: {sharding.comment}", -2,
+                                  sharding.source_url))
     if answers["high_availability"]:
-        score = (score + profile.cell("replication").value) / 2
+        score = (score + profile.cell("replication", mode).value) / 2
     return score
 
 
 def _ecosystem(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    integrations = answers["integrations"] or ["langchain", "llamaindex"]
-    integration_score = sum(profile.cell(i).value for i in integrations) / len(integrations)
-    sdk_score = min(1.0, len(profile.sdks) / 6)
-    missing = [i for i in answers["integrations"] if profile.cell(i).level == "none"]
-    if missing:
-        reasons.append(Reason("ecosystem", f"no {', '.join(missing)} integration", -1))
-    return (integration_score + sdk_score) / 2
+    """The clients and framework integrations the team asked for, and nothing else."""
+    mode = answers["deployment"]
+    cells = [(f"{lang} client", profile.sdks[lang]) for lang in answers["sdk_languages"] if lang in profile.sdks]
+    cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers["integrations"]]
+    if not cells:
+        return 1.0  # nothing asked: nothing missing
+    for label, cell in cells:
+        if cell.level != "full":
+            reasons.append(Reason("ecosystem", f"{label} is {cell.level}: {cell.comment}", -1, cell.source_url))
+    full = [label for label, cell in cells if cell.level == "full"]
+    if full:
+        reasons.append(Reason("ecosystem", f"has the {', '.join(full)} you asked for", 0.5, cells[0][1].source_url))
+    return sum(cell.value for _, cell in cells) / len(cells)
 
 
+# -- measured evidence ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Measured:
     qps: float | None
@@ -309,52 +287,97 @@ class Measured:
     recall: float | None
     run_id: str
     noise: str = ""  # why the measurement may be noise ("" = clean)
+    deployment: str = "embedded"  # embedded or server (where it was measured)
+    endpoint: str = "in-process"
+    concurrency: int = 1
+
+    def context(self) -> str:
+        clients = "one client" if self.concurrency == 1 else f"{self.concurrency} clients"
+        where = "embedded, in-process" if self.deployment == "embedded" else f"as a server over {self.endpoint}"
+        return f"{where}, {clients}, run {self.run_id}"
 
 
-def measured_at_target(runs: list[Run], recall_target: float) -> dict[str, Measured]:
-    """Per engine, the best setting that meets the recall target (highest QPS), across the given runs."""
-    best: dict[str, Measured] = {}
+def _where(row: ResultRow) -> tuple[str, str]:
+    """Where a row was measured; rows stored before it was recorded take the engine's default."""
+    if row.deployment:
+        return row.deployment, row.endpoint
+    from adapters.registry import adapter_class
+
+    try:
+        return adapter_class(row.engine).measured_where()
+    except Exception:  # an engine this installation no longer knows: its rows say nothing about where
+        return "embedded", "in-process"
+
+
+def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 0.0) -> dict[str, Measured]:
+    """Per engine, the evidence at the recall target. With concurrent rows, the one closest to the peak load
+    (the lowest p95 among settings that carry the peak QPS, else the highest QPS reached); otherwise the
+    fastest serial setting. Only rows that finished ("ok") count; filtered rows are another question."""
+    candidates: dict[str, list[tuple[ResultRow, Run]]] = {}
     for run in runs:
         for row in run.results:
-            if row.status != "ok" or row.recall is None or row.filter or row.concurrency != 1:
-                continue
-            engine = row.engine
-            current = best.get(engine)
-            if row.recall >= recall_target:
-                if current is None or current.qps is None or (row.qps or 0) > current.qps:
-                    best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise)
-            elif current is None:
-                best[engine] = Measured(None, None, row.recall, run.run_id)  # measured, never reached the target
+            if row.status == "ok" and row.recall is not None and not row.filter:
+                candidates.setdefault(row.engine, []).append((row, run))
+    best: dict[str, Measured] = {}
+    for engine, rows in candidates.items():
+        reached = [(r, run) for r, run in rows if r.recall is not None and r.recall >= recall_target and r.qps]
+        if not reached:
+            top = max(rows, key=lambda rr: rr[0].recall or 0.0)
+            best[engine] = Measured(None, None, top[0].recall, top[1].run_id, "", *_where(top[0]), top[0].concurrency)
+            continue
+        concurrent = [(r, run) for r, run in reached if r.concurrency > 1]
+        if concurrent:
+            carrying = [(r, run) for r, run in concurrent if (r.qps or 0) >= peak_qps]
+            row, run = (min(carrying, key=lambda rr: (rr[0].latency_p95_ms or math.inf, rr[0].concurrency)) if carrying
+                        else max(concurrent, key=lambda rr: rr[0].qps or 0))
+        else:
+            row, run = max(reached, key=lambda rr: rr[0].qps or 0)
+        best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise, *_where(row),
+                                row.concurrency)
     return best
 
 
+def _in_context(found: Measured, mode: str) -> bool:
+    return (found.deployment == "embedded") == (mode == "embedded")
+
+
 def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, Any],
-                 reasons: list[Reason]) -> float | None:
-    found = measured.get(engine)
+                 reasons: list[Reason]) -> tuple[float | None, str]:
+    """The score and what kind of evidence it is (measured, indicative, noisy, unverified)."""
+    found, mode = measured.get(engine), answers["deployment"]
     if found is None:
-        return None
-    target = answers["recall_target"]
+        reasons.append(Reason("performance", "unverified: not measured here; run it to include measured evidence", -0.5))
+        return None, "unverified"
+    target, source = answers["recall_target"], f"run {found.run_id}"
     if found.noise:  # no winner is called inside the noise: the figure is not evidence
-        reasons.append(Reason("performance", f"not scored: measured under noise in run {found.run_id} ({found.noise}); "
-                                             "measure again on a quiet machine", -1))
-        return None
+        reasons.append(Reason("performance", f"not scored: measured under noise ({found.noise}); measure again on a "
+                                             "quiet machine", -1, source))
+        return None, "noisy"
     if found.qps is None:
-        reasons.append(Reason("performance", f"never reached recall {target:g} in run {found.run_id} "
-                                             f"(best {found.recall:.3f})", -3))
-        return 0.0
-    reached = [m for m in measured.values() if m.qps is not None and not m.noise]
-    best_qps = max(m.qps for m in reached if m.qps is not None)
-    best_p95 = min(m.p95_ms for m in reached if m.p95_ms is not None)
-    parts = [found.qps / best_qps]
-    if found.p95_ms:
-        parts.append(best_p95 / found.p95_ms)
+        reasons.append(Reason("performance", f"never reached recall {target:g} (best {found.recall:.3f}; "
+                                             f"{found.context()})", -3, source))
+        return 0.0, "measured" if _in_context(found, mode) else "indicative"
+    comparable = [m for m in measured.values() if m.qps is not None and not m.noise]
+    parts = [found.qps / max(m.qps for m in comparable if m.qps is not None)]
+    latencies = [m.p95_ms for m in comparable if m.p95_ms]
+    if found.p95_ms and latencies:
+        parts.append(min(latencies) / found.p95_ms)
     score = math.prod(parts) ** (1 / len(parts))  # geometric mean: one huge number cannot dominate
-    text = f"{found.qps:,.0f} QPS and p95 {found.p95_ms:.2f} ms at recall ≥ {target:g} (run {found.run_id})"
-    if found.p95_ms and found.p95_ms > answers["latency_p95_ms"]:
+    text = f"{found.qps:,.0f} QPS, p95 {found.p95_ms or 0:.2f} ms at recall ≥ {target:g} ({found.context()})"
+    in_context = _in_context(found, mode)
+    if not in_context:
+        reasons.append(Reason("performance", f"indicative only: measured {found.context().split(',')[0]}, judged "
+                                             f"{MODE_LABELS[mode]}; counts at half weight", -0.5, source))
+    elif found.p95_ms and found.p95_ms > answers["latency_p95_ms"]:
         reasons.append(Reason("performance", f"p95 {found.p95_ms:.2f} ms misses the {answers['latency_p95_ms']:g} ms "
-                                             "target", -3))
-    reasons.append(Reason("performance", text, 2 if score >= 0.5 else -1))
-    return score
+                                             "target", -3, source))
+    if found.concurrency > 1 and (found.qps or 0) < answers["peak_qps"]:
+        reasons.append(Reason("performance", f"carried {found.qps:,.0f} QPS at most, below the peak "
+                                             f"{answers['peak_qps']:,}", -2, source))
+    elif found.concurrency == 1 and answers["peak_qps"] > 1:
+        text += "; single client: not yet measured at the peak load"
+    reasons.append(Reason("performance", text, 2 if score >= 0.5 else -1, source))
+    return score, "measured" if in_context else "indicative"
 
 
 def _cost(engine: str, costs: dict[str, float], answers: dict[str, Any], reasons: list[Reason]) -> float | None:
@@ -363,17 +386,19 @@ def _cost(engine: str, costs: dict[str, float], answers: dict[str, Any], reasons
     if usd is None:
         return None
     budget = answers["budget_per_month"]
+    hosted = "self-hosted" + (" equivalent (managed list prices on the Cost page)"
+                              if answers["deployment"] == "managed_cloud" else "")
     if budget and usd > budget:
-        reasons.append(Reason("cost", f"about ${usd:,.0f}/month self-hosted, over the ${budget:,.0f} budget", -3))
+        reasons.append(Reason("cost", f"about ${usd:,.0f}/month {hosted}, over the ${budget:,.0f} budget", -3))
     else:
-        reasons.append(Reason("cost", f"about ${usd:,.0f}/month self-hosted at today's scale", 1))
+        reasons.append(Reason("cost", f"about ${usd:,.0f}/month {hosted} at today's scale", 1))
     return min(costs.values()) / usd if usd > 0 else 1.0
 
 
-def _combine(criteria: dict[str, float | None], priorities: dict[str, float]) -> float:
-    used = {c: s for c, s in criteria.items() if s is not None and priorities[c] > 0}
-    total = sum(priorities[c] for c in used)
-    return sum(priorities[c] * s for c, s in used.items()) / total if total else 0.0
+def _combine(criteria: dict[str, float | None], priorities: dict[str, float], weights: dict[str, float]) -> float:
+    used = {c: s for c, s in criteria.items() if s is not None and priorities[c] * weights.get(c, 1.0) > 0}
+    total = sum(priorities[c] * weights.get(c, 1.0) for c in used)
+    return sum(priorities[c] * weights.get(c, 1.0) * s for c, s in used.items()) / total if total else 0.0
 
 
 def excluded_engines(ranking: list[EngineVerdict]) -> dict[str, str]:
@@ -381,96 +406,100 @@ def excluded_engines(ranking: list[EngineVerdict]) -> dict[str, str]:
     return {verdict.engine: verdict.excluded for verdict in ranking if verdict.excluded}
 
 
-def recommend(scenario: Scenario, runs: list[Run] | None = None) -> list[EngineVerdict]:
-    """The ranking: scored engines first (best first, ties by name), excluded ones after, with reasons."""
+def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
     from vectorscout.decision.cost import CostError, cost_report
 
-    answers = scenario.answers
-    measured = measured_at_target(runs or [], answers["recall_target"])
     try:
-        costs = {e.engine: e.sizing.usd_per_month for e in cost_report(answers, runs or [], scenario.cost).estimates
-                 if e.sizing is not None}
+        return {e.engine: e.sizing.usd_per_month for e in cost_report(scenario.answers, runs, scenario.cost).estimates
+                if e.sizing is not None}
     except CostError:  # e.g. an edited price table without the chosen provider: cost is then not scored
-        costs = {}
-    verdicts = []
-    for key, profile in sorted(feature_matrix().items()):
-        excluded = exclusion(profile, answers)
-        if excluded:
-            verdicts.append(EngineVerdict(key, profile.name, None, excluded, {}, [], [f"excluded: {excluded}"]))
-            continue
-        reasons: list[Reason] = []
-        criteria: dict[str, float | None] = {
-            "features": _features(profile, answers, reasons),
-            "operations": _operations(profile, answers, reasons),
-            "scalability": _scalability(profile, answers, reasons),
-            "ecosystem": _ecosystem(profile, answers, reasons),
-            "performance": _performance(key, measured, answers, reasons),
-            "cost": _cost(key, costs, answers, reasons),
-        }
-        against = [r for r in reasons if r.weight < 0]
-        if criteria["performance"] is None:
-            against.append(Reason("performance", "not measured: run it to include measured evidence", -0.5))
-        ordered_for = sorted((r for r in reasons if r.weight > 0), key=lambda r: (-r.weight, r.text))
-        ordered_against = sorted(against, key=lambda r: (r.weight, r.text))
-        verdicts.append(EngineVerdict(
-            key, profile.name, round(_combine(criteria, scenario.priorities), 6), None,
-            {c: None if s is None else round(s, 4) for c, s in criteria.items()},
-            [f"{r.criterion}: {r.text}" for r in ordered_for[:4]],
-            [f"{r.criterion}: {r.text}" for r in ordered_against[:4]],
-        ))
+        return {}
+
+
+def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Measured],
+             costs: dict[str, float]) -> EngineVerdict:
+    answers, mode = scenario.answers, scenario.answers["deployment"]
+    excluded = exclusion(profile, answers)
+    if excluded:
+        return EngineVerdict(profile.key, profile.name, mode, None, excluded.text, {}, [],
+                             [Reason("excluded", excluded.text, 0, excluded.source)], "—", excluded.source)
+    reasons: list[Reason] = []
+    performance, evidence = _performance(profile.key, measured, answers, reasons)
+    criteria: dict[str, float | None] = {
+        "features": _features(profile, answers, reasons), "operations": _operations(profile, answers, reasons),
+        "scalability": _scalability(profile, answers, reasons), "ecosystem": _ecosystem(profile, answers, reasons),
+        "performance": performance, "cost": _cost(profile.key, costs, answers, reasons),
+    }
+    weights = {"performance": INDICATIVE_WEIGHT} if evidence == "indicative" else {}
+    ordered_for = sorted((r for r in reasons if r.weight > 0), key=lambda r: (-r.weight, r.text))
+    ordered_against = sorted((r for r in reasons if r.weight < 0), key=lambda r: (r.weight, r.text))
+    return EngineVerdict(
+        profile.key, profile.name, mode, round(_combine(criteria, scenario.priorities, weights), 6), None,
+        {c: None if s is None else round(s, 4) for c, s in criteria.items()}, ordered_for[:5], ordered_against[:5],
+        evidence, "", weights)
+
+
+def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendation:
+    """The ranking (scored engines best first, ties by name, excluded ones after), the warnings, the verdict
+    and the sensitivity, for the scenario's deployment mode."""
+    answers = scenario.answers
+    measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]))
+    costs = _costs(scenario, runs or [])
+    verdicts = [_verdict(profile, scenario, measured, costs) for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
-    return scored + [v for v in verdicts if v.score is None]
+    ranking = scored + [v for v in verdicts if v.score is None]
+    top = [v for v in scored if (v.score or 0) >= (scored[0].score or 0) - TIE_TOLERANCE] if scored else []
+    return Recommendation(scenario.name, answers["deployment"], contradictions(scenario, ranking, costs), ranking,
+                          verdict_sentence(top), [v.engine for v in top], sensitivity(scenario, scored))
 
 
-def sensitivity(scenario: Scenario, ranking: list[EngineVerdict]) -> list[str]:
-    """Which single priority change would put the runner-up first (searched over 0..5 in steps of 0.5)."""
-    scored = [v for v in ranking if v.score is not None]
+def verdict_sentence(top: list[EngineVerdict]) -> str:
+    if not top:
+        return "No engine meets every hard constraint: see the warnings and the exclusions."
+    if len(top) == 1:
+        return f"{top[0].name} fits best (score {top[0].score:.2f} of 1)."
+    first, second = top[0], top[1]
+    gaps = sorted(((abs((first.criteria.get(c) or 0) - (second.criteria.get(c) or 0)), c) for c in CRITERIA), reverse=True)
+    separating = [c for gap, c in gaps if gap > 0][:2]
+    names = " and ".join(v.name for v in top) if len(top) == 2 else ", ".join(v.name for v in top)
+    why = "; ".join(f"{c}: {first.name} {first.criteria.get(c) or 0:.2f}, {second.name} {second.criteria.get(c) or 0:.2f}"
+                    for c in separating) or "the same score on every criterion"
+    return (f"A tie: {names} score within {TIE_TOLERANCE:g} of each other ({first.score:.3f} vs {second.score:.3f}); "
+            f"what separates {first.name} and {second.name}: {why}.")
+
+
+def sensitivity(scenario: Scenario, scored: list[EngineVerdict]) -> str:
+    """One sentence: the smallest single priority change (0..5 in steps of 0.5) that puts the runner-up first."""
     if len(scored) < 2:
-        return ["fewer than two engines remain: no priority change alters the outcome"]
+        return "Fewer than two engines remain: no priority change alters the outcome."
     first, second = scored[0], scored[1]
-    findings = []
+    changes = []
     for criterion in CRITERIA:
         current = scenario.priorities[criterion]
-        for weight in sorted((step / 2 for step in range(11)), key=lambda w: (abs(w - current), w)):
-            if weight == current:
-                continue
+        for weight in (step / 2 for step in range(11)):
             trial = {**scenario.priorities, criterion: weight}
-            if _combine(second.criteria, trial) > _combine(first.criteria, trial):
-                direction = "raising" if weight > current else "lowering"
-                findings.append(f"{direction} the priority of {criterion} from {current:g} to {weight:g} "
-                                f"puts {second.name} ahead of {first.name}")
-                break
-    return findings or [f"no single priority change within 0..5 puts {second.name} ahead of {first.name}"]
+            if weight != current and _combine(second.criteria, trial, second.weights) > _combine(
+                    first.criteria, trial, first.weights):
+                changes.append((abs(weight - current), criterion, current, weight))
+    if not changes:
+        return f"No single priority change within 0..5 puts {second.name} ahead of {first.name}."
+    _, criterion, current, weight = min(changes)
+    direction = "Raising" if weight > current else "Lowering"
+    return (f"{direction} the priority of {criterion} from {current:g} to {weight:g} is the smallest single change "
+            f"that puts {second.name} ahead of {first.name}.")
 
 
-# -- saved scenarios -----------------------------------------------------------------------------------
-def scenario_path(name: str) -> Path:
-    import re
-
-    from vectorscout.home import subdir
-
-    slug = re.sub(r"[^a-z0-9_-]+", "-", name.strip().lower()).strip("-")[:64]
-    if not slug:
-        raise ScenarioError("a scenario needs a name with at least one letter or digit")
-    return subdir("scenarios") / f"{slug}.json"
-
-
-def save_scenario(scenario: Scenario) -> Path:
-    path = scenario_path(scenario.name)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(scenario.to_json())
-    temporary.replace(path)
-    return path
-
-
-def saved_scenarios() -> dict[str, Scenario]:
-    from vectorscout.home import subdir
-
-    found = {}
-    for path in sorted(subdir("scenarios").glob("*.json")):
-        try:
-            scenario = Scenario.from_json(path.read_text())
-        except (OSError, ScenarioError):
-            continue  # a damaged file is skipped, never half-used
-        found[scenario.name] = scenario
-    return found
+__all__ = [
+    "MODES",
+    "EngineVerdict",
+    "Measured",
+    "Reason",
+    "Recommendation",
+    "Warning",
+    "excluded_engines",
+    "exclusion",
+    "measured_at_target",
+    "recommend",
+    "sensitivity",
+    "wanted_features",
+]

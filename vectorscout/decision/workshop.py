@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
-from vectorscout.decision.recommend import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
+from vectorscout.decision.scenario import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
 from vectorscout.results.records import Run, utc_now
 from vectorscout.results.store import ResultsStore, StoreError
 

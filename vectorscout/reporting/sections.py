@@ -12,15 +12,9 @@ import plotly.graph_objects as go
 
 from vectorscout import __version__
 from vectorscout.decision.cost import CostError, CostReport, cost_report, scale_curve
-from vectorscout.decision.recommend import (
-    EngineVerdict,
-    Scenario,
-    excluded_engines,
-    feature_matrix,
-    questionnaire,
-    recommend,
-    sensitivity,
-)
+from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
+from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
+from vectorscout.decision.scenario import Scenario, questionnaire
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame, setting_label
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
@@ -49,12 +43,16 @@ def clean(text: Any) -> str:
 class ReportData:
     runs: list[Run]
     scenario: Scenario | None = None
-    ranking: list[EngineVerdict] = field(default_factory=list)
-    sensitivity: list[str] = field(default_factory=list)
+    recommendation: Recommendation | None = None
+    notes: list[str] = field(default_factory=list)  # what could not be worked out (e.g. cost), said in the summary
     cost: CostReport | None = None
     cost_curve: list[dict[str, Any]] = field(default_factory=list)
     generated_at: str = field(default_factory=utc_now)
     title: str = "Vector database comparison"
+
+    @property
+    def ranking(self) -> list[EngineVerdict]:
+        return self.recommendation.ranking if self.recommendation else []
 
 
 def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportData:
@@ -63,32 +61,35 @@ def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportDat
     data = ReportData(runs=runs, scenario=scenario)
     if scenario is not None:
         data.title = f"Vector database comparison: {scenario.name}"
-        data.ranking = recommend(scenario, runs)
-        data.sensitivity = sensitivity(scenario, data.ranking)
+        data.recommendation = recommend(scenario, runs)
         try:
             data.cost = cost_report(scenario.answers, runs, scenario.cost, excluded=excluded_engines(data.ranking))
             data.cost_curve = scale_curve(scenario.answers, runs, scenario.cost)
         except CostError as exc:
-            data.sensitivity.append(f"cost not estimated: {exc}")
+            data.notes.append(f"cost not estimated: {exc}")
     return data
 
 
 # -- sections (plain data; each renderer formats them) ------------------------------------------------------
 def summary_lines(data: ReportData) -> list[str]:
     lines = []
-    scored = [v for v in data.ranking if v.score is not None]
-    if scored and data.scenario is not None:  # a ranking exists only for a scenario
+    result = data.recommendation
+    scored = result.scored if result else []
+    if result is not None and data.scenario is not None:  # a ranking exists only for a scenario
+        lines.append(f"Scenario '{data.scenario.name}', judged {MODE_LABELS[result.deployment]}.")
+        lines.extend(f"Warning: {warning}" for warning in result.warnings)
+        lines.append(f"Recommended: {result.verdict}")
+    if scored:
         first = scored[0]
-        lines.append(f"Recommended: {first.name} (score {first.score:.2f} of 1) for the scenario "
-                     f"'{data.scenario.name}'.")
-        lines.extend(f"For: {reason}" for reason in first.reasons_for)
-        lines.extend(f"Against: {reason}" for reason in first.reasons_against)
+        lines.extend(f"For {first.name}: {reason}" for reason in first.reasons_for)
+        lines.extend(f"Against {first.name}: {reason}" for reason in first.reasons_against)
         if len(scored) > 1:
             lines.append("Then: " + ", ".join(f"{v.name} ({v.score:.2f})" for v in scored[1:4]) + ".")
         excluded = [v for v in data.ranking if v.score is None]
         if excluded:
             lines.append("Excluded: " + "; ".join(f"{v.name}: {v.excluded}" for v in excluded) + ".")
-        lines.extend(f"Sensitivity: {finding}" for finding in data.sensitivity)
+        lines.append(f"Sensitivity: {result.sensitivity if result else ''}")
+    lines.extend(f"Note: {note}" for note in data.notes)
     target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
     rows = compared_rows(data.runs)
     reached = at_recall(rows, target)
@@ -120,11 +121,14 @@ def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
 
 
 def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    """The matrix as the scenario's deployment mode sees it (single server without a scenario)."""
+    mode = data.recommendation.deployment if data.recommendation else "single_server"
     profiles = feature_matrix()
     engines = sorted(profiles)
+    header = [f"feature ({mode.replace('_', ' ')})", *(profiles[e].name for e in engines)]
+    body = [[f"runs {mode.replace('_', ' ')}", *(profiles[e].modes[mode].level for e in engines)]]
     features = sorted({f for p in profiles.values() for f in p.features})
-    header = ["feature", *(profiles[e].name for e in engines)]
-    body = [[f, *(profiles[e].features[f].level if f in profiles[e].features else "?" for e in engines)] for f in features]
+    body += [[f, *(profiles[e].cell(f, mode).level for e in engines)] for f in features]
     body.append(["license", *(profiles[e].license for e in engines)])
     return header, body
 
@@ -228,7 +232,8 @@ def frame_rows(frame: pd.DataFrame) -> list[list[str]]:
 def report_document(data: ReportData) -> dict[str, Any]:
     return {"title": clean(data.title), "generated_at": data.generated_at, "summary": summary_lines(data),
             "reproduction": reproduction(data), "runs": [run_document(run) for run in data.runs],
-            "ranking": [v.to_dict() for v in data.ranking], "cost": data.cost.to_dict() if data.cost else None}
+            "recommendation": data.recommendation.to_dict() if data.recommendation else None,
+            "cost": data.cost.to_dict() if data.cost else None}
 
 
 def results_frame_with_run(data: ReportData) -> pd.DataFrame:

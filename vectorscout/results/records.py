@@ -62,6 +62,11 @@ class ResultRow:
     # the engine's servers) while the queries were timed; steal time of a virtual machine counts as other.
     host_other_cpu_pct: float | None = None
     noise: str = ""  # why these figures may be noise (other load on the host, passes that disagree); "" = clean
+    # Where it was measured: "embedded" (the engine inside the benchmark's process) or "server" (a server
+    # process reached over a connection), and how the client reached it: in-process, loopback or network.
+    # "" in runs stored before these were recorded.
+    deployment: str = ""
+    endpoint: str = ""
     # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory held
     # at its end by the worker, its children and the engine's servers (RSS, MB); open is the empty engine.
     stages: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,140 @@
+"""The sourced feature matrix (knowledge/features.yaml): what each engine offers, per deployment mode.
+
+A cell is read from one page of the engine's documentation and carries that page's https URL, the date it
+was read (`as_of`) and the engine release it applies to. A cell may differ per deployment mode (Chroma's
+keyword search exists only in Chroma Cloud; Milvus Lite does not replicate); a mode the engine does not
+offer is an explicit `none` cell under `modes`. Engine limits (dimensions per vector type, metrics, vector
+types) are cells too, so every figure the recommendation uses names where it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
+# unknown: no page read states it; scores as none, never excludes, and the reason says it is undocumented
+LEVELS = {"full": 1.0, "partial": 0.5, "none": 0.0, "unknown": 0.0}
+# The deployment modes, in the questionnaire's vocabulary: one name each, shared by every file.
+MODES = ("embedded", "single_server", "cluster", "managed_cloud")
+MODE_LABELS = {"embedded": "embedded in the application", "single_server": "as a self-hosted single server",
+               "cluster": "as a self-hosted cluster", "managed_cloud": "as a managed cloud service"}
+FEATURES = (
+    "quantization_scalar", "quantization_product", "quantization_binary", "disk_index", "filtering",
+    "hybrid_bm25", "sparse_vectors", "multi_vector", "multi_tenancy", "sharding", "replication", "rbac", "tls",
+    "encryption_at_rest", "audit_logging", "backups", "multi_region", "sql_joins_transactions",
+    "deletes_updates", "fresh_writes", "zero_downtime_reindex", "langchain", "llamaindex",
+)
+LIMITS = ("max_dimensions", "metrics", "vector_types")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class MatrixError(ValueError):
+    """A features.yaml entry that does not follow the rules (a cell without a URL or date, a bad level)."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One sourced statement: a level (full/partial/none, or a limit's value) and where it was read."""
+
+    level: str
+    comment: str
+    source_url: str
+    as_of: str
+    version: str
+
+    @property
+    def value(self) -> float:
+        return LEVELS.get(self.level, 0.0)
+
+    @property
+    def cited(self) -> str:
+        return f"{self.comment} — {self.source_url}"
+
+
+@dataclass(frozen=True)
+class EngineProfile:
+    key: str
+    name: str
+    version: str
+    license: str
+    language: str
+    modes: dict[str, Cell]  # every mode of MODES: level none = not offered, with why
+    sdks: dict[str, Cell]  # language -> an official client (a language not listed has none)
+    features: dict[str, dict[str, Cell]]  # feature -> mode ("any" or a mode that differs) -> cell
+    limits: dict[str, dict[str, Cell]]  # max_dimensions -> vector type -> cell; metrics / vector_types -> name -> cell
+    # What sets an engine apart beyond its features: runs_in_postgres, library (see features.yaml)
+    traits: frozenset[str] = frozenset()
+
+    def offers(self, mode: str) -> bool:
+        return self.modes[mode].level != "none"
+
+    @property
+    def offered_modes(self) -> tuple[str, ...]:
+        return tuple(m for m in MODES if self.offers(m))
+
+    def cell(self, feature: str, mode: str) -> Cell:
+        """The feature as the engine offers it when deployed this way."""
+        per_mode = self.features[feature]
+        return per_mode.get(mode) or per_mode["any"]
+
+    def max_dimensions(self, vector_type: str) -> Cell | None:
+        return self.limits["max_dimensions"].get(vector_type)
+
+    def supports(self, limit: str, name: str) -> Cell | None:
+        """The cell saying the engine supports this metric or vector type, or None."""
+        return self.limits[limit].get(name)
+
+
+def parse_cell(text: Any, version: str, where: str, levels: frozenset[str] | None = None) -> Cell:
+    """`level | comment | https URL | YYYY-MM-DD [| version]`; the version defaults to the engine's."""
+    parts = [part.strip() for part in str(text).split(" | ")]
+    if len(parts) not in (4, 5):
+        raise MatrixError(f"features.yaml {where}: expected 'level | comment | source URL | as_of', got {text!r}")
+    level, comment, url, as_of = parts[:4]
+    if levels is not None and level not in levels:
+        raise MatrixError(f"features.yaml {where}: level {level!r} is not one of {', '.join(sorted(levels))}")
+    if not comment:
+        raise MatrixError(f"features.yaml {where}: a cell needs a comment")
+    if not url.startswith("https://"):
+        raise MatrixError(f"features.yaml {where}: source {url!r} is not an https URL")
+    if not DATE.match(as_of):
+        raise MatrixError(f"features.yaml {where}: as_of {as_of!r} is not a date (YYYY-MM-DD)")
+    return Cell(level, comment, url, as_of, parts[4] if len(parts) == 5 else version)
+
+
+def _per_mode(raw: Any, version: str, where: str) -> dict[str, Cell]:
+    entries = raw if isinstance(raw, dict) else {"any": raw}
+    unknown = set(entries) - {"any", *MODES}
+    if unknown or "any" not in entries:
+        raise MatrixError(f"features.yaml {where}: needs an 'any' cell and only modes of {', '.join(MODES)}")
+    return {mode: parse_cell(text, version, f"{where}.{mode}", frozenset(LEVELS)) for mode, text in entries.items()}
+
+
+def _profile(key: str, entry: dict[str, Any]) -> EngineProfile:
+    version = str(entry["version"])
+    missing = set(MODES) - set(entry["modes"]) or set(FEATURES) - set(entry["features"]) or set(LIMITS) - set(entry["limits"])
+    if missing:
+        raise MatrixError(f"features.yaml {key}: missing {', '.join(sorted(missing))}")
+    levels = frozenset(LEVELS)
+    modes = {m: parse_cell(entry["modes"][m], version, f"{key}.modes.{m}", levels) for m in MODES}
+    sdks = {lang: parse_cell(text, version, f"{key}.sdks.{lang}", levels) for lang, text in entry["sdks"].items()}
+    features = {f: _per_mode(entry["features"][f], version, f"{key}.{f}") for f in FEATURES}
+    limits = {name: {kind: parse_cell(text, version, f"{key}.limits.{name}.{kind}")
+                     for kind, text in entry["limits"][name].items()} for name in LIMITS}
+    for vector_type, cell in limits["max_dimensions"].items():
+        if not cell.level.isdigit():
+            raise MatrixError(f"features.yaml {key}.limits.max_dimensions.{vector_type}: {cell.level!r} is not a number")
+    return EngineProfile(key, entry["name"], version, entry["license"], entry["language"], modes, sdks, features,
+                         limits, frozenset(entry.get("traits", ())))
+
+
+@cache
+def feature_matrix() -> dict[str, EngineProfile]:
+    raw = yaml.safe_load((KNOWLEDGE / "features.yaml").read_text())["engines"]
+    return {key: _profile(key, entry) for key, entry in raw.items()}

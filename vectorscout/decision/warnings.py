@@ -1,0 +1,107 @@
+"""Answers that cannot hold together, and limits the scenario runs into, said at the top of a recommendation.
+
+Each warning names the conflict and the way out (a mode that offers it, a smaller vector type, a relaxed
+answer) and, where a matrix cell is behind it, the page it rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
+from vectorscout.decision.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Answers that cannot hold together, or a limit the scenario runs into: the conflict and the way out."""
+
+    text: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        return self.text + (f" [{self.source}]" if self.source else "")
+
+
+ONE_HOST_RAW_BYTES = 256 * 2**30  # raw vectors beyond this rarely fit beside an application on one host
+
+
+def _mode_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    mode = answers["deployment"]
+    if answers["high_availability"] and mode == "embedded":
+        found.append(("High availability and an embedded deployment cannot hold together: an engine inside your "
+                      "process has no replica to fail over to. Way out: a self-hosted cluster or a managed service "
+                      "with replication.", ""))
+    if answers["sql_joins"] and mode == "embedded":
+        found.append(("SQL joins and transactions with the vectors need PostgreSQL (pgvector), which runs as a "
+                      "server, never inside your process. Way out: a single server or a managed PostgreSQL.", ""))
+    if answers["disaster_recovery"] == "standby in another region" and mode == "embedded":
+        found.append(("A standby in another region needs a server to replicate to; an embedded engine's files are "
+                      "yours to copy. Way out: a cluster or a managed service with cross-region backups.", ""))
+    raw = answers["vectors_24m"] * answers["dimensions"] * {"float32": 4, "float16": 2, "int8": 1, "binary": 1 / 8}[
+        answers["vector_type"]]
+    if mode == "embedded" and raw > ONE_HOST_RAW_BYTES:
+        found.append((f"{answers['vectors_24m']:,} vectors x {answers['dimensions']:,} {answers['vector_type']} is "
+                      f"{raw / 2**30:,.0f} GiB of raw vectors in 24 months: more than one application host holds "
+                      "beside its own work. Way out: a disk-based or quantized index, or a server.", ""))
+    return found
+
+
+def _answer_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    if answers["vectors_24m"] < answers["vectors_now"]:
+        found.append((f"Vectors in 24 months ({answers['vectors_24m']:,}) are fewer than today ({answers['vectors_now']:,}): "
+                      "sizing uses the larger for growth checks; correct the answer if the data is not shrinking.", ""))
+    if answers["tenants"] > 1 and answers["multi_tenancy"] == "not needed":
+        found.append((f"{answers['tenants']:,} tenants, yet multi-tenancy is 'not needed': tenant isolation is scored "
+                      "from the tenant count; set multi-tenancy to say how much it matters.", ""))
+    if answers["multi_tenancy"] == "required" and answers["tenants"] == 1:
+        found.append(("Multi-tenancy is required but the number of tenants is 1: say how many tenants, so the "
+                      "engines' tenant models can be judged at that count.", ""))
+    if "data_residency" in answers["security"] and answers["deployment"] == "managed_cloud":
+        found.append((f"Data residency with a managed service: confirm the vendor runs in your region "
+                      f"({answers['cloud_region'].replace('_', ' ')}); self-hosting keeps the data where you put it.", ""))
+    if answers["license_constraint"] == "permissive only" and answers["deployment"] == "managed_cloud":
+        found.append(("Permissive licenses only, with a managed service: the service is bought under the vendor's "
+                      "terms, not the engine's open-source license. Way out: self-host the open-source engine.", ""))
+    if answers["cloud_region"] != "us":
+        found.append((f"Prices in the cost model are US list prices; {answers['cloud_region'].replace('_', ' ')} "
+                      "regions usually cost more: edit the price table on the Cost page for your region.", ""))
+    return found
+
+
+def _limit_warnings(answers: dict[str, Any], profiles: dict[str, EngineProfile]) -> list[tuple[str, str]]:
+    """Engines whose dimension limit the scenario passes, with a vector type of the same engine that fits."""
+    found = []
+    dims, vector_type = answers["dimensions"], answers["vector_type"]
+    for profile in profiles.values():
+        ceiling = profile.max_dimensions(vector_type)
+        if ceiling is None or dims <= int(ceiling.level):
+            continue
+        fits = [(t, c) for t, c in profile.limits["max_dimensions"].items() if dims <= int(c.level)]
+        way_out = (f" Way out: {fits[0][0]} ({fits[0][1].comment}), or reduce the dimensions." if fits
+                   else " Way out: reduce the dimensions (e.g. a model with Matryoshka truncation).")
+        prefix = "You already run PostgreSQL, but " if "runs_in_postgres" in profile.traits and answers[
+            "existing_postgres"] else ""
+        found.append((f"{prefix}{dims:,} dimensions exceed {profile.name}'s {int(ceiling.level):,} for {vector_type} "
+                      f"indexes.{way_out}", ceiling.source_url))
+    return found
+
+
+def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, float]) -> list[Warning]:
+    """ranking: the EngineVerdicts (scored or excluded) of vectorscout.decision.recommend."""
+    answers = scenario.answers
+    found = _mode_conflicts(answers) + _answer_conflicts(answers) + _limit_warnings(answers, feature_matrix())
+    scored = [v for v in ranking if v.score is not None]
+    if not scored:
+        reasons = sorted({v.excluded or "" for v in ranking})
+        found.append(("No engine meets every hard constraint " + MODE_LABELS[answers["deployment"]] + ". Relax one: "
+                      + "; ".join(reasons[:4]) + ".", ""))
+    budget = answers["budget_per_month"]
+    costed = [costs[v.engine] for v in scored if v.engine in costs]
+    if budget and costed and min(costed) > budget:
+        found.append((f"The budget (${budget:,.0f}/month) is below the cheapest estimate (${min(costed):,.0f}/month "
+                      "self-hosted): raise it or reduce the scale, replicas or recall target.", ""))
+    return [Warning(text, source) for text, source in found]
