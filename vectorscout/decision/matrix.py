@@ -52,10 +52,6 @@ class Cell:
     def value(self) -> float:
         return LEVELS.get(self.level, 0.0)
 
-    @property
-    def cited(self) -> str:
-        return f"{self.comment} — {self.source_url}"
-
 
 @dataclass(frozen=True)
 class EngineProfile:

@@ -16,9 +16,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vectorscout.decision.matrix import MODE_LABELS, MODES, EngineProfile, feature_matrix
+from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
-from vectorscout.decision.warnings import Warning, contradictions
+from vectorscout.decision.warnings import ScenarioWarning, contradictions
 from vectorscout.results.records import ResultRow, Run
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
@@ -74,7 +74,7 @@ class EngineVerdict:
 class Recommendation:
     scenario: str
     deployment: str
-    warnings: list[Warning]
+    warnings: list[ScenarioWarning]
     ranking: list[EngineVerdict]
     verdict: str  # one sentence: the best fit, or the engines that tie and what separates them
     top_group: list[str]  # engines within TIE_TOLERANCE of the best
@@ -218,12 +218,13 @@ def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[R
     """The team's burden in this mode (a managed service is none) and what the engine makes routine."""
     mode, skills = answers["deployment"], answers["ops_skills"]
     burden = {"embedded": 0, "managed_cloud": 0, "single_server": 1, "cluster": 2}[mode]
-    if "runs_in_postgres" in profile.traits and answers["existing_postgres"] and mode != "embedded":
+    reuses_postgres = "runs_in_postgres" in profile.traits and answers["existing_postgres"] and mode != "embedded"
+    if reuses_postgres:
         burden = max(0, burden - 1)
         reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3,
                               profile.modes[mode].source_url))
     base = max(0.0, 1.0 - burden * {"none": 0.45, "some": 0.25, "strong": 0.05}[skills])
-    if (burden == 0 and not answers["existing_postgres"]) or (burden == 0 and "runs_in_postgres" not in profile.traits):
+    if burden == 0 and not reuses_postgres:  # in the application, or bought as a service: nothing to run
         reasons.append(Reason("operations", f"{MODE_LABELS[mode]}: {profile.modes[mode].comment}", 2,
                               profile.modes[mode].source_url))
     elif base < 0.6:
@@ -488,18 +489,3 @@ def sensitivity(scenario: Scenario, scored: list[EngineVerdict]) -> str:
     return (f"{direction} the priority of {criterion} from {current:g} to {weight:g} is the smallest single change "
             f"that puts {second.name} ahead of {first.name}.")
 
-
-__all__ = [
-    "MODES",
-    "EngineVerdict",
-    "Measured",
-    "Reason",
-    "Recommendation",
-    "Warning",
-    "excluded_engines",
-    "exclusion",
-    "measured_at_target",
-    "recommend",
-    "sensitivity",
-    "wanted_features",
-]

@@ -14,7 +14,7 @@ from vectorscout.decision.scenario import Scenario
 
 
 @dataclass(frozen=True)
-class Warning:
+class ScenarioWarning:
     """Answers that cannot hold together, or a limit the scenario runs into: the conflict and the way out."""
 
     text: str
@@ -90,7 +90,7 @@ def _limit_warnings(answers: dict[str, Any], profiles: dict[str, EngineProfile])
     return found
 
 
-def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, float]) -> list[Warning]:
+def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, float]) -> list[ScenarioWarning]:
     """ranking: the EngineVerdicts (scored or excluded) of vectorscout.decision.recommend."""
     answers = scenario.answers
     found = _mode_conflicts(answers) + _answer_conflicts(answers) + _limit_warnings(answers, feature_matrix())
@@ -104,4 +104,4 @@ def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, floa
     if budget and costed and min(costed) > budget:
         found.append((f"The budget (${budget:,.0f}/month) is below the cheapest estimate (${min(costed):,.0f}/month "
                       "self-hosted): raise it or reduce the scale, replicas or recall target.", ""))
-    return [Warning(text, source) for text, source in found]
+    return [ScenarioWarning(text, source) for text, source in found]
