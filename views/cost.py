@@ -14,6 +14,7 @@ from vectorscout.decision.cost import (
     load_prices,
     parse_prices,
     reset_prices,
+    resolved_assumptions,
     save_prices,
     scale_curve,
     sensitivity,
@@ -81,7 +82,7 @@ st.subheader("Assumptions")
 # The provider is the scenario's cloud provider (a Requirements answer) unless an older file set it here.
 defaults = [dataclasses.replace(p, default=scenario.cost[p.name]) for p in ASSUMPTIONS if p.name != "provider"]
 assumptions = {**param_widgets(defaults, f"cost.{name}", columns=3), "provider": scenario.cost["provider"]}
-st.caption(f"Priced with {scenario.cost['provider'] or scenario.answers['cloud_provider']} list prices, the "
+st.caption(f"Priced with {resolved_assumptions(scenario.cost, scenario.answers)['provider']} list prices, the "
            "scenario's cloud provider (change it on the Requirements page).")
 if st.button("Save these assumptions with the scenario"):
     save_scenario(Scenario(scenario.name, scenario.answers, scenario.priorities, assumptions))

@@ -82,6 +82,16 @@ class EngineProfile:
     def max_dimensions(self, vector_type: str) -> Cell | None:
         return self.limits["max_dimensions"].get(vector_type)
 
+    def dimension_limit_passed(self, dims: int, vector_type: str) -> Cell | None:
+        """The indexed-dimension limit of this vector type when the dimensions pass it, else None."""
+        ceiling = self.max_dimensions(vector_type)
+        return ceiling if ceiling is not None and dims > int(ceiling.level) else None
+
+    def vector_type_that_fits(self, dims: int, instead_of: str) -> str | None:
+        """Another vector type the engine stores and indexes at these dimensions (e.g. pgvector's halfvec)."""
+        return next((t for t, cell in self.limits["max_dimensions"].items() if dims <= int(cell.level)
+                     and t != instead_of and self.supports("vector_types", t)), None)
+
     def supports(self, limit: str, name: str) -> Cell | None:
         """The cell saying the engine supports this metric or vector type, or None."""
         return self.limits[limit].get(name)

@@ -102,19 +102,12 @@ def _mode_and_data_limits(profile: EngineProfile, answers: dict[str, Any], mode:
             offered = ", ".join(cells)
             return Reason("limits", f"no {answers[answer]} {label} (it offers {offered})", 0,
                           next(iter(cells.values())).source_url)
-    ceiling = profile.max_dimensions(answers["vector_type"])
-    if ceiling is not None and answers["dimensions"] > int(ceiling.level) and not smaller_type_that_fits(profile, answers):
-        return Reason("limits", f"{answers['dimensions']:,} dimensions exceed its {int(ceiling.level):,} for "
-                                f"{answers['vector_type']} ({ceiling.comment}) and every vector type it indexes", 0,
-                      ceiling.source_url)
+    dims, vector_type = answers["dimensions"], answers["vector_type"]
+    ceiling = profile.dimension_limit_passed(dims, vector_type)
+    if ceiling is not None and not profile.vector_type_that_fits(dims, vector_type):
+        return Reason("limits", f"{dims:,} dimensions exceed its {int(ceiling.level):,} for {vector_type} "
+                                f"({ceiling.comment}) and every vector type it indexes", 0, ceiling.source_url)
     return None
-
-
-def smaller_type_that_fits(profile: EngineProfile, answers: dict[str, Any]) -> str | None:
-    """Another vector type of the engine whose indexed-dimension limit the scenario fits (e.g. halfvec)."""
-    dims = answers["dimensions"]
-    return next((t for t, cell in profile.limits["max_dimensions"].items() if dims <= int(cell.level)
-                 and t != answers["vector_type"] and profile.supports("vector_types", t)), None)
 
 
 def _needs(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason | None:
@@ -199,12 +192,12 @@ def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Rea
         if weight >= 1:
             text = f"{label}: {cell.comment}" if cell.level == "full" else f"{label} is {cell.level}: {cell.comment}"
             reasons.append(Reason("features", text, weight if cell.level == "full" else -weight, cell.source_url))
-    ceiling = profile.max_dimensions(answers["vector_type"])
-    if ceiling is not None and answers["dimensions"] > int(ceiling.level):  # a smaller type fits, or it was excluded
-        other = smaller_type_that_fits(profile, answers)
+    ceiling = profile.dimension_limit_passed(answers["dimensions"], answers["vector_type"])
+    if ceiling is not None:  # another vector type fits, or the engine was excluded
+        other = str(profile.vector_type_that_fits(answers["dimensions"], answers["vector_type"]))
         reasons.append(Reason("limits", f"{answers['dimensions']:,} dimensions pass its {int(ceiling.level):,} for "
                                         f"{answers['vector_type']}: index them as {other} "
-                                        f"({profile.limits['max_dimensions'][str(other)].comment})", -2,
+                                        f"({profile.limits['max_dimensions'][other].comment})", -2,
                               ceiling.source_url))
         score *= 0.85
     if answers["tenants"] >= MANY_TENANTS and profile.cell("multi_tenancy", mode).level != "full":
@@ -302,11 +295,11 @@ def _where(row: ResultRow) -> tuple[str, str]:
     """Where a row was measured; rows stored before it was recorded take the engine's default."""
     if row.deployment:
         return row.deployment, row.endpoint
-    from adapters.registry import adapter_class
+    from adapters.registry import UnknownEngine, adapter_class
 
     try:
         return adapter_class(row.engine).measured_where()
-    except Exception:  # an engine this installation no longer knows: its rows say nothing about where
+    except UnknownEngine:  # an engine this installation no longer knows: its rows say nothing about where
         return "embedded", "in-process"
 
 

@@ -77,12 +77,12 @@ def _limit_warnings(answers: dict[str, Any], profiles: dict[str, EngineProfile])
     found = []
     dims, vector_type = answers["dimensions"], answers["vector_type"]
     for profile in profiles.values():
-        ceiling = profile.max_dimensions(vector_type)
-        if ceiling is None or dims <= int(ceiling.level):
+        ceiling = profile.dimension_limit_passed(dims, vector_type)
+        if ceiling is None:
             continue
-        fits = [(t, c) for t, c in profile.limits["max_dimensions"].items() if dims <= int(c.level)]
-        way_out = (f" Way out: {fits[0][0]} ({fits[0][1].comment}), or reduce the dimensions." if fits
-                   else " Way out: reduce the dimensions (e.g. a model with Matryoshka truncation).")
+        fits = profile.vector_type_that_fits(dims, vector_type)
+        way_out = (f" Way out: {fits} ({profile.limits['max_dimensions'][fits].comment}), or reduce the dimensions."
+                   if fits else " Way out: reduce the dimensions (e.g. a model with Matryoshka truncation).")
         prefix = "You already run PostgreSQL, but " if "runs_in_postgres" in profile.traits and answers[
             "existing_postgres"] else ""
         found.append((f"{prefix}{dims:,} dimensions exceed {profile.name}'s {int(ceiling.level):,} for {vector_type} "
