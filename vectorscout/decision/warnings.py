@@ -53,7 +53,8 @@ def _answer_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     if answers["vectors_24m"] < answers["vectors_now"]:
         found.append((f"Vectors in 24 months ({answers['vectors_24m']:,}) are fewer than today ({answers['vectors_now']:,}): "
-                      "sizing uses the larger for growth checks; correct the answer if the data is not shrinking.", ""))
+                      "the growth checks (sharding, the 24-month cost) use the 24-month figure as given; correct it if "
+                      "the data is not shrinking.", ""))
     if answers["tenants"] > 1 and answers["multi_tenancy"] == "not needed":
         found.append((f"{answers['tenants']:,} tenants, yet multi-tenancy is 'not needed': tenant isolation is scored "
                       "from the tenant count; set multi-tenancy to say how much it matters.", ""))
@@ -67,9 +68,21 @@ def _answer_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
         found.append(("Permissive licenses only, with a managed service: the service is bought under the vendor's "
                       "terms, not the engine's open-source license. Way out: self-host the open-source engine.", ""))
     if answers["cloud_region"] != "us":
-        found.append((f"Prices in the cost model are US list prices; {answers['cloud_region'].replace('_', ' ')} "
-                      "regions usually cost more: edit the price table on the Cost page for your region.", ""))
+        found.append((f"The price table holds {answers['cloud_provider']} prices for {_priced_regions(answers)}, not "
+                      f"{answers['cloud_region'].replace('_', ' ')}, whose prices usually differ: edit the price table "
+                      "on the Cost page for your region.", ""))
     return found
+
+
+def _priced_regions(answers: dict[str, Any]) -> str:
+    """The regions the (possibly edited) price table prices the scenario's cloud provider in."""
+    from vectorscout.decision.cost import CostError, load_prices
+
+    try:
+        regions = sorted({i.region for i in load_prices().instances if i.provider == answers["cloud_provider"]})
+    except CostError:
+        return "no region it can read"
+    return ", ".join(regions) or "no region"
 
 
 def _limit_warnings(answers: dict[str, Any], profiles: dict[str, EngineProfile]) -> list[tuple[str, str]]:
