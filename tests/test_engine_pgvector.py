@@ -70,8 +70,29 @@ def test_bundled_server_listens_on_loopback_and_leaves_nothing_behind(vectorscou
     assert list((vectorscout_home / "pgvector").glob("server-*")) == []
 
 
+# Kills this process's watchdog first (waiting until it has started), then itself: a server whose owner and
+# watchdog both died, which only reap_orphans can stop. Without this, the watchdog races the assertion below.
+KILLED_WITH_ITS_WATCHDOG = """
+import os, signal, time
+import psutil
+from adapters.pgserver import WATCHDOG, shared_server
+shared_server()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    watchdogs = [p for p in psutil.process_iter(["cmdline"])
+                 if WATCHDOG in (p.info["cmdline"] or []) and str(os.getpid()) in p.info["cmdline"]]
+    if watchdogs:
+        break
+    time.sleep(0.05)
+for watchdog in watchdogs:
+    watchdog.kill()
+    watchdog.wait(10)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
 def test_a_server_orphaned_by_a_killed_process_is_reaped(vectorscout_home):
-    script = "from adapters.pgserver import shared_server; shared_server(); import os; os.kill(os.getpid(), 9)"
+    script = KILLED_WITH_ITS_WATCHDOG
     env = {**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)}
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120)
     assert postgres_processes(vectorscout_home / "pgvector"), "the killed process should have left its server"
