@@ -286,3 +286,22 @@ def test_changing_one_answer_changes_the_result(question):
     assert Scenario("a", dict(base)).answers[question] != changed, "the change must be a change"
     after = recommend(Scenario("a", {**base, question: changed}), runs).to_dict()
     assert before["ranking"] != after["ranking"] or before["warnings"] != after["warnings"], question
+
+
+def test_with_measurements_the_verdict_names_a_measured_engine_and_the_unverified_ones_ahead_of_it():
+    # FAISS and Qdrant measured in-process; Weaviate and LanceDB score higher on the documentation alone
+    runs = [run_with([row("faiss", 1.0, 26_000, 0.07), row("qdrant", 1.0, 6_400, 0.22)])]
+    result = recommend(Scenario("n", dict(NOTEBOOK, recall_target=0.95)), runs)
+    assert result.scored[0].evidence == "unverified"  # the ranking itself stays by score
+    assert result.best is not None and result.best.evidence == "measured"
+    assert set(result.top_group) <= {"faiss", "qdrant"}
+    assert f"{result.scored[0].name} ({result.scored[0].score:.2f}, unverified)" in result.verdict
+    assert "measure" in result.verdict and "fits best" in result.verdict
+    # without any measurement every engine is unverified and the best score is named
+    assert recommend(Scenario("n", dict(NOTEBOOK))).top_group[0] == recommend(Scenario("n", dict(NOTEBOOK))).scored[0].engine
+
+
+def test_a_mode_offered_only_in_part_is_not_also_a_reason_for():
+    weaviate = {v.engine: v for v in recommend(Scenario("e", dict(NOTEBOOK))).ranking}["weaviate"]
+    assert any("only in part" in r.text for r in weaviate.reasons_against)
+    assert not any(r.criterion == "operations" for r in weaviate.reasons_for)

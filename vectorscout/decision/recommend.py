@@ -13,6 +13,7 @@ Scores within TIE_TOLERANCE are a tie, said as one. Everything is deterministic.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,6 +84,11 @@ class Recommendation:
     @property
     def scored(self) -> list[EngineVerdict]:
         return [v for v in self.ranking if v.score is not None]
+
+    @property
+    def best(self) -> EngineVerdict | None:
+        """The engine the verdict names first (measured engines before unverified ones, when there are any)."""
+        return next((v for v in self.ranking if self.top_group and v.engine == self.top_group[0]), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "deployment": self.deployment,
@@ -217,13 +223,12 @@ def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[R
         reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3,
                               profile.modes[mode].source_url))
     base = max(0.0, 1.0 - burden * {"none": 0.45, "some": 0.25, "strong": 0.05}[skills])
-    if burden == 0 and not reuses_postgres:  # in the application, or bought as a service: nothing to run
-        reasons.append(Reason("operations", f"{MODE_LABELS[mode]}: {profile.modes[mode].comment}", 2,
-                              profile.modes[mode].source_url))
+    offered = profile.modes[mode]
+    if burden == 0 and not reuses_postgres and offered.level == "full":  # in the application, or bought: nothing to run
+        reasons.append(Reason("operations", f"{MODE_LABELS[mode]}: {offered.comment}", 2, offered.source_url))
     elif base < 0.6:
         reasons.append(Reason("operations", f"{MODE_LABELS[mode]} to run with {skills} operations skills", -2,
-                              profile.modes[mode].source_url))
-    offered = profile.modes[mode]
+                              offered.source_url))
     if offered.level != "full":  # offered only in part (experimental, or run with the vendor's team)
         base *= 0.75
         reasons.append(Reason("operations", f"{MODE_LABELS[mode]} only in part: {offered.comment}", -1.5,
@@ -442,14 +447,25 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     verdicts = [_verdict(profile, scenario, measured, costs) for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
     ranking = scored + [v for v in verdicts if v.score is None]
-    top = [v for v in scored if (v.score or 0) >= (scored[0].score or 0) - TIE_TOLERANCE] if scored else []
+    # With measurements, the verdict is drawn from the engines measured for this scenario: an engine that skips
+    # the performance criterion is not called best on the documentation alone; it is named as worth measuring.
+    candidates = [v for v in scored if v.evidence in ("measured", "indicative")] or scored
+    top = [v for v in candidates if (v.score or 0) >= (candidates[0].score or 0) - TIE_TOLERANCE] if candidates else []
+    unmeasured_ahead = [v for v in scored if v not in candidates and top and (v.score or 0) > (top[0].score or 0)]
     return Recommendation(scenario.name, answers["deployment"], contradictions(scenario, ranking, costs), ranking,
-                          verdict_sentence(top), [v.engine for v in top], sensitivity(scenario, scored))
+                          verdict_sentence(top, unmeasured_ahead), [v.engine for v in top],
+                          sensitivity(scenario, candidates))
 
 
-def verdict_sentence(top: list[EngineVerdict]) -> str:
+def verdict_sentence(top: list[EngineVerdict], unmeasured_ahead: Sequence[EngineVerdict] = ()) -> str:
     if not top:
         return "No engine meets every hard constraint: see the warnings and the exclusions."
+    if unmeasured_ahead:
+        names = ", ".join(f"{v.name} ({v.score:.2f}, {v.evidence})" for v in unmeasured_ahead)
+        one = len(unmeasured_ahead) == 1
+        return (f"{verdict_sentence(top)[:-1]} among the engines measured for this scenario; {names} "
+                f"{'scores' if one else 'score'} higher without a clean measurement: measure "
+                f"{'it' if one else 'them'} before choosing {'it' if one else 'them'}.")
     if len(top) == 1:
         return f"{top[0].name} fits best (score {top[0].score:.2f} of 1)."
     first, second = top[0], top[1]

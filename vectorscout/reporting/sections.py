@@ -79,12 +79,13 @@ def summary_lines(data: ReportData) -> list[str]:
         lines.append(f"Scenario '{data.scenario.name}', judged {MODE_LABELS[result.deployment]}.")
         lines.extend(f"Warning: {warning}" for warning in result.warnings)
         lines.append(f"Recommended: {result.verdict}")
-    if scored:
-        first = scored[0]
+    first = result.best if result else None
+    if first is not None:
         lines.extend(f"For {first.name}: {reason}" for reason in first.reasons_for)
         lines.extend(f"Against {first.name}: {reason}" for reason in first.reasons_against)
-        if len(scored) > 1:
-            lines.append("Then: " + ", ".join(f"{v.name} ({v.score:.2f})" for v in scored[1:4]) + ".")
+        others = [v for v in scored if v is not first]
+        if others:
+            lines.append("Then: " + ", ".join(f"{v.name} ({v.score:.2f}, {v.evidence})" for v in others[:3]) + ".")
         excluded = [v for v in data.ranking if v.score is None]
         if excluded:
             lines.append("Excluded: " + "; ".join(f"{v.name}: {v.excluded}" for v in excluded) + ".")
