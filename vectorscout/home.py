@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 HOME_ENV = "VECTORSCOUT_HOME"
@@ -28,4 +30,17 @@ def home_dir() -> Path:
 def subdir(name: str) -> Path:
     path = home_dir() / name
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write a file through a temporary beside it, then rename it into place: a reader sees the old file or
+    the new one, never half of one. The temporary is named per process and thread (it keeps the file's
+    suffix, which numpy's savers need), so concurrent writers of the same file never rename each other's."""
+    temporary = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+    try:
+        write(temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path

@@ -144,3 +144,39 @@ def test_two_sessions_benchmarking_at_once_both_store_intact_results(vectorscout
         assert [r.engine for r in stored.results] == [r.engine for r in run.results]
         assert all(r.status == "ok" and r.recall > 0.9 for r in stored.results)
     assert len({r.run_id for r in runs}) == 3
+
+
+def test_concurrent_writers_of_one_cache_file_never_rename_each_others_temporary(tmp_path):
+    """Two sessions computing the same ground truth wrote one shared temporary name: the first rename took the
+    other's file away (FileNotFoundError, a failed run). Every writer holds its temporary until all have
+    written it, so the renames overlap on every run, not by luck."""
+    import threading
+
+    import numpy as np
+
+    from vectorscout.home import write_atomically
+
+    path = tmp_path / "gt-key.npz"
+    writers = 4
+    all_written = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(temporary: Path, value: int) -> None:
+        np.savez(temporary, ids=np.full(3, value))
+        all_written.wait(timeout=30)
+
+    def writer(value: int) -> None:
+        try:
+            write_atomically(path, lambda temporary: write(temporary, value))
+        except BaseException as exc:  # collected: a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(value,)) for value in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with np.load(path) as stored:
+        assert stored["ids"].tolist() in [[value] * 3 for value in range(writers)]  # one writer's file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["gt-key.npz"]  # no temporary left behind

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vectorscout.home import subdir
+from vectorscout.home import subdir, write_atomically
 
 ProgressFn = Callable[[int, int], None]
 
@@ -100,7 +100,5 @@ def embed_texts(texts: Sequence[str], embedder: Embedder | None = None, progress
             pass
         path.unlink(missing_ok=True)  # damaged: embed again
     vectors = embedder.embed(texts, progress)
-    temporary = path.with_suffix(".tmp.npy")
-    np.save(temporary, vectors)
-    temporary.replace(path)
+    write_atomically(path, lambda temporary: np.save(temporary, vectors))
     return vectors

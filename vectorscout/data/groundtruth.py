@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from adapters.base import Metric, normalized
+from vectorscout.home import write_atomically
 
 # Bytes of base vectors handled at once: bounds the harness's memory whatever the dataset size.
 DEFAULT_CHUNK_BYTES = 128 * 1024 * 1024
@@ -123,7 +124,5 @@ def cached_ground_truth(
             path.unlink(missing_ok=True)  # a damaged cache entry is recomputed, never trusted
     truth = exact_knn(queries, base, metric, k, allowed)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
-    np.savez(temporary, ids=truth.ids, distances=truth.distances)
-    temporary.replace(path)
+    write_atomically(path, lambda temporary: np.savez(temporary, ids=truth.ids, distances=truth.distances))
     return truth

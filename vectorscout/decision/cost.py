@@ -20,7 +20,7 @@ import yaml
 
 from adapters.base import Param, ParamError
 from vectorscout.decision import memory_model
-from vectorscout.home import home_dir
+from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.records import ResultRow, Run
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
@@ -191,10 +191,8 @@ def save_prices(table: PriceTable) -> Path:
     """Validate and save the user's table beside their results; the shipped defaults stay as they are."""
     checked = parse_prices(table.to_document())
     path = user_prices_path()
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(yaml.safe_dump(checked.to_document(), sort_keys=False))
-    temporary.replace(path)
-    return path
+    return write_atomically(path, lambda temporary: temporary.write_text(yaml.safe_dump(checked.to_document(),
+                                                                                          sort_keys=False)))
 
 
 def reset_prices() -> None:

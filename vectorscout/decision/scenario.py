@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from vectorscout.decision.matrix import KNOWLEDGE
+from vectorscout.home import subdir, write_atomically
 
 CRITERIA = ("features", "operations", "scalability", "ecosystem", "performance", "cost")
 # Answers from files of earlier versions: question -> old value -> today's value
@@ -141,7 +142,6 @@ def _renamed(answers: dict[str, Any], cost: dict[str, Any]) -> tuple[dict[str, A
 def scenario_path(name: str) -> Path:
     import re
 
-    from vectorscout.home import subdir
 
     slug = re.sub(r"[^a-z0-9_-]+", "-", name.strip().lower()).strip("-")[:64]
     if not slug:
@@ -150,15 +150,10 @@ def scenario_path(name: str) -> Path:
 
 
 def save_scenario(scenario: Scenario) -> Path:
-    path = scenario_path(scenario.name)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(scenario.to_json())
-    temporary.replace(path)
-    return path
+    return write_atomically(scenario_path(scenario.name), lambda temporary: temporary.write_text(scenario.to_json()))
 
 
 def saved_scenarios() -> dict[str, Scenario]:
-    from vectorscout.home import subdir
 
     found = {}
     for path in sorted(subdir("scenarios").glob("*.json")):
