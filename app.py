@@ -6,11 +6,12 @@ legacy multipage app and then shows the wrong navigation for direct links such a
 
 import streamlit as st
 
-from dashboard_ui import PAGES, access_gate, sidebar
+from dashboard_ui import PAGES, access_gate, keep_workshop_in_url, sidebar
 
 # No page_icon: a Material icon as favicon is fetched from a font CDN, and the dashboard must work offline.
 st.set_page_config(page_title="VectorScout", layout="wide")
 access_gate()
+keep_workshop_in_url()
 
 navigation = st.navigation([st.Page(path, title=title, default=(place == 0)) for place, (path, title) in enumerate(PAGES)])
 sidebar()

@@ -202,6 +202,51 @@ def pick_runs(label: str, summaries: list[RunSummary], default: Iterable[str] = 
     return chosen
 
 
+def keep_workshop_in_url() -> None:
+    """The open workshop lives in the URL (``?workshop=…``) as well as in the session, so a reload or a new tab
+    opened from the address keeps it; the router calls this on every page run (page changes drop the URL's
+    parameters, this puts it back)."""
+    in_url = st.query_params.get("workshop")
+    if "workshop" not in st.session_state:  # a new session: a reload, or a new tab from the address
+        st.session_state["workshop"] = in_url or None
+    opened = st.session_state.get("workshop")
+    if opened and in_url != opened:
+        st.query_params["workshop"] = opened
+    elif not opened and in_url:
+        del st.query_params["workshop"]
+
+
+def start_benchmark(plans: list[Any]) -> str:
+    """Queue a benchmark (vectorscout.benchmarking.plan.RunPlan list) for this session; it runs in a worker
+    process of its own when the home's queue gets to it, and joins the open workshop when it starts."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from vectorscout.benchmarking.queue import submit_detached
+
+    context = get_script_run_ctx()
+    tab = f"dashboard tab {context.session_id[:6]}" if context else "the dashboard"
+    workshop = st.session_state.get("workshop")
+    job_id = submit_detached(results_store(), plans, f"{tab}{f' (workshop {workshop})' if workshop else ''}", workshop)
+    st.session_state["job"] = job_id
+    return job_id
+
+
+def queue_caption(shown_below: bool = False) -> str | None:
+    """What runs now and how many wait, for the buttons that start benchmarks; None when the queue is empty.
+    ``shown_below``: the page lists the queue itself (the Run page), so the caption only says what waiting means."""
+    from vectorscout.benchmarking.queue import RunQueue, describe
+
+    entries = RunQueue(results_store()).active()
+    if not entries:
+        return None
+    rule = ("One benchmark runs at a time on this machine (two at once would measure each other): a new one waits "
+            f"for the {len(entries)} ahead of it")
+    if shown_below:
+        return f"{rule} (below)."
+    head = f"Running now: {describe(entries[0])}" if entries[0].state == "running" else "The next job is starting"
+    return f"{head}. {rule}; progress and Cancel on the Run page."
+
+
 def current_workshop() -> Any:
     """The workshop this session has open (vectorscout.decision.workshop.Workshop), or None."""
     from vectorscout.decision.workshop import WorkshopError, load_workshop

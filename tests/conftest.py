@@ -15,7 +15,29 @@ def vectorscout_home(tmp_path, monkeypatch):
     """Every test gets its own data directory: no test sees another's runs or caches."""
     home = tmp_path / "home"
     monkeypatch.setenv("VECTORSCOUT_HOME", str(home))
-    return home
+    yield home
+    stop_queue_workers(home)
+
+
+def stop_queue_workers(home: Path, patience_s: float = 60) -> None:
+    """A test that queued dashboard jobs leaves no worker process behind: cancel what is still queued or
+    running in its home, wait for the workers to end, and kill what does not."""
+
+    import psutil
+
+    if not (home / "results.sqlite").exists():
+        return
+    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.results.store import ResultsStore
+
+    queue = RunQueue(ResultsStore(home / "results.sqlite"))
+    entries = queue.active()
+    for entry in entries:
+        queue.request_cancel(entry.job_id)
+    workers = [psutil.Process(e.pid) for e in entries if e.pid and e.pid != os.getpid() and psutil.pid_exists(e.pid)]
+    _, alive = psutil.wait_procs(workers, timeout=patience_s)
+    for process in alive:
+        process.kill()
 
 
 def in_ci() -> bool:

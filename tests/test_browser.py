@@ -220,3 +220,56 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
     expect(page.get_by_text("reports: 1")).to_be_visible(timeout=30_000)  # the workshop kept the run and report
     assert not elsewhere, elsewhere
+
+
+def choose_synthetic(page, n: int, dim: int, queries: int) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+    page.get_by_role("option", name="Synthetic clusters (seeded)").click()
+    for label, value in (("n", n), ("dim", dim), ("queries", queries)):
+        field = page.get_by_label(label, exact=True)
+        field.fill(str(value))
+        field.press("Enter")
+        wait_until_idle(page)
+
+
+def test_two_tabs_take_turns_and_a_reloaded_tab_keeps_the_run_and_the_workshop(dashboard, page):
+    """A workshop room: tab A starts a long run, tab B's run waits for it; A reloads mid-run and still sees the
+    run's progress, its Cancel button and the open workshop; A cancels; B's run then runs alone."""
+    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.decision.workshop import Workshop, load_workshop, save_workshop
+    from vectorscout.results.store import ResultsStore
+
+    store = ResultsStore()
+    save_workshop(store, Workshop("room 7"))
+    page.goto(dashboard + "/run?workshop=room+7")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Workshop: room 7", timeout=60_000)
+    choose_synthetic(page, 200_000, 32, 50)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("^Running:"))).to_be_visible(timeout=60_000)
+
+    other = page.context.browser.new_page(viewport={"width": 1400, "height": 1600})
+    other.goto(dashboard + "/run")
+    expect(other.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=60_000)
+    choose_synthetic(other, 500, 16, 30)
+    expect(other.get_by_text("waits for the 1 ahead of it")).to_be_visible(timeout=30_000)
+    expect(other.get_by_text(re.compile("^Requested by dashboard tab .* \\(workshop room 7\\), running since"))).to_be_visible()
+    other.get_by_role("button", name="Queue this run").click()
+    expect(other.get_by_text(re.compile(r"Waiting \(1 ahead\)"))).to_be_visible(timeout=30_000)
+    screenshot(other, "queue-second-tab-waits")
+
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("^Running:"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"Overall: engine \d of 2"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Workshop: room 7")
+    screenshot(page, "queue-reloaded-tab-keeps-the-run")
+    first, second = RunQueue(store).active()
+    assert first.state == "running" and second.state == "queued"
+    page.get_by_role("button", name="Cancel").click()
+
+    expect(other.get_by_text("finished.", exact=False)).to_be_visible(timeout=180_000)
+    screenshot(other, "queue-second-tab-ran-alone")
+    first, second = RunQueue(store).get(first.job_id), RunQueue(store).get(second.job_id)
+    assert (first.state, second.state) == ("cancelled", "finished")
+    assert first.finished_at <= second.started_at  # the second ran alone
+    assert first.run_ids[0] in load_workshop(store, "room 7").run_ids  # added when it started
+    assert store.get_run(first.run_ids[0]).status == "cancelled"

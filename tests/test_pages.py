@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests_support import wait_for_job
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
@@ -55,12 +56,11 @@ def test_run_page_runs_a_benchmark_and_reports_it():
     at.number_input(key="dataset.synthetic.dim").set_value(8)
     at.number_input(key="dataset.synthetic.queries").set_value(20)
     at.button[0].click().run()
-    job = at.session_state["job"]
-    job.join(120)
+    (run_id,) = wait_for_job(at.session_state["job"]).run_ids
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("finished" in s.value for s in at.success)
-    run = ResultsStore().get_run(job.run_id)
+    run = ResultsStore().get_run(run_id)
     assert {r.engine for r in run.results} == {"faiss", "chroma"}
     assert all(r.status == "ok" for r in run.results)
 
@@ -71,7 +71,7 @@ def test_run_page_shows_a_bad_filter_as_a_message():
     at.number_input(key="dataset.synthetic.n").set_value(300)
     at.text_input[0].input("colour == 'red'")
     at.button[0].click().run()
-    at.session_state["job"].join(60)
+    assert wait_for_job(at.session_state["job"]).state == "error"
     at.run()
     assert any("unknown payload field 'colour'" in e.value for e in at.error)
     assert ResultsStore().list_runs() == []
@@ -114,33 +114,28 @@ def test_a_run_with_an_unreachable_server_reports_the_failure_readably(monkeypat
     assert at.number_input(key="qdrant.connection.timeout_s").value == 2  # non-secret options start from the env
     at.number_input(key="dataset.synthetic.n").set_value(300)
     at.button[0].click().run()
-    at.session_state["job"].join(120)
+    (run_id,) = wait_for_job(at.session_state["job"]).run_ids
     at.run()
     assert not at.exception
     assert any("failed: qdrant" in w.value for w in at.warning)
-    (row,) = ResultsStore().get_run(at.session_state["job"].run_id).results
+    (row,) = ResultsStore().get_run(run_id).results
     assert row.status == "failed" and "does not answer" in row.error
 
 
 def test_cancel_stops_a_running_benchmark_and_keeps_it_as_cancelled():
-    import time
-
     at = open_page("views/run.py")
     at.multiselect[0].set_value(["chroma"]).run()
     at.selectbox(key="dataset").set_value("synthetic").run()
     at.number_input(key="dataset.synthetic.n").set_value(100_000)
     at.number_input(key="dataset.synthetic.dim").set_value(32)
     at.button[0].click().run()
-    job = at.session_state["job"]
-    deadline = time.monotonic() + 120
-    while "chroma" not in job.snapshot().stages:  # wait until the engine is inserting
-        assert time.monotonic() < deadline, job.snapshot()
-        time.sleep(0.1)
-    at.run()
-    at.button(key="cancel").click().run()
-    job.join(120)
-    assert job.snapshot().status == "cancelled"
-    assert ResultsStore().get_run(job.run_id).status == "cancelled"
+    job_id = at.session_state["job"]
+    wait_for_job(job_id, until="running")  # the engine is at work
+    at = open_page("views/run.py")  # another tab (or a reload): the same run, with its Cancel button
+    at.button(key=f"cancel.{job_id}").click().run()
+    entry = wait_for_job(job_id)
+    assert entry.state == "cancelled"
+    assert ResultsStore().get_run(entry.run_ids[0]).status == "cancelled"
 
 
 def test_datasets_page_lists_previews_and_projects():
@@ -185,17 +180,21 @@ def test_recommendation_page_ranks_with_reasons():
 
 
 def test_quick_evaluation_starts_every_embedded_engine_on_wordnet():
+    from vectorscout.benchmarking.queue import RunQueue
+
     at = open_page("views/home.py")
+    assert any("not yet timed on this one" in m.value for m in at.markdown)
     at.button[0].click().run()
-    job = at.session_state["job"]
+    queue = RunQueue(ResultsStore())
+    entry = queue.get(at.session_state["job"])
     try:
-        assert job.plan.dataset == "wordnet"
-        assert [c.engine for c in job.plan.engines] == ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb",
-                                                        "hnswlib"]
+        (plan,) = entry.plans
+        assert plan["dataset"] == "wordnet" and plan["label"] == "quick evaluation"
+        assert [e["engine"] for e in plan["engines"]] == ["faiss", "chroma", "qdrant", "milvus", "pgvector", "lancedb",
+                                                         "hnswlib"]
     finally:
-        job.cancel()
-        job.join(120)
-    assert job.snapshot().status in {"cancelled", "finished"}
+        queue.request_cancel(entry.job_id)
+    assert wait_for_job(entry.job_id).state in {"cancelled", "finished"}
 
 
 def test_results_page_compares_runs_and_flags_environment_differences():

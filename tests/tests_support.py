@@ -79,3 +79,22 @@ def make_format_samples(folder: Path) -> dict[str, Path]:
     samples["beir"] = zipped("beir", {"corpus.jsonl": corpus.encode(), "queries.jsonl": queries.encode(),
                                       "qrels/test.tsv": b"query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td1\t1\nq2\td2\t1\n"})
     return samples
+
+
+def wait_for_job(job_id: str, timeout_s: float = 300, until: str = "ended"):
+    """Wait on the store, not the clock: until the queued job has ended (or, with until="running", has a
+    stage under way); fails with the entry when the time runs out. Returns the entry."""
+    import time
+
+    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.results.store import ResultsStore
+
+    queue = RunQueue(ResultsStore())
+    deadline = time.monotonic() + timeout_s
+    while True:
+        queue.reap()  # a worker that died ends its entry as interrupted, not running forever
+        entry = queue.get(job_id)
+        if (not entry.active) if until == "ended" else (entry.state == "running" and entry.progress.engine_number > 0):
+            return entry
+        assert time.monotonic() < deadline, entry
+        time.sleep(0.2)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.registry import adapter_class, engine_names
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.progress import Progress, StageClock
-from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.progress import CancelToken, Progress, StageClock
+from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe, run_job, turn
 from vectorscout.benchmarking.specs import SpecError, parse_engines
 from vectorscout.home import HomeError
 from vectorscout.results.documents import finite, run_document, run_to_json
@@ -77,6 +78,32 @@ def _print_progress_lines() -> Any:
     return show
 
 
+def _requested_by() -> str:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown user"
+    return f"the CLI (pid {os.getpid()}, {user})"
+
+
+def _waiting(ahead: list[QueueEntry]) -> None:
+    if ahead:
+        print(f"waiting for the run queue ({len(ahead)} ahead): now {describe(ahead[0])}; Ctrl-C leaves the queue",
+              file=sys.stderr, flush=True)
+
+
+def run_queued(plans: list[RunPlan], quiet: bool) -> list[Run]:
+    """Run the plans when the home's run queue gets to them: one benchmark at a time per home, whoever asks."""
+    store = ResultsStore()
+    job_id = RunQueue(store).submit(plans, _requested_by())
+    try:
+        return run_job(store, job_id, None if quiet else _print_progress_lines(), _waiting, plans)
+    except PlanError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from vectorscout.benchmarking.plans import PlanFileError, load_plan
 
@@ -108,13 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
             plan.memory_limit_mb = args.memory_limit_mb
-    store = ResultsStore()
-    runs = []
-    for plan in plans:
-        try:
-            runs.append(execute(plan, store, progress=None if args.quiet else _print_progress_lines()))
-        except PlanError as exc:
-            raise UsageError(str(exc)) from None
+    runs = run_queued(plans, args.quiet)
     if args.format == "json":
         documents = [run_document(run) for run in runs]
         print(json.dumps(documents[0] if len(documents) == 1 else {"runs": documents}, indent=2))
@@ -157,6 +178,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"exported run {args.run_id} to {args.out}", file=sys.stderr)
         else:
             print(text)
+        return 0
+    if args.runs_command == "queue":
+        entries = RunQueue(store).active()
+        for place, entry in enumerate(entries):
+            print(f"{'running' if entry.state == 'running' else f'waiting ({place} ahead)'}: {describe(entry)}")
+        if not entries:
+            print("nothing running or waiting")
+        return 0
+    if args.runs_command == "cancel":
+        queue = RunQueue(store)
+        try:
+            entry = queue.get(args.job_id)
+        except KeyError:
+            raise UsageError(f"no queued or running job {args.job_id!r}; see 'python -m vectorscout runs queue'") from None
+        if not entry.active:
+            raise UsageError(f"job {args.job_id} has already ended ({entry.state})")
+        queue.request_cancel(args.job_id)
+        print(f"asked job {args.job_id} to stop; it ends at its next check (within seconds)")
         return 0
     # import
     path = Path(args.file)
@@ -306,12 +345,9 @@ def _calibration_runs(answers: dict[str, Any], runs: list[Run], args: argparse.N
     if not measures:
         raise UsageError("--calibrate needs runs in which an engine reached the recall target (give --runs)")
     settings = [(m.engine, m.index, m.build_params) for m in measures.values()]
-    store = ResultsStore()
-    done = []
-    for plan in memory_calibration(settings, int(answers["dimensions"]), args.calibration_sizes):
-        print(f"calibrating memory: {plan.label}", file=sys.stderr, flush=True)
-        done.append(execute(plan, store, progress=None if args.quiet else _print_progress_lines()))
-    return done
+    plans = memory_calibration(settings, int(answers["dimensions"]), args.calibration_sizes)
+    print(f"calibrating memory: {', '.join(plan.label for plan in plans)}", file=sys.stderr, flush=True)
+    return run_queued(plans, args.quiet)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -332,9 +368,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from vectorscout.benchmarking.runner import prepare
     from vectorscout.benchmarking.specs import SpecError
-    from vectorscout.reporting.rerun import plan_from_public, read_reproduction, side_by_side
+    from vectorscout.reporting.rerun import plan_from_public, read_reproduction
     from vectorscout.reporting.sections import ReportError
 
     try:
@@ -342,24 +377,16 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     store = ResultsStore()
-    comparisons: list[dict[str, Any]] = []
+    plans = []
     for entry in document["runs"]:
         try:
-            plan = plan_from_public(entry["plan"])
+            plans.append(plan_from_public(entry["plan"]))
         except (KeyError, TypeError, ValueError, SpecError) as exc:
             raise UsageError(f"the report's plan for run {entry.get('run_id')} cannot be used: {exc}") from None
-        try:
-            prepared = prepare(plan)
-        except PlanError as exc:
-            raise UsageError(f"run {entry.get('run_id')}: {exc}") from None
-        if entry.get("dataset_hash") and prepared.dataset.content_hash != entry["dataset_hash"] and not args.allow_changed_data:
-            raise UsageError(f"dataset {plan.dataset!r} is not the one the report measured (content hash "
-                             f"{prepared.dataset.content_hash[:12]} here, {str(entry['dataset_hash'])[:12]} in the report); "
-                             "use --allow-changed-data to run anyway")
-        old = Run.from_dict({"run_id": entry["run_id"], "created_at": "", "status": "finished", "k": plan.k,
-                             "dataset": {}, "plan": entry["plan"], "environment": {}, "results": entry.get("results", [])})
-        new = execute(plan, store, progress=None if args.quiet else _print_progress_lines(), prepared=prepared)
-        comparisons.append({"old_run": old.run_id, "new_run": new.run_id, "rows": side_by_side(old, new)})
+    queue, token = RunQueue(store), CancelToken()
+    job_id = queue.submit(plans, _requested_by())
+    with turn(queue, job_id, token, _waiting):
+        comparisons = [_rerun_one(store, entry, plan, args, token) for entry, plan in zip(document["runs"], plans)]
     if args.format == "json":
         print(json.dumps(finite(comparisons), indent=2))
         return 0
@@ -373,6 +400,26 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         print("\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines))
     return 0
+
+
+def _rerun_one(store: ResultsStore, entry: dict[str, Any], plan: RunPlan, args: argparse.Namespace,
+               token: CancelToken) -> dict[str, Any]:
+    """Run one of a report's plans again (same dataset, checked by content hash) and compare it with the report."""
+    from vectorscout.benchmarking.runner import execute, prepare
+    from vectorscout.reporting.rerun import side_by_side
+
+    try:
+        prepared = prepare(plan)
+    except PlanError as exc:
+        raise UsageError(f"run {entry.get('run_id')}: {exc}") from None
+    if entry.get("dataset_hash") and prepared.dataset.content_hash != entry["dataset_hash"] and not args.allow_changed_data:
+        raise UsageError(f"dataset {plan.dataset!r} is not the one the report measured (content hash "
+                         f"{prepared.dataset.content_hash[:12]} here, {str(entry['dataset_hash'])[:12]} in the report); "
+                         "use --allow-changed-data to run anyway")
+    old = Run.from_dict({"run_id": entry["run_id"], "created_at": "", "status": "finished", "k": plan.k,
+                         "dataset": {}, "plan": entry["plan"], "environment": {}, "results": entry.get("results", [])})
+    new = execute(plan, store, None if args.quiet else _print_progress_lines(), token, prepared)
+    return {"old_run": old.run_id, "new_run": new.run_id, "rows": side_by_side(old, new)}
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
@@ -515,7 +562,24 @@ def _add_runs_command(sub: Any) -> None:
     export.add_argument("--out", help="file to write (default: standard output)")
     importer = runs_sub.add_parser("import", help="add a run from a JSON export")
     importer.add_argument("file")
+    runs_sub.add_parser("queue", help="what is running and waiting in this home's run queue (CLI and dashboard)")
+    cancel = runs_sub.add_parser("cancel", help="stop a running or waiting job (see 'runs queue')")
+    cancel.add_argument("job_id")
     runs.set_defaults(handler=cmd_runs)
+
+
+def cmd_queue_worker(args: argparse.Namespace) -> int:
+    """The process the dashboard starts for a queued job: it outlives the browser session and the dashboard."""
+    store = ResultsStore()
+    RunQueue(store).adopt(args.job_id)
+    runs = run_job(store, args.job_id)
+    return 1 if any(run.failed_engines for run in runs) else 0
+
+
+def _add_queue_worker_command(sub: Any) -> None:
+    worker = sub.add_parser("queue-worker", help=argparse.SUPPRESS)
+    worker.add_argument("job_id")
+    worker.set_defaults(handler=cmd_queue_worker)
 
 
 def _add_datasets_command(sub: Any) -> None:
@@ -616,6 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_command(sub)
     _add_rerun_command(sub)
     _add_engines_command(sub)
+    _add_queue_worker_command(sub)
     return parser
 
 

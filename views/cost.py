@@ -3,8 +3,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import param_widgets, pick_runs, results_store, show_chart
-from vectorscout.benchmarking.jobs import BackgroundRun
+from dashboard_ui import param_widgets, pick_runs, queue_caption, results_store, show_chart, start_benchmark
 from vectorscout.benchmarking.plans import CALIBRATION_SIZES, memory_calibration
 from vectorscout.decision.cost import (
     ASSUMPTIONS,
@@ -56,10 +55,11 @@ def calibration_offer(report: CostReport) -> None:
     sizes = " and ".join(f"{n:,}" for n in CALIBRATION_SIZES)
     st.info(f"Memory of {', '.join(uncalibrated)} comes from the model alone. Measuring it at {sizes} vectors of "
             f"{scenario.answers['dimensions']} dimensions calibrates it (isolated runs, stored like any other).")
-    job = st.session_state.get("job")
-    if st.button("Measure memory at two sizes", disabled=job is not None and job.snapshot().active):
-        plans = memory_calibration(settings, int(scenario.answers["dimensions"]))
-        st.session_state["job"] = BackgroundRun(plans, results_store()).start()
+    caption = queue_caption()
+    if caption:
+        st.caption(caption)
+    if st.button("Queue the memory measurement" if caption else "Measure memory at two sizes"):
+        start_benchmark(memory_calibration(settings, int(scenario.answers["dimensions"])))
         st.switch_page("views/run.py")
 
 

@@ -1,8 +1,7 @@
 import streamlit as st
 
-from dashboard_ui import PAGES, current_workshop, results_store
-from vectorscout.benchmarking.jobs import BackgroundRun
-from vectorscout.benchmarking.plans import quick_evaluation
+from dashboard_ui import PAGES, current_workshop, queue_caption, results_store, start_benchmark
+from vectorscout.benchmarking.plans import expected_duration, quick_evaluation
 from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
 
 st.title("VectorScout")
@@ -11,13 +10,16 @@ st.markdown(
     "adapter contract, measures recall against exact ground truth and latency per query on this machine, "
     "scores them against your requirements and writes a report the workshop can hand around."
 )
-st.markdown("**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Results → 5. Recommendation → 6. Cost → "
-            "7. Report. Short on time? The quick evaluation measures every embedded engine in about a minute and "
-            "a half.")
-if st.button("Quick evaluation", type="primary",
-             help="Every embedded engine at default settings on the bundled WordNet set: about 92 s on an idle "
-                  "2-core machine (longer on a busy one)."):
-    st.session_state["job"] = BackgroundRun(quick_evaluation(), results_store()).start()
+quick = quick_evaluation()
+st.markdown(f"**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Results → 5. Recommendation → 6. Cost → "
+            f"7. Report. Short on time? The quick evaluation measures every embedded engine at default settings on "
+            f"the bundled WordNet set: {expected_duration(results_store().durations_s(quick.label))}.")
+caption = queue_caption()
+if caption:
+    st.info(caption)
+if st.button("Queue the quick evaluation" if caption else "Quick evaluation", type="primary",
+             help="Seven embedded engines one after the other; progress and Cancel on the Run page."):
+    start_benchmark([quick])
     st.switch_page("views/run.py")
 steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]
 for row in (steps[:4], steps[4:]):

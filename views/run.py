@@ -1,11 +1,12 @@
 import streamlit as st
 
 from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
-from dashboard_ui import engine_form, param_widgets, remember_in_workshop, results_store
-from vectorscout.benchmarking.jobs import BackgroundRun
-from vectorscout.benchmarking.plan import RunPlan
+from dashboard_ui import engine_form, param_widgets, queue_caption, results_store, start_benchmark
+from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe
 from vectorscout.benchmarking.specs import SpecError
 from vectorscout.data.datasets import PROVIDERS, imported_entries
+from vectorscout.results.records import Run
 
 st.title("Run a benchmark")
 
@@ -39,43 +40,83 @@ k = int(left.number_input("k (neighbours per query)", min_value=1, max_value=100
 filter_text = right.text_input("Filter (optional)", placeholder="tag == 3 and price < 50",
                                help="Payload filter; recall is then measured against filtered ground truth.")
 
-job: BackgroundRun | None = st.session_state.get("job")
-busy = job is not None and job.snapshot().active
-if st.button("Run", type="primary", disabled=busy or not configs or form_error is not None):
-    plan = RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)
-    st.session_state["job"] = BackgroundRun(plan, results_store()).start()
-    st.rerun()
+caption = queue_caption(shown_below=True)
+if caption:
+    st.info(caption)
+if st.button("Queue this run" if caption else "Run", type="primary", disabled=not configs or form_error is not None,
+             help="Runs now when nothing else runs on this machine; otherwise after what is ahead of it."):
+    try:
+        start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)])
+    except PlanError as exc:
+        st.error(str(exc))
+    else:
+        st.rerun()
 
 
-@st.fragment(run_every=0.5)
-def progress_panel() -> None:
-    current: BackgroundRun | None = st.session_state.get("job")
-    if current is None:
-        return
-    snap = current.snapshot()
-    st.subheader(f"Run {snap.run_id}: {snap.status}")
-    for engine, event in snap.stages.items():
-        eta = snap.eta_s.get(engine)
-        left = f", about {eta:.0f} s left" if eta and event.done < event.total else ""
-        st.progress(min(1.0, event.fraction), text=f"{engine}: {event.stage} ({event.done:,}/{event.total:,}{left})")
-    if snap.active:
-        if st.button("Cancel", key="cancel"):
-            current.cancel()
-        return
-    if snap.error:
-        st.error(snap.error)
-    elif snap.run is not None:
-        failed = snap.run.failed_engines
-        if failed:
-            st.warning(f"Finished; failed: {', '.join(failed)} (see the error column).")
-        else:
-            st.success(f"Run {snap.run.run_id} {snap.run.status}.")
+def running_panel(entry: QueueEntry) -> None:
+    """The running job, read from the store: the same in every tab, after a reload or a dashboard restart."""
+    progress = entry.progress
+    st.subheader(f"Running: {entry.label}")
+    st.caption(describe(entry, with_label=False))
+    if progress.engines:
+        plan = f"run {progress.plan_number} of {progress.plan_count}, " if progress.plan_count > 1 else ""
+        done = max(0, progress.engine_number - 1) / len(progress.engines)
+        st.progress(done, text=f"Overall: {plan}engine {max(1, progress.engine_number)} of {len(progress.engines)}")
+    for engine, stage in progress.stages.items():
+        left = f", about {stage.eta_s:.0f} s left" if stage.eta_s and stage.done < stage.total else ""
+        st.progress(stage.fraction, text=f"{engine}: {stage.stage} ({stage.done:,}/{stage.total:,}{left})")
+    if entry.cancel_requested:
+        st.warning("Cancel requested: the run stops at its next check.")
+    elif st.button("Cancel", key=f"cancel.{entry.job_id}"):
+        queue.request_cancel(entry.job_id)
+        st.rerun(scope="fragment")
+
+
+def ended_panel(entry: QueueEntry) -> None:
+    """How a job ended, with a link to its results."""
+    runs = [run for run_id in entry.run_ids if (run := stored_run(run_id)) is not None]
+    failed = sorted({engine for run in runs for engine in run.failed_engines})
+    if entry.state == "error":
+        st.error(entry.error or "the job failed before it stored a run")
+    elif entry.state == "interrupted":
+        st.error(f"Job {entry.job_id} was interrupted: {entry.error}")
+    elif entry.state == "cancelled":
+        st.warning(f"Job {entry.job_id} was cancelled; what it measured before is stored.")
+    elif failed:
+        st.warning(f"Finished; failed: {', '.join(failed)} (see the error column).")
+    else:
+        st.success(f"Run {', '.join(entry.run_ids)} {entry.state}.")
+    if runs:
         st.page_link("views/results.py", label="Open the results")
-        if st.session_state.get("shown_run") != snap.run_id:
-            # one full rerun so the Run button is enabled again once the job has ended
-            st.session_state["shown_run"] = snap.run_id
-            remember_in_workshop("run", snap.run.run_id)
-            st.rerun()
 
 
-progress_panel()
+def stored_run(run_id: str) -> Run | None:
+    try:
+        return results_store().get_run(run_id)
+    except KeyError:
+        return None
+
+
+@st.fragment(run_every=1.0)
+def queue_panel() -> None:
+    entries = queue.active()
+    for place, entry in enumerate(entries):
+        if entry.state == "running":
+            running_panel(entry)
+        else:
+            st.markdown(f"**Waiting ({place} ahead):** {describe(entry)}")
+            if st.button("Leave the queue", key=f"leave.{entry.job_id}"):
+                queue.request_cancel(entry.job_id)
+                st.rerun(scope="fragment")
+    mine = st.session_state.get("job")  # the job this tab started, else the last one that ended
+    followed = queue.find(mine) if mine else queue.latest_ended()
+    if followed is None or followed.active:
+        return
+    ended_panel(followed)
+    if mine and st.session_state.get("shown_job") != mine:
+        st.session_state["shown_job"] = mine  # one full rerun: the Run button's label follows the empty queue
+        st.rerun()
+
+
+queue = RunQueue(results_store())
+queue_panel()

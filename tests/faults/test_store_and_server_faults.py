@@ -2,6 +2,7 @@
 writes, a store that cannot be written, and two sessions benchmarking at once."""
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -15,7 +16,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from vectorscout.benchmarking.jobs import BackgroundRun
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
@@ -125,25 +125,40 @@ def test_a_store_that_cannot_grow_gives_a_clear_error_and_loses_nothing(vectorsc
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_two_sessions_benchmarking_at_once_both_store_intact_results(vectorscout_home):
+def test_two_sessions_and_the_cli_benchmarking_at_once_take_turns_and_store_intact_results(vectorscout_home):
+    """Two dashboard sessions and a CLI ask at once: each run waits its turn, runs alone (no two jobs' running
+    times overlap) and stores its results intact."""
+    from tests_support import wait_for_job
+
+    from vectorscout.benchmarking.queue import RunQueue, submit_detached
+
     store = ResultsStore()
     plans = [RunPlan(dataset="synthetic:n=3000,dim=16,queries=200", engines=parse_engines(engines), k=10)
              for engines in ("faiss,hnswlib", "hnswlib,faiss")]
-    jobs = [BackgroundRun(plan, ResultsStore()).start() for plan in plans]  # as two dashboard sessions would
+    jobs = [submit_detached(store, [plan], f"session {i}") for i, plan in enumerate(plans)]  # two dashboard tabs
     cli = subprocess.run([sys.executable, "-m", "vectorscout", "run", "--engines", "faiss", "--dataset",
                           "synthetic:n=3000,dim=16,queries=200", "--format", "json", "--quiet"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)})
-    for job in jobs:
-        job.join(300)
     assert cli.returncode == 0, cli.stderr
-    runs = [job.snapshot().run for job in jobs] + [store.get_run(json.loads(cli.stdout)["run_id"])]
-    for run in runs:
-        stored = store.get_run(run.run_id)
+    entries = [wait_for_job(job) for job in jobs]
+    cli_run = json.loads(cli.stdout)["run_id"]
+    (cli_entry,) = [e for e in (RunQueue(store).get(j) for j in _job_ids(store)) if e.run_ids == [cli_run]]
+    ordered = sorted([*entries, cli_entry], key=lambda e: e.started_at)
+    assert all(e.state == "finished" for e in ordered), [(e.state, e.error) for e in ordered]
+    for earlier, later in itertools.pairwise(ordered):
+        assert earlier.finished_at <= later.started_at, (earlier, later)  # one at a time
+    for entry, plan_engines in [(e, [c["engine"] for c in e.plans[0]["engines"]]) for e in ordered]:
+        (run_id,) = entry.run_ids
+        stored = store.get_run(run_id)
         assert stored.status == "finished"
-        assert [r.engine for r in stored.results] == [r.engine for r in run.results]
+        assert [r.engine for r in stored.results] == plan_engines
         assert all(r.status == "ok" and r.recall > 0.9 for r in stored.results)
-    assert len({r.run_id for r in runs}) == 3
+
+
+def _job_ids(store: ResultsStore) -> list[str]:
+    with store.transaction() as db:
+        return [row[0] for row in db.execute("SELECT job_id FROM queue")]
 
 
 def test_concurrent_writers_of_one_cache_file_never_rename_each_others_temporary(tmp_path):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,20 @@ def load_plan(path: Path) -> BenchmarkPlan:
                 repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers)
         for d in datasets for f in filters
     ])
+
+
+# Measured with `python -m vectorscout run --dataset wordnet --engines faiss,chroma,qdrant,milvus,pgvector,lancedb,
+# hnswlib` on an idle 2-core machine (the README's figure); shown until this machine has timed its own.
+QUICK_EVALUATION_IDLE_2_CORES_S = 92.0
+
+
+def expected_duration(recent_s: list[float]) -> str:
+    """How long the quick evaluation will take, said from this machine's last runs when there are any."""
+    if not recent_s:
+        return (f"about {QUICK_EVALUATION_IDLE_2_CORES_S:.0f} s on an idle 2-core machine (not yet timed on this "
+                "one; longer when the machine is busy)")
+    spread = f", {min(recent_s):.0f}–{max(recent_s):.0f} s" if len(recent_s) > 1 else ""
+    return f"about {statistics.median(recent_s):.0f} s on this machine (median of its last {len(recent_s)} run(s){spread})"
 
 
 def quick_evaluation() -> RunPlan:

@@ -40,6 +40,22 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
+CREATE TABLE IF NOT EXISTS queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL UNIQUE,
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    plans TEXT NOT NULL,
+    workshop TEXT,
+    pid INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT,
+    finished_at TEXT,
+    progress TEXT NOT NULL DEFAULT '{}',
+    run_ids TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+);
 CREATE TABLE IF NOT EXISTS workshops (
     name TEXT PRIMARY KEY,
     document TEXT NOT NULL,
@@ -78,8 +94,17 @@ class ResultsStore:
             raise StoreError(f"cannot open the results store at {self.path}: {exc}") from exc
 
     @contextmanager
+    def transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction on a connection of its own; ``immediate`` takes the write lock at once (for a
+        read-then-write that must not interleave with another process's, such as claiming the run queue)."""
+        with self._connect() as db:
+            if immediate:
+                db.execute("BEGIN IMMEDIATE")
+            yield db
+
+    @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: safe from any thread (the dashboard runs jobs in one).
+        # One short-lived connection per operation: safe from any thread and process.
         try:
             db = sqlite3.connect(self.path, timeout=30)
         except sqlite3.Error as exc:
@@ -179,6 +204,14 @@ class ResultsStore:
             )
             for r in rows
         ]
+
+    def durations_s(self, label: str, limit: int = 5) -> list[float]:
+        """Wall-clock seconds of the latest finished runs with this label (newest first): what the next such run
+        will likely take on this machine."""
+        with self._connect() as db:
+            rows = db.execute("SELECT created_at, finished_at FROM runs WHERE label = ? AND status = 'finished' AND "
+                              "finished_at IS NOT NULL ORDER BY created_at DESC LIMIT ?", (label, limit)).fetchall()
+        return [(datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() for start, end in rows]
 
     # -- workshops ---------------------------------------------------------------------------
     def save_workshop(self, name: str, document: dict[str, Any]) -> None:
