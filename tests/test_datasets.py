@@ -12,7 +12,7 @@ from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
-from vectorscout.data.datasets import load_dataset
+from vectorscout.data.datasets import imported_entries, load_dataset
 from vectorscout.data.importers import DatasetImportError, import_dataset, read_vecs
 from vectorscout.results.store import ResultsStore
 
@@ -66,13 +66,17 @@ def test_hdf5_with_shipped_ground_truth(tmp_path):
     assert np.array_equal(data.base, base) and data.metric is Metric.L2
 
 
-def test_shipped_ground_truth_mismatch_is_reported(tmp_path):
+def test_shipped_ground_truth_that_disagrees_is_refused_unless_replaced(tmp_path):
     path = tmp_path / "set.hdf5"
     with h5py.File(path, "w") as f:
         f["train"], f["test"] = vectors(300), vectors(20)
         f["neighbors"] = np.tile(np.arange(10), (20, 1))
         f.attrs["distance"] = "angular"
-    assert import_dataset(path, "hdf5", "wrong-truth")["ground_truth_check"].startswith("mismatch")
+    with pytest.raises(DatasetImportError, match=r"agree with exact cosine neighbours on only \d+\.\d% of a 20-query"):
+        import_dataset(path, "hdf5", "wrong-truth")
+    assert not any(entry["name"] == "wrong-truth" for entry in imported_entries())
+    entry = import_dataset(path, "hdf5", "wrong-truth", replace_ground_truth=True)
+    assert entry["ground_truth_check"].startswith("replaced: shipped top-10 agreed")
 
 
 def test_texmex_folder(tmp_path):
@@ -80,8 +84,8 @@ def test_texmex_folder(tmp_path):
     write_vecs(tmp_path / "x_base.fvecs", base, np.float32)
     write_vecs(tmp_path / "x_query.fvecs", queries, np.float32)
     write_vecs(tmp_path / "x_groundtruth.ivecs", np.zeros((10, 5), dtype=np.int32), np.int32)
-    entry = import_dataset(tmp_path, "texmex", "tex")
-    assert (entry["n"], entry["dim"]) == (200, 4) and entry["ground_truth_check"].startswith("mismatch")
+    entry = import_dataset(tmp_path, "texmex", "tex", metric="l2", replace_ground_truth=True)
+    assert (entry["n"], entry["dim"]) == (200, 4) and entry["ground_truth_check"].startswith("replaced")
     np.testing.assert_array_equal(read_vecs(tmp_path / "x_base.fvecs"), base)
 
 
@@ -122,8 +126,85 @@ def test_vectordbbench_layout(tmp_path):
     pd.DataFrame({"id": ids, "emb": list(train)}).to_parquet(tmp_path / "train-00.parquet")
     pd.DataFrame({"id": range(5), "emb": list(vectors(5))}).to_parquet(tmp_path / "test.parquet")
     pd.DataFrame({"id": range(5), "neighbors_id": [list(ids[:3])] * 5}).to_parquet(tmp_path / "neighbors.parquet")
-    entry = import_dataset(tmp_path, "vectordbbench", "vdb", metric="l2")
-    assert entry["n"] == 100 and entry["ground_truth_check"].startswith("mismatch")
+    with pytest.raises(DatasetImportError, match="more than 1 % differ"):
+        import_dataset(tmp_path, "vectordbbench", "vdb", metric="l2")
+    entry = import_dataset(tmp_path, "vectordbbench", "vdb", metric="l2", replace_ground_truth=True)
+    assert entry["n"] == 100 and entry["ground_truth_check"].startswith("replaced")
+
+
+def vectordbbench_folder(folder, base, queries, metric: Metric, k: int = 10):
+    """A VectorDBBench folder whose neighbours are exact under ``metric``."""
+    from vectorscout.data.groundtruth import exact_knn
+
+    ids = np.arange(len(base)) + 500
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame({"id": ids, "emb": list(base)}).to_parquet(folder / "train.parquet")
+    pd.DataFrame({"id": range(len(queries)), "emb": list(queries)}).to_parquet(folder / "test.parquet")
+    truth = exact_knn(queries, base, metric, k).ids
+    pd.DataFrame({"id": range(len(queries)), "neighbors_id": [list(ids[row]) for row in truth]}).to_parquet(
+        folder / "neighbors.parquet")
+    return folder
+
+
+def load_dataset_parts(folder):
+    return {"base": np.stack(pd.read_parquet(folder / "train.parquet")["emb"].to_numpy()).astype(np.float32),
+            "queries": np.stack(pd.read_parquet(folder / "test.parquet")["emb"].to_numpy()).astype(np.float32)}
+
+
+def unnormalised(n, dim=8):
+    """Vectors whose lengths vary a lot, so cosine, l2 and ip neighbours differ."""
+    return (vectors(n, dim) * RNG.uniform(0.1, 10, (n, 1))).astype(np.float32)
+
+
+@pytest.mark.parametrize("fmt", ["vectordbbench", "auto"])
+def test_a_vectordbbench_folder_without_a_metric_takes_the_one_its_neighbours_fit(tmp_path, fmt):
+    folder = vectordbbench_folder(tmp_path / "l2set", unnormalised(400), unnormalised(30), Metric.L2)
+    entry = import_dataset(folder, fmt, "l2set")
+    assert entry["metric"] == "l2" and load_dataset("l2set").metric is Metric.L2
+    assert entry["ground_truth_check"].startswith("metric l2 inferred from the shipped neighbours (cosine ")
+    assert "ok: shipped top-10 matches exact l2 neighbours on 100.0% of a 30-query sample" in entry["ground_truth_check"]
+
+
+def test_a_metric_nothing_fits_is_refused_naming_each_candidates_agreement(tmp_path):
+    folder = vectordbbench_folder(tmp_path / "noise", unnormalised(400), unnormalised(30), Metric.L2)
+    shuffled = pd.read_parquet(folder / "neighbors.parquet")
+    shuffled["neighbors_id"] = [list(np.random.default_rng(i).choice(400, 10, replace=False) + 500) for i in range(30)]
+    shuffled.to_parquet(folder / "neighbors.parquet")
+    with pytest.raises(DatasetImportError, match=r"fit none \(top-k agreement with exact neighbours: cosine \d+\.\d%, "
+                                                 r"l2 \d+\.\d%, ip \d+\.\d%\); give --metric"):
+        import_dataset(folder, "vectordbbench", "noise")
+
+
+def test_the_check_covers_every_shipped_column_not_only_the_top_ten(tmp_path):
+    """Right top-10, wrong 11th-100th: the old top-10 sample check let it through."""
+    folder = vectordbbench_folder(tmp_path / "deep", unnormalised(400), unnormalised(30), Metric.L2, k=100)
+    from vectorscout.data.groundtruth import exact_knn
+
+    data = load_dataset_parts(folder)
+    farthest = exact_knn(data["queries"], data["base"], Metric.L2, 400).ids[:, -90:] + 500
+    truth = pd.read_parquet(folder / "neighbors.parquet")
+    truth["neighbors_id"] = [list(ids[:10]) + [int(i) for i in far] for ids, far in zip(truth["neighbors_id"], farthest)]
+    truth.to_parquet(folder / "neighbors.parquet")
+    with pytest.raises(DatasetImportError, match="shipped top-100 neighbours agree with exact l2"):
+        import_dataset(folder, "vectordbbench", "deep", metric="l2")
+
+
+def test_ties_among_equally_near_vectors_are_not_disagreement(tmp_path):
+    base = np.repeat(unnormalised(100), 2, axis=0)  # every vector twice: which copy is "the" neighbour is a tie
+    folder = vectordbbench_folder(tmp_path / "twins", base, unnormalised(20), Metric.L2)
+    truth = pd.read_parquet(folder / "neighbors.parquet")
+    truth["neighbors_id"] = [[int(i) ^ 1 for i in ids] for ids in truth["neighbors_id"]]  # each one's twin instead
+    truth.to_parquet(folder / "neighbors.parquet")
+    assert import_dataset(folder, "vectordbbench", "twins", metric="l2")["ground_truth_check"].startswith("ok")
+
+
+def test_the_cli_refuses_a_disagreeing_ground_truth_in_one_line(tmp_path, capsys):
+    folder = vectordbbench_folder(tmp_path / "l2set", unnormalised(400), unnormalised(30), Metric.L2)
+    assert main(["datasets", "import", str(folder), "--name", "wrongmetric", "--metric", "cosine"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--replace-ground-truth" in err
+    assert main(["datasets", "import", str(folder), "--name", "wrongmetric", "--metric", "cosine",
+                 "--replace-ground-truth"]) == 0
 
 
 def test_beir_folder_gives_ndcg_for_exact_and_engines(tmp_path):

@@ -279,7 +279,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     options = {key: value for key, value in (("vector_column", args.vector_column), ("queries", args.queries),
                                               ("license", args.license)) if value is not None}
     try:
-        entry = import_dataset(Path(args.path), args.format, args.name, args.metric, progress=progress, **options)
+        entry = import_dataset(Path(args.path), args.format, args.name, args.metric, progress=progress,
+                               replace_ground_truth=args.replace_ground_truth, **options)
     except DatasetImportError as exc:
         raise UsageError(str(exc)) from None
     print(f"imported {entry['name']}: {entry['n']:,} vectors x {entry['dim']}, {entry['queries']:,} queries, "
@@ -593,7 +594,11 @@ def _add_datasets_command(sub: Any) -> None:
                          choices=["auto", "hdf5", "texmex", "npy", "npz", "parquet", "csv", "vectordbbench", "beir", "texts"],
                          help="default: guessed from the name and contents")
     dimport.add_argument("--name", required=True, help="lower-case letters, digits, - and _")
-    dimport.add_argument("--metric", choices=["cosine", "l2", "ip"], help="when the file does not say")
+    dimport.add_argument("--metric", choices=["cosine", "l2", "ip"],
+                         help="when the file does not say (else inferred from shipped neighbours, or refused)")
+    dimport.add_argument("--replace-ground-truth", action="store_true",
+                         help="import even when the shipped neighbours disagree with exact ones on more than 1 %% of "
+                              "a sample (runs always measure against exact neighbours)")
     dimport.add_argument("--vector-column", help="parquet/csv: the column holding vectors")
     dimport.add_argument("--queries", type=int, help="vectors or texts held out as queries when none are given")
     dimport.add_argument("--license", help="the data's license, shown wherever the dataset is")

@@ -46,6 +46,10 @@ new_name = right.text_input("Name", placeholder="lower-case, digits, - and _", k
 metric = left.selectbox("Metric", ["(from the file)", "cosine", "l2", "ip"], key="metric")
 vector_column = right.text_input("Vector column (Parquet/CSV)", key="vector_column")
 license_text = st.text_input("License of the data", key="license")
+replace_truth = st.checkbox(
+    "Replace shipped neighbours that disagree with exact ones", key="replace_truth",
+    help="Shipped ground truth that differs from the exact neighbours on more than 1 % of a sample is refused "
+         "(usually a wrong metric). Ticked, the import goes on and runs measure against exact neighbours.")
 if st.button("Import", type="primary", disabled=upload is None or not new_name):
     progress = st.progress(0.0, text="reading")
     with tempfile.TemporaryDirectory() as scratch:
@@ -60,7 +64,7 @@ if st.button("Import", type="primary", disabled=upload is None or not new_name):
             entry = import_dataset(
                 target, fmt, new_name.strip(), None if metric.startswith("(") else metric,
                 progress=lambda done, total: progress.progress(done / total, text=f"embedding {done:,}/{total:,}"),
-                **options,
+                replace_ground_truth=replace_truth, **options,
             )
         except DatasetImportError as exc:
             st.error(str(exc))

@@ -26,7 +26,7 @@ import numpy as np
 from adapters.base import Metric
 from vectorscout.data.datasets import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
 from vectorscout.data.embedding import ProgressFn, embed_texts
-from vectorscout.data.groundtruth import exact_knn
+from vectorscout.data.groundtruth import exact_distances, exact_knn
 from vectorscout.results.records import utc_now
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class ImportedData:
     qrels: list[dict[int, float]] | None = None
     neighbors: np.ndarray | None = None  # shipped ground truth (base row ids), checked on a sample
     source: str = ""
+    metric_assumed: bool = False  # neither the user nor the file said: the format's usual metric was taken
 
 
 def max_import_bytes() -> int:
@@ -97,17 +98,19 @@ def read_hdf5(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
                     raise DatasetImportError(f"{path.name}: no '{key}' dataset (ann-benchmarks files have train and test)")
             distance = f.attrs.get("distance", "")
             distance = distance.decode() if isinstance(distance, bytes) else str(distance)
+            assumed = metric is None and distance not in ANN_METRICS
+            if assumed and "neighbors" not in f:
+                raise DatasetImportError(f"{path.name}: distance attribute {distance!r} is not one of "
+                                         f"{', '.join(ANN_METRICS)} and no neighbours to infer it from; give --metric")
             if metric is None:
-                if distance not in ANN_METRICS:
-                    raise DatasetImportError(f"{path.name}: distance attribute {distance!r} is not one of "
-                                             f"{', '.join(ANN_METRICS)}; give --metric")
-                metric = ANN_METRICS[distance]
+                metric = ANN_METRICS.get(distance, Metric.L2)
             base = _matrix(f["train"][()], f"{path.name}:train")
             queries = _matrix(f["test"][()], f"{path.name}:test")
             neighbors = np.asarray(f["neighbors"][()], dtype=np.int64) if "neighbors" in f else None
     except OSError as exc:
         raise DatasetImportError(f"{path.name}: not a readable HDF5 file ({exc})") from None
-    return ImportedData(base, queries, metric, neighbors=neighbors, source=f"ann-benchmarks HDF5 {path.name}")
+    return ImportedData(base, queries, metric, neighbors=neighbors, source=f"ann-benchmarks HDF5 {path.name}",
+                        metric_assumed=assumed)
 
 
 # -- TEXMEX fvecs / ivecs / bvecs ------------------------------------------------------------------
@@ -150,7 +153,8 @@ def read_texmex(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
     assert base_file is not None and query_file is not None
     base, queries = read_vecs(base_file).astype(np.float32), read_vecs(query_file).astype(np.float32)
     neighbors = read_vecs(truth_file).astype(np.int64) if truth_file else None
-    return ImportedData(base, queries, metric or Metric.L2, neighbors=neighbors, source=f"TEXMEX {base_file.name}")
+    return ImportedData(base, queries, metric or Metric.L2, neighbors=neighbors, source=f"TEXMEX {base_file.name}",
+                        metric_assumed=metric is None)
 
 
 # -- NPY / NPZ -----------------------------------------------------------------------------------
@@ -298,7 +302,7 @@ def read_vectordbbench(path: Path, metric: Metric | None, **_: Any) -> ImportedD
             raise DatasetImportError(f"neighbors.parquet: names id {exc.args[0]}, which is not in train") from None
     payloads = {c: train[c].to_numpy() for c in train.columns if c not in ("id", "emb")}
     return ImportedData(base, queries, metric or Metric.COSINE, payloads=payloads, neighbors=neighbors,
-                        source=f"VectorDBBench {path.name}")
+                        source=f"VectorDBBench {path.name}", metric_assumed=metric is None)
 
 
 # -- texts: BEIR folders and plain text files ----------------------------------------------------------
@@ -442,21 +446,69 @@ def guess_format(path: Path) -> str:
     return guessed
 
 
-def check_shipped_truth(dataset: Dataset, neighbors: np.ndarray, sample: int = 20, k: int = 10) -> str:
-    """Compare shipped neighbours with exact ones on a sample of queries; says 'ok' or what differs."""
-    if neighbors.ndim != 2 or len(neighbors) != len(dataset.queries):
-        return f"mismatch: shipped neighbours have shape {neighbors.shape}, expected ({len(dataset.queries)}, k)"
-    rows = np.random.default_rng(0).choice(len(dataset.queries), min(sample, len(dataset.queries)), replace=False)
-    k = min(k, neighbors.shape[1], dataset.n)
-    truth = exact_knn(dataset.queries[rows], dataset.base, dataset.metric, k)
-    overlap = np.mean([len(set(neighbors[r, :k].tolist()) & set(truth.ids[i].tolist())) / k for i, r in enumerate(rows)])
-    if overlap < 0.99:
-        return f"mismatch: shipped top-{k} agrees with exact neighbours on {overlap:.1%} of a {len(rows)}-query sample"
-    return f"ok: shipped top-{k} matches exact neighbours on a {len(rows)}-query sample"
+TRUTH_SAMPLE = 200  # queries compared with exact neighbours (all of them when fewer)
+TRUTH_TOLERANCE = 0.01  # more than 1 % of shipped neighbours outside the exact top-k: refused
+
+
+def truth_agreement(data: ImportedData, metric: Metric, rows: np.ndarray) -> tuple[float, int]:
+    """The share of shipped top-k neighbours (k: all the columns shipped) that are within the exact k-th
+    distance under ``metric``, on the sampled query rows. Judged by distance, so ties among equally near
+    vectors never count as disagreement; an id outside the base, or given twice in a row, counts as wrong."""
+    assert data.neighbors is not None
+    k = min(data.neighbors.shape[1], len(data.base))
+    shipped = data.neighbors[rows, :k]
+    valid = (shipped >= 0) & (shipped < len(data.base))
+    for row, ids in enumerate(shipped):  # an id given twice is one neighbour, not two
+        first = np.zeros(k, dtype=bool)
+        first[np.unique(ids, return_index=True)[1]] = True
+        valid[row] &= first
+    exact = exact_knn(data.queries[rows], data.base, metric, k)
+    distance = exact_distances(data.queries[rows], data.base, np.where(valid, shipped, 0), metric)
+    kth = exact.distances[:, -1:].astype(np.float64)
+    within = distance <= kth + 1e-4 * (1.0 + np.abs(kth))  # float32 rounding of equal distances
+    return float((valid & within).mean()), k
+
+
+def settle_metric_and_truth(data: ImportedData, replace_truth: bool) -> tuple[Metric, str]:
+    """The metric to import with and the ground-truth verdict the catalog keeps.
+
+    A metric nobody stated is inferred from the shipped neighbours (refused when none fits, naming how well
+    each did); shipped neighbours that disagree with the exact ones on more than 1 % are refused unless the
+    user asks to replace them. Runs always measure against exact neighbours VectorScout computes itself."""
+    if data.neighbors is None:
+        return data.metric, "computed (none shipped)"
+    if data.neighbors.ndim != 2 or len(data.neighbors) != len(data.queries):
+        if not replace_truth:
+            raise DatasetImportError(f"{data.source}: shipped neighbours have shape {data.neighbors.shape}, expected "
+                                     f"({len(data.queries)}, k); pass --replace-ground-truth to use exact neighbours")
+        return data.metric, f"replaced: shipped neighbours had shape {data.neighbors.shape}; exact neighbours are used"
+    rows = np.random.default_rng(0).choice(len(data.queries), min(TRUTH_SAMPLE, len(data.queries)), replace=False)
+    metric, inferred = data.metric, ""
+    if data.metric_assumed:
+        scores = {candidate: truth_agreement(data, candidate, rows)[0] for candidate in Metric}
+        said = ", ".join(f"{candidate.value} {score:.1%}" for candidate, score in scores.items())
+        fitting = [candidate for candidate, score in scores.items() if score >= 1 - TRUTH_TOLERANCE]
+        if not fitting:
+            raise DatasetImportError(f"{data.source}: no metric was given and the shipped neighbours fit none "
+                                     f"(top-k agreement with exact neighbours: {said}); give --metric, and "
+                                     "--replace-ground-truth to use exact neighbours")
+        metric = data.metric if data.metric in fitting else fitting[0]  # several fit: equivalent on this data
+        inferred = f"metric {metric.value} inferred from the shipped neighbours ({said}); "
+    agreement, k = truth_agreement(data, metric, rows)
+    sample = f"a {len(rows)}-query sample"
+    if agreement >= 1 - TRUTH_TOLERANCE:
+        return metric, f"{inferred}ok: shipped top-{k} matches exact {metric.value} neighbours on {agreement:.1%} of {sample}"
+    if not replace_truth:
+        raise DatasetImportError(f"{data.source}: shipped top-{k} neighbours agree with exact {metric.value} neighbours "
+                                 f"on only {agreement:.1%} of {sample} (more than 1 % differ): check the metric "
+                                 "(--metric), or pass --replace-ground-truth to measure against exact neighbours")
+    return metric, (f"{inferred}replaced: shipped top-{k} agreed with exact {metric.value} neighbours on "
+                    f"{agreement:.1%} of {sample}; exact neighbours are used")
 
 
 def import_dataset(
-    path: Path, format: str, name: str, metric: str | None = None, progress: ProgressFn | None = None, **options: Any
+    path: Path, format: str, name: str, metric: str | None = None, progress: ProgressFn | None = None,
+    replace_ground_truth: bool = False, **options: Any
 ) -> dict[str, Any]:
     """Import and register a dataset; returns its catalog entry. Raises DatasetImportError, leaving nothing."""
     path = Path(path)
@@ -498,7 +550,7 @@ def import_dataset(
                           texts=data.texts, query_texts=data.query_texts, qrels=data.qrels, source=data.source)
     except DatasetError as exc:
         raise DatasetImportError(f"{path.name}: {exc}") from None
-    check = check_shipped_truth(dataset, data.neighbors) if data.neighbors is not None else "computed (none shipped)"
+    dataset.metric, check = settle_metric_and_truth(data, replace_ground_truth)  # on data the checks above passed
     entry = {
         "name": name, "title": f"{name} (imported {format})", "metric": dataset.metric.value,
         "payloads": sorted(dataset.payloads), "source": data.source or str(path.name),
