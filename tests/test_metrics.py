@@ -108,3 +108,44 @@ def test_spread_is_range_over_median():
     assert spread_pct([90.0, 100.0, 130.0]) == pytest.approx(40.0)  # (130 - 90) / 100
     assert spread_pct([100.0, 300.0]) == pytest.approx(100.0)  # median of two is their mean: 200
     assert spread_pct([5.0]) is None and spread_pct([0.0, 0.0]) is None
+
+
+def test_a_collapsed_recall_is_diagnosed_from_the_data_and_a_healthy_one_is_not():
+    from vectorscout.benchmarking.metrics import RECALL_COLLAPSE, data_profile, recall_diagnosis
+
+    rng = np.random.default_rng(0)
+    wide = rng.standard_normal((2000, 16)).astype(np.float32)
+    wide[:, 5] *= 1e5
+    profile = data_profile(wide, "l2")
+    text = recall_diagnosis(0.27, profile)
+    assert text.startswith("recall 0.270 where exact search gives 1.000. Likely: dimension 5 spans")
+    assert "metric l2" in text and "norms" in text and "values" in text
+    assert recall_diagnosis(RECALL_COLLAPSE, profile) == "" and recall_diagnosis(None, profile) == ""
+    assert recall_diagnosis(RECALL_COLLAPSE - 0.001, profile) != ""
+    unit = rng.standard_normal((2000, 16)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    plain = recall_diagnosis(0.1, data_profile(unit, "cosine"))
+    assert "Likely" not in plain and "No cause found in the data's scale" in plain
+
+
+def test_an_engine_whose_recall_collapses_at_defaults_carries_the_diagnosis_in_row_table_and_report(tmp_path):
+    """LanceDB at its defaults (IVF + scalar quantization, one probe) on data with one very large dimension."""
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.runner import execute
+    from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.cli import results_table
+    from vectorscout.data.importers import import_dataset
+    from vectorscout.reporting.sections import build_report, summary_lines
+    from vectorscout.results.store import ResultsStore
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((6000, 32)).astype(np.float32)
+    base[:, 3] *= 1e5
+    np.save(tmp_path / "wide.npy", base)
+    import_dataset(tmp_path / "wide.npy", "npy", "wide", metric="l2")
+    run = execute(RunPlan(dataset="wide", engines=parse_engines("lancedb,hnswlib"), k=10), ResultsStore())
+    lancedb, hnswlib = run.results
+    assert lancedb.recall < 0.5 and "Likely: dimension 3 spans" in lancedb.diagnosis
+    assert hnswlib.recall > 0.9 and hnswlib.diagnosis == ""
+    assert "lancedb recall collapse: recall" in results_table(run.results)
+    assert any(line.startswith("Recall collapse: 1 result(s)") for line in summary_lines(build_report([run], None)))

@@ -47,8 +47,9 @@ def results_table(rows: list[ResultRow]) -> str:
         ])
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     text = "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
-    errors = [f"{r.engine}: {r.error}" for r in rows if r.error]
-    return text + ("\n\n" + "\n".join(errors) if errors else "")
+    notes = [f"{r.engine}: {r.error}" for r in rows if r.error] + [
+        f"{r.engine} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
+    return text + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def _print_progress_lines() -> Any:

@@ -41,6 +41,8 @@ noisy = [row for row in rows if row.noise]
 if noisy:
     st.warning(f"{len(noisy)} measurement(s) were taken under noise (drawn hollow; the recommendation does not "
                "score them): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
+for row in [row for row in rows if row.diagnosis][:5]:
+    st.warning(f"Recall collapse, {row.engine} {setting_label(row)}: {row.diagnosis}")
 charts = dict(measurement_figures(runs))
 show_chart(charts.pop("pareto"), key="pareto")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",

@@ -102,6 +102,53 @@ def noise_verdict(host_other_cpu_pct: float | None, qps_spread: float | None) ->
     return "; ".join(reasons)
 
 
+# Below this recall, where exact search gives 1.0 by definition, a result has collapsed: something about the data
+# (scale, norms, metric) defeats the engine's defaults, and the row says what the data looks like.
+RECALL_COLLAPSE = 0.5
+LOPSIDED = 100.0  # one dimension's value span this many times the median dimension's
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """What a collapsed recall is diagnosed from: value ranges, norms and the metric of the base vectors."""
+
+    metric: str
+    value_min: float
+    value_max: float
+    norm_min: float
+    norm_median: float
+    norm_max: float
+    widest_dimension: int
+    widest_span: float
+    median_span: float
+
+
+def data_profile(base: np.ndarray, metric: str) -> DataProfile:
+    spans = base.max(axis=0).astype(np.float64) - base.min(axis=0)
+    norms = np.linalg.norm(base, axis=1)
+    widest = int(np.argmax(spans))
+    return DataProfile(metric, float(base.min()), float(base.max()), float(norms.min()), float(np.median(norms)),
+                       float(norms.max()), widest, float(spans[widest]), float(np.median(spans)))
+
+
+def recall_diagnosis(recall: float | None, profile: DataProfile) -> str:
+    """For a collapsed recall: the likely cause in the data, then its value ranges, norms and metric; "" else."""
+    if recall is None or recall >= RECALL_COLLAPSE:
+        return ""
+    causes = []
+    if profile.widest_span > LOPSIDED * max(profile.median_span, 1e-30):
+        causes.append(f"dimension {profile.widest_dimension} spans {profile.widest_span:.3g} while the median dimension "
+                      f"spans {profile.median_span:.3g}: quantization, clustering or a value range set for all "
+                      "dimensions at once loses the others (try the engine without quantization, or rescale)")
+    if profile.metric != "cosine" and profile.norm_max > LOPSIDED * max(profile.norm_min, 1e-30):
+        causes.append(f"vector lengths differ {profile.norm_max / max(profile.norm_min, 1e-30):.0f}-fold under "
+                      f"{profile.metric}: a few long vectors dominate")
+    facts = (f"values {profile.value_min:.3g} to {profile.value_max:.3g}; norms {profile.norm_min:.3g} / "
+             f"{profile.norm_median:.3g} / {profile.norm_max:.3g} (min / median / max); metric {profile.metric}")
+    return f"recall {recall:.3f} where exact search gives 1.000. " + " ".join(f"Likely: {c}." for c in causes) + \
+        (" " if causes else "No cause found in the data's scale; check the engine's settings. ") + facts
+
+
 @dataclass(frozen=True)
 class RetrievalQuality:
     """Quality against relevance judgments (not against exact neighbours), averaged over judged queries."""

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from vectorscout.benchmarking.environment import machine
 from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
 from vectorscout.benchmarking.load import measure_concurrent, measure_locust
 from vectorscout.benchmarking.memory import memory_bytes
+from vectorscout.benchmarking.metrics import data_profile, recall_diagnosis
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from vectorscout.benchmarking.specs import EngineConfig, SpecError
@@ -92,6 +93,7 @@ def execute(
         environment=environment, label=plan.label,
     )
     store.create_run(run)
+    profile = data_profile(prepared.dataset.base, prepared.dataset.metric.value)
     status: RunStatus = "finished"
     try:
         for config in plan.engines:
@@ -99,7 +101,7 @@ def execute(
                 job, worker_peak = run_engine_isolated(config, plan, progress, cancel)
             else:
                 job, worker_peak = run_engine(config, prepared, plan, progress, cancel), 0
-            rows = job.finished_rows(worker_peak)
+            rows = [replace(row, diagnosis=recall_diagnosis(row.recall, profile)) for row in job.finished_rows(worker_peak)]
             environment.engines[config.engine] = job.versions
             store.add_results(run.run_id, rows)
             run.results.extend(rows)

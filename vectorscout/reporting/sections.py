@@ -103,6 +103,10 @@ def summary_lines(data: ReportData) -> list[str]:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
                      "recommendation does not score them: " + "; ".join(
                          f"{r.engine} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
+    collapsed = [r for r in rows if r.diagnosis]
+    if collapsed:
+        lines.append(f"Recall collapse: {len(collapsed)} result(s) fell below 0.5 where exact search gives 1.0: " + "; ".join(
+            f"{r.engine} {setting_label(r)}: {r.diagnosis}" for r in collapsed[:3]) + ".")
     missed = sorted(e for e, s in reached.items() if not s["reached"])
     if missed:
         lines.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
