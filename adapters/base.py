@@ -296,6 +296,12 @@ class VectorAdapter(ABC):
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         """Apply search-time parameters to the existing index."""
 
+    def pin_search_threads(self) -> str:
+        """Before timed searches: hold the engine's own per-query threads to one where the engine lets us (each
+        query is then measured alone; concurrency comes from client threads, never multiplied by an engine
+        pool) and say what was set. This default sets nothing and says so."""
+        return "engine default: no per-query thread setting is exposed"
+
     def engine_search_params(self) -> dict[str, Any] | None:
         """The search settings as the engine itself reports them (read back, not remembered), so a test can
         prove that ``set_search_params`` reached the engine; None for engines that take them with each query."""

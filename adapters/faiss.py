@@ -123,6 +123,11 @@ class FaissAdapter(VectorAdapter):
             self._inner.train(matrix)
             self._index.add_with_ids(matrix, ids)
 
+    def pin_search_threads(self) -> str:
+        # one OpenMP thread per search, as ann-benchmarks runs FAISS; building used every core
+        self._faiss.omp_set_num_threads(1)
+        return "OpenMP threads per search: 1 (faiss.omp_set_num_threads; build used all cores)"
+
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         self.state.search_params = dict(params)
         self._selector_cache = {}

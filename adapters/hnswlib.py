@@ -89,6 +89,10 @@ class HnswlibAdapter(VectorAdapter):
         if self.index is None or self.index.get_current_count() != sum(len(i) for i in self._ids):
             raise AdapterError("hnswlib's graph does not hold every inserted vector")
 
+    def pin_search_threads(self) -> str:
+        self.index.set_num_threads(1)  # the graph was built on every core; each query searches on one
+        return "search threads: 1 (index.set_num_threads; build used all cores)"
+
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         self.state.search_params = {**HNSW.search_defaults(), **params}
         self.index.set_ef(int(self.state.search_params["ef"]))

@@ -246,7 +246,14 @@ class PgvectorAdapter(VectorAdapter):
             if self.state.index == "ivfflat" and scan != "off":
                 scan = "relaxed_order"
             self.db.execute(sql.SQL("SET " + self.state.index + ".iterative_scan = {}").format(sql.Literal(scan)))
+        # no parallel workers per query: a sequential scan (flat, or a filter the planner scans) would otherwise
+        # add PostgreSQL's own workers to every client's query
+        self.db.execute("SET max_parallel_workers_per_gather = 0")
         self._query_cache: dict[Filter | None, tuple[Any, list[Any]]] = {}
+
+    def pin_search_threads(self) -> str:
+        (workers,) = self.db.execute("SHOW max_parallel_workers_per_gather").fetchone()
+        return f"parallel workers per query: {workers} (max_parallel_workers_per_gather, every client session)"
 
     def engine_search_params(self) -> dict[str, Any] | None:
         # the session's setting as PostgreSQL reports it

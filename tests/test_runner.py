@@ -152,3 +152,29 @@ def test_repetitions_report_medians_and_spread():
     assert single.repetitions == 1 and single.qps_spread_pct is None
     with pytest.raises(PlanError, match="repetitions"):
         execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), repetitions=0), ResultsStore())
+
+
+def test_engine_threads_are_held_to_one_per_query_and_recorded_with_every_row():
+    """A client thread count must never silently multiply an engine's own pool: FAISS's OpenMP, hnswlib's
+    search threads and PostgreSQL's parallel workers are set before the timed searches, and each row says so."""
+    run = execute(RunPlan(dataset="synthetic:n=3000,dim=16,queries=50", engines=parse_engines("faiss,hnswlib,pgvector"),
+                          k=10, concurrency=(1, 2)), ResultsStore())
+    threads = {(r.engine, r.concurrency): r.engine_threads for r in run.results}
+    assert len(threads) == 6 and all(r.status == "ok" for r in run.results)
+    for clients in (1, 2):
+        assert threads[("faiss", clients)].startswith("OpenMP threads per search: 1")
+        assert threads[("hnswlib", clients)].startswith("search threads: 1")
+        assert threads[("pgvector", clients)].startswith("parallel workers per query: 0")  # as PostgreSQL reports it
+
+
+def test_faiss_searches_on_one_openmp_thread_after_pinning(tmp_path):
+    import faiss
+
+    from adapters.base import Metric
+    from adapters.faiss import FaissAdapter
+
+    with FaissAdapter(tmp_path) as db:
+        db.create_collection("pinned", 8, Metric.L2, "flat", {})
+        faiss.omp_set_num_threads(2)
+        db.pin_search_threads()
+        assert faiss.omp_get_max_threads() == 1

@@ -168,6 +168,7 @@ class EngineJob:
     stages: list[StageRecord] = field(default_factory=list)
     rows: list[ResultRow] = field(default_factory=list)
     search_params: dict[str, Any] = field(default_factory=dict)  # the setting being measured
+    engine_threads: str = ""  # what the engine's per-query threads were held to (adapter.pin_search_threads)
     stage_started: float = field(default_factory=time.perf_counter)
 
     def row(self, status: ResultStatus, error: str | None = None, **figures: Any) -> ResultRow:
@@ -178,7 +179,7 @@ class EngineJob:
             engine=config.engine, status=status, index=config.index, build_params=config.build_params,
             search_params=dict(self.search_params), error=error, filter=self.plan.filter, k=self.plan.k,
             engine_version=self.versions["engine"], client_version=self.versions["client"],
-            deployment=deployment, endpoint=endpoint,
+            deployment=deployment, endpoint=endpoint, engine_threads=self.engine_threads,
             **asdict(self.build), **figures,
         )
 
@@ -291,6 +292,7 @@ def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_para
     job.search_params = dict(search_params)
     cancel.check()
     db.set_search_params(search_params)
+    job.engine_threads = db.pin_search_threads()
     dataset, truth, tree = prepared.dataset, prepared.truth, prepared.filter
     serial = measure_serial(db, job.row, dataset, truth, tree, plan, search_params, report, cancel)
     job.rows.append(serial)

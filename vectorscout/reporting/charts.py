@@ -58,7 +58,7 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
                 "disk bytes/vector": r.disk_bytes_per_vector,
                 "nDCG@10": r.ndcg_at_10, "exact nDCG@10": r.exact_ndcg_at_10, "MRR@10": r.mrr_at_10,
                 "host other CPU %": r.host_other_cpu_pct, "noise": r.noise or None,
-                "recall collapse": r.diagnosis or None,
+                "recall collapse": r.diagnosis or None, "engine threads": r.engine_threads or None,
                 "filter": r.filter or "", "error": r.error or "",
             }
             for r in rows

@@ -62,6 +62,7 @@ class ResultRow:
     # the engine's servers) while the queries were timed; steal time of a virtual machine counts as other.
     host_other_cpu_pct: float | None = None
     noise: str = ""  # why these figures may be noise (other load on the host, passes that disagree); "" = clean
+    engine_threads: str = ""  # what the engine's own per-query threads were held to during the timed searches
     diagnosis: str = ""  # why recall collapsed (below 0.5 where exact search gives 1.0), from the data; "" = it did not
     # Where it was measured: "embedded" (the engine inside the benchmark's process) or "server" (a server
     # process reached over a connection), and how the client reached it: in-process, loopback or network.
