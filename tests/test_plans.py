@@ -97,7 +97,7 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
     defaults = RunPlan(dataset="wordnet", engines=[])
     plan = RunPlan(dataset="synthetic:n=300,dim=8", engines=parse_engines("faiss:index=hnsw,M=8,ef_search=16|64,pgvector"),
                    k=7, filter="tag == 3", label="every field", batch_size=77, warmup_queries=5, isolate=False,
-                   timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=3, duration_s=2.5,
+                   timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=5, duration_s=2.5,
                    load_driver="locust", locust_workers=5)
     # the test must set every field away from its default, or a dropped field would go unnoticed
     unchanged = [f.name for f in fields(RunPlan) if getattr(plan, f.name) == getattr(defaults, f.name)]

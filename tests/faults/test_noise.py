@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from vectorscout.benchmarking.memory import HostLoad
-from vectorscout.benchmarking.metrics import NOISY_HOST_PCT, noise_verdict
+from vectorscout.benchmarking.metrics import NOISY_HOST_PCT, disagreement_pct, noise_verdict
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
@@ -28,9 +28,12 @@ def busy_processes(count: int) -> list[int]:
 
 
 def test_the_noise_verdict_on_its_thresholds():
-    assert noise_verdict(None, None) == "" and noise_verdict(NOISY_HOST_PCT, 20.0) == ""
+    assert noise_verdict(None, None) == "" and noise_verdict(NOISY_HOST_PCT, [100.0]) == ""
     assert "other processes used 21 %" in noise_verdict(21.0, None)
-    assert "differ by 35 %" in noise_verdict(0.0, 35.0)
+    assert noise_verdict(0.0, [6000.0, 6100.0, 3000.0]) == ""  # one pass spoiled alone: the median stands
+    assert disagreement_pct([6000.0, 6100.0, 3000.0]) == pytest.approx(100 * 100 / 6000)
+    assert noise_verdict(0.0, [100.0, 119.0, 81.0]) == ""  # 19 %: within
+    assert "repeated passes disagree: typically 30 %" in noise_verdict(0.0, [100.0, 130.0, 70.0])
 
 
 def test_a_run_under_load_on_every_core_is_marked_noisy():

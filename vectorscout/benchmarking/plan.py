@@ -35,8 +35,9 @@ class RunPlan:
     memory_limit_mb: int = 0  # 0: no limit
     # Client concurrency levels measured after the serial pass (1 is always the serial pass itself).
     concurrency: tuple[int, ...] = (1,)
-    # Timed serial passes per search setting (after the warm-up, which is discarded).
-    repetitions: int = 1
+    # Timed serial passes per search setting (after the warm-up, which is discarded): three by default, so every
+    # figure is a median with its spread, and passes that disagree mark the result as noise.
+    repetitions: int = 3
     # Concurrent load: 0 sends each query once; above 0 the clients cycle over the queries for this long.
     duration_s: float = 0.0
     # Who applies concurrent load: "local" (threads, or processes for clients that are not thread-safe) or

@@ -117,7 +117,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
         timeout_s = float(raw.get("timeout_s", 3600))
         memory_limit_mb = int(raw.get("memory_limit_mb", 0))
         concurrency = tuple(sorted({int(c) for c in _values(raw.get("concurrency", 1))}))
-        repetitions = int(raw.get("repetitions", 1))
+        repetitions = int(raw.get("repetitions", RunPlan.repetitions))
         duration_s = float(raw.get("duration_s", 0))
         load_driver = str(raw.get("load_driver", "local"))
         locust_workers = int(raw.get("locust_workers", 2))

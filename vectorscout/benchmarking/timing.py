@@ -74,7 +74,7 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
         latency_mean_ms=summary.mean_ms, qps=summary.qps, n_queries=len(queries), repetitions=len(passes),
         load="1 client, serial", latency_quantiles_ms=[round(float(q), 5) for q in quantiles],
         qps_spread_pct=spread_pct([p.qps for p in passes]), host_other_cpu_pct=host_other,
-        noise=noise_verdict(host_other, spread_pct([p.qps for p in passes])),
+        noise=noise_verdict(host_other, [p.qps for p in passes]),
     )
     if dataset.qrels is not None:
         judged = retrieval_quality(found, dataset.qrels, k)
