@@ -1,4 +1,6 @@
-"""Chroma, embedded: a ``PersistentClient`` on a private directory, HNSW configured per collection.
+"""Chroma: embedded (a ``PersistentClient`` on a private directory), Chroma's own server started on loopback
+for the run (``url=bundled``: ``chroma run``, which ships in the chromadb wheel), or a server by URL; HNSW
+configured per collection. The same engine measured embedded and as a server, side by side.
 
 Chroma's default embedding function downloads a model, so every collection is created with
 ``embedding_function=None`` and always receives our own vectors.
@@ -6,26 +8,40 @@ Chroma's default embedding function downloads a model, so every collection is cr
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from adapters.base import (
     AdapterError,
     Capabilities,
+    EngineUnavailable,
     EngineVersions,
     IndexSpec,
     Metric,
     Param,
     SearchHits,
+    UnsupportedFeature,
     VectorAdapter,
     as_float32_matrix,
     package_version,
     payload_rows,
 )
+from vectorscout.benchmarking.lifetime import die_with_parent
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.secrets import mask_url
+
+BUNDLED = "bundled"  # the url value that starts Chroma's own server on loopback for the run
+SERVER_START_S = 60.0
 
 HNSW = IndexSpec(
     "hnsw",
@@ -77,22 +93,92 @@ class ChromaAdapter(VectorAdapter):
     )
     colour = "#EF553B"
     requirements: ClassVar[Mapping[str, str]] = {"chromadb": "chromadb==1.5.9"}
+    server_params: ClassVar[tuple[str, ...]] = ("url",)
+    connection_params: ClassVar[tuple[Param, ...]] = (
+        Param("url", str, "", f"empty: embedded; '{BUNDLED}': Chroma's own server (chroma run) started on loopback "
+                              "for the run; or a Chroma server URL such as http://127.0.0.1:8000"),
+    )
+
+    @classmethod
+    def measured_where(cls, connection: Mapping[str, Any] | None = None) -> tuple[str, str]:
+        if cls.coerce_connection(connection or {}).get("url") == BUNDLED:
+            return "server", "loopback"
+        return super().measured_where(connection)
 
     def open(self) -> None:
         self._path = self.workdir / "chroma"
+        self._server: subprocess.Popen[bytes] | None = None
+        url = str(self.connection.get("url") or "")
+        self._address = self._start_server() if url == BUNDLED else url or None
         self._connect()
         self._collection: Any = None
         self._inserted = 0
 
+    def _start_server(self) -> str:
+        """Chroma's own server on a free loopback port, dying with this process whatever ends it."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        self._path.mkdir(parents=True, exist_ok=True)
+        executable = Path(sys.executable).with_name("chroma")
+        command = [str(executable) if executable.exists() else "chroma", "run", "--path", str(self._path),
+                   "--host", "127.0.0.1", "--port", str(port)]
+        log = (self.workdir / "chroma-server.log").open("wb")
+        parent = os.getpid()
+        self._server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        preexec_fn=lambda: die_with_parent(parent))
+        address = f"http://127.0.0.1:{port}"
+        chromadb = self.import_engine("chromadb")
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            try:
+                chromadb.HttpClient(host="127.0.0.1", port=port,
+                                    settings=chromadb.Settings(anonymized_telemetry=False)).heartbeat()
+                return address
+            except Exception:
+                if self._server.poll() is not None or time.monotonic() > deadline:
+                    self._stop_server()
+                    tail = (self.workdir / "chroma-server.log").read_text(errors="replace").strip()[-500:]
+                    raise EngineUnavailable(f"Chroma's server (chroma run) did not start within {SERVER_START_S:.0f} s: "
+                                            f"{tail or 'no output'}") from None
+                time.sleep(0.2)
+
+    def _stop_server(self) -> None:
+        if self._server is not None:
+            self._server.terminate()
+            try:
+                self._server.wait(10)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait(10)
+            self._server = None
+
     def _connect(self) -> None:
         chromadb = self.import_engine("chromadb")
-        self._path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(self._path), settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
-        )
+        settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
+        if self._address is None:
+            self._path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(self._path), settings=settings)
+            return
+        parts = urlsplit(self._address)
+        try:
+            self._client = chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8000,
+                                               ssl=parts.scheme == "https", settings=settings)
+            self._client.heartbeat()
+        except Exception as exc:
+            raise EngineUnavailable(f"Chroma at {mask_url(self._address)} does not answer: "
+                                    f"{type(exc).__name__}") from None
 
     def close(self) -> None:
         self._collection = None
+        self._stop_server()
+
+    def disk_bytes(self) -> int | None:
+        # a server by URL keeps its files out of view; embedded and the bundled server write under workdir
+        return super().disk_bytes() if self._address is None or self._server is not None else None
+
+    def server_process_ids(self) -> list[int]:
+        return [self._server.pid] if self._server is not None else []
 
     def create_collection(
         self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any]
@@ -152,6 +238,14 @@ class ChromaAdapter(VectorAdapter):
             # Chroma 1.5 stores the new ef_search but keeps searching the loaded index with the old one until
             # the collection is loaded anew (measured: recall 0.605 before and after modify from 16 to 512 on
             # 3,000 random 32-d vectors, 0.997 once reopened). So reopen, then search.
+            # Chroma's server does the same: the bundled one is restarted on its folder (it loads the index anew);
+            # a server by URL cannot be, so a sweep there is refused rather than measured at the wrong value.
+            if self._server is not None:
+                self._stop_server()
+                self._address = self._start_server()
+            elif self._address is not None:
+                raise UnsupportedFeature("a Chroma server by URL keeps searching with the ef_search it loaded; sweep "
+                                         f"ef_search with url={BUNDLED} (or embedded), or give one value")
             self._client.close()
             self._connect()
             self._collection = self._client.get_collection(self.state.name)
@@ -184,7 +278,7 @@ class ChromaAdapter(VectorAdapter):
         if self._collection is not None:
             self._client.delete_collection(self.state.name)
             self._collection = None
-        if getattr(self, "_client", None) is not None:
+        if getattr(self, "_client", None) is not None and self._address is None:
             self._client.reset()
             self._client.close()  # releases Chroma's cached system, so a later connect opens a fresh database
             self._client = None
@@ -193,4 +287,7 @@ class ChromaAdapter(VectorAdapter):
 
     def versions(self) -> EngineVersions:
         version = package_version("chromadb")
-        return EngineVersions(engine=f"chroma {version} (embedded)", client=f"chromadb {version}")
+        if self._address is None:
+            return EngineVersions(engine=f"chroma {version} (embedded)", client=f"chromadb {version}")
+        where = "own server on loopback" if self._server is not None else f"server at {mask_url(self._address)}"
+        return EngineVersions(engine=f"chroma {self._client.get_version()} ({where})", client=f"chromadb {version}")

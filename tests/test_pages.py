@@ -69,7 +69,7 @@ def test_run_page_shows_a_bad_filter_as_a_message():
     at = open_page("views/run.py")
     at.selectbox(key="dataset").set_value("synthetic").run()
     at.number_input(key="dataset.synthetic.n").set_value(300)
-    at.text_input[0].input("colour == 'red'")
+    at.text_input(key="filter").input("colour == 'red'")
     at.button[0].click().run()
     assert wait_for_job(at.session_state["job"]).state == "error"
     at.run()

@@ -305,3 +305,26 @@ def test_a_mode_offered_only_in_part_is_not_also_a_reason_for():
     weaviate = {v.engine: v for v in recommend(Scenario("e", dict(NOTEBOOK))).ranking}["weaviate"]
     assert any("only in part" in r.text for r in weaviate.reasons_against)
     assert not any(r.criterion == "operations" for r in weaviate.reasons_for)
+
+
+def test_an_engine_measured_embedded_and_as_a_server_is_judged_the_way_the_scenario_runs_it():
+    """Chroma in one run embedded (faster, in-process) and as its own server over loopback: a server scenario
+    is judged on the server rows, an embedded one on the embedded rows, never on the better of the two."""
+    runs = [run_with([row("chroma", 0.97, 2000, 0.5), row("chroma", 0.97, 400, 3.0, deployment="server",
+                                                          endpoint="loopback")])]
+    as_server = measured_at_target(runs, 0.9, mode="single_server")["chroma"]
+    assert (as_server.qps, as_server.deployment, as_server.endpoint) == (400, "server", "loopback")
+    assert measured_at_target(runs, 0.9, mode="embedded")["chroma"].qps == 2000
+    only_embedded = [run_with([row("chroma", 0.97, 2000, 0.5)])]
+    assert measured_at_target(only_embedded, 0.9, mode="single_server")["chroma"].qps == 2000  # indicative, not lost
+
+
+def test_rows_of_one_engine_measured_two_ways_are_two_series_on_the_charts():
+    from vectorscout.reporting.charts import engine_colour
+    from vectorscout.results.analysis import compared_rows
+
+    runs = [run_with([row("chroma", 0.97, 2000, 0.5), row("chroma", 0.97, 400, 3.0, deployment="server",
+                                                          endpoint="loopback"), row("faiss", 1.0, 900, 1.0)])]
+    assert [r.engine for r in compared_rows(runs)] == ["chroma (embedded, in-process)", "chroma (server, loopback)",
+                                                       "faiss"]
+    assert engine_colour("chroma (server, loopback)") == engine_colour("chroma") != engine_colour("faiss")

@@ -73,8 +73,10 @@ def test_parse_engines_gives_options_to_the_engine_before_them():
     assert configs[2].search_grid == [{"ef": 32}]
     # the same engine twice is fine when the builds differ, refused when they are the same
     assert len(parse_engines("faiss:index=hnsw,M=8,faiss:index=hnsw,M=16")) == 2
-    with pytest.raises(SpecError, match="engine 'faiss' with the same index settings is given twice"):
+    with pytest.raises(SpecError, match="engine 'faiss' with the same index settings and connection is given twice"):
         parse_engines("faiss:index=hnsw,faiss:index=hnsw,ef_search=8")
+    # the same engine embedded and as a server is two measurements
+    assert [c.connection for c in parse_engines("chroma,chroma:url=bundled")] == [{}, {"url": "bundled"}]
     with pytest.raises(SpecError, match="no engine given"):
         parse_engines(" , ")
     with pytest.raises(SpecError, match="'M=8' is an option but no engine comes before it"):

@@ -35,13 +35,14 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def results_table(rows: list[ResultRow]) -> str:
-    header = ["engine", "index", "search", "clients", "status", "recall", "recall_d", "p50_ms", "p95_ms", "p99_ms", "qps",
-              "insert_s", "index_s"]
+    header = ["engine", "where", "index", "search", "clients", "status", "recall", "recall_d", "p50_ms", "p95_ms",
+              "p99_ms", "qps", "insert_s", "index_s"]
     lines = [header]
     for r in rows:
         search = ",".join(f"{k}={v}" for k, v in r.search_params.items()) or "-"
         lines.append([
-            r.engine, r.index, search, str(r.concurrency), r.status, _fmt(r.recall), _fmt(r.recall_distance),
+            r.engine, "/".join(filter(None, (r.deployment, r.endpoint))) or "-", r.index, search, str(r.concurrency),
+            r.status, _fmt(r.recall), _fmt(r.recall_distance),
             _fmt(r.latency_p50_ms), _fmt(r.latency_p95_ms), _fmt(r.latency_p99_ms), _fmt(r.qps, 0),
             _fmt(r.insert_s, 2), _fmt(r.index_s, 2),
         ])

@@ -37,7 +37,7 @@ for engine in engines:
 
 left, right = st.columns(2)
 k = int(left.number_input("k (neighbours per query)", min_value=1, max_value=1000, value=10, step=1))
-filter_text = right.text_input("Filter (optional)", placeholder="tag == 3 and price < 50",
+filter_text = right.text_input("Filter (optional)", key="filter", placeholder="tag == 3 and price < 50",
                                help="Payload filter; recall is then measured against filtered ground truth.")
 
 caption = queue_caption(shown_below=True)

@@ -131,9 +131,10 @@ def parse_engines(text: str) -> list[EngineConfig]:
     for name, option_texts in configs:
         _, options = parse_spec(name + ":" + ",".join(option_texts))
         config = engine_config(name.strip(), options)
-        key = f"{config.engine}|{config.index}|{sorted(config.build_params.items())}"
+        # the same engine embedded and as a server is two measurements, not a repeat
+        key = f"{config.engine}|{config.index}|{sorted(config.build_params.items())}|{sorted(config.connection.items())}"
         if key in seen:
-            raise SpecError(f"engine {config.engine!r} with the same index settings is given twice")
+            raise SpecError(f"engine {config.engine!r} with the same index settings and connection is given twice")
         seen.add(key)
         result.append(config)
     return result

@@ -308,10 +308,13 @@ def _where(row: ResultRow) -> tuple[str, str]:
         return "embedded", "in-process"
 
 
-def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 0.0) -> dict[str, Measured]:
+def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 0.0,
+                       mode: str | None = None) -> dict[str, Measured]:
     """Per engine, the evidence at the recall target. With concurrent rows, the one closest to the peak load
     (the lowest p95 among settings that carry the peak QPS, else the highest QPS reached); otherwise the
-    fastest serial setting. Only rows that finished ("ok") count; filtered rows are another question."""
+    fastest serial setting. Only rows that finished ("ok") count; filtered rows are another question. With
+    the scenario's deployment ``mode``, an engine measured both embedded and as a server (Chroma) is judged
+    on the rows measured the way the scenario would run it."""
     candidates: dict[str, list[tuple[ResultRow, Run]]] = {}
     for run in runs:
         for row in run.results:
@@ -319,6 +322,8 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
                 candidates.setdefault(row.engine, []).append((row, run))
     best: dict[str, Measured] = {}
     for engine, rows in candidates.items():
+        fitting = [(r, run) for r, run in rows if mode is not None and (_where(r)[0] == "embedded") == (mode == "embedded")]
+        rows = fitting or rows
         reached = [(r, run) for r, run in rows if r.recall is not None and r.recall >= recall_target and r.qps]
         if not reached:
             top = max(rows, key=lambda rr: rr[0].recall or 0.0)
@@ -442,7 +447,7 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     """The ranking (scored engines best first, ties by name, excluded ones after), the warnings, the verdict
     and the sensitivity, for the scenario's deployment mode."""
     answers = scenario.answers
-    measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]))
+    measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]), answers["deployment"])
     costs = _costs(scenario, runs or [])
     verdicts = [_verdict(profile, scenario, measured, costs) for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))

@@ -15,10 +15,11 @@ FALLBACK_COLOUR = "#7F7F7F"
 
 
 def engine_colour(engine: str) -> str:
-    """The engine's own colour (declared by its adapter); "qdrant @ run-id" (runs compared side by side)
-    keeps qdrant's colour, and an engine this installation does not know gets grey."""
+    """The engine's own colour (declared by its adapter); "qdrant @ run-id" (runs compared side by side) and
+    "chroma (server, loopback)" keep their engine's colour, and an engine this installation does not know gets
+    grey."""
     try:
-        return adapter_class(engine.split(" @ ")[0]).colour
+        return adapter_class(engine.split(" ")[0]).colour
     except UnknownEngine:
         return FALLBACK_COLOUR
 
@@ -49,7 +50,8 @@ def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "engine": r.engine, "status": r.status, "setting": setting_label(r), "clients": r.concurrency, "recall": r.recall,
+                "engine": r.engine, "status": r.status, "measured as": ", ".join(filter(None, (r.deployment, r.endpoint))),
+                "setting": setting_label(r), "clients": r.concurrency, "recall": r.recall,
                 "recall (distance)": r.recall_distance, "p50 ms": r.latency_p50_ms, "p95 ms": r.latency_p95_ms,
                 "p99 ms": r.latency_p99_ms, "QPS": r.qps, "QPS spread %": r.qps_spread_pct, "insert s": r.insert_s,
                 "index s": r.index_s,

@@ -67,10 +67,18 @@ def frontier_json(rows: Iterable[ResultRow]) -> list[dict[str, Any]]:
 
 def compared_rows(runs: list[Run]) -> list[ResultRow]:
     """The rows of several runs on one set of charts: with more than one run, each engine is labelled with
-    its run (e.g. "qdrant @ 20261125-…") so the same engine from two days stays two series."""
-    if len(runs) == 1:
-        return list(runs[0].results)
-    return [replace(row, engine=f"{row.engine} @ {run.run_id}") for run in runs for row in run.results]
+    its run (e.g. "qdrant @ 20261125-…") so the same engine from two days stays two series; an engine measured
+    both embedded and as a server is labelled with where ("chroma (server, loopback)"), for the same reason."""
+    deployments: dict[str, set[str]] = {}
+    for run in runs:
+        for row in run.results:
+            deployments.setdefault(row.engine, set()).add(row.deployment)
+
+    def label(row: ResultRow, run: Run) -> str:
+        where = f" ({row.deployment}, {row.endpoint})" if len(deployments[row.engine]) > 1 and row.deployment else ""
+        return f"{row.engine}{where}" + (f" @ {run.run_id}" if len(runs) > 1 else "")
+
+    return [replace(row, engine=label(row, run)) for run in runs for row in run.results]
 
 
 COMPARED_ENVIRONMENT = ("cpu_model", "cores", "ram_gb", "os", "python", "vectorscout")
