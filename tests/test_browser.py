@@ -183,7 +183,7 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
     page.get_by_role("button", name="Quick evaluation").click()
     expect(page.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("Open the results")).to_be_visible(timeout=300_000)  # 7 engines, isolated workers
+    expect(page.get_by_text("Open the results")).to_be_visible(timeout=600_000)  # 7 engines, 3 passes, isolated workers
     screenshot(page, "4-run")
 
     page.get_by_role("link", name="Open the results").click()
