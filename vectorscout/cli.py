@@ -243,7 +243,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
 
 def cmd_datasets(args: argparse.Namespace) -> int:
     from vectorscout.data.datasets import dataset_listing
-    from vectorscout.data.importers import DatasetImportError, import_dataset
+    from vectorscout.data.importers import DatasetImportError, import_isolated
 
     if args.datasets_command == "list":
         listing = dataset_listing()
@@ -281,8 +281,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     options = {key: value for key, value in (("vector_column", args.vector_column), ("queries", args.queries),
                                               ("license", args.license)) if value is not None}
     try:
-        entry = import_dataset(Path(args.path), args.format, args.name, args.metric, progress=progress,
-                               replace_ground_truth=args.replace_ground_truth, **options)
+        entry = import_isolated(Path(args.path), args.format, args.name, args.metric, progress=progress,
+                                replace_ground_truth=args.replace_ground_truth, **options)
     except DatasetImportError as exc:
         raise UsageError(str(exc)) from None
     print(f"imported {entry['name']}: {entry['n']:,} vectors x {entry['dim']}, {entry['queries']:,} queries, "

@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard_ui import show_chart
 from vectorscout.data.datasets import dataset_listing, load_dataset
 from vectorscout.data.downloads import PUBLIC, DownloadError, download_dataset
-from vectorscout.data.importers import FORMATS, DatasetImportError, extract_archive, import_dataset
+from vectorscout.data.importers import FORMATS, DatasetImportError, extract_archive, import_isolated
+from vectorscout.home import subdir
 from vectorscout.reporting.charts import projection_figure
 
 st.title("Datasets")
@@ -52,7 +53,7 @@ replace_truth = st.checkbox(
          "(usually a wrong metric). Ticked, the import goes on and runs measure against exact neighbours.")
 if st.button("Import", type="primary", disabled=upload is None or not new_name):
     progress = st.progress(0.0, text="reading")
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(dir=subdir("staging")) as scratch:  # in the home; removed on any outcome
         target = Path(scratch) / Path(upload.name).name
         target.write_bytes(upload.getvalue())
         try:
@@ -61,7 +62,7 @@ if st.button("Import", type="primary", disabled=upload is None or not new_name):
                 unpacked.mkdir()
                 target = extract_archive(target, unpacked)
             options = {key: value for key, value in (("vector_column", vector_column), ("license", license_text)) if value}
-            entry = import_dataset(
+            entry = import_isolated(
                 target, fmt, new_name.strip(), None if metric.startswith("(") else metric,
                 progress=lambda done, total: progress.progress(done / total, text=f"embedding {done:,}/{total:,}"),
                 replace_ground_truth=replace_truth, **options,

@@ -32,6 +32,8 @@ from vectorscout.results.records import utc_now
 log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_MAX_BYTES = 4 * 1024**3
+DEFAULT_MAX_RECORD_BYTES = 16 * 1024**2
+DEFAULT_MAX_COLUMNS = 20_000
 HELD_OUT_QUERIES = 1000
 
 
@@ -53,8 +55,85 @@ class ImportedData:
     metric_assumed: bool = False  # neither the user nor the file said: the format's usual metric was taken
 
 
+def _limit(variable: str, default: int) -> int:
+    """A configurable bound: the environment variable when set (a positive whole number), else the default."""
+    raw = os.environ.get(variable)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise DatasetImportError(f"{variable} must be a positive whole number; got {raw!r}")
+    return value
+
+
 def max_import_bytes() -> int:
-    return int(os.environ.get("VECTORSCOUT_MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
+    """The most data an import may unpack to: files as stored and, for compressed formats, as unpacked."""
+    return _limit("VECTORSCOUT_MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES)
+
+
+def max_record_bytes() -> int:
+    """The longest line (a JSONL record, a CSV row, a text) read before refusing the file."""
+    return _limit("VECTORSCOUT_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES)
+
+
+def max_columns() -> int:
+    return _limit("VECTORSCOUT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS)
+
+
+def check_limits() -> None:
+    """Every configured bound is read once up front, so a bad setting is refused before any work."""
+    max_import_bytes(), max_record_bytes(), max_columns()
+
+
+def bounded_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered from 1, each read with a bound: a line over max_record_bytes() is refused
+    before it is held in memory (a 1 MB zip can unpack to one 1 GB line)."""
+    limit = max_record_bytes()
+    with path.open("rb") as handle:
+        number = 0
+        while raw := handle.readline(limit + 1):
+            number += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                raise DatasetImportError(f"{path.name}: line {number} is over {limit:,} bytes "
+                                         "(VECTORSCOUT_MAX_RECORD_BYTES)")
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DatasetImportError(f"{path.name}: line {number} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _check_unpacked(name: str, unpacked: int) -> None:
+    limit = max_import_bytes()
+    if unpacked > limit:
+        raise DatasetImportError(f"{name}: unpacks to {unpacked:,} bytes, over the import limit of {limit:,} bytes "
+                                 "(VECTORSCOUT_MAX_IMPORT_BYTES)")
+
+
+def _check_parquet(path: Path) -> None:
+    """Columns and unpacked size from the Parquet footer, before any row is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_metadata(path)
+    except Exception as exc:
+        raise DatasetImportError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    if metadata.num_columns > max_columns():
+        raise DatasetImportError(f"{path.name}: {metadata.num_columns:,} columns, over the limit of {max_columns():,} "
+                                 "(VECTORSCOUT_MAX_COLUMNS)")
+    _check_unpacked(path.name, sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)))
+
+
+def _check_csv(path: Path) -> None:
+    """Column count from the header and every line's length, before pandas parses anything."""
+    for number, line in bounded_lines(path):
+        if number == 1:
+            columns = len(next(csv.reader([line]), []))
+            if columns > max_columns():
+                raise DatasetImportError(f"{path.name}: {columns:,} columns, over the limit of {max_columns():,} "
+                                         "(VECTORSCOUT_MAX_COLUMNS)")
 
 
 def _size(path: Path) -> int:
@@ -104,6 +183,8 @@ def read_hdf5(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
                                          f"{', '.join(ANN_METRICS)} and no neighbours to infer it from; give --metric")
             if metric is None:
                 metric = ANN_METRICS.get(distance, Metric.L2)
+            _check_unpacked(path.name, sum(int(np.prod(f[key].shape, dtype=object)) * f[key].dtype.itemsize
+                                           for key in ("train", "test", "neighbors") if key in f))
             base = _matrix(f["train"][()], f"{path.name}:train")
             queries = _matrix(f["test"][()], f"{path.name}:test")
             neighbors = np.asarray(f["neighbors"][()], dtype=np.int64) if "neighbors" in f else None
@@ -165,7 +246,7 @@ def _check_declared_sizes(path: Path) -> None:
 
     from numpy.lib import format as npy_format
 
-    def check(handle: Any, available: int, where: str) -> None:
+    def check(handle: Any, available: int, where: str) -> int:
         version = npy_format.read_magic(handle)
         read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
         shape, _, dtype = read_header(handle)
@@ -173,14 +254,17 @@ def _check_declared_sizes(path: Path) -> None:
         if declared > available:
             raise DatasetImportError(f"{where}: the header declares {declared:,} bytes of data but the file holds "
                                      f"{available:,}; truncated or corrupt")
+        return declared
 
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
+                declared = 0
                 for info in archive.infolist():
                     if info.filename.endswith(".npy"):
                         with archive.open(info) as member:
-                            check(member, info.file_size, f"{path.name}:{info.filename}")
+                            declared += check(member, info.file_size, f"{path.name}:{info.filename}")
+                _check_unpacked(path.name, declared)  # a 2 MB .npz may hold a 2 GiB array of zeros
         else:
             with path.open("rb") as handle:
                 check(handle, path.stat().st_size, path.name)
@@ -260,6 +344,10 @@ def read_table(path: Path, metric: Metric | None, vector_column: str | None = No
                queries: int = HELD_OUT_QUERIES, **_: Any) -> ImportedData:
     import pandas as pd
 
+    if path.suffix.lower() == ".parquet":
+        _check_parquet(path)
+    else:
+        _check_csv(path)
     try:
         if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path)
@@ -281,6 +369,8 @@ def read_vectordbbench(path: Path, metric: Metric | None, **_: Any) -> ImportedD
     train_files = sorted(path.glob("train*.parquet"))
     if not train_files or not (path / "test.parquet").exists():
         raise DatasetImportError(f"{path}: VectorDBBench layout needs train*.parquet and test.parquet")
+    for part in [*train_files, path / "test.parquet", *sorted(path.glob("neighbors.parquet"))]:
+        _check_parquet(part)
     train = pd.concat([pd.read_parquet(f) for f in train_files], ignore_index=True)
     for required in ("id", "emb"):
         if required not in train.columns:
@@ -307,17 +397,16 @@ def read_vectordbbench(path: Path, metric: Metric | None, **_: Any) -> ImportedD
 
 # -- texts: BEIR folders and plain text files ----------------------------------------------------------
 def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetImportError(f"{path.name}: line {number} is not JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise DatasetImportError(f"{path.name}: line {number} is not a JSON object")
-            yield number, record
+    for number, line in bounded_lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetImportError(f"{path.name}: line {number} is not JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise DatasetImportError(f"{path.name}: line {number} is not a JSON object")
+        yield number, record
 
 
 def read_beir(path: Path, metric: Metric | None, progress: ProgressFn | None = None, **_: Any) -> ImportedData:
@@ -341,21 +430,20 @@ def read_beir(path: Path, metric: Metric | None, progress: ProgressFn | None = N
         raise DatasetImportError("corpus.jsonl: a document _id appears twice")
     query_text = {str(r["_id"]): str(r.get("text", "")) for _, r in _jsonl(path / "queries.jsonl") if "_id" in r}
     judged: dict[str, dict[int, float]] = {}
-    with qrel_file.open(encoding="utf-8") as handle:
-        for number, row in enumerate(csv.reader(handle, delimiter="\t"), 1):
-            if number == 1 and row and row[0] == "query-id":
-                continue
-            if len(row) < 3:
-                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} needs query-id, corpus-id, score")
-            query, doc, score = row[0], row[1], row[2]
-            if doc not in row_of:
-                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown document {doc!r}")
-            if query not in query_text:
-                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown query {query!r}")
-            try:
-                judged.setdefault(query, {})[row_of[doc]] = float(score)
-            except ValueError:
-                raise DatasetImportError(f"qrels/{qrel_file.name}: line {number}: score {score!r} is not a number") from None
+    for number, row in enumerate(csv.reader((line for _, line in bounded_lines(qrel_file)), delimiter="\t"), 1):
+        if number == 1 and row and row[0] == "query-id":
+            continue
+        if len(row) < 3:
+            raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} needs query-id, corpus-id, score")
+        query, doc, score = row[0], row[1], row[2]
+        if doc not in row_of:
+            raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown document {doc!r}")
+        if query not in query_text:
+            raise DatasetImportError(f"qrels/{qrel_file.name}: line {number} names unknown query {query!r}")
+        try:
+            judged.setdefault(query, {})[row_of[doc]] = float(score)
+        except ValueError:
+            raise DatasetImportError(f"qrels/{qrel_file.name}: line {number}: score {score!r} is not a number") from None
     query_ids = sorted(judged)
     query_texts = [query_text[q] for q in query_ids]
     base = embed_texts(texts, progress=progress)
@@ -372,13 +460,13 @@ def read_texts(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIE
         if suffix == ".jsonl":
             texts = [str(r.get("text", "")) for _, r in _jsonl(path)]
         elif suffix == ".csv":
-            with path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                if not reader.fieldnames or "text" not in reader.fieldnames:
-                    raise DatasetImportError(f"{path.name}: a CSV of texts needs a 'text' column")
-                texts = [row["text"] or "" for row in reader]
+            _check_csv(path)
+            reader = csv.DictReader(line for _, line in bounded_lines(path))
+            if not reader.fieldnames or "text" not in reader.fieldnames:
+                raise DatasetImportError(f"{path.name}: a CSV of texts needs a 'text' column")
+            texts = [row["text"] or "" for row in reader]
         else:
-            texts = path.read_text(encoding="utf-8").splitlines()
+            texts = [line for _, line in bounded_lines(path)]
     except UnicodeDecodeError as exc:
         raise DatasetImportError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
     texts = [t.strip() for t in texts if t.strip()]
@@ -512,6 +600,7 @@ def import_dataset(
 ) -> dict[str, Any]:
     """Import and register a dataset; returns its catalog entry. Raises DatasetImportError, leaving nothing."""
     path = Path(path)
+    check_limits()
     if not NAME_PATTERN.match(name):
         raise DatasetImportError(f"dataset name {name!r}: use 1-64 lower-case letters, digits, '-' or '_'")
     if name in PROVIDERS or any(e["name"] == name for e in imported_entries()):
@@ -584,3 +673,52 @@ def _write(name: str, dataset: Dataset, entry: dict[str, Any]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+# -- the import in a worker of its own ------------------------------------------------------------------
+DEFAULT_IMPORT_TIMEOUT_S = 3600
+
+
+def import_memory_mb() -> int:
+    """The import worker's memory ceiling (RSS of its process tree): half this machine's memory, at most
+    8 GiB, unless VECTORSCOUT_IMPORT_MEMORY_MB says otherwise. Embedding texts needs about 1.5 GB."""
+    import psutil
+
+    return _limit("VECTORSCOUT_IMPORT_MEMORY_MB", min(8192, psutil.virtual_memory().total // 2**21))
+
+
+def _import_job(path: str, format: str, name: str, metric: str | None, replace_ground_truth: bool,
+                options: dict[str, Any], report: Any, stop: Any) -> tuple[str, Any]:
+    from vectorscout.benchmarking.progress import Progress
+
+    def progress(done: int, total: int) -> None:
+        report(Progress("import", "embedding", done, total))
+
+    try:
+        return "ok", import_dataset(Path(path), format, name, metric, progress=progress,
+                                    replace_ground_truth=replace_ground_truth, **options)
+    except DatasetImportError as exc:
+        return "refused", str(exc)
+
+
+def import_isolated(path: Path, format: str, name: str, metric: str | None = None,
+                    progress: ProgressFn | None = None, replace_ground_truth: bool = False, **options: Any) -> dict[str, Any]:
+    """import_dataset in a worker process with a memory ceiling and a timeout: a file built to exhaust memory
+    (a decompression bomb) ends that worker, never the dashboard or CLI that asked; nothing is registered."""
+    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+
+    check_limits()
+    limits = WorkerLimits(_limit("VECTORSCOUT_IMPORT_TIMEOUT_S", DEFAULT_IMPORT_TIMEOUT_S), import_memory_mb())
+    outcome = run_in_worker(_import_job, (str(path), format, name, metric, replace_ground_truth, options), limits,
+                            f"vectorscout-import-{name}",
+                            progress=(lambda event: progress(event.done, event.total)) if progress else None)
+    if outcome.failure is not None:
+        for staging in imported_dir().glob(f".staging-{name}-*"):  # a worker killed while writing
+            shutil.rmtree(staging, ignore_errors=True)
+        raise DatasetImportError(f"{Path(path).name}: the import {outcome.failure.removeprefix('the worker ')} "
+                                 "(VECTORSCOUT_IMPORT_MEMORY_MB, VECTORSCOUT_IMPORT_TIMEOUT_S); nothing was imported")
+    kind, value = outcome.value
+    if kind == "refused":
+        raise DatasetImportError(value)
+    entry: dict[str, Any] = value
+    return entry
