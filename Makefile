@@ -35,9 +35,10 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium poppler-utils; }
 
+# On 127.0.0.1: Streamlit itself. Any other HOST: Streamlit on a private loopback port behind VectorScout's
+# authenticating proxy (VECTORSCOUT_PASSWORD required), so no endpoint answers before the password.
 run: setup system-deps
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(PY) -m vectorscout serve --host $(HOST) --port $(PORT)
 
 lint: dev
 	$(PY) -m ruff check .

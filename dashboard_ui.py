@@ -20,19 +20,7 @@ from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.home import home_dir
 from vectorscout.results.store import ResultsStore, RunSummary
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-PASSWORD_ENV = "VECTORSCOUT_PASSWORD"
-
-
-def configured_password() -> str:
-    """The room's password: from the environment, else Streamlit secrets; never from the repository."""
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
-    try:
-        return str(st.secrets.get("password", "") or "")
-    except Exception:  # no secrets file at all: no password configured
-        return ""
+from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, configured_password
 
 
 def access_gate() -> None:
@@ -42,6 +30,8 @@ def access_gate() -> None:
     serves nothing without a configured password, and asks every session for it once.
     """
     address = str(st.get_option("server.address") or "0.0.0.0")  # unset: Streamlit listens on every interface
+    if os.environ.get(BEHIND_PROXY_ENV) == "1" and address in LOOPBACK:
+        return  # `serve` put Streamlit on loopback behind its proxy, which asked for the password on every request
     password = configured_password()
     if not password:
         if address in LOOPBACK:

@@ -571,6 +571,22 @@ def _add_runs_command(sub: Any) -> None:
     runs.set_defaults(handler=cmd_runs)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from vectorscout.serve import ServeError, serve
+
+    try:
+        return serve(args.host, args.port)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_serve_command(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="the dashboard; beyond loopback behind a password on every endpoint")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.set_defaults(handler=cmd_serve)
+
+
 def cmd_queue_worker(args: argparse.Namespace) -> int:
     """The process the dashboard starts for a queued job: it outlives the browser session and the dashboard."""
     store = ResultsStore()
@@ -687,6 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_command(sub)
     _add_rerun_command(sub)
     _add_engines_command(sub)
+    _add_serve_command(sub)
     _add_queue_worker_command(sub)
     return parser
 
