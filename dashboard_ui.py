@@ -18,8 +18,8 @@ import streamlit as st
 from adapters.base import Param
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
-from vectorscout.home import home_dir
-from vectorscout.results.store import ResultsStore, RunSummary
+from vectorscout.home import HomeError, home_dir
+from vectorscout.results.store import ResultsStore, RunSummary, StoreError
 from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, configured_password
 
 
@@ -206,9 +206,10 @@ def keep_workshop_in_url() -> None:
         del st.query_params["workshop"]
 
 
-def start_benchmark(plans: list[Any]) -> str:
+def start_benchmark(plans: list[Any]) -> str | None:
     """Queue a benchmark (vectorscout.benchmarking.plan.RunPlan list) for this session; it runs in a worker
-    process of its own when the home's queue gets to it, and joins the open workshop when it starts."""
+    process of its own when the home's queue gets to it, and joins the open workshop when it starts. None,
+    with the reason on the page, when it cannot be queued (a read-only home)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     from vectorscout.benchmarking.queue import submit_detached
@@ -216,7 +217,12 @@ def start_benchmark(plans: list[Any]) -> str:
     context = get_script_run_ctx()
     tab = f"dashboard tab {context.session_id[:6]}" if context else "the dashboard"
     workshop = st.session_state.get("workshop")
-    job_id = submit_detached(results_store(), plans, f"{tab}{f' (workshop {workshop})' if workshop else ''}", workshop)
+    try:
+        job_id = submit_detached(results_store(), plans, f"{tab}{f' (workshop {workshop})' if workshop else ''}",
+                                 workshop)
+    except (StoreError, HomeError) as exc:
+        st.error(str(exc))
+        return None
     st.session_state["job"] = job_id
     return job_id
 

@@ -20,7 +20,7 @@ from vectorscout.benchmarking.specs import SpecError, parse_engines
 from vectorscout.home import HomeError
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
-from vectorscout.results.store import ResultsStore, StoreError
+from vectorscout.results.store import ReadOnlyHome, ResultsStore, StoreError
 
 if TYPE_CHECKING:
     from vectorscout.decision.scenario import Scenario
@@ -713,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except (UsageError, HomeError) as exc:
+    except (UsageError, HomeError, ReadOnlyHome) as exc:
         print(f"vectorscout: error: {exc}", file=sys.stderr)
         return 2
     except StoreError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Callable
@@ -27,10 +28,30 @@ def home_dir() -> Path:
     return path
 
 
+READ_ONLY_HINT = "listing, showing, exporting and writing reports to another folder work on a read-only home"
+
+
+def read_only_error(home: Path) -> HomeError:
+    return HomeError(f"the VectorScout home {home} is read-only: this needs to write there ({READ_ONLY_HINT}); set "
+                     f"{HOME_ENV} to a writable folder to run, import or save")
+
+
 def subdir(name: str) -> Path:
-    path = home_dir() / name
-    path.mkdir(parents=True, exist_ok=True)
+    """A folder of the home, created when missing (HomeError, saying so, when the home is read-only)."""
+    home = home_dir()
+    path = home / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise read_only_error(home) from None
+        raise
     return path
+
+
+def existing_subdir(name: str) -> Path:
+    """A folder of the home for reading: never created (it may not exist; globbing it then finds nothing)."""
+    return home_dir() / name
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> Path:

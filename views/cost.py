@@ -58,8 +58,8 @@ def calibration_offer(report: CostReport) -> None:
     caption = queue_caption()
     if caption:
         st.caption(caption)
-    if st.button("Queue the memory measurement" if caption else "Measure memory at two sizes"):
-        start_benchmark(memory_calibration(settings, int(scenario.answers["dimensions"])))
+    asked = st.button("Queue the memory measurement" if caption else "Measure memory at two sizes")
+    if asked and start_benchmark(memory_calibration(settings, int(scenario.answers["dimensions"]))):
         st.switch_page("views/run.py")
 
 

@@ -17,9 +17,9 @@ st.markdown(f"**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Re
 caption = queue_caption()
 if caption:
     st.info(caption)
-if st.button("Queue the quick evaluation" if caption else "Quick evaluation", type="primary",
-             help="Seven embedded engines one after the other; progress and Cancel on the Run page."):
-    start_benchmark([quick])
+started = st.button("Queue the quick evaluation" if caption else "Quick evaluation", type="primary",
+                    help="Seven embedded engines one after the other; progress and Cancel on the Run page.")
+if started and start_benchmark([quick]):
     st.switch_page("views/run.py")
 steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]
 for row in (steps[:4], steps[4:]):

@@ -46,11 +46,12 @@ if caption:
 if st.button("Queue this run" if caption else "Run", type="primary", disabled=not configs or form_error is not None,
              help="Runs now when nothing else runs on this machine; otherwise after what is ahead of it."):
     try:
-        start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)])
+        started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)])
     except PlanError as exc:
         st.error(str(exc))
     else:
-        st.rerun()
+        if started:
+            st.rerun()
 
 
 def running_panel(entry: QueueEntry) -> None:

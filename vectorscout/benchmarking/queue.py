@@ -179,6 +179,8 @@ class RunQueue:
 
     def reap(self) -> None:
         """Entries whose process is gone were interrupted: they no longer hold the queue."""
+        if self.store.read_only:
+            return  # nothing can run from a read-only home; what it shows is what was stored
         with self.store.transaction(immediate=True) as db:
             for job_id, pid in db.execute("SELECT job_id, pid FROM queue WHERE state IN ('queued', 'running')").fetchall():
                 if not alive(pid):

@@ -21,7 +21,7 @@ from adapters.base import Metric, Param, ParamError
 from vectorscout.benchmarking.specs import SpecError, parse_spec
 from vectorscout.data import filters
 from vectorscout.data.groundtruth import GroundTruth, cached_ground_truth
-from vectorscout.home import subdir
+from vectorscout.home import existing_subdir, subdir
 
 GROUND_TRUTH_K = 100
 
@@ -264,7 +264,7 @@ def imported_dir() -> Path:
 def imported_entries() -> list[dict[str, Any]]:
     """Datasets the user imported, from their meta.json files under the VectorScout home."""
     entries = []
-    for meta in sorted(imported_dir().glob("*/meta.json")):
+    for meta in sorted(existing_subdir("datasets").glob("*/meta.json")):  # reading never creates (read-only homes)
         try:
             entries.append(json.loads(meta.read_text()))
         except (OSError, json.JSONDecodeError):

@@ -27,6 +27,7 @@ from adapters.base import Metric
 from vectorscout.data.datasets import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
 from vectorscout.data.embedding import ProgressFn, embed_texts
 from vectorscout.data.groundtruth import exact_distances, exact_knn
+from vectorscout.home import HomeError
 from vectorscout.results.records import utc_now
 
 log = logging.getLogger(__name__)
@@ -697,7 +698,7 @@ def _import_job(path: str, format: str, name: str, metric: str | None, replace_g
     try:
         return "ok", import_dataset(Path(path), format, name, metric, progress=progress,
                                     replace_ground_truth=replace_ground_truth, **options)
-    except DatasetImportError as exc:
+    except (DatasetImportError, HomeError) as exc:
         return "refused", str(exc)
 
 

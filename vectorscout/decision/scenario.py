@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from vectorscout.decision.matrix import KNOWLEDGE
-from vectorscout.home import subdir, write_atomically
+from vectorscout.home import existing_subdir, subdir, write_atomically
 
 CRITERIA = ("features", "operations", "scalability", "ecosystem", "performance", "cost")
 # Answers from files of earlier versions: question -> old value -> today's value
@@ -156,7 +156,7 @@ def save_scenario(scenario: Scenario) -> Path:
 def saved_scenarios() -> dict[str, Scenario]:
 
     found = {}
-    for path in sorted(subdir("scenarios").glob("*.json")):
+    for path in sorted(existing_subdir("scenarios").glob("*.json")):
         try:
             scenario = Scenario.from_json(path.read_text())
         except (OSError, ScenarioError):

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import psutil
 
-from vectorscout.home import home_dir
+from vectorscout.home import home_dir, read_only_error
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run, RunStatus, utc_now
 
 SCHEMA = """
@@ -64,8 +65,22 @@ CREATE TABLE IF NOT EXISTS workshops (
 """
 
 
+def writable(folder: Path) -> bool:
+    """Whether files can be created in the folder: tried, not judged from permission bits (root ignores them;
+    a read-only mount refuses root too)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-probe-"):
+            return True
+    except OSError:
+        return False
+
+
 class StoreError(RuntimeError):
     """The store cannot be read or written; nothing already stored is lost."""
+
+
+class ReadOnlyHome(StoreError):
+    """A write asked of a store in a read-only home."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,11 @@ def new_run_id() -> str:
 class ResultsStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or home_dir() / "results.sqlite"
+        # A store in a read-only home (a read-only mount, a folder of another user) is opened read-only: what
+        # was stored can be listed, shown, exported and reported; a write says the home is read-only.
+        self.read_only = self.path.exists() and not writable(self.path.parent)
+        if self.read_only:
+            return
         try:
             with self._connect() as db:
                 db.executescript(SCHEMA)
@@ -106,15 +126,21 @@ class ResultsStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # One short-lived connection per operation: safe from any thread and process.
         try:
-            db = sqlite3.connect(self.path, timeout=30)
+            if self.read_only:  # immutable: SQLite needs no -wal or -shm file it could not create
+                db = sqlite3.connect(f"{self.path.absolute().as_uri()}?immutable=1", uri=True, timeout=30)
+            else:
+                db = sqlite3.connect(self.path, timeout=30)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the results store at {self.path}: {exc}") from exc
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            if not self.read_only:
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             with db:  # a transaction: committed on success, rolled back on error
                 yield db
         except sqlite3.Error as exc:
+            if self.read_only:
+                raise ReadOnlyHome(str(read_only_error(self.path.parent))) from None
             raise StoreError(f"results store at {self.path}: {exc}") from exc
         finally:
             db.close()
