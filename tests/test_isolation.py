@@ -1,6 +1,7 @@
 """Engine jobs in worker processes: memory, disk, stages and concurrent load measured per engine."""
 
 import psutil
+from tests_support import spawned_workers
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
@@ -9,7 +10,7 @@ from vectorscout.results.store import ResultsStore
 
 
 def workers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+    return spawned_workers()
 
 
 def test_peak_memory_is_recorded_per_engine():

@@ -98,3 +98,18 @@ def wait_for_job(job_id: str, timeout_s: float = 300, until: str = "ended"):
             return entry
         assert time.monotonic() < deadline, entry
         time.sleep(0.2)
+
+
+def spawned_workers():
+    """This process's live engine workers (multiprocessing spawn children); a child that has just ended and
+    not yet been reaped (a zombie) is not one."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # ended meanwhile, or a zombie
+            continue
+    return found

@@ -13,8 +13,9 @@ import numpy as np
 import psutil
 import pytest
 
-from vectorscout.data.datasets import imported_dir, imported_entries
+from vectorscout.data.datasets import imported_entries
 from vectorscout.data.importers import DatasetImportError, extract_archive, import_dataset, import_isolated
+from vectorscout.home import existing_subdir
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 2**20
@@ -22,7 +23,14 @@ MB = 2**20
 
 def nothing_registered(name: str) -> None:
     assert name not in {entry["name"] for entry in imported_entries()}
-    assert not list(imported_dir().glob(".staging-*")) if imported_dir().exists() else True
+    assert not list(existing_subdir("datasets").glob(".staging-*"))
+
+
+def refused(path: Path, fmt: str, name: str, message: str) -> None:
+    """The import is refused with this message, and leaves nothing registered or half-written."""
+    with pytest.raises(DatasetImportError, match=message):
+        import_dataset(path, fmt, name)
+    nothing_registered(name)
 
 
 def zeros_member(archive: zipfile.ZipFile, name: str, size: int, prefix: bytes = b"") -> None:
@@ -68,10 +76,7 @@ def test_an_npz_is_bounded_by_its_unpacked_size_not_its_file_size(tmp_path, monk
         np.save(small, np.ones((5, 4), dtype=np.float32))
         zipped.writestr("test.npy", small.getvalue())
     assert path.stat().st_size < 10_000_000 // 10
-    with pytest.raises(DatasetImportError, match=r"bomb\.npz: unpacks to 67,108,\d+ bytes, over the import limit "
-                                                 r"of 10,000,000 bytes"):
-        import_dataset(path, "npz", "npzbomb")
-    nothing_registered("npzbomb")
+    refused(path, "npz", "npzbomb", r"bomb\.npz: unpacks to 67,108,\d+ bytes, over the import limit of 10,000,000 bytes")
 
 
 def test_a_compressed_hdf5_dataset_is_bounded_by_its_declared_size(tmp_path, monkeypatch):
@@ -83,9 +88,7 @@ def test_a_compressed_hdf5_dataset_is_bounded_by_its_declared_size(tmp_path, mon
         f.create_dataset("train", shape=(2**20, 16), dtype="f4", compression="gzip", fillvalue=0)  # 64 MiB, unwritten
         f["test"] = np.ones((5, 16), dtype="f4")
         f.attrs["distance"] = "euclidean"
-    with pytest.raises(DatasetImportError, match=r"bomb\.hdf5: unpacks to 67,109,"):
-        import_dataset(path, "hdf5", "h5bomb")
-    nothing_registered("h5bomb")
+    refused(path, "hdf5", "h5bomb", r"bomb\.hdf5: unpacks to 67,109,")
 
 
 def test_a_csv_with_a_million_columns_is_refused_from_its_header(tmp_path):
@@ -93,10 +96,7 @@ def test_a_csv_with_a_million_columns_is_refused_from_its_header(tmp_path):
     path = tmp_path / "wide.csv"
     header = ",".join(f"c{i}" for i in range(10**6))
     path.write_text(header + "\n" + ",".join("1" for _ in range(10**6)) + "\n")
-    with pytest.raises(DatasetImportError, match=r"wide\.csv: 1,000,000 columns, over the limit of 20,000 "
-                                                 r"\(VECTORSCOUT_MAX_COLUMNS\)"):
-        import_dataset(path, "csv", "wide")
-    nothing_registered("wide")
+    refused(path, "csv", "wide", r"wide\.csv: 1,000,000 columns, over the limit of 20,000 \(VECTORSCOUT_MAX_COLUMNS\)")
 
 
 def test_a_parquet_file_is_bounded_by_its_footer(tmp_path, monkeypatch):
@@ -105,16 +105,14 @@ def test_a_parquet_file_is_bounded_by_its_footer(tmp_path, monkeypatch):
     monkeypatch.setenv("VECTORSCOUT_MAX_COLUMNS", "50")
     path = tmp_path / "wide.parquet"
     pd.DataFrame({f"c{i}": [1.0, 2.0] for i in range(60)}).to_parquet(path)
-    with pytest.raises(DatasetImportError, match=r"wide\.parquet: 60 columns, over the limit of 50"):
-        import_dataset(path, "parquet", "widepq")
+    refused(path, "parquet", "widepq", r"wide\.parquet: 60 columns, over the limit of 50")
 
 
 def test_a_text_file_with_a_huge_line_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("VECTORSCOUT_MAX_RECORD_BYTES", "1000")
     path = tmp_path / "lines.txt"
     path.write_text("short line\n" + "x" * 5000 + "\nanother\n")
-    with pytest.raises(DatasetImportError, match=r"lines\.txt: line 2 is over 1,000 bytes"):
-        import_dataset(path, "texts", "longline")
+    refused(path, "texts", "longline", r"lines\.txt: line 2 is over 1,000 bytes")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "lots"])

@@ -5,6 +5,7 @@ import signal
 import time
 
 import psutil
+from tests_support import spawned_workers
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
@@ -13,7 +14,7 @@ from vectorscout.results.store import ResultsStore
 
 
 def workers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+    return spawned_workers()
 
 
 def signal_when_inserting(engine: str, signum: int):
@@ -38,7 +39,8 @@ def test_sigkill_mid_run_fails_that_engine_only():
     assert killed, "the test should have killed the chroma worker"
     chroma, faiss = run.results
     assert chroma.status == "failed" and "killed by signal SIGKILL" in chroma.error
-    assert faiss.status == "ok" and faiss.recall == 1.0
+    # exact by distance; by id, a float32 near-tie at the k-th place may swap one of 20,000 neighbours
+    assert faiss.status == "ok" and faiss.recall_distance == 1.0 and faiss.recall >= 0.9999
     stored = store.get_run(run.run_id)
     assert stored.status == "failed" and [r.status for r in stored.results] == ["failed", "ok"]
 

@@ -380,6 +380,8 @@ def start_detached_worker(store: ResultsStore, job_id: str, plans: list[RunPlan]
         process = subprocess.Popen([sys.executable, "-m", "vectorscout", "queue-worker", job_id], cwd=PROJECT_ROOT,
                                    env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
+    # reaped when it ends, so the starting process (the dashboard) never collects zombies
+    threading.Thread(target=process.wait, name=f"vectorscout-reap-{job_id}", daemon=True).start()
     with store.transaction() as db:  # the worker also adopts the entry; whichever writes last writes the same pid
         db.execute("UPDATE queue SET pid = ? WHERE job_id = ? AND state = 'queued'", (process.pid, job_id))
     return process.pid
@@ -391,5 +393,9 @@ def submit_detached(store: ResultsStore, plans: list[RunPlan], requested_by: str
         plan.validate()
     queue = RunQueue(store)
     job_id = queue.submit(plans, requested_by, workshop)
-    start_detached_worker(store, job_id, plans)
+    try:
+        start_detached_worker(store, job_id, plans)
+    except BaseException as exc:  # no worker: the entry must not hold the queue as if one were coming
+        queue.finish(job_id, "error", f"the worker could not start: {type(exc).__name__}: {exc}")
+        raise
     return job_id
