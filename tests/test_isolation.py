@@ -65,3 +65,15 @@ def test_concurrency_levels_add_rows_by_threads_or_processes():
     assert [r.load for r in hnswlib] == ["1 client, serial", "2 processes, each query once", "4 processes, each query once"]
     assert all(r.recall == hnswlib[0].recall and r.n_queries == 1000 and r.client_cpu_pct > 0 for r in hnswlib[1:])
     assert len(pareto_frontier(rows)["faiss"]) == 1  # the frontier compares serial passes only
+
+
+def test_a_worker_spawned_from_a_large_process_reports_its_own_peak_not_the_parents():
+    """getrusage's ru_maxrss survives exec: a worker forked-then-exec'd from a 1.7 GB process reported 1.7 GB as its
+    peak. The peak must be the worker's own, whatever the size of the process that started it."""
+    import numpy as np
+
+    ballast = np.ones(700 * 2**20 // 8)  # 700 MB resident in this (the parent) process
+    (row,) = execute(RunPlan(dataset="synthetic:n=2000,dim=16,queries=20", engines=parse_engines("faiss"), k=10),
+                     ResultsStore()).results
+    assert ballast.sum() > 0
+    assert row.status == "ok" and 0 < row.peak_rss_mb < 600, row.peak_rss_mb
