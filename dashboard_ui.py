@@ -258,12 +258,10 @@ def current_workshop() -> Any:
 
 def remember_in_workshop(kind: str, value: str) -> None:
     """Add a run, scenario or report to the open workshop (nothing when none is open)."""
-    from vectorscout.decision.workshop import save_workshop
+    from vectorscout.decision.workshop import remember
 
-    workshop = current_workshop()
-    if workshop is not None:
-        workshop.add(kind, value)
-        save_workshop(results_store(), workshop)
+    if st.session_state.get("workshop"):
+        remember(results_store(), st.session_state["workshop"], kind, value)
 
 
 PROJECTOR_CSS = """<style>

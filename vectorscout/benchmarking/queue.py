@@ -32,6 +32,7 @@ from adapters.registry import adapter_class
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback, StageClock
 from vectorscout.benchmarking.runner import execute, prepare
+from vectorscout.decision.workshop import remember
 from vectorscout.home import subdir
 from vectorscout.results.records import Run
 from vectorscout.results.store import ResultsStore, new_run_id
@@ -145,6 +146,9 @@ class RunQueue:
     def active(self) -> list[QueueEntry]:
         """The running entry (if any) first, then the waiting ones in the order they will run."""
         self.reap()
+        return self._listed()
+
+    def _listed(self) -> list[QueueEntry]:
         with self.store.transaction() as db:
             rows = db.execute(f"SELECT {COLUMNS} FROM queue WHERE state IN ('queued', 'running') ORDER BY seq").fetchall()
         return [_entry(row) for row in rows]
@@ -156,8 +160,9 @@ class RunQueue:
         return None if row is None else _entry(row)
 
     def ahead_of(self, job_id: str) -> list[QueueEntry]:
-        """The active entries that run before this one (empty: it is at the head)."""
-        entries = self.active()
+        """The active entries that run before this one (empty: it is at the head). Not reaped again: its caller
+        waits in a loop whose claim() has just reaped."""
+        entries = self._listed()
         seqs = [e.seq for e in entries if e.job_id == job_id]
         return [e for e in entries if seqs and e.seq < seqs[0]]
 
@@ -337,24 +342,13 @@ def run_job(store: ResultsStore, job_id: str, forward: ProgressCallback | None =
             prepared = prepare(plan, writer)
             queue.add_run(job_id, run_id)
             if entry.workshop:
-                add_to_workshop(store, entry.workshop, run_id)
+                remember(store, entry.workshop, "run", run_id)
             run = execute(plan, store, writer, token, prepared, run_id)
             runs.append(run)
             if run.status == "cancelled":
                 break
             outcome.failed = any(r.status == "failed" for r in runs)
     return runs
-
-
-def add_to_workshop(store: ResultsStore, workshop_name: str, run_id: str) -> None:
-    from vectorscout.decision.workshop import WorkshopError, load_workshop, save_workshop
-
-    try:
-        workshop = load_workshop(store, workshop_name)
-    except WorkshopError:
-        return  # the workshop was deleted meanwhile: the run stays in the store
-    workshop.add("run", run_id)
-    save_workshop(store, workshop)
 
 
 def connection_environment(plans: list[RunPlan]) -> dict[str, str]:

@@ -55,6 +55,17 @@ def load_workshop(store: ResultsStore, name: str) -> Workshop:
     return Workshop(**{k: v for k, v in document.items() if k in Workshop.__dataclass_fields__})
 
 
+def remember(store: ResultsStore, name: str, kind: str, value: str) -> None:
+    """Add a run, scenario or report to the named workshop; nothing when it no longer exists (deleted
+    meanwhile: what was added stays in the store)."""
+    try:
+        workshop = load_workshop(store, name)
+    except WorkshopError:
+        return
+    workshop.add(kind, value)
+    save_workshop(store, workshop)
+
+
 def save_workshop(store: ResultsStore, workshop: Workshop) -> None:
     workshop.name = check_name(workshop.name)
     store.save_workshop(workshop.name, asdict(workshop))
