@@ -308,3 +308,26 @@ def test_memory_options_are_sized_side_by_side_with_recall_only_where_measured()
     lance.results[0].index = "ivf_pq"
     option = cost_report(answers(dimensions=768), [lance], {"provider": "aws"}).estimates[0].options[0]
     assert option.name.startswith("IVF_PQ") and option.recall == pytest.approx(0.99)  # that index type was run
+
+
+def test_an_index_without_a_memory_model_is_sized_from_its_largest_measurement_as_an_upper_bound():
+    from vectorscout.decision.cost import EngineMeasure, memory_plan
+
+    def measure(points, disk):
+        return EngineMeasure(engine="faiss", run_id="r", setting="ivf", index="ivf", build_params={}, n=40_000, dim=128,
+                             recall=0.9, qps_per_core=100.0, memory_points=points, disk_bytes_per_vector=disk,
+                             build_vectors_per_s=None)
+
+    assumptions = coerce_assumptions({"node_overhead_gb": 2.0})
+    # the largest point: 40,000 vectors in 40,000,000 B -> 1,000 B/vector at 128 dims; x 768/128 = 6 at the target
+    plan = memory_plan(measure(((10_000, 20_000_000.0), (40_000, 40_000_000.0)), 700.0), 768, assumptions)
+    assert (plan.ram_bytes_per_vector, plan.disk_bytes_per_vector) == (6_000.0, 4_200.0)
+    assert plan.fixed_bytes_per_node == 2.0 * 2**30
+    assert plan.basis == "no model: measured 1,000 B/vector at 40,000 vectors (fixed memory included: an upper bound)"
+    # no disk figure: the memory stands in for it
+    assert memory_plan(measure(((40_000, 40_000_000.0),), None), 64, assumptions).disk_bytes_per_vector == 500.0
+    # nothing measured: raw float32 only, said to be a lower bound
+    bare = memory_plan(measure((), None), 768, assumptions)
+    assert (bare.ram_bytes_per_vector, bare.disk_bytes_per_vector) == (3_072.0, 3_072.0)  # 768 x 4 B, not scaled twice
+    assert bare.basis == "no model and no measurement: raw float32 vectors only (a lower bound)"
+    assert memory_plan(measure((), 100.0), 256, assumptions).disk_bytes_per_vector == 200.0  # measured at 128 dims

@@ -81,7 +81,7 @@ def weaviate_matches(node, row: dict) -> bool:
             "LessThanEqual": lambda: field <= value, "ContainsAny": lambda: field in value}[node.operator.value]()
 
 
-def milvus_matches(expression: str, row: dict) -> bool:
+def milvus_matches(expression, row: dict) -> bool:
     # Milvus's boolean expressions over scalars are Python expressions too (==, and/or, in [..], JSON strings)
     return bool(eval(expression, {"__builtins__": {}}, {"true": True, "false": False, **row}))
 
@@ -111,11 +111,14 @@ def pgvector_mask(connection: sqlite3.Connection, tree) -> list[bool]:
 
 
 def translations(connection, tree) -> dict[str, list[bool]]:
+    # each translation once per tree, then read against every row
+    chroma, qdrant = chroma_where(tree), qdrant_filter(tree, qdrant_models)
+    weaviate, milvus = weaviate_filter(tree, WeaviateFilter), compile(milvus_expression(tree), "<milvus>", "eval")
     return {
-        "chroma": mask_of(lambda row: chroma_matches(chroma_where(tree), row)),
-        "qdrant": mask_of(lambda row: qdrant_matches(qdrant_filter(tree, qdrant_models), row)),
-        "weaviate": mask_of(lambda row: weaviate_matches(weaviate_filter(tree, WeaviateFilter), row)),
-        "milvus": mask_of(lambda row: milvus_matches(milvus_expression(tree), row)),
+        "chroma": mask_of(lambda row: chroma_matches(chroma, row)),
+        "qdrant": mask_of(lambda row: qdrant_matches(qdrant, row)),
+        "weaviate": mask_of(lambda row: weaviate_matches(weaviate, row)),
+        "milvus": mask_of(lambda row: milvus_matches(milvus, row)),
         "lancedb": sql_mask(connection, lancedb_sql(tree)).tolist(),
         "lancedb on integer columns": sql_mask(connection, lancedb_sql(tree, frozenset({"tag", "delta"}))).tolist(),
         "pgvector": pgvector_mask(connection, tree),

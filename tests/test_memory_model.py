@@ -69,6 +69,7 @@ def test_vendor_rules_are_plain_arithmetic_only():
         vendor_rule_bytes({"bytes_per_vector": "__import__('os').getcwd()"}, DIM, DEGREE)
 
 
+@pytest.mark.engine
 def test_pgvector_model_matches_a_real_hnsw_index():
     """The page layout model against PostgreSQL's own relation size of a built HNSW index."""
     import tempfile

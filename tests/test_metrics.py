@@ -128,6 +128,7 @@ def test_a_collapsed_recall_is_diagnosed_from_the_data_and_a_healthy_one_is_not(
     assert "Likely" not in plain and "No cause found in the data's scale" in plain
 
 
+@pytest.mark.engine
 def test_an_engine_whose_recall_collapses_at_defaults_carries_the_diagnosis_in_row_table_and_report(tmp_path):
     """LanceDB at its defaults (IVF + scalar quantization, one probe) on data with one very large dimension."""
     from vectorscout.benchmarking.plan import RunPlan
@@ -149,3 +150,32 @@ def test_an_engine_whose_recall_collapses_at_defaults_carries_the_diagnosis_in_r
     assert hnswlib.recall > 0.9 and hnswlib.diagnosis == ""
     assert "lancedb recall collapse: recall" in results_table(run.results)
     assert any(line.startswith("Recall collapse: 1 result(s)") for line in summary_lines(build_report([run], None)))
+
+
+# -- when a timing is called noise -----------------------------------------------------------------------------
+def test_disagreement_is_the_median_absolute_deviation_in_percent_of_the_median():
+    from vectorscout.benchmarking.metrics import disagreement_pct
+
+    # median 100; deviations 10, 0, 30 -> median deviation 10 -> 10 %
+    assert disagreement_pct([90.0, 100.0, 130.0]) == pytest.approx(10.0)
+    # even count: median 150, deviations 50, 50, 50, 250 -> 50 -> 33.3 %; one wild pass barely moves it
+    assert disagreement_pct([100.0, 200.0, 100.0, 400.0]) == pytest.approx(100.0 * 50 / 150)
+    assert disagreement_pct([200.0, 100.0]) == pytest.approx(100.0 * 50 / 150)
+    assert disagreement_pct([100.0, 100.0, 100.0]) == 0.0
+    assert disagreement_pct([250.0]) is None  # one pass cannot disagree
+    assert disagreement_pct([]) is None
+    assert disagreement_pct([0.0, 0.0]) is None  # no median to be a percentage of
+
+
+def test_noise_verdict_names_each_reason_just_above_its_threshold_and_neither_at_it():
+    from vectorscout.benchmarking.metrics import NOISY_DISAGREEMENT_PCT, NOISY_HOST_PCT, noise_verdict
+
+    assert (NOISY_HOST_PCT, NOISY_DISAGREEMENT_PCT) == (20.0, 20.0)
+    assert noise_verdict(None, None) == ""
+    assert noise_verdict(20.0, [80.0, 100.0, 120.0]) == ""  # exactly at both thresholds: not noise
+    assert noise_verdict(20.4, None) == "other processes used 20 % of the host's CPU while it was timed"
+    assert noise_verdict(None, [79.0, 100.0, 121.0]) == "repeated passes disagree: typically 21 % from their median QPS"
+    assert noise_verdict(55.0, [50.0, 100.0, 150.0]) == (
+        "other processes used 55 % of the host's CPU while it was timed; "
+        "repeated passes disagree: typically 50 % from their median QPS")
+    assert noise_verdict(0.0, [100.0]) == ""

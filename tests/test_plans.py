@@ -60,6 +60,7 @@ def test_bad_plans_are_refused(tmp_path, text, message):
         load_plan(plan)
 
 
+@pytest.mark.engine
 def test_cli_plan_prints_a_pareto_frontier_per_engine(tmp_path, capsys):
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({
@@ -116,3 +117,42 @@ def test_a_public_plan_is_validated_again():
     with pytest.raises(SpecError, match="unknown parameter"):
         RunPlan.from_public({"dataset": "wordnet", "engines": [{"engine": "faiss", "index": "hnsw",
                                                                 "build_params": {"bogus": 1}}]})
+
+
+# -- the dashboard's ready-made plans ----------------------------------------------------------------------------
+def test_quick_evaluation_runs_every_embedded_engine_at_its_defaults_and_no_stand_in():
+    from vectorscout.benchmarking.plans import quick_evaluation
+    from vectorscout.benchmarking.specs import engine_config
+
+    plan = quick_evaluation()
+    names = [e.engine for e in plan.engines]
+    # weaviate needs a server; qdrant-local is qdrant-client's stand-in, not the engine
+    assert sorted(names) == ["chroma", "faiss", "hnswlib", "lancedb", "milvus", "pgvector", "qdrant"]
+    assert plan.engines == [engine_config(name) for name in names]
+    assert (plan.dataset, plan.k, plan.label, plan.filter) == ("wordnet", 10, "quick evaluation", None)
+
+
+def test_memory_calibration_measures_each_setting_isolated_at_every_size_of_the_scenarios_dimension():
+    from vectorscout.benchmarking.plans import CALIBRATION_SIZES, memory_calibration
+    from vectorscout.benchmarking.specs import engine_config
+
+    settings = [("hnswlib", "hnsw", {"M": 32}), ("faiss", "flat", {})]
+    plans = memory_calibration(settings, 768)
+    assert CALIBRATION_SIZES == (10_000, 40_000)
+    assert [p.dataset for p in plans] == ["synthetic:n=10000,dim=768,queries=50", "synthetic:n=40000,dim=768,queries=50"]
+    assert [p.label for p in plans] == ["memory calibration, 10,000 x 768", "memory calibration, 40,000 x 768"]
+    for plan in plans:
+        assert plan.engines == [engine_config("hnswlib", {"index": "hnsw", "M": 32}), engine_config("faiss", {"index": "flat"})]
+        assert plan.engines[0].build_params["M"] == 32
+        assert (plan.isolate, plan.k, plan.warmup_queries) == (True, 10, 10)
+    assert [p.dataset for p in memory_calibration(settings, 64, sizes=(500,))] == ["synthetic:n=500,dim=64,queries=50"]
+
+
+def test_the_quick_evaluations_expected_duration_is_said_from_this_machines_runs():
+    from vectorscout.benchmarking.plans import expected_duration
+
+    assert expected_duration([]) == ("about 132 s on an idle 2-core machine (not yet timed on this one; longer when "
+                                     "the machine is busy)")
+    assert expected_duration([100.0, 90.0, 130.0]) == "about 100 s on this machine (median of its last 3 run(s), 90–130 s)"
+    assert expected_duration([101.4]) == "about 101 s on this machine (median of its last 1 run(s))"
+    assert expected_duration([80.0, 120.0]) == "about 100 s on this machine (median of its last 2 run(s), 80–120 s)"

@@ -319,7 +319,9 @@ def _measured_only(measure: EngineMeasure, dim: int, overhead: float) -> MemoryP
     """No model for this index: the measured memory, as an upper bound, scaled with the dimension."""
     scale = dim / measure.dim
     if not measure.memory_points:
-        return MemoryPlan(dim * 4.0, (measure.disk_bytes_per_vector or dim * 4.0) * scale, overhead,
+        # raw bytes are already at the target dimension; only a measured disk figure is scaled to it
+        disk = measure.disk_bytes_per_vector * scale if measure.disk_bytes_per_vector else dim * 4.0
+        return MemoryPlan(dim * 4.0, disk, overhead,
                           "no model and no measurement: raw float32 vectors only (a lower bound)")
     n, used = max(measure.memory_points)
     return MemoryPlan(used / n * scale, (measure.disk_bytes_per_vector or used / n) * scale, overhead,
