@@ -1,0 +1,107 @@
+"""The feature matrix's reader: every cell of an entry lands where the recommendation looks for it, and an entry
+that breaks a rule is refused with the place it broke it (the shipped features.yaml is read by the same code)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from vectorscout.decision.matrix import FEATURES, MODES, Cell, MatrixError, _profile, feature_matrix, parse_cell
+
+URL = "https://example.org/docs"
+
+
+def cell(level: str, comment: str = "read there", version: str = "") -> str:
+    return f"{level} | {comment} | {URL} | 2026-11-26" + (f" | {version}" if version else "")
+
+
+def entry() -> dict:
+    features = {name: cell("none") for name in FEATURES}
+    features["filtering"] = {"any": cell("full"), "embedded": cell("partial", "fewer operators embedded")}
+    features["replication"] = {"any": cell("partial", "async"), "cluster": cell("full", "raft", "2.1")}
+    return {
+        "name": "Engine X", "version": 2, "license": "MIT", "language": "Rust", "traits": ["library"],
+        "modes": {"embedded": cell("full"), "single_server": cell("partial", "beta"), "cluster": cell("none", "no"),
+                  "managed_cloud": cell("unknown", "not said")},
+        "sdks": {"python": cell("full"), "go": cell("partial", "community")},
+        "features": features,
+        "limits": {"max_dimensions": {"float32": cell("2000"), "float16": cell("4000")},
+                   "metrics": {"cosine": cell("full")}, "vector_types": {"float32": cell("full"), "float16": cell("full")}},
+    }
+
+
+def test_an_entry_becomes_a_profile_with_every_cell_in_its_place():
+    profile = _profile("x", entry())
+    assert (profile.key, profile.name, profile.version, profile.license, profile.language) == (
+        "x", "Engine X", "2", "MIT", "Rust")
+    assert profile.traits == frozenset({"library"})
+    assert [profile.modes[m].level for m in MODES] == ["full", "partial", "none", "unknown"]
+    assert profile.offered_modes == ("embedded", "single_server", "managed_cloud")
+    assert profile.modes["single_server"] == Cell("partial", "beta", URL, "2026-11-26", "2")
+    assert {lang: c.level for lang, c in profile.sdks.items()} == {"python": "full", "go": "partial"}
+    # a per-mode cell wins in its mode; every other mode reads "any"
+    assert profile.cell("filtering", "embedded").level == "partial"
+    assert profile.cell("filtering", "cluster").level == "full"
+    assert profile.cell("replication", "cluster") == Cell("full", "raft", URL, "2026-11-26", "2.1")
+    assert profile.cell("replication", "single_server").version == "2"
+    assert profile.cell("sharding", "embedded").value == 0.0
+    assert profile.max_dimensions("float32").level == "2000"
+    assert profile.dimension_limit_passed(2000, "float32") is None
+    assert profile.dimension_limit_passed(2001, "float32").level == "2000"
+    assert profile.vector_type_that_fits(3000, "float32") == "float16"
+    assert profile.supports("metrics", "cosine").level == "full"
+    assert profile.supports("metrics", "l2") is None
+    assert _profile("y", {k: v for k, v in entry().items() if k != "traits"}).traits == frozenset()
+
+
+def broken(path: tuple[str, ...], value) -> dict:
+    raw = copy.deepcopy(entry())
+    node = raw
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    (("modes", "cluster"), None, "features.yaml x: missing cluster"),
+    (("features", "rbac"), None, "features.yaml x: missing rbac"),
+    (("limits", "metrics"), None, "features.yaml x: missing metrics"),
+    (("modes", "cluster"), cell("maybe"), "features.yaml x.modes.cluster: level 'maybe' is not one of full, none, partial, unknown"),
+    (("sdks", "go"), cell("some"), "features.yaml x.sdks.go: level 'some' is not one of"),
+    (("features", "tls"), cell("most"), "features.yaml x.tls.any: level 'most' is not one of"),
+    (("features", "tls"), {"cluster": cell("full")}, "features.yaml x.tls: needs an 'any' cell and only modes of embedded, single_server, cluster, managed_cloud"),
+    (("features", "tls"), {"any": cell("full"), "edge": cell("full")}, "features.yaml x.tls: needs an 'any' cell"),
+    (("features", "tls"), {"any": cell("full"), "cluster": cell("half")}, "features.yaml x.tls.cluster: level 'half'"),
+    (("limits", "max_dimensions", "float16"), cell("4k"), "features.yaml x.limits.max_dimensions.float16: '4k' is not a number"),
+    (("limits", "metrics", "cosine"), "full | no source", "features.yaml x.limits.metrics.cosine: expected 'level | comment | source URL | as_of'"),
+])
+def test_an_entry_that_breaks_a_rule_is_refused_where_it_breaks_it(path, value, message):
+    with pytest.raises(MatrixError) as refused:
+        _profile("x", broken(path, value))
+    assert str(refused.value).startswith(message)
+
+
+def test_a_cell_needs_a_comment_an_https_source_and_a_date():
+    assert parse_cell(cell("full", "c", "9"), "1", "w") == Cell("full", "c", URL, "2026-11-26", "9")
+    assert parse_cell(f"7 | c | {URL} | 2026-01-02", "1", "w").version == "1"
+    for text, why in [(f"full |  | {URL} | 2026-11-26", "features.yaml w: a cell needs a comment"),
+                      ("full | c | http://example.org | 2026-11-26",
+                       "features.yaml w: source 'http://example.org' is not an https URL"),
+                      (f"full | c | {URL} | 26-11-2026", "features.yaml w: as_of '26-11-2026' is not a date (YYYY-MM-DD)"),
+                      (f"full | c | {URL} | 2026-11-26 | 1 | extra", "features.yaml w: expected 'level | comment")]:
+        with pytest.raises(MatrixError) as refused:
+            parse_cell(text, "1", "w")
+        assert str(refused.value).startswith(why)
+
+
+def test_the_shipped_matrix_reads_and_says_every_engines_dimension_limit():
+    matrix = feature_matrix()
+    assert {"chroma", "qdrant", "milvus", "pgvector", "lancedb", "weaviate"} <= set(matrix)
+    assert matrix["pgvector"].max_dimensions("float32").level == "2000"
+    assert matrix["pgvector"].vector_type_that_fits(3072, "float32") == "float16"
+    assert not matrix["pgvector"].offers("embedded")
