@@ -331,3 +331,72 @@ def test_an_index_without_a_memory_model_is_sized_from_its_largest_measurement_a
     assert (bare.ram_bytes_per_vector, bare.disk_bytes_per_vector) == (3_072.0, 3_072.0)  # 768 x 4 B, not scaled twice
     assert bare.basis == "no model and no measurement: raw float32 vectors only (a lower bound)"
     assert memory_plan(measure((), 100.0), 256, assumptions).disk_bytes_per_vector == 200.0  # measured at 128 dims
+
+
+def test_the_cli_line_and_the_dashboard_row_carry_the_sized_figures_rounded_only_for_display():
+    report = cost_report(answers(), [measured_run()], ASSUME, PRICES)
+    now, later = report.estimates[0], report.growth[0]
+    storage = DATA_GIB * 0.10
+    monthly, queries_millions = 6 * 730 + storage, 100 * 0.3 * 3600 * 730 / 1e6
+    later_monthly = 11 * 730 + 2 * storage  # 200M vectors: 119.9 GiB / 11 GiB usable -> 11 nodes
+    units = math.ceil(100_000_000 * 128 / 768 / 1_000_000)  # 17 units of 1M 768-d vectors at $0.50 an hour
+    note = ("not calibrated: memory measured at one size only (a single run's fixed start-up memory cannot be told "
+            "from its per-vector memory); run at two sizes to calibrate")
+    assert now.summary() == {
+        "engine": "faiss", "status": "ok", "nodes": 6, "bound_by": "memory", "instance": "node16", "copies": 1,
+        "ram_bytes_per_vector": 643.8, "calibration_ratio": None,
+        "nodes_by": {"memory": 6, "throughput": 1, "availability": 1},
+        "memory_terms": {"vectors": 512.0, "graph": 131.8, "ids": 0.0},
+        "usd_per_month": round(monthly, 2), "usd_per_million_queries": round(monthly / queries_millions, 4),
+        "managed": [{"offer": "Hosted", "usd_per_month": units * 0.5 * 730, "source_url": "https://example.test",
+                     "as_of": "2026-11"}],
+        "excluded_by_recommendation": None, "note": note}
+    assert later.summary()["usd_per_month"] == round(later_monthly, 2) and later.summary()["nodes"] == 11
+    line = report.lines()[0]
+    assert (line.engine, line.status, line.instance, line.nodes, line.bound_by, line.copies) == (
+        "faiss", "ok", "node16", 6, "memory", 1)
+    assert line.nodes_by == {"memory": 6, "throughput": 1, "availability": 1}
+    assert line.ram_gb_per_copy == pytest.approx(DATA_GIB)
+    assert line.ram_bytes_per_vector == pytest.approx(BYTES_PER_VECTOR)
+    assert line.usd_per_month == pytest.approx(monthly)
+    assert line.usd_per_million_queries == pytest.approx(monthly / queries_millions)
+    assert (line.usd_per_month_in_24_months, line.status_in_24_months) == (pytest.approx(later_monthly), "ok")
+    assert line.managed == f"Hosted: ${units * 0.5 * 730:,.0f}" == "Hosted: $6,205"
+    assert line.build_hours == pytest.approx(100_000_000 / (100_000 / 20.0) / 3600)  # 100k vectors in 10 + 10 s
+    assert line.note == note
+    document = report.to_dict()
+    assert document["prices"] == "defaults" and document["assumptions"] == report.assumptions
+    assert document["engines"] == [now.summary()] and document["in_24_months"] == [later.summary()]
+    assert document["details"][0]["sizing"]["nodes"] == 6 and document["details"][0]["engine"] == "faiss"
+
+
+def test_an_excluded_or_unmeasured_engine_says_so_on_its_line_and_has_no_figures():
+    report = cost_report(answers(), [measured_run()], ASSUME, PRICES, engines=["faiss", "qdrant"],
+                         excluded={"faiss": "needs a server"})
+    faiss, qdrant = report.lines()
+    assert faiss.note.startswith("excluded by the recommendation: needs a server; not calibrated")
+    assert report.estimates[0].summary()["excluded_by_recommendation"] == "needs a server"
+    assert (qdrant.status, qdrant.instance, qdrant.nodes, qdrant.usd_per_month, qdrant.copies, qdrant.nodes_by) == (
+        "not measured", "", None, None, None, {})
+    assert qdrant.managed == "" and qdrant.bound_by == ""
+    unmeasured = report.estimates[1].summary()
+    assert {key: unmeasured[key] for key in ("nodes", "bound_by", "instance", "copies", "ram_bytes_per_vector",
+                                               "usd_per_month", "usd_per_million_queries", "nodes_by")} == dict.fromkeys(
+        ("nodes", "bound_by", "instance", "copies", "ram_bytes_per_vector", "usd_per_month", "usd_per_million_queries",
+         "nodes_by"))
+    edited = parse_prices(PRICES.to_document(), edited=True)
+    assert cost_report(answers(), [measured_run()], ASSUME, edited).to_dict()["prices"] == "edited by the user"
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({**PRICES.to_document(), "instances": [1, 2]}, "instances[0]: expected the row's fields (name: value), got 1"),
+    ({**PRICES.to_document(), "storage": ["ssd"]}, "storage[0]: expected the row's fields (name: value), got 'ssd'"),
+    ({**PRICES.to_document(), "hours_per_month": "a month"}, "hours_per_month must be a number, got 'a month'"),
+    ({**PRICES.to_document(), "hours_per_month": 0}, "hours_per_month must be above 0 and at most 744 (31 days), got 0"),
+    ({**PRICES.to_document(), "hours_per_month": 745}, "hours_per_month must be above 0 and at most 744"),
+])
+def test_a_malformed_price_table_is_refused_in_one_line(document, message):
+    with pytest.raises(CostError) as refused:
+        parse_prices(document)
+    assert str(refused.value).startswith(message)
+    assert parse_prices({**PRICES.to_document(), "hours_per_month": 744}).hours_per_month == 744.0

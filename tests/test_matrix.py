@@ -71,14 +71,17 @@ def broken(path: tuple[str, ...], value) -> dict:
     (("modes", "cluster"), None, "features.yaml x: missing cluster"),
     (("features", "rbac"), None, "features.yaml x: missing rbac"),
     (("limits", "metrics"), None, "features.yaml x: missing metrics"),
-    (("modes", "cluster"), cell("maybe"), "features.yaml x.modes.cluster: level 'maybe' is not one of full, none, partial, unknown"),
+    (("modes", "cluster"), cell("maybe"),
+     "features.yaml x.modes.cluster: level 'maybe' is not one of full, none, partial, unknown"),
     (("sdks", "go"), cell("some"), "features.yaml x.sdks.go: level 'some' is not one of"),
     (("features", "tls"), cell("most"), "features.yaml x.tls.any: level 'most' is not one of"),
-    (("features", "tls"), {"cluster": cell("full")}, "features.yaml x.tls: needs an 'any' cell and only modes of embedded, single_server, cluster, managed_cloud"),
+    (("features", "tls"), {"cluster": cell("full")},
+     "features.yaml x.tls: needs an 'any' cell and only modes of embedded, single_server, cluster, managed_cloud"),
     (("features", "tls"), {"any": cell("full"), "edge": cell("full")}, "features.yaml x.tls: needs an 'any' cell"),
     (("features", "tls"), {"any": cell("full"), "cluster": cell("half")}, "features.yaml x.tls.cluster: level 'half'"),
     (("limits", "max_dimensions", "float16"), cell("4k"), "features.yaml x.limits.max_dimensions.float16: '4k' is not a number"),
-    (("limits", "metrics", "cosine"), "full | no source", "features.yaml x.limits.metrics.cosine: expected 'level | comment | source URL | as_of'"),
+    (("limits", "metrics", "cosine"), "full | no source",
+     "features.yaml x.limits.metrics.cosine: expected 'level | comment | source URL | as_of'"),
 ])
 def test_an_entry_that_breaks_a_rule_is_refused_where_it_breaks_it(path, value, message):
     with pytest.raises(MatrixError) as refused:

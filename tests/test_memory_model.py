@@ -92,3 +92,49 @@ def test_pgvector_model_matches_a_real_hnsw_index():
     modelled = model("pgvector", "hnsw", dim, {"m": 16}).ram_bytes_per_vector
     print(f"pgvector HNSW 768-d: {index_bytes / n:,.0f} B/vector measured, {modelled:,.0f} modelled")
     assert 0.85 <= index_bytes / n / modelled <= 1.15, (index_bytes / n, modelled)
+
+
+def test_calibration_is_a_least_squares_line_used_within_twice_the_model_either_way():
+    from vectorscout.decision.memory_model import DISAGREEMENT
+
+    assert DISAGREEMENT == 2.0
+    # three sizes off the line: slope = cov / var by hand. x = 10k, 20k, 30k; y = 25, 40, 70 MB above the empty engine
+    fit = calibrate([(30_000, 70e6), (10_000, 25e6), (20_000, 40e6)], 1500.0)
+    slope = ((-10_000) * (25e6 - 45e6) + 0 + 10_000 * (70e6 - 45e6)) / (2 * 10_000**2)  # 2,250 B/vector
+    assert fit.measured_bytes_per_vector == pytest.approx(slope) == pytest.approx(2250.0)
+    assert fit.fixed_bytes == pytest.approx(45e6 - slope * 20_000)  # 0 intercept: 45e6 - 45e6
+    assert fit.ratio == pytest.approx(1.5) and fit.used and fit.modelled_bytes_per_vector == 1500.0
+    assert fit.points == ((10_000, 25e6), (20_000, 40e6), (30_000, 70e6))
+    assert fit.verdict == "calibrated over 3 sizes: measured 2,250 B/vector, model 1,500 (1.50x)"
+    # exactly twice and exactly half the model are still used; beyond either, the model stands and says why
+    assert calibrate([(1000, 2000e3), (2000, 4000e3)], 1000.0).used
+    assert calibrate([(1000, 500e3), (2000, 1000e3)], 1000.0).used
+    over = calibrate([(1000, 2010e3), (2000, 4020e3)], 1000.0)
+    assert not over.used and over.ratio == pytest.approx(2.01)
+    assert over.verdict == ("measured 2,010 B/vector disagrees with the model's 1,000 (2.01x): the model is used; check "
+                            "the runs (other load on the machine, sizes too small)")
+    assert not calibrate([(1000, 490e3), (2000, 980e3)], 1000.0).used
+    shrinking = calibrate([(1000, 5e6), (2000, 4e6)], 1000.0)  # memory fell as vectors grew: noise, not a fit
+    assert not shrinking.used and shrinking.measured_bytes_per_vector == pytest.approx(-1000.0)
+    assert calibrate([(1000, 0.0), (2000, 0.0)], 1000.0).used is False  # flat: slope 0
+    unmodelled = calibrate([(1000, 1e6), (2000, 2e6)], 0.0)
+    assert unmodelled.ratio is None and not unmodelled.used and "(n/a)" in unmodelled.verdict
+    # a negative intercept (the empty engine measured high) is clamped when used, kept when it is not
+    assert calibrate([(1000, 0.5e6), (2000, 1.6e6)], 1000.0).fixed_bytes == 0.0
+    assert calibrate([(1000, 0.5e6), (2000, 3.5e6)], 1000.0).fixed_bytes == pytest.approx(-2.5e6)
+
+
+def test_calibration_from_one_size_or_none_says_which():
+    one = calibrate([(10_000, 5e6), (10_000, 6e6)], 500.0)  # repeated at one size: still one size
+    assert (one.used, one.ratio, one.measured_bytes_per_vector, one.fixed_bytes) == (False, None, None, None)
+    assert one.points == ((10_000, 5e6), (10_000, 6e6)) and one.modelled_bytes_per_vector == 500.0
+    assert one.verdict.startswith("not calibrated: memory measured at one size only")
+    assert calibrate([], 500.0).verdict == "not calibrated: no isolated run measured memory"
+
+
+def test_the_breakdown_document_lists_each_term_rounded_and_says_where_it_came_from():
+    assert model("faiss", "hnsw", 128, {"M": 16}).to_dict() == {
+        "engine": "faiss", "index": "hnsw", "dim": 128,
+        "terms": {"vectors": 512.0, "graph": 131.8, "ids": 0.0},  # 2 x 16 links x 4 B x 1.03 = 131.84
+        "runtime_factor": 1.0, "ram_bytes_per_vector": 643.8, "disk_bytes_per_vector": 643.8, "note": "vectors in memory",
+        "source": "https://www.github.com/facebookresearch/faiss/wiki/Faiss-indexes (IndexHNSWFlat: 4*d + x*M*2*4)"}

@@ -140,6 +140,8 @@ def _rows(kind: type, entries: Any, where: str) -> tuple[Any, ...]:
     rows = []
     optional = {f.name for f in fields(kind) if "None" in str(f.type)}
     for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise CostError(f"{where}[{i}]: expected the row's fields (name: value), got {entry!r}")
         # a table edited on the page gives NaN for an empty cell: no value, which only optional fields may lack
         values = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in dict(entry).items()}
         missing = sorted(k for k, v in values.items() if v is None and k not in optional)
@@ -156,12 +158,23 @@ def _rows(kind: type, entries: Any, where: str) -> tuple[Any, ...]:
     return tuple(rows)
 
 
+def _hours_per_month(value: Any) -> float:
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        raise CostError(f"hours_per_month must be a number, got {value!r}") from None
+    if not 0 < hours <= 744:  # 31 days of 24 hours
+        raise CostError(f"hours_per_month must be above 0 and at most 744 (31 days), got {value!r}")
+    return hours
+
+
 def parse_prices(document: Any, edited: bool = False) -> PriceTable:
     if not isinstance(document, dict):
         raise CostError("a price table is a mapping with instances, storage and managed")
     table = PriceTable(
         _rows(Instance, document.get("instances"), "instances"), _rows(Storage, document.get("storage"), "storage"),
-        _rows(ManagedOffer, document.get("managed"), "managed"), float(document.get("hours_per_month", 730)), edited,
+        _rows(ManagedOffer, document.get("managed"), "managed"), _hours_per_month(document.get("hours_per_month", 730)),
+        edited,
     )
     if not table.instances:
         raise CostError("the price table lists no instance type")

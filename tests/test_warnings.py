@@ -1,0 +1,143 @@
+"""The warnings at the top of a recommendation: each conflict raised exactly when its answers meet, in words that
+name the numbers and the way out, and never otherwise."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from test_matrix import URL, entry
+
+from vectorscout.decision.matrix import _profile
+from vectorscout.decision.scenario import Scenario
+from vectorscout.decision.warnings import (
+    ONE_HOST_RAW_BYTES,
+    ScenarioWarning,
+    _answer_conflicts,
+    _limit_warnings,
+    _mode_conflicts,
+    contradictions,
+)
+
+HA = ("High availability and an embedded deployment cannot hold together: an engine inside your process has no replica "
+      "to fail over to. Way out: a self-hosted cluster or a managed service with replication.")
+SQL = ("SQL joins and transactions with the vectors need PostgreSQL (pgvector), which runs as a server, never inside "
+       "your process. Way out: a single server or a managed PostgreSQL.")
+STANDBY = ("A standby in another region needs a server to replicate to; an embedded engine's files are yours to copy. "
+           "Way out: a cluster or a managed service with cross-region backups.")
+
+
+def answers(**changes):
+    return Scenario("t", changes).answers
+
+
+def texts(found):
+    return [text for text, _ in found]
+
+
+def test_an_embedded_deployment_conflicts_with_replication_sql_and_a_remote_standby():
+    conflicting = {"high_availability": True, "sql_joins": True, "disaster_recovery": "standby in another region"}
+    assert _mode_conflicts(answers(deployment="embedded", **conflicting)) == [(HA, ""), (SQL, ""), (STANDBY, "")]
+    for mode in ("single_server", "cluster", "managed_cloud"):
+        assert _mode_conflicts(answers(deployment=mode, vectors_24m=10**10, **conflicting)) == []
+    assert _mode_conflicts(answers(deployment="embedded")) == []
+
+
+@pytest.mark.parametrize(("vector_type", "bytes_each"), [("float32", 4), ("float16", 2), ("int8", 1), ("binary", 1 / 8)])
+def test_raw_vectors_beyond_256_gib_do_not_fit_beside_an_application(vector_type, bytes_each):
+    assert ONE_HOST_RAW_BYTES == 256 * 2**30
+    dims = 1024
+    at_limit = int(ONE_HOST_RAW_BYTES / (dims * bytes_each))  # exactly 256 GiB: still fits
+    assert _mode_conflicts(answers(deployment="embedded", vectors_24m=at_limit, dimensions=dims,
+                                   vector_type=vector_type)) == []
+    over = answers(deployment="embedded", vectors_24m=at_limit + 1024, dimensions=dims, vector_type=vector_type)
+    assert texts(_mode_conflicts(over)) == [
+        f"{at_limit + 1024:,} vectors x 1,024 {vector_type} is 256 GiB of raw vectors in 24 months: more than one "
+        "application host holds beside its own work. Way out: a disk-based or quantized index, or a server."]
+
+
+def test_answers_that_contradict_each_other_are_named_with_their_numbers():
+    assert texts(_answer_conflicts(answers(vectors_now=2_000_000, vectors_24m=1_999_999, tenants=3))) == [
+        "Vectors in 24 months (1,999,999) are fewer than today (2,000,000): the growth checks (sharding, the 24-month "
+        "cost) use the 24-month figure as given; correct it if the data is not shrinking.",
+        "3 tenants, yet multi-tenancy is 'not needed': tenant isolation is scored from the tenant count; set "
+        "multi-tenancy to say how much it matters."]
+    assert _answer_conflicts(answers(vectors_now=2_000_000, vectors_24m=2_000_000, tenants=1)) == []
+    assert _answer_conflicts(answers(tenants=3, multi_tenancy="nice to have")) == []
+    assert texts(_answer_conflicts(answers(multi_tenancy="required", tenants=1))) == [
+        "Multi-tenancy is required but the number of tenants is 1: say how many tenants, so the engines' tenant models "
+        "can be judged at that count."]
+    assert _answer_conflicts(answers(multi_tenancy="required", tenants=2)) == []
+
+
+def test_a_managed_service_meets_residency_and_licence_answers_with_a_caveat():
+    managed = answers(deployment="managed_cloud", security=["data_residency"], license_constraint="permissive only")
+    assert texts(_answer_conflicts(managed)) == [
+        "Data residency with a managed service: confirm the vendor runs in your region (us); self-hosting keeps the "
+        "data where you put it.",
+        "Permissive licenses only, with a managed service: the service is bought under the vendor's terms, not the "
+        "engine's open-source license. Way out: self-host the open-source engine."]
+    assert _answer_conflicts(answers(security=["data_residency"], license_constraint="permissive only")) == []
+
+
+def test_a_region_the_price_table_does_not_hold_is_said_with_the_regions_it_does(vectorscout_home):
+    assert texts(_answer_conflicts(answers(cloud_region="asia_pacific"))) == [
+        "The price table holds aws prices for us-east-1, not asia pacific, whose prices usually differ: edit the price "
+        "table on the Cost page for your region."]
+    assert texts(_answer_conflicts(answers(cloud_provider="gcp", cloud_region="europe"))) == [
+        "The price table holds gcp prices for us-central1, not europe, whose prices usually differ: edit the price "
+        "table on the Cost page for your region."]
+    (vectorscout_home / "prices.yaml").write_text("instances: [1, 2]\n")  # a saved table that cannot be read
+    assert "holds aws prices for no region it can read, not europe" in texts(
+        _answer_conflicts(answers(cloud_region="europe")))[0]
+
+
+def engine(max_dimensions: dict[str, str], traits=()):
+    raw = entry()
+    raw["limits"]["max_dimensions"] = {kind: f"{limit} | {kind} up to {limit} | {URL} | 2026-11-26"
+                                       for kind, limit in max_dimensions.items()}
+    raw["traits"] = list(traits)
+    return _profile("x", raw)
+
+
+def test_a_passed_dimension_limit_names_the_vector_type_that_fits_or_says_to_reduce():
+    both = engine({"float32": "2000", "float16": "4000"})
+    assert _limit_warnings(answers(dimensions=2000), {"x": both}) == []
+    assert _limit_warnings(answers(dimensions=2001), {"x": both}) == [(
+        "2,001 dimensions exceed Engine X's 2,000 for float32 indexes. Way out: float16 (float16 up to 4000), or reduce "
+        "the dimensions.", URL)]
+    assert texts(_limit_warnings(answers(dimensions=4001), {"x": both})) == [
+        "4,001 dimensions exceed Engine X's 2,000 for float32 indexes. Way out: reduce the dimensions (e.g. a model "
+        "with Matryoshka truncation)."]
+    in_postgres = engine({"float32": "2000"}, traits=["runs_in_postgres"])
+    assert texts(_limit_warnings(answers(dimensions=3072, existing_postgres=True), {"x": in_postgres}))[0].startswith(
+        "You already run PostgreSQL, but 3,072 dimensions exceed Engine X's 2,000")
+    assert texts(_limit_warnings(answers(dimensions=3072), {"x": in_postgres}))[0].startswith("3,072 dimensions")
+    assert texts(_limit_warnings(answers(dimensions=3072, existing_postgres=True), {"x": both}))[0].startswith("3,072")
+
+
+def verdict(engine_name, score, excluded=None):
+    return SimpleNamespace(engine=engine_name, score=score, excluded=excluded)
+
+
+def test_no_engine_left_and_a_budget_below_the_cheapest_are_warned():
+    scenario = Scenario("t", {"budget_per_month": 1000.0})
+    nothing = [verdict("a", None, "reason b"), verdict("b", None, "reason a"), verdict("c", None, "reason a")]
+    assert [w.text for w in contradictions(scenario, nothing, {})] == [
+        "No engine meets every hard constraint as a self-hosted single server. Relax one: reason a; reason b."]
+    many = [verdict(str(i), None, f"reason {i}") for i in range(6)]
+    assert contradictions(scenario, many, {})[0].text.endswith("Relax one: reason 0; reason 1; reason 2; reason 3.")
+    scored = [verdict("a", 0.9), verdict("b", 0.8), verdict("c", None, "x")]
+    assert [w.text for w in contradictions(scenario, scored, {"a": 1500.0, "b": 1200.0, "c": 10.0})] == [
+        "The budget ($1,000/month) is below the cheapest estimate ($1,200/month self-hosted): raise it or reduce the "
+        "scale, replicas or recall target."]
+    assert contradictions(scenario, scored, {"a": 1500.0, "b": 1000.0}) == []  # exactly the budget: within it
+    assert contradictions(Scenario("t", {"budget_per_month": 0.0}), scored, {"a": 1500.0}) == []  # no budget given
+    assert contradictions(scenario, scored, {}) == []
+
+
+def test_a_warning_prints_with_its_source_when_it_has_one():
+    assert str(ScenarioWarning("text", "https://a")) == "text [https://a]"
+    assert str(ScenarioWarning("text")) == "text"
+    found = contradictions(Scenario("t", {"dimensions": 2001}), [verdict("a", 0.5)], {})
+    assert [w.source for w in found if "pgvector" in w.text] == ["https://github.com/pgvector/pgvector"]
