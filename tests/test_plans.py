@@ -156,3 +156,144 @@ def test_the_quick_evaluations_expected_duration_is_said_from_this_machines_runs
     assert expected_duration([100.0, 90.0, 130.0]) == "about 100 s on this machine (median of its last 3 run(s), 90–130 s)"
     assert expected_duration([101.4]) == "about 101 s on this machine (median of its last 1 run(s))"
     assert expected_duration([80.0, 120.0]) == "about 100 s on this machine (median of its last 2 run(s), 80–120 s)"
+
+
+# -- a plan's rules, each at its boundary ------------------------------------------------------------------------
+def valid_plan(**changes):
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.specs import parse_engines
+
+    return RunPlan(**{"dataset": "d", "engines": parse_engines("faiss"), **changes})
+
+
+@pytest.mark.parametrize(("changes", "n_vectors", "message"), [
+    ({"engines": []}, None, "no engine selected"),
+    ({"k": 0}, 500, "k must be between 1 and 500 for d (n=500); got 0"),
+    ({"k": 501}, 500, "k must be between 1 and 500 for d (n=500); got 501"),
+    ({"k": 1001}, 5000, "k must be between 1 and 1000 for d (n=5000); got 1001"),
+    ({"batch_size": 0}, None, "batch size must be at least 1; got 0"),
+    ({"timeout_s": 0.0}, None, "the timeout must be a number of seconds above 0 and at most 7 days; got 0"),
+    ({"timeout_s": 7 * 86400 + 1.0}, None, "the timeout must be a number of seconds above 0 and at most 7 days; got 604801"),
+    ({"timeout_s": float("nan")}, None, "the timeout must be a number of seconds above 0 and at most 7 days; got nan"),
+    ({"memory_limit_mb": -1}, None, "the memory limit must be 0 (none) or a positive number of MB; got -1"),
+    ({"memory_limit_mb": 2**30 + 1}, None, "the memory limit must be 0 (none) or a positive number of MB; got 1073741825"),
+    ({"filter": 3}, None, 'a filter is text like "tag == 3"; got int'),
+    ({"repetitions": 0}, None, "repetitions must be between 1 and 100; got 0"),
+    ({"repetitions": 101}, None, "repetitions must be between 1 and 100; got 101"),
+    ({"duration_s": -0.5}, None, "the load duration must be between 0 and 3600 s; got -0.5"),
+    ({"duration_s": 3600.5}, None, "the load duration must be between 0 and 3600 s; got 3600.5"),
+    ({"load_driver": "jmeter"}, None, "the load driver is 'local' or 'locust'; got 'jmeter'"),
+    ({"locust_workers": 0}, None, "Locust workers must be between 1 and 64; got 0"),
+    ({"locust_workers": 65}, None, "Locust workers must be between 1 and 64; got 65"),
+    ({"concurrency": (1, 0)}, None, "concurrency levels must be between 1 and 256; got [1, 0]"),
+    ({"concurrency": (257,)}, None, "concurrency levels must be between 1 and 256; got [257]"),
+])
+def test_each_rule_of_a_plan_refuses_just_past_its_limit(changes, n_vectors, message):
+    from vectorscout.benchmarking.plan import PlanError
+
+    with pytest.raises(PlanError) as refused:
+        valid_plan(**changes).validate(n_vectors)
+    assert str(refused.value) == message
+
+
+def test_a_plan_at_every_limit_is_valid():
+    valid_plan(k=500).validate(500)
+    valid_plan(k=1).validate(1)
+    valid_plan(k=1000).validate(10**6)
+    valid_plan(k=5000).validate(None)  # without the dataset's size, k is left to the run
+    valid_plan(batch_size=1, timeout_s=7 * 86400.0, memory_limit_mb=2**30, filter="tag == 3", repetitions=100,
+               duration_s=3600.0, load_driver="locust", locust_workers=64, concurrency=(1, 256)).validate()
+    valid_plan(timeout_s=0.001, memory_limit_mb=0, repetitions=1, duration_s=0.0, locust_workers=1).validate()
+
+
+def test_every_key_of_a_plan_file_reaches_its_runs(tmp_path):
+    plan = tmp_path / "every key.yaml"
+    plan.write_text("label: all\ndataset: digits\nk: 7\nfilter: 'tag == 3'\nbatch_size: 64\ntimeout_s: 90.5\n"
+                    "memory_limit_mb: 900\nconcurrency: [4, 1, 4, 2]\nrepetitions: 5\nduration_s: 2.5\n"
+                    "load_driver: locust\nlocust_workers: 3\n"
+                    "engines: [{engine: faiss, index: flat}, {engine: hnswlib, build: {M: 8}, search: {ef: 32}}]\n")
+    (run,) = load_plan(plan).runs
+    assert (run.dataset, run.k, run.filter, run.label, run.batch_size, run.timeout_s, run.memory_limit_mb) == (
+        "digits", 7, "tag == 3", "all", 64, 90.5, 900)
+    assert (run.concurrency, run.repetitions, run.duration_s, run.load_driver, run.locust_workers) == (
+        (1, 2, 4), 5, 2.5, "locust", 3)
+    assert [(c.engine, c.index, c.build_params.get("M"), c.search_grid) for c in run.engines] == [
+        ("faiss", "flat", None, [{}]), ("hnswlib", "hnsw", 8, [{"ef": 32}])]  # flat has no search parameter
+
+
+def test_a_plan_file_with_only_engines_takes_every_default(tmp_path):
+    from vectorscout.benchmarking.plan import RunPlan
+
+    plan = tmp_path / "bare.json"
+    plan.write_text('{"engines": [{"engine": "faiss"}]}')
+    loaded = load_plan(plan)
+    (run,) = loaded.runs
+    assert loaded.label == "bare" == run.label
+    assert (run.dataset, run.k, run.filter, run.batch_size, run.timeout_s, run.memory_limit_mb) == (
+        "wordnet", 10, None, 1000, 3600.0, 0)
+    assert (run.concurrency, run.repetitions, run.duration_s, run.load_driver, run.locust_workers) == (
+        (1,), RunPlan.repetitions, 0.0, "local", 2)
+    assert run.engines[0].search_grid == [{}] and run.engines[0].index == "flat"
+
+
+def test_a_build_grid_and_a_connection_give_one_configuration_each(tmp_path):
+    from vectorscout.benchmarking.specs import engine_config
+
+    plan = tmp_path / "grid.yaml"
+    plan.write_text("datasets: [a, b]\nfilters: ['tag == 1', 'tag == 2']\nengines:\n"
+                    "  - {engine: hnswlib, build: {M: [8, 16], ef_construction: [40, 80]}, search: {ef: [10, 20]}}\n"
+                    "  - {engine: weaviate, connection: {url: 'http://h:8080'}, search: {}}\n")
+    runs = load_plan(plan).runs
+    assert [(r.dataset, r.filter) for r in runs] == [("a", "tag == 1"), ("a", "tag == 2"), ("b", "tag == 1"),
+                                                     ("b", "tag == 2")]
+    configs = runs[0].engines
+    assert [(c.build_params["M"], c.build_params["ef_construction"]) for c in configs[:4]] == [
+        (8, 40), (8, 80), (16, 40), (16, 80)]
+    assert all(c.search_grid == [{"ef": 10}, {"ef": 20}] for c in configs[:4])
+    assert configs[4].engine == "weaviate" and configs[4].connection == {"url": "http://h:8080"}
+    # an empty or missing search: the adapter's default setting, as `--engines weaviate` gives it
+    assert configs[4].search_grid == engine_config("weaviate", {"url": "http://h:8080"}).search_grid == [{"ef": 64}]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("engines: [{index: hnsw}]", "plan.yaml: engines[0]: each engine entry needs 'engine'"),
+    ("engines: [faiss]", "plan.yaml: engines[0]: each engine entry needs 'engine'"),
+    ("engines: [{engine: faiss}, {engine: faiss, colour: red, size: 1}]",
+     "plan.yaml: engines[1]: unknown key(s) colour, size"),
+    ("engines: [{engine: weaviate, connection: http://h}]",
+     "plan.yaml: engines[0]: connection must be a mapping of option to value, e.g. {url: http://host:6333}"),
+    ("engines: [{engine: faiss, index: nosuch}]", "plan.yaml: engines[0]: "),
+    ("engines: [{engine: faiss, search: [1, 2]}]",
+     "plan.yaml: engines[0]: search must be a mapping of parameter to values, or 'sweep'"),
+    ("engines: [{engine: faiss, build: [8]}]", "plan.yaml: engines[0]: build must be a mapping of parameter to values"),
+    ("engines: {engine: faiss}", "plan.yaml: 'engines' must list at least one engine"),
+    ("- a list", "plan.yaml: a plan is a mapping with datasets and engines"),
+    ("k: ten\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size, timeout_s, memory_limit_mb, concurrency, "
+                                           "repetitions and duration_s must be numbers"),
+    ("concurrency: [1, many]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
+    ("locust_workers: [2]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
+    ("filter: 3\nengines: [{engine: faiss}]",
+     'plan.yaml: filter and filters take text like "tag == 3" (a list of them for filters)'),
+    ("filters: ['tag == 1', 2]\nengines: [{engine: faiss}]", "plan.yaml: filter and filters take text"),
+    ("datasets: [{name: x}]\nengines: [{engine: faiss}]",
+     "plan.yaml: datasets are names or specs like wordnet or synthetic:n=10000,dim=64"),
+])
+def test_each_mistake_in_a_plan_file_is_named_with_where_it_is(tmp_path, text, message):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    with pytest.raises(PlanFileError) as refused:
+        load_plan(plan)
+    assert str(refused.value).removeprefix(str(tmp_path) + "/").startswith(message)
+
+
+def test_an_unreadable_plan_file_is_refused_in_one_line(tmp_path):
+    with pytest.raises(PlanFileError, match=r"^cannot read plan .*missing.yaml: No such file or directory$"):
+        load_plan(tmp_path / "missing.yaml")
+    binary = tmp_path / "plan.yaml"
+    binary.write_bytes(b"\xff\xfe\x00engines")
+    with pytest.raises(PlanFileError, match=r"plan.yaml: not UTF-8 text \(a plan is a YAML or JSON file\)$"):
+        load_plan(binary)
+    broken = tmp_path / "plan.json"
+    broken.write_text("engines: [{engine: faiss}]")  # YAML in a .json file is read as JSON
+    with pytest.raises(PlanFileError, match=r"plan.json: not valid YAML/JSON \("):
+        load_plan(broken)

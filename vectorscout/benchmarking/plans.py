@@ -72,9 +72,11 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
     else:
         raise PlanFileError(f"{where}: search must be a mapping of parameter to values, or 'sweep'")
     names = list(grid_values)
+    # nothing named: None, so engine_config gives the adapter's defaults, as the CLI's --engines does (a product
+    # over no parameter would be one empty setting, recorded as no search parameter at all)
     grid: list[Mapping[str, Any]] | None = [
         dict(zip(names, combo)) for combo in itertools.product(*(grid_values[n] for n in names))
-    ] or None
+    ] if names else None
     build = entry.get("build", {}) or {}
     if not isinstance(build, dict):
         raise PlanFileError(f"{where}: build must be a mapping of parameter to values")
