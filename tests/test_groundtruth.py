@@ -85,3 +85,59 @@ def test_cache_is_keyed_by_everything_that_changes_the_answer():
     # a larger k than the cached one is computed, not cut from the smaller entry
     deep = dataset.ground_truth(150)
     assert deep.k == 150 and (deep.ids == brute_force_masked(dataset, everything, 150)).mean() > 0.99
+
+
+def test_the_truth_has_the_documented_types_for_any_input_precision():
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((300, 8))  # float64 in: the harness converts, it does not hand FAISS float64
+    queries = rng.standard_normal((150, 8))  # more than two slices of 64 queries in exact_distances
+    for metric in Metric:
+        truth = exact_knn(queries, base, metric, 5)
+        assert (truth.ids.dtype, truth.distances.dtype) == (np.int64, np.float32)
+        ids, dists = brute_force(queries.astype(np.float32), base.astype(np.float32), metric, 5)
+        np.testing.assert_allclose(truth.distances, dists, rtol=1e-4, atol=1e-4)
+        assert (truth.ids == ids).mean() > 0.99
+        from vectorscout.data.groundtruth import exact_distances
+
+        again = exact_distances(queries, base, truth.ids, metric)
+        assert again.dtype == np.float32
+        np.testing.assert_array_equal(again, truth.distances)
+
+
+def test_one_or_no_candidate_left_by_a_filter():
+    base = np.arange(20, dtype=np.float32).reshape(10, 2)
+    only = np.zeros(10, dtype=bool)
+    only[7] = True
+    truth = exact_knn(base[:3], base, Metric.L2, 4, allowed=only)
+    assert truth.ids.tolist() == [[7, -1, -1, -1]] * 3
+    np.testing.assert_allclose(truth.distances[:, 0], np.linalg.norm(base[:3] - base[7], axis=1), rtol=1e-6)
+    none = exact_knn(base[:3], base, Metric.L2, 4, allowed=np.zeros(10, dtype=bool))
+    assert none.ids.tolist() == [[-1] * 4] * 3 and np.isinf(none.distances).all()
+    assert (none.ids.dtype, none.distances.dtype, none.k) == (np.int64, np.float32, 4)
+
+
+def test_the_disk_cache_returns_what_it_stored_and_recomputes_a_damaged_entry(tmp_path):
+    import re
+
+    from vectorscout.data.groundtruth import cached_ground_truth
+
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((200, 6)).astype(np.float32)
+    queries = rng.standard_normal((9, 6)).astype(np.float32)
+    cache = tmp_path / "not" / "yet" / "made"
+    first = cached_ground_truth(cache, "content", queries, base, Metric.L2, 5)
+    (entry,) = cache.iterdir()
+    assert re.fullmatch(r"gt-[0-9a-f]{32}\.npz", entry.name)
+    # a hit is read from disk: other vectors under the same content hash give the stored answer (the default
+    # filter key is the unfiltered one)
+    other = rng.standard_normal((9, 6)).astype(np.float32)
+    hit = cached_ground_truth(cache, "content", other, base[::-1], Metric.L2, 5, None, "")
+    np.testing.assert_array_equal(hit.ids, first.ids)
+    np.testing.assert_array_equal(hit.distances, first.distances)
+    # a damaged entry is never trusted: recomputed from the vectors given, and stored again whole
+    entry.write_bytes(b"not an npz archive")
+    recomputed = cached_ground_truth(cache, "content", other, base, Metric.L2, 5)
+    np.testing.assert_array_equal(recomputed.ids, exact_knn(other, base, Metric.L2, 5).ids)
+    with np.load(entry) as stored:
+        np.testing.assert_array_equal(stored["ids"], recomputed.ids)
+        np.testing.assert_array_equal(stored["distances"], recomputed.distances)

@@ -138,3 +138,45 @@ def test_the_breakdown_document_lists_each_term_rounded_and_says_where_it_came_f
         "terms": {"vectors": 512.0, "graph": 131.8, "ids": 0.0},  # 2 x 16 links x 4 B x 1.03 = 131.84
         "runtime_factor": 1.0, "ram_bytes_per_vector": 643.8, "disk_bytes_per_vector": 643.8, "note": "vectors in memory",
         "source": "https://www.github.com/facebookresearch/faiss/wiki/Faiss-indexes (IndexHNSWFlat: 4*d + x*M*2*4)"}
+
+
+@pytest.mark.parametrize(("index", "dim", "build", "option", "ram", "disk", "note"), [
+    # 768-d vector: datum 4 x 768 + 8 = 3,080 B, stored out of line (over ~2 KB): heap 24 + 8 + 3,080 + 18 = 3,130.
+    # element MAXALIGN(72 + 3,080) = 3,152, neighbours MAXALIGN(4 + 2 x 16 x 6) = 200, + 4 line pointer = 3,356:
+    # 8,160 usable // 3,360 = 2 per 8 KB page
+    ("hnsw", 768, {"m": 16}, None, 8192 / 2, 8192 / 2 + 3130, "the HNSW index pages kept in memory; the table on disk"),
+    # 100-d, m 8: datum 408; heap MAXALIGN(440) = 440 -> 8,160 // 444 = 18 per page; element 480 + neighbours
+    # MAXALIGN(4 + 96) = 104 + 4 = 588 -> 8,160 // 592 = 13 per page
+    ("hnsw", 100, {"m": 8}, None, 8192 / 13, 8192 / 13 + 8192 / 18, "the HNSW index pages kept in memory; the table on disk"),
+    # IVFFlat: MAXALIGN(8 + 408) = 416 -> 8,160 // 420 = 19 per page
+    ("ivfflat", 100, {}, None, 8192 / 19, 8192 / 19 + 8192 / 18, "the IVFFlat lists kept in memory; the table on disk"),
+    ("flat", 100, {}, None, 8192 / 18, 8192 / 18, "a sequential scan reads the whole table: kept in memory"),
+    # halfvec 768-d: datum 2 x 768 + 8 = 1,544 in line: heap MAXALIGN(1,576) -> 8,160 // 1,580 = 5; element
+    # MAXALIGN(1,616) + 200 + 4 = 1,820 -> 4 per page
+    ("hnsw", 768, {}, "halfvec (float16) with an HNSW index", 8192 / 4, 8192 / 4 + 8192 / 5,
+     "the HNSW index pages kept in memory; the table on disk"),
+    # halfvec 996-d: a 2,000-byte datum goes out of line (24 + 8 + 2,000 + 18); 995-d (1,998 B) stays: 4 per page
+    ("flat", 996, {}, "halfvec (float16) with an HNSW index", 2050.0, 2050.0, None),
+    ("flat", 995, {}, "halfvec (float16) with an HNSW index", 8192 / 4, 8192 / 4, None),
+    # an element larger than a page still takes one page: 2,000-d element 8,080 + 200 + 4 > 8,160
+    ("hnsw", 2000, {}, None, 8192.0, 8192.0 + 24 + 8 + 8008 + 18, None),
+])
+def test_pgvector_pages_by_hand(index, dim, build, option, ram, disk, note):
+    if option is not None and index == "flat":  # the halfvec option names the HNSW index: read its heap alone
+        breakdown = model("pgvector", "hnsw", dim, build, option)
+        element = breakdown.ram_bytes_per_vector
+        assert breakdown.disk_bytes_per_vector - element == pytest.approx(disk)
+        return
+    breakdown = model("pgvector", index, dim, build, option)
+    assert breakdown.ram_bytes_per_vector == pytest.approx(ram)
+    assert breakdown.disk_bytes_per_vector == pytest.approx(disk)
+    assert [term.name for term in breakdown.terms] == ["table pages" if index == "flat" else "index pages"]
+    if note:
+        assert breakdown.note == note
+
+
+def test_a_missing_option_or_index_is_named():
+    with pytest.raises(memory_model.MemoryModelError, match=r"^pgvector has no memory option 'zstd'$"):
+        model("pgvector", "hnsw", 8, {}, "zstd")
+    with pytest.raises(memory_model.MemoryModelError, match=r"^no memory model for pgvector diskann$"):
+        model("pgvector", "diskann", 8)
