@@ -94,3 +94,117 @@ def test_text_round_trip(tree):
 def test_any_text_is_parsed_or_refused(text):
     with contextlib.suppress(FilterError):
         parse_filter(text)
+
+
+# -- exact trees, texts and messages -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "tree"), [
+    ("tag == -3", Eq("tag", -3)),
+    ("price == 2.5", Eq("price", 2.5)),
+    ("price == 1e3", Eq("price", 1000.0)),
+    ("price == 2E-1", Eq("price", 0.2)),
+    ("price == 7.", Eq("price", 7.0)),
+    ("flag == TRUE", Eq("flag", True)),
+    ("flag == False", Eq("flag", False)),
+    (r"name == 'it\'s'", Eq("name", "it's")),
+    (r'name == "a\\b"', Eq("name", "a\\b")),
+    ("tag IN [1, 'x', true]", In("tag", (1, "x", True))),
+    ("tag in [4]", In("tag", (4,))),
+    ("price < 1", Range("price", lt=1.0)),
+    ("price <= 1", Range("price", lte=1.0)),
+    ("price > 1", Range("price", gt=1.0)),
+    ("price >= -1.5", Range("price", gte=-1.5)),
+    ("a == 1 AND b == 2 Or c == 3", Or((And((Eq("a", 1), Eq("b", 2))), Eq("c", 3)))),
+    ("a == 1 and b == 2 and c == 3", And((Eq("a", 1), Eq("b", 2), Eq("c", 3)))),
+    ("((a == 1))   ", Eq("a", 1)),
+    ("_x9 == 0", Eq("_x9", 0)),
+])
+def test_each_form_parses_to_its_exact_tree(text, tree):
+    parsed = parse_filter(text)
+    assert parsed == tree
+    assert [type(v) for v in getattr(parsed, "values", ())] == [type(v) for v in getattr(tree, "values", ())]
+    if isinstance(tree, Eq):
+        assert type(parsed.value) is type(tree.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "filter: the expression is empty"),
+    ("   ", "filter: the expression is empty"),
+    ("tag == 1 or " * 1000 + "tag == 2", "filter: the expression is longer than 10,000 characters"),
+    ("tag ==", "filter: 'tag ==' ends too early"),
+    ("tag = 3", "filter: unexpected character '=' at position 4"),
+    ("tag == 3 ; x", "filter: unexpected character ';' at position 9"),
+    ("== 3", "filter: expected a field name but found '=='"),
+    ("and == 3", "filter: expected a field name but found 'and'"),
+    ("TRUE == 3", "filter: expected a field name but found 'TRUE'"),
+    ("in == 3", "filter: expected a field name but found 'in'"),
+    ("tag in (1, 2)", "filter: expected '[' but found '('"),
+    ("tag in [1, 2", "filter: 'tag in [1, 2' ends too early"),
+    ("tag in [1; 2]", "filter: unexpected character ';' at position 9"),
+    ("(tag == 1", "filter: '(tag == 1' ends too early"),
+    ("(tag == 1 tag", "filter: expected ')' but found 'tag'"),
+    ("tag == 1)", "filter: unexpected ')' after a complete expression"),
+    ("tag 3", "filter: expected ==, <, <=, > or >= after 'tag' but found '3'"),
+    ("price < 'x'", "filter: price < needs a number, not 'x'"),
+    ("price >= true", "filter: price >= needs a number, not True"),
+    ("tag == colour", "filter: expected a number, a quoted string, true or false but found 'colour'"),
+    ("tag == (", "filter: expected a number, a quoted string, true or false but found '('"),
+    ("(" * 33 + "tag == 1" + ")" * 33, "filter: brackets nested deeper than 32 levels"),
+    ("a" * 64 + " == 1", f"filter: field name {'a' * 64!r} must be an identifier of at most 63 characters"),
+])
+def test_each_mistake_is_refused_with_its_own_message(text, message):
+    with pytest.raises(FilterError) as refused:
+        parse_filter(text)
+    assert str(refused.value) == message
+
+
+def test_the_limits_themselves_are_accepted():
+    assert parse_filter("(" * 32 + "tag == 1" + ")" * 32) == Eq("tag", 1)
+    assert parse_filter("a" * 63 + " == 1") == Eq("a" * 63, 1)
+    long = "tag == 1 or " * 832 + "tag == 2"  # 9,992 characters
+    assert len(long) <= 10_000 and len(parse_filter(long).clauses) == 833
+    with pytest.raises(FilterError, match='expected text like "tag == 3", got int'):
+        parse_filter(3)
+
+
+@pytest.mark.parametrize(("tree", "text"), [
+    (Eq("tag", 3), "tag == 3"),
+    (Eq("price", 2.5), "price == 2.5"),
+    (Eq("flag", True), "flag == true"),
+    (Eq("flag", False), "flag == false"),
+    (Eq("name", "it's a\\b"), r"name == 'it\'s a\\b'"),
+    (In("tag", (1, "x", False)), "tag in [1, 'x', false]"),
+    (Range("price", gt=1.0), "price > 1.0"),
+    (Range("price", gte=1.0, lt=5.0), "(price >= 1.0 and price < 5.0)"),
+    (Range("price", gt=0.0, gte=1.0, lt=5.0, lte=4.0), "(price > 0.0 and price >= 1.0 and price < 5.0 and price <= 4.0)"),
+    (And((Eq("a", 1), Eq("b", 2))), "(a == 1 and b == 2)"),
+    (Or((Eq("a", 1), And((Eq("b", 2), Eq("c", 3))))), "(a == 1 or (b == 2 and c == 3))"),
+])
+def test_the_canonical_text_of_each_tree(tree, text):
+    assert to_text(tree) == text
+    if isinstance(tree, Range) and len(text.split(" and ")) > 1:  # several bounds: the And of one-bound ranges
+        assert parse_filter(text) == And(tuple(parse_filter(part.strip("()")) for part in text.split(" and ")))
+    else:
+        assert parse_filter(text) == tree
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("price > 50", [False, False, True, False, True]),
+    ("price >= 50", [False, True, True, False, True]),
+    ("price < 50", [True, False, False, True, False]),
+    ("price <= 50", [True, True, False, True, False]),
+    ("tag in [3, 0]", [True, False, False, True, True]),
+    ("category == 'a' and tag == 3", [False, False, False, False, True]),
+    ("category == 'b' or tag == 3 or price == 1.0", [True, True, False, True, True]),
+])
+def test_every_operator_at_its_boundary(text, expected):
+    assert evaluate(parse_filter(text), COLUMNS).tolist() == expected
+
+
+def test_a_range_of_both_bounds_keeps_only_what_is_inside():
+    tree = Range("price", gt=1.0, lte=60.0)
+    assert evaluate(tree, COLUMNS).tolist() == [False, True, False, True, True]
+    assert evaluate(Range("price", gte=10.0, lt=60.0), COLUMNS).tolist() == [False, True, False, True, False]
+    with pytest.raises(FilterError, match=r"^filter: unknown payload field 'x' \(fields: none\)$"):
+        evaluate(Eq("x", 1), {})
+    with pytest.raises(FilterError, match=r"^filter: 'category' is not numeric, so a range does not apply$"):
+        evaluate(Range("category", lt=1.0), COLUMNS)

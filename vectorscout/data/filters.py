@@ -77,7 +77,8 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(stripped):
         match = _TOKEN.match(stripped, pos)
         if match is None or match.end() == pos:
-            raise FilterError(f"filter: unexpected character {stripped[pos:pos + 1]!r} at position {pos}")
+            at = len(stripped) - len(stripped[pos:].lstrip())  # the character itself, not the spaces before it
+            raise FilterError(f"filter: unexpected character {stripped[at:at + 1]!r} at position {at}")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         pos = match.end()
@@ -244,7 +245,8 @@ def translate(tree: Filter, language: FilterLanguage[T]) -> T:
 
 
 def to_text(tree: Filter) -> str:
-    """The canonical text of a tree; ``parse_filter(to_text(t)) == t``."""
+    """The canonical text of a tree; it parses back to the same tree, except that a range of several bounds
+    comes back as the And of its one-bound ranges (the same rows)."""
     if isinstance(tree, Eq):
         return f"{tree.field} == {_literal_text(tree.value)}"
     if isinstance(tree, In):
