@@ -179,3 +179,27 @@ def test_noise_verdict_names_each_reason_just_above_its_threshold_and_neither_at
         "other processes used 55 % of the host's CPU while it was timed; "
         "repeated passes disagree: typically 50 % from their median QPS")
     assert noise_verdict(0.0, [100.0]) == ""
+
+
+def test_the_data_profile_and_diagnosis_by_hand():
+    from vectorscout.benchmarking.metrics import DataProfile, data_profile, recall_diagnosis
+
+    base = np.array([[0.0, 1.0, -2.0], [3.0, 1.0, 2.0], [0.0, 1.5, 0.0]], dtype=np.float32)
+    profile = data_profile(base, "l2")
+    # spans 3, 0.5, 4 -> the widest is dimension 2 (4), the median 3; norms sqrt(5), sqrt(14), 1.5
+    assert profile == DataProfile("l2", -2.0, 3.0, 1.5, pytest.approx(5**0.5), pytest.approx(14**0.5), 2, 4.0, 3.0)
+    assert recall_diagnosis(0.2, profile) == (
+        "recall 0.200 where exact search gives 1.000. No cause found in the data's scale; check the engine's "
+        "settings. values -2 to 3; norms 1.5 / 2.24 / 3.74 (min / median / max); metric l2")
+    lopsided = DataProfile("ip", -1.0, 1e4, 0.5, 1.0, 50.5, 7, 100.5, 1.0)  # both just past 100x
+    assert recall_diagnosis(0.01, lopsided) == (
+        "recall 0.010 where exact search gives 1.000. Likely: dimension 7 spans 100 while the median dimension spans "
+        "1: quantization, clustering or a value range set for all dimensions at once loses the others (try the "
+        "engine without quantization, or rescale). Likely: vector lengths differ 101-fold under ip: a few long "
+        "vectors dominate. values -1 to 1e+04; norms 0.5 / 1 / 50.5 (min / median / max); metric ip")
+    at_limit = DataProfile("l2", 0.0, 1.0, 0.5, 1.0, 50.0, 0, 100.0, 1.0)  # exactly 100x: not lopsided
+    assert "Likely" not in recall_diagnosis(0.1, at_limit)
+    # under cosine the lengths do not matter; a zero median span or norm is not a division by zero
+    assert "lengths" not in recall_diagnosis(0.1, DataProfile("cosine", 0, 1, 0.0, 1.0, 9.0, 0, 1.0, 0.0))
+    assert "dimension 0 spans 1 while the median dimension spans 0" in recall_diagnosis(
+        0.1, DataProfile("cosine", 0, 1, 0.0, 1.0, 9.0, 0, 1.0, 0.0))
