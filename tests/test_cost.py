@@ -400,3 +400,59 @@ def test_a_malformed_price_table_is_refused_in_one_line(document, message):
         parse_prices(document)
     assert str(refused.value).startswith(message)
     assert parse_prices({**PRICES.to_document(), "hours_per_month": 744}).hours_per_month == 744.0
+
+
+def test_sensitivity_and_the_scale_curve_by_hand():
+    gib = BYTES_PER_VECTOR / 2**30  # per vector
+
+    def monthly(nodes, vectors, factor=1.0):
+        return nodes * 730 + vectors * gib * factor * 0.10
+
+    (memory_bound,) = sensitivity(answers(), [measured_run()], ASSUME, PRICES)
+    # 100M vectors: 60 GiB / 11 GiB -> 6 nodes; half the bytes -> 3 nodes, 1.5x -> 9 (disk moves with them)
+    assert memory_bound == pytest.approx({
+        "engine": "faiss", "base": monthly(6, 1e8), "QPS -50%": monthly(6, 1e8), "QPS +50%": monthly(6, 1e8),
+        "bytes/vector -50%": monthly(3, 1e8, 0.5), "bytes/vector +50%": monthly(9, 1e8, 1.5),
+        "price -50%": 0.5 * monthly(6, 1e8), "price +50%": 1.5 * monthly(6, 1e8)})
+    (throughput_bound,) = sensitivity(answers(vectors_now=1_000_000, peak_qps=10_000), [measured_run()], ASSUME, PRICES)
+    # 10,000 QPS at 2,400 per node -> 5 nodes; at 1,200 -> 9; at 3,600 -> 3
+    assert throughput_bound == pytest.approx({
+        "engine": "faiss", "base": monthly(5, 1e6), "QPS -50%": monthly(9, 1e6), "QPS +50%": monthly(3, 1e6),
+        "bytes/vector -50%": monthly(5, 1e6, 0.5), "bytes/vector +50%": monthly(5, 1e6, 1.5),
+        "price -50%": 0.5 * monthly(5, 1e6), "price +50%": 1.5 * monthly(5, 1e6)})
+    curve = scale_curve(answers(), [measured_run()], ASSUME, PRICES)
+    nodes = {1e6: 1, 3e6: 1, 1e7: 1, 3e7: 2, 1e8: 6, 3e8: 17, 1e9: 55}  # ceil(vectors x 643.84 B / 11 GiB)
+    assert curve == [{"engine": "faiss", "vectors": int(v), "usd_per_month": pytest.approx(monthly(n, v)), "nodes": n,
+                      "bound_by": "memory"} for v, n in nodes.items()]
+    assert scale_curve(answers(), [], ASSUME, PRICES) == [] and sensitivity(answers(), [], ASSUME, PRICES) == []
+
+
+def test_scaled_prices_move_every_price_and_keep_a_missing_one_missing():
+    table = parse_prices({**PRICES.to_document(), "managed": [
+        *PRICES.to_document()["managed"],
+        {"name": "Quote", "engine": "faiss", "provider": "test", "region": "r", "usd_per_unit_hour": None,
+         "vectors_768d_per_unit": 1, "as_of": "2026-11", "source": "test", "source_url": "https://example.test"}]})
+    doubled = scaled_prices(table, 2.0)
+    assert [i.usd_per_hour for i in doubled.instances] == [2.0]
+    assert [s.usd_per_gb_month for s in doubled.storage] == [0.2]
+    assert [m.usd_per_unit_hour for m in doubled.managed] == [1.0, None]
+    assert (doubled.hours_per_month, doubled.edited, doubled.instances[0].ram_gb) == (730.0, False, 16)
+
+
+def test_a_saved_table_reads_back_whole_and_a_reset_restores_the_defaults(vectorscout_home):
+    from vectorscout.decision.cost import user_prices_path
+
+    edited = scaled_prices(PRICES, 3.0)
+    path = save_prices(edited)
+    assert path == user_prices_path() and path.parent == vectorscout_home
+    again = load_prices()
+    assert again.edited and again.to_document() == edited.to_document()
+    assert again.to_document() == {
+        "currency": "USD", "hours_per_month": 730.0,
+        "instances": [{"name": "node16", "provider": "test", "region": "r", "vcpu": 4, "ram_gb": 16, "usd_per_hour": 3.0,
+                       "as_of": "2026-11", "source": "test", "source_url": ""}],
+        "storage": [{**PRICES.to_document()["storage"][0], "usd_per_gb_month": 0.10 * 3.0}],
+        "managed": [{**PRICES.to_document()["managed"][0], "usd_per_unit_hour": 1.5}]}
+    reset_prices()
+    assert not path.exists() and not load_prices().edited
+    reset_prices()  # nothing saved: nothing to do
