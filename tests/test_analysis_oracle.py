@@ -106,3 +106,31 @@ def test_environment_differences_name_what_differs_and_nothing_else():
         "dataset: d (n=100, k=10) / e (n=200, k=5)"]
     missing = run_of("r3", [], {"cores": 2})
     assert environment_differences([r1, missing])[0] == "cpu_model: ? / X"
+
+
+def test_an_engine_version_a_run_did_not_record_reads_as_unknown():
+    from vectorscout.results.analysis import environment_differences
+
+    base = {"cpu_model": "X", "cores": 2}
+    recorded = run_of("r1", [], {**base, "engines": {"faiss": {"engine": "faiss 1.15"}, "qdrant": {"engine": "q 1"}}})
+    unrecorded = run_of("r2", [], {**base, "engines": {"faiss": {}, "qdrant": {"engine": "q 1"}}})
+    assert environment_differences([recorded, unrecorded]) == ["faiss version: ? / faiss 1.15"]
+    only_one = run_of("r3", [], {**base, "engines": {"qdrant": {"engine": "q 1"}}})
+    assert environment_differences([recorded, only_one]) == []  # an engine one run lacks is no version difference
+
+
+def test_the_frontier_document_lists_each_engines_points_with_their_settings():
+    from vectorscout.results.analysis import frontier_json
+
+    rows = [ResultRow(engine="e", status="ok", index="hnsw", build_params={"M": 8}, search_params={"ef": 16},
+                      recall=0.9, qps=800.0, latency_p95_ms=1.5),
+            ResultRow(engine="e", status="ok", index="hnsw", build_params={"M": 8}, search_params={"ef": 64},
+                      recall=0.99, qps=300.0, latency_p95_ms=None),
+            ResultRow(engine="e", status="ok", index="hnsw", build_params={"M": 8}, search_params={"ef": 32},
+                      recall=0.85, qps=500.0, latency_p95_ms=2.0)]  # dominated: less recall and QPS than ef 16
+    assert frontier_json(rows) == [{"engine": "e", "points": [
+        {"recall": 0.9, "qps": 800.0, "latency_p95_ms": 1.5, "index": "hnsw", "build_params": {"M": 8},
+         "search_params": {"ef": 16}},
+        {"recall": 0.99, "qps": 300.0, "latency_p95_ms": None, "index": "hnsw", "build_params": {"M": 8},
+         "search_params": {"ef": 64}}]}]
+    assert frontier_json([]) == []

@@ -95,7 +95,8 @@ def environment_differences(runs: list[Run]) -> list[str]:
             differences.append(f"{key}: {' / '.join(sorted(values))}")
     engines = sorted({e for run in runs for e in run.environment.engines})
     for engine in engines:
-        versions = {run.environment.engines[engine].get("engine", "") for run in runs if engine in run.environment.engines}
+        versions = {run.environment.engines[engine].get("engine") or "?" for run in runs
+                    if engine in run.environment.engines}
         if len(versions) > 1:
             differences.append(f"{engine} version: {' / '.join(sorted(versions))}")
     datasets = {f"{run.dataset.name} (n={run.dataset.n}, k={run.k})" for run in runs}
