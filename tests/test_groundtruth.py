@@ -141,3 +141,14 @@ def test_the_disk_cache_returns_what_it_stored_and_recomputes_a_damaged_entry(tm
     with np.load(entry) as stored:
         np.testing.assert_array_equal(stored["ids"], recomputed.ids)
         np.testing.assert_array_equal(stored["distances"], recomputed.distances)
+
+
+@pytest.mark.parametrize("n", [25, 26, 27])  # the last block of 13 rows holds 12, 13 or 1 row(s)
+def test_a_last_block_of_any_size_is_merged(n):
+    rng = np.random.default_rng(n)
+    base = rng.standard_normal((n, 16)).astype(np.float32)
+    queries = rng.standard_normal((5, 16)).astype(np.float32)
+    truth = exact_knn(queries, base, Metric.L2, 4, chunk_bytes=4 * 16 * 13)
+    ids, dists = brute_force(queries, base, Metric.L2, 4)
+    assert truth.ids.tolist() == ids.tolist()
+    np.testing.assert_allclose(truth.distances, dists, rtol=1e-5)

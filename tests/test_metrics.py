@@ -203,3 +203,46 @@ def test_the_data_profile_and_diagnosis_by_hand():
     assert "lengths" not in recall_diagnosis(0.1, DataProfile("cosine", 0, 1, 0.0, 1.0, 9.0, 0, 1.0, 0.0))
     assert "dimension 0 spans 1 while the median dimension spans 0" in recall_diagnosis(
         0.1, DataProfile("cosine", 0, 1, 0.0, 1.0, 9.0, 0, 1.0, 0.0))
+
+
+# -- edges of the figures ------------------------------------------------------------------------------------------
+def test_one_true_neighbour_left_by_a_filter_is_found_or_not():
+    true_ids = np.array([[5, -1, -1]])
+    true_d = np.array([[1.0, np.inf, np.inf]], dtype=np.float32)
+    # the engine returned only rows the filter excludes (their distances are +inf): nothing found
+    assert recall_distance(np.full((1, 3), np.inf, dtype=np.float32), true_d, true_ids, 3) == 0.0
+    assert recall_distance(np.array([[1.0, np.inf, np.inf]], dtype=np.float32), true_d, true_ids, 3) == 1.0
+    assert recall_ids(np.array([[5, 9, 8]]), true_ids, 3) == 1.0 and recall_ids(np.array([[9, 8, 7]]), true_ids, 3) == 0.0
+
+
+def test_a_found_distance_exactly_at_the_kth_plus_epsilon_counts():
+    from vectorscout.benchmarking.metrics import DISTANCE_EPSILON
+
+    true_ids, true_d = np.array([[0, 1]]), np.array([[1.0, 2.0]], dtype=np.float32)
+    edge = np.float32(2.0) + np.float32(DISTANCE_EPSILON)
+    assert recall_distance(np.array([[1.0, edge]], dtype=np.float32), true_d, true_ids, 2) == 1.0
+    beyond = np.nextafter(edge, np.float32(np.inf))
+    assert recall_distance(np.array([[1.0, beyond]], dtype=np.float32), true_d, true_ids, 2) == 0.5
+
+
+def test_row_id_zero_is_a_row_like_any_other():
+    assert mask_repeats(np.array([[0, 1, 0, -1]])).tolist() == [[True, True, False, False]]
+    assert recall_ids(np.array([[0, 1]]), np.array([[0, 1]]), 2) == 1.0
+
+
+def test_latencies_are_converted_from_nanoseconds_exactly():
+    summary = summarize_latencies(np.array([1_000_000, 2_000_000, 3_000_000]), wall_seconds=0.006)
+    assert (summary.p50_ms, summary.mean_ms, summary.qps) == (2.0, 2.0, 500.0)
+    assert summarize_latencies(np.array([1_000]), wall_seconds=0.0).qps == float("inf")
+
+
+def test_retrieval_quality_pads_with_nothing_and_is_undefined_without_judgments():
+    import math
+
+    from vectorscout.benchmarking.metrics import retrieval_quality
+
+    # one relevant document (7) found second after a padding slot: padding gains nothing
+    padded = retrieval_quality(np.array([[-1, 7, -1]]), [{7: 1.0}], k=3)
+    assert padded.ndcg_at_10 == pytest.approx(1 / np.log2(3)) and padded.mrr_at_10 == 0.5 and padded.recall_at_k == 1.0
+    empty = retrieval_quality(np.array([[1, 2]]), [{}], k=2)
+    assert all(math.isnan(value) for value in (empty.ndcg_at_10, empty.mrr_at_10, empty.recall_at_k))
