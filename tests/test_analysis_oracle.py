@@ -134,3 +134,15 @@ def test_the_frontier_document_lists_each_engines_points_with_their_settings():
         {"recall": 0.99, "qps": 300.0, "latency_p95_ms": None, "index": "hnsw", "build_params": {"M": 8},
          "search_params": {"ef": 64}}]}]
     assert frontier_json([]) == []
+
+
+def test_zero_recall_and_zero_qps_are_figures_not_missing_ones():
+    def point(recall, qps):
+        return ResultRow(engine="e", status="ok", index="hnsw", build_params={}, search_params={"q": qps},
+                         recall=recall, qps=qps)
+
+    rows = [point(0.0, 500.0), point(0.5, 100.0), point(0.9, 0.0), point(0.9, 0.5), point(0.0, 400.0)]
+    frontier = pareto_frontier(rows)["e"]
+    assert [(p.recall, p.qps) for p in frontier] == [(0.0, 500.0), (0.5, 100.0), (0.9, 0.5)]
+    assert pareto_frontier([point(0.0, 0.0)])["e"][0].recall == 0.0
+    assert [(p.recall, p.qps) for p in pareto_frontier([point(0.9, 0.0), point(0.5, 0.0)])["e"]] == [(0.9, 0.0)]

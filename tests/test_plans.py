@@ -297,3 +297,27 @@ def test_an_unreadable_plan_file_is_refused_in_one_line(tmp_path):
     broken.write_text("engines: [{engine: faiss}]")  # YAML in a .json file is read as JSON
     with pytest.raises(PlanFileError, match=r"plan.json: not valid YAML/JSON \("):
         load_plan(broken)
+
+
+def test_unknown_top_level_keys_are_all_named(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("colour: red\nsize: 3\nengines: [{engine: faiss}]\n")
+    with pytest.raises(PlanFileError) as refused:
+        load_plan(plan)
+    assert str(refused.value) == f"{plan}: unknown key(s) colour, size"
+
+
+def test_a_public_plan_may_leave_out_what_has_a_default_and_is_read_strictly():
+    from dataclasses import fields
+
+    from vectorscout.benchmarking.plan import RunPlan
+
+    bare = RunPlan.from_public({"dataset": "wordnet"})
+    assert bare == RunPlan(dataset="wordnet", engines=[]) and bare.filter is None
+    engine = RunPlan.from_public({"dataset": 7, "engines": [{"engine": "faiss", "index": "hnsw"}],
+                                  "concurrency": ["4", 2.0], "filter": None, "k": "5", "timeout_s": "9"})
+    assert engine.dataset == "7" and engine.engines[0].build_params == {"M": 16, "ef_construction": 200}
+    assert (engine.concurrency, engine.filter, engine.k, engine.timeout_s) == ((4, 2), None, 5, 9.0)
+    assert RunPlan.from_public(RunPlan(dataset="d", engines=[]).public()).filter is None
+    public = RunPlan(dataset="d", engines=[], concurrency=(1, 8)).public()
+    assert set(public) == {f.name for f in fields(RunPlan)} and public["concurrency"] == [1, 8]

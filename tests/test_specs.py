@@ -81,3 +81,15 @@ def test_parse_engines_gives_options_to_the_engine_before_them():
         parse_engines(" , ")
     with pytest.raises(SpecError, match="'M=8' is an option but no engine comes before it"):
         parse_engines("M=8,faiss")
+
+
+def test_an_unknown_search_parameter_lists_the_allowed_ones_or_none():
+    with pytest.raises(SpecError) as refused:
+        engine_config("faiss", {"index": "flat"}, [{"ef_search": 3}])
+    assert str(refused.value) == "faiss: unknown search parameter 'ef_search'; allowed: none"
+    with pytest.raises(SpecError) as refused:
+        engine_config("lancedb", {"index": "ivf_pq"}, [{"ef": 3}])
+    assert str(refused.value) == "lancedb: unknown search parameter 'ef'; allowed: nprobes, refine_factor"
+    with pytest.raises(SpecError) as refused:
+        parse_engines(" , ")
+    assert str(refused.value) == "no engine given"

@@ -8,7 +8,7 @@ meet; the rules that need the dataset (k against its size, a filter that matches
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
@@ -55,12 +55,11 @@ class RunPlan:
         engines = [engine_config(entry["engine"], {"index": entry["index"], **entry.get("build_params", {})},
                                  entry.get("search_grid") or None)
                    for entry in public.get("engines", [])]
-        defaults = cls(dataset="", engines=[])
         plan = cls(dataset=str(public["dataset"]), engines=engines)
         for f in fields(cls):
-            if f.name in ("dataset", "engines") or f.name not in public:
+            if f.default is MISSING or f.name not in public:  # dataset and engines (no default) are set above
                 continue
-            kind = type(getattr(defaults, f.name))
+            kind = type(f.default)
             value = public[f.name]
             if f.name == "concurrency":
                 value = tuple(int(level) for level in value)

@@ -64,7 +64,7 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
         spec = cls.capabilities.index(entry.get("index"))
     except (UnknownEngine, ValueError) as exc:
         raise PlanFileError(f"{where}: {exc}") from None
-    search = entry.get("search", {}) or {}
+    search = entry.get("search") or {}
     if search == "sweep":
         grid_values = {p.name: list(p.sweep or (p.default,)) for p in spec.search_params}
     elif isinstance(search, dict):
@@ -77,7 +77,7 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
     grid: list[Mapping[str, Any]] | None = [
         dict(zip(names, combo)) for combo in itertools.product(*(grid_values[n] for n in names))
     ] if names else None
-    build = entry.get("build", {}) or {}
+    build = entry.get("build") or {}
     if not isinstance(build, dict):
         raise PlanFileError(f"{where}: build must be a mapping of parameter to values")
     build_names = list(build)
@@ -164,7 +164,7 @@ def quick_evaluation() -> RunPlan:
 
     engines = [engine_config(name) for name in engine_names()
                if adapter_class(name).deployment() == "embedded" and not adapter_class(name).capabilities.stand_in]
-    return RunPlan(dataset="wordnet", engines=engines, k=10, label="quick evaluation")
+    return RunPlan(dataset="wordnet", engines=engines, label="quick evaluation")  # k 10, isolated: the defaults
 
 
 CALIBRATION_SIZES = (10_000, 40_000)
@@ -176,6 +176,7 @@ def memory_calibration(settings: list[tuple[str, str, dict[str, Any]]], dim: int
     workers, so the engine's memory is read apart from the dashboard's), for the cost model's calibration.
     settings: (engine, index, build parameters) as measured; the search settings stay at their defaults."""
     engines = [engine_config(engine, {"index": index, **build}) for engine, index, build in settings]
-    return [RunPlan(dataset=f"synthetic:n={size},dim={dim},queries=50", engines=engines, k=10,
-                    label=f"memory calibration, {size:,} x {dim}", isolate=True, warmup_queries=10)
+    # k 10 and isolated workers, RunPlan's defaults: the engine's memory is read apart from the dashboard's
+    return [RunPlan(dataset=f"synthetic:n={size},dim={dim},queries=50", engines=engines,
+                    label=f"memory calibration, {size:,} x {dim}", warmup_queries=10)
             for size in sizes]
