@@ -180,3 +180,43 @@ def test_a_missing_option_or_index_is_named():
         model("pgvector", "hnsw", 8, {}, "zstd")
     with pytest.raises(memory_model.MemoryModelError, match=r"^no memory model for pgvector diskann$"):
         model("pgvector", "diskann", 8)
+
+
+def pages_needed(tuple_bytes: int) -> float:
+    """Fill one 8 KB page tuple by tuple (each with its 4-byte line pointer) until the next does not fit."""
+    usable, used, count = 8192 - 24 - 8, 0, 0
+    while used + tuple_bytes + 4 <= usable:
+        used += tuple_bytes + 4
+        count += 1
+    return 8192 / max(count, 1)
+
+
+def maxalign(size: int) -> int:
+    return -(-size // 8) * 8
+
+
+@pytest.mark.parametrize("m", [4, 8, 16, 23, 48])
+def test_pgvector_pages_match_a_page_filled_tuple_by_tuple_at_every_dimension(m):
+    """src/hnsw.h's tuple sizes, packed by simulation, at each dimension from 1 to 2,100: every byte of a
+    tuple's size counts where it tips a page from n to n - 1 tuples."""
+    for dim in range(1, 2101):
+        datum = 4 * dim + 8
+        heap = pages_needed(maxalign(24 + 8 + datum)) if datum < 2000 else 24 + 8 + datum + 18
+        element, neighbours = maxalign(72 + datum), maxalign(4 + 2 * m * 6)
+        hnsw = model("pgvector", "hnsw", dim, {"m": m})
+        assert hnsw.ram_bytes_per_vector == pytest.approx(pages_needed(element + neighbours + 4)), dim
+        assert hnsw.disk_bytes_per_vector == pytest.approx(pages_needed(element + neighbours + 4) + heap), dim
+        if m == 16:
+            ivfflat = pages_needed(maxalign(8 + datum))
+            assert model("pgvector", "ivfflat", dim).ram_bytes_per_vector == pytest.approx(ivfflat), dim
+            assert model("pgvector", "flat", dim).ram_bytes_per_vector == pytest.approx(heap), dim
+            assert model("pgvector", "hnsw", dim).ram_bytes_per_vector == hnsw.ram_bytes_per_vector  # m 16 by default
+
+
+def test_vendor_rules_are_plain_arithmetic_over_the_degree_by_any_name():
+    assert vendor_rule_bytes({"bytes_per_vector": "dim * 4 + M * 8 - 2"}, 10, 16) == 166.0
+    assert vendor_rule_bytes({"bytes_per_vector": "(m + max_connections) / 4 - 1"}, 10, 16) == 7.0
+    with pytest.raises(memory_model.MemoryModelError) as refused:
+        vendor_rule_bytes({"bytes_per_vector": "dim ** 2"}, 10, 16)
+    assert str(refused.value) == "a sizing rule may use numbers, dim, M, m, max_connections and + - * / only"
+    assert vendor_rules("no such engine") == []

@@ -118,7 +118,7 @@ def _page_layout(kind: str, dim: int, params: dict[str, Any],
     datum = component_bytes * dim + 8  # vector: 4 * d + 8; halfvec: 2 * d + 8
     heap = _heap_bytes(datum)
     if kind == "hnsw":
-        m = int(params.get("m", 16))
+        m = int(params["m"])  # the adapter's declared default when the run did not set it (_build_params)
         element = _maxalign(72 + datum)  # HNSW_ELEMENT_TUPLE_SIZE
         neighbours = _maxalign(4 + 2 * m * 6)  # HNSW_NEIGHBOR_TUPLE_SIZE at layer 0: 2*m heap TIDs of 6 bytes
         index = _per_page(element + neighbours + LINE_POINTER)
