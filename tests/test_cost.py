@@ -330,6 +330,7 @@ def test_an_index_without_a_memory_model_is_sized_from_its_largest_measurement_a
     bare = memory_plan(measure((), None), 768, assumptions)
     assert (bare.ram_bytes_per_vector, bare.disk_bytes_per_vector) == (3_072.0, 3_072.0)  # 768 x 4 B, not scaled twice
     assert bare.basis == "no model and no measurement: raw float32 vectors only (a lower bound)"
+    assert bare.fixed_bytes_per_node == 2.0 * 2**30
     assert memory_plan(measure((), 100.0), 256, assumptions).disk_bytes_per_vector == 200.0  # measured at 128 dims
 
 
@@ -456,3 +457,23 @@ def test_a_saved_table_reads_back_whole_and_a_reset_restores_the_defaults(vector
     reset_prices()
     assert not path.exists() and not load_prices().edited
     reset_prices()  # nothing saved: nothing to do
+
+
+def test_the_scenarios_cloud_provider_prices_the_curve_when_no_provider_is_assumed():
+    # the table prices only provider "test": the scenario names it, the assumptions do not
+    curve = scale_curve({**answers(), "cloud_provider": "test"}, [measured_run()], {}, PRICES)
+    assert curve[0]["usd_per_month"] == pytest.approx(730 + 1e6 * BYTES_PER_VECTOR / 2**30 * 0.10)
+    row = sensitivity({**answers(), "cloud_provider": "test"}, [measured_run()], {}, PRICES)[0]
+    assert row["base"] == pytest.approx(6 * 730 + DATA_GIB * 0.10)
+
+
+def test_a_calibrated_ratio_and_offers_without_a_list_price_are_shown_as_such():
+    runs = [measured_run(n=10_000, used_mb=10_000 * BYTES_PER_VECTOR * 1.23456 / MIB + 50, run_id="a"),
+            measured_run(n=40_000, used_mb=40_000 * BYTES_PER_VECTOR * 1.23456 / MIB + 50, run_id="b")]
+    table = parse_prices({**PRICES.to_document(), "managed": [
+        *PRICES.to_document()["managed"],
+        {"name": "Quote", "engine": "faiss", "provider": "test", "region": "r", "usd_per_unit_hour": None,
+         "vectors_768d_per_unit": 1, "as_of": "2026-11", "source": "test", "source_url": "https://example.test"}]})
+    report = cost_report(answers(), runs, ASSUME, table)
+    assert report.estimates[0].summary()["calibration_ratio"] == 1.235
+    assert report.lines()[0].managed == "Hosted: $6,205; Quote: no list price"

@@ -40,6 +40,7 @@ def test_an_entry_becomes_a_profile_with_every_cell_in_its_place():
     assert profile.offered_modes == ("embedded", "single_server", "managed_cloud")
     assert profile.modes["single_server"] == Cell("partial", "beta", URL, "2026-11-26", "2")
     assert {lang: c.level for lang, c in profile.sdks.items()} == {"python": "full", "go": "partial"}
+    assert profile.sdks["go"].version == "2" and profile.max_dimensions("float16").version == "2"  # the engine's
     # a per-mode cell wins in its mode; every other mode reads "any"
     assert profile.cell("filtering", "embedded").level == "partial"
     assert profile.cell("filtering", "cluster").level == "full"
@@ -69,6 +70,8 @@ def broken(path: tuple[str, ...], value) -> dict:
 
 @pytest.mark.parametrize(("path", "value", "message"), [
     (("modes", "cluster"), None, "features.yaml x: missing cluster"),
+    (("modes",), {"cluster": cell("full"), "single_server": cell("full")},
+     "features.yaml x: missing embedded, managed_cloud"),
     (("features", "rbac"), None, "features.yaml x: missing rbac"),
     (("limits", "metrics"), None, "features.yaml x: missing metrics"),
     (("modes", "cluster"), cell("maybe"),

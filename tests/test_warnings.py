@@ -3,6 +3,7 @@ name the numbers and the way out, and never otherwise."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -87,6 +88,18 @@ def test_a_region_the_price_table_does_not_hold_is_said_with_the_regions_it_does
     assert texts(_answer_conflicts(answers(cloud_provider="gcp", cloud_region="europe"))) == [
         "The price table holds gcp prices for us-central1, not europe, whose prices usually differ: edit the price "
         "table on the Cost page for your region."]
+    from vectorscout.decision.cost import PriceTable, default_prices, save_prices
+
+    defaults = default_prices()
+    two_regions = [*defaults.instances, *(replace(i, region="eu-west-1") for i in defaults.instances
+                                          if i.provider == "aws")]
+    save_prices(PriceTable(tuple(two_regions), defaults.storage, defaults.managed, defaults.hours_per_month))
+    assert "holds aws prices for eu-west-1, us-east-1, not europe" in texts(
+        _answer_conflicts(answers(cloud_region="europe")))[0]
+    save_prices(PriceTable(tuple(i for i in defaults.instances if i.provider != "azure"), defaults.storage,
+                           defaults.managed, defaults.hours_per_month))
+    assert "holds azure prices for no region, not europe" in texts(
+        _answer_conflicts(answers(cloud_provider="azure", cloud_region="europe")))[0]
     (vectorscout_home / "prices.yaml").write_text("instances: [1, 2]\n")  # a saved table that cannot be read
     assert "holds aws prices for no region it can read, not europe" in texts(
         _answer_conflicts(answers(cloud_region="europe")))[0]
