@@ -147,3 +147,51 @@ def test_a_float_equality_is_a_closed_range_in_qdrant():
     assert condition.match is None and (condition.range.gte, condition.range.lte) == (25.0, 25.0)
     assert np.flatnonzero(mask_of(lambda row: qdrant_matches(condition, row))).tolist() == np.flatnonzero(
         COLUMNS["price"] == 25.0).tolist()
+
+
+@pytest.mark.parametrize(("text", "milvus", "lancedb", "lancedb_on_integer_tag"), [
+    ("flag == true", "(flag == true)", "(`flag` IN (TRUE))", "(`flag` IN (TRUE))"),
+    ("flag in [true, false]", "(flag in [true, false])", "(`flag` IN (TRUE, FALSE))", "(`flag` IN (TRUE, FALSE))"),
+    ("name == 'café'", '(name == "café")', "(`name` IN ('café'))", "(`name` IN ('café'))"),
+    ("tag in [2.0, 3]", "(tag in [2.0, 3])", "(`tag` IN (2.0, 3))", "(`tag` IN (2, 3))"),
+    ("tag in [2.5]", "(tag in [2.5])", "(`tag` IN (2.5))", "(FALSE)"),  # no integer equals 2.5
+    ("tag > 2.5", "(tag > 2.5)", "(`tag` > 2.5)", "(`tag` > 2)"),
+    ("tag < 2.5 and tag <= 7.5", "((tag < 2.5) and (tag <= 7.5))", "((`tag` < 2.5) AND (`tag` <= 7.5))",
+     "((`tag` < 3) AND (`tag` <= 7))"),
+])
+def test_the_exact_text_of_the_sql_and_expression_translations(text, milvus, lancedb, lancedb_on_integer_tag):
+    """Booleans as each language spells them, text kept as written (no JSON escapes), and
+    LanceDB's integer columns given integer bounds (it refuses a float bound on an integer column)."""
+    tree = parse_filter(text)
+    assert milvus_expression(tree) == milvus
+    assert lancedb_sql(tree) == lancedb
+    assert lancedb_sql(tree, frozenset({"tag"})) == lancedb_on_integer_tag
+
+
+def test_qdrant_matches_floats_in_a_list_as_ranges_beside_the_other_values():
+    mixed = qdrant_filter(parse_filter("price in [2.5, 5]"), qdrant_models)
+    (exact_float, the_rest) = mixed.should
+    assert (exact_float.must[0].range.gte, exact_float.must[0].range.lte) == (2.5, 2.5)
+    assert the_rest.must[0].match.any == [5] and the_rest.must[0].key == "price"
+    assert mask_of(lambda row: qdrant_matches(mixed, row)) == [row["price"] in (2.5, 5) for row in ROWS]
+    only_floats = qdrant_filter(parse_filter("price in [2.5, 7.5]"), qdrant_models)
+    assert len(only_floats.should) == 2  # no empty match-any beside them
+
+
+def test_qdrant_edge_models_get_their_float_range():
+    import qdrant_edge
+
+    condition = qdrant_filter(parse_filter("price > 2.5"), qdrant_edge).must[0]
+    assert isinstance(condition.range, qdrant_edge.RangeFloat) and condition.range.gt == 2.5
+
+
+def test_the_exact_form_of_the_structured_and_sql_translations():
+    from vectorscout.data.filters import Range
+
+    assert chroma_where(parse_filter("price > 2.5")) == {"price": {"$gt": 2.5}}  # Chroma refuses a one-item $and
+    assert chroma_where(Range("price", gte=1.0, lt=5.0)) == {"$and": [{"price": {"$gte": 1.0}}, {"price": {"$lt": 5.0}}]}
+    fragment, params = pgvector_where(parse_filter("price >= 1 and price < 5 or tag == 3"), psycopg_sql)
+    assert (fragment.as_string(None), params) == (
+        '((("price" >= %s) AND ("price" < %s)) OR ("tag" = %s))', [1.0, 5.0, 3])
+    fragment, params = pgvector_where(Range("price", gte=1.0, lt=5.0), psycopg_sql)
+    assert (fragment.as_string(None), params) == ('("price" >= %s AND "price" < %s)', [1.0, 5.0])
