@@ -208,3 +208,31 @@ def test_a_range_of_both_bounds_keeps_only_what_is_inside():
         evaluate(Eq("x", 1), {})
     with pytest.raises(FilterError, match=r"^filter: 'category' is not numeric, so a range does not apply$"):
         evaluate(Range("category", lt=1.0), COLUMNS)
+
+
+def test_the_bracket_depth_counts_nesting_not_brackets_seen():
+    siblings = " and ".join(f"(tag == {i})" for i in range(40))
+    assert len(parse_filter(siblings).clauses) == 40
+    deep = "(" * 32 + "tag == 1" + ")" * 32
+    assert parse_filter("(tag == 0) and " + deep) == And((Eq("tag", 0), Eq("tag", 1)))
+    with pytest.raises(FilterError, match="deeper than 32 levels"):
+        parse_filter("(tag == 0) and (" + deep + ")")
+
+
+@pytest.mark.parametrize("word", ["or", "OR", "false", "False", "true", "in", "and"])
+def test_a_keyword_is_never_a_field_name(word):
+    with pytest.raises(FilterError) as refused:
+        parse_filter(f"{word} == 3")
+    assert str(refused.value) == f"filter: expected a field name but found {word!r}"
+
+
+def test_the_length_limit_is_ten_thousand_characters_exactly():
+    exactly = "tag == 1 or " * 832 + "tag == 22" + " " * 7  # 10,000 characters
+    assert len(exactly) == 10_000 and len(parse_filter(exactly).clauses) == 833
+    with pytest.raises(FilterError, match="longer than 10,000"):
+        parse_filter(exactly + " ")
+
+
+def test_every_bound_of_a_range_holds_at_once():
+    assert evaluate(Range("price", gt=50.0, gte=1.0), COLUMNS).tolist() == [False, False, True, False, True]
+    assert evaluate(Range("price", gte=10.0, lte=50.0, lt=60.0), COLUMNS).tolist() == [False, True, False, True, False]

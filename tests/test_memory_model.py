@@ -220,3 +220,7 @@ def test_vendor_rules_are_plain_arithmetic_over_the_degree_by_any_name():
         vendor_rule_bytes({"bytes_per_vector": "dim ** 2"}, 10, 16)
     assert str(refused.value) == "a sizing rule may use numbers, dim, M, m, max_connections and + - * / only"
     assert vendor_rules("no such engine") == []
+
+
+def test_an_engine_without_memory_options_has_none():
+    assert memory_model.options("no such engine") == []

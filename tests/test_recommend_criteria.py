@@ -427,3 +427,29 @@ def test_sensitivity_finds_the_smallest_single_priority_change_that_swaps_the_to
     half.weights = {"performance": 0.5}
     assert sensitivity(scenario, [first, half]) == (
         "Lowering the priority of features from 4 to 2 is the smallest single change that puts B ahead of A.")
+
+
+def test_a_row_of_an_engine_this_installation_no_longer_knows_is_taken_as_embedded():
+    from vectorscout.decision.recommend import measured_at_target
+    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+
+    row = ResultRow(engine="retired", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99,
+                    qps=100.0, latency_p95_ms=2.0)
+    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
+              dataset=DatasetInfo(name="d", n=100, dim=8, queries=10, metric="l2"), plan={}, environment=Environment(),
+              results=[row])
+    found = measured_at_target([run], 0.95)["retired"]
+    assert (found.deployment, found.endpoint, found.qps, found.run_id) == ("embedded", "in-process", 100.0, "r1")
+
+
+def test_the_recommendation_document_carries_every_part_under_its_name():
+    from vectorscout.decision.recommend import recommend
+
+    recommendation = recommend(Scenario("t", {"dimensions": 2001}))
+    document = recommendation.to_dict()
+    assert set(document) == {"scenario", "deployment", "warnings", "verdict", "top_group", "sensitivity", "ranking"}
+    assert (document["scenario"], document["deployment"], document["verdict"], document["top_group"],
+            document["sensitivity"]) == ("t", "single_server", recommendation.verdict, recommendation.top_group,
+                                         recommendation.sensitivity)
+    assert document["warnings"] == [{"text": w.text, "source": w.source} for w in recommendation.warnings] != []
+    assert document["ranking"] == [v.to_dict() for v in recommendation.ranking]
