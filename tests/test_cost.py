@@ -308,6 +308,7 @@ def test_memory_options_are_sized_side_by_side_with_recall_only_where_measured()
     lance.results[0].index = "ivf_pq"
     option = cost_report(answers(dimensions=768), [lance], {"provider": "aws"}).estimates[0].options[0]
     assert option.name.startswith("IVF_PQ") and option.recall == pytest.approx(0.99)  # that index type was run
+    assert option.recall_note == "measured in the runs given"
 
 
 def test_an_index_without_a_memory_model_is_sized_from_its_largest_measurement_as_an_upper_bound():
@@ -477,3 +478,59 @@ def test_a_calibrated_ratio_and_offers_without_a_list_price_are_shown_as_such():
     report = cost_report(answers(), runs, ASSUME, table)
     assert report.estimates[0].summary()["calibration_ratio"] == 1.235
     assert report.lines()[0].managed == "Hosted: $6,205; Quote: no list price"
+
+
+def test_each_memory_option_is_sized_by_hand_on_the_cheapest_instance_of_the_provider():
+    from vectorscout.decision import memory_model
+    from vectorscout.decision.cost import measure_engines, memory_options, resolved_assumptions, target_of
+
+    run = measured_run(engine="qdrant")
+    run.results[0].build_params = {"m": 32}
+    table = parse_prices({**PRICES.to_document(), "instances": [
+        *PRICES.to_document()["instances"],
+        {"name": "elsewhere", "provider": "other", "region": "r", "vcpu": 64, "ram_gb": 512, "usd_per_hour": 0.01,
+         "as_of": "2026-11", "source": "test"}]})
+    measure = measure_engines([run], 0.95)[0]["qdrant"]
+    chosen = resolved_assumptions({"provider": "test", "node_overhead_gb": 3.0}, answers())
+    options = {o.name: o for o in memory_options(measure, target_of(answers(), chosen), chosen, table,
+                                                 table.storage_of("test"))}
+    int8 = options["int8 scalar quantization, originals on disk"]
+    # the run's m = 32: int8 codes 128 B + graph 2 x 32 links x 4 B x 1.2 = 307.2 B + 52 B of ids = 487.2 B;
+    # 100M x 487.2 B = 45.4 GiB over 16 x 0.75 - 3 = 9 GiB per node -> 6 nodes; disk: the originals too
+    assert int8.ram_bytes_per_vector == pytest.approx(128 + 307.2 + 52)
+    assert int8.ram_gb_per_copy == pytest.approx(1e8 * 487.2 / 2**30)
+    assert (int8.instance, int8.nodes) == ("node16", 6)
+    assert int8.usd_per_month == pytest.approx(6 * 730 + 1e8 * (512 + 487.2) / 2**30 * 0.10)
+    assert (int8.recall, int8.recall_note) == (None, "recall not measured")
+    assert int8.where == "original vectors on disk; compressed codes and the graph in memory"
+    assert int8.source == memory_model.options("qdrant")[0]["source"]
+    assert options["float16 vectors"].recall is None  # same index type, but changed: not what was measured
+    # no node of the provider holds anything beside 15 GiB of overhead: the option is listed, not sized
+    crowded = resolved_assumptions({"provider": "test", "node_overhead_gb": 15.0}, answers())
+    unsized = memory_options(measure, target_of(answers(), crowded), crowded, table, table.storage_of("test"))[0]
+    assert (unsized.instance, unsized.nodes, unsized.usd_per_month) == ("", None, None)
+    assert unsized.ram_gb_per_copy == pytest.approx(1e8 * 487.2 / 2**30)
+
+
+def test_a_node_with_no_ram_left_after_headroom_and_overhead_does_not_fit():
+    # 16 GiB x 0.75 = 12 GiB, all of it taken by a 12 GiB overhead: not one byte for vectors
+    estimate = cost_report(answers(), [measured_run()], {**ASSUME, "node_overhead_gb": 12.0}, PRICES).estimates[0]
+    assert (estimate.status, estimate.sizing) == ("does not fit", None)
+    assert estimate.note == "no test instance in the price table has RAM left after headroom and overhead"
+    unmeasured = cost_report(answers(), [], ASSUME, PRICES, engines=["qdrant"]).estimates[0]
+    assert (unmeasured.status, unmeasured.note) == ("not measured", "no run of this engine was given")
+
+
+def test_without_a_storage_price_the_disk_is_not_costed_and_says_so():
+    no_disk = parse_prices({**PRICES.to_document(), "storage": []})
+    estimate = cost_report(answers(), [measured_run()], ASSUME, no_disk).estimates[0]
+    assert estimate.sizing.usd_storage == 0.0 and estimate.sizing.usd_per_month == 6 * 730
+    assert estimate.note.endswith("; no test storage price: disk not costed")
+
+
+def test_a_very_slow_engine_needs_throughput_nodes_in_proportion_and_none_without_load():
+    # a serial pass runs on one core: 0.25 QPS per core x 4 vCPU x 0.6 = 0.6 QPS per node; 100 QPS needs 167
+    slow = sized(vectors_now=1_000_000, qps=0.25)
+    assert slow.nodes_by["throughput"] == math.ceil(100 / 0.6) == 167
+    idle = sized(vectors_now=1_000_000, peak_qps=0)
+    assert idle.nodes_by["throughput"] == 1 and idle.usd_per_million_queries is None

@@ -224,3 +224,46 @@ def test_vendor_rules_are_plain_arithmetic_over_the_degree_by_any_name():
 
 def test_an_engine_without_memory_options_has_none():
     assert memory_model.options("no such engine") == []
+
+
+@pytest.mark.parametrize(("engine", "index", "option", "note", "terms"), [
+    ("weaviate", "flat", None, "original vectors on disk; read from disk per query", ["vectors", "ids"]),
+    ("lancedb", "ivf_pq", None, "original vectors on disk; compressed codes in memory", ["vectors", "codes", "ids"]),
+    ("lancedb", "ivf_hnsw_sq", None, "original vectors on disk; compressed codes and the graph in memory",
+     ["vectors", "graph", "codes", "ids"]),
+    ("qdrant", "hnsw", None, "vectors in memory", ["vectors", "graph", "ids"]),
+    ("qdrant", "hnsw", "float16 vectors", "vectors in memory", ["vectors", "graph", "ids"]),
+])
+def test_each_breakdown_says_what_stays_in_memory(engine, index, option, note, terms):
+    breakdown = model(engine, index, 64, {}, option)
+    assert (breakdown.engine, breakdown.index, breakdown.dim, breakdown.note) == (engine, index, 64, note)
+    assert [term.name for term in breakdown.terms] == terms
+    on_disk = note.startswith("original")
+    assert breakdown.terms[0].bytes_per_vector == (0.0 if on_disk else 64 * (2 if option else 4))
+    assert breakdown.disk_bytes_per_vector >= 64 * (2 if option else 4)
+
+
+def test_a_page_layout_breakdown_names_its_engine_index_and_dimension():
+    breakdown = model("pgvector", "ivfflat", 100)
+    assert (breakdown.engine, breakdown.index, breakdown.dim, breakdown.runtime_factor) == ("pgvector", "ivfflat", 100, 1.0)
+
+
+def test_every_modelled_index_is_one_its_adapter_declares():
+    for engine, indexes in memory_model._knowledge().items():
+        declared = {spec.name for spec in adapter_class(engine).capabilities.index_types}
+        assert set(indexes) - {"options", "vendor_rules"} <= declared, engine
+
+
+def test_an_index_modelled_like_another_keeps_its_own_source():
+    autoindex, hnsw = model("milvus", "autoindex", 64), model("milvus", "hnsw", 64)
+    assert autoindex.ram_bytes_per_vector == hnsw.ram_bytes_per_vector
+    assert autoindex.source == "https://milvus.io/docs/index-explained.md" != hnsw.source
+
+
+def test_calibration_at_small_figures_and_what_a_refused_one_keeps():
+    # a model of 1 B/vector and a measured 1 B/vector: ratio 1, used
+    assert calibrate([(1000, 2000.0), (2000, 3000.0)], 1.0).used
+    half = calibrate([(1000, 2000.0), (2000, 2500.0)], 0.5)  # 0.5 B/vector measured against 0.5 modelled
+    assert half.ratio == pytest.approx(1.0) and half.used
+    refused = calibrate([(2000, 9e6), (1000, 1e6)], 1000.0)
+    assert (refused.used, refused.points, refused.modelled_bytes_per_vector) == (False, ((1000, 1e6), (2000, 9e6)), 1000.0)

@@ -78,7 +78,7 @@ def _entry(engine: str, index: str, option: str | None = None) -> dict[str, Any]
         chosen = next((o for o in options(engine) if o["name"] == option), None)
         if chosen is None:
             raise MemoryModelError(f"{engine} has no memory option {option!r}")
-        entry = {**entry, **{k: v for k, v in chosen.items() if k not in ("name", "index")}}
+        entry = {**entry, **chosen}  # the option's figures and source (its name and index are not read)
     return entry
 
 
@@ -138,13 +138,14 @@ def model(engine: str, index: str, dim: int, build_params: dict[str, Any] | None
     if "page_layout" in entry:
         pages, disk, note = _page_layout(entry["page_layout"], dim, params, float(entry.get("component_bytes", 4)))
         return MemoryBreakdown(engine, index, dim, pages, 1.0, disk, note, entry["source"])
-    raw = dim * float(entry.get("component_bytes", 4))
+    # every entry states its own figures (memory.yaml): no default stands in for a number nobody read
+    raw = dim * float(entry["component_bytes"])
     in_ram = bool(entry.get("vectors_in_ram", True))
     terms = [MemoryTerm("vectors", raw if in_ram else 0.0)]
     if "degree_param" in entry:
         degree = float(params.get(entry["degree_param"], 16))
-        links = entry.get("layer0_links_per_degree", 2) * degree * entry.get("link_bytes", 4)
-        terms.append(MemoryTerm("graph", links * entry.get("graph_factor", 1.0)))
+        links = entry["layer0_links_per_degree"] * degree * entry["link_bytes"]
+        terms.append(MemoryTerm("graph", links * entry["graph_factor"]))
     if entry.get("code_bytes_per_dim"):
         terms.append(MemoryTerm("codes", dim * float(entry["code_bytes_per_dim"])))
     terms.append(MemoryTerm("ids", float(entry.get("id_bytes", 0))))
