@@ -534,3 +534,48 @@ def test_a_very_slow_engine_needs_throughput_nodes_in_proportion_and_none_withou
     assert slow.nodes_by["throughput"] == math.ceil(100 / 0.6) == 167
     idle = sized(vectors_now=1_000_000, peak_qps=0)
     assert idle.nodes_by["throughput"] == 1 and idle.usd_per_million_queries is None
+
+
+def test_memory_points_are_the_rss_above_the_opened_engine_per_build_setting():
+    from vectorscout.decision.cost import measure_engines
+
+    def run_with(stages, build=None, n=100_000, run_id="r"):
+        run = measured_run(n=n, run_id=run_id)
+        run.results[0].stages = stages
+        run.results[0].build_params = build or {}
+        return run
+
+    opened = {"stage": "open", "rss_mb": 300.0}
+    (measure,) = measure_engines([run_with([opened, {"stage": "insert", "rss_mb": 350.0},
+                                            {"stage": "index", "rss_mb": 340.0}])], 0.95)[0].values()
+    assert measure.memory_points == ((100_000, 50.0 * 2**20),)  # the peak above 'open', not the sum
+    assert measure.setting == "hnsw ef=64"
+    shrunk = measure_engines([run_with([opened, {"stage": "insert", "rss_mb": 280.0}])], 0.95)[0]["faiss"]
+    assert shrunk.memory_points == ((100_000, 0.0),)  # below the opened engine: nothing, never negative
+    assert measure_engines([run_with([{"stage": "insert", "rss_mb": 350.0}])], 0.95)[0]["faiss"].memory_points == ()
+    assert measure_engines([run_with([opened | {"rss_mb": None}])], 0.95)[0]["faiss"].memory_points == ()
+    # two build settings of one index are two calibrations, not one
+    m8 = run_with([opened, {"stage": "insert", "rss_mb": 310.0}], {"M": 8}, n=10_000, run_id="a")
+    m32 = run_with([opened, {"stage": "insert", "rss_mb": 400.0}], {"M": 32}, n=40_000, run_id="b")
+    m32.results[0].qps = 5000.0  # the fastest setting, so the measure is M 32's
+    chosen = measure_engines([m8, m32], 0.95)[0]["faiss"]
+    assert chosen.memory_points == ((40_000, 100.0 * 2**20),) and chosen.setting == "hnsw M=32,ef=64"
+
+
+def test_a_setting_without_parameters_is_its_index_alone():
+    from vectorscout.decision.cost import measure_engines
+
+    run = measured_run()
+    run.results[0].search_params = {}
+    assert measure_engines([run], 0.95)[0]["faiss"].setting == "hnsw"
+
+
+def test_sensitivity_of_an_engine_that_does_not_fit_is_empty_not_an_error():
+    (row,) = sensitivity(answers(), [measured_run()], {**ASSUME, "node_overhead_gb": 12.0}, PRICES)
+    assert row == {"engine": "faiss", "base": None, "QPS -50%": None, "bytes/vector -50%": None, "price -50%": None,
+                   "QPS +50%": None, "bytes/vector +50%": None, "price +50%": None}
+
+
+def test_a_saved_price_table_keeps_its_order(vectorscout_home):
+    path = save_prices(PRICES)
+    assert path.read_text().splitlines()[:2] == ["currency: USD", "hours_per_month: 730.0"]
