@@ -453,3 +453,86 @@ def test_the_recommendation_document_carries_every_part_under_its_name():
                                          recommendation.sensitivity)
     assert document["warnings"] == [{"text": w.text, "source": w.source} for w in recommendation.warnings] != []
     assert document["ranking"] == [v.to_dict() for v in recommendation.ranking]
+
+
+def test_an_excluded_engine_is_written_with_its_one_reason_and_no_scores():
+    from vectorscout.decision.recommend import recommend
+
+    ranking = recommend(Scenario("t", {"deployment": "embedded"})).ranking
+    pgvector = next(v for v in ranking if v.engine == "pgvector")
+    why = ("does not run embedded in the application: a PostgreSQL extension: it runs inside a PostgreSQL server, "
+           "not in the application process")
+    assert pgvector.reasons_against == [Reason("excluded", why, 0, "https://github.com/pgvector/pgvector")]
+    assert pgvector.to_dict() == {
+        "engine": "pgvector", "name": "pgvector (PostgreSQL)", "deployment": "embedded", "score": None, "excluded": why,
+        "criteria": {}, "reasons_for": [],
+        "reasons_against": [{"criterion": "excluded", "text": why, "source": "https://github.com/pgvector/pgvector"}],
+        "evidence": "—", "excluded_source": "https://github.com/pgvector/pgvector", "weights": {}}
+
+
+def test_only_a_measurement_from_another_deployment_counts_at_half_weight():
+    from vectorscout.decision.recommend import INDICATIVE_WEIGHT, recommend
+    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+
+    row = ResultRow(engine="qdrant", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99,
+                    qps=900.0, latency_p95_ms=2.0, deployment="embedded", endpoint="in-process")
+    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
+              dataset=DatasetInfo(name="d", n=1000, dim=8, queries=10, metric="l2"), plan={},
+              environment=Environment(cores=2), results=[row])
+    embedded = next(v for v in recommend(Scenario("t", {"deployment": "embedded"}), [run]).ranking if v.engine == "qdrant")
+    assert (embedded.evidence, embedded.weights) == ("measured", {})
+    server = next(v for v in recommend(Scenario("t", {}), [run]).ranking if v.engine == "qdrant")
+    assert (server.evidence, server.weights) == ("indicative", {"performance": INDICATIVE_WEIGHT})
+    assert INDICATIVE_WEIGHT == 0.5
+
+
+def test_every_criterion_reads_the_cell_of_the_scenarios_mode():
+    raw = copy.deepcopy(entry())
+    raw["modes"]["cluster"] = cell("full", "cluster mode")
+    raw["features"] = {name: cell("none", name) for name in FEATURES}
+    for feature in ("multi_tenancy", "backups", "zero_downtime_reindex", "deletes_updates", "sharding", "replication",
+                    "langchain"):
+        raw["features"][feature] = {"any": cell("none", f"{feature} elsewhere"), "cluster": cell("full", feature)}
+    profile = _profile("x", raw)
+    cluster = answers(deployment="cluster", ops_skills="strong", tenants=1000, multi_tenancy="required",
+                      vectors_24m=60_000_000, high_availability=True, integrations=["langchain"], sdk_languages=[])
+    reasons: list[Reason] = []
+    _features(profile, cluster, reasons)
+    assert not any("tenants" in reason.text for reason in reasons)  # multi-tenancy is full in a cluster
+    assert _operations(profile, cluster, []) == pytest.approx(0.7 * 0.9 + 0.3)  # backups and reindexing full there
+    assert _scalability(profile, cluster, []) == 1.0  # sharded and replicated in a cluster
+    assert _ecosystem(profile, cluster, []) == 1.0
+    library = copy.deepcopy(raw)
+    library["modes"]["embedded"] = cell("full")
+    reasons = []
+    _operations(_profile("x", library), answers(deployment="cluster", update_rate="continuous"), reasons)
+    assert reasons[-1].text == "a library: continuous updates are yours to manage (deletes_updates)"
+
+
+def test_reasons_are_ordered_by_weight_before_name_and_labelled_in_words():
+    profile = engine({"sql_joins_transactions": "full", "backups": "full", "multi_tenancy": "partial"})
+    reasons: list[Reason] = []
+    _features(profile, answers(sql_joins=True, multi_tenancy="required", tenants=2), reasons)
+    assert [(r.text.split(":")[0], r.weight) for r in reasons][:3] == [
+        ("multi tenancy is partial", -3.0), ("SQL joins and transactions", 3.0), ("backups", 2.0)]  # 3, 3 by name
+    assert ("multi_tenancy", 3.0) in wanted_features(answers(multi_tenancy="required", tenants=2))  # 2 + several
+
+
+def test_the_performance_reason_at_its_edges():
+    server = Measured(500.0, None, 0.97, "r1", deployment="server", endpoint="http://h")
+    reasons: list[Reason] = []
+    _performance("x", {"x": server}, answers(), reasons)
+    assert reasons[-1].text.startswith("500 QPS, p95 not measured at recall ≥ 0.95")
+    exact = Measured(500.0, 4.0, 0.97, "r1", deployment="server", endpoint="http://h")
+    reasons = []
+    _performance("x", {"x": exact}, answers(latency_p95_ms=4.0, peak_qps=2), reasons)
+    assert [r.weight for r in reasons] == [2]  # p95 exactly at the target meets it
+    assert reasons[0].text.endswith("; single client: not yet measured at the peak load")
+    reasons = []
+    _performance("x", {"x": exact}, answers(peak_qps=1000), reasons)  # serial and below the peak: not "carried"
+    assert [r.weight for r in reasons] == [2]
+    two = Measured(500.0, 4.0, 0.97, "r1", deployment="server", concurrency=2)
+    reasons = []
+    _performance("x", {"x": two}, answers(peak_qps=1000), reasons)
+    assert reasons[0].text == "carried 500 QPS at most, below the peak 1,000"
+    assert _cost("x", {"x": 0.5, "y": 0.25}, answers(), []) == 0.5

@@ -367,7 +367,8 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
     if found.p95_ms and latencies:
         parts.append(min(latencies) / found.p95_ms)
     score = math.prod(parts) ** (1 / len(parts))  # geometric mean: one huge number cannot dominate
-    text = f"{found.qps:,.0f} QPS, p95 {found.p95_ms or 0:.2f} ms at recall ≥ {target:g} ({found.context()})"
+    p95 = f"p95 {found.p95_ms:.2f} ms" if found.p95_ms else "p95 not measured"
+    text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()})"
     in_context = _in_context(found, mode)
     if not in_context:
         reasons.append(Reason("performance", f"indicative only: measured {found.context().split(',')[0]}, judged "
