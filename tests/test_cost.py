@@ -579,3 +579,72 @@ def test_sensitivity_of_an_engine_that_does_not_fit_is_empty_not_an_error():
 def test_a_saved_price_table_keeps_its_order(vectorscout_home):
     path = save_prices(PRICES)
     assert path.read_text().splitlines()[:2] == ["currency: USD", "hours_per_month: 730.0"]
+
+
+def test_measure_engines_reads_each_row_by_hand():
+    from vectorscout.decision.cost import measure_engines
+
+    def row(recall=0.99, qps=1000.0, **changes):
+        values = {"engine": "faiss", "status": "ok", "index": "hnsw", "build_params": {}, "search_params": {},
+                  "recall": recall, "qps": qps, "insert_s": 4.0, "index_s": 6.0, "disk_bytes_per_vector": 600.0}
+        return ResultRow(**{**values, **changes})
+
+    def run(rows, n=100_000, dim=128, cores=None, run_id="r"):
+        return Run(run_id=run_id, created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
+                   dataset=DatasetInfo(name="d", n=n, dim=dim, queries=10, metric="l2"), plan={},
+                   environment=Environment(cores=cores), results=rows)
+
+    skipped = [row(status="failed"), row(recall=None), row(qps=0.0), row(filter="tag == 3", qps=9e9),
+               row(status="failed", recall=0.99, qps=9e9), row(recall=None, qps=9e9), row(recall=0.5, qps=9e9)]
+    kept = row(recall=0.95, qps=800.0, concurrency=4, index_s=None)  # exactly at the target
+    tie = row(recall=0.97, qps=800.0, search_params={"ef": 1}, insert_s=None)
+    unsized = run([row(qps=9e9)], n=0, run_id="imported")  # no dataset size: cannot be scaled
+    slow = row(recall=0.999, qps=100.0)
+    measures, missing = measure_engines([unsized, run([*skipped, slow, kept, tie], run_id="r1")], 0.95)
+    assert missing == {}  # below the target in one row, reached in another
+    measure = measures["faiss"]
+    # no core count recorded: one core, so 4 clients at 800 QPS are 800 per core; the tie keeps the first row
+    assert (measure.run_id, measure.qps_per_core, measure.recall, measure.setting) == ("r1", 800.0, 0.95, "hnsw")
+    assert (measure.n, measure.dim, measure.disk_bytes_per_vector) == (100_000, 128, 600.0)
+    assert measure.build_vectors_per_s == 100_000 / 4.0  # index_s missing: insert alone
+    assert measure.recall_by_index == {"hnsw": 0.999}  # the best recall of any usable row, not the last one
+    only_index = measure_engines([run([row(insert_s=None, index_s=0.5)])], 0.95)[0]["faiss"]
+    assert only_index.build_vectors_per_s == 100_000 / 0.5
+    assert measure_engines([run([row(insert_s=None, index_s=None)])], 0.95)[0]["faiss"].build_vectors_per_s is None
+    assert measure_engines([run([row()], n=0, dim=128)], 0.95) == ({}, {})
+    assert measure_engines([run([row()], n=100, dim=0)], 0.95) == ({}, {})
+    below = measure_engines([run([row(recall=0.9)])], 0.95)
+    assert below == ({}, {"faiss": "below target: never reached recall 0.95 in the runs given"})
+
+
+def instance_row(**changes):
+    return {"name": "x", "provider": "p", "region": "r", "vcpu": 2, "ram_gb": 8, "usd_per_hour": 1.0, "as_of": "2026-11",
+            "source": "test", **changes}
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ([], "a price table is a mapping with instances, storage and managed"),
+    ({"instances": []}, "the price table lists no instance type"),
+    ({"instances": [instance_row(vcpu=0)]}, "instance x: vCPU and RAM must be positive"),
+    ({"instances": [instance_row(ram_gb=0)]}, "instance x: vCPU and RAM must be positive"),
+    ({"instances": [instance_row(ram_gb=-1)]}, "instances[0].ram_gb must be a finite number >= 0, got -1"),
+    ({"instances": "node16"}, "instances: expected a list"),
+    ({"instances": [instance_row(vcpu=None, ram_gb=float("nan"))]}, "instances[0]: ram_gb, vcpu must have a value"),
+    ({"instances": [instance_row(cores=2)]}, "instances[0]: "),
+    ({"instances": [instance_row()], "managed": [{"name": "m"}]}, "managed[0]: "),
+    ({"instances": [instance_row(usd_per_hour=float("inf"))]}, "instances[0].usd_per_hour must be a finite number >= 0"),
+])
+def test_each_mistake_in_a_price_table_is_named_where_it_is(document, message):
+    with pytest.raises(CostError) as refused:
+        parse_prices(document)
+    assert str(refused.value).startswith(message)
+
+
+def test_a_price_table_at_its_limits_is_read():
+    table = parse_prices({"instances": [instance_row(vcpu=1, ram_gb=0.5, usd_per_hour=0.0)],
+                          "managed": [{"name": "m", "engine": "e", "provider": "p", "region": "r",
+                                       "usd_per_unit_hour": float("nan"), "vectors_768d_per_unit": None, "as_of": "",
+                                       "source": ""}]})
+    assert table.hours_per_month == 730.0  # the default month
+    assert table.managed[0].usd_per_unit_hour is None  # an empty cell of an edited table: no list price
+    assert (table.instances[0].vcpu, table.instances[0].ram_gb, table.instances[0].usd_per_hour) == (1, 0.5, 0.0)

@@ -536,3 +536,83 @@ def test_the_performance_reason_at_its_edges():
     _performance("x", {"x": two}, answers(peak_qps=1000), reasons)
     assert reasons[0].text == "carried 500 QPS at most, below the peak 1,000"
     assert _cost("x", {"x": 0.5, "y": 0.25}, answers(), []) == 0.5
+
+
+def test_the_measurement_taken_per_engine_by_hand():
+    from vectorscout.decision.recommend import measured_at_target
+    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+
+    def row(engine, recall, qps, p95=2.0, concurrency=1, **changes):
+        return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, recall=recall,
+                         qps=qps, latency_p95_ms=p95, concurrency=concurrency, deployment="embedded",
+                         endpoint="in-process", **changes)
+
+    rows = [row("never", 0.0, 9e9), row("never", 0.9, 10.0), row("never", 0.8, 10.0),  # first: never reaches
+            row("serial", 0.95, 100.0), row("serial", 0.99, 500.0, noise=""), row("serial", 0.97, 300.0),
+            row("loaded", 0.99, 900.0, p95=9.0, concurrency=2), row("loaded", 0.99, 1000.0, p95=None, concurrency=8),
+            row("loaded", 0.99, 1000.0, p95=5.0, concurrency=4), row("loaded", 0.99, 2000.0, p95=1.0),
+            row("pair", 0.99, 700.0, p95=3.0, concurrency=2), row("pair", 0.99, 2000.0, p95=1.0)]
+    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
+              dataset=DatasetInfo(name="d", n=1000, dim=8, queries=10, metric="l2"), plan={},
+              environment=Environment(cores=2), results=rows)
+    found = measured_at_target([run], 0.95, peak_qps=1000.0)
+    assert found["never"] == Measured(None, None, 0.9, "r1", "", "embedded", "in-process", 1)
+    assert found["serial"] == Measured(500.0, 2.0, 0.99, "r1", "", "embedded", "in-process", 1)
+    # concurrent rows decide when there are any: of those carrying exactly the peak or more, the lowest p95
+    # (a missing p95 last); the serial 2,000 QPS does not count
+    assert found["loaded"] == Measured(1000.0, 5.0, 0.99, "r1", "", "embedded", "in-process", 4)
+    assert found["pair"].concurrency == 2  # two clients are concurrent load too
+    below_peak = measured_at_target([run], 0.95, peak_qps=5000.0)["loaded"]
+    assert (below_peak.qps, below_peak.concurrency) == (1000.0, 8)  # none carries it: the highest QPS (first of ties)
+    at_target = measured_at_target([run], 0.99, peak_qps=0.0)["serial"]
+    assert at_target.recall == 0.99 and at_target.qps == 500.0  # exactly at the target counts
+
+
+def recommendation_run(rows):
+    from vectorscout.results.records import DatasetInfo, Environment, Run
+
+    return Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
+               dataset=DatasetInfo(name="d", n=1000, dim=8, queries=10, metric="l2"), plan={},
+               environment=Environment(cores=2), results=rows)
+
+
+def measured_row(engine, qps, deployment="embedded", endpoint="in-process", p95=2.0):
+    from vectorscout.results.records import ResultRow
+
+    return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99, qps=qps,
+                     latency_p95_ms=p95, deployment=deployment, endpoint=endpoint)
+
+
+def test_the_verdict_is_drawn_from_measured_engines_and_names_the_unmeasured_ones_ahead():
+    from vectorscout.decision.recommend import recommend
+
+    # only Chroma was measured (embedded, so indicative for a single server): it leads the verdict although
+    # four engines score higher on their documentation alone, and those are named to be measured first
+    recommendation = recommend(Scenario("t", {}), [recommendation_run([measured_row("chroma", 900.0)])])
+    assert recommendation.top_group == ["chroma"]
+    chroma = next(v for v in recommendation.ranking if v.engine == "chroma")
+    ahead = [v for v in recommendation.ranking if v.score is not None and v.engine != "chroma"]
+    assert len(ahead) == 4 and all(v.score > chroma.score for v in ahead)
+    assert recommendation.verdict.startswith("Chroma fits best (score ")
+    assert " among the engines measured for this scenario; " in recommendation.verdict
+    assert all(f"{v.name} ({v.score:.2f}, unverified)" in recommendation.verdict for v in ahead)
+    for verdict in recommendation.ranking:
+        if verdict.score is not None:
+            assert verdict.excluded_source == "" and verdict.score == round(verdict.score, 6)
+            assert all(value is None or value == round(value, 4) for value in verdict.criteria.values())
+            assert [r.weight for r in verdict.reasons_for] == sorted((r.weight for r in verdict.reasons_for),
+                                                                     reverse=True)
+            assert all(r.weight > 0 for r in verdict.reasons_for) and all(r.weight < 0 for r in verdict.reasons_against)
+            assert len(verdict.reasons_for) <= 5 and len(verdict.reasons_against) <= 5
+
+
+def test_an_engine_measured_both_ways_is_judged_on_the_rows_of_the_scenarios_deployment():
+    from vectorscout.decision.recommend import recommend
+
+    rows = [measured_row("chroma", 900.0), measured_row("chroma", 5000.0, "server", "http://127.0.0.1:8000", 0.5)]
+    embedded = recommend(Scenario("t", {"deployment": "embedded"}), [recommendation_run(rows)])
+    chroma = next(v for v in embedded.ranking if v.engine == "chroma")
+    assert chroma.evidence == "measured" and chroma.reasons_for[0].text.startswith("900 QPS, p95 2.00 ms")
+    server = recommend(Scenario("t", {}), [recommendation_run(rows)])
+    chroma = next(v for v in server.ranking if v.engine == "chroma")
+    assert chroma.evidence == "measured" and any(r.text.startswith("5,000 QPS") for r in chroma.reasons_for)

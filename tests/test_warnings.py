@@ -154,3 +154,17 @@ def test_a_warning_prints_with_its_source_when_it_has_one():
     assert str(ScenarioWarning("text")) == "text"
     found = contradictions(Scenario("t", {"dimensions": 2001}), [verdict("a", 0.5)], {})
     assert [w.source for w in found if "pgvector" in w.text] == ["https://github.com/pgvector/pgvector"]
+
+
+def test_answer_and_mode_conflicts_cite_no_page_and_two_tenants_are_several():
+    found = (_answer_conflicts(answers(vectors_now=2, vectors_24m=1, tenants=2, cloud_region="asia_pacific"))
+             + _answer_conflicts(answers(multi_tenancy="required", tenants=1, deployment="managed_cloud",
+                                         security=["data_residency"], license_constraint="permissive only",
+                                         cloud_region="asia_pacific"))
+             + _mode_conflicts(answers(deployment="embedded", vectors_24m=10**9, high_availability=True)))
+    assert len(found) == 9 and all(source == "" for _, source in found)
+    assert texts(found)[1].startswith("2 tenants, yet multi-tenancy is 'not needed'")
+    assert "confirm the vendor runs in your region (asia pacific);" in texts(found)[4]
+    scenario = Scenario("t", {"budget_per_month": 1.0})
+    assert all(w.source == "" for w in contradictions(scenario, [verdict("a", None, "x")], {}))
+    assert all(w.source == "" for w in contradictions(scenario, [verdict("a", 0.5)], {"a": 9.0}))
