@@ -431,13 +431,11 @@ def test_sensitivity_finds_the_smallest_single_priority_change_that_swaps_the_to
 
 def test_a_row_of_an_engine_this_installation_no_longer_knows_is_taken_as_embedded():
     from vectorscout.decision.recommend import measured_at_target
-    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+    from vectorscout.results.records import ResultRow
 
     row = ResultRow(engine="retired", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99,
                     qps=100.0, latency_p95_ms=2.0)
-    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
-              dataset=DatasetInfo(name="d", n=100, dim=8, queries=10, metric="l2"), plan={}, environment=Environment(),
-              results=[row])
+    run = recommendation_run([row])
     found = measured_at_target([run], 0.95)["retired"]
     assert (found.deployment, found.endpoint, found.qps, found.run_id) == ("embedded", "in-process", 100.0, "r1")
 
@@ -472,13 +470,8 @@ def test_an_excluded_engine_is_written_with_its_one_reason_and_no_scores():
 
 def test_only_a_measurement_from_another_deployment_counts_at_half_weight():
     from vectorscout.decision.recommend import INDICATIVE_WEIGHT, recommend
-    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
 
-    row = ResultRow(engine="qdrant", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99,
-                    qps=900.0, latency_p95_ms=2.0, deployment="embedded", endpoint="in-process")
-    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
-              dataset=DatasetInfo(name="d", n=1000, dim=8, queries=10, metric="l2"), plan={},
-              environment=Environment(cores=2), results=[row])
+    run = recommendation_run([measured_row("qdrant", 900.0)])
     embedded = next(v for v in recommend(Scenario("t", {"deployment": "embedded"}), [run]).ranking if v.engine == "qdrant")
     assert (embedded.evidence, embedded.weights) == ("measured", {})
     server = next(v for v in recommend(Scenario("t", {}), [run]).ranking if v.engine == "qdrant")
@@ -540,7 +533,7 @@ def test_the_performance_reason_at_its_edges():
 
 def test_the_measurement_taken_per_engine_by_hand():
     from vectorscout.decision.recommend import measured_at_target
-    from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+    from vectorscout.results.records import ResultRow
 
     def row(engine, recall, qps, p95=2.0, concurrency=1, **changes):
         return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, recall=recall,
@@ -552,9 +545,7 @@ def test_the_measurement_taken_per_engine_by_hand():
             row("loaded", 0.99, 900.0, p95=9.0, concurrency=2), row("loaded", 0.99, 1000.0, p95=None, concurrency=8),
             row("loaded", 0.99, 1000.0, p95=5.0, concurrency=4), row("loaded", 0.99, 2000.0, p95=1.0),
             row("pair", 0.99, 700.0, p95=3.0, concurrency=2), row("pair", 0.99, 2000.0, p95=1.0)]
-    run = Run(run_id="r1", created_at="2026-11-25T00:00:00+00:00", status="finished", k=10,
-              dataset=DatasetInfo(name="d", n=1000, dim=8, queries=10, metric="l2"), plan={},
-              environment=Environment(cores=2), results=rows)
+    run = recommendation_run(rows)
     found = measured_at_target([run], 0.95, peak_qps=1000.0)
     assert found["never"] == Measured(None, None, 0.9, "r1", "", "embedded", "in-process", 1)
     assert found["serial"] == Measured(500.0, 2.0, 0.99, "r1", "", "embedded", "in-process", 1)
