@@ -13,12 +13,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from adapters.base import Param
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.home import HomeError, home_dir
+from vectorscout.reporting.tables import column_widths
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
 from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, configured_password
 
@@ -66,7 +68,7 @@ def results_store() -> ResultsStore:
 
 def param_widget(param: Param, key: str, help_suffix: str = "") -> Any:
     """A widget for one declared parameter, returning its (validated) value."""
-    label = param.name
+    label = param.label or param.name
     param = dataclasses.replace(param, help=param.help + help_suffix) if help_suffix else param
     if param.choices:
         options = list(param.choices)
@@ -161,11 +163,14 @@ def question_widget(question: Any, value: Any, key: str) -> Any:
     if question.type == "multi":
         return st.multiselect(question.label, list(question.options), default=list(value), help=question.help, key=key)
     number = int if question.type == "int" else float
-    return number(st.number_input(
+    chosen = number(st.number_input(
         question.label, value=number(value), help=question.help, key=key,
         min_value=None if question.min is None else number(question.min),
         max_value=None if question.max is None else number(question.max),
     ))
+    if abs(chosen) >= 10_000:  # the field shows bare digits: 50000000 is read wrong in a room, 50,000,000 is not
+        st.caption(f"= {chosen:,}")
+    return chosen
 
 
 # -- workshop and room helpers ------------------------------------------------------------------------
@@ -264,11 +269,20 @@ def remember_in_workshop(kind: str, value: str) -> None:
         remember(results_store(), st.session_state["workshop"], kind, value)
 
 
-PROJECTOR_CSS = """<style>
-html, body, [data-testid="stAppViewContainer"] * { font-size: 1.25rem; }
-h1 { font-size: 2.8rem !important; } h2 { font-size: 2.2rem !important; } h3 { font-size: 1.8rem !important; }
-[data-testid="stSidebar"] * { font-size: 1.2rem; }
+# Text elements by name, never "*": a rule on every element also hits the spans inside headings, which then
+# shrank below the body text. Tables are drawn on a canvas that ignores fonts, so they are zoomed instead.
+PROJECTOR_BODY_REM = 1.3
+PROJECTOR_CSS = f"""<style>
+[data-testid="stAppViewContainer"] :is(p, li, label, input, textarea, button, td, th, code, small,
+  [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] *, [data-baseweb="select"] *,
+  [data-testid="stMetricValue"] *) {{ font-size: {PROJECTOR_BODY_REM}rem !important; line-height: 1.45; }}
+[data-testid="stAppViewContainer"] :is(h1, h1 *) {{ font-size: 3.2rem !important; }}
+[data-testid="stAppViewContainer"] :is(h2, h2 *) {{ font-size: 2.5rem !important; }}
+[data-testid="stAppViewContainer"] :is(h3, h3 *) {{ font-size: 2.0rem !important; }}
+[data-testid="stDataFrame"], [data-testid="stTable"] {{ zoom: 1.3; max-width: calc(100% / 1.3); }}
+[data-testid="stSidebar"] :is(p, span, label, a) {{ font-size: 1.2rem !important; }}
 </style>"""
+PROJECTOR_CHART_FONT = 18
 
 
 def sidebar() -> None:
@@ -280,8 +294,17 @@ def sidebar() -> None:
         st.html(PROJECTOR_CSS)
 
 
+def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True) -> None:
+    """A read-only table whose columns are as wide as their text (see column_widths)."""
+    config = {column: st.column_config.Column(width=width) for column, width in column_widths(frame).items()}
+    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key)
+
+
 def show_chart(figure: Any, key: str) -> None:
     """A Plotly chart, with larger labels in projector mode; the figure module stays free of Streamlit."""
     if st.session_state.get("large_fonts"):
-        figure.update_layout(font={"size": 18}, title_font={"size": 22})
+        size = PROJECTOR_CHART_FONT
+        figure.update_layout(font={"size": size}, title_font={"size": size + 4}, legend_font={"size": size - 2})
+        figure.update_xaxes(tickfont={"size": size - 2}, title_font={"size": size})
+        figure.update_yaxes(tickfont={"size": size - 2}, title_font={"size": size})
     st.plotly_chart(figure, key=key, config={"displaylogo": False})

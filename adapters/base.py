@@ -60,6 +60,8 @@ class Param:
     secret: bool = False
     # A default grid for parameter sweeps: a few values spanning the useful range.
     sweep: tuple[Any, ...] = ()
+    # What a form calls it; empty: the name (an engine's parameters keep the names its documentation uses)
+    label: str = ""
 
     def coerce(self, raw: Any) -> Any:
         """Turn a raw value (often a string from the CLI) into a valid value of this parameter."""

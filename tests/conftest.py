@@ -53,6 +53,17 @@ def require_tool(tool: str) -> None:
 
 
 CHROMIUM = "/usr/bin/chromium"
+# Screenshots and rendered report pages kept for review (test-artifacts/screenshots, or $VECTORSCOUT_SCREENSHOTS).
+ARTIFACTS = Path(os.environ.get("VECTORSCOUT_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "test-artifacts"
+                 / "screenshots")
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page screenshot kept as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 

@@ -14,9 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, require_tool
+from conftest import CHROMIUM, require_tool, screenshot
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+
+from dashboard_ui import PAGES
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,17 +61,6 @@ def dashboard(vectorscout_home, tmp_path):
     log.close()
 
 
-ARTIFACTS = Path(os.environ.get("VECTORSCOUT_SCREENSHOTS") or ROOT / "test-artifacts" / "screenshots")
-
-
-def screenshot(page, name: str) -> Path:
-    """A full-page screenshot kept as a test artifact (test-artifacts/screenshots, or $VECTORSCOUT_SCREENSHOTS)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
 SCRIPT_STATE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
 
 
@@ -109,6 +100,10 @@ def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tm
     expect(page.get_by_text("finished.", exact=False).first).to_be_visible(timeout=120_000)
     page.get_by_role("link", name="Open the results").click()
     expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=30_000)
+    from vectorscout.results.store import ResultsStore
+
+    newest = ResultsStore().list_runs()[0].run_id  # the run just made is the one the page opens on
+    expect(page.get_by_role("combobox", name="Run", exact=True)).to_have_value(re.compile(newest), timeout=30_000)
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible(timeout=30_000)
     expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=30_000)
@@ -274,3 +269,79 @@ def test_two_tabs_take_turns_and_a_reloaded_tab_keeps_the_run_and_the_workshop(d
     assert first.finished_at <= second.started_at  # the second ran alone
     assert first.run_ids[0] in load_workshop(store, "room 7").run_ids  # added when it started
     assert store.get_run(first.run_ids[0]).status == "cancelled"
+
+
+def readable_texts(page) -> list[str]:
+    """What a reader sees as data: every table cell the grids expose and every paragraph of text."""
+    cells = page.locator("[role=gridcell], [role=columnheader]").all_inner_texts()
+    return cells + page.locator("[data-testid=stMarkdownContainer]").all_inner_texts()
+
+
+def font_px(page, selector: str) -> float:
+    return float(page.evaluate(f"parseFloat(getComputedStyle(document.querySelector({selector!r})).fontSize)"))
+
+
+# Every element loaded (no skeleton left while a lazily loaded chart component arrives) and every chart drawn.
+CHARTS_DRAWN = ("() => !document.querySelector('[data-testid=stSkeleton]') && [...document.querySelectorAll("
+                "'[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))")
+
+
+def whole_page(page, name: str) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its own container, so the window is made as tall
+    as the page for the picture (at most 9,000 px), then set back."""
+    size = page.viewport_size
+    tall = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(9000, max(size["height"], int(tall)))})
+    page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
+def test_every_page_reads_on_a_projector(dashboard, page, tmp_path):
+    """Every page at 1600x1000, then in projector mode, with two compared runs of a sweep, a scenario and a
+    cost estimate: no Python or JSON literal in a table cell or text, headings larger than the body text in
+    projector mode, every chart drawn. Screenshots of each page in both modes are kept for review."""
+    from test_tables import literal_in
+
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.runner import execute
+    from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.decision.scenario import Scenario, save_scenario
+    from vectorscout.results.store import ResultsStore
+
+    store = ResultsStore()
+    plan = RunPlan(dataset="synthetic:n=2000,dim=16,queries=40", engines=parse_engines("faiss,hnswlib:ef=64|16|128"),
+                   label="projector check", isolate=True)
+    first, second = execute(plan, store), execute(plan, store)
+    save_scenario(Scenario("projector room", {"vectors_now": 50_000_000, "dimensions": 16, "peak_qps": 200,
+                                              "recall_target": 0.9}))
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(dashboard)
+    expect(page.get_by_role("heading", name="VectorScout")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    for mode in ("desk", "projector"):
+        if mode == "projector":
+            page.get_by_text("Large fonts (projector)").click()
+            wait_until_idle(page)
+        for _, title in PAGES:
+            page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+            heading = {"Home": "VectorScout", "Run": "Run a benchmark"}.get(title, title)
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
+            wait_until_idle(page)
+            if title == "Results":  # the second run beside the first: two runs of each engine, told apart
+                page.get_by_test_id("stMultiSelect").filter(has_text="Compare with other runs").click()
+                page.get_by_role("option", name=re.compile(first.run_id)).click()
+                page.keyboard.press("Escape")
+                wait_until_idle(page)
+                expect(page.get_by_text(re.compile("run 2 = " + first.run_id))).to_be_visible(timeout=30_000)
+            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+            texts = readable_texts(page)
+            assert texts, title
+            assert not literal_in(texts), (mode, title, literal_in(texts)[:5])
+            if mode == "projector":  # the text inside the heading, which a rule for every element once shrank
+                body = font_px(page, "[data-testid=stMain] [data-testid=stMarkdownContainer] p")
+                heading = "h1 span" if page.locator("h1 span").count() else "h1"
+                assert font_px(page, heading) > body * 1.8, (title, font_px(page, heading), body)
+                assert body >= 20, (title, body)  # 1.3rem: larger than the desk's 16 px
+            whole_page(page, f"page-{mode}-{title.lower()}")
+    assert store.get_run(second.run_id).status == "finished"

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from tests_support import wait_for_job
@@ -37,7 +38,7 @@ def test_home_with_no_runs_points_to_the_run_page():
 def test_home_lists_latest_runs():
     run = stored_run()
     at = open_page("views/home.py")
-    assert run.run_id in at.dataframe[0].value["run"].tolist()
+    assert run.run_id in at.dataframe[0].value["Run"].tolist()
 
 
 def test_run_page_derives_widgets_from_declarations():
@@ -86,12 +87,12 @@ def test_results_page_shows_table_and_charts():
     run = stored_run()
     at = open_page("views/results.py")
     table = at.dataframe[0].value
-    assert list(table["engine"]) == ["faiss", "faiss"]
+    assert list(table["Engine"]) == ["faiss", "faiss"]
     assert len(at.get("plotly_chart")) == 4  # frontier, latency bars, latency CDF, memory and disk
     assert run.run_id in at.selectbox[0].value
     at.slider(key="target").set_value(0.5).run()
     at_target = at.dataframe[1].value
-    assert list(at_target["engine"]) == ["faiss"] and bool(at_target["reaches the target"][0])
+    assert list(at_target["Engine"]) == ["faiss"] and at_target["Reaches the target"][0] == "yes"
 
 
 def test_server_engines_show_how_to_start_one_and_mask_secrets():
@@ -141,7 +142,7 @@ def test_cancel_stops_a_running_benchmark_and_keeps_it_as_cancelled():
 def test_datasets_page_lists_previews_and_projects():
     at = open_page("views/datasets.py")
     table = at.dataframe[0].value
-    assert {"synthetic", "wordnet", "digits"} <= set(table["name"])
+    assert {"synthetic", "wordnet", "digits"} <= set(table["Name"])
     assert at.selectbox(key="preview").value == "wordnet"
     assert len(at.dataframe) == 3  # the catalog, sample documents, sample queries
     at.selectbox(key="colour").set_value("lexname").run()
@@ -208,9 +209,15 @@ def test_results_page_compares_runs_and_flags_environment_differences():
     at.selectbox[0].set_value(first.run_id).run()
     at.multiselect(key="compare").set_value(["from-another-laptop"]).run()
     assert not at.exception
-    engines = set(at.dataframe[0].value["engine"])
-    assert f"faiss @ {first.run_id}" in engines and "faiss @ from-another-laptop" in engines
+    table = at.dataframe[0].value
+    assert set(zip(table["Engine"], table["Run"])) == {("faiss", first.run_id), ("faiss", "from-another-laptop")}
+    assert any("run 2 = from-another-laptop" in c.value for c in at.caption)  # what the charts' legends mean
     assert any("cpu_model" in w.value and "Other CPU" in w.value for w in at.warning)
+
+
+def dollars(text: str) -> float:
+    """"$12,345" → 12345.0 (the cost tables show money as people write it)."""
+    return float(text.replace("$", "").replace(",", ""))
 
 
 def test_cost_page_sizes_measured_engines_and_saves_prices():
@@ -224,16 +231,17 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     at = open_page("views/cost.py")
     assert at.multiselect(key="cost.runs").value == [run.run_id]
     table = at.dataframe[0].value
-    assert list(table["engine"]) == ["faiss"] and table["status"][0] == "ok" and table["$/month"][0] > 0
+    assert list(table["Engine"]) == ["faiss"] and table["Status"][0] == "ok"
+    assert dollars(table["Per month"][0]) > 0
     assert len(at.get("plotly_chart")) == 1
     nodes = at.dataframe[1].value  # nodes for memory, throughput and availability, side by side
-    assert nodes["nodes for availability"][0] == 1 and nodes["RAM bytes per vector"][0] >= 8 * 4
+    assert nodes["Nodes for availability"][0] == "1" and int(nodes["RAM (bytes/vector)"][0].replace(",", "")) >= 8 * 4
     breakdown = at.dataframe[2].value
-    assert breakdown["vectors B"][0] == 8 * 4 and "not calibrated" in breakdown["calibration"][0]
+    assert breakdown["Vectors (bytes)"][0] == "32" and "not calibrated" in breakdown["Calibration"][0]
     assert any("Measuring it at 10,000 and 40,000 vectors" in i.value for i in at.info)
-    before = table["$/month"][0]
+    before = dollars(table["Per month"][0])
     at.selectbox(key="cost.shop.replicas").set_value("3").run()
-    assert at.dataframe[0].value["$/month"][0] > before and at.dataframe[0].value["copies"][0] == 3
+    assert dollars(at.dataframe[0].value["Per month"][0]) > before and at.dataframe[0].value["Copies"][0] == "3"
     next(b for b in at.button if b.label == "Save my prices").click().run()  # the user's copy now exists
     assert not at.exception and load_prices().edited
 
@@ -272,7 +280,7 @@ def test_projector_mode_enlarges_text_and_chart_labels():
     at = open_page("views/results.py")
     at.sidebar.toggle(key="large_fonts").set_value(True).run()
     assert not at.exception
-    assert any("font-size: 2.8rem" in str(h.proto) for h in at.get("html"))
+    assert any("font-size: 3.2rem" in str(h.proto) for h in at.get("html"))
 
 
 def test_a_password_is_asked_once_per_session(monkeypatch):
@@ -299,3 +307,46 @@ def test_serving_the_network_without_a_password_is_refused(monkeypatch):
         config.set_option("server.address", previous)
     assert any("no password is set" in e.value for e in at.error)
     assert not at.button
+
+
+def test_every_table_gives_each_column_at_least_its_header_width():
+    """Tables size columns from their text: the grid's own sizing cut identifying columns ("hnsw ef_")."""
+    import json
+
+    from vectorscout.decision.scenario import Scenario, save_scenario
+    from vectorscout.reporting.tables import TABLE_CHAR_PX, TABLE_MAX_PX, TABLE_PAD_PX, column_widths
+
+    stored_run()
+    save_scenario(Scenario("shop", {"vectors_now": 5_000_000, "dimensions": 8, "peak_qps": 50, "recall_target": 0.5}))
+    checked = 0
+    for view in ("views/home.py", "views/datasets.py", "views/results.py", "views/recommendation.py", "views/cost.py"):
+        at = open_page(view)
+        assert not at.exception, view
+        for frame in at.dataframe:
+            if frame.editing_mode != "read_only":
+                continue  # the price editor is the user's to size
+            config = json.loads(frame.proto.columns)
+            for column in frame.value.columns:
+                assert config[column]["width"] >= TABLE_PAD_PX + TABLE_CHAR_PX * len(column), (view, column)
+                checked += 1
+    assert checked > 50
+    widths = column_widths(pd.DataFrame({"Search setting": ["ef_search=40, iterative_scan=relaxed_order"],
+                                         "Error": ["x" * 500]}))
+    assert widths["Search setting"] >= TABLE_PAD_PX + TABLE_CHAR_PX * 42  # the whole setting, not "hnsw ef_"
+    assert widths["Error"] == TABLE_MAX_PX  # free text stops at the cap (it is shown in full beside the table)
+
+
+def test_results_open_on_the_run_the_address_names_else_the_newest_finished():
+    older, newer = stored_run(), stored_run()
+    store = ResultsStore()
+    cancelled = newer.to_dict()
+    cancelled.update(run_id="cancelled-latest", status="cancelled", created_at="2099-01-01T00:00:00+00:00", results=[])
+    store.import_run(cancelled)
+    at = open_page("views/results.py")
+    assert at.selectbox(key="results.run").value == newer.run_id  # not the cancelled one, with its empty charts
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["run"] = older.run_id  # the Run page's "Open the results" link
+    at.run().switch_page("views/results.py").run()
+    assert at.selectbox(key="results.run").value == older.run_id and "run" not in at.query_params
+    at.selectbox(key="results.run").set_value("cancelled-latest").run()
+    assert any("has no measurements" in w.value for w in at.warning)

@@ -3,9 +3,11 @@ elsewhere, injected script inert), the PDF's text read back with pdftotext, and 
 
 import json
 import subprocess
+from html.parser import HTMLParser
 
 import pytest
-from conftest import require_tool
+from conftest import ARTIFACTS, require_tool, screenshot
+from test_tables import literal_in
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
@@ -69,6 +71,53 @@ def test_pdf_text_has_summary_methodology_and_every_engine(stored, scenario_file
     assert "hunter2-secret" not in text
 
 
+class VisibleText(HTMLParser):
+    """The text a reader sees in an HTML report: everything outside <script> and <style>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = 0
+        self.lines: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.hidden and data.strip():
+            self.lines.append(data.strip())
+
+
+def test_report_bodies_read_without_python_or_json_literals(stored, scenario_file, tmp_path):
+    """Tables and text of the HTML, Markdown and PDF: no dict, list or None printed as Python, no float at
+    machine precision; the Pareto frontiers and the cost assumptions as tables. The PDF's pages are kept as
+    images (pdftoppm) for review."""
+    require_tool("pdftotext")
+    require_tool("pdftoppm")
+    out = tmp_path / "r"
+    assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario_file), "--out", str(out),
+                 "--formats", "html,md,pdf"]) == 0
+    visible = VisibleText()
+    visible.feed((out / "report.html").read_text())
+    markdown = (out / "report.md").read_text().splitlines()
+    pdf = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    for name, lines in (("html", visible.lines), ("markdown", markdown), ("pdf", pdf)):
+        assert not literal_in(lines), (name, literal_in(lines)[:5])
+    text = " ".join(visible.lines)
+    assert "Pareto frontiers" in text and "Memory headroom" in text and "25 %" in text
+    assert sum(line.startswith("Sensitivity") for line in visible.lines) == 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("report-pdf-page*.png"):
+        old.unlink()
+    pages = subprocess.run(["pdftoppm", "-r", "60", "-png", str(out / "report.pdf"), str(ARTIFACTS / "report-pdf-page")],
+                           capture_output=True, text=True)
+    assert pages.returncode == 0, pages.stderr
+    assert sorted(ARTIFACTS.glob("report-pdf-page*.png"))
+
+
 @pytest.mark.browser
 def test_html_renders_charts_offline_in_chromium(stored, tmp_path, page):
     out = tmp_path / "r"
@@ -84,6 +133,7 @@ def test_html_renders_charts_offline_in_chromium(stored, tmp_path, page):
     assert page.evaluate("window.injected") is None and not dialogs
     assert elsewhere == []
     assert "Executive summary" in page.inner_text("body")
+    screenshot(page, "report-html")
 
 
 def test_rerun_measures_again_and_shows_both(stored, tmp_path, capsys):

@@ -3,7 +3,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import param_widgets, pick_runs, queue_caption, results_store, show_chart, start_benchmark
+from dashboard_ui import param_widgets, pick_runs, queue_caption, results_store, show_chart, show_table, start_benchmark
 from vectorscout.benchmarking.plans import CALIBRATION_SIZES, memory_calibration
 from vectorscout.decision.cost import (
     ASSUMPTIONS,
@@ -21,28 +21,32 @@ from vectorscout.decision.cost import (
 from vectorscout.decision.recommend import excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, save_scenario, saved_scenarios
 from vectorscout.reporting.charts import cost_scale_figure
+from vectorscout.reporting.tables import fixed, human_label, money, significant, whole
 
 
 def memory_breakdown(report: CostReport) -> None:
     """Per engine: the memory model's terms, where they come from, and how the runs calibrated it."""
     with st.expander("Memory per vector: model, calibration and sources"):
-        st.dataframe(pd.DataFrame([
-            {"engine": e.engine, **{f"{term} B": value for term, value in e.memory.breakdown.get("terms", {}).items()},
-             "runtime factor": e.memory.breakdown.get("runtime_factor"), "RAM B/vector used": e.memory.ram_bytes_per_vector,
-             "calibration": e.memory.calibration, "where": e.memory.breakdown.get("note", ""), "basis": e.memory.basis}
+        show_table(pd.DataFrame([
+            {"Engine": e.engine,
+             **{f"{human_label(term)} (bytes)": whole(value) for term, value in e.memory.breakdown.get("terms", {}).items()},
+             "Runtime factor": significant(e.memory.breakdown.get("runtime_factor")),
+             "RAM used (bytes/vector)": whole(e.memory.ram_bytes_per_vector), "Calibration": e.memory.calibration,
+             "Where": e.memory.breakdown.get("note", ""), "Basis": e.memory.basis}
             for e in report.estimates if e.memory is not None
-        ]).round(1), hide_index=True)
+        ]).fillna("not in this engine's model"))
 
 
 def memory_options_table(report: CostReport) -> None:
     """Quantization, float16 and on-disk options side by side, with the recall measured for them, if any."""
-    rows = [{"engine": e.engine, "option": o.name, "RAM B/vector": o.ram_bytes_per_vector, "RAM per copy, GiB": o.ram_gb_per_copy,
-             "nodes": o.nodes, "instance": o.instance, "$/month": o.usd_per_month,
-             "recall": o.recall if o.recall is not None else o.recall_note, "where": o.where}
+    rows = [{"Engine": e.engine, "Option": o.name, "RAM (bytes/vector)": whole(o.ram_bytes_per_vector),
+             "RAM per copy (GiB)": significant(o.ram_gb_per_copy), "Nodes": whole(o.nodes),
+             "Instance": o.instance or "not sized", "Per month": money(o.usd_per_month, "not sized"),
+             "Recall": fixed(4)(o.recall) if o.recall is not None else o.recall_note, "Where": o.where}
             for e in report.estimates for o in e.options]
     if rows:
         with st.expander("Quantization and disk options (same scale, same copies)"):
-            st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+            show_table(pd.DataFrame(rows))
 
 
 def calibration_offer(report: CostReport) -> None:
@@ -90,8 +94,9 @@ if st.button("Save these assumptions with the scenario"):
 
 prices = load_prices()
 try:
-    report = cost_report(scenario.answers, runs, assumptions, prices,
-                         excluded=excluded_engines(recommend(scenario, runs).ranking))
+    with st.spinner("Sizing nodes and pricing them…"):
+        report = cost_report(scenario.answers, runs, assumptions, prices,
+                             excluded=excluded_engines(recommend(scenario, runs).ranking))
 except CostError as exc:  # e.g. an edited price table without the chosen provider: fix it below
     st.error(str(exc))
     report = None
@@ -101,27 +106,35 @@ if report is not None:
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")
     lines = report.lines()
-    st.dataframe(pd.DataFrame([
-        {"engine": line.engine, "status": line.status, "instance": line.instance, "nodes": line.nodes,
-         "bound by": line.bound_by, "copies": line.copies, "$/month": line.usd_per_month,
-         "$ per million queries": line.usd_per_million_queries, "$/month in 24 months": line.usd_per_month_in_24_months,
-         "managed list price $/month": line.managed, "initial build, hours": line.build_hours, "note": line.note}
+    show_table(pd.DataFrame([
+        {"Engine": line.engine, "Status": line.status, "Instance": line.instance or "not sized",
+         "Nodes": whole(line.nodes) if line.nodes is not None else "not sized", "Bound by": line.bound_by,
+         "Copies": whole(line.copies) if line.copies is not None else "not sized",
+         "Per month": money(line.usd_per_month, "not sized"),
+         "Per million queries": money(line.usd_per_million_queries, "not sized"),
+         "Per month in 24 months": money(line.usd_per_month_in_24_months, "not sized"),
+         "Managed list price per month": line.managed or "no offer listed",
+         "Initial build (hours)": significant(line.build_hours), "Note": line.note}
         for line in lines
-    ]).round({"$/month": 0, "$/month in 24 months": 0}), hide_index=True)
+    ]))
     st.caption("Nodes are sized three ways and the largest wins: memory (every copy of the data), throughput "
                "(peak QPS over QPS per node at your recall target) and availability (each copy on its own node).")
-    st.dataframe(pd.DataFrame([
-        {"engine": line.engine, "nodes for memory": line.nodes_by.get("memory"),
-         "nodes for throughput": line.nodes_by.get("throughput"), "nodes for availability": line.nodes_by.get("availability"),
-         "RAM per copy, GiB": line.ram_gb_per_copy, "RAM bytes per vector": line.ram_bytes_per_vector}
+    show_table(pd.DataFrame([
+        {"Engine": line.engine, "Nodes for memory": whole(line.nodes_by.get("memory")),
+         "Nodes for throughput": whole(line.nodes_by.get("throughput")),
+         "Nodes for availability": whole(line.nodes_by.get("availability")),
+         "RAM per copy (GiB)": significant(line.ram_gb_per_copy), "RAM (bytes/vector)": whole(line.ram_bytes_per_vector)}
         for line in lines if line.nodes_by
-    ]).round(1), hide_index=True)
+    ]))
     memory_breakdown(report)
     memory_options_table(report)
     calibration_offer(report)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")
-    st.dataframe(pd.DataFrame(sensitivity(answers, runs, assumptions, prices)).round(0), hide_index=True)
+    moved = {"engine": "Engine", "base": "As estimated"}  # the other columns name the input and its move
+    show_table(pd.DataFrame([{moved.get(key, key): value if key == "engine" else money(value, "not sized")
+                                for key, value in line.items()}
+                               for line in sensitivity(answers, runs, assumptions, prices)]))
 
 with st.expander("Price table" + (" (edited by you)" if prices.edited else " (defaults)")):
     document = prices.to_document()

@@ -1,11 +1,13 @@
+import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import show_chart
-from vectorscout.data.datasets import dataset_listing, load_dataset
+from dashboard_ui import show_chart, show_table
+from vectorscout.data.datasets import dataset_listing, imported_entries, load_dataset
 from vectorscout.data.downloads import PUBLIC, DownloadError, download_dataset
 from vectorscout.data.importers import FORMATS, DatasetImportError, extract_archive, import_isolated
 from vectorscout.home import subdir
@@ -13,28 +15,49 @@ from vectorscout.reporting.charts import projection_figure
 
 st.title("Datasets")
 
-listing = dataset_listing()
-st.dataframe(
-    pd.DataFrame([{"name": d["name"], "kind": d["kind"], "vectors": d.get("n"), "dim": d.get("dim"),
-                   "queries": d.get("queries"), "metric": d["metric"], "relevance judgments": d.get("has_qrels"),
-                   "source": d.get("source"), "license": d.get("license")} for d in listing]),
-    hide_index=True,
-)
+
+def catalog_fingerprint() -> str:
+    """Changes when an import adds, replaces or removes a dataset (bundled files never change while we run)."""
+    return json.dumps(imported_entries(), sort_keys=True, default=str)
+
+
+@st.cache_data(show_spinner="Reading the dataset catalog…", max_entries=4)
+def catalog_table(fingerprint: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Name": d["name"], "Kind": d["kind"], "Vectors": "generated" if d.get("n") is None else f"{d['n']:,}",
+        "Dimensions": "any" if d.get("dim") is None else str(d["dim"]),
+        "Queries": "generated" if d.get("queries") is None else f"{d['queries']:,}", "Metric": d["metric"],
+        "Relevance judgments": "yes" if d.get("has_qrels") else "no",
+        # the license before the (long) source, so it is in view without scrolling the table
+        "License": d.get("license") or "not recorded", "Source": d.get("source") or "not recorded",
+    } for d in dataset_listing()])
+
+
+@st.cache_data(show_spinner="Projecting the vectors (PCA)…", max_entries=16)
+def projection(name: str, colour_by: str, fingerprint: str) -> Any:
+    data = load_dataset(name)
+    column = None if colour_by == NO_COLOUR else data.payloads[colour_by]
+    return projection_figure(data.base, column, colour_by, hover=data.texts)
+
+
+NO_COLOUR = "(none)"
+fingerprint = catalog_fingerprint()
+catalog = catalog_table(fingerprint)
+show_table(catalog)
 
 st.subheader("Preview")
-previewable = [d["name"] for d in listing if d["kind"] != "generator"]
+previewable = [name for name, kind in zip(catalog["Name"], catalog["Kind"]) if kind != "generator"]
 name = st.selectbox("Dataset", previewable, key="preview")
 if name:
     data = load_dataset(name)
     if data.texts:
         st.caption("Sample documents")
-        st.dataframe(pd.DataFrame({"text": data.texts[:10]}), hide_index=True)
+        show_table(pd.DataFrame({"Text": data.texts[:10]}))
     if data.query_texts:
         st.caption("Sample queries")
-        st.dataframe(pd.DataFrame({"query": data.query_texts[:10]}), hide_index=True)
-    colour_by = st.selectbox("Colour by", ["(none)", *sorted(data.payloads)], key="colour")
-    column = None if colour_by == "(none)" else data.payloads[colour_by]
-    show_chart(projection_figure(data.base, column, colour_by, hover=data.texts), key="projection")
+        show_table(pd.DataFrame({"Query": data.query_texts[:10]}))
+    colour_by = st.selectbox("Colour by", [NO_COLOUR, *sorted(data.payloads)], key="colour")
+    show_chart(projection(name, colour_by, fingerprint), key="projection")
 
 st.subheader("Import")
 st.caption("Folders (BEIR, TEXMEX, VectorDBBench) are uploaded as one .zip. Nothing is registered unless the "

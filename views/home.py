@@ -1,6 +1,7 @@
+import pandas as pd
 import streamlit as st
 
-from dashboard_ui import PAGES, current_workshop, queue_caption, results_store, start_benchmark
+from dashboard_ui import PAGES, current_workshop, queue_caption, results_store, show_table, start_benchmark
 from vectorscout.benchmarking.plans import expected_duration, quick_evaluation
 from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
 
@@ -64,19 +65,17 @@ if workshop is not None:
     st.markdown(f"**{workshop.name}** — scenarios: {', '.join(workshop.scenarios) or 'none yet (Requirements)'}; "
                 f"reports: {len(workshop.reports)}")
     known = {s.run_id: s for s in store.list_runs()}
-    st.dataframe([{"run": rid, "status": known[rid].status if rid in known else "not in this store",
-                   "dataset": known[rid].dataset if rid in known else "", "engines": ", ".join(known[rid].engines)
-                   if rid in known else ""} for rid in workshop.run_ids], hide_index=True)
+    show_table(pd.DataFrame([{"Run": rid, "Status": known[rid].status if rid in known else "not in this store",
+                              "Dataset": known[rid].dataset if rid in known else "",
+                              "Engines": ", ".join(known[rid].engines) if rid in known else ""}
+                             for rid in workshop.run_ids], columns=["Run", "Status", "Dataset", "Engines"]))
     st.download_button("Export this workshop (one file)", export_workshop(store, workshop.name),
                        file_name=f"vectorscout-workshop-{workshop.name}.json", mime="application/json")
 
 runs = store.list_runs(limit=5)
 st.subheader("Latest runs")
 if runs:
-    st.dataframe(
-        [{"run": r.run_id, "created": r.created_at, "status": r.status, "dataset": r.dataset,
-          "engines": ", ".join(r.engines)} for r in runs],
-        hide_index=True,
-    )
+    show_table(pd.DataFrame([{"Run": r.run_id, "Created (UTC)": r.created_at, "Status": r.status, "Dataset": r.dataset,
+                              "Engines": ", ".join(r.engines) or "no results"} for r in runs]))
 else:
     st.info("No runs yet: start one on the Run page.")

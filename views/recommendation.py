@@ -1,11 +1,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import current_workshop, pick_runs, results_store, show_chart
+from dashboard_ui import current_workshop, pick_runs, results_store, show_chart, show_table
 from vectorscout.decision.matrix import MODE_LABELS
 from vectorscout.decision.recommend import Reason, recommend
 from vectorscout.decision.scenario import CRITERIA, saved_scenarios
 from vectorscout.reporting.charts import criteria_figure
+from vectorscout.reporting.tables import human_label
 
 
 def reason_line(reason: Reason, mark: str) -> str:
@@ -34,13 +35,14 @@ runs = [store.get_run(run_id) for run_id in run_ids]
 if not chosen:
     st.stop()
 
-results = {name: recommend(scenarios[name], runs) for name in chosen}
+with st.spinner("Scoring the engines against the scenario…"):
+    results = {name: recommend(scenarios[name], runs) for name in chosen}
 if len(chosen) > 1:
     st.subheader("Side by side")
     columns = {name: [f"{v.name} ({v.score:.2f})" for v in result.scored][:5] for name, result in results.items()}
     places = max(len(c) for c in columns.values())
-    st.dataframe(pd.DataFrame({name: c + [""] * (places - len(c)) for name, c in columns.items()},
-                              index=[f"#{i + 1}" for i in range(places)]))
+    show_table(pd.DataFrame({"Place": [f"#{i + 1}" for i in range(places)],
+                             **{name: c + [""] * (places - len(c)) for name, c in columns.items()}}))
 
 for name, result in results.items():
     st.subheader(f"{name}: judged {MODE_LABELS[result.deployment]}")
@@ -50,15 +52,15 @@ for name, result in results.items():
         (st.success if len(result.top_group) == 1 else st.info)(result.verdict)
     else:
         st.error(result.verdict)
-    st.dataframe(pd.DataFrame([
+    show_table(pd.DataFrame([
         # text cells throughout: numbers and words ("excluded", "unverified") share these columns
-        {"engine": v.name, "score": "excluded" if v.score is None else f"{v.score:.3f}",
-         **{c: "—" if v.score is None else f"{s:.3f}" if s is not None else
+        {"Engine": v.name, "Score": "excluded" if v.score is None else f"{v.score:.3f}",
+         **{human_label(c): "—" if v.score is None else f"{s:.3f}" if s is not None else
             v.evidence if c == "performance" else "not costed"
             for c, s in (v.criteria or dict.fromkeys(CRITERIA)).items()},
-         "performance evidence": v.evidence, "excluded because": v.excluded or ""}
+         "Performance evidence": v.evidence, "Excluded because": v.excluded or ""}
         for v in result.ranking
-    ]), hide_index=True)
+    ]), key=f"ranking.{name}")
     show_chart(criteria_figure(result.ranking), key=f"criteria.{name}")
     for verdict in result.scored:
         with st.expander(f"Why {verdict.name}: {verdict.score:.2f}"):

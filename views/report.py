@@ -25,7 +25,8 @@ scenario_name = st.selectbox("Scenario (adds the recommendation, requirements an
 formats = st.multiselect("Formats", list(FORMATS), default=list(FORMATS), key="report.formats")
 if not run_ids:
     st.stop()
-data = build_report([store.get_run(rid) for rid in run_ids], scenarios.get(scenario_name))
+with st.spinner("Gathering the runs, the recommendation and the cost…"):
+    data = build_report([store.get_run(rid) for rid in run_ids], scenarios.get(scenario_name))
 st.subheader("Preview: executive summary")
 for line in summary_lines(data):
     st.markdown(f"- {line}")

@@ -2,6 +2,7 @@ import streamlit as st
 
 from dashboard_ui import question_widget, remember_in_workshop
 from vectorscout.decision.scenario import CRITERIA, Scenario, ScenarioError, questionnaire, save_scenario, saved_scenarios
+from vectorscout.reporting.tables import human_label
 
 st.title("Requirements")
 st.caption("Answer what your project needs; every question says why it matters. Saved scenarios feed the "
@@ -29,7 +30,7 @@ st.subheader("Priorities")
 st.caption("How much each criterion counts (0 = ignore, 5 = decisive).")
 priority_columns = st.columns(len(CRITERIA))
 priorities = {
-    criterion: float(column.slider(criterion, 0.0, 5.0, float(base.priorities[criterion]), 0.5,
+    criterion: float(column.slider(human_label(criterion), 0.0, 5.0, float(base.priorities[criterion]), 0.5,
                                    key=f"p.{start}.{criterion}"))
     for criterion, column in zip(CRITERIA, priority_columns)
 }

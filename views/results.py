@@ -1,8 +1,8 @@
-import pandas as pd
 import streamlit as st
 
-from dashboard_ui import pick_runs, results_store, run_label, show_chart
-from vectorscout.reporting.charts import measurement_figures, results_frame, setting_label
+from dashboard_ui import pick_runs, results_store, run_label, show_chart, show_table
+from vectorscout.reporting.charts import measurement_figures, run_legend, setting_label
+from vectorscout.reporting.tables import at_target_table, results_table, stages_table
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
 
@@ -14,7 +14,14 @@ if not summaries:
     st.stop()
 
 labels = {s.run_id: run_label(s) for s in summaries}
-run_id = st.selectbox("Run", list(labels), format_func=labels.__getitem__)
+# The page opens on the run the address names (the Run page's "Open the results"), else on the newest run that
+# finished: a cancelled or failed run is shown only when chosen.
+asked = st.query_params.pop("run", None)  # /results?run=ID: the Run page's link, or a shared address
+if asked in labels:
+    st.session_state["results.run"] = asked
+elif st.session_state.get("results.run") not in labels:
+    st.session_state["results.run"] = next((s.run_id for s in summaries if s.status == "finished"), summaries[0].run_id)
+run_id = st.selectbox("Run", list(labels), key="results.run", format_func=labels.__getitem__)
 compare = pick_runs("Compare with other runs (any day or machine; same charts)", summaries, key="compare",
                     exclude=[run_id])
 runs = [store.get_run(rid) for rid in [run_id, *compare]]
@@ -23,17 +30,22 @@ run = runs[0]
 dataset = run.dataset
 st.caption(
     f"{dataset.name}: {dataset.n:,} vectors × {dataset.dim} dims, {dataset.queries:,} queries, "
-    f"metric {dataset.metric}, k={run.k} · status {run.status} · {run.environment.cpu_model}, "
+    f"metric {dataset.metric}, k={run.k} · status {run.status} · {run.environment.cpu_model or 'CPU not recorded'}, "
     f"{run.environment.cores} cores"
 )
+if len(runs) > 1:
+    st.caption("In the charts: " + run_legend(runs))
 differences = environment_differences(runs) if len(runs) > 1 else []
 if differences:
     st.warning("These runs differ in what they were measured with; compare with care: " + "; ".join(differences))
 rows = compared_rows(runs)
-if not rows:
-    st.warning("This run has no results (it was interrupted or cancelled before an engine finished).")
+if not any(row.status == "ok" for row in rows):
+    st.warning(f"This run ({run.status}) has no measurements: it was interrupted, cancelled or failed before an "
+               "engine finished a setting. Choose another run above.")
+    for row in rows:
+        st.error(f"{row.engine}: {row.status} — {row.error}")
     st.stop()
-st.dataframe(results_frame(rows), hide_index=True)
+show_table(results_table(rows), key="results.table")
 for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")
@@ -43,22 +55,15 @@ if noisy:
                "score them): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
 for row in [row for row in rows if row.diagnosis][:5]:
     st.warning(f"Recall collapse, {row.engine} {setting_label(row)}: {row.diagnosis}")
-charts = dict(measurement_figures(runs))
+with st.spinner("Drawing the charts…"):
+    charts = dict(measurement_figures(runs))
 show_chart(charts.pop("pareto"), key="pareto")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
-reached = at_recall(rows, target)
-st.dataframe(
-    [{"engine": engine, "reaches the target": s["reached"],
-      "best QPS at target": None if s["qps"] is None else round(s["qps"]),
-      "best p95 ms at target": None if s["latency_p95_ms"] is None else round(s["latency_p95_ms"], 3)}
-     for engine, s in sorted(reached.items())],
-    hide_index=True,
-)
+show_table(at_target_table(at_recall(rows, target)))
 for name, figure in charts.items():
     show_chart(figure, key=name)
-with st.expander("Stages: wall time and engine memory per stage"):
-    st.dataframe(pd.DataFrame([{"engine": r.engine, **stage} for r in rows if r.concurrency == 1
-                               for stage in r.stages]).drop_duplicates(), hide_index=True)
+with st.expander("Stages: wall time and memory per stage of each engine's job"):
+    show_table(stages_table(rows))
 st.download_button("Export run as JSON", run_to_json(run), file_name=f"vectorscout-run-{run.run_id}.json",
                    mime="application/json")

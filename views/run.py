@@ -9,6 +9,8 @@ from vectorscout.data.datasets import PROVIDERS, imported_entries
 from vectorscout.results.records import Run
 
 st.title("Run a benchmark")
+st.html("""<style>.st-key-open-results a { background: var(--primary-color, #ff4b4b); border-radius: .5rem;
+  padding: .4rem 1rem; } .st-key-open-results a p { color: white; font-weight: 600; }</style>""")
 
 names = [*PROVIDERS, *(entry["name"] for entry in imported_entries())]
 titles = {**{name: p.title for name, p in PROVIDERS.items()},
@@ -63,14 +65,24 @@ def running_panel(entry: QueueEntry) -> None:
         plan = f"run {progress.plan_number} of {progress.plan_count}, " if progress.plan_count > 1 else ""
         done = max(0, progress.engine_number - 1) / len(progress.engines)
         st.progress(done, text=f"Overall: {plan}engine {max(1, progress.engine_number)} of {len(progress.engines)}")
+        # the engines this job measures (the form above is for the next run and may name others)
+        st.markdown("**Engines in this run:** " + ", ".join(engine_state(engine, place, progress.engine_number)
+                                                           for place, engine in enumerate(progress.engines, 1)))
     for engine, stage in progress.stages.items():
-        left = f", about {stage.eta_s:.0f} s left" if stage.eta_s and stage.done < stage.total else ""
+        # no time left is promised once a cancel is asked for: the run stops at its next check instead
+        left = (f", about {stage.eta_s:.0f} s left"
+                if stage.eta_s and stage.done < stage.total and not entry.cancel_requested else "")
         st.progress(stage.fraction, text=f"{engine}: {stage.stage} ({stage.done:,}/{stage.total:,}{left})")
     if entry.cancel_requested:
         st.warning("Cancel requested: the run stops at its next check.")
     elif st.button("Cancel", key=f"cancel.{entry.job_id}"):
         queue.request_cancel(entry.job_id)
         st.rerun(scope="fragment")
+
+
+def engine_state(engine: str, place: int, at_work: int) -> str:
+    name = adapter_class(engine).display_name if engine in engine_names() else engine
+    return f"{name} ({'done' if place < at_work else 'running' if place == at_work else 'waiting'})"
 
 
 def ended_panel(entry: QueueEntry) -> None:
@@ -88,7 +100,10 @@ def ended_panel(entry: QueueEntry) -> None:
     else:
         st.success(f"Run {', '.join(entry.run_ids)} {entry.state}.")
     if runs:
-        st.page_link("views/results.py", label="Open the results")
+        # a link (navigation in the browser, never lost to the fragment's reruns) drawn as the primary button;
+        # the Results page opens on this job's run
+        with st.container(key="open-results"):
+            st.page_link("views/results.py", label="Open the results", query_params={"run": runs[0].run_id})
 
 
 def stored_run(run_id: str) -> Run | None:

@@ -36,16 +36,18 @@ class CostError(ValueError):
 # give them by name.
 ASSUMPTIONS: tuple[Param, ...] = (
     # Empty: the scenario's cloud provider (a questionnaire answer); set it to price with another provider's list.
-    Param("provider", str, "", "whose instance prices to size with (empty: the scenario's cloud provider)"),
+    Param("provider", str, "", "whose instance prices to size with (empty: the scenario's cloud provider)",
+          label="Cloud provider"),
     Param("replicas", str, "auto", "copies of the data; auto: 2 with high availability (each on its own node), else 1",
-          choices=("auto", "1", "2", "3", "4", "5")),
+          choices=("auto", "1", "2", "3", "4", "5"), label="Copies of the data"),
     Param("memory_headroom", float, 0.25, "share of each node's RAM left free for the OS, caches and spikes",
-          minimum=0.0, maximum=0.9),
+          minimum=0.0, maximum=0.9, label="Memory headroom (share of RAM kept free)"),
     Param("node_overhead_gb", float, 1.0, "RAM each node needs before its first vector (OS, engine process)",
-          minimum=0.0, maximum=64.0),
-    Param("cpu_utilisation", float, 0.6, "share of each node's cores busy at peak QPS", minimum=0.05, maximum=1.0),
+          minimum=0.0, maximum=64.0, label="Node overhead (GB of RAM before the first vector)"),
+    Param("cpu_utilisation", float, 0.6, "share of each node's cores busy at peak QPS", minimum=0.05, maximum=1.0,
+          label="CPU utilisation at peak (share of cores)"),
     Param("average_load_share", float, 0.3, "monthly average QPS as a share of peak (for $ per million queries)",
-          minimum=0.01, maximum=1.0),
+          minimum=0.01, maximum=1.0, label="Average load (share of peak QPS)"),
 )
 
 

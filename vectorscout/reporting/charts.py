@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from adapters.registry import UnknownEngine, adapter_class
 from vectorscout.results.records import ResultRow, Run
 
 FALLBACK_COLOUR = "#7F7F7F"
+# A run compared with others keeps its engine's hue in a shade of its own, with its own dash and marker, so
+# "qdrant in run 1" and "qdrant in run 2" are two series that still read as qdrant.
+RUN_SHADES = ((0.0, 0), (0.45, 255), (0.4, 0), (0.7, 255))  # (share mixed in, with white 255 or black 0)
+RUN_DASHES = ("solid", "dash", "dot", "dashdot")
+RUN_SYMBOLS = ("circle", "diamond", "square", "triangle-up")
+# Log axes labelled at 1, 2 and 5 of each decade: every digit (2, 3, 4 … 9) crowds the axis unreadably.
+LOG_TICKS = "D2"
 
 
 def engine_colour(engine: str) -> str:
@@ -22,6 +30,54 @@ def engine_colour(engine: str) -> str:
         return adapter_class(engine.split(" ")[0]).colour
     except UnknownEngine:
         return FALLBACK_COLOUR
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one series is drawn and named in a legend."""
+
+    colour: str
+    dash: str
+    symbol: str
+    name: str  # "qdrant · run 2" in a comparison: the run ids are in the hover text and the page's caption
+
+
+def _shade(colour: str, share: float, towards: int) -> str:
+    if not colour.startswith("#") or len(colour) != 7 or share == 0:
+        return colour
+    channels = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (towards - c) * share):02X}" for c in channels)
+
+
+def series_styles(labels: Iterable[str]) -> dict[str, SeriesStyle]:
+    """A style per series label ("qdrant", "qdrant @ run-id"): runs numbered in the order they first appear."""
+    runs: list[str] = []
+    styles: dict[str, SeriesStyle] = {}
+    for label in labels:
+        if label in styles:
+            continue
+        engine, _, run = label.partition(" @ ")
+        if run and run not in runs:
+            runs.append(run)
+        place = runs.index(run) if run else 0
+        share, towards = RUN_SHADES[place % len(RUN_SHADES)]
+        styles[label] = SeriesStyle(_shade(engine_colour(engine), share, towards), RUN_DASHES[place % len(RUN_DASHES)],
+                                    RUN_SYMBOLS[place % len(RUN_SYMBOLS)],
+                                    f"{engine} · run {place + 1}" if run else engine)
+    return styles
+
+
+def run_legend(runs: list[Run]) -> str:
+    """What "run 1", "run 2" stand for in the legends of compared runs ("" for a single run)."""
+    if len(runs) < 2:
+        return ""
+    return "; ".join(f"run {place} = {run.run_id} ({run.label or 'unlabelled'})" for place, run in enumerate(runs, 1))
+
+
+def _legend_below(figure: go.Figure, entries: int, base_height: int = 480) -> None:
+    # a legend under the plot keeps the full width for the data; the height grows with the entries (two per line)
+    figure.update_layout(height=base_height + 22 * ((entries + 1) // 2),
+                         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0})
 
 
 def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
@@ -45,48 +101,21 @@ def setting_label(row: ResultRow) -> str:
     return " ".join(parts)
 
 
-def results_frame(rows: list[ResultRow]) -> pd.DataFrame:
-    """The one table of metrics, a row per (engine, index, search setting)."""
-    return pd.DataFrame(
-        [
-            {
-                "engine": r.engine, "status": r.status, "measured as": ", ".join(filter(None, (r.deployment, r.endpoint))),
-                "setting": setting_label(r), "clients": r.concurrency, "recall": r.recall,
-                "recall (distance)": r.recall_distance, "p50 ms": r.latency_p50_ms, "p95 ms": r.latency_p95_ms,
-                "p99 ms": r.latency_p99_ms, "QPS": r.qps, "QPS spread %": r.qps_spread_pct, "insert s": r.insert_s,
-                "index s": r.index_s,
-                "errors": r.errors, "client CPU %": r.client_cpu_pct, "peak RSS MB": r.peak_rss_mb,
-                "RAM bytes/vector": r.ram_bytes_per_vector, "disk MB": r.disk_mb,
-                "disk bytes/vector": r.disk_bytes_per_vector,
-                "nDCG@10": r.ndcg_at_10, "exact nDCG@10": r.exact_ndcg_at_10, "MRR@10": r.mrr_at_10,
-                "host other CPU %": r.host_other_cpu_pct, "noise": r.noise or None,
-                "recall collapse": r.diagnosis or None, "engine threads": r.engine_threads or None,
-                "filter": r.filter or "", "error": r.error or "",
-            }
-            for r in rows
-        ]
-    ).dropna(axis=1, how="all").round({
-        "nDCG@10": 4, "exact nDCG@10": 4, "MRR@10": 4, "recall": 4, "recall (distance)": 4, "p50 ms": 3, "p95 ms": 3,
-        "p99 ms": 3, "QPS": 0, "insert s": 3, "index s": 3, "disk MB": 2, "disk bytes/vector": 0,
-        "RAM bytes/vector": 0, "client CPU %": 0, "host other CPU %": 0,
-        "QPS spread %": 1,
-    })
-
-
 def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
     """Every setting as a faint point, and each engine's Pareto frontier as a line (ann-benchmarks style)."""
     from vectorscout.results.analysis import pareto_frontier
 
     ok = [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
+    styles = series_styles(r.engine for r in ok)
     figure = go.Figure()
     for engine, points in pareto_frontier(ok).items():
-        colour = engine_colour(engine)
+        style = styles[engine]
         everything = [r for r in ok if r.engine == engine]
         figure.add_trace(go.Scatter(
-            x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{engine} (all)",
+            x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{style.name} (all)",
             # a measurement taken under noise is drawn hollow, with the reason in its hover text
-            marker={"size": 7, "color": colour, "opacity": 0.35,
-                    "symbol": ["circle-open" if r.noise else "circle" for r in everything]},
+            marker={"size": 7, "color": style.colour, "opacity": 0.35,
+                    "symbol": [f"{style.symbol}-open" if r.noise else style.symbol for r in everything]},
             showlegend=False, legendgroup=engine,
             text=[setting_label(r) + (f"<br>NOISE: {r.noise}" if r.noise else "") for r in everything],
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + "</extra>",
@@ -94,8 +123,9 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
         labels = [" ".join([p.index, *(f"{k}={v}" for k, v in {**p.build_params, **p.search_params}.items())])
                   for p in points]
         figure.add_trace(go.Scatter(
-            x=[p.recall for p in points], y=[p.qps for p in points], mode="lines+markers", name=engine,
-            marker={"size": 11, "color": colour}, line={"color": colour}, legendgroup=engine, text=labels,
+            x=[p.recall for p in points], y=[p.qps for p in points], mode="lines+markers", name=style.name,
+            marker={"size": 11, "color": style.colour, "symbol": style.symbol},
+            line={"color": style.colour, "dash": style.dash}, legendgroup=engine, text=labels,
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + " frontier</extra>",
         ))
     lowest = min((r.recall or 0.0 for r in ok), default=0.0)
@@ -103,33 +133,50 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
     figure.update_layout(
         title="Recall against throughput: Pareto frontier per engine (up and to the right is better)",
         xaxis_title="recall@k (ID overlap, higher is better)", yaxis_title="queries per second, serial (higher is better)",
-        yaxis_type="log", legend_title="engine", template="plotly_white",
+        yaxis_type="log", legend_title="engine", template="plotly_white", height=520,
     )
+    figure.update_yaxes(dtick=LOG_TICKS)
     return figure
 
 
 def latency_figure(rows: list[ResultRow]) -> go.Figure:
-    ok = [r for r in rows if r.status == "ok" and r.latency_p50_ms is not None]
-    labels = [f"{r.engine} · {setting_label(r)}" for r in ok]
+    """p50, p95 and p99 per engine and setting as horizontal bars: long setting names stay readable, and the
+    chart grows with the number of settings instead of squeezing them."""
+    from vectorscout.reporting.tables import row_order
+
+    ok = sorted((r for r in rows if r.status == "ok" and r.latency_p50_ms is not None), key=row_order)
+    styles = series_styles(r.engine for r in ok)
+    labels = [f"{styles[r.engine].name} · {setting_label(r)}" + (f" · {r.concurrency} clients" if r.concurrency > 1 else "")
+              for r in ok]
     figure = go.Figure()
     for attribute, name, opacity in (("latency_p50_ms", "p50", 1.0), ("latency_p95_ms", "p95", 0.7),
                                       ("latency_p99_ms", "p99", 0.45)):
         figure.add_trace(go.Bar(
-            x=labels, y=[getattr(r, attribute) for r in ok], name=name, opacity=opacity,
-            marker_color=[engine_colour(r.engine) for r in ok],
-            hovertemplate="%{x}<br>" + name + " %{y:.3f} ms<extra></extra>",
+            y=labels, x=[getattr(r, attribute) for r in ok], name=name, opacity=opacity, orientation="h",
+            marker_color=[styles[r.engine].colour for r in ok],
+            hovertemplate="%{y}<br>" + name + " %{x:.3f} ms<extra></extra>",
         ))
     figure.update_layout(
-        title="Query latency per engine and setting (lower is better)", barmode="group",
-        yaxis_title="latency per query, ms (lower is better)", xaxis_title="engine · index and search setting",
-        template="plotly_white",
+        title="Query latency per engine and setting (shorter is better)", barmode="group",
+        xaxis_title="latency per query, ms (log; shorter is better)", xaxis_type="log",
+        template="plotly_white", height=max(420, 150 + 48 * len(ok)),
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"title": "percentile", "orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     )
+    figure.update_xaxes(dtick=LOG_TICKS)
     return figure
+
+
+# Distinct colours for categories: Plotly's 24 dark and 26 "Alphabet" colours; beyond MAX_CATEGORIES the rare
+# categories share one grey "other" series, so no two shown categories share a colour and the legend fits.
+MAX_CATEGORIES = 24
 
 
 def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_name: str, sample: int = 2000,
                       hover: list[str] | None = None) -> go.Figure:
     """A 2-D PCA projection of a seeded sample, coloured by a payload column (shows how the data clusters)."""
+    from plotly.colors import qualitative
+
     rows = np.sort(np.random.default_rng(0).choice(len(vectors), min(sample, len(vectors)), replace=False))
     points = vectors[rows].astype(np.float64)
     centred = points - points.mean(axis=0)
@@ -138,17 +185,26 @@ def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_nam
     explained = (singular[:2] ** 2 / (singular**2).sum()) if singular.sum() > 0 else np.zeros(2)
     figure = go.Figure()
     labels = np.asarray(colour)[rows].astype(str) if colour is not None else np.full(len(rows), "all")
-    values = sorted(set(labels.tolist()))
-    for value in values[:50]:  # more than 50 categories would make an unreadable legend
-        mask = labels == value
-        figure.add_trace(go.Scattergl(
-            x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=value, marker={"size": 5, "opacity": 0.7},
-            text=[hover[i][:120] for i in np.flatnonzero(mask)] if hover else None,
+    values, counts = np.unique(labels, return_counts=True)
+    by_size = [str(v) for _, v in sorted(zip(-counts, values))]
+    shown = by_size if len(by_size) <= MAX_CATEGORIES else by_size[:MAX_CATEGORIES - 1]
+    rare = [v for v in by_size if v not in set(shown)]
+    palette = list(qualitative.Dark24)
+    groups = [(value, labels == value, palette[place % len(palette)]) for place, value in enumerate(sorted(shown))]
+    if rare:
+        groups.append((f"other ({len(rare)} rarer categories)", np.isin(labels, rare), "#B0B0B0"))
+    for name, mask, hue in groups:
+        # SVG, not WebGL: a browser without a GPU draws 2,000 SVG points at once and WebGL ones in seconds
+        figure.add_trace(go.Scatter(
+            x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=name, marker={"size": 5, "opacity": 0.7, "color": hue},
+            text=[f"{labels[i]}: {hover[rows[i]][:120]}" if hover else labels[i] for i in np.flatnonzero(mask)],
+            hovertemplate="%{text}<extra></extra>",
         ))
     figure.update_layout(
         title=f"PCA projection of {len(rows):,} vectors, coloured by {colour_name}",
         xaxis_title=f"component 1 ({explained[0]:.1%} of variance)",
         yaxis_title=f"component 2 ({explained[1]:.1%} of variance)", template="plotly_white", legend_title=colour_name,
+        height=max(520, 120 + 21 * len(groups)),
     )
     return figure
 
@@ -178,14 +234,15 @@ def _serial_ok(rows: list[ResultRow]) -> list[ResultRow]:
 def latency_cdf_figure(rows: list[ResultRow]) -> go.Figure:
     """The distribution of per-query latency (serial pass) per engine and setting, as a CDF."""
     figure = go.Figure()
-    for row in _serial_ok(rows):
-        if not row.latency_quantiles_ms:
-            continue
+    drawn = [row for row in _serial_ok(rows) if row.latency_quantiles_ms]
+    styles = series_styles(r.engine for r in drawn)
+    for row in drawn:
+        style = styles[row.engine]
         shares = [*np.linspace(0, 100, len(row.latency_quantiles_ms) - 1).tolist(), 99.9]
         pairs = sorted(zip(row.latency_quantiles_ms, shares), key=lambda p: (p[1], p[0]))
         figure.add_trace(go.Scatter(
-            x=[p[0] for p in pairs], y=[p[1] for p in pairs], mode="lines", name=f"{row.engine} · {setting_label(row)}",
-            line={"color": engine_colour(row.engine)},
+            x=[p[0] for p in pairs], y=[p[1] for p in pairs], mode="lines", name=f"{style.name} · {setting_label(row)}",
+            line={"color": style.colour, "dash": style.dash},
             hovertemplate="%{y:.1f}% of queries within %{x:.3f} ms<extra>" + row.engine + "</extra>",
         ))
     figure.update_layout(
@@ -193,6 +250,8 @@ def latency_cdf_figure(rows: list[ResultRow]) -> go.Figure:
         xaxis_title="latency per query, ms (log; lower is better)", yaxis_title="share of queries, % (cumulative)",
         xaxis_type="log", template="plotly_white", legend_title="engine · setting",
     )
+    figure.update_xaxes(dtick=LOG_TICKS)
+    _legend_below(figure, len(drawn))
     return figure
 
 
@@ -203,13 +262,18 @@ def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
     for row in rows:
         if row.status == "ok" and row.qps is not None:
             groups.setdefault((row.engine, setting_label(row)), []).append(row)
+    styles = series_styles(engine for engine, _ in groups)
+    drawn = 0
     for (engine, setting), members in sorted(groups.items()):
         if len({r.concurrency for r in members}) < 2:
             continue
+        drawn += 1
+        style = styles[engine]
         members.sort(key=lambda r: r.concurrency)
         figure.add_trace(go.Scatter(
             x=[r.concurrency for r in members], y=[r.qps for r in members], mode="lines+markers",
-            name=f"{engine} · {setting}", line={"color": engine_colour(engine)},
+            name=f"{style.name} · {setting}", line={"color": style.colour, "dash": style.dash},
+            marker={"symbol": style.symbol},
             text=[f"p95 {r.latency_p95_ms:.3f} ms, {r.errors} errors, client CPU {r.client_cpu_pct or 0:.0f}%"
                   if r.latency_p95_ms is not None else f"{r.errors} errors" for r in members],
             hovertemplate="%{x} clients: %{y:,.0f} QPS<br>%{text}<extra>" + engine + "</extra>",
@@ -219,6 +283,7 @@ def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
         yaxis_title="queries per second (higher is better)", xaxis_type="log", template="plotly_white",
         legend_title="engine · setting",
     )
+    _legend_below(figure, drawn)
     return figure
 
 
@@ -249,25 +314,37 @@ def selectivity_figure(runs: list[Any]) -> go.Figure:
     figure.update_xaxes(type="log", title_text="vectors the filter keeps, % (log)")
     figure.update_yaxes(title_text="recall@k against filtered ground truth", row=1, col=1)
     figure.update_yaxes(title_text="p95 ms", row=1, col=2)
-    figure.update_layout(title="Filtered search by selectivity (best setting per engine)", template="plotly_white")
+    figure.update_layout(title="Filtered search by selectivity (best setting per engine)", template="plotly_white",
+                         height=480)
     return figure
 
 
 def resources_figure(rows: list[ResultRow]) -> go.Figure:
-    """Peak memory and on-disk size per engine (lower is better)."""
+    """The engine's own memory (above the harness and its copy of the dataset) and its on-disk size, per engine
+    and run (lower is better)."""
+    from vectorscout.results.analysis import engine_memory_mb
+
     per_engine: dict[str, ResultRow] = {}
     for row in rows:
         if row.status == "ok" and row.engine not in per_engine:
             per_engine[row.engine] = row
-    engines = sorted(per_engine)
+    engines = list(per_engine)
+    styles = series_styles(engines)
+    names = [styles[e].name for e in engines]
+    colours = [styles[e].colour for e in engines]
+    memory = [engine_memory_mb(per_engine[e]) for e in engines]
+    disk = [per_engine[e].disk_mb for e in engines]
     figure = go.Figure()
-    figure.add_trace(go.Bar(x=engines, y=[per_engine[e].peak_rss_mb for e in engines], name="peak RSS, MB",
-                            marker_color=[engine_colour(e) for e in engines]))
-    figure.add_trace(go.Bar(x=engines, y=[per_engine[e].disk_mb for e in engines], name="on disk, MB",
-                            marker_color=[engine_colour(e) for e in engines], marker_pattern_shape="/", opacity=0.6))
+    figure.add_trace(go.Bar(x=names, y=memory, name="engine memory, MB", marker_color=colours,
+                            text=["not measured" if m is None else f"{m:,.1f}" for m in memory], textposition="outside",
+                            hovertemplate="%{x}<br>engine memory %{y:,.1f} MB<extra></extra>"))
+    figure.add_trace(go.Bar(x=names, y=disk, name="on disk, MB", marker_color=colours, marker_pattern_shape="/",
+                            opacity=0.6, text=["not measured" if d is None else f"{d:,.1f}" for d in disk],
+                            textposition="outside", hovertemplate="%{x}<br>on disk %{y:,.1f} MB<extra></extra>"))
     figure.update_layout(
-        title="Memory and disk per engine (lower is better; memory includes the harness's copy of the dataset)",
-        barmode="group", yaxis_title="MB (lower is better)", xaxis_title="engine", template="plotly_white",
+        title="Engine memory and disk per engine (lower is better)<br><sup>memory: the most held above the engine "
+              "opened empty, so the harness's copy of the dataset is not counted</sup>",
+        barmode="group", yaxis_title="MB (lower is better)", xaxis_title="engine", template="plotly_white", height=480,
     )
     return figure
 

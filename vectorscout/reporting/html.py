@@ -11,6 +11,7 @@ from vectorscout import __version__
 from vectorscout.reporting.sections import (
     REPRODUCTION_ID,
     ReportData,
+    assumption_rows,
     clean,
     cost_rows,
     failure_lines,
@@ -19,12 +20,12 @@ from vectorscout.reporting.sections import (
     frame_rows,
     json_safe,
     methodology_rows,
+    pareto_rows,
     raw_frame,
     reproduction,
     requirements_rows,
     summary_lines,
 )
-from vectorscout.results.analysis import compared_rows, frontier_json
 
 HTML_STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #1d1d1f; }
@@ -32,7 +33,9 @@ h1 { font-size: 1.9em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2e
 table { border-collapse: collapse; margin: 1em 0; font-size: .9em; } td, th { border: 1px solid #ccc; padding: .3em .5em; }
 th { background: #f3f3f3; text-align: left; } .summary li { margin: .3em 0; } .muted { color: #666; font-size: .9em; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .8em; }
-@media print { body { max-width: none; margin: 0; } .chart { page-break-inside: avoid; } h2 { page-break-after: avoid; } }
+.wide { overflow-x: auto; } .wide table { font-size: .78em; } .wide td { white-space: nowrap; }
+@media print { body { max-width: none; margin: 0; } .chart { page-break-inside: avoid; } h2, h3 { page-break-after: avoid; }
+  .wide td { white-space: normal; } }
 """
 
 
@@ -58,8 +61,7 @@ def render_html(data: ReportData) -> str:
         parts.append("<h2>Requirements</h2>" + _html_table(["question", "answer"], requirements))
     if data.cost is not None:
         parts.append("<h2>Cost</h2>" + _html_table(*cost_rows(data))
-                     + f"<p class='muted'>Assumptions: {e(clean(data.cost.assumptions))}; prices "
-                       f"{'edited by the user' if data.cost.prices_edited else 'shipped defaults'}.</p>")
+                     + "<h3>Assumptions</h3>" + _html_table(["assumption", "value", "meaning"], assumption_rows(data)))
     parts.append("<h2>Charts</h2>")
     for name, figure in figures(data):
         parts.append(f"<div class='chart' id='chart-{e(name)}'>"
@@ -68,13 +70,14 @@ def render_html(data: ReportData) -> str:
     parts.append("<h2>Feature matrix</h2>" + _html_table(*feature_rows(data)))
     parts.append("<h2>Methodology</h2>" + _html_table(["item", "detail"], methodology_rows(data)))
     frame = raw_frame(data)
-    parts.append("<h2>Raw measurements</h2>" + _html_table(list(frame.columns), frame_rows(frame)))
-    parts.append("<h2>Pareto frontiers</h2><pre>" + e(json.dumps(frontier_json(compared_rows(data.runs)), indent=1))
-                 + "</pre>")
+    parts.append("<h2>Raw measurements</h2><div class='wide'>" + _html_table(list(frame.columns), frame_rows(frame))
+                 + "</div>")
+    parts.append("<h2>Pareto frontiers</h2><p class='muted'>Per engine, the settings no other setting of it beats on "
+                 "both recall and throughput (serial passes), in rising recall.</p>" + _html_table(*pareto_rows(data)))
     failures = failure_lines(data)
     parts.append("<h2>Failures and what they mean</h2>"
                  + ("<ul>" + "".join(f"<li>{e(line)}</li>" for line in failures) + "</ul>" if failures
-                    else "<p>None: every engine finished every setting.</p>"))
+                    else "<p>No failures: every engine finished every setting.</p>"))
     # JSON inside <script>: '<' escaped so no text (a scenario name, say) can close the element early
     embedded = json.dumps(json_safe(reproduction(data))).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     parts.append("<h2>Reproduce</h2><p>This file embeds its plans. Run them again and compare with "

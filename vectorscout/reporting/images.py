@@ -26,7 +26,9 @@ def chart_images(data: ReportData) -> dict[str, bytes]:
     try:
         with warnings.catch_warnings():  # plotly warns that per-image options are ignored with a shared server
             warnings.simplefilter("ignore", UserWarning)
-            return {name: figure.to_image(format="png", width=1000, height=500) for name, figure in charts}
+            # each chart at its own height (a latency chart grows with its settings; squeezed, its bars overlap)
+            return {name: figure.to_image(format="png", width=1000, height=int(figure.layout.height or 500))
+                    for name, figure in charts}
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
 

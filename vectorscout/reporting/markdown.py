@@ -9,12 +9,14 @@ from typing import Any
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
     ReportData,
+    assumption_rows,
     clean,
     cost_rows,
     failure_lines,
     feature_rows,
     frame_rows,
     methodology_rows,
+    pareto_rows,
     raw_frame,
     requirements_rows,
     summary_lines,
@@ -43,16 +45,18 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     if requirements:
         parts += ["## Requirements", _md_table(["question", "answer"], requirements)]
     if data.cost is not None:
-        parts += ["## Cost", _md_table(*cost_rows(data))]
+        parts += ["## Cost", _md_table(*cost_rows(data)),
+                  "### Assumptions", _md_table(["assumption", "value", "meaning"], assumption_rows(data))]
     parts.append("## Charts")
     parts += [f"![{name}]({file})" for name, file in images.items()]
     parts += ["## Feature matrix", _md_table(*feature_rows(data)),
               "## Methodology", _md_table(["item", "detail"], methodology_rows(data))]
     frame = raw_frame(data)
-    parts += ["## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
+    parts += ["## Pareto frontiers", _md_table(*pareto_rows(data)),
+              "## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
     failures = failure_lines(data)
     parts += ["## Failures and what they mean",
-              "\n".join(f"- {md_escape(line)}" for line in failures) or "None: every engine finished every setting.",
+              "\n".join(f"- {md_escape(line)}" for line in failures) or "No failures: every engine finished every setting.",
               "## Reproduce", "The plans are in `report.json` beside this file: "
                               "`python -m vectorscout rerun report.json`."]
     return "\n\n".join(parts) + "\n"

@@ -10,16 +10,29 @@ from xml.sax.saxutils import escape as xml_escape
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
     ReportData,
+    assumption_rows,
     clean,
     cost_rows,
     failure_lines,
     feature_rows,
     frame_rows,
     methodology_rows,
+    pareto_rows,
     raw_frame,
     requirements_rows,
     summary_lines,
 )
+
+RAW_IDENTITY = ("Engine", "Run", "Status", "Index", "Search setting", "Clients")
+RAW_SPEED = ("Recall@k", "Recall@k (distance)", "nDCG@10", "Exact nDCG@10", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS",
+             "QPS spread (%)", "Errors")
+RAW_RESOURCES = ("Insert (s)", "Index build (s)", "Engine memory (MB)", "Worker peak RSS, with the dataset (MB)",
+                 "RAM (bytes/vector)", "Disk (MB)", "Disk (bytes/vector)", "Other load on the host (% CPU)")
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header (IHDR)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
@@ -30,6 +43,8 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
+    for heading in ("Heading2", "Heading3"):
+        styles[heading].keepWithNext = 1  # a heading never ends a page alone
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
 
     def para(text: str, style: Any = None) -> Paragraph:
@@ -55,21 +70,30 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
         story += [para("Requirements", styles["Heading2"]),
                   table(["question", "answer"], [list(r) for r in requirements], [width * 0.4, width * 0.6])]
     if data.cost is not None:
-        story += [para("Cost", styles["Heading2"]), table(*cost_rows(data))]
+        story += [para("Cost", styles["Heading2"]), table(*cost_rows(data)),
+                  para("Assumptions", styles["Heading3"]),
+                  table(["assumption", "value", "meaning"], [list(r) for r in assumption_rows(data)],
+                        [width * 0.22, width * 0.18, width * 0.6])]
     story.append(para("Charts", styles["Heading2"]))
+    tallest = page[1] - 5 * cm  # the frame less a heading's room
     for png in images.values():
-        story += [Image(io.BytesIO(png), width=width * 0.8, height=width * 0.8 * 500 / 1000), Spacer(1, 0.3 * cm)]
+        pixels_wide, pixels_high = png_size(png)
+        scale = min(width * 0.85 / pixels_wide, tallest / pixels_high)  # the chart's own shape, never squeezed
+        story += [Image(io.BytesIO(png), width=pixels_wide * scale, height=pixels_high * scale), Spacer(1, 0.3 * cm)]
     header, body = feature_rows(data)
     story += [para("Feature matrix", styles["Heading2"]), table(header, body)]
     story += [para("Methodology", styles["Heading2"]),
               table(["item", "detail"], [list(r) for r in methodology_rows(data)], [width * 0.2, width * 0.8])]
-    frame = raw_frame(data)
-    keep = [c for c in ("engine", "status", "setting", "clients", "recall", "recall (distance)", "p50 ms", "p95 ms",
-                        "p99 ms", "QPS", "peak RSS MB", "disk MB", "error") if c in frame.columns]
-    story += [para("Raw measurements", styles["Heading2"]), table(keep, frame_rows(frame[keep]))]
+    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))]
+    # the measurements in two tables that fit a landscape page, each led by what identifies a row
+    story.append(para("Raw measurements", styles["Heading2"]))
+    for columns in (RAW_SPEED, RAW_RESOURCES):
+        frame = raw_frame(data, [*RAW_IDENTITY, *columns])
+        if set(frame.columns) & set(columns):  # a part with nothing measured is left out
+            story += [table(list(frame.columns), frame_rows(frame)), Spacer(1, 0.4 * cm)]
     failures = failure_lines(data)
     story.append(para("Failures and what they mean", styles["Heading2"]))
-    story += [para(f"• {line}") for line in failures] or [para("None: every engine finished every setting.")]
+    story += [para(f"• {line}") for line in failures] or [para("No failures: every engine finished every setting.")]
     story += [para("Reproduce", styles["Heading2"]),
               para("The plans are in report.json beside this file: python -m vectorscout rerun report.json")]
     SimpleDocTemplate(str(path), pagesize=page, title=clean(data.title), author="VectorScout",

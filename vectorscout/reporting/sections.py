@@ -11,11 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vectorscout import __version__
-from vectorscout.decision.cost import CostError, CostReport, cost_report, scale_curve
+from vectorscout.decision.cost import ASSUMPTIONS, CostError, CostReport, cost_report, scale_curve
 from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
-from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, results_frame, setting_label
+from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, run_legend, setting_label
+from vectorscout.reporting.tables import frontier_table, grid_text, human_label, params_text, results_table
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
@@ -121,7 +122,7 @@ def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
         return []
     questions, _ = questionnaire()
     rows = [(q.label, _plain(data.scenario.answers[q.id])) for q in questions]
-    rows += [(f"priority: {c}", f"{w:g}") for c, w in data.scenario.priorities.items()]
+    rows += [(f"Priority: {human_label(c)}", f"{w:g} of 5") for c, w in data.scenario.priorities.items()]
     return [(clean(a), clean(b)) for a, b in rows]
 
 
@@ -148,19 +149,21 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
                                 f"content hash {d.hash[:16]}"))
         rows.append(("dataset source and license", f"{d.source or 'generated'}; {d.license or 'n/a'}"))
         plan = run.plan
+        clients = ", ".join(str(c) for c in plan.get("concurrency") or [1])
         rows.append(("plan", f"k={run.k}, filter {plan.get('filter') or 'none'}"
                              + (f" (keeps {100 * selectivity:.2f} % of vectors)" if selectivity is not None else "")
                              + f", batch {plan.get('batch_size')}, warm-up {plan.get('warmup_queries')} queries, "
-                               f"repetitions {plan.get('repetitions', 1)}, concurrency {plan.get('concurrency', [1])}, "
-                               f"isolated workers {plan.get('isolate')}"))
+                               f"repetitions {plan.get('repetitions', 1)}, concurrent clients {clients}, "
+                               f"isolated workers {'yes' if plan.get('isolate') else 'no'}"))
         for engine in plan.get("engines", []):
-            rows.append((f"engine {engine['engine']}", f"index {engine['index']}, build {engine['build_params']}, "
-                                                       f"search grid {engine['search_grid']}"))
+            rows.append((f"engine {engine['engine']}", f"index {engine['index']}; build {params_text(engine['build_params'])}; "
+                                                       f"search grid {grid_text(engine['search_grid'])}"))
         env = run.environment
         rows.append(("hardware", f"{env.cpu_model}, {env.cores} cores, {env.ram_gb} GB RAM, {env.os}, "
                                  f"Python {env.python}, VectorScout {env.vectorscout}"))
         for engine, versions in sorted(env.engines.items()):
-            rows.append((f"{engine} versions", f"engine {versions.get('engine')}; client {versions.get('client')}"))
+            rows.append((f"{engine} versions", f"engine {versions.get('engine') or 'not recorded'}; "
+                                               f"client {versions.get('client') or 'not recorded'}"))
     rows.extend(("recall", definition) for definition in RECALL_DEFINITIONS)
     rows.append(("latency", "per query, serial, timed with perf_counter_ns around the client call after a discarded "
                             "warm-up; QPS = queries / wall time of the pass"))
@@ -170,7 +173,36 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
     differences = environment_differences(data.runs) if len(data.runs) > 1 else []
     if differences:
         rows.append(("runs differ in", "; ".join(differences)))
+    if len(data.runs) > 1:
+        rows.append(("runs in the charts", run_legend(data.runs)))
+    rows.append(("engine memory", "the most the engine's worker (with its servers) held at the end of a stage, minus "
+                                  "what it held with the engine opened empty: the harness's copy of the dataset is "
+                                  "not counted as the engine's"))
     return [(clean(a), clean(b)) for a, b in rows]
+
+
+def assumption_rows(data: ReportData) -> list[tuple[str, str, str]]:
+    """The cost assumptions as (assumption, value, what it means), in words and units."""
+    if data.cost is None:
+        return []
+    shares = {"memory_headroom", "cpu_utilisation", "average_load_share"}
+    rows = []
+    for param in ASSUMPTIONS:
+        value = data.cost.assumptions.get(param.name)
+        if param.name in shares and isinstance(value, int | float):
+            shown = f"{100 * value:g} %"
+        elif param.name == "node_overhead_gb" and isinstance(value, int | float):
+            shown = f"{value:g} GB"
+        else:
+            shown = str(value) if value not in (None, "") else "from the scenario"
+        rows.append((param.label or human_label(param.name), shown, param.help))
+    rows.append(("Prices", "edited by the user" if data.cost.prices_edited else "shipped defaults (dated, with sources)", ""))
+    return [(clean(a), clean(b), clean(c)) for a, b, c in rows]
+
+
+def pareto_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    header, body = frontier_table(compared_rows(data.runs))
+    return header, [[clean(cell) for cell in row] for row in body]
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
@@ -195,9 +227,9 @@ def cost_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     return header, [[clean(c) for c in row] for row in body]
 
 
-def raw_frame(data: ReportData) -> pd.DataFrame:
-    frame = results_frame(compared_rows(data.runs))
-    return frame.map(lambda v: clean(v) if isinstance(v, str) else v)
+def raw_frame(data: ReportData, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every measurement as a person reads it (see tables.results_table); ``columns``: only those."""
+    return results_table(compared_rows(data.runs), columns).map(clean)
 
 
 def failure_lines(data: ReportData) -> list[str]:

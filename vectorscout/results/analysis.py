@@ -60,6 +60,19 @@ def at_recall(rows: Iterable[ResultRow], target: float) -> dict[str, dict[str, A
     return summary
 
 
+def engine_memory_mb(row: ResultRow) -> float | None:
+    """The memory the engine itself held: the most the worker tree (with the engine's servers) held at the end
+    of any stage, minus what it held with the engine opened empty (stage "open": the harness, its copy of the
+    dataset and the empty engine). Not the peak RSS: the worker's high-water mark is usually set while it
+    loads the dataset, before the engine holds anything. Without an "open" stage (runs in-process, or stored
+    before stages were recorded) it is not measured: the whole RSS would be mostly the harness's."""
+    held = [stage["rss_mb"] for stage in row.stages if stage.get("rss_mb") is not None]
+    opened = next((stage.get("rss_mb") for stage in row.stages if stage.get("stage") == "open"), None)
+    if opened is None:
+        return None
+    return max(0.0, max(held) - opened)
+
+
 def frontier_json(rows: Iterable[ResultRow]) -> list[dict[str, Any]]:
     return [{"engine": engine, "points": [asdict(p) for p in points]}
             for engine, points in pareto_frontier(rows).items()]

@@ -1,0 +1,234 @@
+"""Tables a person reads: human column labels with units, numbers formatted for reading, "not measured"
+where nothing was measured, sweep values in numeric order. The dashboard and every report format show
+these; raw numbers stay in the JSON and CSV exports."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from vectorscout.results.analysis import engine_memory_mb
+from vectorscout.results.records import ResultRow
+
+NOT_MEASURED = "not measured"
+MAX_DECIMALS = 6
+
+
+def significant(value: float | None, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures, never in exponent form, with thousands separators and at
+    most six decimals (0.000245 → "0.000245", 20.692 → "20.7", 1667.4 → "1,667", 0.00000269 → "0.000003");
+    None or NaN → "not measured"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOT_MEASURED
+    number = float(value)
+    if number == 0 or math.isinf(number):
+        return f"{number:,.0f}" if number == 0 else str(number)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(number))))
+    if decimals > MAX_DECIMALS:  # microseconds in a column of seconds: six places say enough
+        smallest = 10.0**-MAX_DECIMALS
+        return f"{number:,.{MAX_DECIMALS}f}" if abs(number) >= smallest / 2 else f"< {smallest:.{MAX_DECIMALS}f}"
+    return f"{round(number, decimals):,.{decimals}f}"
+
+
+def fixed(decimals: int) -> Callable[[Any], str]:
+    """A formatter with a fixed number of decimals (recall to 4 places reads as ann-benchmarks does)."""
+    def format_fixed(value: Any) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return NOT_MEASURED
+        return f"{float(value):,.{decimals}f}"
+    return format_fixed
+
+
+def whole(value: Any) -> str:
+    return fixed(0)(value)
+
+
+def text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def human_label(identifier: str) -> str:
+    """"memory_headroom" → "Memory headroom": identifiers are for files, labels for people."""
+    words = identifier.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def money(value: float | None, missing: str = NOT_MEASURED) -> str:
+    """US dollars: whole dollars with separators ("$12,345"); below a dollar to four decimals ("$0.0123",
+    e.g. per million queries)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    return f"${value:,.0f}" if abs(value) >= 1 else f"${value:,.4f}"
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Parameters as a person writes them: "M=16, ef_construction=200"; "defaults" when there are none."""
+    return ", ".join(f"{name}={_value_text(value)}" for name, value in params.items()) or "defaults"
+
+
+def grid_text(grid: Any) -> str:
+    """A search grid (a list of settings, or a mapping of a parameter to its values) as "ef=16; ef=64"."""
+    if isinstance(grid, Mapping):
+        return params_text(grid)
+    return "; ".join(params_text(setting) for setting in grid or []) or "defaults"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "/".join(_value_text(v) for v in value)
+    if isinstance(value, Mapping):
+        return "(" + params_text(value) + ")"
+    return "none" if value is None else str(value)
+
+
+def setting_text(row: ResultRow) -> str:
+    """The search setting alone (the index is its own column)."""
+    return params_text(row.search_params) if row.search_params else "defaults"
+
+
+def _order(value: Any) -> tuple[int, float, str]:
+    # numbers in numeric order (16 < 64 < 128), then any words
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return (1, 0.0, str(value))
+    return (0, float(value), "")
+
+
+def row_order(row: ResultRow) -> tuple[Any, ...]:
+    """Sweeps in numeric order of their values, whatever order they were entered in."""
+    return (row.engine, row.index, params_text(row.build_params),
+            tuple((name, _order(value)) for name, value in row.search_params.items()), row.concurrency)
+
+
+def split_run(label: str) -> tuple[str, str]:
+    """"qdrant @ 20261125-…" (a compared run's series) → ("qdrant", "20261125-…")."""
+    engine, _, run = label.partition(" @ ")
+    return engine, run
+
+
+# (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
+COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
+    ("Engine", lambda r: split_run(r.engine)[0], text),
+    ("Run", lambda r: split_run(r.engine)[1] or None, text),
+    ("Status", lambda r: r.status, text),
+    ("Measured as", lambda r: ", ".join(filter(None, (r.deployment, r.endpoint))) or None, text),
+    ("Index", lambda r: r.index, text),
+    ("Build parameters", lambda r: params_text(r.build_params), text),
+    ("Search setting", setting_text, text),
+    ("Clients", lambda r: r.concurrency, whole),
+    ("Recall@k", lambda r: r.recall, fixed(4)),
+    ("Recall@k (distance)", lambda r: r.recall_distance, fixed(4)),
+    ("nDCG@10", lambda r: r.ndcg_at_10, fixed(4)),
+    ("Exact nDCG@10", lambda r: r.exact_ndcg_at_10, fixed(4)),
+    ("MRR@10", lambda r: r.mrr_at_10, fixed(4)),
+    ("p50 (ms)", lambda r: r.latency_p50_ms, significant),
+    ("p95 (ms)", lambda r: r.latency_p95_ms, significant),
+    ("p99 (ms)", lambda r: r.latency_p99_ms, significant),
+    ("QPS", lambda r: r.qps, significant),
+    ("QPS spread (%)", lambda r: r.qps_spread_pct, fixed(1)),
+    ("Insert (s)", lambda r: r.insert_s, significant),
+    ("Index build (s)", lambda r: r.index_s, significant),
+    ("Errors", lambda r: r.errors, whole),
+    ("Client CPU (%)", lambda r: r.client_cpu_pct, whole),
+    ("Engine memory (MB)", engine_memory_mb, fixed(1)),
+    ("Worker peak RSS, with the dataset (MB)", lambda r: r.peak_rss_mb, fixed(1)),
+    ("RAM (bytes/vector)", lambda r: r.ram_bytes_per_vector, whole),
+    ("Disk (MB)", lambda r: r.disk_mb, fixed(1)),
+    ("Disk (bytes/vector)", lambda r: r.disk_bytes_per_vector, whole),
+    ("Other load on the host (% CPU)", lambda r: r.host_other_cpu_pct, whole),
+    ("Noise", lambda r: r.noise or None, text),
+    ("Recall collapse", lambda r: r.diagnosis or None, text),
+    ("Engine threads", lambda r: r.engine_threads or None, text),
+    ("Filter", lambda r: r.filter or None, text),
+    ("Error", lambda r: r.error or None, text),
+)
+# figures that are never "not measured" in a row that has any: left out when they say nothing
+_OPTIONAL_WHEN_EMPTY = {"Run", "Measured as", "Noise", "Recall collapse", "Engine threads", "Filter", "Error"}
+
+
+def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The one table of measurements as text, a row per (engine, index, setting, clients), in sweep order.
+
+    A column nothing was measured for is dropped; a cell of a column that has measurements elsewhere reads
+    "not measured". ``columns``: only these labels (those that exist), in this order.
+    """
+    rows = list(rows)
+    runs = list(dict.fromkeys(split_run(row.engine)[1] for row in rows))  # compared runs in the order given
+    ordered = sorted(rows, key=lambda r: (split_run(r.engine)[0], runs.index(split_run(r.engine)[1]), *row_order(r)))
+    raw = {label: [read(row) for row in ordered] for label, read, _ in COLUMNS}
+    kept = [(label, formatter) for label, _, formatter in COLUMNS
+            if any(value not in (None, "") for value in raw[label])
+            or (label not in _OPTIONAL_WHEN_EMPTY and not ordered)]
+    if columns is not None:
+        wanted = list(columns)
+        kept = sorted((c for c in kept if c[0] in wanted), key=lambda c: wanted.index(c[0]))
+    return pd.DataFrame({label: [formatter(value) for value in raw[label]] for label, formatter in kept},
+                        columns=[label for label, _ in kept])
+
+
+def at_target_table(reached: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Per engine (and run, when runs are compared): does it reach the recall target, and its best serial QPS
+    and p95 there."""
+    lines = []
+    for label, figures in sorted(reached.items()):
+        engine, run = split_run(label)
+        lines.append({"Engine": engine, "Run": run, "Reaches the target": "yes" if figures["reached"] else "no",
+                      "Best QPS at the target": significant(figures["qps"]) if figures["reached"] else "not reached",
+                      "Best p95 at the target (ms)":
+                          significant(figures["latency_p95_ms"]) if figures["reached"] else "not reached"})
+    frame = pd.DataFrame(lines, columns=["Engine", "Run", "Reaches the target", "Best QPS at the target",
+                                         "Best p95 at the target (ms)"])
+    return frame if any(frame["Run"]) else frame.drop(columns="Run")
+
+
+def stages_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
+    """Wall time and memory held at the end of each stage of each engine's job (serial rows; one per engine)."""
+    seen: set[tuple[str, str]] = set()
+    lines = []
+    for row in rows:
+        if row.concurrency != 1:
+            continue
+        for stage in row.stages:
+            key = (row.engine, str(stage.get("stage")))
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append({"Engine": row.engine, "Stage": str(stage.get("stage")),
+                          "Wall time (s)": significant(stage.get("wall_s")),
+                          "Memory held (MB)": fixed(1)(stage.get("rss_mb")),
+                          "Peak memory (MB)": fixed(1)(stage.get("peak_rss_mb"))})
+    return pd.DataFrame(lines, columns=["Engine", "Stage", "Wall time (s)", "Memory held (MB)", "Peak memory (MB)"])
+
+
+def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]]]:
+    """Each engine's Pareto frontier (serial passes) as rows a person reads, in rising recall."""
+    from vectorscout.results.analysis import pareto_frontier
+
+    header = ["Engine", "Index", "Build parameters", "Search setting", "Recall@k", "QPS", "p95 (ms)"]
+    body = [[engine, point.index, params_text(point.build_params), params_text(point.search_params),
+             fixed(4)(point.recall), significant(point.qps), significant(point.latency_p95_ms)]
+            for engine, points in pareto_frontier(rows).items() for point in points]
+    return header, body
+
+
+# Column widths from the text they hold: the grid's own sizing stops near 300 px and cut identifying columns
+# ("hnsw ef_…"), which made sweep rows look identical. The header always fits; only free text (errors, notes)
+# longer than TABLE_MAX_PX is cut, and that text is also shown in full beside the table.
+TABLE_CHAR_PX = 7.8
+TABLE_PAD_PX = 30
+TABLE_MAX_PX = 640
+
+
+def column_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Pixels per column: its longest text (header included) at the grid's font, within TABLE_MAX_PX."""
+    widths = {}
+    for column in frame.columns:
+        header = len(str(column))
+        longest = max([len(str(value)) for value in frame[column].tolist()], default=0)
+        widths[str(column)] = math.ceil(min(max(TABLE_MAX_PX, TABLE_PAD_PX + TABLE_CHAR_PX * header),
+                                            TABLE_PAD_PX + TABLE_CHAR_PX * max(header, longest)))
+    return widths
