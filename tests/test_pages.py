@@ -88,7 +88,10 @@ def test_results_page_shows_table_and_charts():
     at = open_page("views/results.py")
     table = at.dataframe[0].value
     assert list(table["Engine"]) == ["faiss", "faiss"]
-    assert len(at.get("plotly_chart")) == 4  # frontier, latency bars, latency CDF, memory and disk
+    assert len(at.get("plotly_chart")) == 2  # the frontier, and the detail chart chosen (latency bars)
+    for chart in ("latency-cdf", "resources"):  # the latency distribution, memory and disk: one at a time
+        at.segmented_control(key="results.chart").set_value(chart).run()
+        assert len(at.get("plotly_chart")) == 2 and chart in str(at.get("plotly_chart")[1].proto.id)
     assert run.run_id in at.selectbox[0].value
     at.slider(key="target").set_value(0.5).run()
     at_target = at.dataframe[1].value

@@ -61,8 +61,15 @@ show_chart(charts.pop("pareto"), key="pareto")
 target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                    help="Throughput and tail latency compared where each engine reaches this recall.")
 show_table(at_target_table(at_recall(rows, target)))
-for name, figure in charts.items():
-    show_chart(figure, key=name)
+# One detail chart at a time, chosen here: drawing all of them on every rerun (the recall slider's too) made the
+# page take over a second in a browser; the report carries every chart.
+DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
+                 "concurrency": "Throughput by clients", "selectivity": "Filter selectivity",
+                 "resources": "Memory and disk"}
+shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",
+                             format_func=DETAIL_CHARTS.__getitem__, key="results.chart")
+if shown:
+    show_chart(charts[shown], key=shown)
 with st.expander("Stages: wall time and memory per stage of each engine's job"):
     show_table(stages_table(rows))
 st.download_button("Export run as JSON", run_to_json(run), file_name=f"vectorscout-run-{run.run_id}.json",

@@ -172,7 +172,7 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
 MAX_CATEGORIES = 24
 
 
-def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_name: str, sample: int = 2000,
+def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_name: str, sample: int = 800,
                       hover: list[str] | None = None) -> go.Figure:
     """A 2-D PCA projection of a seeded sample, coloured by a payload column (shows how the data clusters)."""
     from plotly.colors import qualitative
