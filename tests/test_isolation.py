@@ -77,3 +77,28 @@ def test_a_worker_spawned_from_a_large_process_reports_its_own_peak_not_the_pare
                      ResultsStore()).results
     assert ballast.sum() > 0
     assert row.status == "ok" and 0 < row.peak_rss_mb < 600, row.peak_rss_mb
+
+
+def test_a_worker_does_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
+    """Inside the dashboard, ``__main__`` is the page script Streamlit runs; a spawned worker imports its parent's
+    ``__main__`` from its file, so every worker ran the whole dashboard bare (hundreds of warnings in the server
+    log per dataset import). A script standing in for the page must not run in the worker."""
+    import sys
+    import types
+
+    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+
+    marker = tmp_path / "ran-in-the-worker"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').write('the page script ran')\n")
+    script_main = types.ModuleType("__main__")
+    script_main.__file__ = str(page)  # what Streamlit's script runner puts in sys.modules while a page runs
+    monkeypatch.setitem(sys.modules, "__main__", script_main)
+    outcome = run_in_worker(_answer, (), WorkerLimits(timeout_s=60), "main-check")
+    assert outcome.failure is None and outcome.value == 42
+    assert not marker.exists()
+    assert sys.modules["__main__"] is script_main  # put back for the script that is running
+
+
+def _answer(report=None, stop=None) -> int:
+    return 42

@@ -7,12 +7,15 @@ peak RSS. Nothing here knows what the job is: it is any picklable callable takin
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
 import signal
+import sys
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +97,21 @@ class _Watch:
             self.worker.join(timeout=5)
 
 
+@contextlib.contextmanager
+def _plain_main_module() -> Iterator[None]:
+    """A spawned worker first imports the parent's ``__main__`` from its file. Inside the dashboard that is the
+    page script Streamlit is running, so every worker ran the whole dashboard bare before its job (measured:
+    150-225 "missing ScriptRunContext" lines in the server log per dataset import). The job and everything it
+    needs are importable modules, so the worker is started while ``__main__`` is an empty module."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def run_in_worker(job: Job, args: tuple[Any, ...], limits: WorkerLimits, name: str,
                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> WorkerOutcome:
     """job(*args) in a spawned worker: its value, or why the worker stopped without one."""
@@ -103,7 +121,8 @@ def run_in_worker(job: Job, args: tuple[Any, ...], limits: WorkerLimits, name: s
     # not a daemon: it may fork processes of its own; it is never left behind, because every way out of
     # this function joins or kills it
     worker = context.Process(target=_worker, args=(job, args, events, stop, os.getpid()), daemon=False, name=name)
-    worker.start()
+    with _plain_main_module():
+        worker.start()
     watch = _Watch(worker, limits)
     outcome = WorkerOutcome()
     try:
