@@ -107,3 +107,27 @@ def test_unreachable_dsn_is_a_clear_error_without_the_password(tmp_path):
     with pytest.raises(EngineUnavailable, match="does not answer") as error:
         adapter.open()
     assert "hunter2" not in str(error.value) and "bench:***@127.0.0.1" in str(error.value)
+
+
+def test_shared_memory_left_by_killed_servers_is_released_and_segments_in_use_are_kept(tmp_path):
+    """A PostgreSQL killed by SIGKILL leaves its dynamic shared memory segments in /dev/shm (RAM): 22 GB of them
+    were found after a day of test runs. Unmapped segments of the server's user go; a mapped one, or another
+    user's, stays."""
+    import mmap
+
+    from adapters.pgserver import release_shared_memory
+
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    orphan, in_use, elsewhere = (shm / f"PostgreSQL.{n}" for n in (111, 222, 333))
+    for segment in (orphan, in_use, elsewhere):
+        segment.write_bytes(b"\0" * 4096)
+    owner = os.getuid()
+    if owner == 0:
+        os.chown(elsewhere, 1, -1)  # as root: another user's server, never touched
+    with open(in_use, "r+b") as file, mmap.mmap(file.fileno(), 4096) as mapping:
+        released = release_shared_memory(owner, shm)
+        assert mapping[0] == 0
+    assert orphan in released and not orphan.exists() and in_use.exists()
+    assert (elsewhere in released) == (owner != 0)  # not root: it is this user's, unmapped, and goes too
+    assert release_shared_memory(owner, shm) == [in_use]  # unmapped now: the next look releases it
