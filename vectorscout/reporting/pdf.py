@@ -35,12 +35,25 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+def chart_flowables(images: dict[str, bytes], widest: float, tallest: float) -> list[Any]:
+    """Each chart at its own shape, as large as the page allows: never squeezed to one fixed height."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Spacer
+
+    flowables: list[Any] = []
+    for png in images.values():
+        pixels_wide, pixels_high = png_size(png)
+        scale = min(widest / pixels_wide, tallest / pixels_high)
+        flowables += [Image(io.BytesIO(png), width=pixels_wide * scale, height=pixels_high * scale), Spacer(1, 0.3 * cm)]
+    return flowables
+
+
 def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     for heading in ("Heading2", "Heading3"):
@@ -75,11 +88,7 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
                   table(["assumption", "value", "meaning"], [list(r) for r in assumption_rows(data)],
                         [width * 0.22, width * 0.18, width * 0.6])]
     story.append(para("Charts", styles["Heading2"]))
-    tallest = page[1] - 5 * cm  # the frame less a heading's room
-    for png in images.values():
-        pixels_wide, pixels_high = png_size(png)
-        scale = min(width * 0.85 / pixels_wide, tallest / pixels_high)  # the chart's own shape, never squeezed
-        story += [Image(io.BytesIO(png), width=pixels_wide * scale, height=pixels_high * scale), Spacer(1, 0.3 * cm)]
+    story += chart_flowables(images, width * 0.85, page[1] - 5 * cm)  # the frame less a heading's room
     header, body = feature_rows(data)
     story += [para("Feature matrix", styles["Heading2"]), table(header, body)]
     story += [para("Methodology", styles["Heading2"]),
