@@ -51,12 +51,14 @@ def _shade(colour: str, share: float, towards: int) -> str:
 
 def series_styles(labels: Iterable[str]) -> dict[str, SeriesStyle]:
     """A style per series label ("qdrant", "qdrant @ run-id"): runs numbered in the order they first appear."""
+    from vectorscout.reporting.tables import split_run
+
     runs: list[str] = []
     styles: dict[str, SeriesStyle] = {}
     for label in labels:
         if label in styles:
             continue
-        engine, _, run = label.partition(" @ ")
+        engine, run = split_run(label)
         if run and run not in runs:
             runs.append(run)
         place = runs.index(run) if run else 0
@@ -167,7 +169,7 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
     return figure
 
 
-# Distinct colours for categories: Plotly's 24 dark and 26 "Alphabet" colours; beyond MAX_CATEGORIES the rare
+# Distinct colours for categories: Plotly's 24 "Dark24" colours; beyond MAX_CATEGORIES the rare
 # categories share one grey "other" series, so no two shown categories share a colour and the legend fits.
 MAX_CATEGORIES = 24
 
@@ -188,7 +190,8 @@ def projection_figure(vectors: np.ndarray, colour: np.ndarray | None, colour_nam
     values, counts = np.unique(labels, return_counts=True)
     by_size = [str(v) for _, v in sorted(zip(-counts, values))]
     shown = by_size if len(by_size) <= MAX_CATEGORIES else by_size[:MAX_CATEGORIES - 1]
-    rare = [v for v in by_size if v not in set(shown)]
+    kept = set(shown)
+    rare = [v for v in by_size if v not in kept]
     palette = list(qualitative.Dark24)
     groups = [(value, labels == value, palette[place % len(palette)]) for place, value in enumerate(sorted(shown))]
     if rare:
