@@ -21,6 +21,7 @@ import yaml
 from adapters.base import Param, ParamError
 from vectorscout.decision import memory_model
 from vectorscout.home import home_dir, write_atomically
+from vectorscout.results.analysis import engine_memory_mb
 from vectorscout.results.records import ResultRow, Run
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
@@ -240,12 +241,9 @@ def _setting(row: ResultRow) -> str:
 
 
 def _memory_above_empty(row: ResultRow) -> float | None:
-    # 'open' is measured with the dataset loaded and an empty collection: what comes after is the engine's data
-    opened = next((s.get("rss_mb") for s in row.stages if s.get("stage") == "open"), None)
-    measured = [float(s["rss_mb"]) for s in row.stages if s.get("rss_mb") is not None]
-    if opened is None or not measured:
-        return None
-    return max(0.0, (max(measured) - float(opened)) * 2**20)
+    # bytes the engine held above the empty engine with the dataset loaded (the Results page's engine memory)
+    held = engine_memory_mb(row)
+    return None if held is None else held * 2**20
 
 
 def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
