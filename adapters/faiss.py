@@ -34,15 +34,45 @@ HNSW = IndexSpec(
     ),
     description="hierarchical navigable small-world graph",
 )
+NPROBE = Param("nprobe", int, 16, "clusters scanned per query", 1, 65536, sweep=(1, 4, 16, 64, 256))
+NLIST = Param("nlist", int, 256, "number of k-means clusters", 1, 65536, sweep=(64, 256, 1024))
 IVF_FLAT = IndexSpec(
-    "ivf_flat",
-    build_params=(Param("nlist", int, 256, "number of k-means clusters", 1, 65536, sweep=(64, 256, 1024)),),
-    search_params=(
-        Param("nprobe", int, 16, "clusters scanned per query", 1, 65536, sweep=(1, 4, 16, 64, 256)),
-    ),
+    "ivf_flat", build_params=(NLIST,), search_params=(NPROBE,),
     description="inverted file over k-means clusters; trained when the index is built",
 )
 FLAT = IndexSpec("flat", exact=True, description="exhaustive search: exact, the ground-truth baseline")
+# Compressed variants (https://github.com/facebookresearch/faiss/wiki/Faiss-indexes): the vectors are kept only
+# as codes, so RAM per vector drops from 4*d bytes to m (PQ) or d (SQ8) plus ids; recall pays for it.
+IVF_PQ = IndexSpec(
+    "ivf_pq",
+    build_params=(
+        NLIST,
+        Param("m", int, 0, "PQ sub-quantizers, one byte of code each (bytes per vector); must divide the "
+              "dimension; 0: a quarter of the dimensions, rounded down to a divisor", 0, 4096),
+    ),
+    search_params=(NPROBE,),
+    description="inverted file with product-quantized codes: m bytes per vector instead of 4*d; trained when built",
+)
+IVF_SQ8 = IndexSpec(
+    "ivf_sq8", build_params=(NLIST,), search_params=(NPROBE,),
+    description="inverted file with 8-bit scalar-quantized vectors: d bytes per vector instead of 4*d",
+)
+HNSW_SQ8 = IndexSpec(
+    "hnsw_sq8", build_params=HNSW.build_params, search_params=HNSW.search_params,
+    description="HNSW graph over 8-bit scalar-quantized vectors: d bytes per vector instead of 4*d",
+)
+TRAINED = frozenset({"ivf_flat", "ivf_pq", "ivf_sq8", "hnsw_sq8"})  # need the data before vectors go in
+
+
+def pq_subquantizers(dim: int, asked: int) -> int:
+    """The m of an IVF-PQ index: as asked (it must divide the dimension), or a quarter of the dimensions
+    rounded down to a divisor of them."""
+    if asked:
+        if dim % asked:
+            raise AdapterError(f"FAISS IVF-PQ: m={asked} does not divide the dimension {dim}; choose a divisor "
+                               f"such as {', '.join(str(d) for d in range(1, dim + 1) if dim % d == 0 and d <= 64)}")
+        return asked
+    return max(d for d in range(1, max(1, dim // 4) + 1) if dim % d == 0)
 
 
 class FaissAdapter(VectorAdapter):
@@ -50,7 +80,7 @@ class FaissAdapter(VectorAdapter):
     display_name = "FAISS"
     capabilities = Capabilities(
         metrics=frozenset(Metric),
-        index_types=(FLAT, HNSW, IVF_FLAT),
+        index_types=(FLAT, HNSW, IVF_FLAT, IVF_PQ, IVF_SQ8, HNSW_SQ8),
         filtering=True,  # through FAISS's IDSelector, on payloads the adapter keeps beside the index
         thread_safe=True,
         embedded=True,
@@ -81,9 +111,20 @@ class FaissAdapter(VectorAdapter):
         elif index == "hnsw":
             inner = faiss.IndexHNSWFlat(dim, int(build_params["M"]), faiss_metric)
             inner.hnsw.efConstruction = int(build_params["ef_construction"])
-        elif index == "ivf_flat":
+        elif index == "hnsw_sq8":
+            inner = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, int(build_params["M"]), faiss_metric)
+            inner.hnsw.efConstruction = int(build_params["ef_construction"])
+        elif index in ("ivf_flat", "ivf_pq", "ivf_sq8"):
             quantizer = faiss.IndexFlat(dim, faiss_metric)
-            inner = faiss.IndexIVFFlat(quantizer, dim, int(build_params["nlist"]), faiss_metric)
+            nlist = int(build_params["nlist"])
+            if index == "ivf_flat":
+                inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss_metric)
+            elif index == "ivf_sq8":
+                inner = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                      faiss_metric)
+            else:
+                m = pq_subquantizers(dim, int(build_params.get("m") or 0))
+                inner = faiss.IndexIVFPQ(quantizer, dim, nlist, m, 8, faiss_metric)
             self._quantizer = quantizer  # the IVF index does not own it from Python
         else:
             raise AdapterError(f"FAISS has no index type {index!r}")
@@ -103,8 +144,9 @@ class FaissAdapter(VectorAdapter):
             raise AdapterError("create_collection must come before insert")
         ids64 = np.ascontiguousarray(ids, dtype=np.int64)
         matrix = self._prepare(vectors)
-        if self.state.index == "ivf_flat" and not self._inner.is_trained:
-            # IVF needs all vectors for k-means training: that work belongs to the index build.
+        if self.state.index in TRAINED and not self._inner.is_trained:
+            # k-means (IVF) and the quantizers' ranges and codebooks are trained on all the vectors: that work
+            # belongs to the index build.
             self._pending.append((ids64, matrix))
         else:
             self._index.add_with_ids(matrix, ids64)
@@ -119,9 +161,19 @@ class FaissAdapter(VectorAdapter):
         if self._pending:
             ids = np.concatenate([p[0] for p in self._pending])
             matrix = np.concatenate([p[1] for p in self._pending])
+            fewest = self._fewest_training_vectors()
+            if len(matrix) < fewest:  # the vectors stay pending: more can come before the next try
+                raise AdapterError(f"FAISS {self.state.index} needs at least {fewest} vectors to train its "
+                                   f"{'codebooks' if self.state.index == 'ivf_pq' else 'clusters'}; "
+                                   f"the collection has {len(matrix)}")
             self._pending = []
             self._inner.train(matrix)
             self._index.add_with_ids(matrix, ids)
+
+    def _fewest_training_vectors(self) -> int:
+        # k-means needs a point per centroid: nlist clusters, and 2**8 centroids per PQ sub-quantizer
+        nlist = int(self.state.build_params.get("nlist", 1)) if self.state.index.startswith("ivf_") else 1
+        return max(nlist, 256) if self.state.index == "ivf_pq" else nlist
 
     def pin_search_threads(self) -> str:
         # one OpenMP thread per search, as ann-benchmarks runs FAISS; building used every core
@@ -136,9 +188,9 @@ class FaissAdapter(VectorAdapter):
     def _make_search_params(self, selector: Any) -> Any:
         faiss = self._faiss
         params = self.state.search_params
-        if self.state.index == "hnsw":
+        if self.state.index in ("hnsw", "hnsw_sq8"):
             return faiss.SearchParametersHNSW(efSearch=int(params.get("ef_search", 64)), sel=selector)
-        if self.state.index == "ivf_flat":
+        if self.state.index.startswith("ivf_"):
             return faiss.SearchParametersIVF(nprobe=int(params.get("nprobe", 16)), sel=selector)
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 

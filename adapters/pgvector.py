@@ -56,10 +56,38 @@ IVFFLAT = IndexSpec(
     description="inverted lists over k-means clusters (pgvector)",
 )
 FLAT = IndexSpec("flat", exact=True, description="no index: an exact sequential scan")
+# Compressed variants (https://github.com/pgvector/pgvector#half-precision-indexing and #binary-quantization):
+# expression indexes over the same float32 column, so the table keeps the exact vectors.
+HNSW_HALFVEC = IndexSpec(
+    "hnsw_halfvec", build_params=HNSW.build_params, search_params=HNSW.search_params,
+    description="HNSW over half-precision (float16) copies of the vectors: index about half the size",
+)
+HNSW_BIT = IndexSpec(
+    "hnsw_bit", build_params=HNSW.build_params,
+    search_params=(
+        # the re-ranking depth first: it is what trades recall for speed here (Hamming distances tie a lot)
+        Param("candidates", int, 40, "rows fetched by Hamming distance, then re-ranked by the exact vectors "
+              "(at least k)", 1, 1000, sweep=(10, 40, 100, 200)),
+        Param("ef_search", int, 100, "candidate list per query of the bit index", 1, 1000, sweep=(40, 100, 200, 400)),
+        ITERATIVE_SCAN,
+    ),
+    description="HNSW over binary-quantized vectors (1 bit per dimension), re-ranked by the exact vectors",
+)
 # per index: its main search parameter and the PostgreSQL session setting that holds it
-SEARCH_SETTINGS = {"hnsw": ("ef_search", "hnsw.ef_search"), "ivfflat": ("probes", "ivfflat.probes")}
+SEARCH_SETTINGS = {"hnsw": ("ef_search", "hnsw.ef_search"), "hnsw_halfvec": ("ef_search", "hnsw.ef_search"),
+                   "hnsw_bit": ("ef_search", "hnsw.ef_search"), "ivfflat": ("probes", "ivfflat.probes")}
+ACCESS_METHODS = {"hnsw": "hnsw", "hnsw_halfvec": "hnsw", "hnsw_bit": "hnsw", "ivfflat": "ivfflat"}
 OPERATORS = {Metric.L2: ("<->", "vector_l2_ops"), Metric.COSINE: ("<=>", "vector_cosine_ops"),
              Metric.IP: ("<#>", "vector_ip_ops")}
+
+
+def indexed_expression(index: str, metric: Metric, dim: int) -> tuple[str, str]:
+    """What an index is built on and its operator class: the vector itself, its float16 copy or its bits."""
+    if index == "hnsw_halfvec":
+        return f"(embedding::halfvec({dim}))", OPERATORS[metric][1].replace("vector_", "halfvec_")
+    if index == "hnsw_bit":
+        return f"(binary_quantize(embedding)::bit({dim}))", "bit_hamming_ops"
+    return "(embedding)", OPERATORS[metric][1]
 CONNECT_TIMEOUT_S = 10
 
 
@@ -100,7 +128,8 @@ class PgvectorAdapter(VectorAdapter):
     name = "pgvector"
     display_name = "pgvector (PostgreSQL)"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT), filtering=True, thread_safe=False, embedded=True,
+        metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT, HNSW_HALFVEC, HNSW_BIT), filtering=True,
+        thread_safe=False, embedded=True,
     )
     colour = "#FFA15A"
     server_params = ("dsn",)
@@ -221,14 +250,15 @@ class PgvectorAdapter(VectorAdapter):
         sql = self._sql
         table = sql.Identifier(self.state.name)
         if self.state.index != "flat":
-            opclass = OPERATORS[self.state.metric][1]
+            # the expression and operator class come from fixed tables (and the dimension, an int): no user text
+            expression, opclass = indexed_expression(self.state.index, self.state.metric, int(self.state.dim))
             options = sql.SQL(", ").join(
                 sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(int(v))) for k, v in self.state.build_params.items()
             )
             # Building after the load is what pgvector advises; enough memory keeps the HNSW build in RAM.
             self.db.execute("SET maintenance_work_mem = '1GB'")
-            self.db.execute(sql.SQL("CREATE INDEX ON {} USING " + self.state.index + " (embedding " + opclass + ") WITH ({})")
-                            .format(table, options))
+            self.db.execute(sql.SQL("CREATE INDEX ON {} USING " + ACCESS_METHODS[self.state.index] + " (" + expression
+                                    + " " + opclass + ") WITH ({})").format(table, options))
         for column in self._columns:  # B-tree indexes so the planner can pre-filter selective conditions
             self.db.execute(sql.SQL("CREATE INDEX ON {} ({})").format(table, sql.Identifier(column)))
         self.db.execute(sql.SQL("ANALYZE {}").format(table))
@@ -243,9 +273,10 @@ class PgvectorAdapter(VectorAdapter):
             self.db.execute(sql.SQL("SET " + setting + " = {}").format(sql.Literal(int(values[param]))))
             # ivfflat's iterative scan has no strict order: any order but off is relaxed there
             scan = values["iterative_scan"]
-            if self.state.index == "ivfflat" and scan != "off":
+            method = ACCESS_METHODS[self.state.index]
+            if method == "ivfflat" and scan != "off":
                 scan = "relaxed_order"
-            self.db.execute(sql.SQL("SET " + self.state.index + ".iterative_scan = {}").format(sql.Literal(scan)))
+            self.db.execute(sql.SQL("SET " + method + ".iterative_scan = {}").format(sql.Literal(scan)))
         # no parallel workers per query: a sequential scan (flat, or a filter the planner scans) would otherwise
         # add PostgreSQL's own workers to every client's query
         self.db.execute("SET max_parallel_workers_per_gather = 0")
@@ -271,9 +302,20 @@ class PgvectorAdapter(VectorAdapter):
             where, params = (sql.SQL(""), []) if filter is None else where_clause(filter, sql)
             if filter is not None:
                 where = sql.SQL(" WHERE {}").format(where)
-            # The distance is computed once in the select list and ordered by: the index serves the ORDER BY.
-            statement = sql.SQL("SELECT id, embedding " + operator + " %s AS distance FROM {}{} "
-                                "ORDER BY embedding " + operator + " %s LIMIT %s").format(sql.Identifier(self.state.name), where)
+            table, dim = sql.Identifier(self.state.name), int(self.state.dim)
+            if self.state.index == "hnsw_bit":
+                # the bit index finds candidates by Hamming distance; the exact vectors re-rank them
+                statement = sql.SQL("SELECT id, distance FROM (SELECT id, embedding " + operator + " %s AS distance "
+                                    "FROM {}{} ORDER BY binary_quantize(embedding)::bit(" + str(dim) + ") <~> "
+                                    "binary_quantize(%s) LIMIT %s) AS candidates ORDER BY distance LIMIT %s"
+                                    ).format(table, where)
+            else:
+                # The distance is computed once in the select list and ordered by: the index serves the ORDER BY
+                # (for halfvec, the same float16 expression the index is built on).
+                column, value = (("embedding::halfvec(" + str(dim) + ")", "%s::halfvec(" + str(dim) + ")")
+                                 if self.state.index == "hnsw_halfvec" else ("embedding", "%s"))
+                statement = sql.SQL("SELECT id, " + column + " " + operator + " " + value + " AS distance FROM {}{} "
+                                    "ORDER BY " + column + " " + operator + " " + value + " LIMIT %s").format(table, where)
             cached = (statement, params)
             self._query_cache[filter] = cached
         return cached
@@ -281,8 +323,11 @@ class PgvectorAdapter(VectorAdapter):
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         query = self.query_vector(vector)
         statement, params = self._query(filter)
+        arguments = [query, *params, query, k]
+        if self.state.index == "hnsw_bit":
+            arguments = [query, *params, query, max(k, int(self.state.search_params["candidates"])), k]
         try:
-            rows = self.db.execute(statement, [query, *params, query, k]).fetchall()
+            rows = self.db.execute(statement, arguments).fetchall()
         except Exception as exc:
             raise AdapterError(f"pgvector query failed: {str(exc).strip().splitlines()[0]}") from None
         return hits_from((r[0] for r in rows), (r[1] for r in rows), len(rows))

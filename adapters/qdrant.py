@@ -48,8 +48,33 @@ HNSW = IndexSpec(
     ),
     description="Qdrant's HNSW index with payload indexes for filters",
 )
+# Quantized variants (https://qdrant.tech/documentation/manage-data/quantization/): HNSW over a compressed copy
+# of the vectors kept in RAM, the originals on disk by default; a search may rescore the candidates with the
+# originals and fetch more of them first (oversampling).
+ORIGINALS_ON_DISK = Param("vectors_on_disk", bool, True,
+                          "keep the original vectors on disk (memory-mapped) and only the quantized copy in RAM")
+RESCORE = Param("rescore", bool, True, "re-rank the candidates by the original vectors")
+
+
+def _quantized(name: str, oversampling: float, description: str) -> IndexSpec:
+    oversample = Param("oversampling", float, oversampling,
+                       "candidates fetched per result before rescoring (1: none extra)", 1.0, 16.0,
+                       sweep=(1.0, 2.0, 4.0, 8.0))
+    # Binary codes tie a lot (Hamming distances over d bits), so there the rescoring depth is the setting that
+    # trades recall for speed and comes first; int8 codes rank well and the graph's candidate list leads.
+    leading = (oversample, *HNSW.search_params) if name == "hnsw_binary" else (*HNSW.search_params, oversample)
+    return IndexSpec(
+        name, build_params=(*HNSW.build_params, ORIGINALS_ON_DISK), search_params=(*leading, RESCORE),
+        description=description,
+    )
+
+
+HNSW_SQ8 = _quantized("hnsw_sq8", 1.0, "HNSW over int8 scalar-quantized vectors (4x smaller in RAM)")
+HNSW_BINARY = _quantized("hnsw_binary", 2.0, "HNSW over binary-quantized vectors (32x smaller in RAM; rescored)")
+QUANTIZED = {"hnsw_sq8", "hnsw_binary"}
 CAPABILITIES = Capabilities(
-    metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=True, embedded=True,
+    metrics=frozenset(Metric), index_types=(HNSW, HNSW_SQ8, HNSW_BINARY), filtering=True, thread_safe=True,
+    embedded=True,
 )
 # Index every segment regardless of size (KB), so small benchmark sets are searched through HNSW too.
 INDEXING_THRESHOLD_KB = 1
@@ -101,10 +126,10 @@ def payload_schema_name(values: np.ndarray) -> str:
 
 
 class Backend(Protocol):
-    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None: ...
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None: ...
     def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None: ...
     def index(self, payload_schemas: Mapping[str, str]) -> None: ...
-    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits: ...
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, params: Mapping[str, Any]) -> SearchHits: ...
     def count(self) -> int: ...
     def drop(self) -> None: ...
     def close(self) -> None: ...
@@ -120,14 +145,18 @@ class EdgeBackend:
         self.edge, self.path = edge, path
         self.shard: Any = None
 
-    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None:
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None:
         edge = self.edge
+        quantization = {"hnsw_sq8": lambda: edge.ScalarQuantizationConfig(type=edge.ScalarType.Int8, always_ram=True),
+                        "hnsw_binary": lambda: edge.BinaryQuantizationConfig(always_ram=True)}.get(index)
         config = edge.EdgeConfig(
-            vectors=edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric])),
+            vectors=edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric]),
+                                          on_disk=bool(build.get("vectors_on_disk", False))),
             hnsw_config=edge.HnswIndexConfig(
                 m=int(build["m"]), ef_construct=int(build["ef_construct"]),
                 full_scan_threshold=int(build["full_scan_threshold_kb"]),
             ),
+            quantization_config=quantization() if quantization else None,
             optimizers=edge.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
         )
         self.shard = edge.EdgeShard.create(str(self.path / name), config)
@@ -147,10 +176,14 @@ class EdgeBackend:
         if info.indexed_vectors_count < info.points_count:
             raise AdapterError(f"Qdrant indexed {info.indexed_vectors_count} of {info.points_count} vectors")
 
-    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits:
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, params: Mapping[str, Any]) -> SearchHits:
         edge = self.edge
+        quantization = (edge.QuantizationSearchParams(rescore=bool(params["rescore"]),
+                                                      oversampling=float(params["oversampling"]))
+                        if "rescore" in params else None)
         request = edge.QueryRequest(
-            limit=k, query=edge.Query.Nearest(vector.tolist()), params=edge.SearchParams(hnsw_ef=hnsw_ef),
+            limit=k, query=edge.Query.Nearest(vector.tolist()),
+            params=edge.SearchParams(hnsw_ef=int(params["hnsw_ef"]), quantization=quantization),
             filter=translate_filter(filter, edge) if filter is not None else None, with_payload=False, with_vector=False,
         )
         points = self.shard.query(request)
@@ -182,15 +215,22 @@ class ClientBackend:
         self.client, self.models, self.local, self.where = client, models, local, where
         self.name: str | None = None
 
-    def create(self, name: str, dim: int, metric: Metric, build: Mapping[str, Any]) -> None:
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None:
         models = self.models
+        quantization = {
+            "hnsw_sq8": lambda: models.ScalarQuantization(
+                scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, always_ram=True)),
+            "hnsw_binary": lambda: models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True)),
+        }.get(index)
         self.client.create_collection(
             name,
-            vectors_config=models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric])),
+            vectors_config=models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric]),
+                                               on_disk=bool(build.get("vectors_on_disk", False))),
             hnsw_config=models.HnswConfigDiff(
                 m=int(build["m"]), ef_construct=int(build["ef_construct"]),
                 full_scan_threshold=int(build["full_scan_threshold_kb"]),
             ),
+            quantization_config=quantization() if quantization else None,
             optimizers_config=models.OptimizersConfigDiff(indexing_threshold=INDEXING_THRESHOLD_KB),
         )
         self.name = name
@@ -215,11 +255,16 @@ class ClientBackend:
                 raise AdapterError(f"Qdrant did not finish indexing within {INDEX_TIMEOUT_S} s (status {info.status})")
             time.sleep(0.2)
 
-    def search(self, vector: np.ndarray, k: int, filter: Filter | None, hnsw_ef: int) -> SearchHits:
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None, params: Mapping[str, Any]) -> SearchHits:
+        models = self.models
+        quantization = (models.QuantizationSearchParams(rescore=bool(params["rescore"]),
+                                                        oversampling=float(params["oversampling"]))
+                        if "rescore" in params else None)
         response = self.client.query_points(
             self.name, query=vector.tolist(), limit=k,
-            query_filter=translate_filter(filter, self.models) if filter is not None else None,
-            search_params=self.models.SearchParams(hnsw_ef=hnsw_ef), with_payload=False, with_vectors=False,
+            query_filter=translate_filter(filter, models) if filter is not None else None,
+            search_params=models.SearchParams(hnsw_ef=int(params["hnsw_ef"]), quantization=quantization),
+            with_payload=False, with_vectors=False,
         )
         points = response.points
         return hits_from((int(p.id) for p in points), (p.score for p in points), len(points))
@@ -298,7 +343,7 @@ class QdrantAdapter(VectorAdapter):
     ) -> None:
         self.begin_collection(name, dim, metric, index, build_params)
         self._payload_schemas: dict[str, str] = {}
-        self.backend.create(name, dim, metric, build_params)
+        self.backend.create(name, dim, metric, index, build_params)
 
     def insert(
         self, ids: np.ndarray, vectors: np.ndarray, payloads: Mapping[str, np.ndarray] | None = None
@@ -313,11 +358,11 @@ class QdrantAdapter(VectorAdapter):
         self.backend.index(self._payload_schemas)
 
     def set_search_params(self, params: Mapping[str, Any]) -> None:
-        self.state.search_params = {**HNSW.search_defaults(), **params}
+        self.state.search_params = {**self.capabilities.index(self.state.index).search_defaults(), **params}
 
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         query = self.query_vector(vector)
-        return self.backend.search(query, k, filter, int(self.state.search_params["hnsw_ef"]))
+        return self.backend.search(query, k, filter, self.state.search_params)
 
     def count(self) -> int:
         return self.backend.count()

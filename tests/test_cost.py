@@ -311,6 +311,26 @@ def test_memory_options_are_sized_side_by_side_with_recall_only_where_measured()
     assert option.recall_note == "measured in the runs given"
 
 
+def test_a_compressed_index_measured_beside_the_chosen_one_is_sized_as_an_option_with_its_recall():
+    from dataclasses import replace
+
+    run = measured_run(engine="faiss", dim=768)  # HNSW reaches the target: the estimate
+    pq = replace(run.results[0], index="ivf_pq", build_params={}, search_params={"nprobe": 16}, recall=0.81, qps=4000.0)
+    sq8 = replace(pq, index="ivf_sq8", recall=0.97, qps=900.0)
+    unmodelled = replace(pq, index="no_such_index", recall=0.5)  # no layout to size it from: not offered
+    run.results += [pq, sq8, unmodelled]
+    estimate = cost_report(answers(vectors_now=50_000_000, dimensions=768), [run], {"provider": "aws"}).estimates[0]
+    options = {o.name: o for o in estimate.options}
+    assert estimate.inputs["index"] == "hnsw"  # the compressed ones miss the 0.95 target or are slower
+    pq_option, sq8_option = options["ivf_pq index (measured in the runs)"], options["ivf_sq8 index (measured in the runs)"]
+    # PQ: m = 768/4 = 192 one-byte codes + 8 B of ids; SQ8: 768 one-byte components + 8 B of ids
+    assert (pq_option.ram_bytes_per_vector, pq_option.recall) == (192 + 8, 0.81)
+    assert (sq8_option.ram_bytes_per_vector, sq8_option.recall) == (768 + 8, 0.97)
+    assert pq_option.recall_note == "measured in the runs given"
+    assert pq_option.usd_per_month <= sq8_option.usd_per_month <= estimate.sizing.usd_per_month
+    assert not any(name.startswith(("no_such_index", "hnsw index")) for name in options)
+
+
 def test_an_index_without_a_memory_model_is_sized_from_its_largest_measurement_as_an_upper_bound():
     from vectorscout.decision.cost import EngineMeasure, memory_plan
 

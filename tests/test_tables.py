@@ -111,3 +111,23 @@ def test_parameters_read_as_written():
     assert params_text({"ef_search": [16, 64], "iterative_scan": "relaxed_order", "rerank": True}) == \
         "ef_search=16/64, iterative_scan=relaxed_order, rerank=yes"
     assert params_text({}) == "defaults"
+
+
+def test_the_compression_chart_puts_recall_against_the_ram_each_vector_took():
+    from vectorscout.reporting.charts import compression_figure, measurement_figures
+    from vectorscout.results.records import DatasetInfo, Environment, Run
+
+    flat = row("faiss", recall=1.0, qps=400.0, ram_bytes_per_vector=1544.0)
+    flat.index, flat.search_params = "ivf_flat", {"nprobe": 16}
+    pq = row("faiss", recall=0.81, qps=1600.0, ram_bytes_per_vector=104.0)
+    pq.index, pq.search_params = "ivf_pq", {"nprobe": 16}
+    unmeasured = row("hnswlib", ram_bytes_per_vector=None)  # in-process: no RAM figure, left out
+    figure = compression_figure([flat, pq, unmeasured])
+    (trace,) = figure.data
+    assert list(trace.x) == [1544.0, 104.0] and list(trace.y) == [1.0, 0.81] and list(trace.text) == ["ivf_flat", "ivf_pq"]
+    assert trace.marker.size[1] == pytest.approx(48.0) and trace.marker.size[0] == pytest.approx(18.0)  # area ~ QPS
+    run = Run(run_id="r", created_at="", status="finished", k=10, dataset=DatasetInfo(name="d", n=1, dim=1, queries=1,
+              metric="l2", hash=""), plan={}, environment=Environment(), results=[flat, pq])
+    assert "compression" in dict(measurement_figures([run]))
+    run.results = [flat]  # one index: nothing to compare
+    assert "compression" not in dict(measurement_figures([run]))

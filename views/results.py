@@ -65,7 +65,7 @@ show_table(at_target_table(at_recall(rows, target)))
 # page take over a second in a browser; the report carries every chart.
 DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
                  "concurrency": "Throughput by clients", "selectivity": "Filter selectivity",
-                 "resources": "Memory and disk"}
+                 "resources": "Memory and disk", "compression": "Recall against bytes per vector"}
 shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",
                              format_func=DETAIL_CHARTS.__getitem__, key="results.chart")
 if shown:

@@ -476,25 +476,41 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
 
 def memory_options(measure: EngineMeasure, target: Target, assumptions: Mapping[str, Any], table: PriceTable,
                    storage: Storage | None) -> list[MemoryOption]:
-    """Quantization, float16 and on-disk options of the engine, each sized on the cheapest instance."""
+    """Quantization, float16 and on-disk options of the engine, and each other index type of it the runs
+    measured (a quantized index, say, with the recall it reached), each sized on the cheapest instance."""
     found = []
     for option in memory_model.options(measure.engine):
         params = measure.build_params if option["index"] == measure.index else {}
         breakdown = memory_model.model(measure.engine, option["index"], target.dim, params, option["name"])
-        plan = MemoryPlan(breakdown.ram_bytes_per_vector, breakdown.disk_bytes_per_vector,
-                          assumptions["node_overhead_gb"] * GIB, f"model ({breakdown.source})", breakdown.to_dict())
-        sized = [s for i in table.instances if i.provider == assumptions["provider"]
-                 if (s := size_on(i, measure, plan, target, assumptions, table, storage)) is not None]
-        best = min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
         # a measured recall belongs to the option only when the option is that index type, unchanged
         plain = set(option) <= {"name", "index", "source"}
         recall = measure.recall_by_index.get(option["index"]) if plain else None
-        found.append(MemoryOption(
-            option["name"], breakdown.ram_bytes_per_vector, target.vectors * breakdown.ram_bytes_per_vector / GIB,
-            best.instance if best else "", best.nodes if best else None, best.usd_per_month if best else None, recall,
-            "measured in the runs given" if recall is not None else "recall not measured", breakdown.note,
-            breakdown.source))
+        found.append(_sized_option(option["name"], breakdown, recall, measure, target, assumptions, table, storage))
+    for index, recall in sorted(measure.recall_by_index.items()):
+        if index == measure.index:
+            continue  # the estimate itself
+        try:
+            breakdown = memory_model.model(measure.engine, index, target.dim)
+        except memory_model.MemoryModelError:
+            continue  # no layout to size it from
+        found.append(_sized_option(f"{index} index (measured in the runs)", breakdown, recall, measure, target,
+                                   assumptions, table, storage))
     return found
+
+
+def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: float | None, measure: EngineMeasure,
+                  target: Target, assumptions: Mapping[str, Any], table: PriceTable,
+                  storage: Storage | None) -> MemoryOption:
+    plan = MemoryPlan(breakdown.ram_bytes_per_vector, breakdown.disk_bytes_per_vector,
+                      assumptions["node_overhead_gb"] * GIB, f"model ({breakdown.source})", breakdown.to_dict())
+    sized = [s for i in table.instances if i.provider == assumptions["provider"]
+             if (s := size_on(i, measure, plan, target, assumptions, table, storage)) is not None]
+    best = min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
+    return MemoryOption(
+        name, breakdown.ram_bytes_per_vector, target.vectors * breakdown.ram_bytes_per_vector / GIB,
+        best.instance if best else "", best.nodes if best else None, best.usd_per_month if best else None, recall,
+        "measured in the runs given" if recall is not None else "recall not measured", breakdown.note,
+        breakdown.source)
 
 
 def managed_prices(engine: str, target: Target, table: PriceTable) -> list[dict[str, Any]]:

@@ -112,11 +112,12 @@ def _heap_bytes(datum: float) -> float:
     return _per_page(_maxalign(24 + 8 + datum)) if datum < 2000 else 24 + 8 + datum + 18
 
 
-def _page_layout(kind: str, dim: int, params: dict[str, Any],
-                 component_bytes: float) -> tuple[tuple[MemoryTerm, ...], float, str]:
-    """pgvector: the index pages a search keeps hot (RAM) and the index plus the table (disk)."""
-    datum = component_bytes * dim + 8  # vector: 4 * d + 8; halfvec: 2 * d + 8
-    heap = _heap_bytes(datum)
+def _page_layout(kind: str, dim: int, params: dict[str, Any], component_bytes: float,
+                 heap_component_bytes: float) -> tuple[tuple[MemoryTerm, ...], float, str]:
+    """pgvector: the index pages a search keeps hot (RAM) and the index plus the table (disk). The index may
+    hold a smaller copy (an expression index over halfvec or bits) than the table's column."""
+    datum = component_bytes * dim + 8  # vector: 4 * d + 8; halfvec: 2 * d + 8; bit: d / 8 + 8
+    heap = _heap_bytes(heap_component_bytes * dim + 8)
     if kind == "hnsw":
         m = int(params["m"])  # the adapter's declared default when the run did not set it (_build_params)
         element = _maxalign(72 + datum)  # HNSW_ELEMENT_TUPLE_SIZE
@@ -136,7 +137,9 @@ def model(engine: str, index: str, dim: int, build_params: dict[str, Any] | None
     entry = _entry(engine, index, option)
     params = _build_params(engine, index, build_params or {})
     if "page_layout" in entry:
-        pages, disk, note = _page_layout(entry["page_layout"], dim, params, float(entry.get("component_bytes", 4)))
+        component = float(entry.get("component_bytes", 4))
+        pages, disk, note = _page_layout(entry["page_layout"], dim, params, component,
+                                         float(entry.get("heap_component_bytes", component)))
         return MemoryBreakdown(engine, index, dim, pages, 1.0, disk, note, entry["source"])
     # every entry states its own figures (memory.yaml): no default stands in for a number nobody read
     raw = dim * float(entry["component_bytes"])

@@ -95,6 +95,8 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
     if sum(run.dataset.filter_selectivity is not None for run in runs) >= 2:
         charts.append(("selectivity", selectivity_figure(runs)))
     charts.append(("resources", resources_figure(rows)))
+    if len({(r.engine, r.index) for r in _with_bytes(rows)}) >= 2:
+        charts.append(("compression", compression_figure(rows)))
     return charts
 
 
@@ -352,6 +354,41 @@ def resources_figure(rows: list[ResultRow]) -> go.Figure:
     return figure
 
 
+def _with_bytes(rows: list[ResultRow]) -> list[ResultRow]:
+    return [r for r in _serial_ok(rows) if r.ram_bytes_per_vector and r.recall is not None and r.qps]
+
+
+def compression_figure(rows: list[ResultRow]) -> go.Figure:
+    """Recall against the RAM each vector took (measured: memory held after indexing minus the empty engine,
+    per vector), a bubble per index and setting whose area is its serial QPS: what compression gives up and
+    what it saves, side by side with the uncompressed indexes."""
+    points = _with_bytes(rows)
+    styles = series_styles(r.engine for r in points)
+    fastest = max((r.qps or 0.0 for r in points), default=1.0) or 1.0
+    figure = go.Figure()
+    for engine in dict.fromkeys(r.engine for r in points):
+        style = styles[engine]
+        mine = [r for r in points if r.engine == engine]
+        figure.add_trace(go.Scatter(
+            x=[r.ram_bytes_per_vector for r in mine], y=[r.recall for r in mine], mode="markers+text",
+            name=style.name, text=[r.index for r in mine], textposition="top center",
+            marker={"color": style.colour, "symbol": style.symbol, "opacity": 0.75, "sizemode": "area",
+                    "size": [8 + 40 * (r.qps or 0.0) / fastest for r in mine], "line": {"width": 1}},
+            customdata=[[setting_label(r), r.qps, r.disk_bytes_per_vector or 0] for r in mine],
+            hovertemplate="%{customdata[0]}<br>recall %{y:.3f}<br>%{x:,.0f} B per vector in RAM"
+                          "<br>%{customdata[1]:,.0f} QPS<br>disk %{customdata[2]:,.0f} B per vector<extra>"
+                          + engine + "</extra>",
+        ))
+    figure.update_layout(
+        title="Recall against memory per vector (up and to the left is better; bubble area: QPS)<br><sup>RAM each "
+              "vector took: memory held after indexing minus the empty engine, per vector (isolated runs)</sup>",
+        xaxis_title="bytes of RAM per vector (log, measured; lower is better)", xaxis_type="log",
+        yaxis_title="recall@k (higher is better)", template="plotly_white", height=520, legend_title="engine",
+    )
+    figure.update_xaxes(dtick=LOG_TICKS)
+    return figure
+
+
 def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
     """Self-hosted $/month against the number of vectors, per engine (log-log; lower is better)."""
     figure = go.Figure()
@@ -366,4 +403,6 @@ def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
         title="Cost against scale, self-hosted (lower is better)", xaxis_title="vectors (log)",
         yaxis_title="USD per month (log, lower is better)", xaxis_type="log", yaxis_type="log", template="plotly_white",
     )
+    figure.update_xaxes(dtick=LOG_TICKS)
+    figure.update_yaxes(dtick=LOG_TICKS)
     return figure
