@@ -267,3 +267,14 @@ def test_calibration_at_small_figures_and_what_a_refused_one_keeps():
     assert half.ratio == pytest.approx(1.0) and half.used
     refused = calibrate([(2000, 9e6), (1000, 1e6)], 1000.0)
     assert (refused.used, refused.points, refused.modelled_bytes_per_vector) == (False, ((1000, 1e6), (2000, 9e6)), 1000.0)
+
+
+@pytest.mark.parametrize("engine", ["faiss", "milvus"])
+def test_product_quantization_holds_the_chosen_m_bytes_of_code_per_vector(engine):
+    """IVF-PQ keeps m one-byte codes per vector and no vectors: a run that chose m=8 at 384 dimensions holds 8
+    bytes of code, not a quarter of the dimensions."""
+    chosen = model(engine, "ivf_pq", 384, {"m": 8})
+    codes = {term.name: term.bytes_per_vector for term in chosen.terms}
+    assert codes["codes"] == 8 and codes["vectors"] == 0
+    if engine == "faiss":  # m=0: a quarter of the dimensions (the adapter's default)
+        assert {t.name: t.bytes_per_vector for t in model(engine, "ivf_pq", 384).terms}["codes"] == 96

@@ -149,11 +149,12 @@ def model(engine: str, index: str, dim: int, build_params: dict[str, Any] | None
         degree = float(params.get(entry["degree_param"], 16))
         links = entry["layer0_links_per_degree"] * degree * entry["link_bytes"]
         terms.append(MemoryTerm("graph", links * entry["graph_factor"]))
-    if entry.get("code_bytes_per_dim"):
-        terms.append(MemoryTerm("codes", dim * float(entry["code_bytes_per_dim"])))
+    chosen_code_bytes = int(params.get(entry.get("code_bytes_param", ""), 0) or 0)  # PQ's m, when a run set it
+    if chosen_code_bytes or entry.get("code_bytes_per_dim"):
+        terms.append(MemoryTerm("codes", chosen_code_bytes or dim * float(entry["code_bytes_per_dim"])))
     terms.append(MemoryTerm("ids", float(entry.get("id_bytes", 0))))
     index_disk = sum(t.bytes_per_vector for t in terms if t.name != "vectors")
-    kept = [name for name, present in (("compressed codes", entry.get("code_bytes_per_dim")),
+    kept = [name for name, present in (("compressed codes", entry.get("code_bytes_per_dim") or chosen_code_bytes),
                                        ("the graph", "degree_param" in entry)) if present]
     note = "vectors in memory" if in_ram else "original vectors on disk; " + (
         " and ".join(kept) + " in memory" if kept else "read from disk per query")
