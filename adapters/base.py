@@ -317,6 +317,11 @@ class VectorAdapter(ABC):
         """Many queries; engines with a native batch call override this."""
         return [self.search(vector, k, filter) for vector in vectors]
 
+    def delete(self, ids: np.ndarray) -> None:
+        """Remove these ids from the collection and its index: later searches must not return them. Adapters
+        of engines that can delete override this; the others say why they cannot."""
+        raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter does not delete vectors")
+
     @abstractmethod
     def count(self) -> int:
         """Number of vectors stored in the collection."""

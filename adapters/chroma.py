@@ -271,6 +271,11 @@ class ChromaAdapter(VectorAdapter):
             for ids, distances in zip(result["ids"], result["distances"])
         ]
 
+    def delete(self, ids: np.ndarray) -> None:
+        id_strings = [str(i) for i in np.asarray(ids).tolist()]
+        self._collection.delete(ids=id_strings)
+        self._inserted -= len(id_strings)
+
     def count(self) -> int:
         return 0 if self._collection is None else int(self._collection.count())
 

@@ -15,6 +15,7 @@ from adapters.base import (
     Metric,
     Param,
     SearchHits,
+    UnsupportedFeature,
     VectorAdapter,
     as_float32_matrix,
     normalized,
@@ -234,6 +235,16 @@ class FaissAdapter(VectorAdapter):
         params = self._search_params if filter is None else self._filtered_params(filter)
         scores, ids = self._index.search(queries, k, params=params)
         return [SearchHits(row_ids[row_ids >= 0], row_scores[row_ids >= 0]) for row_ids, row_scores in zip(ids, scores)]
+
+    def delete(self, ids: np.ndarray) -> None:
+        if self.state.index in ("hnsw", "hnsw_sq8"):
+            raise UnsupportedFeature("FAISS HNSW indexes cannot remove vectors (IndexHNSW has no remove_ids): "
+                                     "a deletion means rebuilding the index")
+        gone = np.ascontiguousarray(ids, dtype=np.int64)
+        self._pending = [(p_ids[keep], p_vectors[keep]) for p_ids, p_vectors in self._pending
+                         for keep in [~np.isin(p_ids, gone)]]
+        self._index.remove_ids(gone)
+        self._selector_cache = {}
 
     def count(self) -> int:
         pending = sum(len(p[0]) for p in self._pending)

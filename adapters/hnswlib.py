@@ -64,6 +64,7 @@ class HnswlibAdapter(VectorAdapter):
         self.index.init_index(max_elements=1024, M=int(build_params["M"]),
                               ef_construction=int(build_params["ef_construction"]), random_seed=100)
         self._ids: list[np.ndarray] = []
+        self._deleted: set[int] = set()
         self._payloads: dict[str, list[np.ndarray]] = {}
         self._filters: dict[Filter, Any] = {}
         self.set_search_params(HNSW.search_defaults())
@@ -79,6 +80,7 @@ class HnswlibAdapter(VectorAdapter):
             self.index.resize_index(max(needed, 2 * self.index.get_max_elements()))
         labels = np.asarray(ids, dtype=np.int64)
         self.index.add_items(matrix, labels)
+        self._deleted.difference_update(labels.tolist())
         self._ids.append(labels)
         for column, values in (payloads or {}).items():
             self._payloads.setdefault(column, []).append(np.asarray(values))
@@ -86,7 +88,8 @@ class HnswlibAdapter(VectorAdapter):
 
     def wait_until_indexed(self) -> None:
         # hnswlib links every vector into the graph inside add_items: the index is complete here.
-        if self.index is None or self.index.get_current_count() != sum(len(i) for i in self._ids):
+        labels = len(np.unique(np.concatenate(self._ids))) if self._ids else 0  # a re-added label reuses its node
+        if self.index is None or self.index.get_current_count() != labels:
             raise AdapterError("hnswlib's graph does not hold every inserted vector")
 
     def pin_search_threads(self) -> str:
@@ -139,12 +142,19 @@ class HnswlibAdapter(VectorAdapter):
                 wanted //= 2
         raise AdapterError(f"hnswlib filtered search failed: {error}") from None
 
+    def delete(self, ids: np.ndarray) -> None:
+        # hnswlib marks the labels deleted: searches skip them, the graph keeps their nodes (re-adding a label
+        # revives its node with the new vector)
+        for label in np.asarray(ids, dtype=np.int64).tolist():
+            self.index.mark_deleted(label)
+            self._deleted.add(label)
+
     def count(self) -> int:
-        return 0 if self.index is None else int(self.index.get_current_count())
+        return 0 if self.index is None else int(self.index.get_current_count()) - len(self._deleted)
 
     def drop(self) -> None:
         self.index = None
-        self._ids, self._payloads, self._filters = [], {}, {}
+        self._ids, self._payloads, self._filters, self._deleted = [], {}, {}, set()
 
     def disk_bytes(self) -> int | None:
         return None  # an in-memory index: nothing on disk to measure

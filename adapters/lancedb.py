@@ -216,6 +216,10 @@ class LanceDBAdapter(VectorAdapter):
         return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
                           result["_distance"].to_numpy().astype(np.float32, copy=False))
 
+    def delete(self, ids: np.ndarray) -> None:
+        if self.table is not None:  # integers only in the predicate: nothing of the caller's enters it as text
+            self.table.delete(f"id IN ({', '.join(str(int(i)) for i in np.asarray(ids).tolist())})")
+
     def count(self) -> int:
         return 0 if self.table is None else int(self.table.count_rows())
 

@@ -270,6 +270,10 @@ class MilvusAdapter(VectorAdapter):
         hits = result[0]
         return hits_from((h["id"] for h in hits), (h["distance"] for h in hits), len(hits))
 
+    def delete(self, ids: np.ndarray) -> None:
+        if self._created:
+            self.client.delete(self.state.name, ids=[int(i) for i in np.asarray(ids).tolist()])
+
     def count(self) -> int:
         if not self._created:
             return 0

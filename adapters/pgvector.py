@@ -338,6 +338,12 @@ class PgvectorAdapter(VectorAdapter):
         sql = self._sql
         return int(self.db.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(self._table))).fetchone()[0])
 
+    def delete(self, ids: np.ndarray) -> None:
+        if self._table is not None:
+            sql = self._sql
+            self.db.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(self._table)),
+                            ([int(i) for i in np.asarray(ids).tolist()],))
+
     def drop(self) -> None:
         if self._table is not None and getattr(self, "db", None) is not None:
             sql = self._sql

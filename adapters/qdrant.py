@@ -131,6 +131,7 @@ class Backend(Protocol):
     def index(self, payload_schemas: Mapping[str, str]) -> None: ...
     def search(self, vector: np.ndarray, k: int, filter: Filter | None, params: Mapping[str, Any]) -> SearchHits: ...
     def count(self) -> int: ...
+    def delete(self, ids: list[int]) -> None: ...
     def drop(self) -> None: ...
     def close(self) -> None: ...
     def versions(self) -> EngineVersions: ...
@@ -191,6 +192,9 @@ class EdgeBackend:
 
     def count(self) -> int:
         return 0 if self.shard is None else int(self.shard.count(self.edge.CountRequest(exact=True)))
+
+    def delete(self, ids: list[int]) -> None:
+        self.shard.update(self.edge.UpdateOperation.delete_points(ids))
 
     def drop(self) -> None:
         self.close()
@@ -271,6 +275,9 @@ class ClientBackend:
 
     def count(self) -> int:
         return 0 if self.name is None else int(self.client.count(self.name, exact=True).count)
+
+    def delete(self, ids: list[int]) -> None:
+        self.client.delete(self.name, points_selector=self.models.PointIdsList(points=ids), wait=True)
 
     def drop(self) -> None:
         if self.name is not None:
@@ -363,6 +370,9 @@ class QdrantAdapter(VectorAdapter):
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         query = self.query_vector(vector)
         return self.backend.search(query, k, filter, self.state.search_params)
+
+    def delete(self, ids: np.ndarray) -> None:
+        self.backend.delete([int(i) for i in np.asarray(ids).tolist()])
 
     def count(self) -> int:
         return self.backend.count()

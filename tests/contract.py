@@ -219,6 +219,26 @@ class AdapterContract:
         adapter.wait_until_indexed()
         assert adapter.count() == few
 
+    def test_deleted_vectors_are_not_found_and_re_added_ones_are(self, adapter):
+        """A deleted id disappears from searches (its own vector as the query) and from the count; the same id
+        inserted again with another vector (an update: re-embedding a record) is found by the new vector. An
+        index type that cannot delete says so (streaming runs record that as a skipped row)."""
+        base, _, _ = self.load(adapter)
+        gone = np.array([3, 17, 250], dtype=np.int64)
+        try:
+            adapter.delete(gone)
+        except UnsupportedFeature as exc:
+            assert str(exc), "an engine that cannot delete says why"
+            return
+        assert adapter.count() == N - len(gone)
+        for i in gone.tolist():
+            assert i not in adapter.search(base[i], 10).ids.tolist(), f"deleted id {i} still found"
+        moved = base[400] + 0.01  # id 3 re-embedded next to row 400
+        adapter.insert(np.array([3], dtype=np.int64), moved[None, :], {name: column[[3]] for name, column in
+                                                                        sample_data()[2].items()})
+        assert 3 in adapter.search(moved, 10).ids.tolist()
+        assert adapter.count() == N - len(gone) + 1
+
     # -- filters ---------------------------------------------------------------------------
     @pytest.mark.parametrize(
         "text", ["tag == 3", "price < 20", "category in ['a', 'c'] and price >= 50", "tag == 1 or tag == 2"]

@@ -53,6 +53,19 @@ def results_table(rows: list[ResultRow]) -> str:
     return text + ("\n\n" + "\n".join(notes) if notes else "")
 
 
+def streaming_text(rows: list[ResultRow]) -> str:
+    """The streaming rows' summary and each one's windows as text ("" when the run did not stream)."""
+    from vectorscout.reporting.tables import stream_summary_table, stream_windows_table
+
+    streamed = [r for r in rows if r.streaming is not None]
+    if not streamed:
+        return ""
+    parts = ["", "streaming and freshness:", stream_summary_table(streamed).to_string(index=False)]
+    for row in streamed:
+        parts += ["", f"{row.engine} ({row.index}) during the stream:", stream_windows_table(row).to_string(index=False)]
+    return "\n".join(parts)
+
+
 def _print_progress_lines() -> Any:
     """Progress on stderr: a redrawn bar per stage in a terminal, else a line per tenth (readable in a log)."""
     last: dict[str, Any] = {}
@@ -137,6 +150,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
             plan.memory_limit_mb = args.memory_limit_mb
+        for option in ("stream_vectors", "stream_rate", "stream_clients", "stream_window_s"):
+            if getattr(args, option) is not None:
+                setattr(plan, option, getattr(args, option))
     runs = run_queued(plans, args.quiet)
     if args.format == "json":
         documents = [run_document(run) for run in runs]
@@ -145,6 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for run in runs:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}")
             print(results_table(run.results))
+            print(streaming_text(run.results))
     return 1 if any(run.failed_engines for run in runs) else 0
 
 
@@ -172,6 +189,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         else:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}, created {run.created_at}")
             print(results_table(run.results))
+            print(streaming_text(run.results))
         return 0
     if args.runs_command == "export":
         text = run_to_json(_get_run(store, args.run_id))
@@ -544,6 +562,11 @@ def _add_run_command(sub: Any) -> None:
     run.add_argument("--repetitions", type=int, help="timed passes per search setting: medians and QPS spread")
     run.add_argument("--timeout-s", type=float, help="wall-clock limit per engine job (default 3600)")
     run.add_argument("--memory-limit-mb", type=int, help="memory limit per engine worker, RSS of its process tree")
+    run.add_argument("--stream-vectors", type=int,
+                     help="a streaming run: the dataset's last N vectors are inserted while clients search (default 0: off)")
+    run.add_argument("--stream-rate", type=float, help="vectors per second the stream asks for (default 500)")
+    run.add_argument("--stream-clients", type=int, help="clients searching during the stream (default 2)")
+    run.add_argument("--stream-window-s", type=float, help="seconds per window of recall and latency (default 2)")
     run.add_argument("--in-process", action="store_true",
                      help="run engines in this process instead of isolated workers (no timeout or memory limit)")
     run.add_argument("--format", choices=["table", "json"], default="table")

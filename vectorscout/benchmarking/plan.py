@@ -44,6 +44,12 @@ class RunPlan:
     # "locust" (Locust master/worker processes; the engine must be reachable over the network).
     load_driver: str = "local"
     locust_workers: int = 2
+    # Streaming (0: off): the last stream_vectors rows are inserted at stream_rate vectors/s onto an index holding
+    # the others, while stream_clients search; recall and latency per stream_window_s, then freshness probes.
+    stream_vectors: int = 0
+    stream_rate: float = 500.0
+    stream_clients: int = 2
+    stream_window_s: float = 2.0
 
     def public(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -95,3 +101,22 @@ class RunPlan:
             raise PlanError(f"Locust workers must be between 1 and 64; got {self.locust_workers}")
         if any(not 1 <= level <= 256 for level in self.concurrency):
             raise PlanError(f"concurrency levels must be between 1 and 256; got {list(self.concurrency)}")
+        self._validate_stream(n_vectors)
+
+    def _validate_stream(self, n_vectors: int | None) -> None:
+        if not self.stream_vectors:
+            return
+        if n_vectors is not None and not 0 < self.stream_vectors <= n_vectors - max(self.k, 1):
+            raise PlanError(f"the stream must leave at least k={self.k} of {self.dataset}'s {n_vectors:,} vectors to "
+                            f"index first; got stream_vectors={self.stream_vectors:,}")
+        if self.stream_vectors < 0:
+            raise PlanError(f"stream_vectors must be 0 (no stream) or more; got {self.stream_vectors}")
+        if not 1 <= self.stream_rate <= 1_000_000:
+            raise PlanError(f"the stream rate must be between 1 and 1,000,000 vectors/s; got {self.stream_rate:g}")
+        if not 1 <= self.stream_clients <= 64:
+            raise PlanError(f"searching clients during the stream must be between 1 and 64; got {self.stream_clients}")
+        if not 0.1 <= self.stream_window_s <= 3600:
+            raise PlanError(f"the stream window must be between 0.1 and 3600 s; got {self.stream_window_s:g}")
+        if self.filter or tuple(self.concurrency) != (1,) or self.duration_s:
+            raise PlanError("a streaming run has its own searching clients and searches unfiltered: leave filter, "
+                            "concurrency and duration_s out of it")

@@ -7,6 +7,9 @@
                                 # synthetic data: ["category == 'a'", "tag == 3", "bucket < 10", "bucket == 7"]
                                 # (50 %, 10 %, 1 %, 0.1 %)
     timeout_s: 600              # per engine job (default 3600)
+    stream_vectors: 10000       # optional: a streaming run (the last 10,000 rows inserted while clients search),
+    stream_rate: 500            #   at 500 vectors/s, 2 searching clients, 2 s windows (stream_clients,
+                                #   stream_window_s)
     memory_limit_mb: 8000       # per engine worker (default: none)
     engines:
       - engine: faiss
@@ -105,7 +108,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
                           "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s", "load_driver",
-                          "locust_workers"}
+                          "locust_workers", "stream_vectors", "stream_rate", "stream_clients", "stream_window_s"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -123,9 +126,12 @@ def load_plan(path: Path) -> BenchmarkPlan:
         duration_s = float(raw.get("duration_s", 0))
         load_driver = str(raw.get("load_driver", "local"))
         locust_workers = int(raw.get("locust_workers", 2))
+        stream_vectors, stream_clients = int(raw.get("stream_vectors", 0)), int(raw.get("stream_clients", 2))
+        stream_rate = float(raw.get("stream_rate", RunPlan.stream_rate))
+        stream_window_s = float(raw.get("stream_window_s", RunPlan.stream_window_s))
     except (TypeError, ValueError):
-        raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions and "
-                            "duration_s must be numbers") from None
+        raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions, "
+                            "duration_s and the stream_* keys must be numbers") from None
     label = str(raw.get("label", Path(path).stem))
     # One run per dataset and filter: filtered recall and latency per selectivity, each against its own truth.
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
@@ -136,7 +142,9 @@ def load_plan(path: Path) -> BenchmarkPlan:
     return BenchmarkPlan(label, [
         RunPlan(dataset=str(d), engines=configs, k=k, filter=f, label=label, batch_size=batch_size,
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
-                repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers)
+                repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers,
+                stream_vectors=stream_vectors, stream_rate=stream_rate, stream_clients=stream_clients,
+                stream_window_s=stream_window_s)
         for d in datasets for f in filters
     ])
 

@@ -30,6 +30,7 @@ from vectorscout.benchmarking.metrics import data_profile, recall_diagnosis
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from vectorscout.benchmarking.specs import EngineConfig, SpecError
+from vectorscout.benchmarking.streaming import measure_streaming
 from vectorscout.benchmarking.timing import StageReport, measure_serial, setting_name
 from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset, load_dataset
@@ -222,7 +223,7 @@ def _error_text(exc: BaseException, secret_values: list[str]) -> str:
 def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progress: ProgressCallback | None,
                cancel: CancelToken) -> EngineJob:
     """One engine's job in this process: one row per search setting and load, or where it stopped and why."""
-    job = EngineJob(config, plan, prepared.dataset.n)
+    job = EngineJob(config, plan, prepared.dataset.n - plan.stream_vectors)  # the rest is streamed in later
 
     def report(stage: str, done: int, total: int) -> None:
         if progress:
@@ -249,9 +250,12 @@ def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progr
 
 def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     try:
-        _build_index(db, job, prepared.dataset, report, cancel)
-        for search_params in job.config.search_grid:
-            _measure_setting(db, job, prepared, search_params, report, cancel)
+        if job.plan.stream_vectors:
+            _measure_stream(db, job, prepared.dataset, report, cancel)
+        else:
+            _build_index(db, job, prepared.dataset, report, cancel)
+            for search_params in job.config.search_grid:
+                _measure_setting(db, job, prepared, search_params, report, cancel)
     except BaseException:
         # the original failure is the one to report; a drop failing after it (a dead server) is logged
         try:
@@ -263,13 +267,15 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
 
 
 def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
+    """Load and index the dataset's first job.n_vectors rows (all of them, unless the rest will be streamed)."""
     found = db.versions()
     job.versions = {"engine": found.engine, "client": found.client}
     db.create_collection(f"vs_{secrets.token_hex(6)}", dataset.dim, dataset.metric, job.config.index,
                          job.config.build_params)
     job.end_stage("open", db)
-    job.build.insert_s = _insert_all(db, dataset, job.plan.batch_size, report, cancel)
-    job.build.insert_vectors_per_s = dataset.n / job.build.insert_s if job.build.insert_s > 0 else float("inf")
+    rows = job.n_vectors
+    job.build.insert_s = _insert_all(db, dataset, rows, job.plan.batch_size, report, cancel)
+    job.build.insert_vectors_per_s = rows / job.build.insert_s if job.build.insert_s > 0 else float("inf")
     job.end_stage("insert", db)
     report("index", 0, 1)
     started = time.perf_counter()
@@ -278,11 +284,21 @@ def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport,
     job.end_stage("index", db)
     report("index", 1, 1)
     stored = db.count()
-    if stored != dataset.n:
-        raise RuntimeError(f"the engine holds {stored} vectors after {dataset.n} were inserted")
+    if stored != rows:
+        raise RuntimeError(f"the engine holds {stored} vectors after {rows} were inserted")
     disk = db.disk_bytes()
     if disk is not None:
-        job.build.disk_mb, job.build.disk_bytes_per_vector = disk / 2**20, disk / dataset.n
+        job.build.disk_mb, job.build.disk_bytes_per_vector = disk / 2**20, disk / rows
+
+
+def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
+    """Index all but the streamed rows, then stream them in while clients search (the first search setting)."""
+    _build_index(db, job, dataset, report, cancel)
+    job.search_params = dict(job.config.search_grid[0])
+    db.set_search_params(job.search_params)
+    job.engine_threads = db.pin_search_threads()
+    job.rows.append(measure_streaming(db, job.row, dataset, job.plan, report, cancel))
+    job.end_stage("stream", db)
 
 
 def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],
@@ -306,18 +322,19 @@ def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_para
         job.end_stage(f"{setting_name(search_params)} x{level}", db)
 
 
-def _insert_all(db: Any, dataset: Dataset, batch_size: int, report: StageReport, cancel: CancelToken) -> float:
-    """Insert every vector in batches; the seconds spent inside the engine's insert calls."""
-    ids = np.arange(dataset.n, dtype=np.int64)
+def _insert_all(db: Any, dataset: Dataset, rows: int, batch_size: int, report: StageReport,
+                cancel: CancelToken) -> float:
+    """Insert the first rows in batches; the seconds spent inside the engine's insert calls."""
+    ids = np.arange(rows, dtype=np.int64)
     elapsed = 0.0
-    for start in range(0, dataset.n, batch_size):
+    for start in range(0, rows, batch_size):
         cancel.check()
-        stop = min(dataset.n, start + batch_size)
+        stop = min(rows, start + batch_size)
         payload = {name: column[start:stop] for name, column in dataset.payloads.items()}
         began = time.perf_counter()
         db.insert(ids[start:stop], dataset.base[start:stop], payload)
         elapsed += time.perf_counter() - began
-        report("insert", stop, dataset.n)
+        report("insert", stop, rows)
     return elapsed
 
 

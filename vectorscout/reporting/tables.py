@@ -204,6 +204,39 @@ def stages_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["Engine", "Stage", "Wall time (s)", "Memory held (MB)", "Peak memory (MB)"])
 
 
+def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
+    """Per streaming row: the rate asked and achieved, where the writer fell behind, and each freshness figure."""
+    lines = []
+    for row in rows:
+        figures = row.streaming
+        if figures is None:
+            continue
+        line = {"Engine": row.engine, "Index": row.index,
+                "Rate asked (vectors/s)": significant(figures.rate_asked),
+                "Rate achieved (vectors/s)": significant(figures.rate_achieved),
+                "Fell behind at (s)": "never" if figures.fell_behind_at_s is None else significant(figures.fell_behind_at_s),
+                "Recall during the stream": significant(row.recall),
+                "p95 during the stream (ms)": significant(row.latency_p95_ms)}
+        for probe in figures.freshness:
+            line[f"{probe.operation.capitalize()} visible after (ms, median)"] = (
+                ("skipped: " + probe.skipped if probe.operation == "delete" else "skipped (as delete)") if probe.skipped else
+                significant(probe.median_ms) if probe.visible == probe.probes else
+                f"{significant(probe.median_ms)} ({probe.probes - probe.visible} of {probe.probes} never seen)")
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+def stream_windows_table(row: ResultRow) -> pd.DataFrame:
+    """One streaming row's windows: vectors present, recall and latency of the searches begun in each."""
+    figures = row.streaming
+    windows = figures.windows if figures else []
+    return pd.DataFrame([{"Until (s)": significant(w.end_s), "Vectors": whole(w.vectors), "Searches": whole(w.searches),
+                          "Recall": significant(w.recall), "p50 (ms)": significant(w.p50_ms),
+                          "p95 (ms)": significant(w.p95_ms), "p99 (ms)": significant(w.p99_ms),
+                          "Inserts (vectors/s)": significant(w.insert_per_s), "Writer late by (s)": significant(w.lag_s)}
+                         for w in windows])
+
+
 def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]]]:
     """Each engine's Pareto frontier (serial passes) as rows a person reads, in rising recall."""
     from vectorscout.results.analysis import pareto_frontier

@@ -13,6 +13,57 @@ RunStatus = Literal["running", "finished", "failed", "cancelled", "interrupted"]
 
 
 @dataclass
+class StreamWindow:
+    """One window of a streaming run: searches that began in it, scored against the vectors acknowledged when
+    each began, and the writes acknowledged by its end."""
+
+    end_s: float  # seconds since the stream began
+    vectors: int  # acknowledged by the window's end
+    searches: int
+    recall: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    insert_per_s: float  # writes acknowledged in the window per second
+    lag_s: float  # how late the last write acknowledged in the window was against the declared schedule
+
+
+@dataclass
+class Freshness:
+    """Time from an acknowledged write (insert, delete, update) until searches see it, over several probes."""
+
+    operation: str
+    probes: int = 0
+    visible: int = 0  # probes seen within the timeout
+    median_ms: float | None = None
+    max_ms: float | None = None
+    skipped: str = ""  # why the engine was not asked (it cannot delete from this index type)
+
+
+@dataclass
+class StreamingFigures:
+    """A streaming run: writes at a declared rate while clients search, in windows, then freshness probes."""
+
+    rate_asked: float
+    rate_achieved: float
+    base_vectors: int
+    streamed_vectors: int
+    clients: int
+    window_s: float
+    fell_behind_at_s: float | None  # first window end where the writer ran more than a window late; None: never
+    serialized: str = ""  # why the engine's calls were taken one at a time (a client that is not thread-safe)
+    windows: list[StreamWindow] = field(default_factory=list)
+    freshness: list[Freshness] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StreamingFigures:
+        values = _known_fields(cls, data)
+        values["windows"] = [StreamWindow(**_known_fields(StreamWindow, w)) for w in data.get("windows", [])]
+        values["freshness"] = [Freshness(**_known_fields(Freshness, f)) for f in data.get("freshness", [])]
+        return cls(**values)
+
+
+@dataclass
 class ResultRow:
     engine: str
     status: ResultStatus
@@ -72,14 +123,18 @@ class ResultRow:
     # Per stage of the engine job (open, insert, index, each search setting): wall time and the memory held
     # at its end by the worker, its children and the engine's servers (RSS, MB); open is the empty engine.
     stages: list[dict[str, Any]] = field(default_factory=list)
+    # A streaming run's windows and freshness probes (None: the index was measured static, loaded then queried).
+    streaming: StreamingFigures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResultRow:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = _known_fields(cls, data)
+        if values.get("streaming") is not None:
+            values["streaming"] = StreamingFigures.from_dict(values["streaming"])
+        return cls(**values)
 
 
 def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:

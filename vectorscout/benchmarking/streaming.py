@@ -1,0 +1,261 @@
+"""Streaming workload: an index written to while it serves, after VectorDBBench's streaming case.
+
+The first `base` vectors are loaded and indexed; the next `stream` vectors are then inserted at a declared rate
+(vectors per second) while `clients` threads search. Every search is scored against the exact top-k of the
+vectors acknowledged when it began (the ids are the dataset's rows in order, so "acknowledged" is a prefix and
+one distance matrix of the query pool against every row answers any prefix). Windows of `window_s` seconds give
+recall and latency as the index grows, the writes achieved against the rate asked, and how late the writer ran:
+the first window where it ran more than a window behind its schedule is where the engine fell behind. After
+the stream, freshness probes time how long an acknowledged insert, delete and update take to reach searches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adapters.base import Metric, UnsupportedFeature
+from vectorscout.benchmarking.metrics import summarize_latencies
+from vectorscout.benchmarking.plan import RunPlan
+from vectorscout.benchmarking.progress import CancelToken
+from vectorscout.benchmarking.timing import RowFactory, StageReport
+from vectorscout.data.datasets import Dataset
+from vectorscout.results.records import Freshness, ResultRow, StreamingFigures, StreamWindow
+
+WRITES_PER_SECOND = 10  # the declared rate is sent in this many batches a second
+QUERY_POOL = 100  # queries the clients cycle over (their exact neighbours are known for every prefix)
+POOL_MATRIX_BYTES = 400 * 2**20  # the pool's distances to every row stay under this
+FRESHNESS_PROBES = 5
+FRESHNESS_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    base: int  # vectors loaded and indexed before the stream
+    stream: int  # vectors inserted while the clients search
+    rate: float  # vectors per second asked
+    clients: int
+    window_s: float
+    k: int
+
+
+class PrefixNeighbours:
+    """The exact top-k of each pool query among the first c rows, for any c: distances computed once."""
+
+    def __init__(self, queries: np.ndarray, vectors: np.ndarray, metric: Metric, k: int) -> None:
+        self.k = k
+        if metric is Metric.COSINE:
+            queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-30)
+            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-30)
+        products = queries @ vectors.T
+        if metric is Metric.L2:  # squared distance, ordered the same as the distance
+            self.distances = (np.einsum("ij,ij->i", vectors, vectors)[None, :] - 2 * products)
+        else:  # larger products are nearer
+            self.distances = -products
+
+    def truth(self, query: int, rows: int) -> np.ndarray:
+        row = self.distances[query, :rows]
+        k = min(self.k, rows)
+        return np.argpartition(row, k - 1)[:k] if k < rows else np.arange(rows)
+
+    def recall(self, query: int, rows: int, found: np.ndarray) -> float:
+        truth = self.truth(query, rows)
+        return len(np.intersect1d(truth, found[: self.k])) / len(truth)
+
+
+@dataclass
+class StreamLog:
+    """What the writer and the clients did, in seconds since the stream began."""
+
+    started: float = 0.0
+    acknowledged: int = 0  # rows acknowledged so far (a prefix of the dataset)
+    writing: bool = True
+    writes: list[tuple[float, int, float]] = field(default_factory=list)  # (acknowledged at, rows, lag s)
+    searches: list[tuple[float, int, int, int]] = field(default_factory=list)  # (began, latency ns, query, rows)
+    found: list[np.ndarray] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def pool_size(queries: int, rows: int) -> int:
+    return max(1, min(QUERY_POOL, queries, POOL_MATRIX_BYTES // (4 * rows)))
+
+
+def _guard(thread_safe: bool) -> contextlib.AbstractContextManager[Any]:
+    # a client that is not thread-safe is called by one thread at a time, writes and searches alike
+    return contextlib.nullcontext() if thread_safe else threading.Lock()
+
+
+def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: Any, cancel: CancelToken) -> None:
+    """Insert the stream on the declared schedule: each batch is sent when its last vector is due, so a writer
+    that keeps up acknowledges the stream in stream/rate seconds."""
+    batch = max(1, round(spec.rate / WRITES_PER_SECOND))
+    try:
+        for start in range(spec.base, spec.base + spec.stream, batch):
+            if cancel.cancelled:
+                break
+            stop = min(spec.base + spec.stream, start + batch)
+            due = log.started + (stop - spec.base) / spec.rate
+            if (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait)
+            payload = {name: column[start:stop] for name, column in dataset.payloads.items()}
+            with guard:
+                db.insert(np.arange(start, stop, dtype=np.int64), dataset.base[start:stop], payload)
+            now = time.perf_counter()
+            log.acknowledged = stop
+            log.writes.append((now - log.started, stop, now - due))
+    except BaseException as exc:  # the clients stop too; the run reports the writer's error
+        log.error = exc
+    finally:
+        log.writing = False
+
+
+def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Any) -> None:
+    """Search until the writer is done, cycling over the pool from this client's own offset."""
+    clock = time.perf_counter_ns
+    position = client * len(pool) // max(1, spec.clients)
+    try:
+        while log.writing:
+            query = position % len(pool)
+            position += 1
+            rows = log.acknowledged
+            began = clock()
+            with guard:
+                hits = db.search(pool[query], spec.k)
+            latency = clock() - began
+            log.searches.append((began / 1e9 - log.started, latency, query, rows))
+            log.found.append(np.asarray(hits.ids[: spec.k]))
+    except BaseException as exc:
+        log.error = log.error or exc
+        log.writing = False
+
+
+def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, report: StageReport,
+               cancel: CancelToken) -> StreamLog:
+    """The writer and the clients at once, on an index already holding the first spec.base rows."""
+    guard = _guard(db.capabilities.thread_safe)
+    log = StreamLog(started=time.perf_counter(), acknowledged=spec.base)
+    threads = [threading.Thread(target=_write, args=(db, dataset, spec, log, guard, cancel), daemon=True)]
+    threads += [threading.Thread(target=_search, args=(db, pool, c, spec, log, guard), daemon=True)
+                for c in range(spec.clients)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        report("stream", log.acknowledged - spec.base, spec.stream)
+        threads[0].join(0.5)
+    for thread in threads:
+        thread.join()
+    if log.error is not None:
+        raise log.error
+    cancel.check()
+    return log
+
+
+def _window(log: StreamLog, recalls: np.ndarray, begin: float, end: float, rows_before: int) -> StreamWindow:
+    began = np.array([s[0] for s in log.searches])
+    inside = (began >= begin) & (began < end)
+    latencies = np.array([s[1] for s in log.searches], dtype=np.int64)[inside]
+    writes = [w for w in log.writes if begin <= w[0] < end]
+    rows = writes[-1][1] if writes else rows_before
+    figures = summarize_latencies(latencies, end - begin) if len(latencies) else None
+    return StreamWindow(
+        end_s=round(end, 3), vectors=rows, searches=int(inside.sum()),
+        recall=float(recalls[inside].mean()) if inside.any() else None,
+        p50_ms=figures.p50_ms if figures else None, p95_ms=figures.p95_ms if figures else None,
+        p99_ms=figures.p99_ms if figures else None,
+        insert_per_s=(rows - rows_before) / (end - begin), lag_s=max((w[2] for w in writes), default=0.0))
+
+
+def windows_of(log: StreamLog, recalls: np.ndarray, spec: StreamSpec) -> list[StreamWindow]:
+    """Consecutive windows from the stream's start to its last write (the last one may be shorter)."""
+    # just past the last event, so the last write and search fall inside the last window
+    finished = max([w[0] for w in log.writes] + [s[0] for s in log.searches] + [spec.window_s]) + 1e-6
+    windows, begin, rows = [], 0.0, spec.base
+    while begin < finished:
+        end = min(begin + spec.window_s, finished)
+        if finished - end < spec.window_s / 2:  # a last sliver joins this window: its rates would mean nothing
+            end = finished
+        windows.append(_window(log, recalls, begin, end, rows))
+        rows, begin = windows[-1].vectors, end
+    return windows
+
+
+def _until_seen(db: Any, vector: np.ndarray, row: int, k: int, present: bool) -> float | None:
+    """Milliseconds until a search for the vector finds the row (present) or no longer does, polled by searching
+    (the resolution is one search); None past the timeout."""
+    began = time.perf_counter()
+    while (row in db.search(vector, k).ids.tolist()) != present:
+        if time.perf_counter() - began > FRESHNESS_TIMEOUT_S:
+            return None
+        time.sleep(0.0005)
+    return (time.perf_counter() - began) * 1000
+
+
+def _summary(operation: str, times: list[float | None]) -> Freshness:
+    seen = [t for t in times if t is not None]
+    return Freshness(operation, probes=len(times), visible=len(seen),
+                     median_ms=float(np.median(seen)) if seen else None, max_ms=max(seen) if seen else None)
+
+
+def freshness(db: Any, dataset: Dataset, k: int, first_id: int) -> list[Freshness]:
+    """Insert, delete and update each acknowledged, then searched for until seen (ids from first_id, outside
+    the dataset's rows; the vectors are its queries, which are not in the index)."""
+    probes = min(FRESHNESS_PROBES, len(dataset.queries) // 2)
+    payload = {name: column[:1] for name, column in dataset.payloads.items()}
+    inserted: list[float | None] = []
+    deleted: list[float | None] = []
+    updated: list[float | None] = []
+    for p in range(probes):
+        row, vector, moved = first_id + p, dataset.queries[p], dataset.queries[probes + p]
+        db.insert(np.array([row], dtype=np.int64), vector[None, :], payload)
+        inserted.append(_until_seen(db, vector, row, k, present=True))
+        try:
+            db.delete(np.array([row], dtype=np.int64))
+        except UnsupportedFeature as exc:
+            return [_summary("insert", inserted), Freshness("delete", skipped=str(exc)),
+                    Freshness("update", skipped=str(exc))]
+        deleted.append(_until_seen(db, vector, row, k, present=False))
+        db.insert(np.array([row], dtype=np.int64), moved[None, :], payload)  # re-embedded: back with a new vector
+        updated.append(_until_seen(db, moved, row, k, present=True))
+    return [_summary("insert", inserted), _summary("delete", deleted), _summary("update", updated)]
+
+
+def stream_spec(plan: RunPlan, rows: int) -> StreamSpec:
+    return StreamSpec(base=rows - plan.stream_vectors, stream=plan.stream_vectors, rate=plan.stream_rate,
+                      clients=plan.stream_clients, window_s=plan.stream_window_s, k=plan.k)
+
+
+def measure_streaming(db: Any, make_row: RowFactory, dataset: Dataset, plan: RunPlan, report: StageReport,
+                      cancel: CancelToken) -> ResultRow:
+    """The stream on an index holding the first rows, then the freshness probes: one row, its figures overall
+    (recall over every search, latency percentiles over every search) and per window."""
+    spec = stream_spec(plan, dataset.n)
+    pool = dataset.queries[: pool_size(len(dataset.queries), dataset.n)]
+    neighbours = PrefixNeighbours(pool, dataset.base, dataset.metric, plan.k)
+    log = run_stream(db, dataset, spec, pool, report, cancel)
+    recalls = np.array([neighbours.recall(query, rows, found)
+                        for (_, _, query, rows), found in zip(log.searches, log.found)])
+    windows = windows_of(log, recalls, spec)
+    report("freshness", 0, 1)
+    probes = freshness(db, dataset, plan.k, dataset.n)
+    report("freshness", 1, 1)
+    last_write = log.writes[-1][0] if log.writes else 0.0
+    wall = windows[-1].end_s if windows else 0.0
+    overall = summarize_latencies(np.array([s[1] for s in log.searches], dtype=np.int64), wall) if log.searches else None
+    figures = StreamingFigures(
+        rate_asked=spec.rate, rate_achieved=(log.acknowledged - spec.base) / last_write if last_write else 0.0,
+        base_vectors=spec.base, streamed_vectors=log.acknowledged - spec.base, clients=spec.clients,
+        window_s=spec.window_s, fell_behind_at_s=next((w.end_s for w in windows if w.lag_s > spec.window_s), None),
+        serialized="" if db.capabilities.thread_safe else "the client is not thread-safe: writes and searches "
+        "were sent one at a time", windows=windows, freshness=probes)
+    return make_row(
+        "ok", recall=float(recalls.mean()) if len(recalls) else None,
+        latency_p50_ms=overall.p50_ms if overall else None, latency_p95_ms=overall.p95_ms if overall else None,
+        latency_p99_ms=overall.p99_ms if overall else None, latency_mean_ms=overall.mean_ms if overall else None,
+        qps=overall.qps if overall else None, n_queries=len(recalls), concurrency=spec.clients,
+        load=f"streaming {spec.stream:,} vectors at {spec.rate:g}/s onto {spec.base:,}, {spec.clients} searching clients",
+        streaming=figures)
