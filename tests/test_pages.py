@@ -353,3 +353,28 @@ def test_results_open_on_the_run_the_address_names_else_the_newest_finished():
     assert at.selectbox(key="results.run").value == older.run_id and "run" not in at.query_params
     at.selectbox(key="results.run").set_value("cancelled-latest").run()
     assert any("has no measurements" in w.value for w in at.warning)
+
+
+def test_run_page_queues_a_streaming_run_and_results_show_its_windows_and_freshness():
+    """The Run page's streaming switch makes a streaming run; the Results page then shows its summary (rates and
+    freshness) and the recall/latency-per-window chart."""
+    at = open_page("views/run.py")
+    at.selectbox(key="dataset").set_value("synthetic").run()
+    at.number_input(key="dataset.synthetic.n").set_value(1200)
+    at.number_input(key="dataset.synthetic.dim").set_value(8)
+    at.number_input(key="dataset.synthetic.queries").set_value(20)
+    at.multiselect[0].set_value(["faiss"]).run()
+    at.toggle(key="stream.on").set_value(True).run()
+    at.number_input(key="stream.vectors").set_value(600)
+    at.number_input(key="stream.rate").set_value(1000.0)
+    at.number_input(key="stream.window").set_value(0.2).run()
+    assert any("last 600 vectors" in c.value for c in at.caption)
+    at.button[0].click().run()
+    (run_id,) = wait_for_job(at.session_state["job"]).run_ids
+    (row,) = ResultsStore().get_run(run_id).results
+    assert row.status == "ok" and row.streaming.streamed_vectors == 600 and row.streaming.base_vectors == 600
+    results = open_page("views/results.py")
+    summary = next(frame.value for frame in results.dataframe if "Rate asked (vectors/s)" in frame.value.columns)
+    assert list(summary["Engine"]) == ["faiss"] and summary["Fell behind at (s)"][0] == "never"
+    results.segmented_control(key="results.chart").set_value("streaming").run()
+    assert "streaming" in str(results.get("plotly_chart")[1].proto.id)

@@ -2,7 +2,7 @@ import streamlit as st
 
 from dashboard_ui import pick_runs, results_store, run_label, show_chart, show_table
 from vectorscout.reporting.charts import measurement_figures, run_legend, setting_label
-from vectorscout.reporting.tables import at_target_table, results_table, stages_table
+from vectorscout.reporting.tables import at_target_table, results_table, stages_table, stream_summary_table
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
 
@@ -65,11 +65,17 @@ show_table(at_target_table(at_recall(rows, target)))
 # page take over a second in a browser; the report carries every chart.
 DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
                  "concurrency": "Throughput by clients", "selectivity": "Filter selectivity",
-                 "resources": "Memory and disk", "compression": "Recall against bytes per vector"}
+                 "resources": "Memory and disk", "compression": "Recall against bytes per vector",
+                 "streaming": "While written to"}
 shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",
                              format_func=DETAIL_CHARTS.__getitem__, key="results.chart")
 if shown:
     show_chart(charts[shown], key=shown)
+if any(row.streaming is not None for row in rows):
+    st.subheader("Streaming and freshness")
+    st.caption("Writes at the declared rate while clients searched; freshness: from a write acknowledged until a "
+               "search saw it (polled by searching, so the resolution is one search).")
+    show_table(stream_summary_table(rows), key="results.streaming")
 with st.expander("Stages: wall time and memory per stage of each engine's job"):
     show_table(stages_table(rows))
 st.download_button("Export run as JSON", run_to_json(run), file_name=f"vectorscout-run-{run.run_id}.json",

@@ -42,13 +42,28 @@ k = int(left.number_input("k (neighbours per query)", min_value=1, max_value=100
 filter_text = right.text_input("Filter (optional)", key="filter", placeholder="tag == 3 and price < 50",
                                help="Payload filter; recall is then measured against filtered ground truth.")
 
+with st.expander("Workload: static, or streaming writes while clients search"):
+    streaming = st.toggle("Streaming: insert the dataset's last vectors at a fixed rate while clients search",
+                          key="stream.on", help="Recall and latency per window as the index grows, the insert rate "
+                          "achieved against the rate asked, then how fast an insert, delete and update reach searches.")
+    a, b, c, d = st.columns(4)
+    stream = {"stream_vectors": int(a.number_input("Vectors streamed", 1, 10**7, 10_000, 1000, key="stream.vectors")),
+              "stream_rate": float(b.number_input("Rate asked (vectors/s)", 1.0, 1e6, 500.0, 100.0, key="stream.rate")),
+              "stream_clients": int(c.number_input("Searching clients", 1, 64, 2, 1, key="stream.clients")),
+              "stream_window_s": float(d.number_input("Window (s)", 0.1, 3600.0, 2.0, 0.5, key="stream.window"))}
+    if streaming:
+        st.caption(f"The index is built from all but the last {stream['stream_vectors']:,} vectors; those arrive at "
+                   f"{stream['stream_rate']:,.0f}/s (about {stream['stream_vectors'] / stream['stream_rate']:,.0f} s "
+                   "per engine) while the clients search with each engine's first search setting, unfiltered.")
+
 caption = queue_caption(shown_below=True)
 if caption:
     st.info(caption)
 if st.button("Queue this run" if caption else "Run", type="primary", disabled=not configs or form_error is not None,
              help="Runs now when nothing else runs on this machine; otherwise after what is ahead of it."):
     try:
-        started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None)])
+        started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None,
+                                           **(stream if streaming else {}))])
     except PlanError as exc:
         st.error(str(exc))
     else:

@@ -97,6 +97,8 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
     charts.append(("resources", resources_figure(rows)))
     if len({(r.engine, r.index) for r in _with_bytes(rows)}) >= 2:
         charts.append(("compression", compression_figure(rows)))
+    if any(r.streaming is not None and r.streaming.windows for r in rows):
+        charts.append(("streaming", streaming_figure(rows)))
     return charts
 
 
@@ -321,6 +323,38 @@ def selectivity_figure(runs: list[Any]) -> go.Figure:
     figure.update_yaxes(title_text="p95 ms", row=1, col=2)
     figure.update_layout(title="Filtered search by selectivity (best setting per engine)", template="plotly_white",
                          height=480)
+    return figure
+
+
+def streaming_figure(rows: list[ResultRow]) -> go.Figure:
+    """Recall and p95 latency per window of a streaming run, against the vectors the index held: how each engine
+    serves while it is written to (the stream's rows are scored against the vectors acknowledged when each
+    search began)."""
+    from plotly.subplots import make_subplots
+
+    streamed = [r for r in rows if r.status == "ok" and r.streaming is not None and r.streaming.windows]
+    styles = series_styles(r.engine for r in streamed)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("recall@k per window (higher is better)",
+                                                           "p95 latency per window, ms (lower is better)"))
+    for row in streamed:
+        style = styles[row.engine]
+        name = f"{style.name} · {row.index}"
+        windows = row.streaming.windows if row.streaming else []
+        for column, values in ((1, [w.recall for w in windows]), (2, [w.p95_ms for w in windows])):
+            figure.add_trace(go.Scatter(
+                x=[w.vectors for w in windows], y=values, mode="lines+markers", name=name,
+                line={"color": style.colour, "dash": style.dash}, marker={"symbol": style.symbol},
+                showlegend=column == 1, legendgroup=name,
+                customdata=[[w.end_s, w.searches, w.insert_per_s] for w in windows],
+                hovertemplate="%{x:,} vectors at %{customdata[0]:.1f} s: %{y:.3~g}<br>%{customdata[1]:,} searches, "
+                              "%{customdata[2]:,.0f} inserts/s<extra>" + name + "</extra>",
+            ), row=1, col=column)
+    figure.update_xaxes(title_text="vectors in the index at the window's end")
+    figure.update_yaxes(title_text="recall@k", row=1, col=1)
+    figure.update_yaxes(title_text="p95 ms (log)", type="log", row=1, col=2)
+    figure.update_layout(title="While the index is written to: recall and tail latency per window", height=480,
+                         template="plotly_white", legend_title="engine · index")
+    _legend_below(figure, len(streamed))
     return figure
 
 

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
+    STREAMING_NOTE,
     ReportData,
     assumption_rows,
     clean,
@@ -20,6 +21,7 @@ from vectorscout.reporting.sections import (
     pareto_rows,
     raw_frame,
     requirements_rows,
+    streaming_rows,
     summary_lines,
 )
 
@@ -46,6 +48,9 @@ def chart_flowables(images: dict[str, bytes], widest: float, tallest: float) -> 
         scale = min(widest / pixels_wide, tallest / pixels_high)
         flowables += [Image(io.BytesIO(png), width=pixels_wide * scale, height=pixels_high * scale), Spacer(1, 0.3 * cm)]
     return flowables
+
+
+REPRODUCE = "The plans are in report.json beside this file: python -m vectorscout rerun report.json"
 
 
 def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
@@ -89,11 +94,13 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
                         [width * 0.22, width * 0.18, width * 0.6])]
     story.append(para("Charts", styles["Heading2"]))
     story += chart_flowables(images, width * 0.85, page[1] - 5 * cm)  # the frame less a heading's room
-    header, body = feature_rows(data)
-    story += [para("Feature matrix", styles["Heading2"]), table(header, body)]
+    story += [para("Feature matrix", styles["Heading2"]), table(*feature_rows(data))]
     story += [para("Methodology", styles["Heading2"]),
               table(["item", "detail"], [list(r) for r in methodology_rows(data)], [width * 0.2, width * 0.8])]
-    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))]
+    streaming_header, streaming_body = streaming_rows(data)
+    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))] + ([
+        para("Streaming and freshness", styles["Heading2"]), para(STREAMING_NOTE), table(streaming_header, streaming_body)]
+        if streaming_body else [])
     # the measurements in two tables that fit a landscape page, each led by what identifies a row
     story.append(para("Raw measurements", styles["Heading2"]))
     for columns in (RAW_SPEED, RAW_RESOURCES):
@@ -103,8 +110,7 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     failures = failure_lines(data)
     story.append(para("Failures and what they mean", styles["Heading2"]))
     story += [para(f"• {line}") for line in failures] or [para("No failures: every engine finished every setting.")]
-    story += [para("Reproduce", styles["Heading2"]),
-              para("The plans are in report.json beside this file: python -m vectorscout rerun report.json")]
+    story += [para("Reproduce", styles["Heading2"]), para(REPRODUCE)]
     SimpleDocTemplate(str(path), pagesize=page, title=clean(data.title), author="VectorScout",
                       leftMargin=1.5 * cm, rightMargin=1.5 * cm).build(story)
 

@@ -16,7 +16,14 @@ from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, run_legend, setting_label
-from vectorscout.reporting.tables import frontier_table, grid_text, human_label, params_text, results_table
+from vectorscout.reporting.tables import (
+    frontier_table,
+    grid_text,
+    human_label,
+    params_text,
+    results_table,
+    stream_summary_table,
+)
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
@@ -203,6 +210,17 @@ def assumption_rows(data: ReportData) -> list[tuple[str, str, str]]:
 def pareto_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     header, body = frontier_table(compared_rows(data.runs))
     return header, [[clean(cell) for cell in row] for row in body]
+
+
+STREAMING_NOTE = ("Writes at the declared rate while clients searched; each search scored against the vectors "
+                  "acknowledged when it began. Freshness: from a write acknowledged until a search saw it (polled by "
+                  "searching: the resolution is one search).")
+
+
+def streaming_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    """The streaming runs' summary (rates, where the writer fell behind, freshness); no rows without a stream."""
+    frame = stream_summary_table(compared_rows(data.runs))
+    return [str(c) for c in frame.columns], [[clean(cell) for cell in row] for row in frame_rows(frame)]
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:

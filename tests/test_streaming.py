@@ -1,0 +1,112 @@
+"""The streaming workload: writes at a declared rate while clients search, scored per window against the
+vectors acknowledged when each search began, and the freshness of inserts, deletes and updates."""
+
+import numpy as np
+import pytest
+
+from adapters.base import Metric
+from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.benchmarking.streaming import PrefixNeighbours, StreamLog, StreamSpec, windows_of
+from vectorscout.data.groundtruth import exact_knn
+from vectorscout.results.records import ResultRow
+from vectorscout.results.store import ResultsStore
+
+STREAMED = "synthetic:n=3000,dim=16,seed=5,queries=40"
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+def test_prefix_neighbours_are_the_exact_neighbours_among_the_first_rows(metric):
+    """The truth for a search is the exact top-k of the rows acknowledged when it began, for any prefix."""
+    rng = np.random.default_rng(2)
+    base, queries = rng.standard_normal((500, 8)).astype(np.float32), rng.standard_normal((6, 8)).astype(np.float32)
+    neighbours = PrefixNeighbours(queries, base, metric, 10)
+    for rows in (10, 37, 500):
+        exact = exact_knn(queries, base[:rows], metric, 10)
+        for q in range(len(queries)):
+            assert set(neighbours.truth(q, rows).tolist()) == set(exact.ids[q].tolist())
+            assert neighbours.recall(q, rows, exact.ids[q]) == 1.0
+    # rows acknowledged while a search ran may be among its hits: an exact search stays at 1.0, and a wrong
+    # hit among the earlier rows still counts against it
+    exact_later = neighbours.truth(0, 500)
+    rows = int(np.median(exact_later)) + 1  # about half the hits came after the search began
+    assert (exact_later >= rows).any() and (exact_later < rows).any()
+    assert neighbours.recall(0, rows, exact_later) == 1.0
+    earlier = exact_later[exact_later < rows]
+    farthest = int(np.argsort(neighbours.distances[0, :rows])[-1])  # the farthest of the earlier rows
+    wrong = np.where(exact_later == earlier[0], farthest, exact_later)
+    assert neighbours.recall(0, rows, wrong) == 1 - 1 / len(earlier)
+
+
+def test_windows_split_the_stream_and_rates_come_from_the_acknowledged_writes():
+    spec = StreamSpec(base=1000, stream=400, rate=100, clients=1, window_s=1.0, k=10)
+    log = StreamLog(started=0.0, acknowledged=1400)
+    log.writes = [(0.1 * (i + 1), 1000 + 10 * (i + 1), 0.0) for i in range(40)]  # 100 vectors/s for 4 s
+    log.searches = [(0.05 + 0.1 * i, 2_000_000, 0, 1000) for i in range(40)]
+    recalls = np.array([1.0] * 20 + [0.5] * 20)
+    windows = windows_of(log, recalls, spec)
+    assert [w.vectors for w in windows] == [1090, 1190, 1290, 1400]  # the last sliver (t=4.0) joins window 4
+    assert [round(w.insert_per_s) for w in windows[1:3]] == [100, 100]
+    assert [w.recall for w in windows] == [1.0, 1.0, 0.5, 0.5] and sum(w.searches for w in windows) == 40
+    assert windows[0].p95_ms == pytest.approx(2.0)
+
+
+def test_streaming_run_stores_windows_recall_and_freshness_per_engine():
+    """FAISS flat, hnswlib and Qdrant's engine stream 1,500 vectors at 1,000/s onto 1,500 while two clients
+    search: every window is scored, the writer keeps the rate, and each engine's freshness is measured (FAISS HNSW
+    cannot delete: a skipped row saying so)."""
+    plan = RunPlan(dataset=STREAMED, engines=parse_engines("faiss:index=flat,faiss:index=hnsw,hnswlib,qdrant"), k=10,
+                   stream_vectors=1500, stream_rate=1000, stream_clients=2, stream_window_s=0.5)
+    run = execute(plan, ResultsStore())
+    assert run.status == "finished", [r.error for r in run.results]
+    by_engine = {(r.engine, r.index): r for r in run.results}
+    for row in run.results:
+        stream = row.streaming
+        assert row.status == "ok" and stream is not None and stream.base_vectors == 1500
+        assert stream.streamed_vectors == 1500 and stream.windows[-1].vectors == 3000
+        assert stream.windows[0].vectors > 1500 and all(w.searches > 0 for w in stream.windows)
+        assert 0.8 * 1000 < stream.rate_achieved < 1.05 * 1000, stream.rate_achieved
+        assert row.recall >= 0.9 and row.n_queries == sum(w.searches for w in stream.windows)
+        insert = stream.freshness[0]
+        assert insert.operation == "insert" and insert.visible == insert.probes == 5
+    assert by_engine[("faiss", "flat")].recall == 1.0  # exact search is exact against the acknowledged prefix
+    skipped = [p for p in by_engine[("faiss", "hnsw")].streaming.freshness if p.skipped]
+    assert [p.operation for p in skipped] == ["delete", "update"] and "remove_ids" in skipped[0].skipped
+    for engine in (("faiss", "flat"), ("hnswlib", "hnsw"), ("qdrant", "hnsw")):
+        delete = by_engine[engine].streaming.freshness[1]
+        assert delete.operation == "delete" and delete.visible == 5 and delete.median_ms is not None
+    stored = ResultsStore().get_run(run.run_id)
+    assert stored.results[0].streaming == run.results[0].streaming  # windows and probes survive the store
+
+
+def test_a_writer_that_cannot_keep_the_rate_is_shown_falling_behind():
+    """Chroma embedded acknowledges a few thousand vectors a second here: asked for 50,000/s with 0.1 s windows,
+    it runs more than a window late and the rate achieved is far below the rate asked."""
+    plan = RunPlan(dataset=STREAMED, engines=parse_engines("chroma"), k=10, stream_vectors=2000,
+                   stream_rate=50_000, stream_clients=1, stream_window_s=0.1)
+    row = execute(plan, ResultsStore()).results[0]
+    assert row.status == "ok", row.error
+    assert row.streaming.fell_behind_at_s is not None and row.streaming.rate_achieved < 25_000
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"stream_vectors": 2995}, "must leave at least k=10"),
+    ({"stream_rate": 0}, "stream rate"),
+    ({"stream_clients": 0}, "searching clients"),
+    ({"stream_window_s": 0.01}, "stream window"),
+    ({"filter": "tag == 3"}, "searches unfiltered"),
+    ({"concurrency": (1, 4)}, "own searching clients"),
+])
+def test_streaming_plans_that_cannot_run_are_refused_before_anything_starts(changes, message):
+    plan = RunPlan(dataset=STREAMED, engines=parse_engines("faiss"), **{"stream_vectors": 1000, **changes})
+    with pytest.raises(PlanError, match=message):
+        plan.validate(3000)
+
+
+def test_streaming_figures_round_trip_through_the_row_document():
+    plan = RunPlan(dataset=STREAMED, engines=parse_engines("hnswlib"), stream_vectors=500, stream_rate=2000,
+                   stream_window_s=0.2)
+    row = execute(plan, ResultsStore()).results[0]
+    again = ResultRow.from_dict(row.to_dict())
+    assert again == row and again.streaming.windows and isinstance(again.streaming.windows[0].recall, float)
