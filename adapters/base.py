@@ -117,6 +117,9 @@ class Capabilities:
     # Not the engine itself but a stand-in for it (e.g. a client library's pure-Python imitation): measured
     # when asked for, never in the quick evaluation.
     stand_in: bool = False
+    # Searches may run while another thread writes (a thread-safe client whose engine locks its own index).
+    # FAISS searches in parallel but must not be written to meanwhile: it crashed (SIGSEGV) under a stream.
+    writes_while_searching: bool = True
 
     def index(self, name: str | None) -> IndexSpec:
         if name is None:

@@ -85,6 +85,9 @@ class FaissAdapter(VectorAdapter):
         filtering=True,  # through FAISS's IDSelector, on payloads the adapter keeps beside the index
         thread_safe=True,
         embedded=True,
+        # add_with_ids while another thread searches crashed the worker (SIGSEGV, 20,000x384 Flat, 2 clients);
+        # FAISS documents concurrent searches only (wiki: Threads and asynchronous calls)
+        writes_while_searching=False,
     )
     colour = "#636EFA"
     requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}

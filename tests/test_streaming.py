@@ -90,6 +90,43 @@ def test_a_writer_that_cannot_keep_the_rate_is_shown_falling_behind():
     assert row.streaming.fell_behind_at_s is not None and row.streaming.rate_achieved < 25_000
 
 
+def test_searches_share_the_lock_and_a_write_waits_for_them_and_holds_it_alone():
+    """FAISS crashed when written to during searches: its searches share a lock a write takes alone."""
+    import threading
+
+    from vectorscout.benchmarking.streaming import ReadWriteLock
+
+    lock, events = ReadWriteLock(), []
+    first_in, release_first = threading.Event(), threading.Event()
+
+    def search(name, hold):
+        with lock.reading():
+            events.append(f"{name} in")
+            if hold:
+                first_in.set()
+                release_first.wait(5)
+            events.append(f"{name} out")
+
+    def write():
+        with lock.writing():
+            events.append("write")
+
+    searcher = threading.Thread(target=search, args=("s1", True))
+    searcher.start()
+    first_in.wait(5)
+    second = threading.Thread(target=search, args=("s2", False))
+    second.start()
+    second.join(5)  # a second search runs beside the first
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(0.2)
+    assert writer.is_alive() and "write" not in events  # the write waits for the search in progress
+    release_first.set()
+    for thread in (searcher, writer):
+        thread.join(5)
+    assert events == ["s1 in", "s2 in", "s2 out", "s1 out", "write"]
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"stream_vectors": 2995}, "must leave at least k=10"),
     ({"stream_rate": 0}, "stream rate"),

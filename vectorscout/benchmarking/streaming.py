@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,12 +93,65 @@ def pool_size(queries: int, rows: int) -> int:
     return max(1, min(QUERY_POOL, queries, POOL_MATRIX_BYTES // (4 * rows)))
 
 
-def _guard(thread_safe: bool) -> contextlib.AbstractContextManager[Any]:
-    # a client that is not thread-safe is called by one thread at a time, writes and searches alike
-    return contextlib.nullcontext() if thread_safe else threading.Lock()
+class ReadWriteLock:
+    """Searches share it, a write holds it alone (and waiting writes go before new searches)."""
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._readers = 0
+        self._writers_waiting = 0
+        self._writing = False
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._state:
+            self._state.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._readers -= 1
+                self._state.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._state:
+            self._writers_waiting += 1
+            self._state.wait_for(lambda: not self._writing and not self._readers)
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._state:
+                self._writing = False
+                self._state.notify_all()
 
 
-def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: Any, cancel: CancelToken) -> None:
+@dataclass(frozen=True)
+class Guards:
+    """What a search and a write hold: nothing for engines that take both at once, a shared/exclusive lock for
+    those that search in parallel but not while written to, one lock for clients that are not thread-safe."""
+
+    search: Callable[[], contextlib.AbstractContextManager[Any]]
+    write: Callable[[], contextlib.AbstractContextManager[Any]]
+    serialized: str
+
+
+def guards(capabilities: Any) -> Guards:
+    if not capabilities.thread_safe:
+        lock = threading.Lock()
+        return Guards(lambda: lock, lambda: lock, "the client is not thread-safe: writes and searches were sent one "
+                      "at a time")
+    if not capabilities.writes_while_searching:
+        shared = ReadWriteLock()
+        return Guards(shared.reading, shared.writing, "the engine must not be searched while written to: searches "
+                      "ran in parallel and paused for each write")
+    return Guards(contextlib.nullcontext, contextlib.nullcontext, "")
+
+
+def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: Guards, cancel: CancelToken) -> None:
     """Insert the stream on the declared schedule: each batch is sent when its last vector is due, so a writer
     that keeps up acknowledges the stream in stream/rate seconds."""
     batch = max(1, round(spec.rate / WRITES_PER_SECOND))
@@ -110,7 +164,7 @@ def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: A
             if (wait := due - time.perf_counter()) > 0:
                 time.sleep(wait)
             payload = {name: column[start:stop] for name, column in dataset.payloads.items()}
-            with guard:
+            with guard.write():
                 db.insert(np.arange(start, stop, dtype=np.int64), dataset.base[start:stop], payload)
             now = time.perf_counter()
             log.acknowledged = stop
@@ -121,7 +175,7 @@ def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: A
         log.writing = False
 
 
-def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Any) -> None:
+def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Guards) -> None:
     """Search until the writer is done, cycling over the pool from this client's own offset."""
     clock = time.perf_counter_ns
     position = client * len(pool) // max(1, spec.clients)
@@ -131,7 +185,7 @@ def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: Strea
             position += 1
             rows = log.acknowledged
             began = clock()
-            with guard:
+            with guard.search():
                 hits = db.search(pool[query], spec.k)
             latency = clock() - began
             log.searches.append((began / 1e9 - log.started, latency, query, rows))
@@ -144,7 +198,7 @@ def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: Strea
 def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, report: StageReport,
                cancel: CancelToken) -> StreamLog:
     """The writer and the clients at once, on an index already holding the first spec.base rows."""
-    guard = _guard(db.capabilities.thread_safe)
+    guard = guards(db.capabilities)
     log = StreamLog(started=time.perf_counter(), acknowledged=spec.base)
     threads = [threading.Thread(target=_write, args=(db, dataset, spec, log, guard, cancel), daemon=True)]
     threads += [threading.Thread(target=_search, args=(db, pool, c, spec, log, guard), daemon=True)
@@ -263,8 +317,7 @@ def measure_streaming(db: Any, make_row: RowFactory, dataset: Dataset, plan: Run
         rate_asked=spec.rate, rate_achieved=(log.acknowledged - spec.base) / last_write if last_write else 0.0,
         base_vectors=spec.base, streamed_vectors=log.acknowledged - spec.base, clients=spec.clients,
         window_s=spec.window_s, fell_behind_at_s=next((w.end_s for w in windows if w.lag_s > spec.window_s), None),
-        serialized="" if db.capabilities.thread_safe else "the client is not thread-safe: writes and searches "
-        "were sent one at a time", windows=windows, freshness=probes)
+        serialized=guards(db.capabilities).serialized, windows=windows, freshness=probes)
     return make_row(
         "ok", recall=float(recalls.mean()) if len(recalls) else None,
         latency_p50_ms=overall.p50_ms if overall else None, latency_p95_ms=overall.p95_ms if overall else None,

@@ -215,6 +215,7 @@ def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
                 "Rate asked (vectors/s)": significant(figures.rate_asked),
                 "Rate achieved (vectors/s)": significant(figures.rate_achieved),
                 "Fell behind at (s)": "never" if figures.fell_behind_at_s is None else significant(figures.fell_behind_at_s),
+                "Writes and searches": figures.serialized or "at once",
                 "Recall during the stream": significant(row.recall),
                 "p95 during the stream (ms)": significant(row.latency_p95_ms)}
         for probe in figures.freshness:
