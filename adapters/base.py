@@ -320,6 +320,12 @@ class VectorAdapter(ABC):
         """Many queries; engines with a native batch call override this."""
         return [self.search(vector, k, filter) for vector in vectors]
 
+    def index_bytes(self) -> int | None:
+        """Bytes of what the engine searches in memory (its index and the vectors or codes that index holds), as
+        the engine's own structures or files report them; None where the adapter cannot read it. Unlike the
+        worker's RSS, it does not count the allocator's retained pages or the adapter's temporary copies."""
+        return None
+
     def delete(self, ids: np.ndarray) -> None:
         """Remove these ids from the collection and its index: later searches must not return them. Adapters
         of engines that can delete override this; the others say why they cannot."""

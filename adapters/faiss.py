@@ -133,7 +133,9 @@ class FaissAdapter(VectorAdapter):
         else:
             raise AdapterError(f"FAISS has no index type {index!r}")
         self._inner = inner
-        self._index = faiss.IndexIDMap2(inner)
+        # IndexIDMap, not IDMap2: IDMap2 adds an in-memory hash map from our ids back (for reconstruct, never used
+        # here) that its serialized size does not show
+        self._index = faiss.IndexIDMap(inner)
         self._search_params: Any = None
         self._selector_cache = {}
 
@@ -238,6 +240,10 @@ class FaissAdapter(VectorAdapter):
         params = self._search_params if filter is None else self._filtered_params(filter)
         scores, ids = self._index.search(queries, k, params=params)
         return [SearchHits(row_ids[row_ids >= 0], row_scores[row_ids >= 0]) for row_ids, row_scores in zip(ids, scores)]
+
+    def index_bytes(self) -> int | None:
+        # the serialized index is its in-memory structures: codes or vectors, graph links or inverted lists, ids
+        return None if self._index is None else len(self._faiss.serialize_index(self._index))
 
     def delete(self, ids: np.ndarray) -> None:
         if self.state.index in ("hnsw", "hnsw_sq8"):

@@ -142,6 +142,10 @@ class HnswlibAdapter(VectorAdapter):
                 wanted //= 2
         raise AdapterError(f"hnswlib filtered search failed: {error}") from None
 
+    def index_bytes(self) -> int | None:
+        # hnswlib's saved form is its memory layout: vectors, links and labels per element
+        return None if self.index is None else int(self.index.index_file_size())
+
     def delete(self, ids: np.ndarray) -> None:
         # hnswlib marks the labels deleted: searches skip them, the graph keeps their nodes (re-adding a label
         # revives its node with the new vector)

@@ -358,10 +358,11 @@ class PgvectorAdapter(VectorAdapter):
         size = self.db.execute(sql.SQL("SELECT pg_total_relation_size({})").format(sql.Literal(self._table))).fetchone()[0]
         return int(size)
 
-    def vector_index_bytes(self) -> int:
-        """Bytes of the collection's vector index (HNSW or IVFFlat) alone, as PostgreSQL counts them."""
+    def index_bytes(self) -> int | None:
+        """Bytes of the collection's vector index (HNSW or IVFFlat) alone, as PostgreSQL counts them: the pages
+        a search walks (hnsw_bit re-ranks by the table's vectors too, a few rows per query)."""
         if self._table is None:
-            return 0
+            return None
         size = self.db.execute(
             "SELECT COALESCE(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i"
             " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"

@@ -384,6 +384,16 @@ class QdrantAdapter(VectorAdapter):
         # the embedded shard and the local mode write under the work directory; a server keeps its own disk
         return super().disk_bytes() if not self.connection.get("url") else None
 
+    def index_bytes(self) -> int | None:
+        """The embedded shard's files that a search reads from memory: the HNSW links, and the quantized codes
+        (quantized.data) or, without quantization or with the originals kept in RAM, the vectors (matrix.dat)."""
+        if self.connection.get("url") or not isinstance(self.backend, EdgeBackend):
+            return None
+        originals_in_ram = self.state.index not in QUANTIZED or not self.state.build_params.get("vectors_on_disk", True)
+        searched = {"quantized.data", *(["matrix.dat"] if originals_in_ram else [])}
+        return sum(f.stat().st_size for f in self.workdir.rglob("*") if f.is_file()
+                   and (f.name in searched or f.parent.name == "vector_index"))
+
     def versions(self) -> EngineVersions:
         return self.backend.versions()
 

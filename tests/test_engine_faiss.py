@@ -102,3 +102,27 @@ def test_flat_is_exact_against_ground_truth(tmp_path):
         truth = exact_knn(queries, base, Metric.COSINE, 10)
         for i, hits in enumerate(db.search_batch(queries, 10)):
             assert hits.ids.tolist() == truth.ids[i].tolist()
+
+
+@pytest.mark.engine
+def test_index_bytes_are_the_searched_structures_not_the_workers_memory(tmp_path):
+    """From first principles, per vector: IVF-Flat holds 4*d bytes, IVF-SQ8 d, IVF-PQ m, each with two 8-byte ids
+    (the inverted lists' and the IDMap2 wrapper's map back to ours) (the run rows' index_bytes_per_vector; the
+    worker's RSS had said 0 for SQ8 and more for PQ than for Flat)."""
+    import numpy as np
+
+    from adapters.base import Metric
+    from adapters.faiss import FaissAdapter
+
+    dim, n, m = 64, 20_000, 16
+    base = np.random.default_rng(4).standard_normal((n, dim)).astype(np.float32)
+    per_vector = {}
+    for index in ("ivf_flat", "ivf_sq8", "ivf_pq"):
+        with FaissAdapter(tmp_path / index) as db:
+            db.create_collection(index, dim, Metric.L2, index, {"nlist": 64, "m": m})
+            db.insert(np.arange(n), base)
+            db.wait_until_indexed()
+            per_vector[index] = db.index_bytes() / n
+    expected = {"ivf_flat": 4 * dim + 16, "ivf_sq8": dim + 16, "ivf_pq": m + 16}
+    for index, bytes_per_vector in per_vector.items():  # plus centroids and codebooks, shared: a few bytes each
+        assert expected[index] <= bytes_per_vector < expected[index] + 5, (index, per_vector)

@@ -169,7 +169,7 @@ def test_compressed_indexes_are_smaller_by_the_bytes_they_drop_and_bits_are_rera
             db.create_collection(f"sizes_{index}", dim, Metric.L2, index, config.build_params)
             db.insert(np.arange(n), base)
             db.wait_until_indexed()
-            sizes[index] = db.vector_index_bytes() / n
+            sizes[index] = db.index_bytes() / n
             db.set_search_params(config.search_grid[0])
             hits = db.search(base[7], 10)
             assert hits.ids[0] == 7, (index, hits.ids)

@@ -87,7 +87,7 @@ def test_pgvector_model_matches_a_real_hnsw_index():
         db.create_collection("memory_model", dim, Metric.L2, "hnsw", {"m": 16, "ef_construction": 64})
         db.insert(np.arange(n, dtype=np.int64), vectors, {})
         db.wait_until_indexed()
-        index_bytes = db.vector_index_bytes()
+        index_bytes = db.index_bytes()
         db.drop()
     modelled = model("pgvector", "hnsw", dim, {"m": 16}).ram_bytes_per_vector
     print(f"pgvector HNSW 768-d: {index_bytes / n:,.0f} B/vector measured, {modelled:,.0f} modelled")

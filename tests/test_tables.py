@@ -113,15 +113,15 @@ def test_parameters_read_as_written():
     assert params_text({}) == "defaults"
 
 
-def test_the_compression_chart_puts_recall_against_the_ram_each_vector_took():
+def test_the_compression_chart_puts_recall_against_the_bytes_each_vector_takes_in_the_searched_structures():
     from vectorscout.reporting.charts import compression_figure, measurement_figures
     from vectorscout.results.records import DatasetInfo, Environment, Run
 
-    flat = row("faiss", recall=1.0, qps=400.0, ram_bytes_per_vector=1544.0)
+    flat = row("faiss", recall=1.0, qps=400.0, index_bytes_per_vector=1544.0, ram_bytes_per_vector=3111.0)
     flat.index, flat.search_params = "ivf_flat", {"nprobe": 16}
-    pq = row("faiss", recall=0.81, qps=1600.0, ram_bytes_per_vector=104.0)
+    pq = row("faiss", recall=0.81, qps=1600.0, index_bytes_per_vector=104.0, ram_bytes_per_vector=3740.0)
     pq.index, pq.search_params = "ivf_pq", {"nprobe": 16}
-    unmeasured = row("hnswlib", ram_bytes_per_vector=None)  # in-process: no RAM figure, left out
+    unmeasured = row("chroma", ram_bytes_per_vector=900.0)  # the adapter cannot read its index size: left out
     figure = compression_figure([flat, pq, unmeasured])
     (trace,) = figure.data
     assert list(trace.x) == [1544.0, 104.0] and list(trace.y) == [1.0, 0.81] and list(trace.text) == ["ivf_flat", "ivf_pq"]

@@ -155,6 +155,7 @@ class BuildFigures:
     index_s: float | None = None
     disk_mb: float | None = None
     disk_bytes_per_vector: float | None = None
+    index_bytes_per_vector: float | None = None
 
 
 @dataclass
@@ -289,6 +290,9 @@ def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport,
     disk = db.disk_bytes()
     if disk is not None:
         job.build.disk_mb, job.build.disk_bytes_per_vector = disk / 2**20, disk / rows
+    searched = db.index_bytes()
+    if searched:
+        job.build.index_bytes_per_vector = searched / rows
 
 
 def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:

@@ -97,6 +97,9 @@ class ResultRow:
     # On-disk size of the collection after indexing (None: in memory, or on a server out of view).
     disk_mb: float | None = None
     disk_bytes_per_vector: float | None = None
+    # What the engine searches in memory (index plus the vectors or codes it holds), per vector, as the engine's
+    # own structures or files report it (adapter.index_bytes); None where the adapter cannot read it.
+    index_bytes_per_vector: float | None = None
     # Memory the collection added (RSS after indexing minus the empty engine's), per vector; isolated runs only.
     ram_bytes_per_vector: float | None = None
     # Client threads issuing queries at once (1: the serial pass); errors under load; the client's CPU use
