@@ -216,6 +216,13 @@ class LanceDBAdapter(VectorAdapter):
         return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
                           result["_distance"].to_numpy().astype(np.float32, copy=False))
 
+    def index_bytes(self) -> int | None:
+        """The embedded table's vector index files (_indices/): what LanceDB reads, and caches, to search; rows
+        appended since the index was built are scanned from the table instead."""
+        if self.table is None or not self._path.exists():
+            return None
+        return sum(f.stat().st_size for f in self._path.rglob("*") if f.is_file() and "_indices" in f.parts) or None
+
     def delete(self, ids: np.ndarray) -> None:
         if self.table is not None:  # integers only in the predicate: nothing of the caller's enters it as text
             self.table.delete(f"id IN ({', '.join(str(int(i)) for i in np.asarray(ids).tolist())})")

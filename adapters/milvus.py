@@ -270,6 +270,13 @@ class MilvusAdapter(VectorAdapter):
         hits = result[0]
         return hits_from((h["id"] for h in hits), (h["distance"] for h in hits), len(hits))
 
+    def index_bytes(self) -> int | None:
+        """Milvus Lite's vector index files (one per segment, indexes/*.vector.<type>.idx): what it loads to
+        search; a server keeps its own."""
+        if not self.lite:
+            return None
+        return sum(f.stat().st_size for f in self.workdir.rglob("*.idx") if f.is_file() and ".vector." in f.name)
+
     def delete(self, ids: np.ndarray) -> None:
         if self._created:
             self.client.delete(self.state.name, ids=[int(i) for i in np.asarray(ids).tolist()])

@@ -36,3 +36,22 @@ def test_unreachable_remote_is_a_clear_error(tmp_path):
     with pytest.raises(EngineUnavailable, match="cannot be opened") as error:
         adapter.open()
     assert "sk-s3cret" not in str(error.value)
+
+
+def test_ivf_pq_index_bytes_are_its_codes_not_the_vectors(tmp_path):
+    """From first principles: IVF-PQ keeps num_sub_vectors one-byte codes and a row id per vector, not 4*d bytes;
+    its index files hold that plus centroids and codebooks (shared)."""
+    import numpy as np
+
+    from adapters.base import Metric
+    from adapters.lancedb import LanceDBAdapter
+
+    dim, n = 128, 5000
+    base = np.random.default_rng(8).standard_normal((n, dim)).astype(np.float32)
+    with LanceDBAdapter(tmp_path) as db:
+        db.create_collection("pq", dim, Metric.L2, "ivf_pq", {"num_partitions": 16, "num_sub_vectors": 16})
+        db.insert(np.arange(n), base)
+        db.wait_until_indexed()
+        per_vector = db.index_bytes() / n
+    shared = (16 * dim * 4 + 16 * 256 * (dim // 16) * 4) / n  # centroids and codebooks spread over the vectors
+    assert 16 <= per_vector <= 16 + 8 + shared + 4, per_vector

@@ -328,3 +328,38 @@ def test_rows_of_one_engine_measured_two_ways_are_two_series_on_the_charts():
     assert [r.engine for r in compared_rows(runs)] == ["chroma (embedded, in-process)", "chroma (server, loopback)",
                                                        "faiss"]
     assert engine_colour("chroma (server, loopback)") == engine_colour("chroma") != engine_colour("faiss")
+
+
+def streamed(engine, recall, qps, p95, fell_behind_at_s=None, insert_ms=2.0, delete_skipped=""):
+    from vectorscout.results.records import Freshness, StreamingFigures
+
+    figures = StreamingFigures(rate_asked=500, rate_achieved=200 if fell_behind_at_s else 500, base_vectors=10_000,
+                               streamed_vectors=10_000, clients=2, window_s=2, fell_behind_at_s=fell_behind_at_s,
+                               freshness=[Freshness("insert", 5, 5, insert_ms, insert_ms),
+                                          Freshness("delete", skipped=delete_skipped) if delete_skipped else
+                                          Freshness("delete", 5, 5, 2.0, 2.5)])
+    streaming = row(engine, recall, qps, p95, concurrency=2)
+    streaming.streaming = figures
+    return streaming
+
+
+def test_streaming_rows_are_evidence_for_writes_never_for_static_speed():
+    """A row searched while written to is not the engine's speed at the target (it would be judged as a 2-client
+    load); it is the evidence for the update-rate and write-visibility answers: who kept the stream, who fell
+    behind, how soon a write was seen, which index cannot delete."""
+    runs = [run_with([row("qdrant", 0.99, 2000, 1.0), streamed("qdrant", 0.99, 50_000, 0.3),
+                      row("milvus", 0.99, 60, 20.0), streamed("milvus", 1.0, 5, 975.0, fell_behind_at_s=12.0,
+                                                              insert_ms=494.0),
+                      row("faiss", 0.99, 3500, 0.35), streamed("faiss", 0.99, 4000, 0.7, delete_skipped="no remove_ids")])]
+    measured = measured_at_target(runs, 0.95, peak_qps=100)
+    assert measured["qdrant"].qps == 2000 and measured["qdrant"].concurrency == 1
+    live = dict(NOTEBOOK, recall_target=0.95, update_rate="continuous", write_visibility="within a second")
+    ranking = verdicts(recommend(Scenario("live", live), runs))
+    against = {e: " | ".join(r.text for r in v.reasons_against) for e, v in ranking.items()}
+    behind = "fell behind a stream of 500 vectors/s at 12 s (kept 200/s"
+    assert behind in against["milvus"]
+    assert "kept a stream of 500 vectors/s" in " | ".join(r.text for r in ranking["qdrant"].reasons_for)
+    assert "hnsw cannot delete (no remove_ids)" in against.get("faiss", "") or ranking["faiss"].excluded
+    quiet = verdicts(recommend(Scenario("quiet", dict(NOTEBOOK, recall_target=0.95, update_rate="rare",
+                                                      write_visibility="minutes are fine")), runs))
+    assert not any("stream" in r.text for v in quiet.values() for r in [*v.reasons_for, *v.reasons_against])

@@ -318,7 +318,8 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
     candidates: dict[str, list[tuple[ResultRow, Run]]] = {}
     for run in runs:
         for row in run.results:
-            if row.status == "ok" and row.recall is not None and not row.filter:
+            # a streaming row was searched while written to: evidence for writes (stream_evidence), not for speed
+            if row.status == "ok" and row.recall is not None and not row.filter and row.streaming is None:
                 candidates.setdefault(row.engine, []).append((row, run))
     best: dict[str, Measured] = {}
     for engine, rows in candidates.items():
@@ -339,6 +340,45 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise, *_where(row),
                                 row.concurrency)
     return best
+
+
+def stream_evidence(runs: list[Run]) -> dict[str, tuple[ResultRow, str]]:
+    """Per engine, its streaming row of the newest run that streamed it, with that run's id."""
+    found: dict[str, tuple[ResultRow, str]] = {}
+    for run in sorted(runs, key=lambda r: r.created_at):
+        for row in run.results:
+            if row.status == "ok" and row.streaming is not None:
+                found[row.engine] = (row, run.run_id)
+    return found
+
+
+def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: dict[str, Any],
+            reasons: list[Reason]) -> None:
+    """What a streaming run showed of the engine's writes, where the answers ask for updates or fresh writes."""
+    asked = answers["update_rate"] != "rare" or answers["write_visibility"] == "within a second"
+    if not asked or engine not in streams:
+        return
+    row, run_id = streams[engine]
+    figures, source = row.streaming, f"run {run_id}"
+    if figures is None:  # stream_evidence keeps streaming rows only
+        return
+    fresh = {probe.operation: probe for probe in figures.freshness}
+    if figures.fell_behind_at_s is not None:
+        reasons.append(Reason("performance", f"fell behind a stream of {figures.rate_asked:,.0f} vectors/s at "
+                                             f"{figures.fell_behind_at_s:g} s (kept {figures.rate_achieved:,.0f}/s; "
+                                             f"p95 {row.latency_p95_ms or 0:.1f} ms while written to)", -3, source))
+    else:
+        reasons.append(Reason("performance", f"kept a stream of {figures.rate_asked:,.0f} vectors/s: recall "
+                                             f"{row.recall or 0:.3f}, p95 {row.latency_p95_ms or 0:.1f} ms while "
+                                             "written to", 2, source))
+    insert, delete = fresh.get("insert"), fresh.get("delete")
+    if answers["write_visibility"] == "within a second" and insert is not None:
+        late = insert.visible < insert.probes or (insert.max_ms or 0) > 1000
+        reasons.append(Reason("performance", f"a write reached searches after {insert.median_ms or 0:.1f} ms (median; "
+                                             f"{insert.visible} of {insert.probes} probes seen)", -2 if late else 2,
+                              source))
+    if answers["update_rate"] == "continuous" and delete is not None and delete.skipped:
+        reasons.append(Reason("features", f"measured: {row.index} cannot delete ({delete.skipped})", -2, source))
 
 
 def _in_context(found: Measured, mode: str) -> bool:
@@ -422,7 +462,7 @@ def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
 
 
 def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Measured],
-             costs: dict[str, float]) -> EngineVerdict:
+             costs: dict[str, float], streams: dict[str, tuple[ResultRow, str]]) -> EngineVerdict:
     answers, mode = scenario.answers, scenario.answers["deployment"]
     excluded = exclusion(profile, answers)
     if excluded:
@@ -430,6 +470,7 @@ def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Mea
                              [Reason("excluded", excluded.text, 0, excluded.source)], "—", excluded.source)
     reasons: list[Reason] = []
     performance, evidence = _performance(profile.key, measured, answers, reasons)
+    _writes(profile.key, streams, answers, reasons)
     criteria: dict[str, float | None] = {
         "features": _features(profile, answers, reasons), "operations": _operations(profile, answers, reasons),
         "scalability": _scalability(profile, answers, reasons), "ecosystem": _ecosystem(profile, answers, reasons),
@@ -450,7 +491,8 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     answers = scenario.answers
     measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]), answers["deployment"])
     costs = _costs(scenario, runs or [])
-    verdicts = [_verdict(profile, scenario, measured, costs) for _, profile in sorted(feature_matrix().items())]
+    streams = stream_evidence(runs or [])
+    verdicts = [_verdict(profile, scenario, measured, costs, streams) for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
     ranking = scored + [v for v in verdicts if v.score is None]
     # With measurements, the verdict is drawn from the engines measured for this scenario: an engine that skips
