@@ -99,7 +99,8 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
     plan = RunPlan(dataset="synthetic:n=300,dim=8", engines=parse_engines("faiss:index=hnsw,M=8,ef_search=16|64,pgvector"),
                    k=7, filter="tag == 3", label="every field", batch_size=77, warmup_queries=5, isolate=False,
                    timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=5, duration_s=2.5,
-                   load_driver="locust", locust_workers=5)
+                   load_driver="locust", locust_workers=5, stream_vectors=100, stream_rate=250.0, stream_clients=3,
+                   stream_window_s=1.5)
     # the test must set every field away from its default, or a dropped field would go unnoticed
     unchanged = [f.name for f in fields(RunPlan) if getattr(plan, f.name) == getattr(defaults, f.name)]
     assert unchanged == []
@@ -269,7 +270,8 @@ def test_a_build_grid_and_a_connection_give_one_configuration_each(tmp_path):
     ("engines: {engine: faiss}", "plan.yaml: 'engines' must list at least one engine"),
     ("- a list", "plan.yaml: a plan is a mapping with datasets and engines"),
     ("k: ten\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size, timeout_s, memory_limit_mb, concurrency, "
-                                           "repetitions and duration_s must be numbers"),
+                                           "repetitions, duration_s and the stream_* keys must be numbers"),
+    ("stream_rate: fast\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
     ("concurrency: [1, many]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
     ("locust_workers: [2]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
     ("filter: 3\nengines: [{engine: faiss}]",
