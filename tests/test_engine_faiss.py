@@ -110,19 +110,11 @@ def test_index_bytes_are_the_searched_structures_not_the_workers_memory(tmp_path
     (the inverted lists' and the IDMap2 wrapper's map back to ours) (the run rows' index_bytes_per_vector; the
     worker's RSS had said 0 for SQ8 and more for PQ than for Flat)."""
     import numpy as np
+    from tests_support import index_bytes_per_vector
 
-    from adapters.base import Metric
-    from adapters.faiss import FaissAdapter
-
-    dim, n, m = 64, 20_000, 16
-    base = np.random.default_rng(4).standard_normal((n, dim)).astype(np.float32)
-    per_vector = {}
-    for index in ("ivf_flat", "ivf_sq8", "ivf_pq"):
-        with FaissAdapter(tmp_path / index) as db:
-            db.create_collection(index, dim, Metric.L2, index, {"nlist": 64, "m": m})
-            db.insert(np.arange(n), base)
-            db.wait_until_indexed()
-            per_vector[index] = db.index_bytes() / n
+    dim, m = 64, 16
+    base = np.random.default_rng(4).standard_normal((20_000, dim)).astype(np.float32)
+    per_vector = index_bytes_per_vector("faiss", tmp_path, ("ivf_flat", "ivf_sq8", "ivf_pq"), base, {"nlist": 64, "m": m})
     expected = {"ivf_flat": 4 * dim + 16, "ivf_sq8": dim + 16, "ivf_pq": m + 16}
     for index, bytes_per_vector in per_vector.items():  # plus centroids and codebooks, shared: a few bytes each
         assert expected[index] <= bytes_per_vector < expected[index] + 5, (index, per_vector)

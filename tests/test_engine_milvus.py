@@ -2,7 +2,7 @@ import time
 
 import pytest
 from contract import AdapterContract
-from tests_support import closed_port
+from tests_support import closed_port, index_bytes_per_vector
 
 from adapters.base import EngineUnavailable, Metric, UnsupportedFeature
 from adapters.milvus import MilvusAdapter, filter_expression
@@ -69,16 +69,7 @@ def test_index_bytes_of_the_int8_graph_are_smaller_by_three_bytes_per_dimension(
     4*d, with the same graph; so it is smaller by 3*d bytes per vector (within 2 %)."""
     import numpy as np
 
-    from vectorscout.benchmarking.specs import engine_config
-
-    dim, n = 128, 5000
-    base = np.random.default_rng(8).standard_normal((n, dim)).astype(np.float32)
-    per_vector = {}
-    for index in ("hnsw", "hnsw_sq8"):
-        config = engine_config("milvus", {"index": index})
-        with MilvusAdapter(tmp_path / index) as db:
-            db.create_collection(f"size_{index}", dim, Metric.L2, index, config.build_params)
-            db.insert(np.arange(n), base)
-            db.wait_until_indexed()
-            per_vector[index] = db.index_bytes() / n
+    dim = 128
+    base = np.random.default_rng(8).standard_normal((5000, dim)).astype(np.float32)
+    per_vector = index_bytes_per_vector("milvus", tmp_path, ("hnsw", "hnsw_sq8"), base)
     assert per_vector["hnsw"] - per_vector["hnsw_sq8"] == pytest.approx(3 * dim, rel=0.02), per_vector

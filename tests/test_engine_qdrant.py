@@ -106,21 +106,11 @@ def test_index_bytes_hold_the_codes_instead_of_the_vectors_kept_on_disk(tmp_path
     """From first principles: with int8 quantization and the originals on disk, what a search reads from memory is
     d + 4 bytes of code per vector (the codes and an offset) instead of 4*d, plus the same graph links."""
     import numpy as np
+    from tests_support import index_bytes_per_vector
 
-    from adapters.base import Metric
-    from adapters.qdrant import QdrantAdapter
-    from vectorscout.benchmarking.specs import engine_config
-
-    dim, n = 128, 5000
-    base = np.random.default_rng(8).standard_normal((n, dim)).astype(np.float32)
-    per_vector = {}
-    for index in ("hnsw", "hnsw_sq8"):
-        config = engine_config("qdrant", {"index": index})
-        with QdrantAdapter(tmp_path / index) as db:
-            db.create_collection(index, dim, Metric.L2, index, config.build_params)
-            db.insert(np.arange(n), base)
-            db.wait_until_indexed()
-            per_vector[index] = db.index_bytes() / n
+    dim = 128
+    base = np.random.default_rng(8).standard_normal((5000, dim)).astype(np.float32)
+    per_vector = index_bytes_per_vector("qdrant", tmp_path, ("hnsw", "hnsw_sq8"), base)
     saved = per_vector["hnsw"] - per_vector["hnsw_sq8"]
     assert saved == pytest.approx(4 * dim - (dim + 4), rel=0.02), per_vector
     assert 4 * dim < per_vector["hnsw"] < 4 * dim + 200, per_vector  # vectors plus compressed links

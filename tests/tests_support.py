@@ -113,3 +113,23 @@ def spawned_workers():
         except psutil.Error:  # ended meanwhile, or a zombie
             continue
     return found
+
+
+def index_bytes_per_vector(engine: str, folder: Path, indexes: tuple[str, ...], base, build: dict | None = None):
+    """Each index type of the engine built over the same vectors: the bytes per vector its adapter reports it
+    searches in memory (adapter.index_bytes), by index type."""
+    import numpy as np
+
+    from adapters.base import Metric
+    from adapters.registry import adapter_class
+    from vectorscout.benchmarking.specs import engine_config
+
+    per_vector = {}
+    for index in indexes:
+        config = engine_config(engine, {"index": index})
+        with adapter_class(engine)(folder / index) as db:
+            db.create_collection(f"size_{index}", base.shape[1], Metric.L2, index, {**config.build_params, **(build or {})})
+            db.insert(np.arange(len(base)), base)
+            db.wait_until_indexed()
+            per_vector[index] = db.index_bytes() / len(base)
+    return per_vector
