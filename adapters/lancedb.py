@@ -55,6 +55,17 @@ IVF_HNSW_SQ = IndexSpec(
     ),
     description="IVF partitions with HNSW graphs over scalar-quantized vectors",
 )
+# RaBitQ (https://lancedb.github.io/lancedb/python/python/#lancedb.index.IvfRq): num_bits per dimension of a
+# randomly rotated vector, with an error bound that re-ranking uses; d/8 bytes per vector at one bit.
+IVF_RQ = IndexSpec(
+    "ivf_rq",
+    build_params=(
+        Param("num_partitions", int, 64, "IVF clusters", 1, 65536, sweep=(16, 64, 256)),
+        Param("num_bits", int, 1, "bits per dimension of the RaBitQ code", 1, 8),
+    ),
+    search_params=IVF_PQ.search_params,
+    description="IVF with RaBitQ codes (num_bits per dimension; refine_factor re-ranks by the full vectors)",
+)
 DISTANCES: dict[Metric, Any] = {Metric.L2: "l2", Metric.COSINE: "cosine", Metric.IP: "dot"}
 
 
@@ -110,7 +121,7 @@ class LanceDBAdapter(VectorAdapter):
     name = "lancedb"
     display_name = "LanceDB"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, NO_INDEX), filtering=True, thread_safe=True, embedded=True,
+        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, IVF_RQ, NO_INDEX), filtering=True, thread_safe=True, embedded=True,
     )
     colour = "#19D3F3"
     server_params = ("uri", "host_override")
@@ -180,13 +191,16 @@ class LanceDBAdapter(VectorAdapter):
         index = self.state.index
         build = self.state.build_params
         distance = DISTANCES[self.state.metric]
-        from lancedb.index import IvfHnswSq, IvfPq
+        from lancedb.index import IvfHnswSq, IvfPq, IvfRq
 
         if index == "ivf_pq":
             if self.state.dim % int(build["num_sub_vectors"]):
                 raise AdapterError(f"num_sub_vectors={build['num_sub_vectors']} must divide the dimension {self.state.dim}")
             config: Any = IvfPq(distance_type=distance, num_partitions=int(build["num_partitions"]),
                                 num_sub_vectors=int(build["num_sub_vectors"]))
+        elif index == "ivf_rq":
+            config = IvfRq(distance_type=distance, num_partitions=int(build["num_partitions"]),
+                           num_bits=int(build["num_bits"]))
         elif index == "ivf_hnsw_sq":
             config = IvfHnswSq(distance_type=distance, num_partitions=int(build["num_partitions"]), m=int(build["m"]),
                                ef_construction=int(build["ef_construction"]))
@@ -206,7 +220,7 @@ class LanceDBAdapter(VectorAdapter):
         params = self.state.search_params
         builder = self.table.search(query, vector_column_name="vector").distance_type(DISTANCES[self.state.metric])
         builder = builder.limit(k).select(["id", "_distance"])
-        if self.state.index == "ivf_pq":
+        if self.state.index in ("ivf_pq", "ivf_rq"):
             builder = builder.nprobes(int(params["nprobes"])).refine_factor(int(params["refine_factor"]))
         elif self.state.index == "ivf_hnsw_sq":
             builder = builder.nprobes(int(params["nprobes"])).ef(int(params["ef"]))

@@ -16,6 +16,12 @@ class TestLanceDBIVFPQ(AdapterContract):
     options = {"index": "ivf_pq", "num_partitions": "4", "num_sub_vectors": "8", "nprobes": "4", "refine_factor": "10"}
 
 
+class TestLanceDBRaBitQ(AdapterContract):
+    engine = "lancedb"
+    options = {"index": "ivf_rq", "num_partitions": "4", "nprobes": "4", "refine_factor": "10"}
+    min_recall = 0.95  # 1.000 measured (l2, cosine, ip): refine_factor 10 re-ranks by the full vectors
+
+
 class TestLanceDBExact(AdapterContract):
     engine = "lancedb"
     options = {"index": "none"}
