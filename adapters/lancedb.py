@@ -121,7 +121,8 @@ class LanceDBAdapter(VectorAdapter):
     name = "lancedb"
     display_name = "LanceDB"
     capabilities = Capabilities(
-        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, IVF_RQ, NO_INDEX), filtering=True, thread_safe=True, embedded=True,
+        metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, IVF_RQ, NO_INDEX),
+        filtering=True, thread_safe=True, embedded=True,
     )
     colour = "#19D3F3"
     server_params = ("uri", "host_override")
