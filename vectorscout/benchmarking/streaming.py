@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Metric, UnsupportedFeature
+from adapters.base import Metric, UnsupportedFeature, normalized
 from vectorscout.benchmarking.metrics import summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.progress import CancelToken
@@ -51,8 +51,7 @@ class PrefixNeighbours:
     def __init__(self, queries: np.ndarray, vectors: np.ndarray, metric: Metric, k: int) -> None:
         self.k = k
         if metric is Metric.COSINE:
-            queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-30)
-            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-30)
+            queries, vectors = normalized(queries), normalized(vectors)
         products = queries @ vectors.T
         if metric is Metric.L2:  # squared distance, ordered the same as the distance
             self.distances = (np.einsum("ij,ij->i", vectors, vectors)[None, :] - 2 * products)
@@ -87,6 +86,7 @@ class StreamLog:
     searches: list[tuple[float, int, int, int]] = field(default_factory=list)  # (began, latency ns, query, rows)
     found: list[np.ndarray] = field(default_factory=list)
     error: BaseException | None = None
+    serialized: str = ""  # how writes and searches met (Guards.serialized)
 
 
 def pool_size(queries: int, rows: int) -> int:
@@ -199,7 +199,7 @@ def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, re
                cancel: CancelToken) -> StreamLog:
     """The writer and the clients at once, on an index already holding the first spec.base rows."""
     guard = guards(db.capabilities)
-    log = StreamLog(started=time.perf_counter(), acknowledged=spec.base)
+    log = StreamLog(started=time.perf_counter(), acknowledged=spec.base, serialized=guard.serialized)
     threads = [threading.Thread(target=_write, args=(db, dataset, spec, log, guard, cancel), daemon=True)]
     threads += [threading.Thread(target=_search, args=(db, pool, c, spec, log, guard), daemon=True)
                 for c in range(spec.clients)]
@@ -216,10 +216,10 @@ def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, re
     return log
 
 
-def _window(log: StreamLog, recalls: np.ndarray, begin: float, end: float, rows_before: int) -> StreamWindow:
-    began = np.array([s[0] for s in log.searches])
+def _window(log: StreamLog, began: np.ndarray, latencies_ns: np.ndarray, recalls: np.ndarray, begin: float,
+            end: float, rows_before: int) -> StreamWindow:
     inside = (began >= begin) & (began < end)
-    latencies = np.array([s[1] for s in log.searches], dtype=np.int64)[inside]
+    latencies = latencies_ns[inside]
     writes = [w for w in log.writes if begin <= w[0] < end]
     rows = writes[-1][1] if writes else rows_before
     figures = summarize_latencies(latencies, end - begin) if len(latencies) else None
@@ -235,12 +235,14 @@ def windows_of(log: StreamLog, recalls: np.ndarray, spec: StreamSpec) -> list[St
     """Consecutive windows from the stream's start to its last write (the last one may be shorter)."""
     # just past the last event, so the last write and search fall inside the last window
     finished = max([w[0] for w in log.writes] + [s[0] for s in log.searches] + [spec.window_s]) + 1e-6
+    began = np.array([s[0] for s in log.searches])  # once for every window
+    latencies = np.array([s[1] for s in log.searches], dtype=np.int64)
     windows, begin, rows = [], 0.0, spec.base
     while begin < finished:
         end = min(begin + spec.window_s, finished)
         if finished - end < spec.window_s / 2:  # a last sliver joins this window: its rates would mean nothing
             end = finished
-        windows.append(_window(log, recalls, begin, end, rows))
+        windows.append(_window(log, began, latencies, recalls, begin, end, rows))
         rows, begin = windows[-1].vectors, end
     return windows
 
@@ -317,7 +319,7 @@ def measure_streaming(db: Any, make_row: RowFactory, dataset: Dataset, plan: Run
         rate_asked=spec.rate, rate_achieved=(log.acknowledged - spec.base) / last_write if last_write else 0.0,
         base_vectors=spec.base, streamed_vectors=log.acknowledged - spec.base, clients=spec.clients,
         window_s=spec.window_s, fell_behind_at_s=next((w.end_s for w in windows if w.lag_s > spec.window_s), None),
-        serialized=guards(db.capabilities).serialized, windows=windows, freshness=probes)
+        serialized=log.serialized, windows=windows, freshness=probes)
     return make_row(
         "ok", recall=float(recalls.mean()) if len(recalls) else None,
         latency_p50_ms=overall.p50_ms if overall else None, latency_p95_ms=overall.p95_ms if overall else None,
