@@ -12,12 +12,12 @@ import importlib
 import importlib.metadata
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -108,6 +108,27 @@ class IndexSpec:
 
 
 @dataclass(frozen=True)
+class TextSearch:
+    """An engine's own keyword ranking and its fusion of keyword and dense results (hybrid search)."""
+
+    keyword: str  # how it ranks keywords, e.g. "BM25 over its full-text index (English stemming, stop words)"
+    fusion: str  # how it combines the two lists, e.g. "reciprocal rank fusion in SQL"
+
+
+class SparseEncoder(Protocol):
+    """Keyword weights an engine without its own text analysis stores as sparse vectors (VectorScout's BM25)."""
+
+    def encode_document(self, text: str) -> tuple[list[int], list[float]]: ...
+
+    def encode_query(self, text: str) -> tuple[list[int], list[float]]: ...
+
+
+# Reciprocal rank fusion's constant (score = sum of 1 / (RRF_K + rank)), the value of the RRF paper and of the
+# engines' defaults; every engine and the application-side baseline fuse with it, so fusion is compared alike.
+RRF_K = 60
+
+
+@dataclass(frozen=True)
 class Capabilities:
     metrics: frozenset[Metric]
     index_types: tuple[IndexSpec, ...]  # the first one is the default
@@ -120,6 +141,9 @@ class Capabilities:
     # Searches may run while another thread writes (a thread-safe client whose engine locks its own index).
     # FAISS searches in parallel but must not be written to meanwhile: it crashed (SIGSEGV) under a stream.
     writes_while_searching: bool = True
+    # How the engine answers keyword and hybrid queries itself; None: it has no text search here, and VectorScout
+    # measures it with its own BM25 and fusion in the application, so labelled.
+    text_search: TextSearch | None = None
 
     def index(self, name: str | None) -> IndexSpec:
         if name is None:
@@ -330,6 +354,25 @@ class VectorAdapter(ABC):
         """Remove these ids from the collection and its index: later searches must not return them. Adapters
         of engines that can delete override this; the others say why they cannot."""
         raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter does not delete vectors")
+
+    # -- text: keyword and hybrid search (engines whose capabilities declare text_search) ----------------
+    def create_text_collection(self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any],
+                               encoder: SparseEncoder) -> None:
+        """A collection holding a text per vector beside it, with the engine's keyword index; search() then
+        searches its vectors. encoder gives BM25 weights to engines that store keywords as sparse vectors."""
+        raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter has no text search")
+
+    def insert_texts(self, ids: np.ndarray, vectors: np.ndarray, texts: Sequence[str]) -> None:
+        """Rows of a text collection: each id's vector and text."""
+        raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter has no text search")
+
+    def keyword_search(self, text: str, k: int) -> SearchHits:
+        """The k best rows for a keyword query, by the engine's own keyword ranking (fewer when fewer match)."""
+        raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter has no text search")
+
+    def hybrid_search(self, vector: np.ndarray, text: str, k: int, depth: int) -> SearchHits:
+        """The engine's fusion of its dense and keyword top-`depth` lists (reciprocal rank fusion, RRF_K)."""
+        raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter has no text search")
 
     @abstractmethod
     def count(self) -> int:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from adapters.base import (
+    RRF_K,
     AdapterError,
     Capabilities,
     EngineUnavailable,
@@ -22,6 +23,8 @@ from adapters.base import (
     Metric,
     Param,
     SearchHits,
+    SparseEncoder,
+    TextSearch,
     VectorAdapter,
     as_float32_matrix,
     package_version,
@@ -123,6 +126,10 @@ class LanceDBAdapter(VectorAdapter):
     capabilities = Capabilities(
         metrics=frozenset(Metric), index_types=(IVF_HNSW_SQ, IVF_PQ, IVF_RQ, NO_INDEX),
         filtering=True, thread_safe=True, embedded=True,
+        # https://lancedb.github.io/lancedb/fts/ and /hybrid_search/hybrid_search/: a native full-text index
+        # (BM25; lower-cased, English stems, stop words removed, its defaults) and RRFReranker over both lists.
+        text_search=TextSearch(keyword="BM25 over LanceDB's full-text index (English stemming, stop words)",
+                               fusion=f"LanceDB's hybrid query with its RRFReranker (K={RRF_K})"),
     )
     colour = "#19D3F3"
     server_params = ("uri", "host_override")
@@ -161,6 +168,15 @@ class LanceDBAdapter(VectorAdapter):
         self.begin_collection(name, dim, metric, index, build_params)
         self._payload_columns: list[str] = []
         self._integer_columns: frozenset[str] = frozenset()
+        self._text = False
+
+    def create_text_collection(self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any],
+                               encoder: SparseEncoder) -> None:
+        self.create_collection(name, dim, metric, index, build_params)
+        self._text = True  # LanceDB analyses the texts itself: the encoder is not needed
+
+    def insert_texts(self, ids: np.ndarray, vectors: np.ndarray, texts: Sequence[str]) -> None:
+        self.insert(ids, vectors, {"text": np.asarray(list(texts), dtype=object)})
 
     def _batch(self, ids: np.ndarray, matrix: np.ndarray, payloads: Mapping[str, np.ndarray]) -> Any:
         pa = self._pa
@@ -210,26 +226,53 @@ class LanceDBAdapter(VectorAdapter):
         if config is not None:
             self.table.create_index("vector", config=config)  # builds synchronously on a local table
         for column in self._payload_columns:  # scalar indexes make pre-filtering cheap
-            self.table.create_scalar_index(column)
+            if column == "text" and self._text:
+                from lancedb.index import FTS
+
+                self.table.create_index("text", config=FTS())  # the full-text index, its defaults
+            else:
+                self.table.create_scalar_index(column)
 
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         spec = self.capabilities.index(self.state.index)
         self.state.search_params = {**spec.search_defaults(), **params}
 
-    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
-        query = self.query_vector(vector)
+    def _vector_settings(self, builder: Any, limit: int) -> Any:
+        """The index's search parameters on a vector or hybrid query of `limit` results (LanceDB's HNSW refuses
+        an ef below the limit, as a graph search cannot return more than its candidate list)."""
         params = self.state.search_params
-        builder = self.table.search(query, vector_column_name="vector").distance_type(DISTANCES[self.state.metric])
-        builder = builder.limit(k).select(["id", "_distance"])
+        builder = builder.distance_type(DISTANCES[self.state.metric])
         if self.state.index in ("ivf_pq", "ivf_rq"):
             builder = builder.nprobes(int(params["nprobes"])).refine_factor(int(params["refine_factor"]))
         elif self.state.index == "ivf_hnsw_sq":
-            builder = builder.nprobes(int(params["nprobes"])).ef(int(params["ef"]))
+            builder = builder.nprobes(int(params["nprobes"])).ef(max(int(params["ef"]), limit))
+        return builder
+
+    def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
+        query = self.query_vector(vector)
+        builder = self._vector_settings(self.table.search(query, vector_column_name="vector"), k)
+        builder = builder.limit(k).select(["id", "_distance"])
         if filter is not None:
             builder = builder.where(filter_sql(filter, self._integer_columns), prefilter=True)
         result = builder.to_arrow()
         return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
                           result["_distance"].to_numpy().astype(np.float32, copy=False))
+
+    def keyword_search(self, text: str, k: int) -> SearchHits:
+        result = self.table.search(text, query_type="fts", fts_columns="text").limit(k).select(["id", "_score"]).to_arrow()
+        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
+                          result["_score"].to_numpy().astype(np.float32, copy=False))
+
+    def hybrid_search(self, vector: np.ndarray, text: str, k: int, depth: int) -> SearchHits:
+        from lancedb.rerankers import RRFReranker
+
+        # the hybrid query takes `limit` candidates from each list before the reranker fuses them; no select():
+        # with one, LanceDB 0.40 logs two deprecation warnings per query (its sub-queries' score columns)
+        builder = self.table.search(query_type="hybrid", vector_column_name="vector", fts_columns="text")
+        builder = self._vector_settings(builder.vector(self.query_vector(vector)).text(text), depth)
+        result = builder.rerank(RRFReranker(K=RRF_K)).limit(depth).to_arrow()
+        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False)[:k],
+                          result["_relevance_score"].to_numpy().astype(np.float32, copy=False)[:k])
 
     def index_bytes(self) -> int | None:
         """The embedded table's vector index files (_indices/): what LanceDB reads, and caches, to search; rows

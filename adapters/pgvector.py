@@ -8,12 +8,13 @@ a quoted identifier: nothing from a filter is spliced into SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from adapters.base import (
+    RRF_K,
     AdapterError,
     Capabilities,
     EngineUnavailable,
@@ -22,6 +23,8 @@ from adapters.base import (
     Metric,
     Param,
     SearchHits,
+    SparseEncoder,
+    TextSearch,
     VectorAdapter,
     as_float32_matrix,
     hits_from,
@@ -124,12 +127,24 @@ def where_clause(tree: Filter, sql: Any) -> tuple[Any, list[Any]]:
     return translate(tree, _PostgresWhere(sql))
 
 
+# Hybrid search the PostgreSQL way (https://www.postgresql.org/docs/current/textsearch-controls.html and
+# https://github.com/pgvector/pgvector#hybrid-search): a tsvector column (english configuration: stems, stop
+# words) under a GIN index, ranked by ts_rank, which weighs term frequency but has no IDF: not BM25, and the
+# table says so. Query words are OR-ed (plainto_tsquery ANDs them) so a document matching any word is ranked,
+# as BM25 ranks. The fusion is reciprocal rank fusion written in SQL over the two top lists.
+TEXT_SEARCH = TextSearch(keyword="PostgreSQL full-text search: ts_rank over a GIN-indexed tsvector (english; no IDF)",
+                         fusion=f"reciprocal rank fusion in one SQL query (k={RRF_K})")
+TS_QUERY = "replace(plainto_tsquery('english', %s)::text, '&', '|')::tsquery"  # the words OR-ed
+KEYWORD_SQL = ("SELECT id, ts_rank(body_tsv, query) AS score FROM {}, (SELECT " + TS_QUERY + " AS query) AS asked "
+               "WHERE body_tsv @@ query ORDER BY score DESC, id LIMIT %s")
+
+
 class PgvectorAdapter(VectorAdapter):
     name = "pgvector"
     display_name = "pgvector (PostgreSQL)"
     capabilities = Capabilities(
         metrics=frozenset(Metric), index_types=(HNSW, IVFFLAT, FLAT, HNSW_HALFVEC, HNSW_BIT), filtering=True,
-        thread_safe=False, embedded=True,
+        thread_safe=False, embedded=True, text_search=TEXT_SEARCH,
     )
     colour = "#FFA15A"
     server_params = ("dsn",)
@@ -214,7 +229,21 @@ class PgvectorAdapter(VectorAdapter):
             sql.Identifier(name), sql.Literal(dim)))
         self._table = name
         self._columns = []
+        self._text = False
         self.set_search_params(spec.search_defaults())
+
+    def create_text_collection(self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any],
+                               encoder: SparseEncoder) -> None:
+        self.create_collection(name, dim, metric, index, build_params)  # PostgreSQL analyses the texts itself
+        sql = self._sql
+        self.db.execute(sql.SQL("ALTER TABLE {} ADD COLUMN body text, ADD COLUMN body_tsv tsvector GENERATED ALWAYS "
+                                "AS (to_tsvector('english', body)) STORED").format(sql.Identifier(name)))
+        self._text = True
+
+    def insert_texts(self, ids: np.ndarray, vectors: np.ndarray, texts: Sequence[str]) -> None:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        self._copy(["id", "embedding", "body"], ["int8", "vector", "text"],
+                   zip(np.asarray(ids).tolist(), matrix, texts))
 
     def _add_payload_columns(self, payloads: Mapping[str, np.ndarray]) -> None:
         sql = self._sql
@@ -235,16 +264,20 @@ class PgvectorAdapter(VectorAdapter):
         matrix = as_float32_matrix(vectors, self.state.dim)
         payloads = payloads or {}
         self._add_payload_columns(payloads)
-        sql = self._sql
-        names = ["id", "embedding", *payloads]
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT BINARY)").format(
-            sql.Identifier(self.state.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
         columns = [np.asarray(values).tolist() for values in payloads.values()]
         types = ["int8", "vector", *(sql_types(values) for values in payloads.values())]
+        self._copy(["id", "embedding", *payloads], types,
+                   ((row_id, matrix[n], *(column[n] for column in columns)) for n, row_id in enumerate(np.asarray(ids).tolist())))
+
+    def _copy(self, names: list[str], types: list[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows into the collection's table by binary COPY (the fastest load PostgreSQL has)."""
+        sql = self._sql
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT BINARY)").format(
+            sql.Identifier(self.state.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
         with self.db.cursor() as cursor, cursor.copy(copy_sql) as copy:
             copy.set_types(types)
-            for n, row_id in enumerate(np.asarray(ids).tolist()):
-                copy.write_row((row_id, matrix[n], *(column[n] for column in columns)))
+            for row in rows:
+                copy.write_row(row)
 
     def wait_until_indexed(self) -> None:
         sql = self._sql
@@ -261,6 +294,8 @@ class PgvectorAdapter(VectorAdapter):
                                     + " " + opclass + ") WITH ({})").format(table, options))
         for column in self._columns:  # B-tree indexes so the planner can pre-filter selective conditions
             self.db.execute(sql.SQL("CREATE INDEX ON {} ({})").format(table, sql.Identifier(column)))
+        if self._text:
+            self.db.execute(sql.SQL("CREATE INDEX ON {} USING gin (body_tsv)").format(table))
         self.db.execute(sql.SQL("ANALYZE {}").format(table))
 
     def set_search_params(self, params: Mapping[str, Any]) -> None:
@@ -323,14 +358,37 @@ class PgvectorAdapter(VectorAdapter):
     def search(self, vector: np.ndarray, k: int, filter: Filter | None = None) -> SearchHits:
         query = self.query_vector(vector)
         statement, params = self._query(filter)
-        arguments = [query, *params, query, k]
-        if self.state.index == "hnsw_bit":
-            arguments = [query, *params, query, max(k, int(self.state.search_params["candidates"])), k]
+        arguments = [query, *params, *self._dense_arguments(query, k)[1:]]
         try:
             rows = self.db.execute(statement, arguments).fetchall()
         except Exception as exc:
             raise AdapterError(f"pgvector query failed: {str(exc).strip().splitlines()[0]}") from None
         return hits_from((r[0] for r in rows), (r[1] for r in rows), len(rows))
+
+    def _dense_arguments(self, query: np.ndarray, k: int) -> list[Any]:
+        """The parameters of the unfiltered dense statement (_query(None)) for the k nearest rows."""
+        if self.state.index == "hnsw_bit":
+            return [query, query, max(k, int(self.state.search_params["candidates"])), k]
+        return [query, query, k]
+
+    def keyword_search(self, text: str, k: int) -> SearchHits:
+        statement = self._sql.SQL(KEYWORD_SQL).format(self._sql.Identifier(self.state.name))
+        rows = self.db.execute(statement, [text, k]).fetchall()
+        return hits_from((r[0] for r in rows), (r[1] for r in rows), len(rows))
+
+    def hybrid_search(self, vector: np.ndarray, text: str, k: int, depth: int) -> SearchHits:
+        sql = self._sql
+        dense, _ = self._query(None)
+        statement = sql.SQL(
+            "WITH dense AS (SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM ({}) AS nearest), "
+            "keyword AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (" + KEYWORD_SQL + ") AS words) "
+            "SELECT coalesce(dense.id, keyword.id) AS id, coalesce(1.0 / ({} + dense.rank), 0) "
+            "+ coalesce(1.0 / ({} + keyword.rank), 0) AS score FROM dense FULL OUTER JOIN keyword ON dense.id = keyword.id "
+            "ORDER BY score DESC, id LIMIT %s"
+        ).format(dense, sql.Identifier(self.state.name), sql.Literal(RRF_K), sql.Literal(RRF_K))
+        query = self.query_vector(vector)
+        rows = self.db.execute(statement, [*self._dense_arguments(query, depth), text, depth, k]).fetchall()
+        return hits_from((r[0] for r in rows), (float(r[1]) for r in rows), len(rows))
 
     def count(self) -> int:
         if self._table is None:

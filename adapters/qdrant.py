@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from adapters.base import (
+    RRF_K,
     AdapterError,
     Capabilities,
     EngineUnavailable,
@@ -25,6 +26,8 @@ from adapters.base import (
     Metric,
     Param,
     SearchHits,
+    SparseEncoder,
+    TextSearch,
     VectorAdapter,
     as_float32_matrix,
     hits_from,
@@ -72,10 +75,20 @@ def _quantized(name: str, oversampling: float, description: str) -> IndexSpec:
 HNSW_SQ8 = _quantized("hnsw_sq8", 1.0, "HNSW over int8 scalar-quantized vectors (4x smaller in RAM)")
 HNSW_BINARY = _quantized("hnsw_binary", 2.0, "HNSW over binary-quantized vectors (32x smaller in RAM; rescored)")
 QUANTIZED = {"hnsw_sq8", "hnsw_binary"}
+# Hybrid search (https://qdrant.tech/documentation/concepts/hybrid-queries/): keywords as a sparse vector per
+# point holding VectorScout's BM25 term weights, which Qdrant multiplies by the IDF it keeps for the collection
+# (the IDF modifier); a query prefetches the dense and the sparse top lists and fuses them by RRF.
+TEXT_SEARCH = TextSearch(keyword="BM25: VectorScout's term weights in sparse vectors, Qdrant's IDF modifier",
+                         fusion=f"Qdrant's reciprocal rank fusion of two prefetches (k={RRF_K})")
+DENSE, SPARSE = "dense", "bm25"  # the named vectors of a text collection
+# Qdrant counts ranks from 0 in its RRF (measured: a document first in one list only scores 1/k), the others and
+# the RRF paper from 1: its k one higher gives every document the same fused score as RRF_K gives elsewhere.
+QDRANT_RRF_K = RRF_K + 1
 CAPABILITIES = Capabilities(
     metrics=frozenset(Metric), index_types=(HNSW, HNSW_SQ8, HNSW_BINARY), filtering=True, thread_safe=True,
-    embedded=True,
+    embedded=True, text_search=TEXT_SEARCH,
 )
+Sparse = tuple[list[int], list[float]]  # (term ids, weights)
 # Index every segment regardless of size (KB), so small benchmark sets are searched through HNSW too.
 INDEXING_THRESHOLD_KB = 1
 INDEX_TIMEOUT_S = 3600
@@ -126,8 +139,12 @@ def payload_schema_name(values: np.ndarray) -> str:
 
 
 class Backend(Protocol):
-    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None: ...
-    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None: ...
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any],
+               text: bool = False) -> None: ...
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None,
+               keywords: list[Sparse] | None = None) -> None: ...
+    def keyword(self, query: Sparse, k: int) -> SearchHits: ...
+    def hybrid(self, vector: np.ndarray, query: Sparse, k: int, depth: int, params: Mapping[str, Any]) -> SearchHits: ...
     def index(self, payload_schemas: Mapping[str, str]) -> None: ...
     def search(self, vector: np.ndarray, k: int, filter: Filter | None, params: Mapping[str, Any]) -> SearchHits: ...
     def count(self) -> int: ...
@@ -145,14 +162,19 @@ class EdgeBackend:
     def __init__(self, edge: Any, path: Path) -> None:
         self.edge, self.path = edge, path
         self.shard: Any = None
+        self.using: str | None = None  # the dense vector's name in a text collection
 
-    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None:
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any],
+               text: bool = False) -> None:
         edge = self.edge
         quantization = {"hnsw_sq8": lambda: edge.ScalarQuantizationConfig(type=edge.ScalarType.Int8, always_ram=True),
                         "hnsw_binary": lambda: edge.BinaryQuantizationConfig(always_ram=True)}.get(index)
+        vectors = edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric]),
+                                        on_disk=bool(build.get("vectors_on_disk", False)))
+        self.using = DENSE if text else None
         config = edge.EdgeConfig(
-            vectors=edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric]),
-                                          on_disk=bool(build.get("vectors_on_disk", False))),
+            vectors={DENSE: vectors} if text else vectors,
+            sparse_vectors={SPARSE: edge.EdgeSparseVectorParams(modifier=edge.Modifier.Idf)} if text else None,
             hnsw_config=edge.HnswIndexConfig(
                 m=int(build["m"]), ef_construct=int(build["ef_construct"]),
                 full_scan_threshold=int(build["full_scan_threshold_kb"]),
@@ -162,10 +184,14 @@ class EdgeBackend:
         )
         self.shard = edge.EdgeShard.create(str(self.path / name), config)
 
-    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None:
-        rows = vectors.tolist()
-        points = [self.edge.Point(i, row, payloads[n] if payloads else None) for n, (i, row) in enumerate(zip(ids, rows))]
-        self.shard.update(self.edge.UpdateOperation.upsert_points(points))
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None,
+               keywords: list[Sparse] | None = None) -> None:
+        edge = self.edge
+        rows: list[Any] = vectors.tolist()
+        if keywords is not None:
+            rows = [{DENSE: row, SPARSE: edge.SparseVector(*words)} for row, words in zip(rows, keywords)]
+        points = [edge.Point(i, row, payloads[n] if payloads else None) for n, (i, row) in enumerate(zip(ids, rows))]
+        self.shard.update(edge.UpdateOperation.upsert_points(points))
 
     def index(self, payload_schemas: Mapping[str, str]) -> None:
         for field, schema in payload_schemas.items():
@@ -183,12 +209,31 @@ class EdgeBackend:
                                                       oversampling=float(params["oversampling"]))
                         if "rescore" in params else None)
         request = edge.QueryRequest(
-            limit=k, query=edge.Query.Nearest(vector.tolist()),
+            limit=k, query=edge.Query.Nearest(vector.tolist(), using=self.using),
             params=edge.SearchParams(hnsw_ef=int(params["hnsw_ef"]), quantization=quantization),
             filter=translate_filter(filter, edge) if filter is not None else None, with_payload=False, with_vector=False,
         )
+        return self._hits(request)
+
+    def _hits(self, request: Any) -> SearchHits:
         points = self.shard.query(request)
         return hits_from((p.id for p in points), (p.score for p in points), len(points))
+
+    def keyword(self, query: Sparse, k: int) -> SearchHits:
+        if not query[0]:  # no query term is in the collection's vocabulary: nothing matches
+            return hits_from((), (), 0)
+        edge = self.edge
+        return self._hits(edge.QueryRequest(limit=k, query=edge.Query.Nearest(edge.SparseVector(*query), using=SPARSE),
+                                            with_payload=False, with_vector=False))
+
+    def hybrid(self, vector: np.ndarray, query: Sparse, k: int, depth: int, params: Mapping[str, Any]) -> SearchHits:
+        edge = self.edge
+        prefetches = [edge.Prefetch(depth, query=edge.Query.Nearest(vector.tolist(), using=DENSE),
+                                    params=edge.SearchParams(hnsw_ef=int(params["hnsw_ef"])))]
+        if query[0]:
+            prefetches.append(edge.Prefetch(depth, query=edge.Query.Nearest(edge.SparseVector(*query), using=SPARSE)))
+        return self._hits(edge.QueryRequest(limit=k, prefetches=prefetches, query=edge.Fusion.Rrf(k=QDRANT_RRF_K),
+                                            with_payload=False, with_vector=False))
 
     def count(self) -> int:
         return 0 if self.shard is None else int(self.shard.count(self.edge.CountRequest(exact=True)))
@@ -218,18 +263,22 @@ class ClientBackend:
     def __init__(self, client: Any, models: Any, local: bool, where: str) -> None:
         self.client, self.models, self.local, self.where = client, models, local, where
         self.name: str | None = None
+        self.using: str | None = None  # the dense vector's name in a text collection
 
-    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any]) -> None:
+    def create(self, name: str, dim: int, metric: Metric, index: str, build: Mapping[str, Any],
+               text: bool = False) -> None:
         models = self.models
         quantization = {
             "hnsw_sq8": lambda: models.ScalarQuantization(
                 scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, always_ram=True)),
             "hnsw_binary": lambda: models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True)),
         }.get(index)
+        vectors = models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric]),
+                                      on_disk=bool(build.get("vectors_on_disk", False)))
+        self.using = DENSE if text else None
         self.client.create_collection(
-            name,
-            vectors_config=models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric]),
-                                               on_disk=bool(build.get("vectors_on_disk", False))),
+            name, vectors_config={DENSE: vectors} if text else vectors,
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)} if text else None,
             hnsw_config=models.HnswConfigDiff(
                 m=int(build["m"]), ef_construct=int(build["ef_construct"]),
                 full_scan_threshold=int(build["full_scan_threshold_kb"]),
@@ -239,9 +288,13 @@ class ClientBackend:
         )
         self.name = name
 
-    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None) -> None:
-        batch = self.models.Batch(ids=ids, vectors=vectors.tolist(), payloads=payloads)
-        self.client.upsert(self.name, points=batch, wait=True)
+    def upsert(self, ids: list[int], vectors: np.ndarray, payloads: list[dict[str, Any]] | None,
+               keywords: list[Sparse] | None = None) -> None:
+        models = self.models
+        rows: Any = vectors.tolist()
+        if keywords is not None:
+            rows = {DENSE: rows, SPARSE: [models.SparseVector(indices=i, values=v) for i, v in keywords]}
+        self.client.upsert(self.name, points=models.Batch(ids=ids, vectors=rows, payloads=payloads), wait=True)
 
     def index(self, payload_schemas: Mapping[str, str]) -> None:
         if self.local:
@@ -264,14 +317,29 @@ class ClientBackend:
         quantization = (models.QuantizationSearchParams(rescore=bool(params["rescore"]),
                                                         oversampling=float(params["oversampling"]))
                         if "rescore" in params else None)
-        response = self.client.query_points(
-            self.name, query=vector.tolist(), limit=k,
+        return self._hits(
+            query=vector.tolist(), using=self.using, limit=k,
             query_filter=translate_filter(filter, models) if filter is not None else None,
             search_params=models.SearchParams(hnsw_ef=int(params["hnsw_ef"]), quantization=quantization),
-            with_payload=False, with_vectors=False,
         )
-        points = response.points
+
+    def _hits(self, **request: Any) -> SearchHits:
+        points = self.client.query_points(self.name, with_payload=False, with_vectors=False, **request).points
         return hits_from((int(p.id) for p in points), (p.score for p in points), len(points))
+
+    def keyword(self, query: Sparse, k: int) -> SearchHits:
+        if not query[0]:  # no query term is in the collection's vocabulary: nothing matches
+            return hits_from((), (), 0)
+        return self._hits(query=self.models.SparseVector(indices=query[0], values=query[1]), using=SPARSE, limit=k)
+
+    def hybrid(self, vector: np.ndarray, query: Sparse, k: int, depth: int, params: Mapping[str, Any]) -> SearchHits:
+        models = self.models
+        prefetch = [models.Prefetch(query=vector.tolist(), using=DENSE, limit=depth,
+                                    params=models.SearchParams(hnsw_ef=int(params["hnsw_ef"])))]
+        if query[0]:
+            prefetch.append(models.Prefetch(query=models.SparseVector(indices=query[0], values=query[1]), using=SPARSE,
+                                            limit=depth))
+        return self._hits(prefetch=prefetch, query=models.RrfQuery(rrf=models.Rrf(k=QDRANT_RRF_K)), limit=k)
 
     def count(self) -> int:
         return 0 if self.name is None else int(self.client.count(self.name, exact=True).count)
@@ -371,6 +439,25 @@ class QdrantAdapter(VectorAdapter):
         query = self.query_vector(vector)
         return self.backend.search(query, k, filter, self.state.search_params)
 
+    def create_text_collection(self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any],
+                               encoder: SparseEncoder) -> None:
+        self.begin_collection(name, dim, metric, index, build_params)
+        self._payload_schemas = {}
+        self._encoder = encoder
+        self.backend.create(name, dim, metric, index, build_params, text=True)
+
+    def insert_texts(self, ids: np.ndarray, vectors: np.ndarray, texts: Sequence[str]) -> None:
+        matrix = as_float32_matrix(vectors, self.state.dim)
+        keywords = [self._encoder.encode_document(text) for text in texts]
+        self.backend.upsert([int(i) for i in np.asarray(ids).tolist()], matrix, None, keywords)
+
+    def keyword_search(self, text: str, k: int) -> SearchHits:
+        return self.backend.keyword(self._encoder.encode_query(text), k)
+
+    def hybrid_search(self, vector: np.ndarray, text: str, k: int, depth: int) -> SearchHits:
+        return self.backend.hybrid(self.query_vector(vector), self._encoder.encode_query(text), k, depth,
+                                   self.state.search_params)
+
     def delete(self, ids: np.ndarray) -> None:
         self.backend.delete([int(i) for i in np.asarray(ids).tolist()])
 
@@ -405,7 +492,7 @@ class QdrantLocalAdapter(QdrantAdapter):
     display_name = "Qdrant client local mode (pure Python, not the engine)"
     capabilities = Capabilities(
         metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=False, embedded=True,
-        stand_in=True,
+        stand_in=True, text_search=TEXT_SEARCH,
     )
     connection_params = ()
     server_params = ()

@@ -49,10 +49,11 @@ def parse_synsets(wordnet: Path) -> list[dict]:
             fields = head.split()
             lexfile, ss_type, count = int(fields[1]), fields[2], int(fields[3], 16)
             lemmas = [re.sub(r"\(.*\)$", "", fields[4 + 2 * i]).replace("_", " ").lower() for i in range(count)]
-            definition = gloss.split('; "')[0].strip().rstrip(";").strip()
+            definition, *examples = gloss.split('; "')
+            definition = definition.strip().rstrip(";").strip()
             if definition:
                 synsets.append({"pos": POS[ss_type], "lexname": LEXNAMES[lexfile], "lemmas": lemmas,
-                                "text": definition})
+                                "text": definition, "examples": [e.strip().strip(';"').strip() for e in examples]})
     return synsets
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
 from adapters.registry import adapter_class
+from vectorscout.benchmarking.hybrid import Bm25, reciprocal_rank_fusion
 from vectorscout.benchmarking.metrics import recall_ids
 from vectorscout.benchmarking.specs import engine_config
 from vectorscout.data.filters import Eq, In, evaluate, parse_filter
@@ -36,6 +37,23 @@ def sample_data(seed: int = 7):
         "category": np.array(["a", "b", "c"])[np.arange(N) % 3],
     }
     return base.astype(np.float32), queries.astype(np.float32), payloads
+
+
+# Texts of the contract's text collection: common words everywhere, "zeppelin" in exactly three documents
+# (thrice in a short one, once in two long ones), "xylograph" in none.
+COMMON_WORDS = ("river", "bank", "money", "loan", "water", "fish", "boat", "bridge", "stone", "forest", "mountain",
+                "cloud", "storm", "garden", "flower", "music", "piano", "violin", "engine", "wheel")
+ZEPPELIN_DOCS = (3, 77, 150)
+HYBRID_QUERIES = ("river boat", "music piano", "storm cloud", "stone bridge", "garden", "money loan water")
+
+
+def text_sample() -> list[str]:
+    rng = np.random.default_rng(11)
+    texts = [" ".join(rng.choice(COMMON_WORDS, int(rng.integers(4, 11)))) for _ in range(N)]
+    texts[3] = "zeppelin zeppelin zeppelin river"
+    for doc in ZEPPELIN_DOCS[1:]:
+        texts[doc] = "a zeppelin over " + " ".join(rng.choice(COMMON_WORDS, 12))
+    return texts
 
 
 @pytest.mark.engine
@@ -238,6 +256,64 @@ class AdapterContract:
                                                                         sample_data()[2].items()})
         assert 3 in adapter.search(moved, 10).ids.tolist()
         assert adapter.count() == N - len(gone) + 1
+
+    # -- text: keyword and hybrid search ------------------------------------------------------
+    def text_collection(self, db: VectorAdapter) -> tuple[np.ndarray, np.ndarray]:
+        """The sample vectors with a text each (text_sample) in a text collection; vectors and queries back."""
+        base, queries, _ = sample_data()
+        texts = text_sample()
+        config = engine_config(self.engine, dict(self.options))
+        db.create_text_collection("contract_text", DIM, Metric.L2, config.index, config.build_params, Bm25(texts))
+        ids = np.arange(N, dtype=np.int64)
+        for start in range(0, N, 250):
+            db.insert_texts(ids[start:start + 250], base[start:start + 250], texts[start:start + 250])
+        db.wait_until_indexed()
+        db.set_search_params(config.search_grid[0])
+        return base, queries
+
+    def text_search_or_skip(self, db: VectorAdapter) -> None:
+        """Engines without text search refuse every text call (VectorScout then ranks and fuses for them)."""
+        if db.capabilities.text_search is None:
+            for call in (lambda: db.create_text_collection("contract_text", DIM, Metric.L2, "x", {}, Bm25(["a"])),
+                         lambda: db.keyword_search("river", 10), lambda: db.hybrid_search(np.zeros(DIM), "river", 10, 20)):
+                with pytest.raises(UnsupportedFeature):
+                    call()
+            pytest.skip("no text search of its own: measured with VectorScout's application-side BM25 and fusion")
+        if self.options.get("index", db.capabilities.index_types[0].name) != db.capabilities.index_types[0].name:
+            pytest.skip("text search is checked with the engine's default index")
+
+    def test_keyword_search_finds_exactly_the_documents_holding_the_word(self, adapter):
+        """A word in three documents finds those three, the one saying it three times in few words first; the
+        text collection's vectors are searched as before."""
+        self.text_search_or_skip(adapter)
+        base, _ = self.text_collection(adapter)
+        assert adapter.count() == N
+        hits = adapter.keyword_search("zeppelin", 10)
+        assert set(hits.ids.tolist()) == set(ZEPPELIN_DOCS)
+        assert int(hits.ids[0]) == ZEPPELIN_DOCS[0]
+        assert adapter.keyword_search("xylograph", 10).ids.size == 0  # in no document
+        truth = exact_knn(base[:20], base, Metric.L2, 10)
+        found = np.stack([adapter.search(v, 10).ids for v in base[:20]])
+        assert recall_ids(found, truth.ids, 10) >= self.min_recall
+
+    def test_hybrid_search_is_the_reciprocal_rank_fusion_of_the_two_lists(self, adapter):
+        """The engine's hybrid answer is RRF (constant RRF_K, ranks from 1) over its own dense and keyword top
+        lists: every returned document's fused score, recomputed from the two lists, is among the k best (ties
+        may be broken either way), and is the score the engine reports."""
+        self.text_search_or_skip(adapter)
+        _, queries = self.text_collection(adapter)
+        depth = 30
+        for q, words in enumerate(HYBRID_QUERIES):
+            dense, keyword = adapter.search(queries[q], depth).ids, adapter.keyword_search(words, depth).ids
+            expected = reciprocal_rank_fusion([dense, keyword], 10)
+            every = reciprocal_rank_fusion([dense, keyword], 2 * depth)
+            scores = {int(d): float(s) for d, s in zip(every.ids, every.scores)}
+            got = adapter.hybrid_search(queries[q], words, 10, depth)
+            assert len(got.ids) == len(expected.ids), words
+            recomputed = [scores.get(int(d), 0.0) for d in got.ids]
+            assert sorted(recomputed, reverse=True) == pytest.approx(expected.scores.tolist(), abs=1e-6), words
+            # and the engine's own fused scores are these: the constant and the ranks from 1 are the same
+            assert got.scores.tolist() == pytest.approx(recomputed, rel=1e-5), words
 
     # -- filters ---------------------------------------------------------------------------
     @pytest.mark.parametrize(

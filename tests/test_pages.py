@@ -378,3 +378,24 @@ def test_run_page_queues_a_streaming_run_and_results_show_its_windows_and_freshn
     assert list(summary["Engine"]) == ["faiss"] and summary["Fell behind at (s)"][0] == "never"
     results.segmented_control(key="results.chart").set_value("streaming").run()
     assert "streaming" in str(results.get("plotly_chart")[1].proto.id)
+
+
+def test_run_page_queues_a_hybrid_run_and_results_show_its_quality_table_and_chart():
+    """The Run page's hybrid switch makes a hybrid-quality run; the Results page then leads with the keyword,
+    dense and hybrid nDCG@10 table and its chart (a run without speed figures draws no speed charts)."""
+    at = open_page("views/run.py")
+    at.selectbox(key="dataset").set_value("wordnet-examples").run()
+    at.multiselect[0].set_value(["hnswlib"]).run()
+    at.toggle(key="hybrid.on").set_value(True).run()
+    at.number_input(key="hybrid.depth").set_value(50).run()
+    assert any("fusion of the top 50 of each" in c.value for c in at.caption)
+    at.button[0].click().run()
+    (run_id,) = wait_for_job(at.session_state["job"]).run_ids
+    (row,) = ResultsStore().get_run(run_id).results
+    assert row.status == "ok" and row.hybrid is not None and row.hybrid.depth == 50 and row.hybrid.application_side
+    results = open_page("views/results.py")
+    quality = next(frame.value for frame in results.dataframe if "Hybrid nDCG@10" in frame.value.columns)
+    assert list(quality["Engine"]) == ["hnswlib"] and quality["Exact dense nDCG@10"][0] == "0.4520"
+    charts = [str(chart.proto.id) for chart in results.get("plotly_chart")]
+    assert any("hybrid" in chart for chart in charts) and not any("pareto" in chart for chart in charts)
+    assert not results.exception

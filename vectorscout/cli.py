@@ -66,6 +66,16 @@ def streaming_text(rows: list[ResultRow]) -> str:
     return "\n".join(parts)
 
 
+def hybrid_text(rows: list[ResultRow]) -> str:
+    """The hybrid rows' quality table as text ("" when the run measured vector search only)."""
+    from vectorscout.reporting.tables import HYBRID_NOTE, hybrid_table
+
+    hybrid = [r for r in rows if r.hybrid is not None]
+    if not hybrid:
+        return ""
+    return "\n".join(["", "hybrid search quality:", hybrid_table(hybrid).to_string(index=False), "", HYBRID_NOTE])
+
+
 def _print_progress_lines() -> Any:
     """Progress on stderr: a redrawn bar per stage in a terminal, else a line per tenth (readable in a log)."""
     last: dict[str, Any] = {}
@@ -150,9 +160,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
             plan.memory_limit_mb = args.memory_limit_mb
-        for option in ("stream_vectors", "stream_rate", "stream_clients", "stream_window_s"):
+        for option in ("stream_vectors", "stream_rate", "stream_clients", "stream_window_s", "hybrid_depth"):
             if getattr(args, option) is not None:
                 setattr(plan, option, getattr(args, option))
+        plan.hybrid = plan.hybrid or args.hybrid
     runs = run_queued(plans, args.quiet)
     if args.format == "json":
         documents = [run_document(run) for run in runs]
@@ -162,6 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}")
             print(results_table(run.results))
             print(streaming_text(run.results))
+            print(hybrid_text(run.results))
     return 1 if any(run.failed_engines for run in runs) else 0
 
 
@@ -190,6 +202,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}, created {run.created_at}")
             print(results_table(run.results))
             print(streaming_text(run.results))
+            print(hybrid_text(run.results))
         return 0
     if args.runs_command == "export":
         text = run_to_json(_get_run(store, args.run_id))
@@ -567,6 +580,10 @@ def _add_run_command(sub: Any) -> None:
     run.add_argument("--stream-rate", type=float, help="vectors per second the stream asks for (default 500)")
     run.add_argument("--stream-clients", type=int, help="clients searching during the stream (default 2)")
     run.add_argument("--stream-window-s", type=float, help="seconds per window of recall and latency (default 2)")
+    run.add_argument("--hybrid", action="store_true",
+                     help="hybrid-search quality: keyword alone, dense alone and their fusion, by nDCG@10 against the "
+                          "judgments (a dataset with texts and judgments, e.g. --dataset wordnet-examples)")
+    run.add_argument("--hybrid-depth", type=int, help="candidates fused from each list (default 100)")
     run.add_argument("--in-process", action="store_true",
                      help="run engines in this process instead of isolated workers (no timeout or memory limit)")
     run.add_argument("--format", choices=["table", "json"], default="table")

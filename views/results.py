@@ -2,9 +2,21 @@ import streamlit as st
 
 from dashboard_ui import pick_runs, results_store, run_label, show_chart, show_table
 from vectorscout.reporting.charts import measurement_figures, run_legend, setting_label
-from vectorscout.reporting.tables import at_target_table, results_table, stages_table, stream_summary_table
+from vectorscout.reporting.tables import (
+    HYBRID_NOTE,
+    at_target_table,
+    hybrid_table,
+    results_table,
+    stages_table,
+    stream_summary_table,
+)
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
+
+DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
+                 "concurrency": "Throughput by clients", "selectivity": "Filter selectivity",
+                 "resources": "Memory and disk", "compression": "Recall against bytes per vector",
+                 "streaming": "While written to"}
 
 st.title("Results")
 store = results_store()
@@ -57,20 +69,23 @@ for row in [row for row in rows if row.diagnosis][:5]:
     st.warning(f"Recall collapse, {row.engine} {setting_label(row)}: {row.diagnosis}")
 with st.spinner("Drawing the charts…"):
     charts = dict(measurement_figures(runs))
-show_chart(charts.pop("pareto"), key="pareto")
-target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
-                   help="Throughput and tail latency compared where each engine reaches this recall.")
-show_table(at_target_table(at_recall(rows, target)))
-# One detail chart at a time, chosen here: drawing all of them on every rerun (the recall slider's too) made the
-# page take over a second in a browser; the report carries every chart.
-DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
-                 "concurrency": "Throughput by clients", "selectivity": "Filter selectivity",
-                 "resources": "Memory and disk", "compression": "Recall against bytes per vector",
-                 "streaming": "While written to"}
-shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",
-                             format_func=DETAIL_CHARTS.__getitem__, key="results.chart")
-if shown:
-    show_chart(charts[shown], key=shown)
+hybrid_rows = [row for row in rows if row.hybrid is not None]
+if hybrid_rows:
+    st.subheader("Hybrid-search quality")
+    st.caption(HYBRID_NOTE)
+    show_table(hybrid_table(hybrid_rows), key="results.hybrid")
+    show_chart(charts.pop("hybrid"), key="hybrid")
+if any(row.qps is not None for row in rows):  # a run of hybrid quality alone has no speed to chart
+    show_chart(charts.pop("pareto"), key="pareto")
+    target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
+                       help="Throughput and tail latency compared where each engine reaches this recall.")
+    show_table(at_target_table(at_recall(rows, target)))
+    # One detail chart at a time, chosen here: drawing all of them on every rerun (the recall slider's too) made
+    # the page take over a second in a browser; the report carries every chart.
+    shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",
+                                 format_func=DETAIL_CHARTS.__getitem__, key="results.chart")
+    if shown:
+        show_chart(charts[shown], key=shown)
 if any(row.streaming is not None for row in rows):
     st.subheader("Streaming and freshness")
     st.caption("Writes at the declared rate while clients searched; freshness: from a write acknowledged until a "

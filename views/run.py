@@ -42,7 +42,7 @@ k = int(left.number_input("k (neighbours per query)", min_value=1, max_value=100
 filter_text = right.text_input("Filter (optional)", key="filter", placeholder="tag == 3 and price < 50",
                                help="Payload filter; recall is then measured against filtered ground truth.")
 
-with st.expander("Workload: static, or streaming writes while clients search"):
+with st.expander("Workload: static, streaming writes while clients search, or hybrid-search quality"):
     streaming = st.toggle("Streaming: insert the dataset's last vectors at a fixed rate while clients search",
                           key="stream.on", help="Recall and latency per window as the index grows, the insert rate "
                           "achieved against the rate asked, then how fast an insert, delete and update reach searches.")
@@ -55,6 +55,15 @@ with st.expander("Workload: static, or streaming writes while clients search"):
         st.caption(f"The index is built from all but the last {stream['stream_vectors']:,} vectors; those arrive at "
                    f"{stream['stream_rate']:,.0f}/s (about {stream['stream_vectors'] / stream['stream_rate']:,.0f} s "
                    "per engine) while the clients search with each engine's first search setting, unfiltered.")
+    hybrid = st.toggle("Hybrid search: keyword alone, dense alone and their fusion, scored against the judgments",
+                       key="hybrid.on", help="Needs a dataset with texts and relevance judgments (the bundled "
+                       "wordnet-examples, or an imported BEIR set). Engines with their own text search rank keywords "
+                       "and fuse themselves; for the others VectorScout does both in the application, so labelled.")
+    depth = int(st.number_input("Candidates fused from each list", 10, 1000, 100, 10, key="hybrid.depth"))
+    if hybrid:
+        st.caption(f"Each engine loads the vectors and texts, then answers every query three ways: keywords, "
+                   f"vectors (its first search setting) and the fusion of the top {depth} of each, by reciprocal "
+                   "rank fusion.")
 
 caption = queue_caption(shown_below=True)
 if caption:
@@ -63,7 +72,8 @@ if st.button("Queue this run" if caption else "Run", type="primary", disabled=no
              help="Runs now when nothing else runs on this machine; otherwise after what is ahead of it."):
     try:
         started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None,
-                                           **(stream if streaming else {}))])
+                                           **(stream if streaming else {}),
+                                           **({"hybrid": True, "hybrid_depth": depth} if hybrid else {}))])
     except PlanError as exc:
         st.error(str(exc))
     else:

@@ -169,6 +169,9 @@ class RetrievalQuality:
     ndcg_at_10: float
     mrr_at_10: float
     recall_at_k: float
+    # standard error of the nDCG@10 mean over the judged queries: two figures closer than about twice it
+    # (combined) are not told apart by this many queries
+    ndcg_stderr: float = float("nan")
 
 
 def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: int) -> RetrievalQuality:
@@ -192,4 +195,5 @@ def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: i
         recalls.append(len({int(d) for d in found[:k]} & relevant.keys()) / len(relevant))
     if not ndcgs:
         return RetrievalQuality(float("nan"), float("nan"), float("nan"))
-    return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)))
+    stderr = float(np.std(ndcgs, ddof=1) / np.sqrt(len(ndcgs))) if len(ndcgs) > 1 else float("nan")
+    return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)), stderr)

@@ -50,6 +50,10 @@ class RunPlan:
     stream_rate: float = 500.0
     stream_clients: int = 2
     stream_window_s: float = 2.0
+    # Hybrid search (off: vector search only): on a dataset with texts and judgments, keyword alone, dense alone
+    # and their fusion of the top hybrid_depth of each, scored by nDCG@10, MRR@10 and recall@k.
+    hybrid: bool = False
+    hybrid_depth: int = 100
 
     def public(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -102,6 +106,17 @@ class RunPlan:
         if any(not 1 <= level <= 256 for level in self.concurrency):
             raise PlanError(f"concurrency levels must be between 1 and 256; got {list(self.concurrency)}")
         self._validate_stream(n_vectors)
+        self._validate_hybrid()
+
+    def _validate_hybrid(self) -> None:
+        if not self.hybrid:
+            return
+        if not max(self.k, 10) <= self.hybrid_depth <= 1000:
+            raise PlanError(f"the hybrid depth (candidates fused from each list) must be between max(k, 10) = "
+                            f"{max(self.k, 10)} and 1000; got {self.hybrid_depth}")
+        if self.stream_vectors or self.filter or tuple(self.concurrency) != (1,) or self.duration_s:
+            raise PlanError("a hybrid-search run scores one serial pass per retriever, unfiltered: leave the stream, "
+                            "filter, concurrency and duration_s out of it")
 
     def _validate_stream(self, n_vectors: int | None) -> None:
         if not self.stream_vectors:

@@ -10,6 +10,8 @@
     stream_vectors: 10000       # optional: a streaming run (the last 10,000 rows inserted while clients search),
     stream_rate: 500            #   at 500 vectors/s, 2 searching clients, 2 s windows (stream_clients,
                                 #   stream_window_s)
+    hybrid: true                # optional: keyword, dense and hybrid quality on a dataset with texts and judgments
+    hybrid_depth: 100           #   (e.g. wordnet-examples), fusing each list's top 100
     memory_limit_mb: 8000       # per engine worker (default: none)
     engines:
       - engine: faiss
@@ -108,7 +110,8 @@ def load_plan(path: Path) -> BenchmarkPlan:
         raise PlanFileError(f"{path}: a plan is a mapping with datasets and engines")
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
                           "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s", "load_driver",
-                          "locust_workers", "stream_vectors", "stream_rate", "stream_clients", "stream_window_s"}
+                          "locust_workers", "stream_vectors", "stream_rate", "stream_clients", "stream_window_s",
+                          "hybrid", "hybrid_depth"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -129,9 +132,13 @@ def load_plan(path: Path) -> BenchmarkPlan:
         stream_vectors, stream_clients = int(raw.get("stream_vectors", 0)), int(raw.get("stream_clients", 2))
         stream_rate = float(raw.get("stream_rate", RunPlan.stream_rate))
         stream_window_s = float(raw.get("stream_window_s", RunPlan.stream_window_s))
+        hybrid_depth = int(raw.get("hybrid_depth", RunPlan.hybrid_depth))
     except (TypeError, ValueError):
         raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions, "
-                            "duration_s and the stream_* keys must be numbers") from None
+                            "duration_s, hybrid_depth and the stream_* keys must be numbers") from None
+    hybrid = raw.get("hybrid", False)
+    if not isinstance(hybrid, bool):
+        raise PlanFileError(f"{path}: hybrid is true or false; got {hybrid!r}")
     label = str(raw.get("label", Path(path).stem))
     # One run per dataset and filter: filtered recall and latency per selectivity, each against its own truth.
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
@@ -144,7 +151,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
                 repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers,
                 stream_vectors=stream_vectors, stream_rate=stream_rate, stream_clients=stream_clients,
-                stream_window_s=stream_window_s)
+                stream_window_s=stream_window_s, hybrid=hybrid, hybrid_depth=hybrid_depth)
         for d in datasets for f in filters
     ])
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.environment import machine
+from vectorscout.benchmarking.hybrid import Bm25, check_text_dataset, hybrid_row, load_texts, measure_hybrid
 from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
 from vectorscout.benchmarking.load import measure_concurrent, measure_locust
 from vectorscout.benchmarking.memory import memory_bytes
@@ -58,6 +59,8 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
     except (SpecError, ValueError) as exc:
         raise PlanError(str(exc)) from None
     plan.validate(dataset.n)
+    if plan.hybrid:
+        check_text_dataset(dataset)
     tree = None
     matches = dataset.n
     if plan.filter:
@@ -253,6 +256,8 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
     try:
         if job.plan.stream_vectors:
             _measure_stream(db, job, prepared.dataset, report, cancel)
+        elif job.plan.hybrid:
+            _measure_hybrid(db, job, prepared, report)
         else:
             _build_index(db, job, prepared.dataset, report, cancel)
             for search_params in job.config.search_grid:
@@ -303,6 +308,22 @@ def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageRepo
     job.engine_threads = db.pin_search_threads()
     job.rows.append(measure_streaming(db, job.row, dataset, job.plan, report, cancel))
     job.end_stage("stream", db)
+
+
+def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport) -> None:
+    """Load vectors and texts, then score keyword, dense (the first search setting) and hybrid retrieval."""
+    found = db.versions()
+    job.versions = {"engine": found.engine, "client": found.client}
+    dataset, plan = prepared.dataset, job.plan
+    bm25 = Bm25(dataset.texts or [])
+    load_texts(db, dataset, bm25, job.config.index, job.config.build_params, plan.batch_size, report)
+    job.end_stage("index", db)
+    job.search_params = dict(job.config.search_grid[0])
+    db.set_search_params(job.search_params)
+    job.engine_threads = db.pin_search_threads()
+    figures = measure_hybrid(db, dataset, bm25, plan.k, plan.hybrid_depth, prepared.truth.ids, report)
+    job.rows.append(hybrid_row(job.row("ok"), figures))
+    job.end_stage("hybrid", db)
 
 
 def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],

@@ -319,7 +319,8 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
     for run in runs:
         for row in run.results:
             # a streaming row was searched while written to: evidence for writes (stream_evidence), not for speed
-            if row.status == "ok" and row.recall is not None and not row.filter and row.streaming is None:
+            if row.status == "ok" and row.recall is not None and not row.filter and row.streaming is None \
+                    and row.hybrid is None:
                 candidates.setdefault(row.engine, []).append((row, run))
     best: dict[str, Measured] = {}
     for engine, rows in candidates.items():
@@ -350,6 +351,62 @@ def stream_evidence(runs: list[Run]) -> dict[str, tuple[ResultRow, str]]:
             if row.status == "ok" and row.streaming is not None:
                 found[row.engine] = (row, run.run_id)
     return found
+
+
+@dataclass(frozen=True)
+class HybridEvidence:
+    row: ResultRow
+    run_id: str
+    dataset: str  # content hash: engines are compared on the same judged queries only
+
+
+def hybrid_evidence(runs: list[Run]) -> dict[str, HybridEvidence]:
+    """Per engine, its hybrid-quality row of the newest run that measured it."""
+    found: dict[str, HybridEvidence] = {}
+    for run in sorted(runs, key=lambda r: r.created_at):
+        for row in run.results:
+            if row.status == "ok" and row.hybrid is not None and row.hybrid.mode("hybrid") is not None:
+                found[row.engine] = HybridEvidence(row, run.run_id, run.dataset.hash or run.dataset.name)
+    return found
+
+
+def _fused(row: ResultRow) -> tuple[float, float]:
+    """A hybrid row's fused nDCG@10 and its standard error (0 where unknown)."""
+    mode = row.hybrid.mode("hybrid") if row.hybrid else None
+    if mode is None:
+        return float("nan"), 0.0
+    stderr = mode.ndcg_stderr
+    return mode.ndcg_at_10, stderr if stderr is not None and math.isfinite(stderr) else 0.0
+
+
+def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: dict[str, Any],
+                    reasons: list[Reason]) -> None:
+    """What a hybrid-quality run showed of the engine's keyword + vector search, where the answers ask for it:
+    its fused nDCG@10 against the best measured on the same dataset, told apart only beyond twice the combined
+    standard error (closer than that, this many queries cannot rank them)."""
+    if answers["hybrid_search"] == "not needed" or engine not in measured:
+        return
+    found = measured[engine]
+    row, figures, source = found.row, found.row.hybrid, f"run {found.run_id}"
+    keyword, dense = (figures.mode(name) if figures else None for name in ("keyword", "dense"))
+    if figures is None or keyword is None or dense is None:
+        return
+    ndcg, stderr = _fused(row)
+    weight = 2.0 if answers["hybrid_search"] == "required" else 1.0
+    if figures.application_side:
+        reasons.append(Reason("features", f"hybrid search measured only with VectorScout's keyword ranking and fusion "
+                                          f"in the application (nDCG@10 {ndcg:.3f}): the engine searched vectors only",
+                              -weight, source))
+        return
+    peers = [(other, *_fused(e.row)) for other, e in measured.items()
+             if e.row.hybrid is not None and not e.row.hybrid.application_side and e.dataset == found.dataset]
+    best, best_ndcg, best_stderr = max(peers, key=lambda p: p[1])
+    text = (f"measured hybrid search: nDCG@10 {ndcg:.3f} ± {stderr:.3f} (keyword {keyword.ndcg_at_10:.3f}, dense "
+            f"{dense.ndcg_at_10:.3f})")
+    if best != engine and best_ndcg - ndcg > 2 * math.hypot(stderr, best_stderr):
+        reasons.append(Reason("performance", f"{text}, below {best}'s {best_ndcg:.3f}", -weight, source))
+    else:
+        reasons.append(Reason("performance", f"{text}, on par with the best engine measured", weight, source))
 
 
 def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: dict[str, Any],
@@ -462,7 +519,8 @@ def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
 
 
 def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Measured],
-             costs: dict[str, float], streams: dict[str, tuple[ResultRow, str]]) -> EngineVerdict:
+             costs: dict[str, float], streams: dict[str, tuple[ResultRow, str]],
+             hybrids: dict[str, HybridEvidence]) -> EngineVerdict:
     answers, mode = scenario.answers, scenario.answers["deployment"]
     excluded = exclusion(profile, answers)
     if excluded:
@@ -471,6 +529,7 @@ def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Mea
     reasons: list[Reason] = []
     performance, evidence = _performance(profile.key, measured, answers, reasons)
     _writes(profile.key, streams, answers, reasons)
+    _hybrid_quality(profile.key, hybrids, answers, reasons)
     criteria: dict[str, float | None] = {
         "features": _features(profile, answers, reasons), "operations": _operations(profile, answers, reasons),
         "scalability": _scalability(profile, answers, reasons), "ecosystem": _ecosystem(profile, answers, reasons),
@@ -491,8 +550,9 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     answers = scenario.answers
     measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]), answers["deployment"])
     costs = _costs(scenario, runs or [])
-    streams = stream_evidence(runs or [])
-    verdicts = [_verdict(profile, scenario, measured, costs, streams) for _, profile in sorted(feature_matrix().items())]
+    streams, hybrids = stream_evidence(runs or []), hybrid_evidence(runs or [])
+    verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids)
+                for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
     ranking = scored + [v for v in verdicts if v.score is None]
     # With measurements, the verdict is drawn from the engines measured for this scenario: an engine that skips

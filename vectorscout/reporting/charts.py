@@ -99,6 +99,8 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
         charts.append(("compression", compression_figure(rows)))
     if any(r.streaming is not None and r.streaming.windows for r in rows):
         charts.append(("streaming", streaming_figure(rows)))
+    if any(r.status == "ok" and r.hybrid is not None for r in rows):
+        charts.append(("hybrid", hybrid_figure(rows)))
     return charts
 
 
@@ -355,6 +357,38 @@ def streaming_figure(rows: list[ResultRow]) -> go.Figure:
     figure.update_layout(title="While the index is written to: recall and tail latency per window", height=480,
                          template="plotly_white", legend_title="engine · index")
     _legend_below(figure, len(streamed))
+    return figure
+
+
+HYBRID_MODES = (("keyword", "keyword alone", "#E1A23B"), ("dense", "dense alone", "#4C78A8"),
+                ("hybrid", "hybrid (fused)", "#2E9E5B"))
+
+
+def hybrid_figure(rows: list[ResultRow]) -> go.Figure:
+    """nDCG@10 of keyword, dense and hybrid retrieval per engine, bars side by side, with the exact dense top-k's
+    nDCG@10 as a line: what fusion adds over either list, and what the approximate dense index gives up."""
+    measured = [r for r in rows if r.status == "ok" and r.hybrid is not None]
+    labels = [f"{r.engine} · {r.index}" + (" (app-side text)" if r.hybrid and r.hybrid.application_side else "")
+              for r in measured]
+    figure = go.Figure()
+    for mode, name, colour in HYBRID_MODES:
+        values = [(r.hybrid.mode(mode) if r.hybrid else None) for r in measured]
+        figure.add_trace(go.Bar(
+            x=labels, y=[v.ndcg_at_10 if v else None for v in values], name=name, marker={"color": colour},
+            text=[f"{v.ndcg_at_10:.3f}" if v else "" for v in values], textposition="outside",
+            hovertext=[v.method if v else "" for v in values],
+            hovertemplate="%{x}<br>" + name + ": nDCG@10 %{y:.4f}<br>%{hovertext}<extra></extra>",
+        ))
+    exact = [r.hybrid.exact_dense_ndcg_at_10 if r.hybrid else None for r in measured]
+    figure.add_trace(go.Scatter(x=labels, y=exact, mode="markers", name="exact dense (the most dense can give)",
+                                marker={"symbol": "line-ew-open", "size": 40, "color": "#333", "line": {"width": 2}},
+                                hovertemplate="%{x}<br>exact dense nDCG@10 %{y:.4f}<extra></extra>"))
+    figure.update_layout(title="Hybrid-search quality: nDCG@10 of keyword, dense and fused retrieval (higher is better)",
+                         barmode="group", height=480, template="plotly_white", yaxis_title="nDCG@10",
+                         yaxis_range=[0, 1.05 * max([1e-9, *(m.ndcg_at_10 for r in measured if r.hybrid
+                                                              for m in r.hybrid.modes)]) + 0.05],
+                         legend_title="retrieval (bars: left to right)")
+    _legend_below(figure, 4)
     return figure
 
 

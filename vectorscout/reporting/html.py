@@ -10,7 +10,6 @@ from typing import Any
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
     REPRODUCTION_ID,
-    STREAMING_NOTE,
     ReportData,
     assumption_rows,
     clean,
@@ -25,8 +24,8 @@ from vectorscout.reporting.sections import (
     raw_frame,
     reproduction,
     requirements_rows,
-    streaming_rows,
     summary_lines,
+    workload_sections,
 )
 
 HTML_STYLE = """
@@ -76,10 +75,9 @@ def render_html(data: ReportData) -> str:
                  + "</div>")
     parts.append("<h2>Pareto frontiers</h2><p class='muted'>Per engine, the settings no other setting of it beats on "
                  "both recall and throughput (serial passes), in rising recall.</p>" + _html_table(*pareto_rows(data)))
-    streaming_header, streaming_body = streaming_rows(data)
-    if streaming_body:
-        parts.append(f"<h2>Streaming and freshness</h2><p class='muted'>{e(STREAMING_NOTE)}</p>"
-                     + _html_table(streaming_header, streaming_body))
+    for section in workload_sections(data):
+        parts.append(f"<h2>{e(section.title)}</h2><p class='muted'>{e(section.note)}</p><div class='wide'>"
+                     + _html_table(section.header, section.body) + "</div>")
     failures = failure_lines(data)
     parts.append("<h2>Failures and what they mean</h2>"
                  + ("<ul>" + "".join(f"<li>{e(line)}</li>" for line in failures) + "</ul>" if failures

@@ -8,7 +8,6 @@ from typing import Any
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
-    STREAMING_NOTE,
     ReportData,
     assumption_rows,
     clean,
@@ -20,8 +19,8 @@ from vectorscout.reporting.sections import (
     pareto_rows,
     raw_frame,
     requirements_rows,
-    streaming_rows,
     summary_lines,
+    workload_sections,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
@@ -56,9 +55,8 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     frame = raw_frame(data)
     parts += ["## Pareto frontiers", _md_table(*pareto_rows(data)),
               "## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
-    streaming_header, streaming_body = streaming_rows(data)
-    if streaming_body:
-        parts += ["## Streaming and freshness", md_escape(STREAMING_NOTE), _md_table(streaming_header, streaming_body)]
+    for section in workload_sections(data):
+        parts += [f"## {section.title}", md_escape(section.note), _md_table(section.header, section.body)]
     failures = failure_lines(data)
     parts += ["## Failures and what they mean",
               "\n".join(f"- {md_escape(line)}" for line in failures) or "No failures: every engine finished every setting.",

@@ -9,7 +9,6 @@ from xml.sax.saxutils import escape as xml_escape
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
-    STREAMING_NOTE,
     ReportData,
     assumption_rows,
     clean,
@@ -21,8 +20,8 @@ from vectorscout.reporting.sections import (
     pareto_rows,
     raw_frame,
     requirements_rows,
-    streaming_rows,
     summary_lines,
+    workload_sections,
 )
 
 RAW_IDENTITY = ("Engine", "Run", "Status", "Index", "Search setting", "Clients")
@@ -97,10 +96,9 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     story += [para("Feature matrix", styles["Heading2"]), table(*feature_rows(data))]
     story += [para("Methodology", styles["Heading2"]),
               table(["item", "detail"], [list(r) for r in methodology_rows(data)], [width * 0.2, width * 0.8])]
-    streaming_header, streaming_body = streaming_rows(data)
-    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))] + ([
-        para("Streaming and freshness", styles["Heading2"]), para(STREAMING_NOTE), table(streaming_header, streaming_body)]
-        if streaming_body else [])
+    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))]
+    for section in workload_sections(data):
+        story += [para(section.title, styles["Heading2"]), para(section.note), table(section.header, section.body)]
     # the measurements in two tables that fit a landscape page, each led by what identifies a row
     story.append(para("Raw measurements", styles["Heading2"]))
     for columns in (RAW_SPEED, RAW_RESOURCES):

@@ -17,9 +17,11 @@ from vectorscout.decision.recommend import EngineVerdict, Recommendation, exclud
 from vectorscout.decision.scenario import Scenario, questionnaire
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, run_legend, setting_label
 from vectorscout.reporting.tables import (
+    HYBRID_NOTE,
     frontier_table,
     grid_text,
     human_label,
+    hybrid_table,
     params_text,
     results_table,
     stream_summary_table,
@@ -217,10 +219,27 @@ STREAMING_NOTE = ("Writes at the declared rate while clients searched; each sear
                   "searching: the resolution is one search).")
 
 
-def streaming_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
-    """The streaming runs' summary (rates, where the writer fell behind, freshness); no rows without a stream."""
-    frame = stream_summary_table(compared_rows(data.runs))
-    return [str(c) for c in frame.columns], [[clean(cell) for cell in row] for row in frame_rows(frame)]
+@dataclass(frozen=True)
+class TableSection:
+    """A report section that is one table with a note above it, present only where the runs measured it."""
+
+    title: str
+    note: str
+    header: list[str]
+    body: list[list[str]]
+
+
+def workload_sections(data: ReportData) -> list[TableSection]:
+    """The streaming summary (rates, where the writer fell behind, freshness) and the hybrid-search quality
+    table, each where some run measured it."""
+    rows = compared_rows(data.runs)
+    sections = []
+    for title, note, frame in (("Streaming and freshness", STREAMING_NOTE, stream_summary_table(rows)),
+                               ("Hybrid-search quality", HYBRID_NOTE, hybrid_table(rows))):
+        if len(frame):
+            sections.append(TableSection(title, note, [str(c) for c in frame.columns],
+                                         [[clean(cell) for cell in row] for row in frame_rows(frame)]))
+    return sections
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:

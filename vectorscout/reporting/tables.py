@@ -238,6 +238,45 @@ def stream_windows_table(row: ResultRow) -> pd.DataFrame:
                          for w in windows])
 
 
+HYBRID_NOTE = ("Keyword alone, dense alone and their fusion on the same judged queries, scored by nDCG@10 against the "
+               "dataset's relevance judgments (as BEIR scores). Exact dense is the exact top-k's nDCG@10: the most "
+               "dense retrieval can give on these vectors. Where the keyword ranking and the fusion say 'application "
+               "side', the engine searched vectors only and VectorScout ranked keywords (BM25) and fused the lists.")
+
+
+def hybrid_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
+    """Per hybrid row: nDCG@10 of keyword, dense and hybrid retrieval with the exact dense baseline, and how the
+    engine (or VectorScout, on the application side) ranked keywords and fused."""
+    lines = []
+    for row in rows:
+        figures = row.hybrid
+        if figures is None:
+            continue
+        keyword, dense, hybrid = (figures.mode(name) for name in ("keyword", "dense", "hybrid"))
+        lines.append({
+            "Engine": row.engine, "Index": row.index,
+            "Keyword nDCG@10": fixed(4)(keyword.ndcg_at_10 if keyword else None),
+            "Dense nDCG@10": fixed(4)(dense.ndcg_at_10 if dense else None),
+            "Hybrid nDCG@10": fixed(4)(hybrid.ndcg_at_10 if hybrid else None),
+            "Exact dense nDCG@10": fixed(4)(figures.exact_dense_ndcg_at_10),
+            f"Dense recall@{row.k} vs exact": fixed(4)(figures.dense_recall_at_k),
+            "Hybrid MRR@10": fixed(4)(hybrid.mrr_at_10 if hybrid else None),
+            f"Hybrid recall@{row.k}": fixed(4)(hybrid.recall_at_k if hybrid else None),
+            "Hybrid p50 (ms)": significant(hybrid.p50_ms if hybrid else None),
+            "Keyword ranking": keyword.method if keyword else NOT_MEASURED,
+            "Fusion": f"{hybrid.method}; top {figures.depth} of each list" if hybrid else NOT_MEASURED,
+        })
+    return pd.DataFrame(lines)
+
+
+def hybrid_modes_table(row: ResultRow) -> pd.DataFrame:
+    """One hybrid row's three retrievers in full: quality against the judgments and latency per query."""
+    modes = row.hybrid.modes if row.hybrid else []
+    return pd.DataFrame([{"Retrieval": m.mode, "How": m.method, "nDCG@10": fixed(4)(m.ndcg_at_10),
+                          "MRR@10": fixed(4)(m.mrr_at_10), f"Recall@{row.k}": fixed(4)(m.recall_at_k),
+                          "p50 (ms)": significant(m.p50_ms), "p95 (ms)": significant(m.p95_ms)} for m in modes])
+
+
 def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]]]:
     """Each engine's Pareto frontier (serial passes) as rows a person reads, in rising recall."""
     from vectorscout.results.analysis import pareto_frontier

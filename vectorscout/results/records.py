@@ -64,6 +64,43 @@ class StreamingFigures:
 
 
 @dataclass
+class RetrievalMode:
+    """One way of answering the judged queries (keyword, dense or hybrid) and how well it did."""
+
+    mode: str  # "keyword", "dense" or "hybrid"
+    method: str  # how: the engine's own keyword ranking or fusion, or VectorScout's on the application side
+    ndcg_at_10: float
+    mrr_at_10: float
+    recall_at_k: float
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    ndcg_stderr: float | None = None  # standard error of the nDCG@10 mean over the judged queries
+
+
+@dataclass
+class HybridFigures:
+    """Hybrid-search quality: keyword alone, dense alone and their fusion on the same judged queries."""
+
+    documents: int
+    queries: int
+    depth: int  # candidates each retriever hands to the fusion
+    rrf_k: int  # reciprocal rank fusion's constant
+    application_side: bool  # keyword ranking and fusion were VectorScout's, the engine searched vectors only
+    exact_dense_ndcg_at_10: float  # the exact dense top-k's nDCG@10: what dense retrieval gives at best
+    dense_recall_at_k: float | None = None  # the dense retriever's recall@k against the exact neighbours
+    modes: list[RetrievalMode] = field(default_factory=list)
+
+    def mode(self, name: str) -> RetrievalMode | None:
+        return next((m for m in self.modes if m.mode == name), None)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HybridFigures:
+        values = _known_fields(cls, data)
+        values["modes"] = [RetrievalMode(**_known_fields(RetrievalMode, m)) for m in data.get("modes", [])]
+        return cls(**values)
+
+
+@dataclass
 class ResultRow:
     engine: str
     status: ResultStatus
@@ -128,6 +165,8 @@ class ResultRow:
     stages: list[dict[str, Any]] = field(default_factory=list)
     # A streaming run's windows and freshness probes (None: the index was measured static, loaded then queried).
     streaming: StreamingFigures | None = None
+    # Keyword, dense and hybrid quality on a text dataset (None: the run measured vector search only).
+    hybrid: HybridFigures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -137,6 +176,8 @@ class ResultRow:
         values = _known_fields(cls, data)
         if values.get("streaming") is not None:
             values["streaming"] = StreamingFigures.from_dict(values["streaming"])
+        if values.get("hybrid") is not None:
+            values["hybrid"] = HybridFigures.from_dict(values["hybrid"])
         return cls(**values)
 
 

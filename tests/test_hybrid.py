@@ -1,0 +1,175 @@
+"""Hybrid-search quality: VectorScout's BM25 and fusion checked by hand and against Qdrant's own IDF, the bundled
+text set, and keyword / dense / hybrid nDCG@10 through runs, the CLI, the recommendation and the reports."""
+
+import math
+
+import numpy as np
+import pytest
+
+from adapters.registry import adapter_class
+from vectorscout.benchmarking.hybrid import Analyzer, Bm25, check_text_dataset, reciprocal_rank_fusion
+from vectorscout.benchmarking.metrics import retrieval_quality
+from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.plans import load_plan
+from vectorscout.benchmarking.runner import execute
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.cli import main
+from vectorscout.data.datasets import load_dataset
+from vectorscout.decision.recommend import recommend
+from vectorscout.decision.scenario import Scenario
+from vectorscout.results.records import DatasetInfo, Environment, HybridFigures, ResultRow, RetrievalMode, Run
+from vectorscout.results.store import ResultsStore
+
+
+def test_analyzer_lowercases_drops_stop_words_and_stems():
+    assert Analyzer().terms("The dogs BARKED at the running cats; they're loud") == ["dog", "bark", "run", "cat", "loud"]
+
+
+def test_bm25_scores_are_okapi_bm25_worked_by_hand():
+    """Three documents, lengths 2, 3 and 1 terms (average 2). "cat" is in two of three: IDF ln(1 + 1.5/2.5).
+    Document 0 has it once at average length: 1 x 2.2 / (1 + 1.2) = 1. Document 1 twice at 1.5 x average:
+    2 x 2.2 / (2 + 1.2 x (0.25 + 0.75 x 1.5)) = 4.4 / 3.65, and "dog" once there: 2.2 / (1 + 1.65)."""
+    bm25 = Bm25(["the cat sat", "cat cat dog", "bird"])
+    idf = math.log(1 + 1.5 / 2.5)
+    assert bm25.scores("cat").tolist() == pytest.approx([idf * 1.0, idf * 4.4 / 3.65, 0.0])
+    hits = bm25.search("cats", 10)  # stemmed like the documents
+    assert hits.ids.tolist() == [1, 0] and hits.scores.tolist() == pytest.approx([idf * 4.4 / 3.65, idf], rel=1e-6)
+    assert bm25.search("unicorn", 10).ids.size == 0
+    indices, values = bm25.encode_document("cat cat dog")  # the weights an engine with an IDF modifier stores
+    assert dict(zip(indices, values)) == pytest.approx({bm25.vocabulary["cat"]: 4.4 / 3.65,
+                                                        bm25.vocabulary["dog"]: 2.2 / 2.65})
+    assert bm25.encode_query("dog and unicorn") == ([bm25.vocabulary["dog"]], [1.0])
+
+
+def test_reciprocal_rank_fusion_sums_one_over_sixty_plus_the_rank():
+    fused = reciprocal_rank_fusion([np.array([1, 2, 3]), np.array([3, 4, -1])], 3)
+    # 3: 1/63 + 1/61; 1: 1/61; 2 and 4: 1/62 each, the tie broken by the lower id; -1 is an empty slot
+    assert fused.ids.tolist() == [3, 1, 2]
+    assert fused.scores.tolist() == pytest.approx([1 / 63 + 1 / 61, 1 / 61, 1 / 62], rel=1e-6)
+
+
+@pytest.mark.engine
+def test_qdrant_ranks_keywords_with_the_same_bm25_as_vectorscout(tmp_path):
+    """VectorScout stores term weights without IDF and Qdrant's IDF modifier supplies it: the scores Qdrant
+    returns are VectorScout's full BM25 scores, so the two implementations check each other."""
+    data = load_dataset("wordnet-examples")
+    texts = (data.texts or [])[:2000]
+    bm25 = Bm25(texts)
+    with adapter_class("qdrant")(tmp_path, {}) as db:
+        db.create_text_collection("bm25_check", data.dim, data.metric, "hnsw", db.capabilities.index("hnsw").build_defaults(),
+                                  bm25)
+        db.insert_texts(np.arange(2000), data.base[:2000], texts)
+        db.wait_until_indexed()
+        checked = 0
+        for word in (data.query_texts or [])[:60]:
+            ours, theirs = bm25.search(word, 10), db.keyword_search(word, 10)
+            assert theirs.scores.tolist() == pytest.approx(ours.scores.tolist(), rel=1e-4), word
+            checked += len(ours.ids)
+        assert checked > 20  # enough words matched something to compare
+        db.drop()
+
+
+def test_the_bundled_text_set_pulls_keyword_and_dense_retrieval_apart():
+    """wordnet-examples holds texts, query words and judgments; on it keyword and exact dense retrieval differ
+    by more than their standard errors, and fusing them beats both (what the set is for)."""
+    data = load_dataset("wordnet-examples")
+    assert data.n == 10_000 and len(data.queries) == 500 and len(data.texts or []) == data.n
+    check_text_dataset(data)
+    bm25 = Bm25(data.texts or [])
+    keyword = np.full((500, 10), -1)
+    for q, word in enumerate(data.query_texts or []):
+        hits = bm25.search(word, 10)
+        keyword[q, : len(hits.ids)] = hits.ids
+    dense = data.ground_truth(10).ids[:, :10]
+    fused = np.stack([reciprocal_rank_fusion([dense_row, bm25.search(word, 100).ids], 10).ids
+                      for dense_row, word in zip(data.ground_truth(100).ids[:, :100], data.query_texts or [])])
+    by_words, by_meaning, by_both = (retrieval_quality(f, data.qrels or [], 10) for f in (keyword, dense, fused))
+    assert by_words.ndcg_at_10 - by_meaning.ndcg_at_10 > 2 * math.hypot(by_words.ndcg_stderr, by_meaning.ndcg_stderr)
+    assert by_both.ndcg_at_10 > max(by_words.ndcg_at_10, by_meaning.ndcg_at_10)
+    assert (round(by_words.ndcg_at_10, 4), round(by_meaning.ndcg_at_10, 4)) == (0.5494, 0.4520)  # the README's
+
+
+def test_plans_refuse_hybrid_without_texts_and_judgments_or_beside_a_stream():
+    with pytest.raises(PlanError, match="synthetic-100x4 has no document texts or query texts or relevance judgments"):
+        check_text_dataset(load_dataset("synthetic:n=100,dim=4"))
+    plan = RunPlan(dataset="wordnet-examples", engines=parse_engines("faiss"), hybrid=True, hybrid_depth=5)
+    with pytest.raises(PlanError, match="between max\\(k, 10\\) = 10 and 1000; got 5"):
+        plan.validate(10_000)
+    plan.hybrid_depth, plan.stream_vectors = 100, 1000
+    with pytest.raises(PlanError, match="leave the stream, filter, concurrency and duration_s out"):
+        plan.validate(10_000)
+
+
+def test_plan_files_take_the_hybrid_keys(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("dataset: wordnet-examples\nhybrid: true\nhybrid_depth: 50\nengines: [{engine: faiss}]\n")
+    (plan,) = load_plan(path).runs
+    assert plan.hybrid and plan.hybrid_depth == 50
+
+
+def test_hybrid_run_scores_keyword_dense_and_fused_retrieval_per_engine(capsys):
+    """FAISS flat (exact, keyword ranking and fusion by VectorScout) beside Qdrant's engine (its own IDF and
+    fusion): the exact index's dense nDCG@10 is the exact baseline's; both rank keywords alike; fusion beats
+    either list; the figures survive the store and reach the CLI's table."""
+    plan = RunPlan(dataset="wordnet-examples", engines=parse_engines("faiss:index=flat,qdrant"), hybrid=True)
+    run = execute(plan, ResultsStore())
+    faiss, qdrant = run.results
+    for row in (faiss, qdrant):
+        figures = row.hybrid
+        assert row.status == "ok" and figures is not None and row.qps is None  # never speed evidence
+        keyword, dense, fused = (figures.mode(m) for m in ("keyword", "dense", "hybrid"))
+        assert fused.ndcg_at_10 > max(keyword.ndcg_at_10, dense.ndcg_at_10)
+        assert 0 < fused.ndcg_stderr < 0.05 and fused.p50_ms > 0
+        assert figures.exact_dense_ndcg_at_10 == pytest.approx(0.4520, abs=1e-4)
+    assert faiss.hybrid.application_side and not qdrant.hybrid.application_side
+    assert faiss.hybrid.mode("dense").ndcg_at_10 == pytest.approx(faiss.hybrid.exact_dense_ndcg_at_10, abs=1e-9)
+    assert faiss.hybrid.dense_recall_at_k == pytest.approx(1.0)
+    assert faiss.hybrid.mode("keyword").ndcg_at_10 == pytest.approx(qdrant.hybrid.mode("keyword").ndcg_at_10, abs=0.005)
+    stored = ResultsStore().get_run(run.run_id).results[1]
+    assert stored.hybrid == qdrant.hybrid
+    assert main(["runs", "show", run.run_id]) == 0
+    shown = capsys.readouterr().out
+    assert "hybrid search quality:" in shown and "Qdrant's IDF modifier" in shown and "application side" in shown
+
+
+def test_cli_refuses_hybrid_on_a_dataset_without_texts(capsys):
+    assert main(["run", "--engines", "faiss", "--dataset", "synthetic:n=100,dim=4", "--hybrid", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "hybrid search needs a dataset with texts and judgments" in err[0]
+
+
+def hybrid_row(engine, keyword, dense, fused, stderr=0.02, application_side=False):
+    modes = [RetrievalMode(m, "how", v, v, v, 1.0, 2.0, stderr)
+             for m, v in (("keyword", keyword), ("dense", dense), ("hybrid", fused))]
+    return ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, n_queries=500,
+                     hybrid=HybridFigures(10_000, 500, 100, 60, application_side, 0.45, 0.95, modes))
+
+
+def test_measured_hybrid_quality_is_evidence_for_the_hybrid_answer():
+    """Where hybrid search is asked for, each measured engine's fused nDCG@10 is a reason: below the best only
+    beyond twice the combined standard error; application-side fusion counts against the engine."""
+    rows = [hybrid_row("pgvector", 0.54, 0.42, 0.596), hybrid_row("qdrant", 0.55, 0.43, 0.589),
+            hybrid_row("milvus", 0.52, 0.37, 0.50), hybrid_row("hnswlib", 0.55, 0.43, 0.586, application_side=True)]
+    runs = [Run(run_id="h1", created_at="t", status="finished", k=10, dataset=DatasetInfo(name="wordnet-examples"),
+                plan={}, environment=Environment(), results=rows)]
+    answers = dict(vectors_now=50_000, vectors_24m=200_000, deployment="embedded", ops_skills="none",
+                   hybrid_search="nice to have")
+    ranking = {v.engine: v for v in recommend(Scenario("h", answers), runs).ranking}
+    said = {e: [r.text for r in [*v.reasons_for, *v.reasons_against]] for e, v in ranking.items()}
+    assert any("nDCG@10 0.589 ± 0.020" in t and "on par with the best" in t for t in said["qdrant"])
+    assert any("nDCG@10 0.500" in t and "below pgvector's 0.596" in t for t in said["milvus"])
+    assert any("VectorScout's keyword ranking and fusion" in r.text for r in ranking["hnswlib"].reasons_against)
+    unasked = {v.engine: v for v in recommend(Scenario("h", dict(answers, hybrid_search="not needed")), runs).ranking}
+    assert not any("hybrid search" in r.text for v in unasked.values() for r in [*v.reasons_for, *v.reasons_against])
+
+
+def test_reports_carry_the_hybrid_quality_table():
+    from vectorscout.reporting.markdown import render_markdown
+    from vectorscout.reporting.sections import ReportData
+
+    run = Run(run_id="h2", created_at="2026-11-27T00:00:00Z", status="finished", k=10,
+              dataset=DatasetInfo(name="wordnet-examples", n=10_000, dim=384, queries=500, metric="cosine"), plan={},
+              environment=Environment(), results=[hybrid_row("qdrant", 0.5481, 0.4338, 0.5836)])
+    text = render_markdown(ReportData(runs=[run]), {})
+    section = text.split("## Hybrid-search quality")[1]
+    assert "| qdrant | hnsw | 0.5481 | 0.4338 | 0.5836 | 0.4500 | 0.9500 |" in section
