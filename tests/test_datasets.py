@@ -221,6 +221,11 @@ def test_beir_folder_gives_ndcg_for_exact_and_engines(tmp_path):
     run = execute(RunPlan(dataset="tiny-beir", engines=parse_engines("faiss,qdrant"), k=3), ResultsStore())
     for row in run.results:
         assert row.status == "ok" and row.ndcg_at_10 > 0.5 and row.exact_ndcg_at_10 > 0.5
+    # the imported texts and judgments carry a hybrid-quality run too: words find q2's "stock" and q3's "bread"
+    hybrid = execute(RunPlan(dataset="tiny-beir", engines=parse_engines("faiss,qdrant"), k=3, hybrid=True), ResultsStore())
+    for row in hybrid.results:
+        assert row.status == "ok" and row.hybrid is not None
+        assert row.hybrid.mode("keyword").recall_at_k > 0 and row.hybrid.mode("hybrid").ndcg_at_10 > 0.5
 
 
 def test_plain_texts_are_embedded_and_cached(tmp_path):

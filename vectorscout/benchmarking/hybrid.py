@@ -170,7 +170,8 @@ def _score(retriever: _Retriever, dataset: Dataset, k: int,
     quality = retrieval_quality(found, dataset.qrels or [], k)
     stats = summarize_latencies(latencies, time.perf_counter() - began)
     return RetrievalMode(retriever.mode, retriever.method, quality.ndcg_at_10, quality.mrr_at_10, quality.recall_at_k,
-                         stats.p50_ms, stats.p95_ms, quality.ndcg_stderr), found
+                         stats.p50_ms, stats.p95_ms, quality.ndcg_stderr,
+                         [round(v, 4) for v in quality.query_ndcg]), found
 
 
 def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, build_params: dict[str, Any],

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,8 @@ class RetrievalQuality:
     # standard error of the nDCG@10 mean over the judged queries: two figures closer than about twice it
     # (combined) are not told apart by this many queries
     ndcg_stderr: float = float("nan")
+    # each judged query's nDCG@10, in query order: two retrievers on the same queries compare pairwise
+    query_ndcg: tuple[float, ...] = ()
 
 
 def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: int) -> RetrievalQuality:
@@ -196,4 +199,14 @@ def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: i
     if not ndcgs:
         return RetrievalQuality(float("nan"), float("nan"), float("nan"))
     stderr = float(np.std(ndcgs, ddof=1) / np.sqrt(len(ndcgs))) if len(ndcgs) > 1 else float("nan")
-    return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)), stderr)
+    return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)), stderr, tuple(ndcgs))
+
+
+def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[float, float]:
+    """Mean of first - second over the same queries and its standard error (nan with fewer than two pairs):
+    the per-query differences cancel what the queries share, so it tells apart far closer figures than two
+    means' separate standard errors do."""
+    if len(first) != len(second) or len(first) < 2:
+        return float("nan"), float("nan")
+    differences = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    return float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(len(differences)))

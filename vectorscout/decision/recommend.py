@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.decision.warnings import ScenarioWarning, contradictions
-from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.records import ResultRow, RetrievalMode, Run
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
 SHARDING_NEEDED_AT = 100_000_000
@@ -370,41 +371,47 @@ def hybrid_evidence(runs: list[Run]) -> dict[str, HybridEvidence]:
     return found
 
 
-def _fused(row: ResultRow) -> tuple[float, float]:
-    """A hybrid row's fused nDCG@10 and its standard error (0 where unknown)."""
-    mode = row.hybrid.mode("hybrid") if row.hybrid else None
-    if mode is None:
-        return float("nan"), 0.0
-    stderr = mode.ndcg_stderr
-    return mode.ndcg_at_10, stderr if stderr is not None and math.isfinite(stderr) else 0.0
+def _fused(row: ResultRow) -> RetrievalMode | None:
+    return row.hybrid.mode("hybrid") if row.hybrid else None
+
+
+def _hybrid_gap(mine: RetrievalMode, best: RetrievalMode) -> tuple[float, float]:
+    """How far the best engine's fused nDCG@10 is above this one's, and the standard error of that gap: paired
+    over the same queries where both rows kept per-query figures, else from the two means' standard errors."""
+    gap, stderr = paired_difference(best.query_ndcg, mine.query_ndcg)
+    if math.isnan(stderr):
+        separate = [s if s is not None and math.isfinite(s) else 0.0 for s in (mine.ndcg_stderr, best.ndcg_stderr)]
+        gap, stderr = best.ndcg_at_10 - mine.ndcg_at_10, math.hypot(*separate)
+    return gap, stderr
 
 
 def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: dict[str, Any],
                     reasons: list[Reason]) -> None:
     """What a hybrid-quality run showed of the engine's keyword + vector search, where the answers ask for it:
-    its fused nDCG@10 against the best measured on the same dataset, told apart only beyond twice the combined
-    standard error (closer than that, this many queries cannot rank them)."""
+    its fused nDCG@10 against the best engine measured on the same dataset, told apart only beyond twice the
+    standard error of the gap (closer than that, these queries cannot rank them)."""
     if answers["hybrid_search"] == "not needed" or engine not in measured:
         return
     found = measured[engine]
-    row, figures, source = found.row, found.row.hybrid, f"run {found.run_id}"
+    figures, source, mine = found.row.hybrid, f"run {found.run_id}", _fused(found.row)
     keyword, dense = (figures.mode(name) if figures else None for name in ("keyword", "dense"))
-    if figures is None or keyword is None or dense is None:
+    if figures is None or mine is None or keyword is None or dense is None:
         return
-    ndcg, stderr = _fused(row)
     weight = 2.0 if answers["hybrid_search"] == "required" else 1.0
     if figures.application_side:
         reasons.append(Reason("features", f"hybrid search measured only with VectorScout's keyword ranking and fusion "
-                                          f"in the application (nDCG@10 {ndcg:.3f}): the engine searched vectors only",
-                              -weight, source))
+                                          f"in the application (nDCG@10 {mine.ndcg_at_10:.3f}): the engine searched "
+                                          "vectors only", -weight, source))
         return
-    peers = [(other, *_fused(e.row)) for other, e in measured.items()
-             if e.row.hybrid is not None and not e.row.hybrid.application_side and e.dataset == found.dataset]
-    best, best_ndcg, best_stderr = max(peers, key=lambda p: p[1])
-    text = (f"measured hybrid search: nDCG@10 {ndcg:.3f} ± {stderr:.3f} (keyword {keyword.ndcg_at_10:.3f}, dense "
+    peers = [(other, fused) for other, e in measured.items() if e.dataset == found.dataset
+             and e.row.hybrid is not None and not e.row.hybrid.application_side and (fused := _fused(e.row)) is not None]
+    best, top = max(peers, key=lambda peer: peer[1].ndcg_at_10)
+    text = (f"measured hybrid search: nDCG@10 {mine.ndcg_at_10:.3f} (keyword {keyword.ndcg_at_10:.3f}, dense "
             f"{dense.ndcg_at_10:.3f})")
-    if best != engine and best_ndcg - ndcg > 2 * math.hypot(stderr, best_stderr):
-        reasons.append(Reason("performance", f"{text}, below {best}'s {best_ndcg:.3f}", -weight, source))
+    gap, stderr = _hybrid_gap(mine, top)
+    if best != engine and gap > 2 * stderr:
+        reasons.append(Reason("performance", f"{text}, {gap:.3f} ± {stderr:.3f} below {best}'s {top.ndcg_at_10:.3f}",
+                              -weight, source))
     else:
         reasons.append(Reason("performance", f"{text}, on par with the best engine measured", weight, source))
 

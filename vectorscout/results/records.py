@@ -75,6 +75,7 @@ class RetrievalMode:
     p50_ms: float | None = None
     p95_ms: float | None = None
     ndcg_stderr: float | None = None  # standard error of the nDCG@10 mean over the judged queries
+    query_ndcg: list[float] = field(default_factory=list)  # per judged query, in order (4 decimals): paired comparisons
 
 
 @dataclass
