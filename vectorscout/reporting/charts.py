@@ -88,8 +88,10 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
     from vectorscout.results.analysis import compared_rows
 
     rows = compared_rows(runs)
-    charts = [("pareto", recall_qps_figure(rows)), ("latency", latency_figure(rows)),
-              ("latency-cdf", latency_cdf_figure(rows))]
+    charts = []
+    if any(r.qps is not None for r in rows):  # a run of hybrid quality alone has no speed to draw
+        charts += [("pareto", recall_qps_figure(rows)), ("latency", latency_figure(rows)),
+                   ("latency-cdf", latency_cdf_figure(rows))]
     if any(r.concurrency > 1 for r in rows):
         charts.append(("concurrency", concurrency_figure(rows)))
     if sum(run.dataset.filter_selectivity is not None for run in runs) >= 2:
@@ -366,13 +368,14 @@ HYBRID_MODES = (("keyword", "keyword alone", "#E1A23B"), ("dense", "dense alone"
 
 def hybrid_figure(rows: list[ResultRow]) -> go.Figure:
     """nDCG@10 of keyword, dense and hybrid retrieval per engine, bars side by side, with the exact dense top-k's
-    nDCG@10 as a line: what fusion adds over either list, and what the approximate dense index gives up."""
+    as a grey fourth bar: what fusion adds over either list, and what the approximate dense index gives up."""
     measured = [r for r in rows if r.status == "ok" and r.hybrid is not None]
-    labels = [f"{r.engine} · {r.index}" + (" (app-side text)" if r.hybrid and r.hybrid.application_side else "")
+    labels = [f"{r.engine} · {r.index}" + ("<br>(app-side text)" if r.hybrid and r.hybrid.application_side else "")
               for r in measured]
+    series = [(name, colour, [r.hybrid.mode(mode) if r.hybrid else None for r in measured])
+              for mode, name, colour in HYBRID_MODES]
     figure = go.Figure()
-    for mode, name, colour in HYBRID_MODES:
-        values = [(r.hybrid.mode(mode) if r.hybrid else None) for r in measured]
+    for name, colour, values in series:
         figure.add_trace(go.Bar(
             x=labels, y=[v.ndcg_at_10 if v else None for v in values], name=name, marker={"color": colour},
             text=[f"{v.ndcg_at_10:.3f}" if v else "" for v in values], textposition="outside",
@@ -380,14 +383,14 @@ def hybrid_figure(rows: list[ResultRow]) -> go.Figure:
             hovertemplate="%{x}<br>" + name + ": nDCG@10 %{y:.4f}<br>%{hovertext}<extra></extra>",
         ))
     exact = [r.hybrid.exact_dense_ndcg_at_10 if r.hybrid else None for r in measured]
-    figure.add_trace(go.Scatter(x=labels, y=exact, mode="markers", name="exact dense (the most dense can give)",
-                                marker={"symbol": "line-ew-open", "size": 40, "color": "#333", "line": {"width": 2}},
-                                hovertemplate="%{x}<br>exact dense nDCG@10 %{y:.4f}<extra></extra>"))
+    figure.add_trace(go.Bar(x=labels, y=exact, name="exact dense (the most dense can give)", marker={"color": "#BBBBBB"},
+                            text=[f"{v:.3f}" if v is not None else "" for v in exact], textposition="outside",
+                            hovertemplate="%{x}<br>exact dense nDCG@10 %{y:.4f}<extra></extra>"))
+    tallest = max([0.0, *(v for _, _, values in series for m in values if m for v in [m.ndcg_at_10])])
     figure.update_layout(title="Hybrid-search quality: nDCG@10 of keyword, dense and fused retrieval (higher is better)",
                          barmode="group", height=480, template="plotly_white", yaxis_title="nDCG@10",
-                         yaxis_range=[0, 1.05 * max([1e-9, *(m.ndcg_at_10 for r in measured if r.hybrid
-                                                              for m in r.hybrid.modes)]) + 0.05],
-                         legend_title="retrieval (bars: left to right)")
+                         yaxis_range=[0, 1.15 * tallest + 0.02], xaxis_tickangle=0, uniformtext_minsize=8,
+                         legend_title="bars, left to right")
     _legend_below(figure, 4)
     return figure
 
