@@ -57,30 +57,43 @@ def parse_synsets(wordnet: Path) -> list[dict]:
     return synsets
 
 
-def main() -> None:
+def arguments(docs: int, queries: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
-    parser.add_argument("--docs", type=int, default=15_000)
-    parser.add_argument("--queries", type=int, default=1_000)
+    parser.add_argument("--docs", type=int, default=docs)
+    parser.add_argument("--queries", type=int, default=queries)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
-    synsets = parse_synsets(args.wordnet)
-    chosen = [synsets[i] for i in sorted(rng.choice(len(synsets), args.docs, replace=False))]
+    return parser.parse_args()
+
+
+def held_out_words(chosen: list[dict], count: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """Query words drawn from the chosen synsets' lemmas, and the (query, document) pairs judged relevant: the
+    synsets the word is a lemma of."""
     senses: dict[str, list[int]] = {}
     for doc, synset in enumerate(chosen):
         for lemma in synset["lemmas"]:
             senses.setdefault(lemma, []).append(doc)
     candidates = sorted(w for w in senses if re.fullmatch(r"[a-z][a-z -]{2,}", w))
-    query_words = [candidates[i] for i in sorted(rng.choice(len(candidates), args.queries, replace=False))]
-    qrel_pairs = np.array([(q, d) for q, word in enumerate(query_words) for d in senses[word]], dtype=np.int32)
+    words = [candidates[i] for i in sorted(rng.choice(len(candidates), count, replace=False))]
+    return words, np.array([(q, d) for q, word in enumerate(words) for d in senses[word]], dtype=np.int32)
 
+
+def embedded(documents: list[str], words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     def report(done: int, total: int) -> None:
         print(f"\rembedding {done}/{total}", end="", file=sys.stderr)
 
-    base = embed_texts([s["text"] for s in chosen], progress=report)
-    queries = embed_texts(query_words, progress=report)
+    base, queries = embed_texts(documents, progress=report), embed_texts(words, progress=report)
     print(file=sys.stderr)
+    return base, queries
+
+
+def main() -> None:
+    args = arguments(15_000, 1_000)
+    rng = np.random.default_rng(args.seed)
+    synsets = parse_synsets(args.wordnet)
+    chosen = [synsets[i] for i in sorted(rng.choice(len(synsets), args.docs, replace=False))]
+    query_words, qrel_pairs = held_out_words(chosen, args.queries, rng)
+    base, queries = embedded([s["text"] for s in chosen], query_words)
     OUT.mkdir(exist_ok=True)
     np.savez_compressed(
         OUT / "wordnet.npz",

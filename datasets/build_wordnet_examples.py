@@ -16,8 +16,6 @@ WordNet set). Vectors: all-MiniLM-L6-v2 (384-d, unit length) stored as float16.
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -26,9 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_wordnet import parse_synsets
-
-from vectorscout.data.embedding import embed_texts
+from build_wordnet import arguments, embedded, held_out_words, parse_synsets
 
 OUT = Path(__file__).resolve().parent / "wordnet_examples"
 
@@ -38,30 +34,13 @@ def document_text(synset: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
-    parser.add_argument("--docs", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = arguments(10_000, 500)
     rng = np.random.default_rng(args.seed)
     synsets = [s for s in parse_synsets(args.wordnet) if s["examples"]]
     chosen = [synsets[i] for i in sorted(rng.choice(len(synsets), args.docs, replace=False))]
-    senses: dict[str, list[int]] = {}
-    for doc, synset in enumerate(chosen):
-        for lemma in synset["lemmas"]:
-            senses.setdefault(lemma, []).append(doc)
-    candidates = sorted(w for w in senses if re.fullmatch(r"[a-z][a-z -]{2,}", w))
-    query_words = [candidates[i] for i in sorted(rng.choice(len(candidates), args.queries, replace=False))]
-    qrel_pairs = np.array([(q, d) for q, word in enumerate(query_words) for d in senses[word]], dtype=np.int32)
+    query_words, qrel_pairs = held_out_words(chosen, args.queries, rng)
     texts = [document_text(s) for s in chosen]
-
-    def report(done: int, total: int) -> None:
-        print(f"\rembedding {done}/{total}", end="", file=sys.stderr)
-
-    base = embed_texts(texts, progress=report)
-    queries = embed_texts(query_words, progress=report)
-    print(file=sys.stderr)
+    base, queries = embedded(texts, query_words)
     OUT.mkdir(exist_ok=True)
     np.savez_compressed(
         OUT / "wordnet_examples.npz",
