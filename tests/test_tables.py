@@ -131,3 +131,19 @@ def test_the_compression_chart_puts_recall_against_the_bytes_each_vector_takes_i
     assert "compression" in dict(measurement_figures([run]))
     run.results = [flat]  # one index: nothing to compare
     assert "compression" not in dict(measurement_figures([run]))
+
+
+def test_recall_during_a_stream_reads_to_three_decimals_like_every_recall():
+    """An exact index's 1.0 beside an approximate 0.995 reads "1.000" and "0.995", not "1.00" (three significant
+    digits would drop the place that tells them apart)."""
+    from vectorscout.reporting.tables import stream_summary_table, stream_windows_table
+    from vectorscout.results.records import StreamingFigures, StreamWindow
+
+    rows = []
+    for engine, recall in (("faiss", 1.0), ("hnswlib", 0.995)):
+        row = ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={}, recall=recall)
+        row.streaming = StreamingFigures(500, 500, 100, 100, 2, 2.0, None, windows=[
+            StreamWindow(2.0, 150, 40, recall, 1.0, 2.0, 3.0, 500.0, 0.0)])
+        rows.append(row)
+    assert list(stream_summary_table(rows)["Recall during the stream"]) == ["1.000", "0.995"]
+    assert list(stream_windows_table(rows[0])["Recall"]) == ["1.000"]

@@ -216,7 +216,7 @@ def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
                 "Rate achieved (vectors/s)": significant(figures.rate_achieved),
                 "Fell behind at (s)": "never" if figures.fell_behind_at_s is None else significant(figures.fell_behind_at_s),
                 "Writes and searches": figures.serialized or "at once",
-                "Recall during the stream": significant(row.recall),
+                "Recall during the stream": fixed(3)(row.recall),
                 "p95 during the stream (ms)": significant(row.latency_p95_ms)}
         for probe in figures.freshness:
             line[f"{probe.operation.capitalize()} visible after (ms, median)"] = (
@@ -232,7 +232,7 @@ def stream_windows_table(row: ResultRow) -> pd.DataFrame:
     figures = row.streaming
     windows = figures.windows if figures else []
     return pd.DataFrame([{"Until (s)": significant(w.end_s), "Vectors": whole(w.vectors), "Searches": whole(w.searches),
-                          "Recall": significant(w.recall), "p50 (ms)": significant(w.p50_ms),
+                          "Recall": fixed(3)(w.recall), "p50 (ms)": significant(w.p50_ms),
                           "p95 (ms)": significant(w.p95_ms), "p99 (ms)": significant(w.p99_ms),
                           "Inserts (vectors/s)": significant(w.insert_per_s), "Writer late by (s)": significant(w.lag_s)}
                          for w in windows])
