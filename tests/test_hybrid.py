@@ -194,3 +194,18 @@ def test_reports_carry_the_hybrid_quality_table():
     text = render_markdown(ReportData(runs=[run]), {})
     section = text.split("## Hybrid-search quality")[1]
     assert "| qdrant | hnsw | 0.5481 | 0.4338 | 0.5836 | 0.4500 | 0.9500 |" in section
+
+
+def test_cancelling_during_the_hybrid_queries_stops_the_engine_and_keeps_the_run():
+    from vectorscout.benchmarking.progress import CancelToken
+
+    token = CancelToken()
+
+    def cancel_at_the_first_keyword_query(progress):
+        if progress.stage == "hybrid keyword":
+            token.cancel()
+
+    plan = RunPlan(dataset="wordnet-examples", engines=parse_engines("hnswlib"), hybrid=True, isolate=False)
+    run = execute(plan, ResultsStore(), progress=cancel_at_the_first_keyword_query, cancel=token)
+    (row,) = run.results
+    assert row.status == "cancelled" and row.hybrid is None and run.status == "cancelled"

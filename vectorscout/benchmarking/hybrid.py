@@ -26,6 +26,7 @@ from scipy import sparse
 from adapters.base import RRF_K, SearchHits, VectorAdapter
 from vectorscout.benchmarking.metrics import recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.benchmarking.plan import PlanError
+from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.data.datasets import Dataset
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode
 
@@ -155,13 +156,14 @@ def _retrievers(db: VectorAdapter, dataset: Dataset, bm25: Bm25, k: int, depth: 
             _Retriever("hybrid", f"reciprocal rank fusion by VectorScout (application side, k={RRF_K})", fused)]
 
 
-def _score(retriever: _Retriever, dataset: Dataset, k: int,
-           progress: Callable[[str, int, int], None]) -> tuple[RetrievalMode, np.ndarray]:
+def _score(retriever: _Retriever, dataset: Dataset, k: int, progress: Callable[[str, int, int], None],
+           cancel: CancelToken) -> tuple[RetrievalMode, np.ndarray]:
     """The retriever's quality and latency over every query, and the ids it found (-1 where it found fewer)."""
     found = np.full((len(dataset.queries), k), -1, dtype=np.int64)
     latencies = np.empty(len(dataset.queries), dtype=np.int64)
     began = time.perf_counter()
     for q in range(len(dataset.queries)):
+        cancel.check()
         started = time.perf_counter_ns()
         hits = retriever.search(q)
         latencies[q] = time.perf_counter_ns() - started
@@ -175,7 +177,7 @@ def _score(retriever: _Retriever, dataset: Dataset, k: int,
 
 
 def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, build_params: dict[str, Any],
-               batch_size: int, progress: Callable[[str, int, int], None]) -> None:
+               batch_size: int, progress: Callable[[str, int, int], None], cancel: CancelToken) -> None:
     """The dataset's vectors (and, where the engine searches text itself, its texts) in a new collection."""
     name, rows, texts = f"vs_{secrets.token_hex(6)}", dataset.n, dataset.texts or []
     if db.capabilities.text_search is not None:
@@ -184,6 +186,7 @@ def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, buil
         db.create_collection(name, dataset.dim, dataset.metric, index, build_params)
     ids = np.arange(rows, dtype=np.int64)
     for start in range(0, rows, batch_size):
+        cancel.check()
         stop = min(rows, start + batch_size)
         if db.capabilities.text_search is not None:
             db.insert_texts(ids[start:stop], dataset.base[start:stop], texts[start:stop])
@@ -198,12 +201,12 @@ def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, buil
 
 
 def measure_hybrid(db: VectorAdapter, dataset: Dataset, bm25: Bm25, k: int, depth: int, exact_ids: np.ndarray,
-                   progress: Callable[[str, int, int], None]) -> HybridFigures:
+                   progress: Callable[[str, int, int], None], cancel: CancelToken) -> HybridFigures:
     """Keyword, dense and hybrid quality of a collection load_texts filled, with the exact dense top-k's
     nDCG@10 beside them: how much the engine's approximate dense search gives up."""
     modes, dense_recall = [], None
     for retriever in _retrievers(db, dataset, bm25, max(k, 10), depth):
-        mode, found = _score(retriever, dataset, max(k, 10), progress)
+        mode, found = _score(retriever, dataset, max(k, 10), progress, cancel)
         modes.append(mode)
         if mode.mode == "dense":
             dense_recall = recall_ids(found, exact_ids, k)

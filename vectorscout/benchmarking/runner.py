@@ -257,7 +257,7 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
         if job.plan.stream_vectors:
             _measure_stream(db, job, prepared.dataset, report, cancel)
         elif job.plan.hybrid:
-            _measure_hybrid(db, job, prepared, report)
+            _measure_hybrid(db, job, prepared, report, cancel)
         else:
             _build_index(db, job, prepared.dataset, report, cancel)
             for search_params in job.config.search_grid:
@@ -310,18 +310,18 @@ def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageRepo
     job.end_stage("stream", db)
 
 
-def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport) -> None:
+def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     """Load vectors and texts, then score keyword, dense (the first search setting) and hybrid retrieval."""
     found = db.versions()
     job.versions = {"engine": found.engine, "client": found.client}
     dataset, plan = prepared.dataset, job.plan
     bm25 = Bm25(dataset.texts or [])
-    load_texts(db, dataset, bm25, job.config.index, job.config.build_params, plan.batch_size, report)
+    load_texts(db, dataset, bm25, job.config.index, job.config.build_params, plan.batch_size, report, cancel)
     job.end_stage("index", db)
     job.search_params = dict(job.config.search_grid[0])
     db.set_search_params(job.search_params)
     job.engine_threads = db.pin_search_threads()
-    figures = measure_hybrid(db, dataset, bm25, plan.k, plan.hybrid_depth, prepared.truth.ids, report)
+    figures = measure_hybrid(db, dataset, bm25, plan.k, plan.hybrid_depth, prepared.truth.ids, report, cancel)
     job.rows.append(hybrid_row(job.row("ok"), figures))
     job.end_stage("hybrid", db)
 
