@@ -294,10 +294,11 @@ def sidebar() -> None:
         st.html(PROJECTOR_CSS)
 
 
-def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True) -> None:
-    """A read-only table whose columns are as wide as their text (see column_widths)."""
+def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True, every_row: bool = False) -> None:
+    """A read-only table whose columns are as wide as their text (see column_widths); ten rows high and
+    scrolled, or every_row tall enough for all of them (a catalog read at a glance)."""
     config = {column: st.column_config.Column(width=width) for column, width in column_widths(frame).items()}
-    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key)
+    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, height="content" if every_row else "auto")
 
 
 def show_chart(figure: Any, key: str) -> None:

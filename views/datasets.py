@@ -43,7 +43,7 @@ def projection(name: str, colour_by: str, fingerprint: str) -> Any:
 NO_COLOUR = "(none)"
 fingerprint = catalog_fingerprint()
 catalog = catalog_table(fingerprint)
-show_table(catalog)
+show_table(catalog, every_row=True)  # bundled sets and every import, none scrolled out of sight
 
 st.subheader("Preview")
 previewable = [name for name, kind in zip(catalog["Name"], catalog["Kind"]) if kind != "generator"]
