@@ -192,6 +192,7 @@ def test_reports_carry_the_hybrid_quality_table():
               dataset=DatasetInfo(name="wordnet-examples", n=10_000, dim=384, queries=500, metric="cosine"), plan={},
               environment=Environment(), results=[hybrid_row("qdrant", 0.5481, 0.4338, 0.5836)])
     text = render_markdown(ReportData(runs=[run]), {})
+    assert "## Pareto frontiers" not in text  # a hybrid-quality run measures no speed: no empty frontier table
     section = text.split("## Hybrid-search quality")[1]
     assert "| qdrant | hnsw | 0.5481 | 0.4338 | 0.5836 | 0.4500 | 0.9500 |" in section
 

@@ -20,12 +20,11 @@ from vectorscout.reporting.sections import (
     frame_rows,
     json_safe,
     methodology_rows,
-    pareto_rows,
     raw_frame,
     reproduction,
     requirements_rows,
     summary_lines,
-    workload_sections,
+    table_sections,
 )
 
 HTML_STYLE = """
@@ -73,9 +72,7 @@ def render_html(data: ReportData) -> str:
     frame = raw_frame(data)
     parts.append("<h2>Raw measurements</h2><div class='wide'>" + _html_table(list(frame.columns), frame_rows(frame))
                  + "</div>")
-    parts.append("<h2>Pareto frontiers</h2><p class='muted'>Per engine, the settings no other setting of it beats on "
-                 "both recall and throughput (serial passes), in rising recall.</p>" + _html_table(*pareto_rows(data)))
-    for section in workload_sections(data):
+    for section in table_sections(data):
         parts.append(f"<h2>{e(section.title)}</h2><p class='muted'>{e(section.note)}</p><div class='wide'>"
                      + _html_table(section.header, section.body) + "</div>")
     failures = failure_lines(data)

@@ -16,11 +16,10 @@ from vectorscout.reporting.sections import (
     feature_rows,
     frame_rows,
     methodology_rows,
-    pareto_rows,
     raw_frame,
     requirements_rows,
     summary_lines,
-    workload_sections,
+    table_sections,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
@@ -53,9 +52,8 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     parts += ["## Feature matrix", _md_table(*feature_rows(data)),
               "## Methodology", _md_table(["item", "detail"], methodology_rows(data))]
     frame = raw_frame(data)
-    parts += ["## Pareto frontiers", _md_table(*pareto_rows(data)),
-              "## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
-    for section in workload_sections(data):
+    parts += ["## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
+    for section in table_sections(data):
         parts += [f"## {section.title}", md_escape(section.note), _md_table(section.header, section.body)]
     failures = failure_lines(data)
     parts += ["## Failures and what they mean",

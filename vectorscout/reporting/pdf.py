@@ -17,11 +17,10 @@ from vectorscout.reporting.sections import (
     feature_rows,
     frame_rows,
     methodology_rows,
-    pareto_rows,
     raw_frame,
     requirements_rows,
     summary_lines,
-    workload_sections,
+    table_sections,
 )
 
 RAW_IDENTITY = ("Engine", "Run", "Status", "Index", "Search setting", "Clients")
@@ -96,8 +95,7 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     story += [para("Feature matrix", styles["Heading2"]), table(*feature_rows(data))]
     story += [para("Methodology", styles["Heading2"]),
               table(["item", "detail"], [list(r) for r in methodology_rows(data)], [width * 0.2, width * 0.8])]
-    story += [para("Pareto frontiers", styles["Heading2"]), table(*pareto_rows(data))]
-    for section in workload_sections(data):
+    for section in table_sections(data):
         story += [para(section.title, styles["Heading2"]), para(section.note), table(section.header, section.body)]
     # the measurements in two tables that fit a landscape page, each led by what identifies a row
     story.append(para("Raw measurements", styles["Heading2"]))

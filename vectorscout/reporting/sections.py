@@ -209,11 +209,8 @@ def assumption_rows(data: ReportData) -> list[tuple[str, str, str]]:
     return [(clean(a), clean(b), clean(c)) for a, b, c in rows]
 
 
-def pareto_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
-    header, body = frontier_table(compared_rows(data.runs))
-    return header, [[clean(cell) for cell in row] for row in body]
-
-
+PARETO_NOTE = "Per engine, the settings no other setting of it beats on both recall and throughput (serial passes), " \
+              "in rising recall."
 STREAMING_NOTE = ("Writes at the declared rate while clients searched; each search scored against the vectors "
                   "acknowledged when it began. Freshness: from a write acknowledged until a search saw it (polled by "
                   "searching: the resolution is one search).")
@@ -229,17 +226,17 @@ class TableSection:
     body: list[list[str]]
 
 
-def workload_sections(data: ReportData) -> list[TableSection]:
-    """The streaming summary (rates, where the writer fell behind, freshness) and the hybrid-search quality
-    table, each where some run measured it."""
+def table_sections(data: ReportData) -> list[TableSection]:
+    """The Pareto frontiers, the streaming summary (rates, where the writer fell behind, freshness) and the
+    hybrid-search quality table, each where some run measured it (a hybrid-quality run has no frontier)."""
     rows = compared_rows(data.runs)
-    sections = []
+    header, body = frontier_table(rows)
+    sections = [TableSection("Pareto frontiers", PARETO_NOTE, header, [[clean(cell) for cell in line] for line in body])]
     for title, note, frame in (("Streaming and freshness", STREAMING_NOTE, stream_summary_table(rows)),
                                ("Hybrid-search quality", HYBRID_NOTE, hybrid_table(rows))):
-        if len(frame):
-            sections.append(TableSection(title, note, [str(c) for c in frame.columns],
-                                         [[clean(cell) for cell in row] for row in frame_rows(frame)]))
-    return sections
+        sections.append(TableSection(title, note, [str(c) for c in frame.columns],
+                                     [[clean(cell) for cell in line] for line in frame_rows(frame)]))
+    return [section for section in sections if section.body]
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
