@@ -139,7 +139,12 @@ class Guards:
     serialized: str
 
 
-def guards(capabilities: Any) -> Guards:
+OWN_CONNECTIONS = "each searching client had its own connection to the server (one client object is not thread-safe)"
+
+
+def guards(capabilities: Any, own_connections: bool = False) -> Guards:
+    if own_connections:  # the server takes the writer's and each client's sessions at once
+        return Guards(contextlib.nullcontext, contextlib.nullcontext, OWN_CONNECTIONS)
     if not capabilities.thread_safe:
         lock = threading.Lock()
         return Guards(lambda: lock, lambda: lock, "the client is not thread-safe: writes and searches were sent one "
@@ -175,6 +180,29 @@ def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: G
         log.writing = False
 
 
+@contextlib.contextmanager
+def client_adapters(db: Any, clients: int) -> Iterator[list[Any]]:
+    """The adapter each searching client uses: the shared one, or, for a server engine whose client object is
+    not thread-safe (pgvector's connection), one more connection each to the same collection, as separate
+    application instances would search it; closed afterwards."""
+    connection = None if db.capabilities.thread_safe else db.remote_connection()
+    if connection is None:
+        yield [db] * clients
+        return
+    opened: list[Any] = []
+    try:
+        for client in range(clients):
+            other = type(db)(db.workdir / f"stream-client-{client}", connection)
+            other.open()
+            opened.append(other)
+            state = db.state
+            other.attach_collection(state.name, state.dim, state.metric, state.index, state.search_params)
+        yield opened
+    finally:
+        for other in opened:
+            other.close()
+
+
 def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Guards) -> None:
     """Search until the writer is done, cycling over the pool from this client's own offset."""
     clock = time.perf_counter_ns
@@ -198,18 +226,19 @@ def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: Strea
 def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, report: StageReport,
                cancel: CancelToken) -> StreamLog:
     """The writer and the clients at once, on an index already holding the first spec.base rows."""
-    guard = guards(db.capabilities)
-    log = StreamLog(started=time.perf_counter(), acknowledged=spec.base, serialized=guard.serialized)
-    threads = [threading.Thread(target=_write, args=(db, dataset, spec, log, guard, cancel), daemon=True)]
-    threads += [threading.Thread(target=_search, args=(db, pool, c, spec, log, guard), daemon=True)
-                for c in range(spec.clients)]
-    for thread in threads:
-        thread.start()
-    while any(thread.is_alive() for thread in threads):
-        report("stream", log.acknowledged - spec.base, spec.stream)
-        threads[0].join(0.5)
-    for thread in threads:
-        thread.join()
+    with client_adapters(db, spec.clients) as searchers:
+        guard = guards(db.capabilities, own_connections=searchers[0] is not db)
+        log = StreamLog(started=time.perf_counter(), acknowledged=spec.base, serialized=guard.serialized)
+        threads = [threading.Thread(target=_write, args=(db, dataset, spec, log, guard, cancel), daemon=True)]
+        threads += [threading.Thread(target=_search, args=(searcher, pool, c, spec, log, guard), daemon=True)
+                    for c, searcher in enumerate(searchers)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            report("stream", log.acknowledged - spec.base, spec.stream)
+            threads[0].join(0.5)
+        for thread in threads:
+            thread.join()
     if log.error is not None:
         raise log.error
     cancel.check()
