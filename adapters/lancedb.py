@@ -72,6 +72,12 @@ IVF_RQ = IndexSpec(
 DISTANCES: dict[Metric, Any] = {Metric.L2: "l2", Metric.COSINE: "cosine", Metric.IP: "dot"}
 
 
+def _hits(result: Any, score_column: str) -> SearchHits:
+    """SearchHits from an Arrow result: its ids and the score column the query kind gives."""
+    return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
+                      result[score_column].to_numpy().astype(np.float32, copy=False))
+
+
 def literal(value: Scalar) -> str:
     """A SQL literal for LanceDB's filter language; quotes in strings are doubled."""
     if isinstance(value, bool):
@@ -254,14 +260,11 @@ class LanceDBAdapter(VectorAdapter):
         builder = builder.limit(k).select(["id", "_distance"])
         if filter is not None:
             builder = builder.where(filter_sql(filter, self._integer_columns), prefilter=True)
-        result = builder.to_arrow()
-        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
-                          result["_distance"].to_numpy().astype(np.float32, copy=False))
+        return _hits(builder.to_arrow(), "_distance")
 
     def keyword_search(self, text: str, k: int) -> SearchHits:
-        result = self.table.search(text, query_type="fts", fts_columns="text").limit(k).select(["id", "_score"]).to_arrow()
-        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False),
-                          result["_score"].to_numpy().astype(np.float32, copy=False))
+        return _hits(self.table.search(text, query_type="fts", fts_columns="text").limit(k).select(["id", "_score"])
+                     .to_arrow(), "_score")
 
     def hybrid_search(self, vector: np.ndarray, text: str, k: int, depth: int) -> SearchHits:
         from lancedb.rerankers import RRFReranker
@@ -270,9 +273,7 @@ class LanceDBAdapter(VectorAdapter):
         # with one, LanceDB 0.40 logs two deprecation warnings per query (its sub-queries' score columns)
         builder = self.table.search(query_type="hybrid", vector_column_name="vector", fts_columns="text")
         builder = self._vector_settings(builder.vector(self.query_vector(vector)).text(text), depth)
-        result = builder.rerank(RRFReranker(K=RRF_K)).limit(depth).to_arrow()
-        return SearchHits(result["id"].to_numpy().astype(np.int64, copy=False)[:k],
-                          result["_relevance_score"].to_numpy().astype(np.float32, copy=False)[:k])
+        return _hits(builder.rerank(RRFReranker(K=RRF_K)).limit(depth).to_arrow().slice(0, k), "_relevance_score")
 
     def index_bytes(self) -> int | None:
         """The embedded table's vector index files (_indices/): what LanceDB reads, and caches, to search; rows

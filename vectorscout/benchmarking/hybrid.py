@@ -196,8 +196,9 @@ def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, buil
     progress("index", 0, 1)
     db.wait_until_indexed()
     progress("index", 1, 1)
-    if db.count() != rows:
-        raise RuntimeError(f"the engine holds {db.count()} rows after {rows} were inserted")
+    stored = db.count()
+    if stored != rows:
+        raise RuntimeError(f"the engine holds {stored} rows after {rows} were inserted")
 
 
 def measure_hybrid(db: VectorAdapter, dataset: Dataset, bm25: Bm25, k: int, depth: int, exact_ids: np.ndarray,

@@ -191,6 +191,16 @@ class EngineJob:
     def stop(self, status: ResultStatus, error: str) -> None:
         self.rows.append(self.row(status, error))
 
+    def record_versions(self, db: Any) -> None:
+        found = db.versions()
+        self.versions = {"engine": found.engine, "client": found.client}
+
+    def use_setting(self, db: Any, search_params: dict[str, Any]) -> None:
+        """Search with these parameters from now on, the engine's per-query threads held as for every setting."""
+        self.search_params = dict(search_params)
+        db.set_search_params(search_params)
+        self.engine_threads = db.pin_search_threads()
+
     def end_stage(self, name: str, db: Any) -> None:
         # Read between stages, never inside a timed loop: memory reads walk /proc. In-process (not
         # isolated), the process's memory is the dashboard's or the CLI's too: not measured.
@@ -274,8 +284,7 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
 
 def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
     """Load and index the dataset's first job.n_vectors rows (all of them, unless the rest will be streamed)."""
-    found = db.versions()
-    job.versions = {"engine": found.engine, "client": found.client}
+    job.record_versions(db)
     db.create_collection(f"vs_{secrets.token_hex(6)}", dataset.dim, dataset.metric, job.config.index,
                          job.config.build_params)
     job.end_stage("open", db)
@@ -303,24 +312,19 @@ def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport,
 def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
     """Index all but the streamed rows, then stream them in while clients search (the first search setting)."""
     _build_index(db, job, dataset, report, cancel)
-    job.search_params = dict(job.config.search_grid[0])
-    db.set_search_params(job.search_params)
-    job.engine_threads = db.pin_search_threads()
+    job.use_setting(db, job.config.search_grid[0])
     job.rows.append(measure_streaming(db, job.row, dataset, job.plan, report, cancel))
     job.end_stage("stream", db)
 
 
 def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     """Load vectors and texts, then score keyword, dense (the first search setting) and hybrid retrieval."""
-    found = db.versions()
-    job.versions = {"engine": found.engine, "client": found.client}
+    job.record_versions(db)
     dataset, plan = prepared.dataset, job.plan
     bm25 = Bm25(dataset.texts or [])
     load_texts(db, dataset, bm25, job.config.index, job.config.build_params, plan.batch_size, report, cancel)
     job.end_stage("index", db)
-    job.search_params = dict(job.config.search_grid[0])
-    db.set_search_params(job.search_params)
-    job.engine_threads = db.pin_search_threads()
+    job.use_setting(db, job.config.search_grid[0])
     figures = measure_hybrid(db, dataset, bm25, plan.k, plan.hybrid_depth, prepared.truth.ids, report, cancel)
     job.rows.append(hybrid_row(job.row("ok"), figures))
     job.end_stage("hybrid", db)
@@ -330,10 +334,9 @@ def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_para
                      report: StageReport, cancel: CancelToken) -> None:
     """The serial pass of one search setting, then each concurrency level above 1."""
     plan = job.plan
-    job.search_params = dict(search_params)
+    job.search_params = dict(search_params)  # before the check: a run cancelled here names the setting it stopped at
     cancel.check()
-    db.set_search_params(search_params)
-    job.engine_threads = db.pin_search_threads()
+    job.use_setting(db, search_params)
     dataset, truth, tree = prepared.dataset, prepared.truth, prepared.filter
     serial = measure_serial(db, job.row, dataset, truth, tree, plan, search_params, report, cancel)
     job.rows.append(serial)

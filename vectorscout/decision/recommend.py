@@ -13,7 +13,7 @@ Scores within TIE_TOLERANCE are a tie, said as one. Everything is deterministic.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.decision.warnings import ScenarioWarning, contradictions
-from vectorscout.results.records import ResultRow, RetrievalMode, Run
+from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
 SHARDING_NEEDED_AT = 100_000_000
@@ -344,35 +344,36 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
     return best
 
 
-def stream_evidence(runs: list[Run]) -> dict[str, tuple[ResultRow, str]]:
-    """Per engine, its streaming row of the newest run that streamed it, with that run's id."""
-    found: dict[str, tuple[ResultRow, str]] = {}
+def _newest_rows(runs: list[Run], kept: Callable[[ResultRow], bool]) -> dict[str, tuple[ResultRow, Run]]:
+    """Per engine, its finished row that `kept` accepts from the newest run holding one, with that run."""
+    found: dict[str, tuple[ResultRow, Run]] = {}
     for run in sorted(runs, key=lambda r: r.created_at):
         for row in run.results:
-            if row.status == "ok" and row.streaming is not None:
-                found[row.engine] = (row, run.run_id)
+            if row.status == "ok" and kept(row):
+                found[row.engine] = (row, run)
     return found
+
+
+def stream_evidence(runs: list[Run]) -> dict[str, tuple[ResultRow, str]]:
+    """Per engine, its streaming row of the newest run that streamed it, with that run's id."""
+    return {engine: (row, run.run_id) for engine, (row, run) in
+            _newest_rows(runs, lambda row: row.streaming is not None).items()}
 
 
 @dataclass(frozen=True)
 class HybridEvidence:
-    row: ResultRow
+    figures: HybridFigures
+    fused: RetrievalMode  # the hybrid retriever's quality
     run_id: str
     dataset: str  # content hash: engines are compared on the same judged queries only
 
 
 def hybrid_evidence(runs: list[Run]) -> dict[str, HybridEvidence]:
-    """Per engine, its hybrid-quality row of the newest run that measured it."""
-    found: dict[str, HybridEvidence] = {}
-    for run in sorted(runs, key=lambda r: r.created_at):
-        for row in run.results:
-            if row.status == "ok" and row.hybrid is not None and row.hybrid.mode("hybrid") is not None:
-                found[row.engine] = HybridEvidence(row, run.run_id, run.dataset.hash or run.dataset.name)
-    return found
-
-
-def _fused(row: ResultRow) -> RetrievalMode | None:
-    return row.hybrid.mode("hybrid") if row.hybrid else None
+    """Per engine, its hybrid-quality figures from the newest run that measured them."""
+    found = _newest_rows(runs, lambda row: row.hybrid is not None and row.hybrid.mode("hybrid") is not None)
+    return {engine: HybridEvidence(row.hybrid, fused, run.run_id, run.dataset.hash or run.dataset.name)
+            for engine, (row, run) in found.items()  # the condition only narrows the types: every row found has both
+            if row.hybrid is not None and (fused := row.hybrid.mode("hybrid")) is not None}
 
 
 def _hybrid_gap(mine: RetrievalMode, best: RetrievalMode) -> tuple[float, float]:
@@ -393,9 +394,9 @@ def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: d
     if answers["hybrid_search"] == "not needed" or engine not in measured:
         return
     found = measured[engine]
-    figures, source, mine = found.row.hybrid, f"run {found.run_id}", _fused(found.row)
-    keyword, dense = (figures.mode(name) if figures else None for name in ("keyword", "dense"))
-    if figures is None or mine is None or keyword is None or dense is None:
+    figures, source, mine = found.figures, f"run {found.run_id}", found.fused
+    keyword, dense = figures.mode("keyword"), figures.mode("dense")
+    if keyword is None or dense is None:
         return
     weight = 2.0 if answers["hybrid_search"] == "required" else 1.0
     if figures.application_side:
@@ -403,8 +404,8 @@ def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: d
                                           f"in the application (nDCG@10 {mine.ndcg_at_10:.3f}): the engine searched "
                                           "vectors only", -weight, source))
         return
-    peers = [(other, fused) for other, e in measured.items() if e.dataset == found.dataset
-             and e.row.hybrid is not None and not e.row.hybrid.application_side and (fused := _fused(e.row)) is not None]
+    peers = [(other, e.fused) for other, e in measured.items()
+             if e.dataset == found.dataset and not e.figures.application_side]
     best, top = max(peers, key=lambda peer: peer[1].ndcg_at_10)
     text = (f"measured hybrid search: nDCG@10 {mine.ndcg_at_10:.3f} (keyword {keyword.ndcg_at_10:.3f}, dense "
             f"{dense.ndcg_at_10:.3f})")

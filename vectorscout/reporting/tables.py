@@ -269,14 +269,6 @@ def hybrid_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
-def hybrid_modes_table(row: ResultRow) -> pd.DataFrame:
-    """One hybrid row's three retrievers in full: quality against the judgments and latency per query."""
-    modes = row.hybrid.modes if row.hybrid else []
-    return pd.DataFrame([{"Retrieval": m.mode, "How": m.method, "nDCG@10": fixed(4)(m.ndcg_at_10),
-                          "MRR@10": fixed(4)(m.mrr_at_10), f"Recall@{row.k}": fixed(4)(m.recall_at_k),
-                          "p50 (ms)": significant(m.p50_ms), "p95 (ms)": significant(m.p95_ms)} for m in modes])
-
-
 def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]]]:
     """Each engine's Pareto frontier (serial passes) as rows a person reads, in rising recall."""
     from vectorscout.results.analysis import pareto_frontier
