@@ -49,13 +49,15 @@ typecheck: dev
 test: setup dev system-deps lint typecheck
 	$(PY) -m pytest
 
-# Mutation testing of the numeric core (outside `make test`; about 15 minutes on 2 cores), then the ten planted
-# bugs. One OpenMP thread: FAISS's OpenMP pool deadlocks in the processes mutmut forks from a parent that used it.
+# Mutation testing of the numeric core (outside `make test`; about 30 minutes on 2 cores), the ten planted bugs,
+# then every number of the knowledge files perturbed alone (about 8 minutes). One OpenMP thread: FAISS's OpenMP
+# pool deadlocks in the processes mutmut forks from a parent that used it.
 mutation: dev
 	rm -rf mutants
 	OMP_NUM_THREADS=1 $(PY) -m mutmut run --max-children 2
 	$(PY) tests/mutation/score.py
 	$(PY) tests/mutation/planted_bugs.py
+	$(PY) tests/mutation/knowledge_mutation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

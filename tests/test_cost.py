@@ -668,3 +668,45 @@ def test_a_price_table_at_its_limits_is_read():
     assert table.hours_per_month == 730.0  # the default month
     assert table.managed[0].usd_per_unit_hour is None  # an empty cell of an edited table: no list price
     assert (table.instances[0].vcpu, table.instances[0].ram_gb, table.instances[0].usd_per_hour) == (1, 0.5, 0.0)
+
+
+def test_a_calibration_scales_the_model_at_the_target_dimension_and_its_fixed_memory_leaves_each_node():
+    """Fitted over 100k and 200k vectors at 128-d: 1.25x the model per vector and 3 GiB before the first vector
+    (above the 1 GiB assumed). At 256-d the model gives 4 x 256 + 131.84 = 1,155.84 B, so 1,444.8 B per vector;
+    each 16 GiB node keeps 16 x 0.75 - 3 = 9 GiB for data: 100M x 1,444.8 B / 9 GiB = 14.95, 15 nodes. (The
+    assumed 1 GiB would give 13 nodes; the model without the ratio 12.)"""
+    runs = [measured_run(n=n, used_mb=3 * 1024 + n * 1.25 * BYTES_PER_VECTOR / MIB, run_id=f"c{n}")
+            for n in (100_000, 200_000)]
+    estimate_ = cost_report(answers(dimensions=256), runs, ASSUME, PRICES).estimates[0]
+    assert estimate_.memory.ram_bytes_per_vector == pytest.approx(1.25 * (4 * 256 + 131.84))
+    assert estimate_.memory.fixed_bytes_per_node == pytest.approx(3 * 2**30)
+    assert estimate_.sizing.nodes_by["memory"] == 15
+    assert estimate_.summary()["calibration_ratio"] == 1.25
+
+
+@pytest.mark.parametrize("ratio, used", [(2.0, True), (2.05, False), (0.5, True), (0.49, False)])
+def test_a_calibration_is_used_up_to_twice_or_half_the_model_and_flagged_beyond(ratio, used):
+    runs = [measured_run(n=n, used_mb=n * ratio * BYTES_PER_VECTOR / MIB, run_id=f"b{n}") for n in (100_000, 200_000)]
+    memory = cost_report(answers(), runs, ASSUME, PRICES).estimates[0].memory
+    assert memory.calibration_ratio == pytest.approx(ratio)
+    assert memory.ram_bytes_per_vector == pytest.approx(ratio * BYTES_PER_VECTOR if used else BYTES_PER_VECTOR)
+    assert ("disagrees" in memory.calibration) is not used
+
+
+def test_the_reports_cost_cells_are_the_sizing_in_money():
+    """The memory-bound example: 6 nodes at $730 a month and 59.96 GiB of disk at $0.10 = $4,386.00 a month;
+    at 100 QPS x 30 % load, 78.84 million queries a month: $55.63 per million. In 24 months (200M vectors):
+    ceil(119.93 / 11) = 11 nodes and $11.99 of disk, $8,041.99. Money reads as money: whole dollars from $1."""
+    from vectorscout.reporting.sections import ReportData, cost_rows
+
+    data = ReportData(runs=[measured_run()], cost=cost_report(answers(), [measured_run()], ASSUME, PRICES))
+    header, (cells,) = cost_rows(data)
+    row = dict(zip(header, cells))
+    assert (row["instance"], row["nodes"], row["bound by"]) == ("node16", "6", "memory")
+    assert (row["$/month"], row["$ per million queries"], row["$/month in 24 months"]) == ("$4,386", "$56", "$8,042")
+    # 100M x 128-d hold as much as 16.7M 768-d vectors: 17 units of 1M at $0.50 an hour, 730 hours
+    assert row["managed (list price)"] == "Hosted: $6,205"
+    cheap = cost_report(answers(vectors_now=1_000_000, peak_qps=100_000), [measured_run(qps=1e6)], ASSUME, PRICES)
+    (cheap_cells,) = cost_rows(ReportData(runs=[measured_run()], cost=cheap))[1]
+    # one node ($730 + 0.06 GiB of disk) over 100,000 x 0.3 x 3600 x 730 / 1e6 = 78,840 million queries
+    assert cheap_cells[6] == f"${(730 + 1_000_000 * BYTES_PER_VECTOR / 2**30 * 0.10) / 78_840:.4f}" == "$0.0093"

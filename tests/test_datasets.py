@@ -350,3 +350,45 @@ def test_the_bundled_folder_never_shadows_hugging_face_datasets():
               "assert datasets.__file__ and 'site-packages' in datasets.__file__, datasets\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_texmex_ground_truth_ids_are_read_as_shipped_and_checked(tmp_path):
+    """A TEXMEX folder whose ivecs holds the exact L2 top-5 (numpy) imports with its truth agreeing on 100 %;
+    the same file with every id one off is refused, naming the agreement."""
+    base, queries = vectors(300, 6), vectors(20, 6)
+    squared = ((queries[:, None, :] - base[None, :, :]) ** 2).sum(axis=2)
+    exact = np.argsort(squared, axis=1, kind="stable")[:, :5].astype(np.int32)
+    for folder, truth in (("right", exact), ("shifted", (exact + 1) % 300)):
+        (tmp_path / folder).mkdir()
+        write_vecs(tmp_path / folder / "s_base.fvecs", base, np.float32)
+        write_vecs(tmp_path / folder / "s_query.fvecs", queries, np.float32)
+        write_vecs(tmp_path / folder / "s_groundtruth.ivecs", truth, np.int32)
+    np.testing.assert_array_equal(read_vecs(tmp_path / "right" / "s_groundtruth.ivecs"), exact)
+    entry = import_dataset(tmp_path / "right", "texmex", "tex-right", metric="l2")
+    assert entry["ground_truth_check"] == "ok: shipped top-5 matches exact l2 neighbours on 100.0% of a 20-query sample"
+    with pytest.raises(DatasetImportError, match=r"agree with exact l2 neighbours on only \d"):
+        import_dataset(tmp_path / "shifted", "texmex", "tex-shifted", metric="l2")
+    # no metric given: the shipped ids decide it (they are exact L2 neighbours, not cosine or dot)
+    inferred = import_dataset(tmp_path / "right", "texmex", "tex-inferred")
+    assert inferred["metric"] == "l2" and "metric l2 inferred" in inferred["ground_truth_check"]
+
+
+def test_beir_graded_judgments_keep_their_gains_through_import_and_store(tmp_path):
+    """qrels with gains 2 and 1 on one query: the stored dataset keeps each gain on the right document row, and
+    nDCG@10 of the ranking [d3, d2] is (1 + 2 / log2 3) / (2 + 1 / log2 3) = 0.8597 by hand."""
+    from vectorscout.benchmarking.metrics import retrieval_quality
+
+    (tmp_path / "qrels").mkdir()
+    docs = ["cats purr", "dogs bark", "stocks fell", "rates rose", "lemon cake"]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": f"d{i}", "text": t}) for i, t in enumerate(docs)))
+    (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps({"_id": q, "text": t})
+                                                      for q, t in {"qb": "markets", "qa": "pets"}.items()))
+    (tmp_path / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nqb\td2\t2\nqb\td3\t1\nqb\td4\t0\nqa\td0\t1\nqa\td1\t3\n")
+    import_dataset(tmp_path, "beir", "graded")
+    data = load_dataset("graded")
+    assert data.query_texts == ["pets", "markets"]  # queries in id order: qa, qb
+    assert data.qrels == [{0: 1.0, 1: 3.0}, {2: 2.0, 3: 1.0, 4: 0.0}]
+    quality = retrieval_quality(np.array([[1, 0], [3, 2]]), data.qrels, 2)
+    assert quality.query_ndcg[1] == pytest.approx((1 + 2 / np.log2(3)) / (2 + 1 / np.log2(3)))
+    assert quality.query_ndcg[0] == pytest.approx(1.0)  # the gain-3 document first: ideal

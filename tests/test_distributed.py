@@ -31,6 +31,14 @@ def test_locust_workers_load_a_server_engine_and_in_process_engines_say_why_not(
     assert pg_locust.load == "Locust: 3 users on 2 workers, 3 s"
     assert pg_locust.qps > 0 and pg_locust.n_queries > 100 and pg_locust.errors == 0
     assert 0 < pg_locust.latency_p50_ms <= pg_locust.latency_p95_ms <= pg_locust.latency_p99_ms
+    # Units, by Little's law: 3 closed-loop users with no wait keep 3 queries in flight, so QPS x mean latency
+    # (in seconds) is at most 3, and near it when Locust's own time between requests is small. A latency
+    # column read in the wrong unit is off by 1,000.
+    in_flight = pg_locust.qps * pg_locust.latency_mean_ms / 1000
+    assert 0.1 * 3 <= in_flight <= 1.2 * 3, (pg_locust.qps, pg_locust.latency_mean_ms)
+    # and the same engine's serial p50, timed by VectorScout's own clock, is of the same order
+    assert 0.2 <= pg_locust.latency_p50_ms / pg_serial.latency_p50_ms <= 50, (pg_locust.latency_p50_ms,
+                                                                            pg_serial.latency_p50_ms)
     assert pg_locust.client_cpu_pct > 0
     assert hnsw_serial.status == "ok"
     assert hnsw_locust.status == "skipped" and "Locust workers cannot reach it" in hnsw_locust.error

@@ -125,6 +125,11 @@ def test_hybrid_run_scores_keyword_dense_and_fused_retrieval_per_engine(capsys):
     assert faiss.hybrid.mode("dense").ndcg_at_10 == pytest.approx(faiss.hybrid.exact_dense_ndcg_at_10, abs=1e-9)
     assert faiss.hybrid.dense_recall_at_k == pytest.approx(1.0)
     assert faiss.hybrid.mode("keyword").ndcg_at_10 == pytest.approx(qdrant.hybrid.mode("keyword").ndcg_at_10, abs=0.005)
+    # FAISS flat is exact and its keyword ranking and fusion are VectorScout's: the figures are fixed (README,
+    # "Hybrid search"); Qdrant ranks keywords by the same BM25 weights under its own IDF
+    assert [faiss.hybrid.mode(m).ndcg_at_10 for m in ("keyword", "dense", "hybrid")] == pytest.approx(
+        [0.5494, 0.4520, 0.5908], abs=5e-5)
+    assert qdrant.hybrid.mode("keyword").ndcg_at_10 == pytest.approx(0.5481, abs=5e-5)
     stored = ResultsStore().get_run(run.run_id).results[1]
     assert stored.hybrid == qdrant.hybrid
     assert main(["runs", "show", run.run_id]) == 0
@@ -210,3 +215,37 @@ def test_cancelling_during_the_hybrid_queries_stops_the_engine_and_keeps_the_run
     run = execute(plan, ResultsStore(), progress=cancel_at_the_first_keyword_query, cancel=token)
     (row,) = run.results
     assert row.status == "cancelled" and row.hybrid is None and run.status == "cancelled"
+
+
+def test_application_side_fusion_fuses_each_list_to_its_full_depth(tmp_path):
+    """For an engine without text search, VectorScout fuses the engine's dense top-`depth` with its own BM25
+    top-`depth`: checked against exact dense neighbours by numpy and RRF written out here, for 60 queries. A
+    document the dense list ranks between k and depth still earns 1 / (60 + rank), so a fusion of the top k
+    only answers differently (checked: it does, on these queries)."""
+    from vectorscout.benchmarking.hybrid import _retrievers
+
+    dataset = load_dataset("wordnet-examples")
+    bm25, k, depth = Bm25(dataset.texts), 10, 100
+    db = adapter_class("faiss")(tmp_path)
+    db.open()
+    db.create_collection("fusion", dataset.dim, dataset.metric, "flat", {})
+    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base)
+    db.wait_until_indexed()
+    fused = next(r for r in _retrievers(db, dataset, bm25, k, depth) if r.mode == "hybrid")
+    base = dataset.base / np.linalg.norm(dataset.base, axis=1, keepdims=True)
+
+    def by_hand(q, deep):
+        query = dataset.queries[q] / np.linalg.norm(dataset.queries[q])
+        dense = np.argsort(-(base @ query), kind="stable")[:deep]
+        scores = {}
+        for ranking in (dense.tolist(), bm25.search(dataset.query_texts[q], deep).ids.tolist()):
+            for rank, doc in enumerate(ranking, start=1):
+                scores[doc] = scores.get(doc, 0.0) + 1 / (60 + rank)
+        return [doc for doc, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]]
+
+    shallow_differs = 0
+    for q in range(60):
+        assert fused.search(q).ids.tolist() == by_hand(q, depth), q
+        shallow_differs += by_hand(q, k) != by_hand(q, depth)
+    assert shallow_differs >= 10
+    db.close()

@@ -235,7 +235,9 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     assert at.multiselect(key="cost.runs").value == [run.run_id]
     table = at.dataframe[0].value
     assert list(table["Engine"]) == ["faiss"] and table["Status"][0] == "ok"
-    assert dollars(table["Per month"][0]) > 0
+    # 5M x 8-d flat vectors are 160 MB: one node of the cheapest instance, m7g.large at $0.0816 an hour x 730
+    # = $59.57, plus 0.15 GiB of gp3 at $0.08: $60 a month
+    assert (table["Instance"][0], table["Nodes"][0], table["Per month"][0]) == ("m7g.large", "1", "$60")
     assert len(at.get("plotly_chart")) == 1
     nodes = at.dataframe[1].value  # nodes for memory, throughput and availability, side by side
     assert nodes["Nodes for availability"][0] == "1" and int(nodes["RAM (bytes/vector)"][0].replace(",", "")) >= 8 * 4

@@ -203,3 +203,32 @@ def test_a_dashboard_job_outlives_the_dashboard_stopped_with_its_process_group(v
     entry = wait_for_job(job)
     assert entry.state == "finished", entry
     assert [r.engine for r in ResultsStore().get_run(entry.run_ids[0]).results] == ["faiss", "hnswlib"]
+
+
+def test_a_queue_of_five_runs_in_submission_order_and_its_history_reads_newest_first(monkeypatch):
+    """Five entries: the head runs, the others wait in the order they were submitted, each behind exactly those
+    before it. Ended out of order (3rd, 1st, 5th at later and later times), the newest ended is the 5th; two
+    ending in the same millisecond: the later submitted."""
+    from vectorscout.benchmarking import queue as queue_module
+
+    queue = RunQueue(ResultsStore())
+    jobs = [queue.submit([small_plan()], f"tab {i}") for i in range(5)]
+    assert queue.claim(jobs[0]) and not queue.claim(jobs[1])
+    assert [e.job_id for e in queue.active()] == jobs
+    assert [e.state for e in queue.active()] == ["running", "queued", "queued", "queued", "queued"]
+    for position, job in enumerate(jobs):
+        assert [e.job_id for e in queue.ahead_of(job)] == jobs[:position]
+    clock = iter(["2026-12-01T10:00:03.000+00:00", "2026-12-01T10:00:05.000+00:00", "2026-12-01T10:00:09.000+00:00"])
+    monkeypatch.setattr(queue_module, "now", lambda: next(clock))
+    queue.finish(jobs[2], "cancelled")
+    assert queue.latest_ended().job_id == jobs[2]
+    queue.finish(jobs[0], "finished")
+    assert queue.latest_ended().job_id == jobs[0]
+    queue.finish(jobs[4], "failed", "boom")
+    assert queue.latest_ended().job_id == jobs[4]
+    assert [e.job_id for e in queue.active()] == [jobs[1], jobs[3]]
+    assert [e.job_id for e in queue.ahead_of(jobs[3])] == [jobs[1]]
+    monkeypatch.setattr(queue_module, "now", lambda: "2026-12-01T10:00:10.000+00:00")
+    queue.finish(jobs[3], "cancelled")
+    queue.finish(jobs[1], "cancelled")  # the same millisecond: the later submitted (jobs[3]) is the newest
+    assert queue.latest_ended().job_id == jobs[3]

@@ -359,7 +359,29 @@ def test_streaming_rows_are_evidence_for_writes_never_for_static_speed():
     behind = "fell behind a stream of 500 vectors/s at 12 s (kept 200/s"
     assert behind in against["milvus"]
     assert "kept a stream of 500 vectors/s" in " | ".join(r.text for r in ranking["qdrant"].reasons_for)
-    assert "hnsw cannot delete (no remove_ids)" in against.get("faiss", "") or ranking["faiss"].excluded
+    assert ranking["faiss"].excluded is None and "measured: hnsw cannot delete (no remove_ids)" in against["faiss"]
     quiet = verdicts(recommend(Scenario("quiet", dict(NOTEBOOK, recall_target=0.95, update_rate="rare",
                                                       write_visibility="minutes are fine")), runs))
     assert not any("stream" in r.text for v in quiet.values() for r in [*v.reasons_for, *v.reasons_against])
+
+
+@pytest.mark.parametrize("probes, visible, median_ms, max_ms, late", [
+    (5, 5, 2.0, 999.0, False), (5, 5, 2.0, 1000.0, False), (5, 5, 2.0, 1001.0, True), (5, 4, 2.0, 3.0, True),
+    (5, 5, 900.0, 1200.0, True)])
+def test_a_write_seen_within_a_second_by_every_probe_is_a_reason_for_and_otherwise_against(probes, visible, median_ms,
+                                                                                           max_ms, late):
+    from vectorscout.results.records import Freshness
+
+    stream = streamed("hnswlib", 0.99, 4000, 0.7)
+    stream.streaming.freshness[0] = Freshness("insert", probes, visible, median_ms, max_ms)
+    runs = [run_with([row("hnswlib", 0.99, 3000, 0.4), stream])]
+    asked = dict(NOTEBOOK, recall_target=0.95, update_rate="rare", write_visibility="within a second")
+    verdict = verdicts(recommend(Scenario("fresh", asked), runs))["hnswlib"]
+    text = f"a write reached searches after {median_ms:.1f} ms (median; {visible} of {probes} probes seen)"
+    against = [r for r in verdict.reasons_against if r.text == text]
+    for_ = [r for r in verdict.reasons_for if r.text == text]
+    assert (len(against), len(for_)) == ((1, 0) if late else (0, 1))
+    assert (against or for_)[0].weight == (-2 if late else 2)
+    relaxed = dict(asked, write_visibility="minutes are fine")
+    assert not any("a write reached" in r.text for v in recommend(Scenario("f", relaxed), runs).ranking
+                   for r in [*v.reasons_for, *v.reasons_against])

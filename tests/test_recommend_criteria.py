@@ -469,14 +469,21 @@ def test_an_excluded_engine_is_written_with_its_one_reason_and_no_scores():
 
 
 def test_only_a_measurement_from_another_deployment_counts_at_half_weight():
-    from vectorscout.decision.recommend import INDICATIVE_WEIGHT, recommend
+    from vectorscout.decision.recommend import recommend
 
     run = recommendation_run([measured_row("qdrant", 900.0)])
     embedded = next(v for v in recommend(Scenario("t", {"deployment": "embedded"}), [run]).ranking if v.engine == "qdrant")
     assert (embedded.evidence, embedded.weights) == ("measured", {})
     server = next(v for v in recommend(Scenario("t", {}), [run]).ranking if v.engine == "qdrant")
-    assert (server.evidence, server.weights) == ("indicative", {"performance": INDICATIVE_WEIGHT})
-    assert INDICATIVE_WEIGHT == 0.5
+    assert (server.evidence, server.weights) == ("indicative", {"performance": 0.5})
+    # the score is the priority-weighted mean of the criteria, performance's priority halved: worked out here
+    scenario = Scenario("t", {})
+    weights = {c: scenario.priorities[c] * (0.5 if c == "performance" else 1.0)
+               for c, value in server.criteria.items() if value is not None}
+    by_hand = sum(weights[c] * server.criteria[c] for c in weights) / sum(weights.values())
+    assert server.score == pytest.approx(by_hand, abs=1e-4) and server.criteria["performance"] is not None
+    full = sum(scenario.priorities[c] * server.criteria[c] for c in weights) / sum(scenario.priorities[c] for c in weights)
+    assert abs(server.score - full) > 1e-3  # the halving moves the score
 
 
 def test_every_criterion_reads_the_cell_of_the_scenarios_mode():

@@ -143,11 +143,24 @@ def test_credentials_never_reach_results(monkeypatch):
     assert "hunter2secret" not in json.dumps(stored.to_dict())
 
 
-def test_repetitions_report_medians_and_spread():
-    plan = RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5)
+def test_repetitions_report_medians_and_spread(monkeypatch):
+    """Each pass's figures, recorded as the runner summarises them: the row's QPS and p95 are their medians and
+    its spread (max - min) / median QPS, worked out here from the three passes."""
+    from vectorscout.benchmarking import timing
+
+    passes, summarize = [], timing.summarize_latencies
+
+    def recording(latencies, wall):
+        passes.append(summarize(latencies, wall))
+        return passes[-1]
+
+    monkeypatch.setattr(timing, "summarize_latencies", recording)
+    plan = RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5, isolate=False)  # in this process: recorded
     (row,) = execute(plan, ResultsStore()).results
-    # three timed passes by default; on a nanosecond clock they never take exactly the same time
-    assert row.repetitions == 3 and 0 < row.qps_spread_pct < 1000
+    qps = sorted(p.qps for p in passes)
+    assert row.repetitions == len(passes) == 3
+    assert row.qps == pytest.approx(qps[1]) and row.latency_p95_ms == pytest.approx(sorted(p.p95_ms for p in passes)[1])
+    assert row.qps_spread_pct == pytest.approx(100 * (qps[2] - qps[0]) / qps[1])
     (single,) = execute(RunPlan(dataset=SMALL, engines=parse_engines("faiss"), k=5, repetitions=1),
                         ResultsStore()).results
     assert single.repetitions == 1 and single.qps_spread_pct is None

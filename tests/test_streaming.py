@@ -8,7 +8,7 @@ from adapters.base import Metric
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
-from vectorscout.benchmarking.streaming import PrefixNeighbours, StreamLog, StreamSpec, windows_of
+from vectorscout.benchmarking.streaming import PrefixNeighbours, StreamLog, StreamSpec, fell_behind_at, windows_of
 from vectorscout.data.groundtruth import exact_knn
 from vectorscout.results.records import ResultRow
 from vectorscout.results.store import ResultsStore
@@ -37,6 +37,48 @@ def test_prefix_neighbours_are_the_exact_neighbours_among_the_first_rows(metric)
     farthest = int(np.argsort(neighbours.distances[0, :rows])[-1])  # the farthest of the earlier rows
     wrong = np.where(exact_later == earlier[0], farthest, exact_later)
     assert neighbours.recall(0, rows, wrong) == 1 - 1 / len(earlier)
+
+
+def test_a_row_acknowledged_after_a_search_began_is_neither_credit_nor_fault():
+    """Rows on a line, the query at 0 (L2), k = 3. A search begun with 5 rows acknowledged: its truth is rows
+    0, 1, 2. Row 5 is the first acknowledged after it began: found among the hits it is set aside and the
+    other hits are held to the nearest 2 (0 and 1). Row 4 was there before: it is a wrong hit."""
+    base = np.array([[float(i), 0.0] for i in range(10)], dtype=np.float32)
+    neighbours = PrefixNeighbours(np.zeros((1, 2), dtype=np.float32), base, Metric.L2, 3)
+    assert sorted(neighbours.truth(0, 5).tolist()) == [0, 1, 2]
+    assert neighbours.recall(0, 5, np.array([0, 1, 5])) == 1.0  # 5 == rows: the boundary row came later
+    assert neighbours.recall(0, 5, np.array([0, 4, 5])) == 0.5  # held to {0, 1}: 4 is wrong
+    assert neighbours.recall(0, 5, np.array([0, 4, 6])) == 0.5
+    assert neighbours.recall(0, 5, np.array([1, 2, 3])) == pytest.approx(2 / 3)
+    assert neighbours.recall(0, 5, np.array([5, 6, 7])) == 1.0  # nothing of the prefix found, nothing expected
+    assert neighbours.recall(0, 6, np.array([0, 1, 5])) == pytest.approx(2 / 3)  # one row later, 5 is a wrong hit
+    assert neighbours.recall(0, 2, np.array([0, 1, 9])) == 1.0  # fewer rows than k: both of them
+    assert neighbours.recall(0, 2, np.array([0, 7, 9])) == 1.0
+    assert neighbours.recall(0, 5, np.array([0, 1, 4, 2])) == pytest.approx(2 / 3)  # a hit past k does not count
+
+
+def test_a_writer_is_behind_only_when_more_than_a_whole_window_late():
+    from vectorscout.results.records import StreamWindow
+
+    def window(end, lag):
+        return StreamWindow(end_s=end, vectors=0, searches=0, recall=None, p50_ms=None, p95_ms=None, p99_ms=None,
+                            insert_per_s=0.0, lag_s=lag)
+
+    assert fell_behind_at([window(0.5, 0.1), window(1.0, 0.5), window(1.5, 0.49)], 0.5) is None  # exactly a window
+    assert fell_behind_at([window(0.5, 0.1), window(1.0, 0.51), window(1.5, 2.0)], 0.5) == 1.0  # the first one
+    assert fell_behind_at([], 0.5) is None
+
+
+def test_events_on_a_window_boundary_belong_to_the_window_they_open():
+    spec = StreamSpec(base=100, stream=30, rate=10, clients=1, window_s=1.0, k=10)
+    log = StreamLog(started=0.0, acknowledged=130)
+    log.writes = [(1.0, 110, 0.0), (2.0, 120, 0.0), (2.9, 130, 0.0)]
+    log.searches = [(0.0, 1_000_000, 0, 100), (1.0, 3_000_000, 0, 110), (2.0, 5_000_000, 0, 120)]
+    windows = windows_of(log, np.array([1.0, 0.5, 0.25]), spec)
+    assert [w.searches for w in windows] == [1, 1, 1] and [w.recall for w in windows] == [1.0, 0.5, 0.25]
+    assert [w.vectors for w in windows] == [100, 110, 130]  # the write at 1.0 opens window 2
+    assert [w.insert_per_s for w in windows[:2]] == [0.0, 10.0]
+    assert [w.p50_ms for w in windows] == [1.0, 3.0, 5.0]
 
 
 def test_windows_split_the_stream_and_rates_come_from_the_acknowledged_writes():
@@ -71,6 +113,7 @@ def test_streaming_run_stores_windows_recall_and_freshness_per_engine():
         assert row.recall >= 0.9 and row.n_queries == sum(w.searches for w in stream.windows)
         insert = stream.freshness[0]
         assert insert.operation == "insert" and insert.visible == insert.probes == 5
+        assert stream.fell_behind_at_s is None, (row.engine, [w.lag_s for w in stream.windows])  # it kept the rate
     assert by_engine[("faiss", "flat")].recall == 1.0  # exact search is exact against the acknowledged prefix
     skipped = [p for p in by_engine[("faiss", "hnsw")].streaming.freshness if p.skipped]
     assert [p.operation for p in skipped] == ["delete", "update"] and "remove_ids" in skipped[0].skipped

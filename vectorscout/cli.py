@@ -342,6 +342,7 @@ def _scenario_and_runs(args: argparse.Namespace) -> tuple[Scenario, list[str], l
 def cmd_cost(args: argparse.Namespace) -> int:
     from vectorscout.decision.cost import CostError, cost_report
     from vectorscout.decision.recommend import excluded_engines, recommend
+    from vectorscout.reporting.tables import money
 
     scenario, run_ids, runs = _scenario_and_runs(args)
     if args.calibrate:
@@ -362,11 +363,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
         if line.usd_per_month is None:
             print(f"  {line.engine}: {line.status} ({line.note})")
             continue
-        grown = (f"${line.usd_per_month_in_24_months:,.0f}" if line.usd_per_month_in_24_months is not None
-                 else line.status_in_24_months)
-        per_million = f"${line.usd_per_million_queries:,.4f}" if line.usd_per_million_queries is not None else "n/a"
+        grown = money(line.usd_per_month_in_24_months, line.status_in_24_months)
         print(f"  {line.engine}: {line.nodes} x {line.instance} (bound by {line.bound_by}), "
-              f"${line.usd_per_month:,.0f}/month, {per_million} per million queries; in 24 months {grown}/month")
+              f"{money(line.usd_per_month)}/month, {money(line.usd_per_million_queries, 'n/a')} per million queries; "
+              f"in 24 months {grown}/month")
     return 0
 
 

@@ -276,6 +276,11 @@ def windows_of(log: StreamLog, recalls: np.ndarray, spec: StreamSpec) -> list[St
     return windows
 
 
+def fell_behind_at(windows: list[StreamWindow], window_s: float) -> float | None:
+    """The end of the first window in which the writer ran more than a whole window late; None if it never did."""
+    return next((w.end_s for w in windows if w.lag_s > window_s), None)
+
+
 def _until_seen(db: Any, vector: np.ndarray, row: int, k: int, present: bool) -> float | None:
     """Milliseconds until a search for the vector finds the row (present) or no longer does, polled by searching
     (the resolution is one search); None past the timeout."""
@@ -347,7 +352,7 @@ def measure_streaming(db: Any, make_row: RowFactory, dataset: Dataset, plan: Run
     figures = StreamingFigures(
         rate_asked=spec.rate, rate_achieved=(log.acknowledged - spec.base) / last_write if last_write else 0.0,
         base_vectors=spec.base, streamed_vectors=log.acknowledged - spec.base, clients=spec.clients,
-        window_s=spec.window_s, fell_behind_at_s=next((w.end_s for w in windows if w.lag_s > spec.window_s), None),
+        window_s=spec.window_s, fell_behind_at_s=fell_behind_at(windows, spec.window_s),
         serialized=log.serialized, windows=windows, freshness=probes)
     return make_row(
         "ok", recall=float(recalls.mean()) if len(recalls) else None,

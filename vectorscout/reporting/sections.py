@@ -22,6 +22,7 @@ from vectorscout.reporting.tables import (
     grid_text,
     human_label,
     hybrid_table,
+    money,
     params_text,
     results_table,
     stream_summary_table,
@@ -254,9 +255,8 @@ def cost_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     if data.cost is None:
         return header, []
     body = [[line.engine, line.status, line.instance, "" if line.nodes is None else str(line.nodes), line.bound_by,
-             line.note if line.usd_per_month is None else f"{line.usd_per_month:,.0f}",
-             "" if line.usd_per_million_queries is None else f"{line.usd_per_million_queries:,.4f}",
-             "" if line.usd_per_month_in_24_months is None else f"{line.usd_per_month_in_24_months:,.0f}", line.managed]
+             line.note if line.usd_per_month is None else money(line.usd_per_month),
+             money(line.usd_per_million_queries, ""), money(line.usd_per_month_in_24_months, ""), line.managed]
             for line in data.cost.lines()]
     return header, [[clean(c) for c in row] for row in body]
 
