@@ -76,6 +76,16 @@ def hybrid_text(rows: list[ResultRow]) -> str:
     return "\n".join(["", "hybrid search quality:", hybrid_table(hybrid).to_string(index=False), "", HYBRID_NOTE])
 
 
+def details_text(rows: list[ResultRow]) -> str:
+    """What follows a run's table: how tuned settings were found, the streaming and hybrid figures."""
+    from vectorscout.reporting.tables import tuning_text
+
+    tuned = [tuning_text(r) for r in rows if r.tuning is not None and r.concurrency == 1]
+    parts = ["\n".join(["", "tuned to a recall target (each setting read on queries other than those that chose it):",
+                         *tuned]) if tuned else "", streaming_text(rows), hybrid_text(rows)]
+    return "\n".join(part for part in parts if part)
+
+
 def _print_progress_lines() -> Any:
     """Progress on stderr: a redrawn bar per stage in a terminal, else a line per tenth (readable in a log)."""
     last: dict[str, Any] = {}
@@ -160,7 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan.timeout_s = args.timeout_s
         if args.memory_limit_mb is not None:
             plan.memory_limit_mb = args.memory_limit_mb
-        for option in ("stream_vectors", "stream_rate", "stream_clients", "stream_window_s", "hybrid_depth"):
+        for option in ("stream_vectors", "stream_rate", "stream_clients", "stream_window_s", "hybrid_depth", "tune_recall"):
             if getattr(args, option) is not None:
                 setattr(plan, option, getattr(args, option))
         plan.hybrid = plan.hybrid or args.hybrid
@@ -172,8 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for run in runs:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}")
             print(results_table(run.results))
-            print(streaming_text(run.results))
-            print(hybrid_text(run.results))
+            print(details_text(run.results))
     return 1 if any(run.failed_engines for run in runs) else 0
 
 
@@ -201,8 +210,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         else:
             print(f"run {run.run_id} ({run.status}) on {run.dataset.name}, k={run.k}, created {run.created_at}")
             print(results_table(run.results))
-            print(streaming_text(run.results))
-            print(hybrid_text(run.results))
+            print(details_text(run.results))
         return 0
     if args.runs_command == "export":
         text = run_to_json(_get_run(store, args.run_id))
@@ -584,6 +592,10 @@ def _add_run_command(sub: Any) -> None:
                      help="hybrid-search quality: keyword alone, dense alone and their fusion, by nDCG@10 against the "
                           "judgments (a dataset with texts and judgments, e.g. --dataset wordnet-examples)")
     run.add_argument("--hybrid-depth", type=int, help="candidates fused from each list (default 100)")
+    run.add_argument("--tune-recall", type=float, metavar="TARGET",
+                     help="compare engines at equal recall: step each index's search effort (ef, nprobe...) up on half "
+                          "the queries until recall@k reaches TARGET (e.g. 0.95), then measure that setting on the "
+                          "other half")
     run.add_argument("--in-process", action="store_true",
                      help="run engines in this process instead of isolated workers (no timeout or memory limit)")
     run.add_argument("--format", choices=["table", "json"], default="table")

@@ -54,6 +54,9 @@ class RunPlan:
     # and their fusion of the top hybrid_depth of each, scored by nDCG@10, MRR@10 and recall@k.
     hybrid: bool = False
     hybrid_depth: int = 100
+    # Tune to a recall target (0: off): per engine, the search-effort parameter is stepped up on half the queries
+    # until recall@k reaches this target, and the setting found is measured on the other half.
+    tune_recall: float = 0.0
 
     def public(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -107,6 +110,16 @@ class RunPlan:
             raise PlanError(f"concurrency levels must be between 1 and 256; got {list(self.concurrency)}")
         self._validate_stream(n_vectors)
         self._validate_hybrid()
+        self._validate_tuning()
+
+    def _validate_tuning(self) -> None:
+        if not self.tune_recall:
+            return
+        if not 0 < self.tune_recall <= 1:
+            raise PlanError(f"the recall target to tune to must be above 0 and at most 1; got {self.tune_recall:g}")
+        if self.stream_vectors or self.hybrid:
+            raise PlanError("tuning to a recall target measures static vector search: leave the stream and hybrid "
+                            "search out of it")
 
     def _validate_hybrid(self) -> None:
         if not self.hybrid:

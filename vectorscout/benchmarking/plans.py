@@ -12,6 +12,8 @@
                                 #   stream_window_s)
     hybrid: true                # optional: keyword, dense and hybrid quality on a dataset with texts and judgments
     hybrid_depth: 100           #   (e.g. wordnet-examples), fusing each list's top 100
+    tune_recall: 0.95           # optional: each index's search effort tuned on half the queries to reach recall
+                                #   0.95, then measured on the other half (engines compared at equal recall)
     memory_limit_mb: 8000       # per engine worker (default: none)
     engines:
       - engine: faiss
@@ -111,7 +113,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
     unknown = set(raw) - {"label", "datasets", "dataset", "k", "filter", "filters", "engines", "batch_size",
                           "timeout_s", "memory_limit_mb", "concurrency", "repetitions", "duration_s", "load_driver",
                           "locust_workers", "stream_vectors", "stream_rate", "stream_clients", "stream_window_s",
-                          "hybrid", "hybrid_depth"}
+                          "hybrid", "hybrid_depth", "tune_recall"}
     if unknown:
         raise PlanFileError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     datasets = _values(raw.get("datasets", raw.get("dataset", "wordnet")))
@@ -133,9 +135,10 @@ def load_plan(path: Path) -> BenchmarkPlan:
         stream_rate = float(raw.get("stream_rate", RunPlan.stream_rate))
         stream_window_s = float(raw.get("stream_window_s", RunPlan.stream_window_s))
         hybrid_depth = int(raw.get("hybrid_depth", RunPlan.hybrid_depth))
+        tune_recall = float(raw.get("tune_recall", 0.0))
     except (TypeError, ValueError):
         raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions, "
-                            "duration_s, hybrid_depth and the stream_* keys must be numbers") from None
+                            "duration_s, hybrid_depth, tune_recall and the stream_* keys must be numbers") from None
     hybrid = raw.get("hybrid", False)
     if not isinstance(hybrid, bool):
         raise PlanFileError(f"{path}: hybrid is true or false; got {hybrid!r}")
@@ -151,7 +154,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
                 timeout_s=timeout_s, memory_limit_mb=memory_limit_mb, concurrency=concurrency,
                 repetitions=repetitions, duration_s=duration_s, load_driver=load_driver, locust_workers=locust_workers,
                 stream_vectors=stream_vectors, stream_rate=stream_rate, stream_clients=stream_clients,
-                stream_window_s=stream_window_s, hybrid=hybrid, hybrid_depth=hybrid_depth)
+                stream_window_s=stream_window_s, hybrid=hybrid, hybrid_depth=hybrid_depth, tune_recall=tune_recall)
         for d in datasets for f in filters
     ])
 

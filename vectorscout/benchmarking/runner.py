@@ -33,6 +33,7 @@ from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, 
 from vectorscout.benchmarking.specs import EngineConfig, SpecError
 from vectorscout.benchmarking.streaming import measure_streaming
 from vectorscout.benchmarking.timing import StageReport, measure_serial, setting_name
+from vectorscout.benchmarking.tuning import held_out, split_queries, tune
 from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset, load_dataset
 from vectorscout.data.groundtruth import GroundTruth
@@ -59,6 +60,8 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
     except (SpecError, ValueError) as exc:
         raise PlanError(str(exc)) from None
     plan.validate(dataset.n)
+    if plan.tune_recall and len(dataset.queries) < 2:
+        raise PlanError(f"tuning to a recall target splits the queries in two; {dataset.name} has {len(dataset.queries)}")
     if plan.hybrid:
         check_text_dataset(dataset)
     tree = None
@@ -268,6 +271,9 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
             _measure_stream(db, job, prepared.dataset, report, cancel)
         elif job.plan.hybrid:
             _measure_hybrid(db, job, prepared, report, cancel)
+        elif job.plan.tune_recall:
+            _build_index(db, job, prepared.dataset, report, cancel)
+            _measure_tuned(db, job, prepared, report, cancel)
         else:
             _build_index(db, job, prepared.dataset, report, cancel)
             for search_params in job.config.search_grid:
@@ -328,6 +334,23 @@ def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
     figures = measure_hybrid(db, dataset, bm25, plan.k, plan.hybrid_depth, prepared.truth.ids, report, cancel)
     job.rows.append(hybrid_row(job.row("ok"), figures))
     job.end_stage("hybrid", db)
+
+
+def _measure_tuned(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
+    """Find the setting that reaches the plan's recall target on the tuning half of the queries, then measure it
+    (serial, and each concurrency level) on the held-out half; every row says how its setting was found."""
+    config, plan = job.config, job.plan
+    spec = adapter_class(config.engine).capabilities.index(config.index)
+    report("tune to recall", 0, 1)
+    chosen, figures = tune(db, spec, config.search_grid[0], config.search_grid, prepared.dataset, prepared.truth,
+                           prepared.filter, plan.k, plan.tune_recall, lambda params: job.use_setting(db, params), cancel)
+    report("tune to recall", 1, 1)
+    job.end_stage("tune", db)
+    dataset, truth = held_out(prepared.dataset, prepared.truth, split_queries(len(prepared.dataset.queries))[1])
+    first = len(job.rows)
+    _measure_setting(db, job, replace(prepared, dataset=dataset, truth=truth), chosen, report, cancel)
+    for row in job.rows[first:]:
+        row.tuning = figures
 
 
 def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],

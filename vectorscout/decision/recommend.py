@@ -21,7 +21,8 @@ from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.decision.warnings import ScenarioWarning, contradictions
-from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run
+from vectorscout.results.analysis import reaches_target
+from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
 SHARDING_NEEDED_AT = 100_000_000
@@ -290,11 +291,22 @@ class Measured:
     deployment: str = "embedded"  # embedded or server (where it was measured)
     endpoint: str = "in-process"
     concurrency: int = 1
+    tuning: TuningFigures | None = None  # how the setting was found, when the run tuned to a recall target
 
     def context(self) -> str:
         clients = "one client" if self.concurrency == 1 else f"{self.concurrency} clients"
         where = "embedded, in-process" if self.deployment == "embedded" else f"as a server over {self.endpoint}"
         return f"{where}, {clients}, run {self.run_id}"
+
+    def tuned(self) -> str:
+        """How the setting was found, in words ("" when the run was not tuned to a target)."""
+        t = self.tuning
+        if t is None or not t.parameter:
+            return ""
+        values = [str(value) for value, _ in t.tried]
+        if t.reached:
+            return f"{t.parameter}={t.chosen} found on {t.tuning_queries} tuning queries, read on {t.held_out_queries} others"
+        return f"at every {t.parameter} tried ({values[0]} to {values[-1]})"
 
 
 def _where(row: ResultRow) -> tuple[str, str]:
@@ -327,10 +339,11 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
     for engine, rows in candidates.items():
         fitting = [(r, run) for r, run in rows if mode is not None and (_where(r)[0] == "embedded") == (mode == "embedded")]
         rows = fitting or rows
-        reached = [(r, run) for r, run in rows if r.recall is not None and r.recall >= recall_target and r.qps]
+        reached = [(r, run) for r, run in rows if reaches_target(r.recall, r.tuning, recall_target, run.k) and r.qps]
         if not reached:
             top = max(rows, key=lambda rr: rr[0].recall or 0.0)
-            best[engine] = Measured(None, None, top[0].recall, top[1].run_id, "", *_where(top[0]), top[0].concurrency)
+            best[engine] = Measured(None, None, top[0].recall, top[1].run_id, top[0].noise, *_where(top[0]),
+                                    top[0].concurrency, top[0].tuning)
             continue
         concurrent = [(r, run) for r, run in reached if r.concurrency > 1]
         if concurrent:
@@ -340,7 +353,7 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         else:
             row, run = max(reached, key=lambda rr: rr[0].qps or 0)
         best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise, *_where(row),
-                                row.concurrency)
+                                row.concurrency, row.tuning)
     return best
 
 
@@ -450,6 +463,11 @@ def _in_context(found: Measured, mode: str) -> bool:
     return (found.deployment == "embedded") == (mode == "embedded")
 
 
+def _indicative(found: Measured, mode: str, source: str) -> Reason:
+    return Reason("performance", f"indicative only: measured {found.context().split(',')[0]}, judged "
+                                 f"{MODE_LABELS[mode]}; counts at half weight", -0.5, source)
+
+
 def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, Any],
                  reasons: list[Reason]) -> tuple[float | None, str]:
     """The score and what kind of evidence it is (measured, indicative, noisy, unverified)."""
@@ -458,14 +476,18 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
         reasons.append(Reason("performance", "unverified: not measured here; run it to include measured evidence", -0.5))
         return None, "unverified"
     target, source = answers["recall_target"], f"run {found.run_id}"
+    in_context = _in_context(found, mode)
+    if found.qps is None:  # a recall the engine did not reach is a fact of its answers, noise or not
+        tried = f" {found.tuned()}" if found.tuned() else ""
+        reasons.append(Reason("performance", f"never reached recall {target:g}{tried} (best {found.recall:.3f}; "
+                                             f"{found.context()})", -3, source))
+        return 0.0, "measured" if in_context else "indicative"
     if found.noise:  # no winner is called inside the noise: the figure is not evidence
         reasons.append(Reason("performance", f"not scored: measured under noise ({found.noise}); measure again on a "
                                              "quiet machine", -1, source))
+        if not in_context:  # said of every engine measured in another deployment, noisy or not
+            reasons.append(_indicative(found, mode, source))
         return None, "noisy"
-    if found.qps is None:
-        reasons.append(Reason("performance", f"never reached recall {target:g} (best {found.recall:.3f}; "
-                                             f"{found.context()})", -3, source))
-        return 0.0, "measured" if _in_context(found, mode) else "indicative"
     comparable = [m for m in measured.values() if m.qps is not None and not m.noise]
     parts = [found.qps / max(m.qps for m in comparable if m.qps is not None)]
     latencies = [m.p95_ms for m in comparable if m.p95_ms]
@@ -473,11 +495,10 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
         parts.append(min(latencies) / found.p95_ms)
     score = math.prod(parts) ** (1 / len(parts))  # geometric mean: one huge number cannot dominate
     p95 = f"p95 {found.p95_ms:.2f} ms" if found.p95_ms else "p95 not measured"
-    text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()})"
-    in_context = _in_context(found, mode)
+    tuned = f"; {found.tuned()}" if found.tuned() else ""
+    text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()}{tuned})"
     if not in_context:
-        reasons.append(Reason("performance", f"indicative only: measured {found.context().split(',')[0]}, judged "
-                                             f"{MODE_LABELS[mode]}; counts at half weight", -0.5, source))
+        reasons.append(_indicative(found, mode, source))
     elif found.p95_ms and found.p95_ms > answers["latency_p95_ms"]:
         reasons.append(Reason("performance", f"p95 {found.p95_ms:.2f} ms misses the {answers['latency_p95_ms']:g} ms "
                                              "target", -3, source))

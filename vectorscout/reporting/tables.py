@@ -297,3 +297,22 @@ def column_widths(frame: pd.DataFrame) -> dict[str, int]:
         widths[str(column)] = math.ceil(min(max(TABLE_MAX_PX, TABLE_PAD_PX + TABLE_CHAR_PX * header),
                                             TABLE_PAD_PX + TABLE_CHAR_PX * max(header, longest)))
     return widths
+
+
+def tuning_text(row: ResultRow) -> str:
+    """How a tuned row's search setting was found, in one sentence ("" when the run did not tune)."""
+    t = row.tuning
+    if t is None:
+        return ""
+    tried = ", ".join(f"{value}: {recall:.3f}" if t.parameter else f"{recall:.3f}" for value, recall in t.tried)
+    where = f"{row.engine} {row.index}"
+    if not t.parameter:
+        found = f"nothing to tune (recall {tried} on {t.tuning_queries} tuning queries)"
+    elif t.reached:
+        found = (f"recall {t.target:g} reached at {t.parameter}={t.chosen} on {t.tuning_queries} tuning queries "
+                 f"({t.parameter} {tried})")
+    else:
+        found = (f"recall {t.target:g} reached at no {t.parameter} tried ({tried}); measured at the best, "
+                 f"{t.parameter}={t.chosen}")
+    recall = "not read" if row.recall is None else f"{row.recall:.3f}"
+    return f"{where}: {found}; on the {t.held_out_queries} held-out queries recall {recall}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.records import ResultRow, Run, TuningFigures
 
 
 @dataclass(frozen=True)
@@ -116,3 +117,20 @@ def environment_differences(runs: list[Run]) -> list[str]:
     if len(datasets) > 1:
         differences.append(f"dataset: {' / '.join(sorted(datasets))}")
     return differences
+
+
+def recall_tolerance(target: float, queries: int, k: int) -> float:
+    """Twice the standard error of a recall near the target read on `queries` queries of k neighbours each
+    (binomial): a held-out recall this close below the target is the same recall, read on other queries."""
+    return 2 * math.sqrt(max(target * (1 - target), 0.0) / max(queries * k, 1))
+
+
+def reaches_target(recall: float | None, tuning: TuningFigures | None, target: float, k: int) -> bool:
+    """Whether a row's recall counts as reaching the target: read at or above it, or tuned to at least this
+    target on the tuning queries and read on the held-out ones within the tolerance of reading it on others."""
+    if recall is None:
+        return False
+    if recall >= target:
+        return True
+    return (tuning is not None and tuning.reached and tuning.target >= target
+            and recall >= target - recall_tolerance(target, tuning.held_out_queries, k))

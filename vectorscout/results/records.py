@@ -102,6 +102,21 @@ class HybridFigures:
 
 
 @dataclass
+class TuningFigures:
+    """How a run found the search setting that reaches a recall target: the engine's search-effort parameter
+    stepped up on one half of the queries (the tuning half) until the target was reached; the row's figures
+    are then measured at that setting on the other half only, so no figure is read on the queries that chose it."""
+
+    target: float
+    parameter: str  # the search parameter stepped ("" for an exact index: nothing to tune)
+    chosen: Any  # its value at the reported setting
+    reached: bool  # the target was reached on the tuning half (else the setting with the best recall is reported)
+    tuning_queries: int
+    held_out_queries: int
+    tried: list[list[Any]] = field(default_factory=list)  # [value, recall on the tuning half] in the order tried
+
+
+@dataclass
 class ResultRow:
     engine: str
     status: ResultStatus
@@ -168,6 +183,8 @@ class ResultRow:
     streaming: StreamingFigures | None = None
     # Keyword, dense and hybrid quality on a text dataset (None: the run measured vector search only).
     hybrid: HybridFigures | None = None
+    # How the search setting was chosen when the run tuned to a recall target (None: the setting was given).
+    tuning: TuningFigures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -179,6 +196,8 @@ class ResultRow:
             values["streaming"] = StreamingFigures.from_dict(values["streaming"])
         if values.get("hybrid") is not None:
             values["hybrid"] = HybridFigures.from_dict(values["hybrid"])
+        if values.get("tuning") is not None:
+            values["tuning"] = TuningFigures(**_known_fields(TuningFigures, values["tuning"]))
         return cls(**values)
 
 

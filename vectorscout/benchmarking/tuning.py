@@ -1,0 +1,90 @@
+"""Tune to a recall target, then measure: engines compared at equal recall instead of at their defaults.
+
+A default search setting says little about an engine: pgvector's `ef_search=40` may stop at recall 0.936 where
+64 reaches 0.95. Like ann-benchmarks and VectorDBBench, VectorScout compares engines at equal recall: the
+index's search-effort parameter (its first declared search parameter: ef, nprobe, candidates...) is stepped
+up over its declared sweep on the even-numbered queries until recall@k reaches the target; the setting found
+is then timed, and its recall read, on the odd-numbered queries only, so no reported figure comes from the
+queries that chose it. An index that reaches the target at no setting is reported at its best recall, and
+says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from adapters.base import IndexSpec
+from vectorscout.benchmarking.metrics import recall_ids
+from vectorscout.benchmarking.progress import CancelToken
+from vectorscout.data import filters
+from vectorscout.data.datasets import Dataset
+from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.results.records import TuningFigures
+
+
+def split_queries(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tuning half (even-numbered queries) and the held-out half (odd-numbered): disjoint, both spread over
+    the whole query set, whatever order it came in."""
+    rows = np.arange(count)
+    return rows[0::2], rows[1::2]
+
+
+def held_out(dataset: Dataset, truth: GroundTruth, rows: np.ndarray) -> tuple[Dataset, GroundTruth]:
+    """The dataset and ground truth restricted to these query rows (the base vectors are shared, not copied)."""
+    def pick(values: list[Any] | None) -> list[Any] | None:
+        return None if values is None else [values[i] for i in rows]
+
+    subset = replace(dataset, queries=dataset.queries[rows], query_texts=pick(dataset.query_texts), qrels=pick(dataset.qrels))
+    return subset, GroundTruth(truth.ids[rows], truth.distances[rows])
+
+
+def candidates(spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """The effort parameter and its values to try, least effort first: the values a user's grid gave it, else
+    its declared sweep with its default and the given value among them."""
+    if not spec.search_params:
+        return "", []
+    param = spec.search_params[0]
+    from_grid = {setting[param.name] for setting in grid if param.name in setting}
+    values = from_grid if len(from_grid) > 1 else {*param.sweep, param.default, given.get(param.name, param.default)}
+    return param.name, sorted(values)
+
+
+def tuning_recall(db: Any, queries: np.ndarray, truth_ids: np.ndarray, k: int, tree: filters.Filter | None,
+                  cancel: CancelToken) -> float:
+    """Recall@k of the engine's answers to these queries at its current setting (nothing timed)."""
+    found = np.full((len(queries), k), -1, dtype=np.int64)
+    for i, query in enumerate(queries):
+        cancel.check()
+        ids = db.search(query, k, tree).ids[:k]
+        found[i, : len(ids)] = ids
+    return recall_ids(found, truth_ids, k)
+
+
+def tune(db: Any, spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]], dataset: Dataset,
+         truth: GroundTruth, tree: filters.Filter | None, k: int, target: float, apply: Any,
+         cancel: CancelToken) -> tuple[dict[str, Any], TuningFigures]:
+    """Step the effort parameter up on the tuning half until recall@k reaches the target; the setting to measure
+    and how it was found. `apply(params)` puts a setting into effect on the engine."""
+    tuning_rows, held_out_rows = split_queries(len(dataset.queries))
+    name, values = candidates(spec, given, grid)
+    figures = TuningFigures(target, name, None, False, len(tuning_rows), len(held_out_rows))
+    if not values:  # an exact index, or one with no search parameter: its only setting
+        apply(given)
+        recall = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel)
+        figures.tried, figures.reached = [["", round(recall, 4)]], recall >= target
+        return dict(given), figures
+    best: tuple[float, Any] = (-1.0, values[0])
+    for value in values:
+        apply({**given, name: value})
+        recall = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel)
+        figures.tried.append([value, round(recall, 4)])
+        if recall > best[0]:
+            best = (recall, value)
+        if recall >= target:
+            figures.chosen, figures.reached = value, True
+            return {**given, name: value}, figures
+    figures.chosen = best[1]
+    return {**given, name: best[1]}, figures
