@@ -64,6 +64,9 @@ def test_run_page_runs_a_benchmark_and_reports_it():
     run = ResultsStore().get_run(run_id)
     assert {r.engine for r in run.results} == {"faiss", "chroma"}
     assert all(r.status == "ok" for r in run.results)
+    # engines are compared at equal recall unless the user says otherwise
+    assert all(r.tuning is not None and r.tuning.target == 0.95 for r in run.results)
+    assert run.plan["tune_recall"] == 0.95
 
 
 def test_run_page_shows_a_bad_filter_as_a_message():

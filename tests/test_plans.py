@@ -100,7 +100,7 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
                    k=7, filter="tag == 3", label="every field", batch_size=77, warmup_queries=5, isolate=False,
                    timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=5, duration_s=2.5,
                    load_driver="locust", locust_workers=5, stream_vectors=100, stream_rate=250.0, stream_clients=3,
-                   stream_window_s=1.5, hybrid=True, hybrid_depth=50)
+                   stream_window_s=1.5, hybrid=True, hybrid_depth=50, tune_recall=0.9)
     # the test must set every field away from its default, or a dropped field would go unnoticed
     unchanged = [f.name for f in fields(RunPlan) if getattr(plan, f.name) == getattr(defaults, f.name)]
     assert unchanged == []
@@ -270,7 +270,8 @@ def test_a_build_grid_and_a_connection_give_one_configuration_each(tmp_path):
     ("engines: {engine: faiss}", "plan.yaml: 'engines' must list at least one engine"),
     ("- a list", "plan.yaml: a plan is a mapping with datasets and engines"),
     ("k: ten\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size, timeout_s, memory_limit_mb, concurrency, "
-                                           "repetitions, duration_s, hybrid_depth and the stream_* keys must be numbers"),
+                                           "repetitions, duration_s, hybrid_depth, tune_recall and the stream_* keys "
+                                           "must be numbers"),
     ("hybrid: yes please\nengines: [{engine: faiss}]", "plan.yaml: hybrid is true or false; got 'yes please'"),
     ("hybrid_depth: deep\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
     ("stream_rate: fast\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),

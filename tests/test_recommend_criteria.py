@@ -453,7 +453,8 @@ def test_the_recommendation_document_carries_every_part_under_its_name():
 
     recommendation = recommend(Scenario("t", {"dimensions": 2001}))
     document = recommendation.to_dict()
-    assert set(document) == {"scenario", "deployment", "warnings", "verdict", "top_group", "sensitivity", "ranking"}
+    assert set(document) == {"scenario", "deployment", "warnings", "verdict", "top_group", "sensitivity", "ranking",
+                             "evidence_reach"}
     assert (document["scenario"], document["deployment"], document["verdict"], document["top_group"],
             document["sensitivity"]) == ("t", "single_server", recommendation.verdict, recommendation.top_group,
                                          recommendation.sensitivity)

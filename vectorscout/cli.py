@@ -524,6 +524,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"  ! {warning}")
     print(f"  {result.verdict}")
+    if result.evidence_reach:
+        print(f"  How far the evidence reaches: {result.evidence_reach}")
     for place, verdict in enumerate(result.ranking, 1):
         if verdict.score is None:
             print(f"  --  {verdict.name}: excluded, {verdict.excluded}" + (f" [{verdict.excluded_source}]"

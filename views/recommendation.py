@@ -52,6 +52,8 @@ for name, result in results.items():
         (st.success if len(result.top_group) == 1 else st.info)(result.verdict)
     else:
         st.error(result.verdict)
+    if result.evidence_reach:
+        st.caption(f"How far the evidence reaches: {result.evidence_reach}")
     show_table(pd.DataFrame([
         # text cells throughout: numbers and words ("excluded", "unverified") share these columns
         {"Engine": v.name, "Score": "excluded" if v.score is None else f"{v.score:.3f}",

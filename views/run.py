@@ -42,6 +42,14 @@ k = int(left.number_input("k (neighbours per query)", min_value=1, max_value=100
 filter_text = right.text_input("Filter (optional)", key="filter", placeholder="tag == 3 and price < 50",
                                help="Payload filter; recall is then measured against filtered ground truth.")
 
+left, right = st.columns([3, 1])
+equal_recall = left.toggle("Compare engines at equal recall", value=True, key="tune.on",
+                           help="Each index's search effort (ef, nprobe...) is stepped up on half the queries until "
+                           "recall@k reaches the target; latency and throughput are then measured at that setting on "
+                           "the other half. Off: each engine is measured at the settings given below its name.")
+recall_target = float(right.number_input("Recall target", 0.5, 1.0, 0.95, 0.01, key="tune.target",
+                                         disabled=not equal_recall))
+
 with st.expander("Workload: static, streaming writes while clients search, or hybrid-search quality"):
     streaming = st.toggle("Streaming: insert the dataset's last vectors at a fixed rate while clients search",
                           key="stream.on", help="Recall and latency per window as the index grows, the insert rate "
@@ -65,6 +73,9 @@ with st.expander("Workload: static, streaming writes while clients search, or hy
                    f"vectors (its first search setting) and the fusion of the top {depth} of each, by reciprocal "
                    "rank fusion.")
 
+tuned = equal_recall and not streaming and not hybrid
+if equal_recall and not tuned:
+    st.caption("Streaming and hybrid runs measure each engine's first search setting: no tuning to a recall target.")
 caption = queue_caption(shown_below=True)
 if caption:
     st.info(caption)
@@ -73,7 +84,8 @@ if st.button("Queue this run" if caption else "Run", type="primary", disabled=no
     try:
         started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None,
                                            **(stream if streaming else {}),
-                                           **({"hybrid": True, "hybrid_depth": depth} if hybrid else {}))])
+                                           **({"hybrid": True, "hybrid_depth": depth} if hybrid else {}),
+                                           tune_recall=recall_target if tuned else 0.0)])
     except PlanError as exc:
         st.error(str(exc))
     else:

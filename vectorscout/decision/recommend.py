@@ -82,6 +82,7 @@ class Recommendation:
     verdict: str  # one sentence: the best fit, or the engines that tie and what separates them
     top_group: list[str]  # engines within TIE_TOLERANCE of the best
     sensitivity: str  # one sentence: the smallest single priority change that swaps the top two
+    evidence_reach: str = ""  # how far the measurements reach: their size and dimension against the scenario's
 
     @property
     def scored(self) -> list[EngineVerdict]:
@@ -96,6 +97,7 @@ class Recommendation:
         return {"scenario": self.scenario, "deployment": self.deployment,
                 "warnings": [{"text": w.text, "source": w.source} for w in self.warnings],
                 "verdict": self.verdict, "top_group": self.top_group, "sensitivity": self.sensitivity,
+                "evidence_reach": self.evidence_reach,
                 "ranking": [v.to_dict() for v in self.ranking]}
 
 
@@ -589,9 +591,48 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     candidates = [v for v in scored if v.evidence in ("measured", "indicative")] or scored
     top = [v for v in candidates if (v.score or 0) >= (candidates[0].score or 0) - TIE_TOLERANCE] if candidates else []
     unmeasured_ahead = [v for v in scored if v not in candidates and top and (v.score or 0) > (top[0].score or 0)]
+    verdict = verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
     return Recommendation(scenario.name, answers["deployment"], contradictions(scenario, ranking, costs), ranking,
-                          verdict_sentence(top, unmeasured_ahead), [v.engine for v in top],
-                          sensitivity(scenario, candidates))
+                          verdict, [v.engine for v in top], sensitivity(scenario, candidates),
+                          evidence_reach(runs or [], measured, answers))
+
+
+def missed_target_sentence(top: list[EngineVerdict], candidates: list[EngineVerdict], measured: dict[str, Measured],
+                           answers: dict[str, Any]) -> str:
+    """When the engine named first missed the recall target and a measured engine below it reached it: what
+    puts it first anyway, said out loud ("" otherwise)."""
+    if not top or (first := measured.get(top[0].engine)) is None or first.qps is not None:
+        return ""
+    reached = [v.name for v in candidates if (m := measured.get(v.engine)) is not None and m.qps is not None]
+    if not reached:
+        return (f" No engine measured reached recall {answers['recall_target']:g} at the settings run, so no speed "
+                "figure decides this ranking: measure at equal recall (the Run page's switch, or run --tune-recall).")
+    why = "; ".join(r.text for r in top[0].reasons_for[:2]) or "the criteria other than performance"
+    return (f" {top[0].name} missed the recall target ({first.recall or 0:.3f} against {answers['recall_target']:g}) "
+            f"where {', '.join(reached)} reached it; it ranks first on what the documentation says: {why}.")
+
+
+def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: dict[str, Any]) -> str:
+    """The size and dimension the performance evidence was measured at, against the scenario's: how far the
+    figures reach ("" without measurements)."""
+    used = {m.run_id for m in measured.values()}
+    sizes = sorted({(run.dataset.n, run.dataset.dim) for run in runs if run.run_id in used and run.dataset.n})
+    if not sizes:
+        return ""
+    now, later, dims = int(answers["vectors_now"]), int(answers["vectors_24m"]), int(answers["dimensions"])
+    largest = max(n for n, _ in sizes)
+    measured_at = " and ".join(f"{n:,} vectors x {d}" for n, d in sizes)
+    if largest >= now and all(d == dims for _, d in sizes):
+        return f"Measured at {measured_at}: the scenario's size ({now:,} x {dims}) or more."
+    parts = [f"Measured at {measured_at}; the scenario holds {now:,} x {dims} now and {later:,} in 24 months"]
+    if largest < now:
+        parts.append(f"{now / largest:,.0f} times the vectors measured: the figures rank the engines at the measured "
+                     "size; latency, throughput and recall at the scenario's size are not measured (graph and list "
+                     "searches slow down and lose recall as an index grows)")
+    if any(d != dims for _, d in sizes):
+        parts.append(f"at {dims} dimensions each vector costs {dims / max(d for _, d in sizes):.1f} times the "
+                     "measured distance computations and memory")
+    return "; ".join(parts) + "."
 
 
 def verdict_sentence(top: list[EngineVerdict], unmeasured_ahead: Sequence[EngineVerdict] = ()) -> str:

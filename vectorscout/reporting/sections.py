@@ -90,6 +90,8 @@ def summary_lines(data: ReportData) -> list[str]:
         lines.append(f"Scenario '{data.scenario.name}', judged {MODE_LABELS[result.deployment]}.")
         lines.extend(f"Warning: {warning}" for warning in result.warnings)
         lines.append(f"Recommended: {result.verdict}")
+        if result.evidence_reach:
+            lines.append(f"How far the evidence reaches: {result.evidence_reach}")
     first = result.best if result else None
     if first is not None:
         lines.extend(f"For {first.name}: {reason}" for reason in first.reasons_for)
