@@ -17,6 +17,7 @@ from vectorscout.decision.scenario import Scenario
 EMBEDDED = {"chroma", "qdrant", "milvus", "lancedb", "faiss", "hnswlib", "weaviate"}
 LIBRARIES = {"faiss", "hnswlib"}
 DISTRIBUTED = {"milvus", "qdrant", "weaviate"}
+LITE = "https://pypi.org/project/milvus-lite/3.2.2/"
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Case:
     top_not: set[str] = field(default_factory=set)
     warning: str = ""  # a phrase one of the warnings says
     against: tuple[str, str] = ("", "")  # (engine, phrase of a reason against it)
+    for_: tuple[str, str] = ("", "")  # (engine, phrase of a reason for it)
+    not_against: tuple[str, str] = ("", "")  # (engine, phrase no reason against it may say)
 
 
 CASES = [
@@ -62,16 +65,16 @@ CASES = [
          "only bit vectors index beyond 4,000 dimensions in pgvector (up to 64,000) — https://github.com/pgvector/pgvector",
          top_within={"pgvector"}, warning="binary"),
     Case("Hamming distance", dict(metric="hamming", deployment="embedded"),
-         "Chroma offers l2, cosine and ip; hnswlib l2, ip and cosine — "
-         "https://github.com/nmslib/hnswlib",
-         excluded={"chroma", "qdrant", "hnswlib"}, kept={"faiss", "lancedb", "milvus"}),
+         "Chroma offers l2, cosine and ip; hnswlib l2, ip and cosine — https://github.com/nmslib/hnswlib; Milvus "
+         f"Lite 3.2.2 has no binary vector fields, so no Hamming — {LITE}",
+         excluded={"chroma", "qdrant", "hnswlib", "milvus"}, kept={"faiss", "lancedb"}),
     Case("int8 vectors", dict(vector_type="int8"),
          "Milvus stores INT8_VECTOR; pgvector has vector, halfvec and bit only — https://milvus.io/docs/metric.md",
          excluded={"pgvector", "chroma", "weaviate"}, kept={"milvus", "qdrant"}),
     Case("binary vectors in the application", dict(vector_type="binary", metric="hamming", deployment="embedded"),
          "FAISS has binary indexes; LanceDB searches uint8-packed binary vectors with hamming — "
-         "https://lancedb.github.io/documentation/concepts/vectors.html",
-         kept={"faiss", "lancedb", "milvus"}, excluded={"hnswlib", "chroma", "qdrant"}),
+         f"https://lancedb.github.io/documentation/concepts/vectors.html; Milvus Lite 3.2.2 has none — {LITE}",
+         kept={"faiss", "lancedb"}, excluded={"hnswlib", "chroma", "qdrant", "milvus"}),
     Case("SQL joins embedded", dict(sql_joins=True, deployment="embedded"),
          "pgvector lives in a PostgreSQL server, never in the application process — https://github.com/pgvector/pgvector",
          excluded=EMBEDDED | {"pgvector"}, warning="need PostgreSQL"),
@@ -109,8 +112,8 @@ CASES = [
          "https://github.com/milvus-io/milvus-lite",
          excluded={"chroma", "faiss", "hnswlib"}, kept={"milvus", "qdrant"}),
     Case("re-embedding regularly in the application", dict(deployment="embedded", reindexing="regularly"),
-         "Milvus Lite does not support aliases — https://github.com/milvus-io/milvus-lite",
-         against=("milvus", "without downtime is none")),
+         f"Milvus Lite 3 creates, alters and drops collection aliases — {LITE}",
+         for_=("milvus", "aliases"), not_against=("milvus", "without downtime is none")),
     Case("writes searchable within a second", dict(write_visibility="within a second"),
          "Milvus reads with Bounded staleness by default — "
          "https://raw.githubusercontent.com/milvus-io/milvus-docs/v3.0.x/site/en/reference/tune_consistency.md",
@@ -136,6 +139,64 @@ CASES = [
          "Chroma's distributed mode is run with Chroma's team (BYOC) — "
          "https://docs.trychroma.com/docs/overview/architecture",
          against=("chroma", "only in part"), excluded=LIBRARIES),
+    # In-process engines run in fewer languages than their servers' clients
+    Case("a Java team, embedded", dict(deployment="embedded", sdk_languages=["java"]),
+         "Qdrant Edge is Python and Rust (https://qdrant.tech/documentation/edge/edge-api/index.md); Milvus Lite is "
+         f"Python ({LITE}); LanceDB's Java SDK is remote-only (https://lancedb.github.io/lancedb/java/java/)",
+         excluded=EMBEDDED, warning="No engine meets every hard constraint"),
+    Case("a JavaScript team, embedded", dict(deployment="embedded", sdk_languages=["javascript"]),
+         "LanceDB Embedded runs in-process from TypeScript — https://docs.lancedb.com/basics/sdk.md; Chroma's JS "
+         "client needs a server — https://github.com/chroma-core/chroma/blob/218e1b9784265215e1547ebae55f4ba9cade5079/"
+         "docs/mintlify/docs/run-chroma/clients.mdx",
+         kept={"lancedb"}, excluded={"qdrant", "milvus", "chroma", "faiss", "hnswlib"}),
+    Case("a Rust team, embedded", dict(deployment="embedded", sdk_languages=["rust"]),
+         "Qdrant Edge ships a Rust crate — https://qdrant.tech/documentation/edge/edge-api/index.md",
+         kept={"qdrant", "lancedb"}, excluded={"milvus", "chroma"}),
+    Case("a Java team, single server", dict(deployment="single_server", sdk_languages=["java"]),
+         "the servers have Java clients — https://qdrant.tech/documentation/interfaces/index.md",
+         kept={"qdrant", "milvus", "weaviate", "pgvector"}),
+    # Licenses of what runs in the mode
+    Case("an air-gapped cluster, permissive licenses only", dict(deployment="cluster", license_constraint="permissive only"),
+         "LanceDB's only self-hosted multi-node product is LanceDB Enterprise, sold commercially — "
+         "https://docs.lancedb.com/enterprise/features",
+         excluded={"lancedb"}, kept={"qdrant", "milvus"}),
+    Case("permissive licenses only, embedded", dict(deployment="embedded", license_constraint="permissive only"),
+         "LanceDB OSS is Apache-2.0 — https://npmjs.com/package/@lancedb/lancedb",
+         kept={"lancedb", "qdrant", "faiss", "hnswlib"}),
+    # Limits of the mode, not of the engine
+    Case("int8 vectors in the application", dict(deployment="embedded", vector_type="int8"),
+         f"Milvus Lite 3.2.2 has no int8 vector fields — {LITE}; Qdrant stores int8 vectors — "
+         "https://qdrant.tech/documentation/faq/qdrant-fundamentals/index.md",
+         excluded={"milvus"}, kept={"qdrant"}),
+    Case("binary vectors on a Milvus server", dict(deployment="single_server", vector_type="binary", metric="hamming"),
+         "Milvus's server stores BINARY_VECTOR with HAMMING — https://milvus.io/docs/metric.md",
+         kept={"milvus"}),
+    Case("TLS required in the application", dict(deployment="embedded", security=["tls"]),
+         f"Milvus Lite has no TLS — {LITE}",
+         excluded={"milvus"}),
+    Case("writes searchable within a second on one Weaviate node", dict(deployment="single_server",
+                                                                       write_visibility="within a second"),
+         "one node with replication and asynchronous indexing off indexes a write before acknowledging it — "
+         "https://docs.weaviate.io/deploy/configuration/env-vars.md",
+         not_against=("weaviate", "eventually consistent"), for_=("weaviate", "indexed before it is acknowledged")),
+    Case("multi-vector required on Zilliz Cloud", dict(deployment="managed_cloud", multi_vector="required"),
+         "Zilliz Cloud's embedding lists with MAX_SIM are in Public Preview — "
+         "https://docs.zilliz.com/docs/search-with-struct-array",
+         kept={"milvus"}, against=("milvus", "Public Preview")),
+    # Scale one node cannot hold, and targets no run assesses
+    Case("five billion vectors on a cluster", dict(deployment="cluster", vectors_now=2_000_000_000,
+                                                   vectors_24m=5_000_000_000, dimensions=768),
+         "pgvector does not shard by itself: Citus or another approach — https://github.com/pgvector/pgvector#scaling",
+         warning="pgvector (PostgreSQL): 5,000,000,000 x 768 is 14.0 TiB of raw vectors"),
+    Case("two billion vectors on a single server", dict(deployment="single_server", vectors_now=500_000_000,
+                                                        vectors_24m=2_000_000_000, dimensions=1024),
+         "one PostgreSQL primary holds one machine's data; sharding needs Citus — "
+         "https://github.com/pgvector/pgvector#scaling",
+         warning="more than one node holds, and sharding is partial"),
+    Case("p95 5 ms at 5,000 QPS with no runs", dict(latency_p95_ms=5, peak_qps=5000),
+         "a latency target is a measurement, which the documentation cannot give — "
+         "https://github.com/zilliztech/VectorDBBench",
+         warning="The p95 under 5 ms at 5,000 QPS is not assessed: no run was given"),
     Case("a standby region from the application", dict(deployment="embedded",
                                                         disaster_recovery="standby in another region"),
          "an in-process engine's files are the application's to copy — https://github.com/nmslib/hnswlib",
@@ -160,6 +221,16 @@ def test_expert_scenario(case: Case):
     engine, phrase = case.against
     if engine:
         assert any(phrase in r.text for r in by_engine[engine].reasons_against), by_engine[engine].reasons_against
+    engine, phrase = case.for_
+    if engine:
+        assert any(phrase in r.text for r in by_engine[engine].reasons_for), by_engine[engine].reasons_for
+    engine, phrase = case.not_against
+    if engine:
+        assert not any(phrase in r.text for r in by_engine[engine].reasons_against), by_engine[engine].reasons_against
+
+
+def test_there_are_at_least_40_scenarios():
+    assert len(CASES) >= 40
 
 
 def test_there_are_at_least_25_scenarios_covering_every_mode():

@@ -39,8 +39,8 @@ def test_an_entry_becomes_a_profile_with_every_cell_in_its_place():
     assert [profile.modes[m].level for m in MODES] == ["full", "partial", "none", "unknown"]
     assert profile.offered_modes == ("embedded", "single_server", "managed_cloud")
     assert profile.modes["single_server"] == Cell("partial", "beta", URL, "2026-11-26", "2")
-    assert {lang: c.level for lang, c in profile.sdks.items()} == {"python": "full", "go": "partial"}
-    assert profile.sdks["go"].version == "2" and profile.max_dimensions("float16").version == "2"  # the engine's
+    assert {lang: c["any"].level for lang, c in profile.sdks.items()} == {"python": "full", "go": "partial"}
+    assert profile.sdks["go"]["any"].version == "2" and profile.max_dimensions("float16").version == "2"  # the engine's
     # a per-mode cell wins in its mode; every other mode reads "any"
     assert profile.cell("filtering", "embedded").level == "partial"
     assert profile.cell("filtering", "cluster").level == "full"
@@ -76,7 +76,7 @@ def broken(path: tuple[str, ...], value) -> dict:
     (("limits", "metrics"), None, "features.yaml x: missing metrics"),
     (("modes", "cluster"), cell("maybe"),
      "features.yaml x.modes.cluster: level 'maybe' is not one of full, none, partial, unknown"),
-    (("sdks", "go"), cell("some"), "features.yaml x.sdks.go: level 'some' is not one of"),
+    (("sdks", "go"), cell("some"), "features.yaml x.sdks.go.any: level 'some' is not one of"),
     (("features", "tls"), cell("most"), "features.yaml x.tls.any: level 'most' is not one of"),
     (("features", "tls"), {"cluster": cell("full")},
      "features.yaml x.tls: needs an 'any' cell and only modes of embedded, single_server, cluster, managed_cloud"),

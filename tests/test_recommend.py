@@ -180,9 +180,10 @@ def test_no_winner_is_called_inside_the_noise():
 # -- the matrix ------------------------------------------------------------------------------------------
 def test_every_cell_has_an_https_source_and_a_date():
     for engine, profile in feature_matrix().items():
-        cells = [*profile.modes.values(), *profile.sdks.values()]
-        cells += [c for per_mode in profile.features.values() for c in per_mode.values()]
-        cells += [c for limit in profile.limits.values() for c in limit.values()]
+        cells = [*profile.modes.values(), *profile.licenses.values()]
+        cells += [c for per_mode in [*profile.features.values(), *profile.sdks.values()] for c in per_mode.values()]
+        cells += [c for limits in [profile.limits, *profile.mode_limits.values()] for limit in limits.values()
+                  for c in limit.values()]
         for cell in cells:
             assert cell.source_url.startswith("https://") and len(cell.as_of) == 10 and cell.version, (engine, cell)
 

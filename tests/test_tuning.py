@@ -159,6 +159,13 @@ def test_the_workshop_case_ranks_the_engines_that_reached_the_target_by_their_fi
     assert by_engine["milvus"].criteria["performance"] == 0.0
     assert any(r.text.startswith("never reached recall 0.95 (best 0.864") for r in by_engine["milvus"].reasons_against)
     assert result.best.engine != "milvus"
+    # one client per run: the 50 ms target at 200 QPS is not assessed at the peak load, and the verdict says so
+    assert any(w.text.startswith("The p95 under 50 ms at 200 QPS is not assessed at the peak load") for w in result.warnings)
+    loaded = workshop_runs(tuned=True)
+    loaded[0].results.append(workshop_row("qdrant", 0.962, 900.0, TuningFigures(0.95, "hnsw_ef", 64, True, 500, 500),
+                                          deployment="embedded"))
+    loaded[0].results[-1].concurrency = 4
+    assert not any("not assessed" in w.text for w in recommend(Scenario("EU insurer", WORKSHOP), loaded).warnings)
     # how far the evidence reaches: 15,000 x 384 measured for 30M x 1024
     assert result.evidence_reach == (
         "Measured at 15,000 vectors x 384; the scenario holds 30,000,000 x 1024 now and 80,000,000 in 24 months; "

@@ -10,7 +10,7 @@ types) are cells too, so every figure the recommendation uses names where it cam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,11 +61,17 @@ class EngineProfile:
     license: str
     language: str
     modes: dict[str, Cell]  # every mode of MODES: level none = not offered, with why
-    sdks: dict[str, Cell]  # language -> an official client (a language not listed has none)
+    # language -> mode ("any" or a mode that differs) -> an official client usable in that mode (embedded: the
+    # engine runs inside a process of this language); a language not listed has none
+    sdks: dict[str, dict[str, Cell]]
     features: dict[str, dict[str, Cell]]  # feature -> mode ("any" or a mode that differs) -> cell
     limits: dict[str, dict[str, Cell]]  # max_dimensions -> vector type -> cell; metrics / vector_types -> name -> cell
     # What sets an engine apart beyond its features: runs_in_postgres, library (see features.yaml)
     traits: frozenset[str] = frozenset()
+    # mode -> limit -> kind -> cell: a limit category that differs in that mode (Milvus Lite's vector types)
+    mode_limits: dict[str, dict[str, dict[str, Cell]]] = field(default_factory=dict)
+    # mode -> the license of what runs in that mode, when it is not the engine's (LanceDB's distributed product)
+    licenses: dict[str, Cell] = field(default_factory=dict)
 
     def offers(self, mode: str) -> bool:
         return self.modes[mode].level != "none"
@@ -79,22 +85,40 @@ class EngineProfile:
         per_mode = self.features[feature]
         return per_mode.get(mode) or per_mode["any"]
 
-    def max_dimensions(self, vector_type: str) -> Cell | None:
-        return self.limits["max_dimensions"].get(vector_type)
+    def limit(self, name: str, mode: str | None = None) -> dict[str, Cell]:
+        """One limit category (max_dimensions, metrics, vector_types) as it holds in this mode."""
+        return self.mode_limits.get(mode or "", {}).get(name, self.limits[name])
 
-    def dimension_limit_passed(self, dims: int, vector_type: str) -> Cell | None:
+    def max_dimensions(self, vector_type: str, mode: str | None = None) -> Cell | None:
+        return self.limit("max_dimensions", mode).get(vector_type)
+
+    def dimension_limit_passed(self, dims: int, vector_type: str, mode: str | None = None) -> Cell | None:
         """The indexed-dimension limit of this vector type when the dimensions pass it, else None."""
-        ceiling = self.max_dimensions(vector_type)
+        ceiling = self.max_dimensions(vector_type, mode)
         return ceiling if ceiling is not None and dims > int(ceiling.level) else None
 
-    def vector_type_that_fits(self, dims: int, instead_of: str) -> str | None:
+    def vector_type_that_fits(self, dims: int, instead_of: str, mode: str | None = None) -> str | None:
         """Another vector type the engine stores and indexes at these dimensions (e.g. pgvector's halfvec)."""
-        return next((t for t, cell in self.limits["max_dimensions"].items() if dims <= int(cell.level)
-                     and t != instead_of and self.supports("vector_types", t)), None)
+        return next((t for t, cell in self.limit("max_dimensions", mode).items() if dims <= int(cell.level)
+                     and t != instead_of and self.supports("vector_types", t, mode)), None)
 
-    def supports(self, limit: str, name: str) -> Cell | None:
-        """The cell saying the engine supports this metric or vector type, or None."""
-        return self.limits[limit].get(name)
+    def supports(self, limit: str, name: str, mode: str | None = None) -> Cell | None:
+        """The cell saying the engine supports this metric or vector type (in this mode), or None."""
+        return self.limit(limit, mode).get(name)
+
+    def sdk(self, language: str, mode: str) -> Cell | None:
+        """The official client of this language as usable in this mode, or None (not listed, or none there)."""
+        per_mode = self.sdks.get(language)
+        cell = None if per_mode is None else per_mode.get(mode) or per_mode["any"]
+        return cell if cell is not None and cell.level != "none" else None
+
+    def sdk_languages(self, mode: str) -> list[str]:
+        return [language for language in self.sdks if self.sdk(language, mode) is not None]
+
+    def license_in(self, mode: str) -> tuple[str, Cell | None]:
+        """The license of what runs in this mode, and the cell that says so when it differs from the engine's."""
+        cell = self.licenses.get(mode)
+        return (cell.level, cell) if cell is not None else (self.license, None)
 
 
 def parse_cell(text: Any, version: str, where: str, levels: frozenset[str] | None = None) -> Cell:
@@ -129,15 +153,31 @@ def _profile(key: str, entry: dict[str, Any]) -> EngineProfile:
         raise MatrixError(f"features.yaml {key}: missing {', '.join(sorted(missing))}")
     levels = frozenset(LEVELS)
     modes = {m: parse_cell(entry["modes"][m], version, f"{key}.modes.{m}", levels) for m in MODES}
-    sdks = {lang: parse_cell(text, version, f"{key}.sdks.{lang}", levels) for lang, text in entry["sdks"].items()}
+    sdks = {lang: _per_mode(text, version, f"{key}.sdks.{lang}") for lang, text in entry["sdks"].items()}
     features = {f: _per_mode(entry["features"][f], version, f"{key}.{f}") for f in FEATURES}
-    limits = {name: {kind: parse_cell(text, version, f"{key}.limits.{name}.{kind}")
-                     for kind, text in entry["limits"][name].items()} for name in LIMITS}
-    for vector_type, cell in limits["max_dimensions"].items():
-        if not cell.level.isdigit():
-            raise MatrixError(f"features.yaml {key}.limits.max_dimensions.{vector_type}: {cell.level!r} is not a number")
+    limits = _limits(entry["limits"], version, f"{key}.limits", LIMITS)
+    by_mode = entry.get("limits_by_mode", {})
+    if set(by_mode) - set(MODES):
+        raise MatrixError(f"features.yaml {key}.limits_by_mode: only modes of {', '.join(MODES)}")
+    mode_limits = {mode: _limits(given, version, f"{key}.limits_by_mode.{mode}", tuple(given))
+                   for mode, given in by_mode.items()}
+    licenses = {mode: parse_cell(text, version, f"{key}.licenses.{mode}") for mode, text in entry.get("licenses", {}).items()}
+    if set(licenses) - set(MODES):
+        raise MatrixError(f"features.yaml {key}.licenses: only modes of {', '.join(MODES)}")
     return EngineProfile(key, entry["name"], version, entry["license"], entry["language"], modes, sdks, features,
-                         limits, frozenset(entry.get("traits", ())))
+                         limits, frozenset(entry.get("traits", ())), mode_limits, licenses)
+
+
+def _limits(raw: dict[str, Any], version: str, where: str, names: tuple[str, ...]) -> dict[str, dict[str, Cell]]:
+    unknown = set(names) - set(LIMITS)
+    if unknown:
+        raise MatrixError(f"features.yaml {where}: unknown limit {', '.join(sorted(unknown))}")
+    limits = {name: {kind: parse_cell(text, version, f"{where}.{name}.{kind}") for kind, text in (raw[name] or {}).items()}
+              for name in names}
+    for vector_type, cell in limits.get("max_dimensions", {}).items():
+        if not cell.level.isdigit():
+            raise MatrixError(f"features.yaml {where}.max_dimensions.{vector_type}: {cell.level!r} is not a number")
+    return limits
 
 
 @cache

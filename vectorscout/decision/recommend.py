@@ -20,7 +20,7 @@ from typing import Any
 from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
-from vectorscout.decision.warnings import ScenarioWarning, contradictions
+from vectorscout.decision.warnings import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.results.analysis import reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 
@@ -107,14 +107,14 @@ def _mode_and_data_limits(profile: EngineProfile, answers: dict[str, Any], mode:
         cell = profile.modes[mode]
         return Reason("deployment", f"does not run {MODE_LABELS[mode]}: {cell.comment}", 0, cell.source_url)
     for limit, answer, label in (("metrics", "metric", "distance"), ("vector_types", "vector_type", "vector type")):
-        if profile.supports(limit, answers[answer]) is None:
-            cells = profile.limits[limit]
+        if profile.supports(limit, answers[answer], mode) is None:
+            cells = profile.limit(limit, mode)
             offered = ", ".join(cells)
             return Reason("limits", f"no {answers[answer]} {label} (it offers {offered})", 0,
                           next(iter(cells.values())).source_url)
     dims, vector_type = answers["dimensions"], answers["vector_type"]
-    ceiling = profile.dimension_limit_passed(dims, vector_type)
-    if ceiling is not None and not profile.vector_type_that_fits(dims, vector_type):
+    ceiling = profile.dimension_limit_passed(dims, vector_type, mode)
+    if ceiling is not None and not profile.vector_type_that_fits(dims, vector_type, mode):
         return Reason("limits", f"{dims:,} dimensions exceed its {int(ceiling.level):,} for {vector_type} "
                                 f"({ceiling.comment}) and every vector type it indexes", 0, ceiling.source_url)
     return None
@@ -154,13 +154,23 @@ def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> Reason | None:
     found = _mode_and_data_limits(profile, answers, mode) or _needs(profile, answers, mode)
     if found:
         return found
-    if answers["license_constraint"] == "permissive only" and profile.license not in PERMISSIVE:
-        return Reason("license", f"its license {profile.license} is not permissive", 0)
-    missing = [lang for lang in answers["sdk_languages"] if lang not in profile.sdks]
-    if missing:
+    license, license_cell = profile.license_in(mode)
+    if answers["license_constraint"] == "permissive only" and license not in PERMISSIVE:
+        if license_cell is None:
+            return Reason("license", f"its license {license} is not permissive", 0)
+        return Reason("license", f"{MODE_LABELS[mode]}, its license is {license}: {license_cell.comment}", 0,
+                      license_cell.source_url)
+    missing = [lang for lang in answers["sdk_languages"] if profile.sdk(lang, mode) is None]
+    unlisted = [lang for lang in missing if lang not in profile.sdks]
+    if unlisted:
         languages = ", ".join(sorted(profile.sdks))
-        return Reason("ecosystem", f"no official {', '.join(missing)} client (official: {languages})", 0,
-                      next(iter(profile.sdks.values())).source_url)
+        return Reason("ecosystem", f"no official {', '.join(unlisted)} client (official: {languages})", 0,
+                      next(iter(profile.sdks.values()))["any"].source_url)
+    if missing:  # a client exists, but not for this mode (an in-process engine runs in fewer languages)
+        cell = profile.sdks[missing[0]].get(mode) or profile.sdks[missing[0]]["any"]
+        usable = ", ".join(profile.sdk_languages(mode)) or "none"
+        return Reason("ecosystem", f"no {', '.join(missing)} client {MODE_LABELS[mode]} (there: {usable}): "
+                                   f"{cell.comment}", 0, cell.source_url)
     return None
 
 
@@ -202,12 +212,12 @@ def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Rea
         if weight >= 1:
             text = f"{label}: {cell.comment}" if cell.level == "full" else f"{label} is {cell.level}: {cell.comment}"
             reasons.append(Reason("features", text, weight if cell.level == "full" else -weight, cell.source_url))
-    ceiling = profile.dimension_limit_passed(answers["dimensions"], answers["vector_type"])
+    ceiling = profile.dimension_limit_passed(answers["dimensions"], answers["vector_type"], mode)
     if ceiling is not None:  # another vector type fits, or the engine was excluded
-        other = str(profile.vector_type_that_fits(answers["dimensions"], answers["vector_type"]))
+        other = str(profile.vector_type_that_fits(answers["dimensions"], answers["vector_type"], mode))
         reasons.append(Reason("limits", f"{answers['dimensions']:,} dimensions pass its {int(ceiling.level):,} for "
                                         f"{answers['vector_type']}: index them as {other} "
-                                        f"({profile.limits['max_dimensions'][other].comment})", -2,
+                                        f"({profile.limit('max_dimensions', mode)[other].comment})", -2,
                               ceiling.source_url))
         score *= 0.85
     if answers["tenants"] >= MANY_TENANTS and profile.cell("multi_tenancy", mode).level != "full":
@@ -269,7 +279,8 @@ def _scalability(profile: EngineProfile, answers: dict[str, Any], reasons: list[
 def _ecosystem(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
     """The clients and framework integrations the team asked for, and nothing else."""
     mode = answers["deployment"]
-    cells = [(f"{lang} client", profile.sdks[lang]) for lang in answers["sdk_languages"] if lang in profile.sdks]
+    cells = [(f"{lang} client", cell) for lang in answers["sdk_languages"]
+             if (cell := profile.sdk(lang, answers["deployment"])) is not None]
     cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers["integrations"]]
     if not cells:
         return 1.0  # nothing asked: nothing missing
@@ -592,7 +603,10 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     top = [v for v in candidates if (v.score or 0) >= (candidates[0].score or 0) - TIE_TOLERANCE] if candidates else []
     unmeasured_ahead = [v for v in scored if v not in candidates and top and (v.score or 0) > (top[0].score or 0)]
     verdict = verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
-    return Recommendation(scenario.name, answers["deployment"], contradictions(scenario, ranking, costs), ranking,
+    warnings = contradictions(scenario, ranking, costs) + unassessed_targets(
+        answers, {e: m.concurrency for e, m in measured.items() if m.qps is not None},
+        {e: m.qps for e, m in measured.items() if m.qps is not None})
+    return Recommendation(scenario.name, answers["deployment"], warnings, ranking,
                           verdict, [v.engine for v in top], sensitivity(scenario, candidates),
                           evidence_reach(runs or [], measured, answers))
 

@@ -40,8 +40,7 @@ def _mode_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
     if answers["disaster_recovery"] == "standby in another region" and mode == "embedded":
         found.append(("A standby in another region needs a server to replicate to; an embedded engine's files are "
                       "yours to copy. Way out: a cluster or a managed service with cross-region backups.", ""))
-    raw = answers["vectors_24m"] * answers["dimensions"] * {"float32": 4, "float16": 2, "int8": 1, "binary": 1 / 8}[
-        answers["vector_type"]]
+    raw = raw_vector_bytes(answers)
     if mode == "embedded" and raw > ONE_HOST_RAW_BYTES:
         found.append((f"{answers['vectors_24m']:,} vectors x {answers['dimensions']:,} {answers['vector_type']} is "
                       f"{raw / 2**30:,.0f} GiB of raw vectors in 24 months: more than one application host holds "
@@ -88,19 +87,61 @@ def _priced_regions(answers: dict[str, Any]) -> str:
 def _limit_warnings(answers: dict[str, Any], profiles: dict[str, EngineProfile]) -> list[tuple[str, str]]:
     """Engines whose dimension limit the scenario passes, with a vector type of the same engine that fits."""
     found = []
-    dims, vector_type = answers["dimensions"], answers["vector_type"]
+    dims, vector_type, mode = answers["dimensions"], answers["vector_type"], answers["deployment"]
     for profile in profiles.values():
-        ceiling = profile.dimension_limit_passed(dims, vector_type)
+        ceiling = profile.dimension_limit_passed(dims, vector_type, mode)
         if ceiling is None:
             continue
-        fits = profile.vector_type_that_fits(dims, vector_type)
-        way_out = (f" Way out: {fits} ({profile.limits['max_dimensions'][fits].comment}), or reduce the dimensions."
+        fits = profile.vector_type_that_fits(dims, vector_type, mode)
+        way_out = (f" Way out: {fits} ({profile.limit('max_dimensions', mode)[fits].comment}), or reduce the dimensions."
                    if fits else " Way out: reduce the dimensions (e.g. a model with Matryoshka truncation).")
         prefix = "You already run PostgreSQL, but " if "runs_in_postgres" in profile.traits and answers[
             "existing_postgres"] else ""
         found.append((f"{prefix}{dims:,} dimensions exceed {profile.name}'s {int(ceiling.level):,} for {vector_type} "
                       f"indexes.{way_out}", ceiling.source_url))
     return found
+
+
+ONE_NODE_RAW_BYTES = 512 * 2**30  # raw vectors beyond the RAM of the largest common memory-optimised node
+
+
+def raw_vector_bytes(answers: dict[str, Any]) -> float:
+    per_dimension = {"float32": 4, "float16": 2, "int8": 1, "binary": 1 / 8}[answers["vector_type"]]
+    return float(answers["vectors_24m"] * answers["dimensions"] * per_dimension)
+
+
+def _scale_warnings(answers: dict[str, Any], profiles: list[EngineProfile]) -> list[tuple[str, str]]:
+    """Engines kept for a scale one node cannot hold while sharding is not built into them in this mode."""
+    raw, mode = raw_vector_bytes(answers), answers["deployment"]
+    if raw <= ONE_NODE_RAW_BYTES or mode in ("embedded", "managed_cloud"):
+        return []
+    found = []
+    for profile in profiles:
+        sharding = profile.cell("sharding", mode)
+        if sharding.level != "full":
+            found.append((f"{profile.name}: {answers['vectors_24m']:,} x {answers['dimensions']:,} is "
+                          f"{raw / 2**40:,.1f} TiB of raw vectors in 24 months, more than one node holds, and sharding "
+                          f"is {sharding.level} {MODE_LABELS[mode]} ({sharding.comment}). It takes more than one "
+                          "server it does not form by itself: plan the sharding (for PostgreSQL: Citus, one index per "
+                          "shard with the top-k merged on the coordinator, or partitions by tenant) before choosing it.",
+                          sharding.source_url))
+    return found
+
+
+def unassessed_targets(answers: dict[str, Any], measured_clients: dict[str, int], measured_qps: dict[str, float]) -> list[
+        ScenarioWarning]:
+    """The latency and throughput targets no measurement speaks to: no run at all, or no run at the peak load."""
+    target = f"p95 under {answers['latency_p95_ms']:g} ms at {answers['peak_qps']:,} QPS"
+    if not measured_clients:
+        return [ScenarioWarning(f"The {target} is not assessed: no run was given, so no engine's latency or "
+                                "throughput was measured. Run the engines (at equal recall) and choose the runs.")]
+    carried = [engine for engine, qps in measured_qps.items() if measured_clients.get(engine, 1) > 1
+               and qps >= answers["peak_qps"]]
+    if answers["peak_qps"] > 1 and not carried:
+        return [ScenarioWarning(f"The {target} is not assessed at the peak load: no run measured an engine with "
+                                "concurrent clients carrying that rate (single-client latency is not latency under "
+                                "load). Add concurrency levels to the run.")]
+    return []
 
 
 def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, float]) -> list[ScenarioWarning]:
@@ -112,6 +153,7 @@ def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, floa
         reasons = sorted({v.excluded or "" for v in ranking})
         found.append(("No engine meets every hard constraint " + MODE_LABELS[answers["deployment"]] + ". Relax one: "
                       + "; ".join(reasons[:4]) + ".", ""))
+    found += _scale_warnings(answers, [feature_matrix()[v.engine] for v in scored if v.engine in feature_matrix()])
     budget = answers["budget_per_month"]
     costed = [costs[v.engine] for v in scored if v.engine in costs]
     if budget and costed and min(costed) > budget:
