@@ -283,13 +283,15 @@ def test_unmeasured_noisy_and_unreached_engines_are_said_so_and_not_ranked_on_sp
     assert _performance("x", noisy, answers(deployment="embedded"), reasons) == (None, "noisy") and len(reasons) == 1
     # a target missed is said as missed, noise or not: recall is a fact of the answers, not of the clock
     noisy_miss = {"x": Measured(None, None, 0.936, "r1", noise="other processes used 40 %")}
-    assert _performance("x", noisy_miss, answers(deployment="embedded"), reasons := []) == (0.0, "measured")
-    assert reasons[0].text.startswith("never reached recall 0.95 (best 0.936")
+    assert _performance("x", noisy_miss, answers(deployment="embedded"), reasons := []) == (0.0, "noisy")
+    assert reasons[0].text.startswith("never reached recall 0.95 (best 0.936") and len(reasons) == 1
     reasons = []
     unreached = {"x": Measured(None, None, 0.8123, "r1")}
     assert _performance("x", unreached, answers(), reasons) == (0.0, "indicative")
     assert reasons == [Reason("performance", "never reached recall 0.95 (best 0.812; embedded, in-process, one client, "
-                                             "run r1)", -3, "run r1")]
+                                             "run r1)", -3, "run r1"),
+                       Reason("performance", "indicative only: measured embedded, judged as a self-hosted single "
+                                             "server; counts at half weight", -0.5, "run r1")]
     assert _performance("x", unreached, answers(deployment="embedded"), []) == (0.0, "measured")
 
 

@@ -196,3 +196,19 @@ def test_an_engine_that_missed_the_target_is_never_named_first_without_saying_wh
     assert sentence.startswith(" Milvus") and "missed the recall target (0.864 against 0.95) where Qdrant" in sentence
     assert "it ranks first on what the documentation says: " in sentence
     assert missed_target_sentence([ranking["qdrant"]], [ranking["qdrant"]], measured, WORKSHOP) == ""
+
+
+def test_the_criterion_chart_says_missed_and_not_measured_apart():
+    from vectorscout.reporting.charts import criteria_figure
+
+    result = recommend(Scenario("EU insurer", WORKSHOP), workshop_runs(tuned=False))
+    figure = criteria_figure(result.ranking)
+    performance = next(trace for trace in figure.data if trace.name == "performance")
+    said = dict(zip(performance.x, performance.text))
+    scored = {v.name: v.criteria["performance"] for v in result.ranking if v.score is not None}
+    assert said == {name: "not measured" if value is None else "missed target" if value == 0 else ""
+                    for name, value in scored.items()}
+    assert {"missed target", "not measured"} <= set(said.values())
+    assert "'missed target' or 'not measured'" in figure.layout.title.text
+    cost = next(trace for trace in figure.data if trace.name == "cost")
+    assert set(cost.text) == {"not costed"}  # no run reached the target: nothing was sized

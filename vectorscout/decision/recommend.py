@@ -494,7 +494,10 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
         tried = f" {found.tuned()}" if found.tuned() else ""
         reasons.append(Reason("performance", f"never reached recall {target:g}{tried} (best {found.recall:.3f}; "
                                              f"{found.context()})", -3, source))
-        return 0.0, "measured" if in_context else "indicative"
+        if not in_context:
+            reasons.append(_indicative(found, mode, source))
+        # the row's own noise status, as every page shows it; the missed target is scored all the same
+        return 0.0, "noisy" if found.noise else "measured" if in_context else "indicative"
     if found.noise:  # no winner is called inside the noise: the figure is not evidence
         reasons.append(Reason("performance", f"not scored: measured under noise ({found.noise}); measure again on a "
                                              "quiet machine", -1, source))

@@ -226,12 +226,19 @@ def criteria_figure(verdicts: list[Any]) -> go.Figure:
     criteria = sorted({c for v in scored for c in v.criteria})
     figure = go.Figure()
     for criterion in criteria:
+        values = [v.criteria.get(criterion) for v in scored]
+        # a criterion scored 0 and one with no evidence both draw no bar: each says which it is in words
+        missing = {"performance": "not measured", "cost": "not costed"}.get(criterion, "not scored")
+        said = [missing if value is None else "missed target" if criterion == "performance" and value == 0
+                else "" for value in values]
         figure.add_trace(go.Bar(
-            x=[v.name for v in scored], y=[v.criteria.get(criterion) for v in scored], name=criterion,
-            hovertemplate="%{x}<br>" + criterion + " %{y:.2f}<extra></extra>",
+            x=[v.name for v in scored], y=[value or 0.0 for value in values], name=criterion, text=said,
+            textposition="outside", textangle=-90, cliponaxis=False, constraintext="none", textfont={"size": 12},
+            hovertemplate="%{x}<br>" + criterion + " %{y:.2f} %{text}<extra></extra>",
         ))
     figure.update_layout(
-        title="Criterion scores per engine (higher is better; a missing bar is 'not measured')", barmode="group",
+        title="Criterion scores per engine (higher is better; bars at 0 say 'missed target' or 'not measured')",
+        barmode="group",
         yaxis_title="score, 0 to 1 (higher is better)", yaxis_range=[0, 1.05], template="plotly_white",
         legend_title="criterion",
     )
