@@ -605,13 +605,25 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     candidates = [v for v in scored if v.evidence in ("measured", "indicative")] or scored
     top = [v for v in candidates if (v.score or 0) >= (candidates[0].score or 0) - TIE_TOLERANCE] if candidates else []
     unmeasured_ahead = [v for v in scored if v not in candidates and top and (v.score or 0) > (top[0].score or 0)]
-    verdict = verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
+    verdict = (verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
+               + indicative_sentence(top, measured, answers["deployment"]))
     warnings = contradictions(scenario, ranking, costs) + unassessed_targets(
         answers, {e: m.concurrency for e, m in measured.items() if m.qps is not None},
         {e: m.qps for e, m in measured.items() if m.qps is not None})
     return Recommendation(scenario.name, answers["deployment"], warnings, ranking,
                           verdict, [v.engine for v in top], sensitivity(scenario, candidates),
                           evidence_reach(runs or [], measured, answers))
+
+
+def indicative_sentence(top: list[EngineVerdict], measured: dict[str, Measured], mode: str) -> str:
+    """When the engines named first were measured in another deployment mode than the scenario's, say so."""
+    named = [v for v in top if v.evidence == "indicative" and v.engine in measured]
+    if not named:
+        return ""
+    where = "; ".join(f"{v.name} {measured[v.engine].context().split(', run')[0]}" for v in named)
+    return (f" Its speed evidence is indicative: measured {where}, not {MODE_LABELS[mode]}; measure it as the "
+            "scenario deploys it before relying on the figures.") if len(named) == 1 else (
+            f" Their speed evidence is indicative: measured {where}, not {MODE_LABELS[mode]}.")
 
 
 def missed_target_sentence(top: list[EngineVerdict], candidates: list[EngineVerdict], measured: dict[str, Measured],
