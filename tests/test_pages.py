@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests_support import wait_for_job
+from tests_support import open_page, wait_for_job
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
@@ -14,14 +14,6 @@ from vectorscout.results.store import ResultsStore
 
 pytestmark = pytest.mark.apptest
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    if page != "views/home.py":
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def stored_run():

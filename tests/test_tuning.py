@@ -214,3 +214,22 @@ def test_the_criterion_chart_says_missed_and_not_measured_apart():
     assert "'missed target' or 'not measured'" in figure.layout.title.text
     cost = next(trace for trace in figure.data if trace.name == "cost")
     assert set(cost.text) == {"not costed"}  # no run reached the target: nothing was sized
+
+
+def test_the_results_page_and_the_report_say_how_each_tuned_setting_was_found():
+    from tests_support import open_page
+
+    from vectorscout.reporting.sections import build_report, summary_lines
+    from vectorscout.results.analysis import at_recall
+
+    run = execute(RunPlan(dataset=DATA, engines=parse_engines("hnswlib:M=4"), k=10, tune_recall=0.95), ResultsStore())
+    (row,) = run.results
+    line = f"hnswlib hnsw: recall 0.95 reached at ef={row.tuning.chosen} on 101 tuning queries"
+    page = open_page("views/results.py")
+    assert any(line in info.value and "Compared at equal recall" in info.value for info in page.info)
+    assert any(line in text for text in summary_lines(build_report([run])))
+    # a tuned row read just below the target on the held-out half counts as reaching it, as in the recommendation
+    row.recall = 0.95 - recall_tolerance(0.95, 100, 10) / 2
+    assert at_recall([row], 0.95)["hnswlib"]["reached"]
+    row.tuning = None
+    assert not at_recall([row], 0.95)["hnswlib"]["reached"]

@@ -133,3 +133,17 @@ def index_bytes_per_vector(engine: str, folder: Path, indexes: tuple[str, ...], 
             db.wait_until_indexed()
             per_vector[index] = db.index_bytes() / len(base)
     return per_vector
+
+
+
+def open_page(page: str):
+    """A page of the dashboard through its router, in Streamlit's AppTest, run once without an exception."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120).run()
+    if page != "views/home.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -9,6 +9,7 @@ from vectorscout.reporting.tables import (
     results_table,
     stages_table,
     stream_summary_table,
+    tuning_text,
 )
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
@@ -64,7 +65,11 @@ for row in rows:
 noisy = [row for row in rows if row.noise]
 if noisy:
     st.warning(f"{len(noisy)} measurement(s) were taken under noise (drawn hollow; the recommendation does not "
-               "score them): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
+               "score their speed): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
+tuned = [tuning_text(row) for row in rows if row.tuning is not None and row.concurrency == 1]
+if tuned:
+    st.info("Compared at equal recall: each index's search effort was tuned on half the queries, and every figure "
+            "above read on the other half.\n\n" + "\n".join(f"- {line}" for line in tuned))
 for row in [row for row in rows if row.diagnosis][:5]:
     st.warning(f"Recall collapse, {row.engine} {setting_label(row)}: {row.diagnosis}")
 with st.spinner("Drawing the charts…"):

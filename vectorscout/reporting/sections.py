@@ -26,6 +26,7 @@ from vectorscout.reporting.tables import (
     params_text,
     results_table,
     stream_summary_table,
+    tuning_text,
 )
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
@@ -114,8 +115,12 @@ def summary_lines(data: ReportData) -> list[str]:
     noisy = [r for r in rows if r.noise]
     if noisy:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
-                     "recommendation does not score them: " + "; ".join(
+                     "recommendation does not score their speed: " + "; ".join(
                          f"{r.engine} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
+    tuned = [tuning_text(r) for r in rows if r.tuning is not None and r.concurrency == 1]
+    if tuned:
+        lines.append("Compared at equal recall (each setting read on queries other than those that chose it): "
+                     + "; ".join(tuned[:8]) + ".")
     collapsed = [r for r in rows if r.diagnosis]
     if collapsed:
         lines.append(f"Recall collapse: {len(collapsed)} result(s) fell below 0.5 where exact search gives 1.0: " + "; ".join(

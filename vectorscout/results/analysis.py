@@ -52,7 +52,7 @@ def at_recall(rows: Iterable[ResultRow], target: float) -> dict[str, dict[str, A
     summary: dict[str, dict[str, Any]] = {}
     for row in _measured(rows):
         entry = summary.setdefault(row.engine, {"qps": None, "latency_p95_ms": None, "reached": False})
-        if (row.recall or 0.0) >= target:
+        if reaches_target(row.recall, row.tuning, target, row.k):  # as the recommendation and cost model count it
             entry["reached"] = True
             entry["qps"] = max(entry["qps"] or 0.0, row.qps or 0.0)
             if row.latency_p95_ms is not None:
