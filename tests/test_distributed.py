@@ -51,3 +51,27 @@ def test_a_bad_load_driver_is_refused():
 
     with pytest.raises(PlanError, match="load driver"):
         prepare(RunPlan(dataset="synthetic:n=100,dim=4", engines=parse_engines("faiss"), load_driver="swarm"))
+
+
+LOCUST_HEADER = ("Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
+                 "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,"
+                 "99.99%,100%")
+
+
+def test_locust_statistics_are_read_from_the_aggregated_row_in_microseconds(tmp_path):
+    """Locust's CSV as it writes it: a row per request name and the Aggregated row. The user reported
+    microseconds, so 1,200 in the 50% column is 1.2 ms."""
+    from vectorscout.benchmarking.distributed import read_stats
+
+    path = tmp_path / "load_stats.csv"
+    path.write_text("\n".join([
+        LOCUST_HEADER,
+        "search,pgvector,900,3,1100,1300.5,400,9000,0,300.0,1.0,1100,1200,1300,1400,2000,2500,3000,3500,8000,9000,9000",
+        ",Aggregated,1000,4,1200,1450.25,400,9500,0,333.3,1.3,1200,1300,1400,1500,2100,2600,3100,3600,8500,9500,9500",
+    ]))
+    stats = read_stats(path, workers=2, users=3, client_cpu_s=4.5)
+    assert (stats.requests, stats.failures, stats.qps) == (1000, 4, 333.3)
+    assert (stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.mean_ms) == (1.2, 2.6, 3.6, 1.45025)
+    assert (stats.workers, stats.users, stats.client_cpu_s) == (2, 3, 4.5)
+    path.write_text(LOCUST_HEADER + "\n,Aggregated,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n")
+    assert read_stats(path, 2, 3, 0.0) is None

@@ -49,7 +49,8 @@ def test_the_tolerance_is_twice_the_binomial_standard_error():
 
 
 def test_a_tuned_run_finds_the_least_effort_that_reaches_the_target_and_reads_it_on_other_queries(capsys):
-    plan = RunPlan(dataset=DATA, engines=parse_engines("hnswlib:M=4,faiss:index=flat"), k=10, tune_recall=0.95)
+    plan = RunPlan(dataset=DATA, engines=parse_engines("hnswlib:M=4,faiss:index=flat"), k=10, tune_recall=0.95,
+                   isolate=False)  # in this process: mutation testing sees tune() here
     run = execute(plan, ResultsStore())
     hnsw, flat = run.results
     t = hnsw.tuning
@@ -71,7 +72,8 @@ def test_a_tuned_run_finds_the_least_effort_that_reaches_the_target_and_reads_it
 
 
 def test_an_index_that_reaches_the_target_at_no_setting_says_so_with_its_best_recall():
-    plan = RunPlan(dataset=DATA, engines=parse_engines("faiss:index=ivf_pq,nlist=64,m=4"), k=10, tune_recall=0.999)
+    plan = RunPlan(dataset=DATA, engines=parse_engines("faiss:index=ivf_pq,nlist=64,m=4"), k=10, tune_recall=0.999,
+                   isolate=False)
     (row,) = execute(plan, ResultsStore()).results
     t = row.tuning
     assert row.status == "ok" and not t.reached and [v for v, _ in t.tried] == [1, 4, 16, 64, 256]

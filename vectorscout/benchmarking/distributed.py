@@ -81,17 +81,27 @@ def run_locust(spec: dict[str, Any], connection: dict[str, Any], users: int, wor
     tail = "\n".join((folder / "master.log").read_text(errors="replace").splitlines()[-15:])
     if not stats_file.exists():
         raise DistributedLoadError(f"Locust wrote no statistics (exit code {master.returncode}): {tail}")
+    busy = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    stats = read_stats(stats_file, workers, users, busy)
+    if stats is None:
+        raise DistributedLoadError(f"Locust sent no request: {tail}")
+    return stats
+
+
+def read_stats(stats_file: Path, workers: int, users: int, client_cpu_s: float) -> LocustStats | None:
+    """The Aggregated row of Locust's statistics CSV (None when it sent no request). Locust writes response
+    times in the unit the user reported them in, and VectorScout's user reports microseconds (Locust rounds
+    larger times to two significant figures; whole microseconds keep sub-millisecond queries apart): /1000."""
     with stats_file.open() as handle:
         total = next((row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"), None)
     if total is None or int(total["Request Count"]) + int(total["Failure Count"]) == 0:
-        raise DistributedLoadError(f"Locust sent no request: {tail}")
+        return None
 
     def ms(column: str) -> float:
-        return float(total[column]) / 1000.0  # the user reports microseconds
+        return float(total[column]) / 1000.0
 
-    busy = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return LocustStats(
         requests=int(total["Request Count"]), failures=int(total["Failure Count"]), qps=float(total["Requests/s"]),
         p50_ms=ms("50%"), p95_ms=ms("95%"), p99_ms=ms("99%"), mean_ms=ms("Average Response Time"),
-        workers=workers, users=users, client_cpu_s=busy,
+        workers=workers, users=users, client_cpu_s=client_cpu_s,
     )
