@@ -710,3 +710,17 @@ def test_the_reports_cost_cells_are_the_sizing_in_money():
     (cheap_cells,) = cost_rows(ReportData(runs=[measured_run()], cost=cheap))[1]
     # one node ($730 + 0.06 GiB of disk) over 100,000 x 0.3 x 3600 x 730 / 1e6 = 78,840 million queries
     assert cheap_cells[6] == f"${(730 + 1_000_000 * BYTES_PER_VECTOR / 2**30 * 0.10) / 78_840:.4f}" == "$0.0093"
+
+
+def test_the_cost_table_header_and_the_cells_of_an_engine_not_sized():
+    from vectorscout.reporting.sections import ReportData, cost_rows
+
+    assert cost_rows(ReportData(runs=[])) == (["engine", "status", "instance", "nodes", "bound by", "$/month",
+                                               "$ per million queries", "$/month in 24 months", "managed (list price)"], [])
+    report = cost_report(answers(), [measured_run(), measured_run(engine="chroma", recall=0.5)], ASSUME, PRICES,
+                         engines=["faiss", "chroma"])
+    rows = {cells[0]: cells for cells in cost_rows(ReportData(runs=[measured_run()], cost=report))[1]}
+    chroma = rows["chroma"]
+    assert chroma[1:5] == ["below recall target", "", "", ""]
+    assert chroma[5].startswith("below target: never reached recall 0.95") and chroma[6:8] == ["", ""]
+    assert rows["faiss"][3] == "6"

@@ -392,3 +392,46 @@ def test_beir_graded_judgments_keep_their_gains_through_import_and_store(tmp_pat
     quality = retrieval_quality(np.array([[1, 0], [3, 2]]), data.qrels, 2)
     assert quality.query_ndcg[1] == pytest.approx((1 + 2 / np.log2(3)) / (2 + 1 / np.log2(3)))
     assert quality.query_ndcg[0] == pytest.approx(1.0)  # the gain-3 document first: ideal
+
+
+@pytest.mark.parametrize("content, suffix, message", [
+    (b"", ".fvecs", "v.fvecs: empty or truncated file"),
+    (b"\x01\x00\x00", ".fvecs", "v.fvecs: empty or truncated file"),
+    (np.array([0], dtype=np.int32).tobytes(), ".fvecs", "v.fvecs: row 0 declares dimension 0 (allowed 1..65536)"),
+    (np.array([-3], dtype=np.int32).tobytes(), ".ivecs", "v.ivecs: row 0 declares dimension -3 (allowed 1..65536)"),
+    (np.array([65537], dtype=np.int32).tobytes(), ".bvecs", "v.bvecs: row 0 declares dimension 65537 (allowed 1..65536)"),
+    (b"\x00" * 8, ".txt", "v.txt: not an .fvecs, .ivecs or .bvecs file"),
+    (np.array([2, 1, 2, 3, 1, 2], dtype=np.int32).tobytes(), ".ivecs", "v.ivecs: row 1 has dimension 3, row 0 has 2"),
+])
+def test_vecs_files_are_refused_with_the_reason(tmp_path, content, suffix, message):
+    path = tmp_path / f"v{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(DatasetImportError) as raised:
+        read_vecs(path)
+    assert str(raised.value) == message
+
+
+def test_a_vecs_file_of_exactly_one_row_of_one_value_reads(tmp_path):
+    path = tmp_path / "one.ivecs"
+    path.write_bytes(np.array([1, 42], dtype=np.int32).tobytes())  # 8 bytes: a dimension and one value
+    assert read_vecs(path).tolist() == [[42]]
+
+
+def test_the_ground_truth_verdicts_word_by_word():
+    from vectorscout.data.importers import ImportedData, settle_metric_and_truth
+
+    base, queries = vectors(50, 4), vectors(6, 4)
+    assert settle_metric_and_truth(ImportedData(base, queries, Metric.L2), False) == (Metric.L2, "computed (none shipped)")
+    wrong_shape = ImportedData(base, queries, Metric.L2, neighbors=np.zeros((3, 5), dtype=np.int64), source="S")
+    with pytest.raises(DatasetImportError) as raised:
+        settle_metric_and_truth(wrong_shape, False)
+    assert str(raised.value) == ("S: shipped neighbours have shape (3, 5), expected (6, k); pass "
+                                 "--replace-ground-truth to use exact neighbours")
+    assert settle_metric_and_truth(wrong_shape, True) == (
+        Metric.L2, "replaced: shipped neighbours had shape (3, 5); exact neighbours are used")
+    squared = ((queries[:, None, :] - base[None, :, :]) ** 2).sum(axis=2)
+    exact = np.argsort(squared, axis=1, kind="stable")[:, :3]
+    right = ImportedData(base, queries, Metric.L2, neighbors=exact, source="S", metric_assumed=True)
+    metric, verdict = settle_metric_and_truth(right, False)
+    assert metric is Metric.L2 and verdict.startswith("metric l2 inferred from the shipped neighbours (")
+    assert verdict.endswith("ok: shipped top-3 matches exact l2 neighbours on 100.0% of a 6-query sample")

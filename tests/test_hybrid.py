@@ -249,3 +249,58 @@ def test_application_side_fusion_fuses_each_list_to_its_full_depth(tmp_path):
         shallow_differs += by_hand(q, k) != by_hand(q, depth)
     assert shallow_differs >= 10
     db.close()
+
+
+def test_fusion_counts_document_zero_skips_padding_and_returns_typed_hits():
+    fused = reciprocal_rank_fusion([np.array([0, 5, -1]), np.array([7, 0])], 10)
+    assert fused.ids.tolist() == [0, 7, 5]  # 0: 1/61 + 1/62; 7: 1/61; 5: 1/62; -1 is padding, not a document
+    assert fused.scores.tolist() == pytest.approx([1 / 61 + 1 / 62, 1 / 61, 1 / 62])
+    assert fused.ids.dtype == np.int64 and fused.scores.dtype == np.float32
+    assert reciprocal_rank_fusion([np.array([3, 1]), np.array([1])], 1, constant=1).ids.tolist() == [1]  # 1/3 + 1/2
+
+
+def test_bm25_keeps_a_row_for_every_document_even_one_without_a_known_term():
+    bm25 = Bm25(["the cat", "dog", "the and of"])  # the last holds stop words only
+    assert bm25.matrix.shape == (3, 2) and bm25.average_length == pytest.approx(2 / 3)
+    assert bm25.scores("cat").shape == (3,) and bm25.scores("cat")[2] == 0.0
+    assert bm25.search("cat dog", 10).ids.tolist() == [0, 1]  # equal scores: the lower id first
+    empty = Bm25([])
+    assert empty.average_length == 0.0 and empty.scores("cat").shape == (0,) and empty.search("cat", 5).ids.size == 0
+
+
+def test_each_retriever_says_how_it_answers_and_answers_that_way(tmp_path):
+    """Application side (FAISS): keyword = VectorScout's BM25 top-k, dense = the engine's top-k; the engine's own
+    (Qdrant edge): keyword, dense and hybrid are its own calls, labelled with its own methods."""
+    from vectorscout.benchmarking.hybrid import _retrievers
+
+    dataset = load_dataset("wordnet-examples")
+    bm25, k, depth = Bm25(dataset.texts), 10, 50
+    for engine in ("faiss", "qdrant"):
+        cls = adapter_class(engine)
+        db = cls(tmp_path / engine)
+        db.open()
+        index = "flat" if engine == "faiss" else "hnsw"
+        build = cls.capabilities.index(index).build_defaults()
+        if cls.capabilities.text_search is not None:
+            db.create_text_collection("retrievers", dataset.dim, dataset.metric, index, build, bm25)
+            db.insert_texts(np.arange(2000, dtype=np.int64), dataset.base[:2000], dataset.texts[:2000])
+        else:
+            db.create_collection("retrievers", dataset.dim, dataset.metric, index, build)
+            db.insert(np.arange(2000, dtype=np.int64), dataset.base[:2000])
+        db.wait_until_indexed()
+        keyword, dense, hybrid = _retrievers(db, dataset, bm25, k, depth)
+        assert [r.mode for r in (keyword, dense, hybrid)] == ["keyword", "dense", "hybrid"]
+        assert dense.method == f"{db.display_name} {index}"
+        own = cls.capabilities.text_search
+        for q in (0, 7, 99):
+            vector, text = dataset.queries[q], dataset.query_texts[q]
+            assert dense.search(q).ids.tolist() == db.search(vector, k).ids.tolist()
+            if own is None:
+                assert (keyword.method, hybrid.method) == ("BM25 by VectorScout (application side)",
+                                                           "reciprocal rank fusion by VectorScout (application side, k=60)")
+                assert keyword.search(q).ids.tolist() == bm25.search(text, k).ids.tolist()
+            else:
+                assert (keyword.method, hybrid.method) == (own.keyword, own.fusion)
+                assert keyword.search(q).ids.tolist() == db.keyword_search(text, k).ids.tolist()
+                assert hybrid.search(q).ids.tolist() == db.hybrid_search(vector, text, k, depth).ids.tolist()
+        db.close()

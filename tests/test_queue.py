@@ -232,3 +232,15 @@ def test_a_queue_of_five_runs_in_submission_order_and_its_history_reads_newest_f
     queue.finish(jobs[3], "cancelled")
     queue.finish(jobs[1], "cancelled")  # the same millisecond: the later submitted (jobs[3]) is the newest
     assert queue.latest_ended().job_id == jobs[3]
+
+
+def test_finishing_an_entry_that_already_ended_changes_nothing():
+    queue = RunQueue(ResultsStore())
+    assert queue.latest_ended() is None  # nothing has ended yet
+    job = queue.submit([small_plan()], "the test")
+    queue.finish(job, "failed", "the engine died")
+    ended = queue.get(job)
+    assert (ended.state, ended.error) == ("failed", "the engine died") and ended.finished_at
+    queue.finish(job, "cancelled", "too late")
+    assert queue.get(job) == ended  # an ended entry keeps its state, error and time
+    assert queue.latest_ended().job_id == job and queue.active() == []

@@ -215,3 +215,19 @@ def test_streaming_figures_round_trip_through_the_row_document():
     row = execute(plan, ResultsStore()).results[0]
     again = ResultRow.from_dict(row.to_dict())
     assert again == row and again.streaming.windows and isinstance(again.streaming.windows[0].recall, float)
+
+
+def test_each_window_reports_its_own_latencies_lag_and_rate_and_an_empty_one_reads_nothing():
+    """Four searches of 1, 2, 3 and 10 ms in window 1 (numpy's linear percentiles: p50 2.5, p95 8.95, p99 9.79 ms),
+    none in window 2; writes lagging 0.2 then 0.7 s; 20 rows acknowledged in window 1, 30 more in window 2."""
+    spec = StreamSpec(base=100, stream=50, rate=25, clients=1, window_s=1.0, k=10)
+    log = StreamLog(started=0.0, acknowledged=150)
+    log.writes = [(0.5, 110, 0.2), (0.9, 120, 0.1), (1.2, 150, 0.7), (1.95, 150, 0.05)]
+    log.searches = [(0.1, 1_000_000, 0, 100), (0.2, 2_000_000, 0, 100), (0.3, 3_000_000, 0, 100),
+                    (0.4, 10_000_000, 0, 110)]
+    first, second = windows_of(log, np.array([1.0, 0.5, 0.5, 0.0]), spec)
+    assert (first.searches, first.recall, first.vectors, first.insert_per_s, first.lag_s) == (4, 0.5, 120, 20.0, 0.2)
+    assert (first.p50_ms, first.p95_ms, first.p99_ms) == pytest.approx((2.5, 8.95, 9.79))
+    assert second.end_s == pytest.approx(1.95, abs=1e-5) and second.searches == 0
+    assert (second.recall, second.p50_ms, second.p95_ms, second.p99_ms) == (None, None, None, None)
+    assert second.vectors == 150 and second.insert_per_s == pytest.approx(30 / 0.95, rel=1e-4) and second.lag_s == 0.7

@@ -147,3 +147,43 @@ def test_recall_during_a_stream_reads_to_three_decimals_like_every_recall():
         rows.append(row)
     assert list(stream_summary_table(rows)["Recall during the stream"]) == ["1.000", "0.995"]
     assert list(stream_windows_table(rows[0])["Recall"]) == ["1.000"]
+
+
+@pytest.mark.parametrize("value, shown", [
+    (None, "not measured"), (float("nan"), "not measured"), (0.0, "0"), (float("inf"), "inf"), (float("-inf"), "-inf"),
+    (0.0000006, "0.000001"), (0.0000004, "< 0.000001"), (0.00000049, "< 0.000001"), (0.0000025, "0.000003"),
+    (0.000245, "0.000245"), (20.692, "20.7"), (1667.4, "1,667"), (-3.14159, "-3.14"), (999.95, "1,000"),
+])
+def test_significant_figures_at_their_edges(value, shown):
+    from vectorscout.reporting.tables import significant
+
+    assert significant(value) == shown
+
+
+@pytest.mark.parametrize("value, shown", [
+    (None, "not sized"), (float("nan"), "not sized"), (1.0, "$1"), (0.9999, "$0.9999"), (1.5, "$2"), (0.5, "$0.5000"),
+    (12345.4, "$12,345"), (-2.0, "$-2"), (0.01234, "$0.0123"),
+])
+def test_money_reads_whole_dollars_from_one_dollar_and_four_places_below(value, shown):
+    from vectorscout.reporting.tables import money, whole
+
+    assert money(value, "not sized") == shown
+    assert whole(None) == "not measured" and whole(1234.5) == "1,234" and whole(float("nan")) == "not measured"
+
+
+def test_a_tuned_row_says_how_its_setting_was_found_in_each_case():
+    from vectorscout.reporting.tables import tuning_text
+    from vectorscout.results.records import ResultRow, TuningFigures
+
+    row = ResultRow(engine="pgvector", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9614)
+    assert tuning_text(row) == ""
+    row.tuning = TuningFigures(0.95, "ef_search", 64, True, 500, 500, [[16, 0.851], [40, 0.9384], [64, 0.961]])
+    assert tuning_text(row) == ("pgvector hnsw: recall 0.95 reached at ef_search=64 on 500 tuning queries (ef_search "
+                                "16: 0.851, 40: 0.938, 64: 0.961); on the 500 held-out queries recall 0.961")
+    row.tuning = TuningFigures(0.99, "ef_search", 512, False, 500, 499, [[16, 0.851], [512, 0.98]])
+    assert tuning_text(row) == ("pgvector hnsw: recall 0.99 reached at no ef_search tried (16: 0.851, 512: 0.980); "
+                                "measured at the best, ef_search=512; on the 499 held-out queries recall 0.961")
+    row.index, row.recall = "flat", None
+    row.tuning = TuningFigures(0.95, "", None, True, 10, 11, [["", 1.0]])
+    assert tuning_text(row) == ("pgvector flat: nothing to tune (recall 1.000 on 10 tuning queries); on the 11 "
+                                "held-out queries recall not read")

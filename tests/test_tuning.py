@@ -235,3 +235,74 @@ def test_the_results_page_and_the_report_say_how_each_tuned_setting_was_found():
     assert at_recall([row], 0.95)["hnswlib"]["reached"]
     row.tuning = None
     assert not at_recall([row], 0.95)["hnswlib"]["reached"]
+
+
+def test_held_out_picks_the_same_rows_of_queries_texts_judgments_and_truth():
+    from vectorscout.benchmarking.tuning import held_out
+    from vectorscout.data.datasets import load_dataset
+
+    dataset = load_dataset("wordnet-examples")
+    truth = dataset.ground_truth(10)
+    rows = split_queries(len(dataset.queries))[1][:5]
+    subset, subset_truth = held_out(dataset, truth, rows)
+    assert np.array_equal(subset.queries, dataset.queries[rows]) and subset.base is dataset.base
+    assert subset.query_texts == [dataset.query_texts[i] for i in rows]
+    assert subset.qrels == [dataset.qrels[i] for i in rows]
+    assert np.array_equal(subset_truth.ids, truth.ids[rows]) and np.array_equal(subset_truth.distances, truth.distances[rows])
+
+
+def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stops_at_the_target(tmp_path):
+    """FAISS HNSW in this process: every setting tried is put into effect in order, its recall is the tuning half's
+    recall@k computed here from the engine's own answers, and the first value at the target ends the search."""
+    from vectorscout.benchmarking.metrics import recall_ids
+    from vectorscout.benchmarking.progress import CancelToken
+    from vectorscout.benchmarking.tuning import tune, tuning_recall
+    from vectorscout.data.datasets import load_dataset
+
+    dataset = load_dataset("synthetic:n=3000,dim=32,queries=60")
+    truth = dataset.ground_truth(10)
+    db = adapter_class("faiss")(tmp_path)
+    db.open()
+    spec = adapter_class("faiss").capabilities.index("hnsw")
+    db.create_collection("tune", dataset.dim, dataset.metric, "hnsw", {**spec.build_defaults(), "M": 4})
+    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base, dataset.payloads)
+    db.wait_until_indexed()
+    applied = []
+
+    def apply(params):
+        applied.append(dict(params))
+        db.set_search_params(params)
+
+    tuning_rows = split_queries(60)[0]
+    chosen, figures = tune(db, spec, {"ef_search": 64}, [{"ef_search": 64}], dataset, truth, None, 10, 0.97, apply,
+                           CancelToken())
+    assert [p["ef_search"] for p in applied] == [v for v, _ in figures.tried] == [16, 32, 64, 128, 256, 512][:len(applied)]
+    for value, recall in figures.tried:
+        db.set_search_params({"ef_search": value})
+        found = np.stack([np.pad(db.search(q, 10).ids, (0, 10))[:10] for q in dataset.queries[tuning_rows]])
+        assert recall == pytest.approx(recall_ids(found, truth.ids[tuning_rows], 10), abs=5e-5)
+    assert figures.reached and figures.tried[-1][1] >= 0.97 and all(r < 0.97 for _, r in figures.tried[:-1])
+    assert len(figures.tried) >= 2  # M=4 misses 0.97 at ef_search=16: the steps are exercised
+    assert chosen == {"ef_search": figures.chosen} and (figures.tuning_queries, figures.held_out_queries) == (30, 30)
+    # with a filter, every recall tried is against the filtered truth, searched with the filter
+    from vectorscout.data.filters import parse_filter
+
+    tree = parse_filter("tag < 3")
+    filtered = dataset.ground_truth(10, tree)
+    _, with_filter = tune(db, spec, {"ef_search": 64}, [{"ef_search": 64}], dataset, filtered, tree, 10, 0.97, apply,
+                          CancelToken())
+    for value, recall in with_filter.tried:
+        db.set_search_params({"ef_search": value})
+        found = np.stack([np.pad(db.search(q, 10, tree).ids, (0, 10), constant_values=-1)[:10]
+                          for q in dataset.queries[tuning_rows]])
+        assert recall == pytest.approx(recall_ids(found, filtered.ids[tuning_rows], 10), abs=5e-5)
+    # the exact index: its one setting, put into effect once
+    db.drop()
+    db.create_collection("flat", dataset.dim, dataset.metric, "flat", {})
+    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base)
+    applied.clear()
+    chosen, figures = tune(db, adapter_class("faiss").capabilities.index("flat"), {}, [{}], dataset, truth, None, 10,
+                           0.95, apply, CancelToken())
+    assert (chosen, applied, figures.tried, figures.reached, figures.chosen) == ({}, [{}], [["", 1.0]], True, None)
+    assert tuning_recall(db, dataset.queries[:5], truth.ids[:5] * 0 + dataset.n + 7, 10, None, CancelToken()) == 0.0
+    db.close()

@@ -134,3 +134,30 @@ def test_the_host_load_reading_does_not_count_the_benchmark_itself():
     short = HostLoad().start()
     started = time.monotonic()
     assert short.other_pct() is not None and time.monotonic() - started >= 0.45  # extended after the work
+
+
+def test_the_benchmarks_own_time_counts_its_servers_and_in_a_worker_its_parent():
+    """A spinning process given as the engine's server is the benchmark's own time, as is the parent of an
+    isolated worker (count_parent); neither is counted without being named."""
+    from vectorscout.benchmarking.memory import tree_cpu_seconds
+
+    spinner = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                                "while time.process_time() - t < 0.6: pass\ntime.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 60
+        while sum(psutil.Process(spinner.pid).cpu_times()[:2]) < 0.5:  # its CPU time is spent (nothing timed)
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        me, parent = psutil.Process(), psutil.Process().parent()
+        plain = HostLoad()._own_seconds()
+        with_server = HostLoad([spinner.pid])._own_seconds()
+        with_parent = HostLoad(count_parent=True)._own_seconds()
+        assert HostLoad().parent is None and HostLoad(count_parent=True).parent.pid == parent.pid
+        server = tree_cpu_seconds(psutil.Process(spinner.pid))
+        assert with_server - plain == pytest.approx(server, abs=0.1) and server >= 0.5
+        parent_times = parent.cpu_times()
+        assert with_parent - plain == pytest.approx(parent_times.user + parent_times.system, abs=0.1)
+        assert tree_cpu_seconds(me) == pytest.approx(plain, abs=0.1)
+    finally:
+        spinner.kill()
+        spinner.wait()
