@@ -182,3 +182,29 @@ def test_a_report_without_chromium_says_how_to_get_it(stored, tmp_path, monkeypa
     monkeypatch.setenv("PATH", str(tmp_path))  # kaleido finds no browser on the PATH either
     with pytest.raises(ReportError, match="install Debian's chromium"):
         write_report(build_report([stored]), tmp_path / "r", ["md"])
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text():
+    import pandas as pd
+
+    from vectorscout.reporting.report import spreadsheet_safe
+
+    frame = pd.DataFrame({"filter": ["=HYPERLINK(\"http://x\")", "+1", "-cmd", "@SUM(A1)", "\tx", "\rx", "tag == 3"],
+                          "recall": [0.9, -0.5, 1.0, 0.0, 0.1, 0.2, 0.3]})
+    safe = spreadsheet_safe(frame)
+    assert safe["filter"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-cmd", "'@SUM(A1)", "'\tx", "'\rx", "tag == 3"]
+    assert safe["recall"].tolist() == [0.9, -0.5, 1.0, 0.0, 0.1, 0.2, 0.3]  # numbers stay numbers
+
+
+def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path):
+    import csv
+
+    plan = RunPlan(dataset="synthetic:n=200,dim=8,queries=10", engines=parse_engines("faiss"), k=5, isolate=False)
+    document = execute(plan, ResultsStore()).to_dict()
+    document["run_id"] = "20261204-000000-c5v000"
+    document["results"][0]["engine_version"] = '=HYPERLINK("http://example.invalid","x")'  # an imported run's text
+    ResultsStore().import_run(document)
+    assert main(["report", "--runs", document["run_id"], "--out", str(tmp_path / "r"), "--formats", "csv"]) == 0
+    cells = [cell for row in csv.reader((tmp_path / "r" / "measurements.csv").open()) for cell in row]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert """'=HYPERLINK("http://example.invalid","x")""" in cells

@@ -77,3 +77,34 @@ def test_cli_workshop_commands(tmp_path, capsys):
     assert "imported workshop 'room 4 (2)'" in capsys.readouterr().out
     assert main(["workshop", "export", "nobody"]) == 2
     assert main(["workshop", "add", "room 4", "--runs", "missing"]) == 2
+
+
+def test_two_long_scenario_names_that_differ_past_the_file_names_cut_import_and_stay_apart():
+    """Scenario files keep 64 characters of the name: two 70-character names differing only at the end share one
+    file name, and so did every "(2)", "(3)" appended to them: the import never returned. The copy's base is cut
+    so its suffix survives; both scenarios are kept with their own answers."""
+    stem = "Retrieval for the claims department of a large European insurer, v"
+    first, second = stem + "1", stem + "2"
+    text = json.dumps({"format": "vectorscout-workshop/1", "workshop": {"name": "long names", "scenarios": [first, second]},
+                       "runs": [],
+                       "scenarios": [{"name": first, "answers": {"vectors_now": 1_000}},
+                                     {"name": second, "answers": {"vectors_now": 2_000}}]})
+    imported = import_workshop(ResultsStore(), text)
+    assert imported.scenarios[0] == first and imported.scenarios[1] == stem[:56].rstrip() + " (2)"
+    scenarios = saved_scenarios()
+    assert scenarios[first].answers["vectors_now"] == 1_000
+    assert scenarios[imported.scenarios[1]].answers["vectors_now"] == 2_000
+
+
+def test_a_name_with_no_free_variant_is_refused_after_a_bounded_number_of_tries():
+    from vectorscout.decision.workshop import RENAME_ATTEMPTS, _free_name
+
+    tried = []
+
+    def always_taken(name):
+        tried.append(name)
+        return True
+
+    with pytest.raises(WorkshopError, match="no free name like 'x' after 1,000 tries"):
+        _free_name("x", always_taken)
+    assert len(tried) == RENAME_ATTEMPTS + 1 and tried[-1] == f"x ({RENAME_ATTEMPTS + 1})"

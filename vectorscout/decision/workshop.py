@@ -97,14 +97,22 @@ def export_workshop(store: ResultsStore, name: str) -> str:
     }, indent=1)
 
 
-def _free_name(name: str, taken: Callable[[str], bool]) -> str:
-    """The name, or "name (2)", "name (3)", ... : the first one not taken."""
+RENAME_ATTEMPTS = 1000
+NAME_KEPT = 56  # a scenario's file name keeps 64 characters: a shorter base leaves room for " (n)" to tell copies apart
+
+
+def _free_name(name: str, taken: Callable[[str], bool], keep: int | None = None) -> str:
+    """The name, or "name (2)", "name (3)", ... : the first one not taken, within RENAME_ATTEMPTS tries. With
+    `keep`, the base is cut so the suffix survives where names are stored cut short (two long names that differ
+    only past the cut would otherwise map to one file, and every suffix with them)."""
     if not taken(name):
         return name
-    number = 2
-    while taken(f"{name} ({number})"):
-        number += 1
-    return f"{name} ({number})"
+    base = name[:keep].rstrip() if keep is not None else name
+    for number in range(2, RENAME_ATTEMPTS + 2):
+        candidate = f"{base} ({number})"
+        if not taken(candidate):
+            return candidate
+    raise WorkshopError(f"no free name like {name[:80]!r} after {RENAME_ATTEMPTS:,} tries: rename it and import again")
 
 
 def import_workshop(store: ResultsStore, text: str) -> Workshop:
@@ -134,7 +142,7 @@ def import_workshop(store: ResultsStore, text: str) -> Workshop:
             path = scenario_path(name)
             return path.exists() and path.read_text() != replace(scenario, name=name).to_json()
 
-        scenario.name = _free_name(original, taken)
+        scenario.name = _free_name(original, taken, keep=NAME_KEPT)
         if scenario.name != original:
             renamed[original] = scenario.name
         save_scenario(scenario)

@@ -13,6 +13,9 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from vectorscout.reporting.html import render_html
 from vectorscout.reporting.images import chart_images
@@ -22,6 +25,16 @@ from vectorscout.reporting.sections import ReportData, ReportError, json_safe, r
 from vectorscout.results.records import utc_now
 
 FORMATS = ("html", "pdf", "md", "csv", "json")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (a run's filter or label "=HYPERLINK(...)") led by an
+    apostrophe, which shows them as text (OWASP's advice on CSV injection); numbers are left as they are."""
+    def neutral(value: Any) -> Any:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    return frame.apply(lambda column: column.map(neutral) if pd.api.types.is_string_dtype(column) else column)
 
 
 def write_report(data: ReportData, out_dir: Path, formats: Iterable[str],
@@ -45,7 +58,7 @@ def write_report(data: ReportData, out_dir: Path, formats: Iterable[str],
     if "csv" in chosen:
         step("csv")
         written["csv"] = out_dir / "measurements.csv"
-        frame = results_frame_with_run(data)
+        frame = spreadsheet_safe(results_frame_with_run(data))
         frame.to_csv(written["csv"], index=False, quoting=csv.QUOTE_NONNUMERIC)
     if "html" in chosen:
         step("html")
