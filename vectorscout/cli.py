@@ -78,9 +78,9 @@ def hybrid_text(rows: list[ResultRow]) -> str:
 
 def details_text(rows: list[ResultRow]) -> str:
     """What follows a run's table: how tuned settings were found, the streaming and hybrid figures."""
-    from vectorscout.reporting.tables import tuning_text
+    from vectorscout.reporting.tables import tuning_lines
 
-    tuned = [tuning_text(r) for r in rows if r.tuning is not None and r.concurrency == 1]
+    tuned = tuning_lines(rows)
     parts = ["\n".join(["", "tuned to a recall target (each setting read on queries other than those that chose it):",
                          *tuned]) if tuned else "", streaming_text(rows), hybrid_text(rows)]
     return "\n".join(part for part in parts if part)

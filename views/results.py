@@ -9,7 +9,7 @@ from vectorscout.reporting.tables import (
     results_table,
     stages_table,
     stream_summary_table,
-    tuning_text,
+    tuning_lines,
 )
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import run_to_json
@@ -66,7 +66,7 @@ noisy = [row for row in rows if row.noise]
 if noisy:
     st.warning(f"{len(noisy)} measurement(s) were taken under noise (drawn hollow; the recommendation does not "
                "score their speed): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
-tuned = [tuning_text(row) for row in rows if row.tuning is not None and row.concurrency == 1]
+tuned = tuning_lines(rows)
 if tuned:
     st.info("Compared at equal recall: each index's search effort was tuned on half the queries, and every figure "
             "above read on the other half.\n\n" + "\n".join(f"- {line}" for line in tuned))

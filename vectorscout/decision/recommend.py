@@ -154,11 +154,11 @@ def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> Reason | None:
     found = _mode_and_data_limits(profile, answers, mode) or _needs(profile, answers, mode)
     if found:
         return found
-    license, license_cell = profile.license_in(mode)
-    if answers["license_constraint"] == "permissive only" and license not in PERMISSIVE:
+    terms, license_cell = profile.license_in(mode)
+    if answers["license_constraint"] == "permissive only" and terms not in PERMISSIVE:
         if license_cell is None:
-            return Reason("license", f"its license {license} is not permissive", 0)
-        return Reason("license", f"{MODE_LABELS[mode]}, its license is {license}: {license_cell.comment}", 0,
+            return Reason("license", f"its license {terms} is not permissive", 0)
+        return Reason("license", f"{MODE_LABELS[mode]}, its license is {terms}: {license_cell.comment}", 0,
                       license_cell.source_url)
     missing = [lang for lang in answers["sdk_languages"] if profile.sdk(lang, mode) is None]
     unlisted = [lang for lang in missing if lang not in profile.sdks]
@@ -280,7 +280,7 @@ def _ecosystem(profile: EngineProfile, answers: dict[str, Any], reasons: list[Re
     """The clients and framework integrations the team asked for, and nothing else."""
     mode = answers["deployment"]
     cells = [(f"{lang} client", cell) for lang in answers["sdk_languages"]
-             if (cell := profile.sdk(lang, answers["deployment"])) is not None]
+             if (cell := profile.sdk(lang, mode)) is not None]
     cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers["integrations"]]
     if not cells:
         return 1.0  # nothing asked: nothing missing
@@ -489,10 +489,10 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
         reasons.append(Reason("performance", "unverified: not measured here; run it to include measured evidence", -0.5))
         return None, "unverified"
     target, source = answers["recall_target"], f"run {found.run_id}"
-    in_context = _in_context(found, mode)
+    in_context, tuned = _in_context(found, mode), found.tuned()
     if found.qps is None:  # a recall the engine did not reach is a fact of its answers, noise or not
-        tried = f" {found.tuned()}" if found.tuned() else ""
-        reasons.append(Reason("performance", f"never reached recall {target:g}{tried} (best {found.recall:.3f}; "
+        reasons.append(Reason("performance", f"never reached recall {target:g}{' ' + tuned if tuned else ''} (best "
+                                             f"{found.recall:.3f}; "
                                              f"{found.context()})", -3, source))
         if not in_context:
             reasons.append(_indicative(found, mode, source))
@@ -511,8 +511,7 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
         parts.append(min(latencies) / found.p95_ms)
     score = math.prod(parts) ** (1 / len(parts))  # geometric mean: one huge number cannot dominate
     p95 = f"p95 {found.p95_ms:.2f} ms" if found.p95_ms else "p95 not measured"
-    tuned = f"; {found.tuned()}" if found.tuned() else ""
-    text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()}{tuned})"
+    text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()}{'; ' + tuned if tuned else ''})"
     if not in_context:
         reasons.append(_indicative(found, mode, source))
     elif found.p95_ms and found.p95_ms > answers["latency_p95_ms"]:
@@ -608,8 +607,7 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     verdict = (verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
                + indicative_sentence(top, measured, answers["deployment"]))
     warnings = contradictions(scenario, ranking, costs) + unassessed_targets(
-        answers, {e: m.concurrency for e, m in measured.items() if m.qps is not None},
-        {e: m.qps for e, m in measured.items() if m.qps is not None})
+        answers, [(m.concurrency, m.qps) for m in measured.values() if m.qps is not None])
     return Recommendation(scenario.name, answers["deployment"], warnings, ranking,
                           verdict, [v.engine for v in top], sensitivity(scenario, candidates),
                           evidence_reach(runs or [], measured, answers))

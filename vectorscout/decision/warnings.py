@@ -128,16 +128,14 @@ def _scale_warnings(answers: dict[str, Any], profiles: list[EngineProfile]) -> l
     return found
 
 
-def unassessed_targets(answers: dict[str, Any], measured_clients: dict[str, int], measured_qps: dict[str, float]) -> list[
-        ScenarioWarning]:
-    """The latency and throughput targets no measurement speaks to: no run at all, or no run at the peak load."""
+def unassessed_targets(answers: dict[str, Any], at_target: list[tuple[int, float]]) -> list[ScenarioWarning]:
+    """The latency and throughput targets no measurement speaks to: no run at all, or no run at the peak load.
+    at_target: (clients, QPS) of each engine's evidence at the recall target."""
     target = f"p95 under {answers['latency_p95_ms']:g} ms at {answers['peak_qps']:,} QPS"
-    if not measured_clients:
+    if not at_target:
         return [ScenarioWarning(f"The {target} is not assessed: no run was given, so no engine's latency or "
                                 "throughput was measured. Run the engines (at equal recall) and choose the runs.")]
-    carried = [engine for engine, qps in measured_qps.items() if measured_clients.get(engine, 1) > 1
-               and qps >= answers["peak_qps"]]
-    if answers["peak_qps"] > 1 and not carried:
+    if answers["peak_qps"] > 1 and not any(clients > 1 and qps >= answers["peak_qps"] for clients, qps in at_target):
         return [ScenarioWarning(f"The {target} is not assessed at the peak load: no run measured an engine with "
                                 "concurrent clients carrying that rate (single-client latency is not latency under "
                                 "load). Add concurrency levels to the run.")]
@@ -153,7 +151,8 @@ def contradictions(scenario: Scenario, ranking: list[Any], costs: dict[str, floa
         reasons = sorted({v.excluded or "" for v in ranking})
         found.append(("No engine meets every hard constraint " + MODE_LABELS[answers["deployment"]] + ". Relax one: "
                       + "; ".join(reasons[:4]) + ".", ""))
-    found += _scale_warnings(answers, [feature_matrix()[v.engine] for v in scored if v.engine in feature_matrix()])
+    profiles = feature_matrix()
+    found += _scale_warnings(answers, [profiles[v.engine] for v in scored if v.engine in profiles])
     budget = answers["budget_per_month"]
     costed = [costs[v.engine] for v in scored if v.engine in costs]
     if budget and costed and min(costed) > budget:

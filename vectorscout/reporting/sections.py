@@ -26,7 +26,7 @@ from vectorscout.reporting.tables import (
     params_text,
     results_table,
     stream_summary_table,
-    tuning_text,
+    tuning_lines,
 )
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
@@ -117,7 +117,7 @@ def summary_lines(data: ReportData) -> list[str]:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
                      "recommendation does not score their speed: " + "; ".join(
                          f"{r.engine} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
-    tuned = [tuning_text(r) for r in rows if r.tuning is not None and r.concurrency == 1]
+    tuned = tuning_lines(rows)
     if tuned:
         lines.append("Compared at equal recall (each setting read on queries other than those that chose it): "
                      + "; ".join(tuned[:8]) + ".")

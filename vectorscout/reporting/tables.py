@@ -299,6 +299,11 @@ def column_widths(frame: pd.DataFrame) -> dict[str, int]:
     return widths
 
 
+def tuning_lines(rows: Iterable[ResultRow]) -> list[str]:
+    """How each tuned serial row's setting was found (its concurrent rows share the setting: said once)."""
+    return [tuning_text(row) for row in rows if row.tuning is not None and row.concurrency == 1]
+
+
 def tuning_text(row: ResultRow) -> str:
     """How a tuned row's search setting was found, in one sentence ("" when the run did not tune)."""
     t = row.tuning
