@@ -222,6 +222,15 @@ class VectorAdapter(ABC):
     # The embedded mode starts the real server on this machine (not an in-process build of the engine), so its
     # measurements stand for a server reached over loopback.
     embedded_is_server: ClassVar[bool] = False
+    # What runs in the embedded mode where that is another engine than the server (Milvus Lite is a Python engine,
+    # not Milvus): rows measured embedded are labelled with it, and count as evidence for embedded use only.
+    embedded_product: ClassVar[str] = ""
+    # What actually runs, one line per way of connecting (engine, build, language): what you measure is what you
+    # would deploy only where these say so.
+    what_runs: ClassVar[tuple[str, ...]] = ()
+    # The connection the quick evaluation measures the engine with (empty: its default), where the default is not
+    # the engine itself and the engine runs on this machine with no set-up.
+    quick_connection: ClassVar[Mapping[str, str]] = {}
     # The engine's colour in every chart, so a room reading several charts never re-learns the legend.
     colour: ClassVar[str] = "#7F7F7F"
 
@@ -356,6 +365,11 @@ class VectorAdapter(ABC):
         raise UnsupportedFeature(f"VectorScout's {self.display_name} adapter does not delete vectors")
 
     # -- text: keyword and hybrid search (engines whose capabilities declare text_search) ----------------
+    def own_text_search(self) -> TextSearch | None:
+        """How this opened adapter ranks keywords and fuses by itself: the class's declaration, unless the engine
+        it reached has no text search (an older server); None means VectorScout's own BM25 and fusion."""
+        return self.capabilities.text_search
+
     def create_text_collection(self, name: str, dim: int, metric: Metric, index: str, build_params: Mapping[str, Any],
                                encoder: SparseEncoder) -> None:
         """A collection holding a text per vector beside it, with the engine's keyword index; search() then

@@ -92,6 +92,11 @@ class ChromaAdapter(VectorAdapter):
         embedded=True,
     )
     colour = "#EF553B"
+    what_runs = (
+        "embedded: Chroma's Rust core in this process (chromadb wheel)",
+        "url=bundled: Chroma's own server (`chroma run` from the same wheel) on loopback",
+        'url=URL: a Chroma server',
+    )
     requirements: ClassVar[Mapping[str, str]] = {"chromadb": "chromadb==1.5.9"}
     server_params: ClassVar[tuple[str, ...]] = ("url",)
     connection_params: ClassVar[tuple[Param, ...]] = (

@@ -90,6 +90,9 @@ class FaissAdapter(VectorAdapter):
         writes_while_searching=False,
     )
     colour = "#636EFA"
+    what_runs = (
+        "faiss-cpu: Meta's C++ library in this process (CPU build, no GPU); no server exists",
+    )
     requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}
 
     def open(self) -> None:

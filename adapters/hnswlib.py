@@ -47,6 +47,9 @@ class HnswlibAdapter(VectorAdapter):
         metrics=frozenset(Metric), index_types=(HNSW,), filtering=True, thread_safe=False, embedded=True,
     )
     colour = "#B6E880"
+    what_runs = (
+        'hnswlib: the C++ HNSW library in this process; no server exists',
+    )
     requirements: ClassVar[Mapping[str, str]] = {"hnswlib": "hnswlib==0.8.0"}
 
     def open(self) -> None:

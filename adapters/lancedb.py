@@ -138,6 +138,10 @@ class LanceDBAdapter(VectorAdapter):
                                fusion=f"LanceDB's hybrid query with its RRFReranker (K={RRF_K})"),
     )
     colour = "#19D3F3"
+    what_runs = (
+        "embedded: LanceDB's Rust engine in this process, on local Lance files",
+        'uri=db://...: LanceDB Cloud',
+    )
     server_params = ("uri", "host_override")
     requirements: ClassVar[Mapping[str, str]] = {"lancedb": "lancedb==0.40.0", "pyarrow": "pyarrow==26.0.1"}
     connection_params = (

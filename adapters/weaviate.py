@@ -129,6 +129,9 @@ class WeaviateAdapter(VectorAdapter):
         metrics=frozenset(Metric), index_types=(HNSW, FLAT), filtering=True, thread_safe=True, embedded=False,
     )
     colour = "#FF6692"
+    what_runs = (
+        'url=URL: a Weaviate server (none runs on this machine)',
+    )
     server_params = ("url",)
     requirements: ClassVar[Mapping[str, str]] = {"weaviate": "weaviate-client==4.24.1"}
     server_hint = (

@@ -103,6 +103,7 @@ class AdapterContract:
         caps = cls.capabilities
         assert cls.name == self.engine
         assert caps.metrics and caps.index_types
+        assert cls.what_runs and all(line.strip() for line in cls.what_runs), "say what actually runs"
         for spec in caps.index_types:
             for param in (*spec.build_params, *spec.search_params):
                 assert param.coerce(param.default) == param.default
@@ -273,7 +274,7 @@ class AdapterContract:
 
     def text_search_or_skip(self, db: VectorAdapter) -> None:
         """Engines without text search refuse every text call (VectorScout then ranks and fuses for them)."""
-        if db.capabilities.text_search is None:
+        if db.own_text_search() is None:
             for call in (lambda: db.create_text_collection("contract_text", DIM, Metric.L2, "x", {}, Bm25(["a"])),
                          lambda: db.keyword_search("river", 10), lambda: db.hybrid_search(np.zeros(DIM), "river", 10, 20)):
                 with pytest.raises(UnsupportedFeature):

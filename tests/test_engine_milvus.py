@@ -6,6 +6,7 @@ from tests_support import closed_port, index_bytes_per_vector
 
 from adapters.base import EngineUnavailable, Metric, UnsupportedFeature
 from adapters.milvus import MilvusAdapter, filter_expression
+from vectorscout.benchmarking.specs import engine_config
 from vectorscout.data.filters import parse_filter
 
 
@@ -50,7 +51,7 @@ class TestMilvusLiteFlat(AdapterContract):
 def test_filter_expression_escapes_literals():
     text = "category == 'a\"b' or (tag in [1, 2] and price >= 1.5 and price < 3)"
     assert filter_expression(parse_filter(text)) == (
-        '((category == "a\\"b") or ((tag in [1, 2]) and (price >= 1.5) and (price < 3.0)))'
+        '((category == "a\\"b") or ((tag in [1, 2]) and (price >= 1.5) and (price < 3)))'
     )
 
 
@@ -73,3 +74,139 @@ def test_index_bytes_of_the_int8_graph_are_smaller_by_three_bytes_per_dimension(
     base = np.random.default_rng(8).standard_normal((5000, dim)).astype(np.float32)
     per_vector = index_bytes_per_vector("milvus", tmp_path, ("hnsw", "hnsw_sq8"), base)
     assert per_vector["hnsw"] - per_vector["hnsw_sq8"] == pytest.approx(3 * dim, rel=0.02), per_vector
+
+
+# -- Milvus's own standalone server (the milvus 2.3.5 wheel), beside Lite --------------------------------------------
+
+@pytest.fixture(scope="session")
+def milvus_binary_cache(tmp_path_factory):
+    """The server binary unpacked once for the session (about 6 s) and shared by its servers."""
+    return tmp_path_factory.mktemp("milvus-cache")
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory, milvus_binary_cache):
+    """One standalone server for the module's contract classes (about 3 s to start); each test makes its own
+    collections in it."""
+    from adapters.milvus_standalone import StandaloneServer
+
+    server = StandaloneServer(tmp_path_factory.mktemp("milvus") / "server", milvus_binary_cache)
+    server.wait_until_serving()
+    yield server
+    server.stop()
+
+
+class MilvusServerContract(AdapterContract):
+    """The contract against Milvus 2.3.5 standalone: Knowhere builds each index (segments of 1,024 rows and more;
+    Milvus scans smaller ones), STL_SORT and Trie scalar indexes, no BM25 function (text calls refused)."""
+
+    engine = "milvus"
+    # What belongs to the collection rather than its index (other metrics, batches, drop, deletes, filter values
+    # and filtered recall): checked once, with HNSW. Every other index type runs the rest: build, recall, every
+    # search setting and its effect, filters at their bounds. A server test loads in about 9 s here; the whole
+    # contract seven times would add about 20 minutes to the suite.
+    CHECKED_WITH_HNSW = frozenset({
+        "test_other_metrics", "test_search_batch_agrees_with_search", "test_drop_removes_the_collection_and_is_idempotent",
+        "test_deleted_vectors_are_not_found_and_re_added_ones_are", "test_filter_values_are_data_never_query_text",
+        "test_filtered_hits_match_and_recall_uses_filtered_truth", "test_search_parameters_are_read_back_from_the_engine"})
+
+    @pytest.fixture(autouse=True)
+    def collection_checks_once(self, request):
+        if self.options["index"] != "hnsw" and request.node.originalname in self.CHECKED_WITH_HNSW:
+            pytest.skip("a collection's behaviour, not its index's: checked with HNSW on the same server")
+
+    @pytest.fixture
+    def adapter(self, tmp_path, milvus_server):
+        config = engine_config(self.engine, {**self.options, "uri": milvus_server.uri})
+        db = MilvusAdapter(tmp_path / "engine", config.connection)
+        with db:
+            yield db
+            db.drop()
+
+
+class TestMilvusServerHNSW(MilvusServerContract):
+    options = {"index": "hnsw"}
+
+
+class TestMilvusServerIVF(MilvusServerContract):
+    options = {"index": "ivf_flat"}
+
+
+class TestMilvusServerIVFSQ8(MilvusServerContract):
+    options = {"index": "ivf_sq8"}
+
+
+class TestMilvusServerIVFPQ(MilvusServerContract):
+    options = {"index": "ivf_pq"}
+    min_recall = 0.5  # 8-bit product codes of 16-d vectors: the contract checks the index runs, not its accuracy
+    min_filtered_recall = 0.5
+
+
+class TestMilvusServerSCANN(MilvusServerContract):
+    options = {"index": "scann"}
+
+
+class TestMilvusServerFlat(MilvusServerContract):
+    options = {"index": "flat"}
+    min_recall = 1.0
+
+
+class TestMilvusServerAutoindex(MilvusServerContract):
+    options = {"index": "autoindex"}
+
+
+def test_the_bundled_server_is_milvus_itself_measured_on_loopback_and_stopped_with_its_tree(tmp_path):
+    """uri=bundled starts the milvus wheel's standalone binary (not Lite), says so in its version, refuses what
+    2.3.5 cannot do with one line each, and leaves no process once closed."""
+    import numpy as np
+    import psutil
+
+    assert MilvusAdapter.measured_where({"uri": "bundled"}) == ("server", "loopback")
+    assert MilvusAdapter.measured_where({}) == ("embedded", "in-process")
+    with MilvusAdapter(tmp_path, {"uri": "bundled"}) as db:
+        members = [psutil.Process(pid) for pid in db.server_process_ids()]
+        assert any("standalone" in process.cmdline() for process in members), [p.cmdline() for p in members]
+        assert db.versions().engine.startswith("Milvus 2.3.5 standalone (Knowhere/segcore; server v2.3.5")
+        assert "Lite" not in db.versions().engine and db.own_text_search() is None
+        with pytest.raises(UnsupportedFeature, match="no BM25 function"):
+            db.keyword_search("river", 10)
+        with pytest.raises(UnsupportedFeature, match="cannot build a diskann index"):
+            db.create_collection("disk_graph", 16, Metric.L2, "diskann", {})
+        with pytest.raises(UnsupportedFeature, match="no hnsw_sq8 index"):
+            db.create_collection("int8_graph", 16, Metric.L2, "hnsw_sq8", {})
+        db.create_collection("sized", 16, Metric.L2, "flat", {})
+        db.insert(np.arange(2000), np.random.default_rng(1).standard_normal((2000, 16)).astype(np.float32))
+        db.wait_until_indexed()
+        # what the server wrote (segments, etcd) holds at least the raw float32 vectors
+        assert (db.disk_bytes() or 0) >= 2000 * 16 * 4
+    gone, alive = psutil.wait_procs(members, timeout=30)
+    assert alive == [], [p.cmdline() for p in alive]
+
+
+def test_cancel_during_the_bundled_servers_run_keeps_the_run_and_stops_the_server():
+    import psutil
+
+    from vectorscout.benchmarking.plan import RunPlan
+    from vectorscout.benchmarking.progress import CancelToken
+    from vectorscout.benchmarking.runner import execute
+    from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.results.store import ResultsStore
+
+    def standalone_servers() -> set[int]:
+        return {p.pid for p in psutil.process_iter(["cmdline"]) if (p.info["cmdline"] or [])[-2:] == ["run", "standalone"]}
+
+    before, token = standalone_servers(), CancelToken()
+    seen: set[int] = set()
+
+    def cancel_once_inserting(event):
+        if event.stage == "insert" and 0 < event.done < event.total:
+            seen.update(standalone_servers() - before)
+            token.cancel()
+
+    plan = RunPlan(dataset="synthetic:n=40000,dim=32,queries=10", engines=parse_engines("milvus:uri=bundled"), k=10,
+                   batch_size=500)
+    run = execute(plan, ResultsStore(), cancel=token, progress=cancel_once_inserting)
+    assert run.status == "cancelled" and [r.status for r in run.results] == ["cancelled"]
+    assert seen, "the bundled server was not running while the rows went in"
+    _, alive = psutil.wait_procs([psutil.Process(pid) for pid in seen if psutil.pid_exists(pid)], timeout=30)
+    assert alive == []

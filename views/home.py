@@ -13,7 +13,8 @@ st.markdown(
 )
 quick = quick_evaluation()
 st.markdown(f"**The flow:** 1. Requirements → 2. Datasets → 3. Run → 4. Results → 5. Recommendation → 6. Cost → "
-            f"7. Report. Short on time? The quick evaluation measures every embedded engine at equal recall "
+            f"7. Report. Short on time? The quick evaluation measures every engine that runs here with no set-up at equal "
+            "recall "
             f"({quick.tune_recall:g}, each index's search effort tuned on half the queries) on the bundled WordNet "
             f"set of 15,000 vectors: {expected_duration(results_store().durations_s(quick.label))}. Its verdict is "
             "indicative: small, default data.")
@@ -21,7 +22,8 @@ caption = queue_caption()
 if caption:
     st.info(caption)
 started = st.button("Queue the quick evaluation" if caption else "Quick evaluation", type="primary",
-                    help="Seven embedded engines one after the other; progress and Cancel on the Run page.")
+                    help="Seven engines one after the other, each the engine itself (Milvus: its standalone server, not Milvus "
+                         "Lite); progress and Cancel on the Run page.")
 if started and start_benchmark([quick]):
     st.switch_page("views/run.py")
 steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]

@@ -1,6 +1,6 @@
 """Hybrid-search quality: keyword alone, dense alone and their fusion, on the same judged queries.
 
-Engines with their own text search (capabilities.text_search) answer all three themselves; for the others
+Engines with their own text search (own_text_search) answer all three themselves; for the others
 VectorScout ranks keywords with its own BM25 and fuses the engine's dense list with it by reciprocal rank
 fusion in the application, and the row says so. BM25 here is Okapi BM25 (Robertson and Zaragoza, "The
 Probabilistic Relevance Framework: BM25 and Beyond", 2009) with k1 = 1.2, b = 0.75 and Lucene's
@@ -144,7 +144,7 @@ def _retrievers(db: VectorAdapter, dataset: Dataset, bm25: Bm25, k: int, depth: 
     """The three ways of answering a query: the engine's own where it has text search, else the application's."""
     texts, vectors = dataset.query_texts or [], dataset.queries
     dense = _Retriever("dense", f"{db.display_name} {db.state.index}", lambda q: db.search(vectors[q], k))
-    own = db.capabilities.text_search
+    own = db.own_text_search()
     if own is not None:
         return [_Retriever("keyword", own.keyword, lambda q: db.keyword_search(texts[q], k)), dense,
                 _Retriever("hybrid", own.fusion, lambda q: db.hybrid_search(vectors[q], texts[q], k, depth))]
@@ -180,7 +180,7 @@ def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, buil
                batch_size: int, progress: Callable[[str, int, int], None], cancel: CancelToken) -> None:
     """The dataset's vectors (and, where the engine searches text itself, its texts) in a new collection."""
     name, rows, texts = f"vs_{secrets.token_hex(6)}", dataset.n, dataset.texts or []
-    if db.capabilities.text_search is not None:
+    if db.own_text_search() is not None:
         db.create_text_collection(name, dataset.dim, dataset.metric, index, build_params, bm25)
     else:
         db.create_collection(name, dataset.dim, dataset.metric, index, build_params)
@@ -188,7 +188,7 @@ def load_texts(db: VectorAdapter, dataset: Dataset, bm25: Bm25, index: str, buil
     for start in range(0, rows, batch_size):
         cancel.check()
         stop = min(rows, start + batch_size)
-        if db.capabilities.text_search is not None:
+        if db.own_text_search() is not None:
             db.insert_texts(ids[start:stop], dataset.base[start:stop], texts[start:stop])
         else:
             db.insert(ids[start:stop], dataset.base[start:stop])
@@ -213,7 +213,7 @@ def measure_hybrid(db: VectorAdapter, dataset: Dataset, bm25: Bm25, k: int, dept
             dense_recall = recall_ids(found, exact_ids, k)
     exact = retrieval_quality(exact_ids[:, : max(k, 10)], dataset.qrels or [], max(k, 10))
     return HybridFigures(documents=dataset.n, queries=len(dataset.queries), depth=depth, rrf_k=RRF_K,
-                         application_side=db.capabilities.text_search is None,
+                         application_side=db.own_text_search() is None,
                          exact_dense_ndcg_at_10=exact.ndcg_at_10, dense_recall_at_k=dense_recall, modes=modes)
 
 

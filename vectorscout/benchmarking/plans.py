@@ -184,7 +184,7 @@ def quick_evaluation() -> RunPlan:
     """
     from adapters.registry import engine_names
 
-    engines = [engine_config(name) for name in engine_names()
+    engines = [engine_config(name, dict(adapter_class(name).quick_connection)) for name in engine_names()
                if adapter_class(name).deployment() == "embedded" and not adapter_class(name).capabilities.stand_in]
     # k 10, isolated: the defaults
     return RunPlan(dataset="wordnet", engines=engines, label="quick evaluation", tune_recall=QUICK_RECALL_TARGET)
