@@ -102,3 +102,20 @@ def test_a_worker_does_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
 
 def _answer(report=None, stop=None) -> int:
     return 42
+
+
+def test_an_engines_own_output_goes_to_the_worker_log_not_the_terminal(capfd, vectorscout_home):
+    """What an engine prints (a traceback, gRPC's C core on fd 2, stdout) stays out of the user's terminal and is
+    kept in the home's logs; a worker that dies says where its output is."""
+    from tests_support import noisy_job
+
+    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+
+    outcome = run_in_worker(noisy_job, (False,), WorkerLimits(120), "vectorscout-noisy")
+    assert outcome.value == "value" and outcome.failure is None
+    terminal = capfd.readouterr()
+    assert "engine" not in terminal.err + terminal.out and "grpc core" not in terminal.err
+    log = (vectorscout_home / "logs" / "vectorscout-noisy.log").read_text()
+    assert "engine traceback on stderr" in log and "grpc core line on fd 2" in log and "engine chatter" in log
+    crashed = run_in_worker(noisy_job, (True,), WorkerLimits(120), "vectorscout-noisy")
+    assert crashed.failure is not None and str(vectorscout_home / "logs" / "vectorscout-noisy.log") in crashed.failure

@@ -147,3 +147,16 @@ def open_page(page: str):
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def noisy_job(crash: bool, report, stop) -> str:
+    """A worker job that writes as engines do: Python's stderr, the raw file descriptor (C libraries), stdout."""
+    import os
+    import sys
+
+    print("engine traceback on stderr", file=sys.stderr, flush=True)
+    os.write(2, b"E1205 grpc core line on fd 2\n")
+    print("engine chatter on stdout", flush=True)
+    if crash:
+        os._exit(3)
+    return "value"

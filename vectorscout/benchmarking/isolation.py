@@ -11,12 +11,14 @@ import contextlib
 import multiprocessing as mp
 import os
 import queue
+import re
 import signal
 import sys
 import time
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -29,6 +31,7 @@ POLL_S = 0.25  # how often the parent looks at the worker: progress, cancel, tim
 # Reading the worker tree's memory walks /proc; done often it disturbs the worker's timed queries
 # (measured: +30% per-query latency for FAISS Flat at 4 reads/s), so it is done only under a memory limit.
 MEMORY_CHECK_S = 1.0
+LOG_CAP_BYTES = 5 * 2**20  # a worker log past this is started afresh
 
 # A job: job(*args, report, stop) -> a picklable value; `report` sends progress, `stop` is set on cancel.
 Job = Callable[..., Any]
@@ -47,8 +50,39 @@ class WorkerOutcome:
     peak_rss_bytes: int = 0  # the worker's own reading at the end, or the parent's, whichever is higher
 
 
-def _worker(job: Job, args: tuple[Any, ...], events: Any, stop: Any, parent_pid: int) -> None:
+def worker_log(name: str) -> Path | None:
+    """Where the worker called ``name`` writes its output: the home's logs folder (None when the home is
+    read-only: the output then goes where the parent's goes)."""
+    from vectorscout.home import HomeError, subdir
+
+    try:
+        return subdir("logs") / (re.sub(r"[^A-Za-z0-9._-]", "_", name)[:80] + ".log")
+    except (HomeError, OSError):
+        return None
+
+
+def _output_to_log(log: Path | None) -> None:
+    """Engines write their own logs and tracebacks to the process's stdout and stderr (gRPC's C core, Milvus
+    Lite's server threads, pymilvus's RPC errors): in a worker they go to its log file, not to the user's
+    terminal. What the user needs of a failure reaches them as one line through the events queue."""
+    if log is None:
+        return
+    try:
+        if log.exists() and log.stat().st_size > LOG_CAP_BYTES:
+            log.unlink()
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _worker(job: Job, args: tuple[Any, ...], events: Any, stop: Any, parent_pid: int, log: Path | None) -> None:
     die_with_parent(parent_pid)  # a parent killed by any signal (even SIGKILL) takes the worker with it
+    _output_to_log(log)
     try:
         value = job(*args, report=lambda event: events.put(("progress", event)), stop=stop)
         events.put(("done", value, memory_bytes()[1]))
@@ -120,7 +154,9 @@ def run_in_worker(job: Job, args: tuple[Any, ...], limits: WorkerLimits, name: s
     stop = context.Event()
     # not a daemon: it may fork processes of its own; it is never left behind, because every way out of
     # this function joins or kills it
-    worker = context.Process(target=_worker, args=(job, args, events, stop, os.getpid()), daemon=False, name=name)
+    log = worker_log(name)
+    worker = context.Process(target=_worker, args=(job, args, events, stop, os.getpid(), log), daemon=False,
+                             name=name)
     with _plain_main_module():
         worker.start()
     watch = _Watch(worker, limits)
@@ -148,6 +184,8 @@ def run_in_worker(job: Job, args: tuple[Any, ...], limits: WorkerLimits, name: s
                                         f"(peak RSS {watch.peak / 2**20:,.0f} MB)")
     watch.end()
     outcome.peak_rss_bytes = watch.peak
+    if outcome.failure is not None and log is not None and log.exists() and log.stat().st_size:
+        outcome.failure = f"{outcome.failure[:400]} (the engine's own output: {log})"
     return outcome
 
 
