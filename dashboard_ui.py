@@ -116,10 +116,18 @@ def sweep_widget(param: Param, key: str) -> list[Any]:
     return [param.coerce(value) for value in chosen] or [param.default]
 
 
+def engine_choice(engine: str) -> str:
+    """An engine as the picker shows it: its name, and what its embedded mode runs where that is another engine."""
+    cls = adapter_class(engine)
+    return f"{cls.display_name} (embedded: {cls.embedded_product})" if cls.embedded_product else cls.display_name
+
+
 def engine_form(engine: str) -> EngineConfig:
     """Index type, build parameters, search sweep and connection options of one engine."""
     cls = adapter_class(engine)
     caps = cls.capabilities
+    for line in cls.what_runs:  # what is measured, so nobody mistakes an embedded stand-in for the server
+        st.caption(f"Runs — {line}")
     names = [spec.name for spec in caps.index_types]
     index = st.selectbox(
         "index type", names, key=f"{engine}.index",

@@ -153,7 +153,7 @@ def test_memory_calibration_measures_each_setting_isolated_at_every_size_of_the_
 def test_the_quick_evaluations_expected_duration_is_said_from_this_machines_runs():
     from vectorscout.benchmarking.plans import expected_duration
 
-    assert expected_duration([]) == ("about 158 s on an idle 2-core machine (not yet timed on this one; longer when "
+    assert expected_duration([]) == ("about 79 s on an idle 2-core machine (not yet timed on this one; longer when "
                                      "the machine is busy)")
     assert expected_duration([100.0, 90.0, 130.0]) == "about 100 s on this machine (median of its last 3 run(s), 90–130 s)"
     assert expected_duration([101.4]) == "about 101 s on this machine (median of its last 1 run(s))"

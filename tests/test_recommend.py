@@ -52,17 +52,35 @@ def test_measured_evidence_uses_the_best_setting_at_the_recall_target_and_geomet
 
 
 def test_an_embedded_measurement_is_indicative_for_a_cluster_and_is_not_judged_against_its_latency_target():
-    runs = [run_with([row("milvus", 0.99, 50, 196.97), row("qdrant", 0.99, 2000, 1.0)])]
-    cluster = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, latency_p95_ms=50)), runs))
-    milvus = cluster["milvus"]
-    assert milvus.evidence == "indicative" and milvus.weights == {"performance": 0.5}
-    assert not any("misses the 50 ms target" in r.text for r in milvus.reasons_against)
-    assert any("indicative only" in r.text for r in milvus.reasons_against)
+    runs = [run_with([row("qdrant", 0.99, 50, 196.97)])]  # Qdrant's edge engine: Qdrant's own, embedded
+    qdrant = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, latency_p95_ms=50)), runs))["qdrant"]
+    assert qdrant.evidence == "indicative" and qdrant.weights == {"performance": 0.5}
+    assert not any("misses the 50 ms target" in r.text for r in qdrant.reasons_against)
+    assert any("indicative only" in r.text for r in qdrant.reasons_against)
     # the same figure measured as a server over the network, for a server scenario, is judged against the target
     runs = [run_with([row("milvus", 0.99, 50, 196.97, deployment="server", endpoint="network")])]
     milvus = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, latency_p95_ms=50)), runs))["milvus"]
     assert milvus.evidence == "measured"
     assert any("misses the 50 ms target" in r.text for r in milvus.reasons_against)
+
+
+def test_milvus_lite_is_evidence_for_embedded_milvus_only_and_is_named_wherever_it_counts():
+    """Milvus Lite is a Python engine over FAISS indexes, not Milvus: its rows speak for embedded use, never
+    (not even as indicative) for a Milvus server or cluster, and the evidence names it."""
+    lite = row("milvus", 0.99, 50, 19.5)
+    for mode in ("single_server", "cluster", "managed_cloud"):
+        milvus = verdicts(recommend(Scenario("k", dict(BIG_CLUSTER, deployment=mode)), [run_with([lite])]))["milvus"]
+        assert milvus.evidence in ("unverified", "excluded", "—") and milvus.criteria.get("performance") is None, mode
+    embedded = verdicts(recommend(Scenario("n", NOTEBOOK), [run_with([lite])]))["milvus"]
+    assert embedded.evidence == "measured"
+    texts = [r.text for r in (*embedded.reasons_for, *embedded.reasons_against) if "QPS" in r.text]
+    assert texts and all("Milvus Lite 3, a Python engine over FAISS indexes, embedded" in t for t in texts), texts
+    # the bundled standalone server's rows are Milvus's own: evidence for a server scenario, with no Lite label
+    server = row("milvus", 0.99, 400, 3.0, deployment="server", endpoint="loopback")
+    milvus = verdicts(recommend(Scenario("s", dict(BIG_CLUSTER, deployment="single_server")),
+                                [run_with([lite, server])]))["milvus"]
+    assert milvus.evidence == "measured"
+    assert not any("Lite" in r.text for r in (*milvus.reasons_for, *milvus.reasons_against))
 
 
 def test_with_concurrent_runs_performance_is_judged_at_the_peak_load():
@@ -329,6 +347,22 @@ def test_rows_of_one_engine_measured_two_ways_are_two_series_on_the_charts():
     assert [r.engine for r in compared_rows(runs)] == ["chroma (embedded, in-process)", "chroma (server, loopback)",
                                                        "faiss"]
     assert engine_colour("chroma (server, loopback)") == engine_colour("chroma") != engine_colour("faiss")
+
+
+def test_milvus_lite_rows_are_labelled_as_lite_in_tables_charts_and_the_cli():
+    from vectorscout.cli import results_table
+    from vectorscout.reporting.charts import engine_colour
+    from vectorscout.results.analysis import compared_rows
+
+    lite, server = row("milvus", 0.97, 50, 19.5), row("milvus", 0.97, 400, 3.0, deployment="server", endpoint="loopback")
+    legacy = ResultRow(engine="milvus", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9)
+    labels = [r.engine for r in compared_rows([run_with([lite, server, legacy])])]
+    lite_label = "milvus (Milvus Lite 3, a Python engine over FAISS indexes)"
+    # a row stored before deployments were recorded was measured the default way: Lite
+    assert labels == [lite_label, "milvus (server, loopback)", lite_label]
+    assert engine_colour(lite_label) == engine_colour("milvus")
+    table = results_table([lite, server]).splitlines()
+    assert table[1].startswith(lite_label) and table[2].startswith("milvus ") and "Lite" not in table[2]
 
 
 def streamed(engine, recall, qps, p95, fell_behind_at_s=None, insert_ms=2.0, delete_skipped=""):

@@ -18,6 +18,7 @@ from vectorscout.benchmarking.progress import CancelToken, Progress, StageClock
 from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe, run_job, turn
 from vectorscout.benchmarking.specs import SpecError, parse_engines
 from vectorscout.home import HomeError
+from vectorscout.results.analysis import engine_label
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
 from vectorscout.results.store import ReadOnlyHome, ResultsStore, StoreError
@@ -41,15 +42,15 @@ def results_table(rows: list[ResultRow]) -> str:
     for r in rows:
         search = ",".join(f"{k}={v}" for k, v in r.search_params.items()) or "-"
         lines.append([
-            r.engine, "/".join(filter(None, (r.deployment, r.endpoint))) or "-", r.index, search, str(r.concurrency),
+            engine_label(r), "/".join(filter(None, (r.deployment, r.endpoint))) or "-", r.index, search, str(r.concurrency),
             r.status, _fmt(r.recall), _fmt(r.recall_distance),
             _fmt(r.latency_p50_ms), _fmt(r.latency_p95_ms), _fmt(r.latency_p99_ms), _fmt(r.qps, 0),
             _fmt(r.insert_s, 2), _fmt(r.index_s, 2),
         ])
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     text = "\n".join("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
-    notes = [f"{r.engine}: {r.error}" for r in rows if r.error] + [
-        f"{r.engine} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
+    notes = [f"{engine_label(r)}: {r.error}" for r in rows if r.error] + [
+        f"{engine_label(r)} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
     return text + ("\n\n" + "\n".join(notes) if notes else "")
 
 
@@ -62,7 +63,7 @@ def streaming_text(rows: list[ResultRow]) -> str:
         return ""
     parts = ["", "streaming and freshness:", stream_summary_table(streamed).to_string(index=False)]
     for row in streamed:
-        parts += ["", f"{row.engine} ({row.index}) during the stream:", stream_windows_table(row).to_string(index=False)]
+        parts += ["", f"{engine_label(row)} ({row.index}) during the stream:", stream_windows_table(row).to_string(index=False)]
     return "\n".join(parts)
 
 
@@ -266,6 +267,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
                 for spec in caps.index_types
             },
             "filtering": caps.filtering, "deployment": cls.deployment(), "embedded": caps.embedded,
+            "runs": list(cls.what_runs),
         })
     if args.format == "json":
         print(json.dumps(listing, indent=2))
@@ -277,6 +279,8 @@ def cmd_engines(args: argparse.Namespace) -> int:
             )
             where = item["deployment"]
             print(f"{item['engine']:<10} {where:<9} filter={'yes' if item['filtering'] else 'no':<4} {indexes}")
+            for line in item["runs"]:  # what actually runs, by connection
+                print(f"{'':<10} runs: {line}")
     return 0
 
 
@@ -383,7 +387,7 @@ def _calibration_runs(answers: dict[str, Any], runs: list[Run], args: argparse.N
     from vectorscout.benchmarking.plans import memory_calibration
     from vectorscout.decision.cost import measure_engines
 
-    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
     if not measures:
         raise UsageError("--calibrate needs runs in which an engine reached the recall target (give --runs)")
     settings = [(m.engine, m.index, m.build_params) for m in measures.values()]

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
-from dashboard_ui import engine_form, param_widgets, queue_caption, results_store, start_benchmark
+from dashboard_ui import engine_choice, engine_form, param_widgets, queue_caption, results_store, start_benchmark
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe
 from vectorscout.benchmarking.specs import SpecError
@@ -25,7 +25,7 @@ if provider is not None and provider.params:
 
 engines = st.multiselect(
     "Engines", engine_names(), default=list(DEFAULT_SELECTION),
-    format_func=lambda name: adapter_class(name).display_name,
+    format_func=engine_choice,
 )
 configs = []
 form_error = None

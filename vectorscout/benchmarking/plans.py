@@ -159,10 +159,10 @@ def load_plan(path: Path) -> BenchmarkPlan:
     ])
 
 
-# Measured with `python -m vectorscout run --dataset wordnet --engines faiss,chroma,qdrant,milvus,pgvector,lancedb,
-# hnswlib` (three timed passes each) on an idle 2-core machine, 2026-11-27 (the README's figure; 132 s before
-# Milvus Lite was timed on its built index); shown until this machine has timed its own.
-QUICK_EVALUATION_IDLE_2_CORES_S = 158.0
+# Measured with `python -m vectorscout run --dataset wordnet --engines faiss,chroma,qdrant,milvus:uri=bundled,
+# pgvector,lancedb,hnswlib --tune-recall 0.95` on the 2-core machine with nothing else running, 2026-12-05: 79 s
+# (94 s with Milvus Lite the day before); shown until this machine has timed its own.
+QUICK_EVALUATION_IDLE_2_CORES_S = 79.0
 
 
 def expected_duration(recent_s: list[float]) -> str:

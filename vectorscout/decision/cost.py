@@ -21,7 +21,7 @@ import yaml
 from adapters.base import Param, ParamError
 from vectorscout.decision import memory_model
 from vectorscout.home import home_dir, write_atomically
-from vectorscout.results.analysis import engine_memory_mb, reaches_target
+from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target
 from vectorscout.results.records import ResultRow, Run
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
@@ -246,9 +246,11 @@ def _memory_above_empty(row: ResultRow) -> float | None:
     return None if held is None else held * 2**20
 
 
-def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
+def measure_engines(runs: Iterable[Run], recall_target: float,
+                    mode: str | None = None) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
     """Per engine, the measured inputs at its fastest setting that reaches the recall target; and, for
-    engines that were run but cannot be costed, why not."""
+    engines that were run but cannot be costed, why not. Rows of another engine standing in for this one
+    (Milvus Lite for Milvus) size only the embedded ``mode``."""
     best: dict[str, tuple[ResultRow, Run, float]] = {}
     recalls: dict[str, dict[str, float]] = {}
     memory_points: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
@@ -259,6 +261,10 @@ def measure_engines(runs: Iterable[Run], recall_target: float) -> tuple[dict[str
             continue  # an imported run without its dataset's size cannot be scaled
         for row in run.results:
             if row.status != "ok" or row.recall is None or not row.qps or row.filter:
+                continue
+            if not evidence_for(row, mode):
+                missing.setdefault(row.engine, f"measured only as {measured_product(row)}: not the engine a "
+                                               f"{mode} deployment runs")
                 continue
             by_index = recalls.setdefault(row.engine, {})
             by_index[row.index] = max(by_index.get(row.index, 0.0), row.recall)
@@ -600,7 +606,7 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     table = table or load_prices()
     if chosen["provider"] not in table.providers:
         raise CostError(f"no instance prices for provider {chosen['provider']!r}; the table has {', '.join(table.providers)}")
-    measures, missing = measure_engines(runs, float(answers["recall_target"]))
+    measures, missing = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
     names = sorted(set(engines or ()) | set(measures) | set(missing))
     now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
     report = CostReport(
@@ -621,7 +627,7 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
 def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None,
             table: PriceTable | None) -> tuple[dict[str, Any], PriceTable, dict[str, EngineMeasure]]:
     """The assumptions, the price table and the measured engines every estimate starts from."""
-    measures, _ = measure_engines(runs, float(answers["recall_target"]))
+    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
     return resolved_assumptions(assumptions, answers), table or load_prices(), measures
 
 

@@ -21,7 +21,7 @@ from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.decision.warnings import ScenarioWarning, contradictions, unassessed_targets
-from vectorscout.results.analysis import reaches_target
+from vectorscout.results.analysis import evidence_for, measured_product, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
@@ -305,10 +305,12 @@ class Measured:
     endpoint: str = "in-process"
     concurrency: int = 1
     tuning: TuningFigures | None = None  # how the setting was found, when the run tuned to a recall target
+    product: str = ""  # the engine measured where it is not the one named (analysis.measured_product)
 
     def context(self) -> str:
         clients = "one client" if self.concurrency == 1 else f"{self.concurrency} clients"
         where = "embedded, in-process" if self.deployment == "embedded" else f"as a server over {self.endpoint}"
+        where = f"{self.product}, {where}" if self.product else where
         return f"{where}, {clients}, run {self.run_id}"
 
     def tuned(self) -> str:
@@ -346,7 +348,7 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         for row in run.results:
             # a streaming row was searched while written to: evidence for writes (stream_evidence), not for speed
             if row.status == "ok" and row.recall is not None and not row.filter and row.streaming is None \
-                    and row.hybrid is None:
+                    and row.hybrid is None and evidence_for(row, mode):
                 candidates.setdefault(row.engine, []).append((row, run))
     best: dict[str, Measured] = {}
     for engine, rows in candidates.items():
@@ -356,7 +358,7 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         if not reached:
             top = max(rows, key=lambda rr: rr[0].recall or 0.0)
             best[engine] = Measured(None, None, top[0].recall, top[1].run_id, top[0].noise, *_where(top[0]),
-                                    top[0].concurrency, top[0].tuning)
+                                    top[0].concurrency, top[0].tuning, measured_product(top[0]))
             continue
         concurrent = [(r, run) for r, run in reached if r.concurrency > 1]
         if concurrent:
@@ -366,7 +368,7 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         else:
             row, run = max(reached, key=lambda rr: rr[0].qps or 0)
         best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise, *_where(row),
-                                row.concurrency, row.tuning)
+                                row.concurrency, row.tuning, measured_product(row))
     return best
 
 
@@ -380,10 +382,11 @@ def _newest_rows(runs: list[Run], kept: Callable[[ResultRow], bool]) -> dict[str
     return found
 
 
-def stream_evidence(runs: list[Run]) -> dict[str, tuple[ResultRow, str]]:
-    """Per engine, its streaming row of the newest run that streamed it, with that run's id."""
+def stream_evidence(runs: list[Run], mode: str | None = None) -> dict[str, tuple[ResultRow, str]]:
+    """Per engine, its streaming row of the newest run that streamed it (as evidence for ``mode``), with that
+    run's id."""
     return {engine: (row, run.run_id) for engine, (row, run) in
-            _newest_rows(runs, lambda row: row.streaming is not None).items()}
+            _newest_rows(runs, lambda row: row.streaming is not None and evidence_for(row, mode)).items()}
 
 
 @dataclass(frozen=True)
@@ -394,9 +397,10 @@ class HybridEvidence:
     dataset: str  # content hash: engines are compared on the same judged queries only
 
 
-def hybrid_evidence(runs: list[Run]) -> dict[str, HybridEvidence]:
-    """Per engine, its hybrid-quality figures from the newest run that measured them."""
-    found = _newest_rows(runs, lambda row: row.hybrid is not None and row.hybrid.mode("hybrid") is not None)
+def hybrid_evidence(runs: list[Run], mode: str | None = None) -> dict[str, HybridEvidence]:
+    """Per engine, its hybrid-quality figures from the newest run that measured them (as evidence for ``mode``)."""
+    found = _newest_rows(runs, lambda row: row.hybrid is not None and row.hybrid.mode("hybrid") is not None
+                         and evidence_for(row, mode))
     return {engine: HybridEvidence(row.hybrid, fused, run.run_id, run.dataset.hash or run.dataset.name)
             for engine, (row, run) in found.items()  # the condition only narrows the types: every row found has both
             if row.hybrid is not None and (fused := row.hybrid.mode("hybrid")) is not None}
@@ -481,12 +485,29 @@ def _indicative(found: Measured, mode: str, source: str) -> Reason:
                                  f"{MODE_LABELS[mode]}; counts at half weight", -0.5, source)
 
 
+def _unmeasured(engine: str, stand_in: str, mode: str) -> str:
+    """Why an engine has no performance evidence for the scenario, and how to get it."""
+    if not stand_in:
+        return "unverified: not measured here; run it to include measured evidence"
+    from adapters.registry import adapter_class
+
+    own = ",".join(f"{k}={v}" for k, v in adapter_class(engine).quick_connection.items())
+    return (f"unverified: measured only as {stand_in}, evidence for embedded use, not {MODE_LABELS[mode]}; "
+            f"measure the engine itself{f' ({engine}:{own})' if own else ''}")
+
+
+def stand_ins(runs: list[Run], mode: str) -> dict[str, str]:
+    """Per engine, the other engine its finished rows measured that cannot be evidence for ``mode``."""
+    return {row.engine: measured_product(row) for run in runs for row in run.results
+            if row.status == "ok" and not evidence_for(row, mode)}
+
+
 def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, Any],
-                 reasons: list[Reason]) -> tuple[float | None, str]:
+                 reasons: list[Reason], stand_in: str = "") -> tuple[float | None, str]:
     """The score and what kind of evidence it is (measured, indicative, noisy, unverified)."""
     found, mode = measured.get(engine), answers["deployment"]
     if found is None:
-        reasons.append(Reason("performance", "unverified: not measured here; run it to include measured evidence", -0.5))
+        reasons.append(Reason("performance", _unmeasured(engine, stand_in, mode), -0.5))
         return None, "unverified"
     target, source = answers["recall_target"], f"run {found.run_id}"
     in_context, tuned = _in_context(found, mode), found.tuned()
@@ -564,14 +585,15 @@ def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
 
 def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Measured],
              costs: dict[str, float], streams: dict[str, tuple[ResultRow, str]],
-             hybrids: dict[str, HybridEvidence]) -> EngineVerdict:
+             hybrids: dict[str, HybridEvidence], stand_ins_by_engine: dict[str, str]) -> EngineVerdict:
     answers, mode = scenario.answers, scenario.answers["deployment"]
     excluded = exclusion(profile, answers)
     if excluded:
         return EngineVerdict(profile.key, profile.name, mode, None, excluded.text, {}, [],
                              [Reason("excluded", excluded.text, 0, excluded.source)], "—", excluded.source)
     reasons: list[Reason] = []
-    performance, evidence = _performance(profile.key, measured, answers, reasons)
+    performance, evidence = _performance(profile.key, measured, answers, reasons,
+                                         stand_ins_by_engine.get(profile.key, ""))
     _writes(profile.key, streams, answers, reasons)
     _hybrid_quality(profile.key, hybrids, answers, reasons)
     criteria: dict[str, float | None] = {
@@ -594,8 +616,10 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     answers = scenario.answers
     measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]), answers["deployment"])
     costs = _costs(scenario, runs or [])
-    streams, hybrids = stream_evidence(runs or []), hybrid_evidence(runs or [])
-    verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids)
+    streams = stream_evidence(runs or [], answers["deployment"])
+    hybrids = hybrid_evidence(runs or [], answers["deployment"])
+    verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids,
+                         stand_ins(runs or [], answers["deployment"]))
                 for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
     ranking = scored + [v for v in verdicts if v.score is None]

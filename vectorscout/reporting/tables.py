@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from vectorscout.results.analysis import engine_memory_mb
+from vectorscout.results.analysis import engine_label, engine_memory_mb
 from vectorscout.results.records import ResultRow
 
 NOT_MEASURED = "not measured"
@@ -310,7 +310,7 @@ def tuning_text(row: ResultRow) -> str:
     if t is None:
         return ""
     tried = ", ".join(f"{value}: {recall:.3f}" if t.parameter else f"{recall:.3f}" for value, recall in t.tried)
-    where = f"{row.engine} {row.index}"
+    where = f"{engine_label(row)} {row.index}"
     if not t.parameter:
         found = f"nothing to tune (recall {tried} on {t.tuning_queries} tuning queries)"
     elif t.reached:

@@ -79,18 +79,49 @@ def frontier_json(rows: Iterable[ResultRow]) -> list[dict[str, Any]]:
             for engine, points in pareto_frontier(rows).items()]
 
 
+def measured_product(row: ResultRow) -> str:
+    """The engine that answered where it is not the one the row's key names: an embedded mode that runs another
+    engine than the server (Milvus Lite beside Milvus), as its adapter declares; "" otherwise, and for an engine
+    this installation does not know."""
+    from adapters.registry import UnknownEngine, adapter_class
+
+    try:
+        adapter = adapter_class(row.engine)
+    except UnknownEngine:
+        return ""
+    # rows stored before the deployment was recorded were measured the engine's default way
+    deployment = row.deployment or adapter.measured_where()[0]
+    return adapter.embedded_product if deployment == "embedded" else ""
+
+
+def evidence_for(row: ResultRow, mode: str | None) -> bool:
+    """Whether the row can be evidence for the deployment ``mode``: a row of an embedded mode that is another
+    engine (Milvus Lite beside Milvus) speaks for that embedded engine only, never for a server or a cluster."""
+    return mode is None or mode == "embedded" or not measured_product(row)
+
+
+def engine_label(row: ResultRow) -> str:
+    """The engine as a user reads it: its key, and the product measured where that is another engine
+    ("milvus (Milvus Lite 3, a Python engine over FAISS indexes)"), never a Lite figure under Milvus's name."""
+    product = measured_product(row)
+    return f"{row.engine} ({product})" if product else row.engine
+
+
 def compared_rows(runs: list[Run]) -> list[ResultRow]:
     """The rows of several runs on one set of charts: with more than one run, each engine is labelled with
     its run (e.g. "qdrant @ 20261125-…") so the same engine from two days stays two series; an engine measured
-    both embedded and as a server is labelled with where ("chroma (server, loopback)"), for the same reason."""
+    both embedded and as a server is labelled with where ("chroma (server, loopback)"), for the same reason, and
+    an embedded mode that is another engine with that engine (engine_label)."""
     deployments: dict[str, set[str]] = {}
     for run in runs:
         for row in run.results:
             deployments.setdefault(row.engine, set()).add(row.deployment)
 
     def label(row: ResultRow, run: Run) -> str:
-        where = f" ({row.deployment}, {row.endpoint})" if len(deployments[row.engine]) > 1 and row.deployment else ""
-        return f"{row.engine}{where}" + (f" @ {run.run_id}" if len(runs) > 1 else "")
+        named = engine_label(row)
+        where = f" ({row.deployment}, {row.endpoint})" if named == row.engine and len(deployments[row.engine]) > 1 \
+            and row.deployment else ""
+        return f"{named}{where}" + (f" @ {run.run_id}" if len(runs) > 1 else "")
 
     return [replace(row, engine=label(row, run)) for run in runs for row in run.results]
 
