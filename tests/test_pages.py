@@ -40,6 +40,11 @@ def test_run_page_derives_widgets_from_declarations():
     keys = {w.key for w in at.number_input}
     assert {"dataset.synthetic.n", "dataset.synthetic.dim", "chroma.hnsw.build.max_neighbors"} <= keys
     assert at.multiselect(key="chroma.hnsw.search.ef_search").value == [100]
+    # the picker says what Milvus's embedded mode runs, and the engine's form what runs for each connection
+    engines = at.multiselect[0]
+    assert "Milvus (embedded: Milvus Lite 3, a Python engine over FAISS indexes)" in engines.options
+    engines.set_value(["faiss", "milvus"]).run()
+    assert any(c.value.startswith("Runs — uri=bundled: Milvus 2.3.5 standalone") for c in at.caption)
 
 
 def test_run_page_runs_a_benchmark_and_reports_it():
