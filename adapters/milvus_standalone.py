@@ -61,6 +61,9 @@ def launch(data_dir: Path, proxy_port: int, cache: Path) -> None:
     milvus.subprocess = SimpleNamespace(
         Popen=functools.partial(subprocess.Popen, preexec_fn=lambda: die_with_parent(launcher)),
         TimeoutExpired=subprocess.TimeoutExpired)
+    # The wheel finds free ports for the proxy and every coordinator, but not for the metrics/health HTTP server
+    # (9091 unless METRICS_PORT says otherwise): a second server on the machine panicked on it (measured).
+    os.environ["METRICS_PORT"] = str(free_port())
     data_dir.mkdir(parents=True, exist_ok=True)
     binary = unpacked_binary(cache)
     if not (data_dir / "bin").exists():

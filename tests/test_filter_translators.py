@@ -153,7 +153,7 @@ def test_a_float_equality_is_a_closed_range_in_qdrant():
     ("flag == true", "(flag == true)", "(`flag` IN (TRUE))", "(`flag` IN (TRUE))"),
     ("flag in [true, false]", "(flag in [true, false])", "(`flag` IN (TRUE, FALSE))", "(`flag` IN (TRUE, FALSE))"),
     ("name == 'café'", '(name == "café")', "(`name` IN ('café'))", "(`name` IN ('café'))"),
-    ("tag in [2.0, 3]", "(tag in [2.0, 3])", "(`tag` IN (2.0, 3))", "(`tag` IN (2, 3))"),
+    ("tag in [2.0, 3]", "(tag in [2, 3])", "(`tag` IN (2.0, 3))", "(`tag` IN (2, 3))"),
     ("tag in [2.5]", "(tag in [2.5])", "(`tag` IN (2.5))", "(FALSE)"),  # no integer equals 2.5
     ("tag > 2.5", "(tag > 2.5)", "(`tag` > 2.5)", "(`tag` > 2)"),
     ("tag < 2.5 and tag <= 7.5", "((tag < 2.5) and (tag <= 7.5))", "((`tag` < 2.5) AND (`tag` <= 7.5))",

@@ -73,6 +73,10 @@ EXPECTED = {
     ("milvus", "ivf_sq8", ()): (D + 10, D + 10),
     ("milvus", "hnsw_sq8", (("M", 16),)): (D + 2 * 16 * 4 + 8, D + 2 * 16 * 4 + 8),
     ("milvus", "ivf_pq", (("m", 96),)): (96 + 10, 96 + 10),
+    # ScaNN: the raw vectors (reordering) plus a 4-bit code per two dimensions; DiskANN: 0.225 x 4d of PQ codes
+    # and node cache in RAM (0.9 bytes per dimension), the graph and vectors on SSD
+    ("milvus", "scann", ()): (4 * D + D / 4 + 10, 4 * D + D / 4 + 10),
+    ("milvus", "diskann", ()): (0.9 * D + 8, 4 * D + 0.9 * D + 8),
     # LanceDB: the table stays on disk; HNSW-SQ keeps graph (2*m*4), one-byte codes and an 8-byte row id;
     # IVF-PQ dim/8 one-byte codes; RaBitQ one bit per dimension
     ("lancedb", "ivf_hnsw_sq", (("m", 16),)): (2 * 16 * 4 + D + 8, 4 * D + 2 * 16 * 4 + D + 8),
