@@ -205,6 +205,12 @@ class AdapterState:
     search_params: dict[str, Any] = field(default_factory=dict)
 
 
+def allocated_bytes(folder: Path) -> int:
+    """What the files under ``folder`` occupy on disk (0 when it does not exist): allocated blocks, not apparent
+    sizes, so preallocated, still-empty WAL files do not count."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
 class VectorAdapter(ABC):
     """The contract: ``with Adapter(workdir) as db: db.create_collection(...); db.insert(...); ...``."""
 
@@ -406,10 +412,7 @@ class VectorAdapter(ABC):
         Embedded engines write under the adapter's private work directory, so its size is theirs; engines
         that keep data elsewhere (a database server) override this, in-memory libraries return None.
         """
-        if not self.workdir.exists():
-            return 0
-        # allocated blocks, not apparent sizes: preallocated, still-empty WAL files do not count
-        return sum(p.stat().st_blocks * 512 for p in self.workdir.rglob("*") if p.is_file())
+        return allocated_bytes(self.workdir)
 
     def server_process_ids(self) -> list[int]:
         """Processes outside the client's own process tree whose memory belongs to this engine.

@@ -35,6 +35,7 @@ from adapters.base import (
     TextSearch,
     UnsupportedFeature,
     VectorAdapter,
+    allocated_bytes,
     as_float32_matrix,
     hits_from,
     package_version,
@@ -494,8 +495,7 @@ class MilvusAdapter(VectorAdapter):
             # them the service's etcd (123 MB, mostly a preallocated WAL) and its message log (rocksmq, 150 MB:
             # a deployment keeps it in Pulsar or Kafka, with retention) do not grow with the collection as such.
             storage = self._server.data_dir / "data"
-            return sum(p.stat().st_blocks * 512 for part in COLLECTION_FILES for p in (storage / part).rglob("*")
-                       if p.is_file())
+            return sum(allocated_bytes(storage / part) for part in COLLECTION_FILES)
         return super().disk_bytes() if self.lite else None  # a server by URI keeps its own disk
 
     def versions(self) -> EngineVersions:

@@ -618,8 +618,8 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     costs = _costs(scenario, runs or [])
     streams = stream_evidence(runs or [], answers["deployment"])
     hybrids = hybrid_evidence(runs or [], answers["deployment"])
-    verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids,
-                         stand_ins(runs or [], answers["deployment"]))
+    others = stand_ins(runs or [], answers["deployment"])
+    verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids, others)
                 for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
     ranking = scored + [v for v in verdicts if v.score is None]
