@@ -49,12 +49,13 @@ typecheck: dev
 test: setup dev system-deps lint typecheck
 	$(PY) -m pytest
 
-# Mutation testing of the numeric core (outside `make test`; about 30 minutes on 2 cores), the ten planted bugs,
-# then every number of the knowledge files perturbed alone (about 8 minutes). One OpenMP thread: FAISS's OpenMP
-# pool deadlocks in the processes mutmut forks from a parent that used it.
+# Mutation testing of every function that computes or formats a figure a user reads (outside `make test`), the
+# twenty planted bugs, then every number of the knowledge files perturbed alone, one copy per core. Only the
+# mutants in score.py's scope are run (set -f: the patterns are for mutmut, not the shell). One OpenMP thread:
+# FAISS's OpenMP pool deadlocks in the processes mutmut forks from a parent that used it.
 mutation: dev
 	rm -rf mutants
-	OMP_NUM_THREADS=1 $(PY) -m mutmut run --max-children 2
+	set -f; OMP_NUM_THREADS=1 $(PY) -m mutmut run --max-children 2 $$($(PY) tests/mutation/score.py --globs)
 	$(PY) tests/mutation/score.py
 	$(PY) tests/mutation/planted_bugs.py
 	$(PY) tests/mutation/knowledge_mutation.py

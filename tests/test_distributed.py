@@ -75,3 +75,8 @@ def test_locust_statistics_are_read_from_the_aggregated_row_in_microseconds(tmp_
     assert (stats.workers, stats.users, stats.client_cpu_s) == (2, 3, 4.5)
     path.write_text(LOCUST_HEADER + "\n,Aggregated,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n")
     assert read_stats(path, 2, 3, 0.0) is None
+    # every request failed: that is a figure to report (5 failures), not "sent nothing"
+    path.write_text(LOCUST_HEADER + "\n,Aggregated,5,5,0,0,0,0,0,1.0,1.0,0,0,0,0,0,0,0,0,0,0,0\n")
+    assert read_stats(path, 2, 3, 0.0).failures == 5
+    path.write_text(LOCUST_HEADER + "\n")  # Locust stopped before writing its Aggregated row
+    assert read_stats(path, 2, 3, 0.0) is None

@@ -257,6 +257,8 @@ def test_fusion_counts_document_zero_skips_padding_and_returns_typed_hits():
     assert fused.scores.tolist() == pytest.approx([1 / 61 + 1 / 62, 1 / 61, 1 / 62])
     assert fused.ids.dtype == np.int64 and fused.scores.dtype == np.float32
     assert reciprocal_rank_fusion([np.array([3, 1]), np.array([1])], 1, constant=1).ids.tolist() == [1]  # 1/3 + 1/2
+    nothing = reciprocal_rank_fusion([np.array([-1, -1]), np.array([], dtype=np.int64)], 10)
+    assert nothing.ids.size == 0 and nothing.ids.dtype == np.int64  # typed even when empty
 
 
 def test_bm25_keeps_a_row_for_every_document_even_one_without_a_known_term():
@@ -304,3 +306,40 @@ def test_each_retriever_says_how_it_answers_and_answers_that_way(tmp_path):
                 assert keyword.search(q).ids.tolist() == db.keyword_search(text, k).ids.tolist()
                 assert hybrid.search(q).ids.tolist() == db.hybrid_search(vector, text, k, depth).ids.tolist()
         db.close()
+
+
+def test_a_stem_keeps_what_comes_before_an_apostrophe_and_hits_are_typed():
+    assert Analyzer().terms("Rock'n roll, the children's dogs") == ["rock", "roll", "children", "dog"]
+    hits = Bm25(["red apple", "green apple", "red car"]).search("red apple", 10)
+    assert hits.ids.dtype == np.int64 and hits.scores.dtype == np.float32 and hits.ids.tolist()[0] == 0
+
+
+def test_application_side_fusion_reads_bm25_to_the_depth_and_no_further():
+    """Depth 2, k 2. The dense list is [0, 1]; BM25 ranks 5, 6, then 1. To depth 2: 0 and 5 earn 1/61 each,
+    1 and 6 earn 1/62: [0, 5]. Read past the depth, 1 would add 1/63 and come first."""
+    from types import SimpleNamespace
+
+    from adapters.base import Metric, SearchHits
+    from vectorscout.benchmarking.hybrid import _retrievers
+    from vectorscout.data.datasets import Dataset
+
+    texts = ["zebra"] * 8
+    texts[5], texts[6], texts[1] = "lime lime lime", "lime lime meadow", "lime meadow meadow meadow meadow"
+    bm25 = Bm25(texts)
+    assert bm25.search("lime", 10).ids.tolist() == [5, 6, 1]
+
+    class DenseOnly:
+        display_name, state = "dense", SimpleNamespace(index="flat")
+
+        def own_text_search(self):
+            return None
+
+        def search(self, vector, n, tree=None):
+            ids = np.array([0, 1, 2, 3][:n], dtype=np.int64)
+            return SearchHits(ids, np.zeros(len(ids), dtype=np.float32))
+
+    dataset = Dataset("fusion", Metric.COSINE, np.ones((8, 2), dtype=np.float32), np.ones((1, 2), dtype=np.float32),
+                      texts=texts, query_texts=["lime"], qrels=[{5: 1.0}])
+    keyword, _, hybrid = _retrievers(DenseOnly(), dataset, bm25, 2, 2)
+    assert hybrid.search(0).ids.tolist() == [0, 5]
+    assert keyword.search(0).ids.tolist() == [5, 6]

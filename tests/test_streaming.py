@@ -231,3 +231,29 @@ def test_each_window_reports_its_own_latencies_lag_and_rate_and_an_empty_one_rea
     assert second.end_s == pytest.approx(1.95, abs=1e-5) and second.searches == 0
     assert (second.recall, second.p50_ms, second.p95_ms, second.p99_ms) == (None, None, None, None)
     assert second.vectors == 150 and second.insert_per_s == pytest.approx(30 / 0.95, rel=1e-4) and second.lag_s == 0.7
+
+
+@pytest.mark.parametrize(("last_event", "ends"), [
+    (2.4, [1.0, 2.4]),  # a last sliver of 0.4 window joins the window before it
+    (2.5 - 1e-6, [1.0, 2.0, 2.5]),  # exactly half a window stands as a window of its own
+    (2.2345, [1.0, 2.235]),  # ends are read to the millisecond
+])
+def test_a_last_sliver_under_half_a_window_joins_the_one_before(last_event, ends):
+    spec = StreamSpec(base=100, stream=20, rate=10, clients=1, window_s=1.0, k=10)
+    log = StreamLog(started=0.0, acknowledged=120)
+    log.writes = [(0.5, 110, 0.3), (last_event, 120, 0.1)]
+    log.searches = [(0.2, 1_000_000, 0, 100), (1.5, 1_000_000, 0, 110)]
+    windows = windows_of(log, np.array([1.0, 1.0]), spec)
+    assert [w.end_s for w in windows] == ends
+    # a window in which nothing was written lags by nothing (not by a default second, not unknown)
+    assert windows[0].lag_s == 0.3 and all(w.lag_s in (0.0, 0.1) for w in windows[1:])
+    assert [w.lag_s for w in windows][1] == (0.0 if len(windows) == 3 else 0.1)
+
+
+def test_a_single_expected_neighbour_missed_is_recall_zero():
+    """k = 1: a search begun with 5 rows whose one hit is not the nearest of them scores 0, not 1."""
+    base = np.array([[float(i), 0.0] for i in range(10)], dtype=np.float32)
+    neighbours = PrefixNeighbours(np.zeros((1, 2), dtype=np.float32), base, Metric.L2, 1)
+    assert neighbours.recall(0, 5, np.array([3])) == 0.0
+    assert neighbours.recall(0, 5, np.array([0])) == 1.0
+    assert neighbours.recall(0, 5, np.array([7])) == 1.0  # acknowledged after it began: nothing expected

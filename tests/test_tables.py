@@ -152,6 +152,7 @@ def test_recall_during_a_stream_reads_to_three_decimals_like_every_recall():
 @pytest.mark.parametrize("value, shown", [
     (None, "not measured"), (float("nan"), "not measured"), (0.0, "0"), (float("inf"), "inf"), (float("-inf"), "-inf"),
     (0.0000006, "0.000001"), (0.0000004, "< 0.000001"), (0.00000049, "< 0.000001"), (0.0000025, "0.000003"),
+    (0.0000005, "< 0.000001"), (-0.0000004, "< 0.000001"), (-0.0000006, "-0.000001"), (0.00001234, "0.000012"),
     (0.000245, "0.000245"), (20.692, "20.7"), (1667.4, "1,667"), (-3.14159, "-3.14"), (999.95, "1,000"),
 ])
 def test_significant_figures_at_their_edges(value, shown):

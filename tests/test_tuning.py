@@ -313,3 +313,88 @@ def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stop
     assert (chosen, applied, figures.tried, figures.reached, figures.chosen) == ({}, [{}], [["", 1.0]], True, None)
     assert tuning_recall(db, dataset.queries[:5], truth.ids[:5] * 0 + dataset.n + 7, 10, None, CancelToken()) == 0.0
     db.close()
+
+
+class ScriptedEngine:
+    """An engine whose answers are written out per setting: query i at effort v returns answers[v][i] (fewer
+    than k ids when the list is short); a filter, when given, keeps the even ids only."""
+
+    def __init__(self, answers):
+        self.answers, self.setting, self.filters_seen = answers, None, []
+
+    def apply(self, params):
+        self.setting = params.get("ef")
+
+    def search(self, query, k, tree=None):
+        from adapters.base import SearchHits
+
+        ids = self.answers[self.setting][int(query[0])]
+        self.filters_seen.append(tree)
+        if tree is not None:
+            ids = [i for i in ids if i % 2 == 0]
+        return SearchHits(np.array(ids, dtype=np.int64), np.zeros(len(ids), dtype=np.float32))
+
+
+def scripted_tuning(answers, truth, target, sweep=(10, 20, 40), tree=None, grid=None):
+    """tune() over four queries (rows 0 and 2 tune, 1 and 3 are held out) with k = 3."""
+    from adapters.base import IndexSpec, Metric, Param
+    from vectorscout.benchmarking.progress import CancelToken
+    from vectorscout.benchmarking.tuning import tune
+    from vectorscout.data.datasets import Dataset
+    from vectorscout.data.groundtruth import GroundTruth
+
+    spec = IndexSpec("graph", search_params=(Param("ef", int, sweep[0], sweep=tuple(sweep)),) if sweep else ())
+    queries = np.array([[float(i), 0.0] for i in range(4)], dtype=np.float32)
+    dataset = Dataset("scripted", Metric.L2, np.zeros((10, 2), dtype=np.float32), queries)
+    ids = np.array(truth, dtype=np.int64)
+    engine = ScriptedEngine(answers)
+    params, figures = tune(engine, spec, {}, grid or [{}], dataset, GroundTruth(ids, np.zeros(ids.shape, np.float32)),
+                           tree, 3, target, engine.apply, CancelToken())
+    return engine, params, figures
+
+
+TRUTH = [[0, 2, 4], [9, 9, 9], [6, 8, 1], [9, 9, 9]]  # rows 1 and 3 are held out: never read while tuning
+
+
+def test_tune_reads_recall_to_four_places_and_a_recall_equal_to_the_target_reaches_it():
+    answers = {10: {0: [0, 7, 7], 2: [6, 5, 5]}, 20: {0: [0, 2, 7], 2: [6, 5, 5]}, 40: {0: [0, 2, 4], 2: [6, 8, 1]}}
+    _, params, figures = scripted_tuning(answers, TRUTH, target=0.5)  # 1/3, then (2/3 + 1/3) / 2: 0.5 exactly
+    assert figures.tried == [[10, 0.3333], [20, 0.5]] and figures.chosen == 20 and figures.reached is True
+    assert params == {"ef": 20}
+
+
+def test_tune_that_never_reaches_the_target_keeps_the_least_effort_of_the_best_recall():
+    same = {0: [0, 2, 7], 2: [6, 8, 5]}
+    _, params, figures = scripted_tuning({10: {0: [0, 7, 7], 2: [6, 5, 5]}, 20: same, 40: same}, TRUTH, target=0.9)
+    assert figures.reached is False and figures.chosen == 20 and params == {"ef": 20}  # 40 ties 20: not chosen
+    assert [recall for _, recall in figures.tried] == [0.3333, 0.6667, 0.6667]
+
+
+def test_tune_with_one_setting_to_try_measures_it():
+    _, params, figures = scripted_tuning({10: {0: [0, 2, 7], 2: [6, 8, 5]}}, TRUTH, target=0.9, sweep=(10,))
+    assert figures.tried == [[10, 0.6667]] and figures.chosen == 10 and not figures.reached
+
+
+def test_an_index_without_search_effort_is_read_once_with_the_filter_and_to_four_places():
+    from vectorscout.data import filters
+
+    tree = filters.parse_filter("tag == 1")
+    engine, params, figures = scripted_tuning({None: {0: [0, 2, 7], 2: [6, 8, 5]}}, TRUTH, target=2 / 3, sweep=(),
+                                              tree=tree)
+    assert engine.filters_seen == [tree, tree]  # the run's filter, not an unfiltered search
+    assert figures.tried == [["", 0.6667]] and figures.reached is True and params == {}
+    engine, _, figures = scripted_tuning({None: {0: [0, 2, 7], 2: [6, 8, 5]}}, TRUTH, target=2 / 3, sweep=())
+    assert figures.tried == [["", 0.6667]] and figures.reached is True  # 2/3 reads 0.6667, reaches 2/3
+
+
+def test_a_short_answer_is_padded_with_no_id_not_with_a_real_one():
+    """An engine returning one id where k = 3 is asked: the two empty places must not match row 1."""
+    _, _, figures = scripted_tuning({10: {0: [0], 2: [6]}}, TRUTH, target=0.9, sweep=(10,))
+    assert figures.tried == [[10, 0.3333]]  # 2 of 6; padding with 1 would also find row 1 of query 2
+
+
+def test_candidates_take_a_grid_of_two_values_and_never_an_unset_value():
+    hnsw = adapter_class("pgvector").capabilities.index("hnsw")
+    grid = [{"ef_search": 100}, {"ef_search": 30}]
+    assert candidates(hnsw, grid[0], grid) == ("ef_search", [30, 100])
+    assert candidates(hnsw, {}, [{}]) == ("ef_search", [16, 40, 64, 128, 256, 512])  # the sweep and the default

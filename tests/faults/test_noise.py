@@ -67,7 +67,8 @@ class FakeHost:
     def __init__(self, monkeypatch, cores):
         from vectorscout.benchmarking import memory
 
-        self.now = self.busy = self.own = 0.0
+        # counters far from zero, as on a machine that has been up a while: only their growth may count
+        self.now, self.busy, self.own = 86_400.0, 150_000.0, 40.0
         monkeypatch.setattr(memory.time, "monotonic", lambda: self.now)
         monkeypatch.setattr(memory.time, "sleep", self.sleep)
         monkeypatch.setattr(memory.HostLoad, "_system_busy", staticmethod(lambda: self.busy))
@@ -87,6 +88,7 @@ class FakeHost:
     (2, 3.0, 1.0, 0.0, 16.7),  # 1 / 6, to a tenth of a percent
     (2, 2.0, 0.5, 0.9, 0.0),  # own time read later than the host's: never below 0
     (1, 1.0, 3.0, 0.0, 100.0),  # never above 100
+    (None, 2.0, 1.0, 0.0, 50.0),  # psutil cannot count the cores: one is assumed
 ])
 def test_host_load_is_the_share_of_all_cores_others_used(monkeypatch, cores, wall, busy, own, expected):
     host = FakeHost(monkeypatch, cores)
@@ -103,7 +105,10 @@ def test_a_short_window_is_extended_after_the_timed_work_or_not_read(monkeypatch
     host.advance(MIN_WINDOW_S / 4, 0.0, 0.0)
     assert load.other_pct(extend=False) is None
     host.busy += MIN_WINDOW_S  # others kept one of the two cores busy over the whole (extended) window
-    assert load.other_pct() == 50.0 and host.now == pytest.approx(MIN_WINDOW_S)
+    assert load.other_pct() == 50.0 and host.now == pytest.approx(86_400.0 + MIN_WINDOW_S)
+    exact = HostLoad().start()
+    host.advance(MIN_WINDOW_S, 0.0, 0.0)
+    assert exact.other_pct(extend=False) == 0.0  # a window of exactly the minimum is read as it is
 
 
 def test_the_hosts_busy_time_counts_every_kind_of_cpu_work_but_idle_and_waiting(monkeypatch):
@@ -115,6 +120,10 @@ def test_the_hosts_busy_time_counts_every_kind_of_cpu_work_but_idle_and_waiting(
     monkeypatch.setattr(memory.psutil, "cpu_times", lambda: Times(1.0, 2.0, 4.0, 1000.0, 500.0, 8.0, 16.0, 32.0, 64.0, 128.0))
     # guest time is already inside user time (Linux /proc/stat), so it is not added again
     assert HostLoad._system_busy() == 63.0
+    # psutil on other systems has no irq, softirq or steal fields: what it has is summed
+    Bsd = namedtuple("Bsd", "user nice system idle")
+    monkeypatch.setattr(memory.psutil, "cpu_times", lambda: Bsd(1.0, 2.0, 4.0, 1000.0))
+    assert HostLoad._system_busy() == 7.0
 
 
 def test_the_host_load_reading_does_not_count_the_benchmark_itself():

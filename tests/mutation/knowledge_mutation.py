@@ -12,12 +12,14 @@ number caught only by a golden document counts as a survivor.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,36 +94,52 @@ def killed(copy: Path) -> bool:
     return result.returncode != 0
 
 
+def project_copy(folder: Path) -> Path:
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__", "golden"))
+        else:
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+def survivors_in(copy: Path, mutants: list[Mutant]) -> list[str]:
+    """Each mutant written alone into this copy's file, the oracle tests run, the file put back."""
+    survived = []
+    for mutant in mutants:
+        path = copy / KNOWLEDGE / mutant.file
+        original = path.read_text()
+        path.write_text(apply(original, mutant))
+        try:
+            if not killed(copy):
+                survived.append(mutant.name)
+        finally:
+            path.write_text(original)
+    return survived
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", type=Path, default=ROOT / "test-artifacts" / "knowledge-mutation-report.md")
     parser.add_argument("--minimum", type=float, default=95.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="copies of the project tested side by side (default: one per core)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vs-knowledge-") as folder:
-        copy = Path(folder)
-        for name in COPIED:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__", "golden"))
-            else:
-                shutil.copy2(source, copy / name)
-        if killed(copy):
+        copies = [project_copy(Path(folder) / f"copy-{n}") for n in range(max(1, args.workers))]
+        if killed(copies[0]):
             print("the oracle tests fail on the unchanged files: fix them first", file=sys.stderr)
             return 1
         began = time.monotonic()
-        results: dict[str, tuple[int, list[str]]] = {}
-        for file in ("memory.yaml", "prices.yaml", "features.yaml"):
-            path = copy / KNOWLEDGE / file
-            original = path.read_text()
-            survivors, mutants = [], constants(file, original)
-            for mutant in mutants:
-                path.write_text(apply(original, mutant))
-                try:
-                    if not killed(copy):
-                        survivors.append(mutant.name)
-                finally:
-                    path.write_text(original)
-            results[file] = (len(mutants), survivors)
+        mutants = {file: constants(file, (ROOT / KNOWLEDGE / file).read_text())
+                   for file in ("memory.yaml", "prices.yaml", "features.yaml")}
+        every = [mutant for found in mutants.values() for mutant in found]
+        # each copy takes every n-th mutant: the pytest runs are independent, one per core
+        with ThreadPoolExecutor(len(copies)) as pool:
+            shares = pool.map(survivors_in, copies, [every[n::len(copies)] for n in range(len(copies))])
+            survived = {name for share in shares for name in share}
+        results = {file: (len(found), [m.name for m in found if m.name in survived]) for file, found in mutants.items()}
     lines = ["# Data mutation of the knowledge files", "",
              f"Each numeric constant perturbed alone; oracle tests: {', '.join(ORACLES)} "
              f"({time.monotonic() - began:.0f} s).", "", "| file | constants | caught | score |", "|---|---:|---:|---:|"]

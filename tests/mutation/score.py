@@ -5,7 +5,7 @@ an adapter talks to its engine and is proven by the contract suite, which mutmut
 counts as killed when a test failed, timed out or the type checker refused it. A surviving mutant is either
 a gap to close with a test or listed in equivalent.yaml with the reason no test can tell it apart.
 
-    .venv/bin/python tests/mutation/score.py [--report PATH] [--minimum 85]
+    .venv/bin/python tests/mutation/score.py [--report PATH] [--minimum 95] [--globs [MODULE ...]]
 """
 
 from __future__ import annotations
@@ -80,6 +80,23 @@ class ModuleScore:
         return 100.0 * self.killed / judged if judged else None
 
 
+def scope_globs(modules: list[str] | None = None) -> list[str]:
+    """The mutant names in scope as `mutmut run` patterns: only these are run, so a mutant in a function the
+    oracle tests merely pass through (an adapter's connection code, an importer's file reading) costs nothing."""
+    globs = []
+    for module, functions in SCOPE.items():
+        if modules and not any(wanted in module for wanted in modules):
+            continue
+        dotted = module.removesuffix(".py").replace("/", ".")
+        if functions is None:
+            globs.append(f"{dotted}.x*")
+            continue
+        for name in sorted(functions):
+            # a name in scope is a class (its methods: xǁClassǁmethod), a method of any class, or a function
+            globs += [f"{dotted}.xǁ{name}ǁ*", f"{dotted}.xǁ*ǁ{name}__mutmut_*", f"{dotted}.x_{name}__mutmut_*"]
+    return globs
+
+
 def function_of(mutant: str) -> str:
     match = MUTANT_NAME.search(mutant)
     if match is None:
@@ -139,8 +156,13 @@ def report(results: list[ModuleScore], equivalent: dict[str, str], minimum: floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", type=Path, default=ROOT / "test-artifacts" / "mutation-report.md")
-    parser.add_argument("--minimum", type=float, default=85.0)
+    parser.add_argument("--minimum", type=float, default=95.0)
+    parser.add_argument("--globs", nargs="*", metavar="MODULE",
+                        help="print the `mutmut run` patterns of the scope (or of the modules named) and stop")
     args = parser.parse_args()
+    if args.globs is not None:
+        print(" ".join(scope_globs(args.globs)))  # the Makefile turns globbing off (set -f) before using them
+        return 0
     equivalent = yaml.safe_load(EQUIVALENT.read_text()) or {}
     results = scores(equivalent)
     args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,9 @@ def significant(value: float | None, digits: int = 3) -> str:
         return f"{number:,.0f}" if number == 0 else str(number)
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(number))))
     if decimals > MAX_DECIMALS:  # microseconds in a column of seconds: six places say enough
-        smallest = 10.0**-MAX_DECIMALS
-        return f"{number:,.{MAX_DECIMALS}f}" if abs(number) >= smallest / 2 else f"< {smallest:.{MAX_DECIMALS}f}"
+        text = f"{number:.{MAX_DECIMALS}f}"  # below 0.0001: no thousands to separate
+        # what rounds to nothing at six places says so ("0.000000" would read as a measured zero)
+        return text if float(text) != 0 else f"< {10.0**-MAX_DECIMALS:.{MAX_DECIMALS}f}"
     return f"{round(number, decimals):,.{decimals}f}"
 
 
