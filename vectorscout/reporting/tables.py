@@ -225,7 +225,7 @@ def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
                 significant(probe.median_ms) if probe.visible == probe.probes else
                 f"{significant(probe.median_ms)} ({probe.probes - probe.visible} of {probe.probes} never seen)")
         lines.append(line)
-    return pd.DataFrame(lines)
+    return pd.DataFrame(lines).fillna(NOT_MEASURED)  # a probe one engine was not asked reads so, not as NaN
 
 
 def stream_windows_table(row: ResultRow) -> pd.DataFrame:

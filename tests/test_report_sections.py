@@ -1,0 +1,133 @@
+"""The report's sentences and assumption rows that carry figures, line by line, for runs written out here:
+the fastest engine at the target and the others' QPS, the noisy and collapsed rows, the engines that missed
+the target or failed, and the cost assumptions in percent and gigabytes."""
+
+from types import SimpleNamespace
+
+from vectorscout.reporting.sections import ReportData, assumption_rows, summary_lines
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+
+
+def row(engine, recall, qps, **fields):
+    values = dict(engine=engine, status="ok", index="hnsw", build_params={}, search_params={"ef": 64}, recall=recall,
+                  qps=qps, latency_p95_ms=1.0, concurrency=1)
+    values.update(fields)
+    return ResultRow(**values)
+
+
+def run_of(*rows):
+    return Run(run_id="r1", created_at="t", status="finished", k=10, dataset=DatasetInfo(n=1000, dim=8), plan={},
+               environment=Environment(cores=2), results=list(rows))
+
+
+def test_the_summary_names_the_fastest_at_the_target_then_the_others_and_what_missed_or_failed():
+    lines = summary_lines(ReportData(runs=[run_of(
+        row("qdrant", 0.95, 1234.5), row("faiss", 0.99, 20_000.4), row("chroma", 0.92, 99_999.0),
+        row("lancedb", 0.5, 50_000.0, noise="other processes used 40 % of the CPU"),
+        row("hnswlib", 0.2, 9.0, diagnosis="dimension 3 spans 1e5"),
+        row("pgvector", None, None, status="failed", error="it stopped"))]))
+    assert lines == [
+        "Measured: at recall >= 0.9, the fastest serial throughput was chroma (99,999 QPS); faiss 20,000, "
+        "qdrant 1,234.",
+        "Noise: 1 measurement(s) were taken under noise and are drawn hollow; the recommendation does not score "
+        "their speed: lancedb hnsw ef=64 (other processes used 40 % of the CPU).",
+        "Recall collapse: 1 result(s) fell below 0.5 where exact search gives 1.0: hnswlib hnsw ef=64: dimension 3 spans 1e5.",
+        "Did not reach recall 0.9 at any setting tried: hnswlib, lancedb.",
+        "Failed: pgvector (see Failures).",
+    ]
+
+
+def test_the_cost_assumptions_read_as_shares_gigabytes_and_words():
+    cost = SimpleNamespace(prices_edited=False, assumptions={
+        "provider": "", "replicas": "auto", "memory_headroom": 0.25, "node_overhead_gb": 1.5, "cpu_utilisation": 0.6,
+        "average_load_share": 0.3})
+    rows = assumption_rows(ReportData(runs=[], cost=cost))
+    shown = {name: value for name, value, _ in rows}
+    assert shown["Cloud provider"] == "from the scenario" and shown["Prices"] == "shipped defaults (dated, with sources)"
+    assert [value for _, value, _ in rows[1:6]] == ["auto", "25 %", "1.5 GB", "60 %", "30 %"]
+    cost.prices_edited, cost.assumptions = True, {**cost.assumptions, "provider": "gcp", "node_overhead_gb": "2"}
+    shown = {name: value for name, value, _ in assumption_rows(ReportData(runs=[], cost=cost))}
+    assert shown["Cloud provider"] == "gcp" and shown["Prices"] == "edited by the user"
+    assert assumption_rows(ReportData(runs=[])) == []
+
+
+def test_the_cost_assumptions_keep_their_explanations_and_prices_has_none():
+    cost = SimpleNamespace(prices_edited=False, assumptions={"cpu_utilisation": 0.6})
+    rows = assumption_rows(ReportData(runs=[], cost=cost))
+    assert rows[0] == ("Cloud provider", "from the scenario",
+                       "whose instance prices to size with (empty: the scenario's cloud provider)")
+    assert rows[4] == ("CPU utilisation at peak (share of cores)", "60 %", "share of each node's cores busy at peak QPS")
+    assert rows[-1] == ("Prices", "shipped defaults (dated, with sources)", "")
+
+
+def verdict(name, score, evidence="measured", excluded="", reasons_for=(), reasons_against=()):
+    return SimpleNamespace(name=name, score=score, evidence=evidence, excluded=excluded,
+                           reasons_for=list(reasons_for), reasons_against=list(reasons_against))
+
+
+def test_the_summary_opens_with_the_scenario_verdict_reasons_runners_up_and_exclusions():
+    from vectorscout.decision.scenario import Scenario
+
+    best = verdict("qdrant", 0.91, reasons_for=["performance: 1,234 QPS at recall 0.95"],
+                   reasons_against=["operations: a server to run"])
+    others = [verdict("pgvector", 0.876), verdict("chroma", 0.5, "indicative"), verdict("lancedb", 0.456),
+              verdict("faiss", 0.3)]
+    excluded = verdict("hnswlib", None, excluded="no filtering")
+    recommendation = SimpleNamespace(
+        deployment="single_server", warnings=["the data is small"], verdict="qdrant, by 0.03",
+        evidence_reach="measured at 1,000 vectors; the scenario has 2,000,000", best=best,
+        scored=[best, *others], ranking=[best, *others, excluded], sensitivity="stable under ±20 % weights")
+    data = ReportData(runs=[run_of(row("qdrant", 0.5, 10.0))], scenario=Scenario("Shop", {"recall_target": 0.95}),
+                      recommendation=recommendation, notes=["cost: no prices for this region"])
+    assert summary_lines(data) == [
+        "Scenario 'Shop', judged as a self-hosted single server.",
+        "Warning: the data is small",
+        "Recommended: qdrant, by 0.03",
+        "How far the evidence reaches: measured at 1,000 vectors; the scenario has 2,000,000",
+        "For qdrant: performance: 1,234 QPS at recall 0.95",
+        "Against qdrant: operations: a server to run",
+        "Then: pgvector (0.88, measured), chroma (0.50, indicative), lancedb (0.46, measured).",
+        "Excluded: hnswlib: no filtering.",
+        "Sensitivity: stable under ±20 % weights",
+        "Note: cost: no prices for this region",
+        "Did not reach recall 0.95 at any setting tried: qdrant.",
+    ]
+    recommendation.evidence_reach, recommendation.ranking, recommendation.scored = "", [best], [best]
+    lines = summary_lines(data)
+    assert not any(line.startswith(("How far", "Then:", "Excluded:")) for line in lines)
+    assert summary_lines(ReportData(runs=[run_of(row("qdrant", 0.5, 10.0))], recommendation=recommendation)) == [
+        "For qdrant: performance: 1,234 QPS at recall 0.95", "Against qdrant: operations: a server to run",
+        "Sensitivity: stable under ±20 % weights", "Did not reach recall 0.9 at any setting tried: qdrant."]
+
+
+def test_long_lists_in_the_summary_are_cut_to_their_first_few_and_joined_by_semicolons():
+    from vectorscout.results.records import TuningFigures
+
+    noisy = [row(f"noisy{i}", 0.95, 100.0 + i, noise=f"load {i}") for i in range(6)]
+    collapsed = [row(f"collapsed{i}", 0.1, 5.0, diagnosis=f"cause {i}") for i in range(4)]
+    tuned = [row(f"tuned{i}", 0.95, 50.0, tuning=TuningFigures(0.9, "ef", 64, True, 50, 50, tried=[[64, 0.95]]))
+             for i in range(9)]
+    failed = [row(f"failed{i}", None, None, status="failed", error="x") for i in range(2)]
+    lines = summary_lines(ReportData(runs=[run_of(*noisy, *collapsed, *tuned, *failed)]))
+    noise = next(line for line in lines if line.startswith("Noise:"))
+    assert noise.startswith("Noise: 6 measurement(s) were taken under noise") and noise.endswith(
+        "noisy0 hnsw ef=64 (load 0); noisy1 hnsw ef=64 (load 1); noisy2 hnsw ef=64 (load 2); "
+        "noisy3 hnsw ef=64 (load 3); noisy4 hnsw ef=64 (load 4).")  # the first five
+    collapse = next(line for line in lines if line.startswith("Recall collapse:"))
+    assert collapse == ("Recall collapse: 4 result(s) fell below 0.5 where exact search gives 1.0: collapsed0 hnsw "
+                        "ef=64: cause 0; collapsed1 hnsw ef=64: cause 1; collapsed2 hnsw ef=64: cause 2.")
+    compared = next(line for line in lines if line.startswith("Compared at equal recall"))
+    assert compared.startswith("Compared at equal recall (each setting read on queries other than those that chose "
+                               "it): tuned0 hnsw: recall 0.9 reached at ef=64")
+    assert compared.count("; tuned") == 7 and compared.endswith(".") and "tuned8" not in compared  # the first eight
+    assert "Failed: failed0, failed1 (see Failures)." in lines
+
+
+def test_every_engine_excluded_is_named_with_its_reason():
+    best = verdict("qdrant", 0.9)
+    recommendation = SimpleNamespace(deployment="embedded", warnings=[], verdict="qdrant", evidence_reach="", best=best,
+                                     scored=[best], sensitivity="stable",
+                                     ranking=[best, verdict("a", None, excluded="no filters"),
+                                              verdict("b", None, excluded="no TLS")])
+    lines = summary_lines(ReportData(runs=[run_of(row("qdrant", 0.95, 10.0))], recommendation=recommendation))
+    assert "Excluded: a: no filters; b: no TLS." in lines

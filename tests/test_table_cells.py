@@ -1,0 +1,187 @@
+"""Every cell of the tables the dashboard, the report and the CLI show, written out by hand for rows whose
+figures are chosen to tell the rounding, the unit and the column apart: a table that puts a figure in the
+wrong column, to the wrong places, or under the wrong heading fails here."""
+
+import math
+
+import pandas as pd
+
+from vectorscout.reporting.tables import (
+    column_widths,
+    frontier_table,
+    grid_text,
+    human_label,
+    hybrid_table,
+    params_text,
+    results_table,
+    stages_table,
+    stream_summary_table,
+    stream_windows_table,
+    text,
+)
+from vectorscout.results.records import (
+    Freshness,
+    HybridFigures,
+    ResultRow,
+    RetrievalMode,
+    StreamingFigures,
+    StreamWindow,
+)
+
+
+def row(engine="qdrant", **fields):
+    values = dict(engine=engine, status="ok", index="hnsw", build_params={"m": 16}, search_params={"ef": 64},
+                  recall=0.95, qps=1234.5, latency_p95_ms=2.345, concurrency=1, k=10)
+    values.update(fields)
+    return ResultRow(**values)
+
+
+def rows_of(frame):
+    return [list(frame.columns)] + [[str(cell) for cell in line] for line in frame.values.tolist()]
+
+
+def test_the_stages_table_reads_each_engines_first_serial_stages_to_their_places():
+    serial = row(stages=[{"stage": "insert", "wall_s": 12.345, "rss_mb": 100.04, "peak_rss_mb": 150.06},
+                         {"stage": "index", "wall_s": 0.01234, "rss_mb": None, "peak_rss_mb": 151.0},
+                         {"stage": "insert", "wall_s": 99.0, "rss_mb": 1.0, "peak_rss_mb": 1.0}])  # seen: dropped
+    concurrent = row(concurrency=4, stages=[{"stage": "search", "wall_s": 5.0, "rss_mb": 1.0, "peak_rss_mb": 1.0}])
+    assert rows_of(stages_table([serial, concurrent])) == [
+        ["Engine", "Stage", "Wall time (s)", "Memory held (MB)", "Peak memory (MB)"],
+        ["qdrant", "insert", "12.3", "100.0", "150.1"],
+        ["qdrant", "index", "0.0123", "not measured", "151.0"],
+    ]
+
+
+def streamed(fell_behind=None, serialized=""):
+    figures = StreamingFigures(rate_asked=500.0, rate_achieved=487.65, base_vectors=1000, streamed_vectors=500,
+                               clients=2, window_s=1.0, fell_behind_at_s=fell_behind, serialized=serialized,
+                               windows=[StreamWindow(1.0, 1490, 41, 0.98765, 1.2345, 2.5, 10.04, 490.4, 0.0123),
+                                        StreamWindow(2.0004, 1987, 0, None, None, None, None, 497.0, 0.0)],
+                               freshness=[Freshness("insert", 5, 5, 12.345, 20.0),
+                                          Freshness("update", 5, 3, 40.0, 90.0),
+                                          Freshness("delete", 0, 0, skipped="not in a flat index")])
+    return row(recall=0.9876, latency_p95_ms=3.456, streaming=figures)
+
+
+def test_the_stream_summary_reads_rates_lag_recall_and_each_freshness_figure():
+    never, behind = streamed(), streamed(fell_behind=1.5, serialized="one client at a time")
+    behind.engine, behind.streaming.freshness = "chroma", [Freshness("delete", 0, 0, skipped="cannot delete")]
+    frame = stream_summary_table([never, row(engine="faiss"), behind])  # faiss did not stream: no line
+    assert rows_of(frame) == [
+        ["Engine", "Index", "Rate asked (vectors/s)", "Rate achieved (vectors/s)", "Fell behind at (s)",
+         "Writes and searches", "Recall during the stream", "p95 during the stream (ms)",
+         "Insert visible after (ms, median)", "Update visible after (ms, median)", "Delete visible after (ms, median)"],
+        ["qdrant", "hnsw", "500", "488", "never", "at once", "0.988", "3.46", "12.3", "40.0 (2 of 5 never seen)",
+         "skipped: not in a flat index"],
+        ["chroma", "hnsw", "500", "488", "1.50", "one client at a time", "0.988", "3.46", "not measured", "not measured",
+         "skipped: cannot delete"],
+    ]
+    insert_skipped = streamed()
+    insert_skipped.streaming.freshness = [Freshness("insert", 0, 0, skipped="read only")]
+    assert stream_summary_table([insert_skipped])["Insert visible after (ms, median)"].tolist() == ["skipped (as delete)"]
+
+
+def test_the_stream_windows_read_each_window_to_its_places():
+    assert rows_of(stream_windows_table(streamed())) == [
+        ["Until (s)", "Vectors", "Searches", "Recall", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Inserts (vectors/s)",
+         "Writer late by (s)"],
+        ["1.00", "1,490", "41", "0.988", "1.23", "2.50", "10.0", "490", "0.0123"],
+        ["2.00", "1,987", "0", "not measured", "not measured", "not measured", "not measured", "497", "0"],
+    ]
+    assert stream_windows_table(row()).empty  # a row that did not stream has no windows
+
+
+def test_the_hybrid_table_reads_each_mode_in_its_column_with_the_depth_of_the_fusion():
+    figures = HybridFigures(documents=500, queries=40, depth=100, rrf_k=60, application_side=True,
+                            exact_dense_ndcg_at_10=0.71234, dense_recall_at_k=0.98765, modes=[
+                                RetrievalMode("keyword", "BM25 (application side)", 0.41234, 0.5, 0.6),
+                                RetrievalMode("dense", "qdrant hnsw", 0.61234, 0.7, 0.8),
+                                RetrievalMode("hybrid", "RRF (application side, k=60)", 0.66666, 0.77777, 0.88888,
+                                              p50_ms=3.4567)])
+    only_dense = HybridFigures(documents=500, queries=40, depth=50, rrf_k=60, application_side=False,
+                               exact_dense_ndcg_at_10=0.7, modes=[RetrievalMode("dense", "lancedb", 0.6, 0.7, 0.8)])
+    frame = hybrid_table([row(hybrid=figures, k=5), row(engine="faiss"), row(engine="lancedb", hybrid=only_dense, k=5)])
+    assert rows_of(frame) == [
+        ["Engine", "Index", "Keyword nDCG@10", "Dense nDCG@10", "Hybrid nDCG@10", "Exact dense nDCG@10",
+         "Dense recall@5 vs exact", "Hybrid MRR@10", "Hybrid recall@5", "Hybrid p50 (ms)", "Keyword ranking", "Fusion"],
+        ["qdrant", "hnsw", "0.4123", "0.6123", "0.6667", "0.7123", "0.9877", "0.7778", "0.8889", "3.46",
+         "BM25 (application side)", "RRF (application side, k=60); top 100 of each list"],
+        ["lancedb", "hnsw", "not measured", "0.6000", "not measured", "0.7000", "not measured", "not measured",
+         "not measured", "not measured", "not measured", "not measured"],
+    ]
+
+
+def test_the_frontier_reads_each_engines_pareto_points_in_rising_recall():
+    points = [row(recall=0.9, qps=2000.0, search_params={"ef": 16}, latency_p95_ms=0.5),
+              row(recall=0.99, qps=500.0, search_params={"ef": 128}, latency_p95_ms=2.0),
+              row(recall=0.95, qps=400.0, search_params={"ef": 64}, latency_p95_ms=3.0)]  # dominated
+    header, body = frontier_table(points)
+    assert header == ["Engine", "Index", "Build parameters", "Search setting", "Recall@k", "QPS", "p95 (ms)"]
+    assert body == [["qdrant", "hnsw", "m=16", "ef=16", "0.9000", "2,000", "0.500"],
+                    ["qdrant", "hnsw", "m=16", "ef=128", "0.9900", "500", "2.00"]]
+
+
+def test_a_column_is_as_wide_as_its_longest_text_within_the_limit():
+    frame = pd.DataFrame({"QPS": ["1", "22"], "Error": ["x" * 200, ""], "A long column heading": ["1", "2"],
+                          "Empty": pd.Series([], dtype=str).reindex(range(2), fill_value="")})
+    widths = column_widths(frame)
+    assert widths["QPS"] == math.ceil(30 + 7.8 * 3)  # the header is the longest text: 54 px
+    assert widths["Error"] == 640  # 200 characters would be 1,590 px: cut at the limit
+    assert widths["A long column heading"] == math.ceil(30 + 7.8 * 21)  # 194 px
+    long_header = pd.DataFrame({"h" * 100: ["x" * 120]})  # a header past the limit still fits whole
+    assert column_widths(long_header) == {"h" * 100: math.ceil(30 + 7.8 * 100)}
+    assert column_widths(pd.DataFrame({"Q": []})) == {"Q": math.ceil(30 + 7.8)}
+
+
+def test_labels_settings_and_grids_read_as_a_person_writes_them():
+    assert human_label("memory_headroom") == "Memory headroom" and human_label("_qps_") == "Qps"
+    assert human_label("") == ""
+    assert text(None) == "" and text(3) == "3"
+    assert params_text({"ef": 64, "exact": True, "lists": [1, 2], "opts": {"a": None}, "off": False}) == \
+        "ef=64, exact=yes, lists=1/2, opts=(a=none), off=no"
+    assert params_text({}) == "defaults"
+    assert grid_text([{"ef": 16}, {"ef": 64}]) == "ef=16; ef=64"
+    assert grid_text({"ef": [16, 64]}) == "ef=16/64"
+    assert grid_text([]) == "defaults" and grid_text(None) == "defaults"
+
+
+def test_a_sweep_with_words_among_numbers_puts_numbers_first_in_numeric_order():
+    rows = [row(search_params={"ef": value}) for value in ("auto", 128, True, 16, 64.5)]
+    settings = results_table(rows)["Search setting"].tolist()
+    assert settings == ["ef=16", "ef=64.5", "ef=128", "ef=yes", "ef=auto"]  # then words by their text: "True" < "auto"
+
+
+def test_the_measurements_table_keeps_the_columns_asked_for_in_that_order():
+    frame = results_table([row(), row(engine="faiss", qps=99.0)], columns=["QPS", "No such column", "Engine"])
+    assert rows_of(frame) == [["QPS", "Engine"], ["99.0", "faiss"], ["1,234", "qdrant"]]
+    empty = results_table([])
+    assert list(empty.columns) == [label for label in (
+        "Engine", "Status", "Index", "Build parameters", "Search setting", "Clients", "Recall@k", "Recall@k (distance)",
+        "nDCG@10", "Exact nDCG@10", "MRR@10", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS", "QPS spread (%)", "Insert (s)",
+        "Index build (s)", "Errors", "Client CPU (%)", "Engine memory (MB)", "Worker peak RSS, with the dataset (MB)",
+        "RAM (bytes/vector)", "Disk (MB)", "Disk (bytes/vector)", "Other load on the host (% CPU)")]
+
+
+def test_empty_tables_keep_their_headings():
+    from vectorscout.reporting.tables import at_target_table, tuning_lines
+
+    assert list(stages_table([]).columns) == ["Engine", "Stage", "Wall time (s)", "Memory held (MB)",
+                                              "Peak memory (MB)"]
+    assert list(at_target_table({}).columns) == ["Engine", "Reaches the target", "Best QPS at the target",
+                                                 "Best p95 at the target (ms)"]
+    assert tuning_lines([row(), row(concurrency=4)]) == []  # nothing tuned: no line, not an empty one
+
+
+def test_stages_of_a_concurrent_row_listed_first_do_not_hide_the_serial_ones():
+    concurrent = row(concurrency=4, stages=[{"stage": "search", "wall_s": 5.0, "rss_mb": 1.0, "peak_rss_mb": 1.0}])
+    serial = row(stages=[{"stage": "insert", "wall_s": 1.0, "rss_mb": 1.0, "peak_rss_mb": 1.0},
+                         {"stage": "insert", "wall_s": 2.0, "rss_mb": 2.0, "peak_rss_mb": 2.0},
+                         {"stage": "index", "wall_s": 3.0, "rss_mb": 3.0, "peak_rss_mb": 3.0}])
+    assert stages_table([concurrent, serial])["Stage"].tolist() == ["insert", "index"]
+
+
+def test_a_hybrid_figure_without_a_dense_mode_reads_not_measured_there():
+    figures = HybridFigures(documents=5, queries=2, depth=10, rrf_k=60, application_side=True,
+                            exact_dense_ndcg_at_10=0.5, modes=[RetrievalMode("keyword", "BM25", 0.4, 0.5, 0.6)])
+    line = hybrid_table([row(hybrid=figures)]).iloc[0]
+    assert (line["Keyword nDCG@10"], line["Dense nDCG@10"], line["Fusion"]) == ("0.4000", "not measured", "not measured")
