@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from vectorscout.decision.scenario import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
 from vectorscout.results.records import Run, utc_now
 from vectorscout.results.store import ResultsStore, StoreError
+from vectorscout.results.validation import RunDocumentError, check_run_document
 
 FORMAT = "vectorscout-workshop/1"
 NAME = re.compile(r"^[\w .,'()+&-]{1,80}$")
@@ -127,6 +128,11 @@ def import_workshop(store: ResultsStore, text: str) -> Workshop:
         workshop = Workshop(**{k: v for k, v in dict(document["workshop"]).items() if k in Workshop.__dataclass_fields__})
         scenarios = [Scenario(str(s["name"]), dict(s.get("answers", {})), dict(s.get("priorities", {})),
                               dict(s.get("cost", {}))) for s in document.get("scenarios", [])]
+        for number, run_document in enumerate(document.get("runs", [])):
+            try:
+                check_run_document(run_document)
+            except RunDocumentError as exc:  # a ValueError: said below as the file being damaged
+                raise RunDocumentError(f"run {number + 1}: {exc}") from None
         runs = [Run.from_dict(r) for r in document.get("runs", [])]
     except (KeyError, TypeError, ValueError, ScenarioError) as exc:
         raise WorkshopError(f"the workshop file is damaged: {exc}") from None

@@ -190,9 +190,12 @@ class ResultsStore:
                 db.execute("UPDATE runs SET environment = ? WHERE run_id = ?", (json.dumps(asdict(environment)), run_id))
 
     def import_run(self, data: dict[str, Any]) -> Run:
+        from vectorscout.results.validation import RunDocumentError, check_run_document
+
         try:
+            check_run_document(data)  # every field as the records declare it: pages never meet a string for a figure
             run = Run.from_dict(data)
-        except TypeError as exc:
+        except (RunDocumentError, TypeError) as exc:
             raise StoreError(f"not a VectorScout run export: {exc}") from None
         if run.status == "running":
             run.status = "interrupted"  # an export taken mid-run cannot finish here
