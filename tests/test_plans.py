@@ -270,14 +270,27 @@ def test_a_build_grid_and_a_connection_give_one_configuration_each(tmp_path):
     ("engines: [{engine: faiss, build: [8]}]", "plan.yaml: engines[0]: build must be a mapping of parameter to values"),
     ("engines: {engine: faiss}", "plan.yaml: 'engines' must list at least one engine"),
     ("- a list", "plan.yaml: a plan is a mapping with datasets and engines"),
-    ("k: ten\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size, timeout_s, memory_limit_mb, concurrency, "
-                                           "repetitions, duration_s, hybrid_depth, tune_recall and the stream_* keys "
-                                           "must be numbers"),
+    ("k: ten\nengines: [{engine: faiss}]", "plan.yaml: k: expected a whole number, got 'ten'"),
+    ("k: true\nengines: [{engine: faiss}]", "plan.yaml: k: expected a whole number, got True"),
+    ("k: 10.7\nengines: [{engine: faiss}]", "plan.yaml: k: expected a whole number, got 10.7"),
+    ("timeout_s: .inf\nengines: [{engine: faiss}]", "plan.yaml: timeout_s: expected a number, got inf"),
     ("hybrid: yes please\nengines: [{engine: faiss}]", "plan.yaml: hybrid is true or false; got 'yes please'"),
-    ("hybrid_depth: deep\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
-    ("stream_rate: fast\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
-    ("concurrency: [1, many]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
-    ("locust_workers: [2]\nengines: [{engine: faiss}]", "plan.yaml: k, batch_size"),
+    ("hybrid_depth: deep\nengines: [{engine: faiss}]", "plan.yaml: hybrid_depth: expected a whole number, got 'deep'"),
+    ("stream_rate: fast\nengines: [{engine: faiss}]", "plan.yaml: stream_rate: expected a number, got 'fast'"),
+    ("concurrency: [1, many]\nengines: [{engine: faiss}]", "plan.yaml: concurrency: expected a whole number, got 'many'"),
+    ("locust_workers: [2]\nengines: [{engine: faiss}]", "plan.yaml: locust_workers: expected a whole number, got [2]"),
+    ("load_driver: [local]\nengines: [{engine: faiss}]", "plan.yaml: load_driver: expected local or locust, got ['local']"),
+    ("label: " + "x" * 201 + "\nengines: [{engine: faiss}]", "plan.yaml: label has 201 characters; at most 200"),
+    ("a: &a [1, 1]\nb: &b [*a, *a]\nengines: [{engine: faiss}]", "plan.yaml: not valid YAML/JSON (aliases (*name) are "
+                                                                   "not allowed in a plan"),
+    ("engines: [{engine: faiss, index: hnsw, search: {ef_search: [" + ", ".join(map(str, range(1, 66))) + "]}}]",
+     "plan.yaml: engines[0]: search ef_search has 65 values; at most 64 are allowed"),
+    ("engines: [{engine: faiss, index: hnsw, search: {ef_search: [" + ", ".join(map(str, range(1, 30))) + "], "
+     "probe: [" + ", ".join(map(str, range(1, 10))) + "]}}]",
+     "plan.yaml: engines[0]: the search grid has 261 settings; at most 256 are allowed"),
+    ("engines: [{engine: faiss, index: hnsw, build: {M: [4, 8, 16, 24, 32, 48, 64, 96, 128], "
+     "ef_construction: [40, 80, 100, 200, 300, 400, 500, 600]}}]",
+     "plan.yaml: engines[0]: the build grid has 72 settings (an index each); at most 64 are allowed"),
     ("filter: 3\nengines: [{engine: faiss}]",
      'plan.yaml: filter and filters take text like "tag == 3" (a list of them for filters)'),
     ("filters: ['tag == 1', 2]\nengines: [{engine: faiss}]", "plan.yaml: filter and filters take text"),
@@ -327,3 +340,18 @@ def test_a_public_plan_may_leave_out_what_has_a_default_and_is_read_strictly():
     assert RunPlan.from_public(RunPlan(dataset="d", engines=[]).public()).filter is None
     public = RunPlan(dataset="d", engines=[], concurrency=(1, 8)).public()
     assert set(public) == {f.name for f in fields(RunPlan)} and public["concurrency"] == [1, 8]
+
+
+def test_a_plan_file_at_its_size_limits_is_read(tmp_path):
+    """64 values of one parameter, 256 search settings and 64 builds in one entry, a 200-character label."""
+    values = ", ".join(map(str, range(1, 65)))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("label: " + "x" * 200 + "\nengines:\n"
+                    f"  - {{engine: faiss, index: hnsw, search: {{ef_search: [{values}]}}}}\n"
+                    "  - {engine: lancedb, index: ivf_pq, search: {nprobes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, "
+                    "14, 15, 16], refine_factor: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]}}\n"
+                    "  - {engine: faiss, index: hnsw, build: {M: [4, 8, 12, 16, 20, 24, 28, 32], "
+                    "ef_construction: [40, 80, 120, 160, 200, 240, 280, 320]}}\n")
+    (run,) = load_plan(plan).runs
+    assert len(run.engines) == 1 + 1 + 64 and len(run.engines[0].search_grid) == 64
+    assert len(run.engines[1].search_grid) == 256 and len(run.label) == 200

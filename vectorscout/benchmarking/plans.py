@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +46,47 @@ from vectorscout.benchmarking.specs import EngineConfig, SpecError, engine_confi
 
 class PlanFileError(ValueError):
     """A plan file that cannot be read or does not fit the engines' declared parameters."""
+
+
+# Bounds a plan file is held to before anything is expanded: a few lines of YAML must not become millions of
+# settings (a 2,000 x 2 x 2,000 grid) or an 8 MB label.
+MAX_VALUES = 64  # values of one parameter
+MAX_SEARCH_SETTINGS = 256  # search settings of one engine entry (the product of its values)
+MAX_BUILD_SETTINGS = 64  # indexes one engine entry builds
+MAX_LABEL = 200  # characters
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """YAML without aliases: a plan never needs one, and nested aliases expand a few hundred bytes into
+    gigabytes (a "billion laughs" document) before any check could run."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a plan",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _whole(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value != int(value):
+        raise PlanFileError(f"{where}: {key}: expected a whole number, got {value!r}")
+    return int(value)
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PlanFileError(f"{where}: {key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _bounded_values(raw: Any, what: str, where: str) -> list[Any]:
+    values = _values(raw)
+    if len(values) > MAX_VALUES:
+        raise PlanFileError(f"{where}: {what} has {len(values):,} values; at most {MAX_VALUES} are allowed")
+    return values
 
 
 @dataclass
@@ -75,9 +117,13 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
     if search == "sweep":
         grid_values = {p.name: list(p.sweep or (p.default,)) for p in spec.search_params}
     elif isinstance(search, dict):
-        grid_values = {key: _values(value) for key, value in search.items()}
+        grid_values = {key: _bounded_values(value, f"search {key}", where) for key, value in search.items()}
     else:
         raise PlanFileError(f"{where}: search must be a mapping of parameter to values, or 'sweep'")
+    settings = math.prod(len(values) for values in grid_values.values())
+    if settings > MAX_SEARCH_SETTINGS:
+        raise PlanFileError(f"{where}: the search grid has {settings:,} settings; at most {MAX_SEARCH_SETTINGS} are "
+                            "allowed (split the sweep over several entries or runs)")
     names = list(grid_values)
     # nothing named: None, so engine_config gives the adapter's defaults, as the CLI's --engines does (a product
     # over no parameter would be one empty setting, recorded as no search parameter at all)
@@ -88,8 +134,13 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
     if not isinstance(build, dict):
         raise PlanFileError(f"{where}: build must be a mapping of parameter to values")
     build_names = list(build)
+    build_values = [_bounded_values(build[n], f"build {n}", where) for n in build_names]
+    builds = math.prod(len(values) for values in build_values)
+    if builds > MAX_BUILD_SETTINGS:
+        raise PlanFileError(f"{where}: the build grid has {builds:,} settings (an index each); at most "
+                            f"{MAX_BUILD_SETTINGS} are allowed")
     configs = []
-    for combo in itertools.product(*(_values(build[n]) for n in build_names)):
+    for combo in itertools.product(*build_values):
         options = {"index": spec.name, **dict(zip(build_names, combo)), **(entry.get("connection") or {})}
         try:
             configs.append(engine_config(name, options, grid))
@@ -101,7 +152,7 @@ def _engine_configs(entry: dict[str, Any], where: str) -> list[EngineConfig]:
 def load_plan(path: Path) -> BenchmarkPlan:
     try:
         text = Path(path).read_text()
-        raw = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.safe_load(text)
+        raw = json.loads(text) if Path(path).suffix.lower() == ".json" else yaml.load(text, Loader=_PlanLoader)
     except OSError as exc:
         raise PlanFileError(f"cannot read plan {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -121,28 +172,28 @@ def load_plan(path: Path) -> BenchmarkPlan:
     if not entries or not isinstance(entries, list):
         raise PlanFileError(f"{path}: 'engines' must list at least one engine")
     configs = [c for i, e in enumerate(entries) for c in _engine_configs(e, f"{path.name}: engines[{i}]")]
-    try:
-        k = int(raw.get("k", 10))
-        batch_size = int(raw.get("batch_size", 1000))
-        timeout_s = float(raw.get("timeout_s", 3600))
-        memory_limit_mb = int(raw.get("memory_limit_mb", 0))
-        concurrency = tuple(sorted({int(c) for c in _values(raw.get("concurrency", 1))}))
-        repetitions = int(raw.get("repetitions", RunPlan.repetitions))
-        duration_s = float(raw.get("duration_s", 0))
-        load_driver = str(raw.get("load_driver", "local"))
-        locust_workers = int(raw.get("locust_workers", 2))
-        stream_vectors, stream_clients = int(raw.get("stream_vectors", 0)), int(raw.get("stream_clients", 2))
-        stream_rate = float(raw.get("stream_rate", RunPlan.stream_rate))
-        stream_window_s = float(raw.get("stream_window_s", RunPlan.stream_window_s))
-        hybrid_depth = int(raw.get("hybrid_depth", RunPlan.hybrid_depth))
-        tune_recall = float(raw.get("tune_recall", 0.0))
-    except (TypeError, ValueError):
-        raise PlanFileError(f"{path}: k, batch_size, timeout_s, memory_limit_mb, concurrency, repetitions, "
-                            "duration_s, hybrid_depth, tune_recall and the stream_* keys must be numbers") from None
+    where = str(path)
+    k, batch_size = _whole(raw, "k", 10, where), _whole(raw, "batch_size", 1000, where)
+    timeout_s, memory_limit_mb = _number(raw, "timeout_s", 3600, where), _whole(raw, "memory_limit_mb", 0, where)
+    concurrency = tuple(sorted({_whole({"concurrency": c}, "concurrency", 1, where)
+                                for c in _bounded_values(raw.get("concurrency", 1), "concurrency", where)}))
+    repetitions = _whole(raw, "repetitions", RunPlan.repetitions, where)
+    duration_s = _number(raw, "duration_s", 0, where)
+    load_driver = raw.get("load_driver", "local")
+    if not isinstance(load_driver, str):
+        raise PlanFileError(f"{where}: load_driver: expected local or locust, got {load_driver!r}")
+    locust_workers = _whole(raw, "locust_workers", 2, where)
+    stream_vectors, stream_clients = _whole(raw, "stream_vectors", 0, where), _whole(raw, "stream_clients", 2, where)
+    stream_rate = _number(raw, "stream_rate", RunPlan.stream_rate, where)
+    stream_window_s = _number(raw, "stream_window_s", RunPlan.stream_window_s, where)
+    hybrid_depth = _whole(raw, "hybrid_depth", RunPlan.hybrid_depth, where)
+    tune_recall = _number(raw, "tune_recall", 0.0, where)
     hybrid = raw.get("hybrid", False)
     if not isinstance(hybrid, bool):
         raise PlanFileError(f"{path}: hybrid is true or false; got {hybrid!r}")
     label = str(raw.get("label", Path(path).stem))
+    if len(label) > MAX_LABEL:
+        raise PlanFileError(f"{where}: label has {len(label):,} characters; at most {MAX_LABEL} are allowed")
     # One run per dataset and filter: filtered recall and latency per selectivity, each against its own truth.
     filters = _values(raw["filters"]) if "filters" in raw else [raw.get("filter")]
     if any(f is not None and not isinstance(f, str) for f in filters):
