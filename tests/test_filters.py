@@ -236,3 +236,30 @@ def test_the_length_limit_is_ten_thousand_characters_exactly():
 def test_every_bound_of_a_range_holds_at_once():
     assert evaluate(Range("price", gt=50.0, gte=1.0), COLUMNS).tolist() == [False, False, True, False, True]
     assert evaluate(Range("price", gte=10.0, lte=50.0, lt=60.0), COLUMNS).tolist() == [False, True, False, True, False]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("tag == true", "filter: 'tag' holds whole numbers, so true cannot match it"),
+    ("tag in [1, 'a']", "filter: 'tag' holds whole numbers, so 'a' cannot match it"),
+    ("price == 'cheap'", "filter: 'price' holds numbers, so 'cheap' cannot match it"),
+    ("category == 3", "filter: 'category' holds text, so 3 cannot match it"),
+    ("flag == 1", "filter: 'flag' holds true or false, so 1 cannot match it"),
+    ("price < 1e999", "filter: the number 1e999 is out of range (a 64-bit integer or a finite float)"),
+    ("tag == 9223372036854775808", "filter: the number 9223372036854775808 is out of range"),
+])
+def test_a_literal_that_cannot_match_its_column_is_refused_before_any_engine_sees_it(text, message):
+    columns = {"tag": np.array([1, 2, 3]), "price": np.array([1.5, 2.5, 9.0]),
+               "category": np.array(["a", "b", "a"]), "flag": np.array([True, False, True])}
+    with pytest.raises(FilterError) as refused:
+        evaluate(parse_filter(text), columns)
+    assert str(refused.value).startswith(message)
+
+
+def test_literals_of_the_columns_kind_still_match():
+    columns = {"tag": np.array([1, 2, 3]), "price": np.array([1.5, 2.5, 9.0]),
+               "category": np.array(["a", "b", "a"]), "flag": np.array([True, False, True])}
+    for text, expected in [("tag == 2", [False, True, False]), ("price == 9", [False, False, True]),
+                           ("tag in [1, 3.0]", [True, False, True]), ("category in ['b']", [False, True, False]),
+                           ("flag == true", [True, False, True]), ("tag == 9223372036854775807", [False] * 3),
+                           ("price < 1e300", [True] * 3)]:
+        assert evaluate(parse_filter(text), columns).tolist() == expected, text

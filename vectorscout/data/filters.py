@@ -8,6 +8,7 @@ spliced into an engine query as code.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -175,7 +176,11 @@ class _Parser:
     def literal(self) -> Scalar:
         kind, value = self.take()
         if kind == "number":
-            return float(value) if any(c in value for c in ".eE") else int(value)
+            number = float(value) if any(c in value for c in ".eE") else int(value)
+            # engines hold 64-bit numbers: 1e999 (infinity) or 2**70 would be read differently by each of them
+            if not math.isfinite(number) or (isinstance(number, int) and not -2**63 <= number < 2**63):
+                raise FilterError(f"filter: the number {value} is out of range (a 64-bit integer or a finite float)")
+            return number
         if kind == "string":
             return re.sub(r"\\(.)", r"\1", value[1:-1])
         if kind == "word" and value.lower() in {"true", "false"}:
@@ -258,6 +263,19 @@ def to_text(tree: Filter) -> str:
     return "(" + joiner.join(to_text(clause) for clause in tree.clauses) + ")"
 
 
+_COLUMN_KINDS = {"b": ("true or false", (bool,)), "i": ("whole numbers", (int, float)),
+                 "u": ("whole numbers", (int, float)), "f": ("numbers", (int, float)), "U": ("text", (str,)),
+                 "S": ("text", (str,)), "O": ("text", (str,))}
+
+
+def _check_kind(field: str, column: np.ndarray, value: Scalar) -> None:
+    """A literal of another kind than the column's never matches, and engines differ on it (one answers
+    nothing and reports recall 0, others fail): refused before any engine is asked."""
+    described, accepted = _COLUMN_KINDS.get(column.dtype.kind, ("", ()))
+    if accepted and (not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted)):
+        raise FilterError(f"filter: {field!r} holds {described}, so {_literal_text(value)} cannot match it")
+
+
 def _literal_text(value: Scalar) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -278,6 +296,9 @@ def evaluate(tree: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
         known = ", ".join(sorted(columns)) or "none"
         raise FilterError(f"filter: unknown payload field {tree.field!r} (fields: {known})")
     column = np.asarray(columns[tree.field])
+    if isinstance(tree, Eq | In):
+        for value in (tree.values if isinstance(tree, In) else (tree.value,)):
+            _check_kind(tree.field, column, value)
     if isinstance(tree, Eq):
         return np.asarray(column == tree.value)
     if isinstance(tree, In):
