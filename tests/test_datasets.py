@@ -268,6 +268,24 @@ def test_qrels_naming_unknown_documents_are_refused(tmp_path):
         import_dataset(tmp_path, "beir", "bad-beir")
 
 
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf"])
+def test_qrels_with_a_score_that_is_no_finite_number_are_refused(tmp_path, score):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text(json.dumps({"_id": "d1", "text": "x"}))
+    (tmp_path / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "y"}))
+    (tmp_path / "qrels" / "test.tsv").write_text(f"q1\td1\t{score}\n")
+    with pytest.raises(DatasetImportError, match=f"line 1: score '{score}' is not a finite number"):
+        import_dataset(tmp_path, "beir", "bad-beir")
+    assert "bad-beir" not in {entry["name"] for entry in imported_entries()}
+
+
+def test_a_table_with_an_id_given_twice_is_refused_naming_both_rows(tmp_path):
+    frame = pd.DataFrame({"id": [5, 6, 7, 6], "vector": ["1 2", "3 4", "5 6", "7 8"]})
+    frame.to_csv(tmp_path / "twice.csv", index=False)
+    with pytest.raises(DatasetImportError, match=r"^twice.csv: id 6 appears twice \(rows 1 and 3\)$"):
+        import_dataset(tmp_path / "twice.csv", "csv", "twice")
+
+
 @pytest.mark.parametrize("name", ["../escape", "Upper", "a/b", "", "synthetic", "wordnet"])
 def test_names_cannot_escape_or_shadow(tmp_path, name):
     np.save(tmp_path / "v.npy", vectors(30))

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -317,6 +318,10 @@ def _parse_vector_cell(cell: Any, where: str) -> list[float]:
 
 
 def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: str | None, queries: int) -> ImportedData:
+    if "id" in frame.columns and frame["id"].duplicated().any():  # two rows under one id: which one is the id's?
+        duplicate = frame["id"][frame["id"].duplicated()].iloc[0]
+        rows = frame.index[frame["id"] == duplicate][:2].tolist()
+        raise DatasetImportError(f"{name}: id {duplicate} appears twice (rows {rows[0]} and {rows[1]})")
     column = vector_column or next((c for c in VECTOR_COLUMNS if c in frame.columns), None)
     if column is None or column not in frame.columns:
         raise DatasetImportError(f"{name}: no vector column (looked for {vector_column or ', '.join(VECTOR_COLUMNS)}; "
@@ -445,6 +450,8 @@ def read_beir(path: Path, metric: Metric | None, progress: ProgressFn | None = N
             judged.setdefault(query, {})[row_of[doc]] = float(score)
         except ValueError:
             raise DatasetImportError(f"qrels/{qrel_file.name}: line {number}: score {score!r} is not a number") from None
+        if not math.isfinite(judged[query][row_of[doc]]):  # a NaN gain makes every nDCG of that query NaN
+            raise DatasetImportError(f"qrels/{qrel_file.name}: line {number}: score {score!r} is not a finite number")
     query_ids = sorted(judged)
     query_texts = [query_text[q] for q in query_ids]
     base = embed_texts(texts, progress=progress)
