@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,12 +73,18 @@ class Param:
                 if lowered not in {"true", "false", "1", "0", "yes", "no"}:
                     raise ValueError(raw)
                 value = lowered in {"true", "1", "yes"}
+            elif self.type is bool and not isinstance(raw, bool) and raw not in (0, 1):
+                raise ValueError(raw)  # bool([1, 2]) would be True: only true/false, yes/no or 1/0
+            elif self.type in (int, float) and isinstance(raw, bool):
+                raise ValueError(raw)  # int(True) would be 1
             elif self.type is int and isinstance(raw, float) and not raw.is_integer():
                 raise ValueError(raw)
             elif self.type is int and isinstance(raw, str):
                 value = int(raw.strip())
             else:
                 value = self.type(raw)
+            if self.type is float and not math.isfinite(value):
+                raise ValueError(raw)  # NaN passes every bound check; infinity is no setting
         except (TypeError, ValueError):
             raise ParamError(f"{self.name} must be {self.type.__name__}, got {raw!r}") from None
         if self.choices and value not in self.choices:

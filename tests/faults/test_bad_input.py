@@ -58,3 +58,59 @@ def test_a_home_that_is_a_file_is_a_one_line_error(capsys, tmp_path, monkeypatch
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.strip()
         assert err.startswith("vectorscout: error: the VectorScout home") and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(("answers", "priorities", "cost", "message"), [
+    ({"peak_qps": float("inf")}, {}, {}, "peak_qps: inf is not a valid int"),
+    ({"peak_qps": float("nan")}, {}, {}, "peak_qps: nan is not a valid int"),
+    ({"vectors_now": True}, {}, {}, "vectors_now: True is not a valid int"),
+    ({"recall_target": float("nan")}, {}, {}, "recall_target: nan is not a valid float"),
+    ({"vectors_now": 2.7}, {}, {}, "vectors_now: 2.7 is not a valid int"),
+    ({"high_availability": [1, 2]}, {}, {}, "high_availability: [1, 2] is not a valid bool"),
+    ({"high_availability": "maybe"}, {}, {}, "high_availability: 'maybe' is not a valid bool"),
+    ({}, {"cost": [1]}, {}, "priority of cost must be a number between 0 and 5, got [1]"),
+    ({}, {"cost": True}, {}, "priority of cost must be a number between 0 and 5, got True"),
+    ({}, {"cost": float("nan")}, {}, "priority of cost must be a number between 0 and 5, got nan"),
+    ({}, {}, {"memory_headroom": float("nan")}, "memory_headroom must be float, got nan"),
+    ({}, {}, {"node_overhead_gb": float("inf")}, "node_overhead_gb must be float, got inf"),
+    ({}, {}, {"cpu_utilisation": True}, "cpu_utilisation must be float, got True"),
+])
+def test_a_scenario_with_an_answer_of_the_wrong_kind_is_refused_in_one_line(answers, priorities, cost, message):
+    from vectorscout.decision.scenario import Scenario, ScenarioError
+
+    with pytest.raises(ScenarioError) as refused:
+        Scenario("bad", answers, priorities, cost)
+    assert str(refused.value) == message
+
+
+def test_answers_of_the_right_kind_still_read():
+    from vectorscout.decision.scenario import Scenario
+
+    scenario = Scenario("ok", {"vectors_now": 2_000_000.0, "high_availability": "yes", "peak_qps": 100},
+                       {"cost": 3}, {"memory_headroom": 0.3})
+    assert scenario.answers["vectors_now"] == 2_000_000 and scenario.answers["high_availability"] is True
+    assert scenario.priorities["cost"] == 3.0 and scenario.cost["memory_headroom"] == 0.3
+    assert Scenario("b", {"high_availability": 0}).answers["high_availability"] is False
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    (int, True), (int, float("inf")), (float, float("nan")), (float, float("-inf")), (float, False), (bool, [1, 2]),
+    (bool, 2), (bool, "perhaps"),
+])
+def test_a_parameter_value_of_the_wrong_kind_is_refused_not_converted(kind, raw):
+    """A plan file or the API hands values in as they are: int(True) is 1, bool([1, 2]) is True, NaN passes
+    every bound; each is refused in one line instead."""
+    from adapters.base import Param, ParamError
+
+    with pytest.raises(ParamError) as refused:
+        Param("x", kind, kind()).coerce(raw)
+    assert str(refused.value) == f"x must be {kind.__name__}, got {raw!r}"
+
+
+def test_parameter_values_of_their_kind_still_read():
+    from adapters.base import Param
+
+    assert Param("x", int, 1).coerce(16.0) == 16 and Param("x", int, 1).coerce(" 16 ") == 16
+    assert Param("x", float, 1.0).coerce(3) == 3.0 and Param("x", float, 1.0).coerce("0.5") == 0.5
+    assert Param("x", bool, False).coerce(1) is True and Param("x", bool, True).coerce("no") is False
+    assert Param("x", bool, False).coerce(True) is True

@@ -8,6 +8,7 @@ older versions are read with their answers renamed (a `kubernetes` deployment is
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,14 +42,22 @@ class Question:
     def coerce(self, value: Any) -> Any:
         value = RENAMED_VALUES.get(self.id, {}).get(value, value) if isinstance(value, str) else value
         try:
+            if self.type in ("int", "float") and isinstance(value, bool):
+                raise ValueError(value)  # int(True) would be 1 vector
             if self.type == "int":
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)  # 2.7 vectors is not 2
                 number: Any = int(value)
             elif self.type == "float":
                 number = float(value)
+                if not math.isfinite(number):
+                    raise ValueError(value)  # NaN passes every bound; infinity sizes nothing
             elif self.type == "bool":
-                if isinstance(value, str):
+                if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "false", "no", "0"}:
                     return value.strip().lower() in {"true", "yes", "1"}
-                return bool(value)
+                if isinstance(value, bool) or value in (0, 1):
+                    return bool(value)
+                raise ValueError(value)  # bool([1, 2]) would be true
             elif self.type == "choice":
                 if value not in self.options:
                     raise ScenarioError(f"{self.id}: {value!r} is not one of {', '.join(map(str, self.options))}")
@@ -59,7 +68,7 @@ class Question:
                 if unknown:
                     raise ScenarioError(f"{self.id}: {unknown[0]!r} is not one of {', '.join(map(str, self.options))}")
                 return values
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ScenarioError):
                 raise
             raise ScenarioError(f"{self.id}: {value!r} is not a valid {self.type}") from None
@@ -105,8 +114,8 @@ class Scenario:
             raise ScenarioError(f"unknown criteria: {', '.join(sorted(unknown))}; criteria: {', '.join(CRITERIA)}")
         merged = {**default_priorities, **self.priorities}
         for criterion, weight in merged.items():
-            if not 0 <= float(weight) <= 5:
-                raise ScenarioError(f"priority of {criterion} must be between 0 and 5, got {weight}")
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 5:
+                raise ScenarioError(f"priority of {criterion} must be a number between 0 and 5, got {weight!r}")
         self.priorities = {c: float(merged[c]) for c in CRITERIA}
 
     def to_json(self) -> str:
