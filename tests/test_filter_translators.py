@@ -195,3 +195,13 @@ def test_the_exact_form_of_the_structured_and_sql_translations():
         '((("price" >= %s) AND ("price" < %s)) OR ("tag" = %s))', [1.0, 5.0, 3])
     fragment, params = pgvector_where(Range("price", gte=1.0, lt=5.0), psycopg_sql)
     assert (fragment.as_string(None), params) == ('("price" >= %s AND "price" < %s)', [1.0, 5.0])
+
+
+def test_milvus_writes_integral_bounds_as_integers_only_where_a_float_holds_them_exactly():
+    from adapters.milvus import literal
+
+    assert literal(200.0) == "200" and literal(-3.0) == "-3" and literal(2.5) == "2.5"
+    assert literal(float(2**53 - 2)) == "9007199254740990"  # every integer below 2**53 is exact in a float
+    assert literal(float(2**53)) == "9007199254740992.0"  # from 2**53 on, a float is no longer a count
+    assert literal(2.0**60) == "1.152921504606847e+18"
+    assert literal("naïve") == '"naïve"' and literal(True) == "true"

@@ -111,3 +111,46 @@ def test_the_shipped_matrix_reads_and_says_every_engines_dimension_limit():
     assert matrix["pgvector"].max_dimensions("float32").level == "2000"
     assert matrix["pgvector"].vector_type_that_fits(3072, "float32") == "float16"
     assert not matrix["pgvector"].offers("embedded")
+
+
+def test_limits_and_licenses_given_per_mode_win_in_that_mode_only():
+    raw = entry()
+    raw["limits_by_mode"] = {"embedded": {"max_dimensions": {"float32": cell("1000", "lite caps it")},
+                                          "vector_types": {"float32": cell("full")}},
+                            "cluster": {"metrics": {"l2": cell("full")}}}  # a mode that changes one limit only
+    raw["licenses"] = {"managed_cloud": cell("proprietary", "the service's terms")}
+    profile = _profile("x", raw)
+    assert profile.max_dimensions("float32", "embedded") == Cell("1000", "lite caps it", URL, "2026-11-26", "2")
+    assert profile.max_dimensions("float32", "cluster").level == "2000" and profile.max_dimensions("float32").level == "2000"
+    assert profile.supports("vector_types", "float16", "embedded") is None  # the embedded mode lists float32 only
+    # 1,500 dimensions: past float32's 1,000 embedded; float16 is no type there, so nothing fits; elsewhere float32 does
+    assert profile.vector_type_that_fits(1500, "float32", "embedded") is None
+    assert profile.vector_type_that_fits(3000, "float32", "single_server") == "float16"
+    assert profile.supports("metrics", "l2", "cluster").level == "full" and profile.supports("metrics", "l2") is None
+    assert profile.max_dimensions("float32", "cluster").level == "2000"  # its other limits stay the engine's
+    assert profile.license_in("managed_cloud") == ("proprietary", Cell("proprietary", "the service's terms", URL,
+                                                                       "2026-11-26", "2"))
+    assert profile.license_in("embedded") == ("MIT", None)
+    assert profile.sdk_languages("cluster") == ["python", "go"]
+    raw["sdks"]["go"] = {"any": cell("full"), "embedded": cell("none", "server only")}
+    assert _profile("x", raw).sdk_languages("embedded") == ["python"]
+    assert _profile("x", raw).sdk_languages("cluster") == ["python", "go"]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("limits_by_mode", {"edge": {"metrics": {"cosine": cell("full")}}},
+     "features.yaml x.limits_by_mode: only modes of embedded, single_server, cluster, managed_cloud"),
+    ("licenses", {"edge": cell("MIT")}, "features.yaml x.licenses: only modes of embedded, single_server, cluster, "
+                                        "managed_cloud"),
+    ("limits_by_mode", {"embedded": {"colours": {"red": cell("full")}, "sizes": {}}},
+     "features.yaml x.limits_by_mode.embedded: unknown limit colours, sizes"),
+    ("limits_by_mode", {"embedded": {"max_dimensions": {"float32": cell("lots")}}},
+     "features.yaml x.limits_by_mode.embedded.max_dimensions.float32: 'lots' is not a number"),
+    ("licenses", {"cluster": "MIT | no source"}, "features.yaml x.licenses.cluster: expected"),
+])
+def test_per_mode_entries_that_break_a_rule_are_refused_where_they_break_it(key, value, message):
+    raw = entry()
+    raw[key] = value
+    with pytest.raises(MatrixError) as refused:
+        _profile("x", raw)
+    assert str(refused.value).startswith(message)

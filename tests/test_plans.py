@@ -189,6 +189,54 @@ def valid_plan(**changes):
     ({"locust_workers": 65}, None, "Locust workers must be between 1 and 64; got 65"),
     ({"concurrency": (1, 0)}, None, "concurrency levels must be between 1 and 256; got [1, 0]"),
     ({"concurrency": (257,)}, None, "concurrency levels must be between 1 and 256; got [257]"),
+    # a stream: it leaves k vectors to index first, at a rate, clients and window within bounds, alone
+    ({"stream_vectors": 491}, 500, "the stream must leave at least k=10 of d's 500 vectors to index first; got "
+                                   "stream_vectors=491"),
+    ({"stream_vectors": 491, "k": 0}, 491, "k must be between 1 and 491 for d (n=491); got 0"),
+    ({"stream_vectors": -1}, None, "stream_vectors must be 0 (no stream) or more; got -1"),
+    ({"stream_vectors": 10, "stream_rate": 0.99}, None, "the stream rate must be between 1 and 1,000,000 vectors/s; "
+                                                         "got 0.99"),
+    ({"stream_vectors": 10, "stream_rate": 1_000_001.0}, None, "the stream rate must be between 1 and 1,000,000 "
+                                                                "vectors/s; got 1e+06"),
+    ({"stream_vectors": 10, "stream_clients": 0}, None, "searching clients during the stream must be between 1 and "
+                                                         "64; got 0"),
+    ({"stream_vectors": 10, "stream_clients": 65}, None, "searching clients during the stream must be between 1 and "
+                                                          "64; got 65"),
+    ({"stream_vectors": 10, "stream_window_s": 0.09}, None, "the stream window must be between 0.1 and 3600 s; got 0.09"),
+    ({"stream_vectors": 10, "stream_window_s": 3600.5}, None, "the stream window must be between 0.1 and 3600 s; "
+                                                               "got 3600.5"),
+    ({"stream_vectors": 10, "filter": "tag == 3"}, None, "a streaming run has its own searching clients and searches "
+                                                          "unfiltered: leave filter, concurrency and duration_s out of it"),
+    ({"stream_vectors": 10, "concurrency": (2,)}, None, "a streaming run has its own searching clients and searches "
+                                                         "unfiltered: leave filter, concurrency and duration_s out of it"),
+    ({"stream_vectors": 10, "duration_s": 1.0}, None, "a streaming run has its own searching clients and searches "
+                                                       "unfiltered: leave filter, concurrency and duration_s out of it"),
+    # hybrid: a depth from max(k, 10) to 1000, one serial unfiltered pass
+    ({"hybrid": True, "hybrid_depth": 9}, None, "the hybrid depth (candidates fused from each list) must be between "
+                                                "max(k, 10) = 10 and 1000; got 9"),
+    ({"hybrid": True, "hybrid_depth": 19, "k": 20}, None, "the hybrid depth (candidates fused from each list) must be "
+                                                          "between max(k, 10) = 20 and 1000; got 19"),
+    ({"hybrid": True, "hybrid_depth": 1001}, None, "the hybrid depth (candidates fused from each list) must be between "
+                                                   "max(k, 10) = 10 and 1000; got 1001"),
+    ({"hybrid": True, "filter": "tag == 3"}, None, "a hybrid-search run scores one serial pass per retriever, "
+                                                   "unfiltered: leave the stream, filter, concurrency and duration_s "
+                                                   "out of it"),
+    ({"hybrid": True, "concurrency": (1, 2)}, None, "a hybrid-search run scores one serial pass per retriever, "
+                                                    "unfiltered: leave the stream, filter, concurrency and duration_s "
+                                                    "out of it"),
+    ({"hybrid": True, "duration_s": 1.0}, None, "a hybrid-search run scores one serial pass per retriever, "
+                                                "unfiltered: leave the stream, filter, concurrency and duration_s out "
+                                                "of it"),
+    ({"hybrid": True, "stream_vectors": 10}, None, "a hybrid-search run scores one serial pass per retriever, "
+                                                   "unfiltered: leave the stream, filter, concurrency and duration_s "
+                                                   "out of it"),
+    # tuning: a target above 0 and at most 1, static search only
+    ({"tune_recall": 1.0001}, None, "the recall target to tune to must be above 0 and at most 1; got 1.0001"),
+    ({"tune_recall": -0.5}, None, "the recall target to tune to must be above 0 and at most 1; got -0.5"),
+    ({"tune_recall": 0.9, "hybrid": True}, None, "tuning to a recall target measures static vector search: leave the "
+                                                 "stream and hybrid search out of it"),
+    ({"tune_recall": 0.9, "stream_vectors": 10}, None, "tuning to a recall target measures static vector search: leave "
+                                                       "the stream and hybrid search out of it"),
 ])
 def test_each_rule_of_a_plan_refuses_just_past_its_limit(changes, n_vectors, message):
     from vectorscout.benchmarking.plan import PlanError
@@ -206,6 +254,12 @@ def test_a_plan_at_every_limit_is_valid():
     valid_plan(batch_size=1, timeout_s=7 * 86400.0, memory_limit_mb=2**30, filter="tag == 3", repetitions=100,
                duration_s=3600.0, load_driver="locust", locust_workers=64, concurrency=(1, 256)).validate()
     valid_plan(timeout_s=0.001, memory_limit_mb=0, repetitions=1, duration_s=0.0, locust_workers=1).validate()
+    valid_plan(stream_vectors=490, stream_rate=1.0, stream_clients=1, stream_window_s=0.1).validate(500)
+    valid_plan(stream_vectors=1, stream_rate=1_000_000.0, stream_clients=64, stream_window_s=3600.0).validate(500)
+    valid_plan(hybrid=True, hybrid_depth=10).validate()
+    valid_plan(hybrid=True, hybrid_depth=1000, k=20).validate()
+    valid_plan(tune_recall=1.0).validate()
+    valid_plan(tune_recall=0.0001).validate()
 
 
 def test_every_key_of_a_plan_file_reaches_its_runs(tmp_path):
