@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +148,28 @@ def test_zero_recall_and_zero_qps_are_figures_not_missing_ones():
     assert [(p.recall, p.qps) for p in frontier] == [(0.0, 500.0), (0.5, 100.0), (0.9, 0.5)]
     assert pareto_frontier([point(0.0, 0.0)])["e"][0].recall == 0.0
     assert [(p.recall, p.qps) for p in pareto_frontier([point(0.9, 0.0), point(0.5, 0.0)])["e"]] == [(0.9, 0.0)]
+
+
+def test_a_setting_at_zero_qps_heads_the_frontier_and_counts_as_zero_at_the_target():
+    def point(recall, qps, tuning=None, k=10):
+        return ResultRow(engine="e", status="ok", index="hnsw", build_params={}, search_params={"q": qps},
+                         recall=recall, qps=qps, tuning=tuning, k=k)
+
+    # the most accurate setting measured 0 QPS: every faster setting below it is still on the frontier
+    assert [(p.recall, p.qps) for p in pareto_frontier([point(0.9, 0.0), point(0.5, 0.5)])["e"]] == [
+        (0.5, 0.5), (0.9, 0.0)]
+    assert at_recall([point(0.95, 0.0)], 0.9)["e"]["qps"] == 0.0
+    assert at_recall([point(0.95, 0.5), point(0.96, 0.25)], 0.9)["e"]["qps"] == 0.5
+
+
+def test_a_tuned_setting_read_just_below_its_target_counts_as_reaching_it():
+    """Tuned to 0.95 on 500 held-out queries x 10: the tolerance is 2 x sqrt(0.0475 / 5000) = 0.00616."""
+    from vectorscout.results.analysis import recall_tolerance
+    from vectorscout.results.records import TuningFigures
+
+    tuned = TuningFigures(0.95, "ef", 64, True, 500, 500)
+    reached = at_recall([ResultRow(engine="e", status="ok", index="hnsw", build_params={}, search_params={},
+                                   recall=0.944, qps=100.0, tuning=tuned, k=10)], 0.95)["e"]
+    assert reached["reached"] and reached["qps"] == 100.0
+    assert recall_tolerance(0.9, 1, 1) == 2 * math.sqrt(0.09)  # one query of one neighbour: 0.6
+    assert recall_tolerance(0.9, 0, 10) == 2 * math.sqrt(0.09)  # no query: read as one, not a division by zero

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -246,3 +248,35 @@ def test_retrieval_quality_pads_with_nothing_and_is_undefined_without_judgments(
     assert padded.ndcg_at_10 == pytest.approx(1 / np.log2(3)) and padded.mrr_at_10 == 0.5 and padded.recall_at_k == 1.0
     empty = retrieval_quality(np.array([[1, 2]]), [{}], k=2)
     assert all(math.isnan(value) for value in (empty.ndcg_at_10, empty.mrr_at_10, empty.recall_at_k))
+
+
+def test_the_ndcg_standard_error_is_the_sample_deviation_over_root_n_and_each_query_is_kept():
+    """One relevant document per query, found at rank 1, 2 and not at all: nDCG 1, 1/log2(3) and 0.
+    Sample standard deviation (n - 1) over sqrt(3); two queries have a standard error, one has none."""
+    from vectorscout.benchmarking.metrics import retrieval_quality
+
+    found = np.array([[7, 1, 2], [1, 7, 2], [1, 2, 3]])
+    qrels = [{7: 1.0}, {7: 1.0}, {7: 1.0}]
+    third = 1 / math.log2(3)
+    quality = retrieval_quality(found, qrels, 3)
+    values = [1.0, third, 0.0]
+    mean = sum(values) / 3
+    sample_sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 2)
+    assert quality.ndcg_stderr == pytest.approx(sample_sd / math.sqrt(3), rel=1e-12)
+    assert quality.query_ndcg == pytest.approx((1.0, third, 0.0), rel=1e-12)
+    two = retrieval_quality(found[:2], qrels[:2], 3)
+    assert two.ndcg_stderr == pytest.approx(math.sqrt((1 - third) ** 2 / 2) / math.sqrt(2), rel=1e-12)
+    assert math.isnan(retrieval_quality(found[:1], qrels[:1], 3).ndcg_stderr)
+
+
+def test_a_paired_difference_is_the_mean_of_per_query_gaps_with_their_standard_error():
+    """Gaps 0.1, 0.0 and 0.3: mean 0.1333; sample deviation sqrt(0.046667 / 2) = 0.15275; over sqrt(3): 0.08819."""
+    from vectorscout.benchmarking.metrics import paired_difference
+
+    mean, stderr = paired_difference([0.5, 0.7, 0.9], [0.4, 0.7, 0.6])
+    assert mean == pytest.approx(0.4 / 3, rel=1e-12)
+    gaps = [0.1, 0.0, 0.3]
+    assert stderr == pytest.approx(math.sqrt(sum((g - 0.4 / 3) ** 2 for g in gaps) / 2) / math.sqrt(3), rel=1e-9)
+    assert paired_difference([0.9, 0.5], [0.5, 0.9]) == pytest.approx((0.0, 0.4))  # gaps ±0.4: sd 0.5657, / sqrt(2)
+    for first, second in (([0.5], [0.4]), ([0.5, 0.6], [0.4]), ([], [])):
+        assert all(math.isnan(v) for v in paired_difference(first, second))

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 import yaml
@@ -420,3 +421,21 @@ def test_a_write_seen_within_a_second_by_every_probe_is_a_reason_for_and_otherwi
     relaxed = dict(asked, write_visibility="minutes are fine")
     assert not any("a write reached" in r.text for v in recommend(Scenario("f", relaxed), runs).ranking
                    for r in [*v.reasons_for, *v.reasons_against])
+
+
+def test_the_hybrid_gap_is_paired_over_the_same_queries_else_from_the_two_standard_errors():
+    """Paired: gaps 0.1, 0.2 and 0.0, mean 0.1, sample deviation 0.1, over sqrt(3). Without per-query figures:
+    the means' difference, and the two errors added in quadrature (3 and 4 give 5; one unknown counts 0)."""
+    from vectorscout.decision.recommend import _hybrid_gap
+    from vectorscout.results.records import RetrievalMode
+
+    mine = RetrievalMode("hybrid", "rrf", 0.6, 0.7, 0.8, ndcg_stderr=0.03, query_ndcg=[0.5, 0.6, 0.7])
+    best = RetrievalMode("hybrid", "rrf", 0.7, 0.7, 0.8, ndcg_stderr=0.04, query_ndcg=[0.6, 0.8, 0.7])
+    gap, stderr = _hybrid_gap(mine, best)
+    assert gap == pytest.approx(0.1) and stderr == pytest.approx(0.1 / math.sqrt(3))
+    mine.query_ndcg = []
+    assert _hybrid_gap(mine, best) == pytest.approx((0.1, 0.05))
+    mine.ndcg_stderr, best.ndcg_stderr = None, float("nan")
+    assert _hybrid_gap(mine, best) == pytest.approx((0.1, 0.0))
+    mine.ndcg_stderr = 0.02
+    assert _hybrid_gap(mine, best) == pytest.approx((0.1, 0.02))
