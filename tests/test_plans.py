@@ -409,3 +409,45 @@ def test_a_plan_file_at_its_size_limits_is_read(tmp_path):
     (run,) = load_plan(plan).runs
     assert len(run.engines) == 1 + 1 + 64 and len(run.engines[0].search_grid) == 64
     assert len(run.engines[1].search_grid) == 256 and len(run.label) == 200
+
+
+NUMERIC_KEYS = {"k": ("whole number", 7), "batch_size": ("whole number", 250), "timeout_s": ("number", 90.5),
+                "memory_limit_mb": ("whole number", 4096), "repetitions": ("whole number", 5),
+                "duration_s": ("number", 2.5), "locust_workers": ("whole number", 3),
+                "stream_vectors": ("whole number", 100), "stream_rate": ("number", 250.5),
+                "stream_clients": ("whole number", 3), "stream_window_s": ("number", 1.5),
+                "hybrid_depth": ("whole number", 50), "tune_recall": ("number", 0.9)}
+
+
+@pytest.mark.parametrize("key", sorted(NUMERIC_KEYS))
+def test_each_number_of_a_plan_file_reaches_its_run_and_a_wrong_one_is_named(tmp_path, key):
+    kind, value = NUMERIC_KEYS[key]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"{key}: {value}\nengines: [{{engine: faiss}}]\n")
+    (run,) = load_plan(plan).runs
+    assert getattr(run, key) == value
+    plan.write_text(f"{key}: '{value}'\nengines: [{{engine: faiss}}]\n")
+    with pytest.raises(PlanFileError) as refused:
+        load_plan(plan)
+    assert str(refused.value) == f"{plan}: {key}: expected a {kind}, got '{value}'"
+
+
+def test_a_plan_file_without_numbers_takes_each_default_and_concurrency_reads_each_level(tmp_path):
+    from vectorscout.benchmarking.plan import RunPlan
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("engines: [{engine: faiss}]\n")
+    (run,) = load_plan(plan).runs
+    defaults = RunPlan(dataset="wordnet", engines=[])
+    for key in NUMERIC_KEYS:
+        assert getattr(run, key) == (10 if key == "k" else 1000 if key == "batch_size" else 3600 if key == "timeout_s"
+                                     else 2 if key in ("locust_workers", "stream_clients") else getattr(defaults, key)), key
+    assert run.concurrency == (1,) and run.hybrid is False
+    plan.write_text("concurrency: [4, 1, 4]\nengines: [{engine: faiss}]\n")
+    assert load_plan(plan).runs[0].concurrency == (1, 4)
+    plan.write_text("concurrency: [1, 2.5]\nengines: [{engine: faiss}]\n")
+    with pytest.raises(PlanFileError, match=r"plan.yaml: concurrency: expected a whole number, got 2.5$"):
+        load_plan(plan)
+    for key in ("stream_vectors", "tune_recall", "stream_clients", "hybrid_depth"):  # each is a known key
+        plan.write_text(f"{key}: 1\nengines: [{{engine: faiss}}]\n")
+        load_plan(plan)
