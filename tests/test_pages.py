@@ -1,5 +1,6 @@
 """Streamlit AppTest of every page, driven through the real router in app.py."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -345,7 +346,9 @@ def test_results_open_on_the_run_the_address_names_else_the_newest_finished():
     older, newer = stored_run(), stored_run()
     store = ResultsStore()
     cancelled = newer.to_dict()
-    cancelled.update(run_id="cancelled-latest", status="cancelled", created_at="2099-01-01T00:00:00+00:00", results=[])
+    # newer than every finished run, and no later than an import accepts (a date in the future is refused)
+    latest = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    cancelled.update(run_id="cancelled-latest", status="cancelled", created_at=latest, results=[])
     store.import_run(cancelled)
     at = open_page("views/results.py")
     assert at.selectbox(key="results.run").value == newer.run_id  # not the cancelled one, with its empty charts
