@@ -3,9 +3,8 @@ that breaks a rule is refused with the place it broke it (the shipped features.y
 
 from __future__ import annotations
 
-import copy
-
 import pytest
+from tests_support import changed_copy
 
 from vectorscout.decision.matrix import FEATURES, MODES, Cell, MatrixError, _profile, feature_matrix, parse_cell
 
@@ -57,15 +56,7 @@ def test_an_entry_becomes_a_profile_with_every_cell_in_its_place():
 
 
 def broken(path: tuple[str, ...], value) -> dict:
-    raw = copy.deepcopy(entry())
-    node = raw
-    for key in path[:-1]:
-        node = node[key]
-    if value is None:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = value
-    return raw
+    return changed_copy(entry(), path, value, delete=None)  # None: the entry is removed
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [

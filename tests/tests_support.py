@@ -160,3 +160,19 @@ def noisy_job(crash: bool, report, stop) -> str:
     if crash:
         os._exit(3)
     return "value"
+
+
+def changed_copy(document: dict, path: tuple, value, delete=None) -> dict:
+    """A deep copy of a nested document with the entry at ``path`` set to ``value`` (removed when ``value`` is
+    the ``delete`` marker): one rule broken at a time."""
+    import copy
+
+    changed = copy.deepcopy(document)
+    node = changed
+    for key in path[:-1]:
+        node = node[key]
+    if value is delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return changed

@@ -2,10 +2,10 @@
 stored: each of the attacks that once broke the Results and Report pages for every user is refused with one
 line and exit 2, and the store is left as it was; a genuine export still imports."""
 
-import copy
 import json
 
 import pytest
+from tests_support import changed_copy
 
 from vectorscout.cli import main
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
@@ -22,15 +22,7 @@ def genuine():
 
 
 def changed(path, value):
-    document = copy.deepcopy(genuine())
-    target = document
-    for key in path[:-1]:
-        target = target[key]
-    if value is KeyError:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return document
+    return changed_copy(genuine(), path, value, delete=KeyError)  # KeyError: the field is removed
 
 
 ATTACKS = [

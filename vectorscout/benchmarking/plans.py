@@ -69,7 +69,10 @@ class _PlanLoader(yaml.SafeLoader):
 
 
 def _whole(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
-    value = raw.get(key, default)
+    return _whole_value(raw.get(key, default), key, where)
+
+
+def _whole_value(value: Any, key: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value != int(value):
         raise PlanFileError(f"{where}: {key}: expected a whole number, got {value!r}")
     return int(value)
@@ -175,7 +178,7 @@ def load_plan(path: Path) -> BenchmarkPlan:
     where = str(path)
     k, batch_size = _whole(raw, "k", 10, where), _whole(raw, "batch_size", 1000, where)
     timeout_s, memory_limit_mb = _number(raw, "timeout_s", 3600, where), _whole(raw, "memory_limit_mb", 0, where)
-    concurrency = tuple(sorted({_whole({"concurrency": c}, "concurrency", 1, where)
+    concurrency = tuple(sorted({_whole_value(c, "concurrency", where)
                                 for c in _bounded_values(raw.get("concurrency", 1), "concurrency", where)}))
     repetitions = _whole(raw, "repetitions", RunPlan.repetitions, where)
     duration_s = _number(raw, "duration_s", 0, where)
