@@ -246,6 +246,7 @@ def test_every_bound_of_a_range_holds_at_once():
     ("flag == 1", "filter: 'flag' holds true or false, so 1 cannot match it"),
     ("price < 1e999", "filter: the number 1e999 is out of range (a 64-bit integer or a finite float)"),
     ("tag == 9223372036854775808", "filter: the number 9223372036854775808 is out of range"),
+    ("tag > -9223372036854775809", "filter: the number -9223372036854775809 is out of range"),
 ])
 def test_a_literal_that_cannot_match_its_column_is_refused_before_any_engine_sees_it(text, message):
     columns = {"tag": np.array([1, 2, 3]), "price": np.array([1.5, 2.5, 9.0]),
@@ -261,5 +262,7 @@ def test_literals_of_the_columns_kind_still_match():
     for text, expected in [("tag == 2", [False, True, False]), ("price == 9", [False, False, True]),
                            ("tag in [1, 3.0]", [True, False, True]), ("category in ['b']", [False, True, False]),
                            ("flag == true", [True, False, True]), ("tag == 9223372036854775807", [False] * 3),
-                           ("price < 1e300", [True] * 3)]:
+                           ("price < 1e300", [True] * 3), ("tag > -9223372036854775808", [True] * 3)]:
         assert evaluate(parse_filter(text), columns).tolist() == expected, text
+    # a column of a kind no literal is checked against (complex numbers) is compared as it is
+    assert evaluate(parse_filter("z == 3"), {"z": np.array([1 + 0j, 3 + 0j])}).tolist() == [False, True]

@@ -132,6 +132,7 @@ def test_quick_evaluation_runs_every_engine_that_needs_no_set_up_and_no_stand_in
     # Milvus is measured as Milvus's own standalone server: its embedded default is Milvus Lite, another engine
     assert plan.engines == [engine_config(name, {"uri": "bundled"} if name == "milvus" else {}) for name in names]
     assert (plan.dataset, plan.k, plan.label, plan.filter) == ("wordnet", 10, "quick evaluation", None)
+    assert plan.tune_recall == 0.95  # engines compared at equal recall, the target most published comparisons use
 
 
 def test_memory_calibration_measures_each_setting_isolated_at_every_size_of_the_scenarios_dimension():
@@ -336,7 +337,12 @@ def test_a_build_grid_and_a_connection_give_one_configuration_each(tmp_path):
     ("load_driver: [local]\nengines: [{engine: faiss}]", "plan.yaml: load_driver: expected local or locust, got ['local']"),
     ("label: " + "x" * 201 + "\nengines: [{engine: faiss}]", "plan.yaml: label has 201 characters; at most 200"),
     ("a: &a [1, 1]\nb: &b [*a, *a]\nengines: [{engine: faiss}]", "plan.yaml: not valid YAML/JSON (aliases (*name) are "
-                                                                   "not allowed in a plan"),
+                                                                   "not allowed in a plan\n  in \"<unicode string>\", "
+                                                                   "line 2, column 8"),
+    ("concurrency: [" + ", ".join(map(str, range(1, 66))) + "]\nengines: [{engine: faiss}]",
+     "plan.yaml: concurrency has 65 values; at most 64 are allowed"),
+    ("engines: [{engine: faiss, index: hnsw, build: {M: [" + ", ".join(map(str, range(4, 69))) + "]}}]",
+     "plan.yaml: engines[0]: build M has 65 values; at most 64 are allowed"),
     ("engines: [{engine: faiss, index: hnsw, search: {ef_search: [" + ", ".join(map(str, range(1, 66))) + "]}}]",
      "plan.yaml: engines[0]: search ef_search has 65 values; at most 64 are allowed"),
     ("engines: [{engine: faiss, index: hnsw, search: {ef_search: [" + ", ".join(map(str, range(1, 30))) + "], "
@@ -443,6 +449,8 @@ def test_a_plan_file_without_numbers_takes_each_default_and_concurrency_reads_ea
         assert getattr(run, key) == (10 if key == "k" else 1000 if key == "batch_size" else 3600 if key == "timeout_s"
                                      else 2 if key in ("locust_workers", "stream_clients") else getattr(defaults, key)), key
     assert run.concurrency == (1,) and run.hybrid is False
+    plan.write_text("hybrid: true\nengines: [{engine: faiss}]\n")
+    assert load_plan(plan).runs[0].hybrid is True
     plan.write_text("concurrency: [4, 1, 4]\nengines: [{engine: faiss}]\n")
     assert load_plan(plan).runs[0].concurrency == (1, 4)
     plan.write_text("concurrency: [1, 2.5]\nengines: [{engine: faiss}]\n")

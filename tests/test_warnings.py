@@ -168,3 +168,62 @@ def test_answer_and_mode_conflicts_cite_no_page_and_two_tenants_are_several():
     scenario = Scenario("t", {"budget_per_month": 1.0})
     assert all(w.source == "" for w in contradictions(scenario, [verdict("a", None, "x")], {}))
     assert all(w.source == "" for w in contradictions(scenario, [verdict("a", 0.5)], {"a": 9.0}))
+
+
+NO_RUN = ("The p95 under 50 ms at 1,500 QPS is not assessed: no run was given, so no engine's latency or throughput was "
+          "measured. Run the engines (at equal recall) and choose the runs.")
+NOT_AT_PEAK = ("The p95 under 50 ms at 1,500 QPS is not assessed at the peak load: no run measured an engine with "
+               "concurrent clients carrying that rate (single-client latency is not latency under load). Add "
+               "concurrency levels to the run.")
+
+
+def test_targets_no_run_speaks_to_are_said_word_by_word():
+    from vectorscout.decision.warnings import unassessed_targets
+
+    peak = answers(latency_p95_ms=50, peak_qps=1500)
+    assert [w.text for w in unassessed_targets(peak, [])] == [NO_RUN]
+    assert [w.text for w in unassessed_targets(peak, [(1, 9000.0)])] == [NOT_AT_PEAK]  # one client: not load
+    assert [w.text for w in unassessed_targets(peak, [(2, 1499.9), (8, 900.0)])] == [NOT_AT_PEAK]  # none carries it
+    assert unassessed_targets(peak, [(1, 100.0), (2, 1500.0)]) == []  # two clients carrying exactly the peak
+    assert all(w.source == "" for w in unassessed_targets(peak, []))
+    # a peak of one query a second is one client's load: single-client figures assess it; two are not
+    assert unassessed_targets(answers(peak_qps=1), [(1, 5.0)]) == []
+    assert len(unassessed_targets(answers(peak_qps=2), [(1, 5.0)])) == 1
+
+
+def test_a_dimension_limit_is_warned_in_the_scenarios_mode():
+    from test_recommend_reasons import mode_limited_engine
+
+    profile = mode_limited_engine()
+    assert _limit_warnings(answers(deployment="embedded", dimensions=1200), {"x": profile}) == [(
+        "1,200 dimensions exceed Engine X's 1,000 for float32 indexes. Way out: float16 (float16 in the embedded "
+        "build), or reduce the dimensions.", URL)]
+    assert _limit_warnings(answers(deployment="single_server", dimensions=1200), {"x": profile}) == []
+
+
+def sharded_engine(any_level: str, cluster_level: str):
+    raw = entry()
+    raw["features"]["sharding"] = {"any": f"{any_level} | one node | {URL} | 2026-11-26",
+                                   "cluster": f"{cluster_level} | shards in the cluster build | {URL} | 2026-11-26"}
+    return _profile("x", raw)
+
+
+def test_a_scale_beyond_one_node_is_warned_where_the_mode_does_not_shard():
+    from vectorscout.decision.warnings import ONE_NODE_RAW_BYTES, _scale_warnings
+
+    assert ONE_NODE_RAW_BYTES == 512 * 2**30
+    at_limit = ONE_NODE_RAW_BYTES // (1024 * 4)  # 512 GiB of float32 x 1,024: one node still holds it
+    partial, full = sharded_engine("none", "partial"), sharded_engine("none", "full")
+    assert _scale_warnings(answers(deployment="cluster", vectors_24m=at_limit, dimensions=1024), [partial]) == []
+    over = answers(deployment="cluster", vectors_24m=at_limit * 4, dimensions=1024)
+    assert _scale_warnings(over, [partial, full]) == [(
+        f"Engine X: {at_limit * 4:,} x 1,024 is 2.0 TiB of raw vectors in 24 months, more than one node holds, and "
+        "sharding is partial as a self-hosted cluster (shards in the cluster build). It takes more than one server it "
+        "does not form by itself: plan the sharding (for PostgreSQL: Citus, one index per shard with the top-k merged "
+        "on the coordinator, or partitions by tenant) before choosing it.", URL)]
+    single = _scale_warnings(answers(deployment="single_server", vectors_24m=at_limit * 4, dimensions=1024), [full])
+    assert [text.split(" (")[0] for text, _ in single] == [
+        f"Engine X: {at_limit * 4:,} x 1,024 is 2.0 TiB of raw vectors in 24 months, more than one node holds, and "
+        "sharding is none as a self-hosted single server"]
+    for mode in ("embedded", "managed_cloud"):  # said by the mode conflicts, or the provider's to solve
+        assert _scale_warnings(answers(deployment=mode, vectors_24m=at_limit * 4, dimensions=1024), [partial]) == []
