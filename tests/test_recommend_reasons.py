@@ -230,6 +230,9 @@ def test_a_listed_client_missing_in_this_mode_is_said_with_the_clients_there_and
     assert exclusion(profile, answers(deployment="embedded", sdk_languages=["go", "rust"])).text == (
         "no go, rust client embedded in the application (there: python): no in-process Go")
     assert exclusion(profile, answers(sdk_languages=["python", "go"])) is None  # a server has the Go client
+    two_there = engine({"backups": "full"}, sdks={**sdks, "java": cell("full")})
+    assert exclusion(two_there, embedded).text == (
+        "no go client embedded in the application (there: python, java): no in-process Go")
     none_there = engine({"backups": "full"}, sdks={"go": {"any": cell("full"), "embedded": cell("none", "server only")}})
     assert exclusion(none_there, answers(deployment="embedded", sdk_languages=["go"])).text == (
         "no go client embedded in the application (there: none): server only")
@@ -534,3 +537,14 @@ def test_a_score_of_zero_ranks_last_among_the_scored_and_can_still_be_the_only_m
     alone = recommend(speed_only, [recommendation_run([rows[1]])])
     assert alone.top_group == ["qdrant"]  # the only engine measured, at 0: unmeasured engines at 0 are not ahead of it
     assert alone.verdict.startswith("Qdrant fits best (score 0.00 of 1). No engine measured reached recall 0.95")
+
+
+def test_without_a_peak_every_concurrent_row_carries_it_and_the_lowest_p95_decides():
+    from test_recommend_criteria import recommendation_run
+
+    slow_but_steady = ResultRow(engine="x", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99,
+                                qps=0.5, latency_p95_ms=1.0, concurrency=4)
+    faster = ResultRow(engine="x", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.99, qps=0.8,
+                       latency_p95_ms=5.0, concurrency=4)
+    found = measured_at_target([recommendation_run([faster, slow_but_steady])], 0.95)["x"]
+    assert (found.qps, found.p95_ms) == (0.5, 1.0)
