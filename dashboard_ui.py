@@ -22,7 +22,7 @@ from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.home import HomeError, home_dir
 from vectorscout.reporting.tables import column_widths
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
-from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, configured_password
+from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, PROXY_TOKEN_HEADER, configured_password
 
 
 def access_gate() -> None:
@@ -32,8 +32,14 @@ def access_gate() -> None:
     serves nothing without a configured password, and asks every session for it once.
     """
     address = str(st.get_option("server.address") or "0.0.0.0")  # unset: Streamlit listens on every interface
-    if os.environ.get(BEHIND_PROXY_ENV) == "1" and address in LOOPBACK:
-        return  # `serve` put Streamlit on loopback behind its proxy, which asked for the password on every request
+    token = os.environ.get(BEHIND_PROXY_ENV, "")
+    if token and address in LOOPBACK:  # `serve` put Streamlit on loopback behind its proxy
+        # the proxy asked for the password on every request and sends its token; a page opened on this port
+        # directly (any local user can reach loopback) has no token
+        if hmac.compare_digest(str(st.context.headers.get(PROXY_TOKEN_HEADER) or "").encode(), token.encode()):
+            return
+        st.error("This dashboard is served through VectorScout's password proxy: open the address `serve` printed.")
+        st.stop()
     password = configured_password()
     if not password:
         if address in LOOPBACK:

@@ -301,6 +301,17 @@ def test_a_password_is_asked_once_per_session(monkeypatch):
     assert at.session_state["authenticated"] and any(b.label == "Quick evaluation" for b in at.button)
 
 
+def test_behind_the_proxy_a_page_opened_without_the_proxys_token_is_refused(monkeypatch):
+    """Streamlit behind `serve` listens on loopback, where any local user can reach it: only requests the proxy
+    passed on (carrying its token) are served; one opened on the port directly is not, password or none."""
+    monkeypatch.setenv("VECTORSCOUT_BEHIND_PROXY", "a-token-only-the-proxy-knows")
+    monkeypatch.setenv("VECTORSCOUT_PASSWORD", "correct horse")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert [e.value for e in at.error] == [
+        "This dashboard is served through VectorScout's password proxy: open the address `serve` printed."]
+    assert not at.button and not at.text_input  # not even the password form
+
+
 def test_serving_the_network_without_a_password_is_refused(monkeypatch):
     from streamlit import config
 

@@ -4,6 +4,7 @@ are capped per file and per session, and visitors never see error details."""
 import base64
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -127,4 +128,109 @@ def test_a_browser_with_the_password_uses_the_dashboard_through_the_proxy(served
         page.goto(f"http://{HOST}:{port}/datasets")
         expect(page.get_by_role("heading", name="Datasets")).to_be_visible(timeout=60_000)
         expect(page.get_by_role("button", name="Download and import")).to_be_visible(timeout=60_000)  # over the websocket
+        # Streamlit's own port, past the proxy (any local user can reach loopback): no page without the proxy's token
+        internal = re.search(r"Streamlit on 127\.0\.0\.1:(\d+)", (tmp_path / "serve.log").read_text())[1]
+        direct = browser.new_page()
+        direct.goto(f"http://127.0.0.1:{internal}/datasets")
+        expect(direct.get_by_text("served through VectorScout's password proxy")).to_be_visible(timeout=60_000)
+        expect(direct.get_by_role("heading", name="Datasets")).to_have_count(0)
         browser.close()
+
+
+def test_a_path_in_another_form_than_a_browsers_is_refused_before_the_upload_cap(served):
+    port, _ = served
+    two_mb = b"x" * (2 * 2**20)  # over the 1 MB per-file cap: judged as an upload it would get 413
+    for path in ("/./_stcore/upload_file/s1/f0", "/_stcore/x/../upload_file/s1/f0", "//_stcore/upload_file/s1/f0",
+                 "/%2e/_stcore/upload_file/s1/f0", "/_stcore/upload_file/./s1/f0"):
+        assert request(port, "PUT", path, PASSWORD, two_mb).status == 400, path
+    assert request(port, "PUT", "/_stcore/upload_file/s1/f0", PASSWORD, two_mb).status == 413
+    assert request(port, "GET", "/_stcore/health?a=./b", PASSWORD).status == 200  # a query is not a path
+
+
+def test_half_sent_requests_are_closed_and_a_websocket_outlives_the_idle_limit(served):
+    import socket
+
+    from vectorscout.serve import IDLE_TIMEOUT_S
+
+    port, _ = served
+    half_sent = []
+    for _ in range(50):
+        sock = socket.create_connection((HOST, port), timeout=IDLE_TIMEOUT_S * 6)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # the headers never end
+        half_sent.append(sock)
+    credentials = base64.b64encode(f"room:{PASSWORD}".encode()).decode()
+    stream = socket.create_connection((HOST, port), timeout=IDLE_TIMEOUT_S * 6)
+    stream.sendall(("GET /_stcore/stream HTTP/1.1\r\nHost: x\r\n" + "".join(f"{k}: {v}\r\n" for k, v in WEBSOCKET.items())
+                    + f"Authorization: Basic {credentials}\r\n\r\n").encode())
+    assert stream.recv(4096).startswith(b"HTTP/1.1 101")
+    for sock in half_sent:  # each is closed by the server (recv returns no bytes), none answered
+        assert sock.recv(4096) == b""
+        sock.close()
+    # the websocket, idle as long, is still served: a ping is answered with a pong (opcode 0xA)
+    stream.sendall(bytes([0x89, 0x80]) + b"\0\0\0\0")  # FIN + ping, masked with a zero key, no payload
+    deadline = time.monotonic() + 30
+    frames = b""
+    while bytes([0x8A]) not in frames and time.monotonic() < deadline:
+        frames += stream.recv(65536)
+    assert bytes([0x8A]) in frames
+    stream.close()
+
+
+def test_wrong_passwords_lock_out_the_guessing_address_not_others(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vectorscout.serve import GUESSES_PER_CLIENT
+
+    port, _ = served
+
+    def from_address(source: str, password: str) -> int:
+        connection = http.client.HTTPConnection(HOST, port, timeout=30, source_address=(source, 0))
+        connection.request("GET", "/_stcore/health", headers={
+            "Authorization": "Basic " + base64.b64encode(f"room:{password}".encode()).decode()})
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert from_address("127.0.0.5", PASSWORD) == 200  # logged in before the guessing starts
+    with ThreadPoolExecutor(GUESSES_PER_CLIENT) as pool:  # all at once: the delay per answer does not add up
+        assert list(pool.map(lambda n: from_address("127.0.0.4", f"guess {n}"), range(GUESSES_PER_CLIENT))) == [
+            401] * GUESSES_PER_CLIENT
+    assert from_address("127.0.0.4", "guess again") == 429
+    assert from_address("127.0.0.4", PASSWORD) == 429  # not even checked: the right guess is not told apart
+    assert from_address("127.0.0.6", PASSWORD) == 200  # another address is not locked out by one address's guesses
+    assert from_address("127.0.0.5", PASSWORD) == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", HOST])  # Streamlit alone, and Streamlit behind the proxy
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_serve_leaves_nothing_answering_on_its_ports(vectorscout_home, tmp_path, host, stop):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "vectorscout", "serve", "--host", host, "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={**os.environ, "VECTORSCOUT_PASSWORD": PASSWORD})
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # up when the port answers HTTP at all
+            try:
+                connection = http.client.HTTPConnection(host, port, timeout=5)
+                connection.request("GET", "/_stcore/health")
+                connection.getresponse().read()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.3)
+        tree = [process, *psutil.Process(process.pid).children(recursive=True)]
+        assert any("streamlit" in " ".join(p.cmdline()) for p in tree[1:])
+        process.send_signal(stop)  # serve alone, not its process group
+        process.wait(60)
+        gone, alive = psutil.wait_procs(tree[1:], timeout=30)
+        assert alive == [], [" ".join(p.cmdline())[:100] for p in alive]
+        with pytest.raises(OSError):
+            socket.create_connection((host, port), timeout=5).close()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
