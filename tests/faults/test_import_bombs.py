@@ -139,3 +139,22 @@ def test_an_import_that_outgrows_its_ceiling_ends_its_worker_not_the_caller(tmp_
     np.save(tmp_path / "v.npy", np.ones((30, 4), dtype=np.float32) + np.arange(30)[:, None])
     monkeypatch.delenv("VECTORSCOUT_IMPORT_MEMORY_MB")
     assert import_isolated(tmp_path / "v.npy", "npy", "after", metric="l2")["n"] > 0  # the caller goes on
+
+
+def test_telling_a_csvs_format_reads_a_bounded_prefix_of_its_first_line(tmp_path):
+    import tracemalloc
+
+    from vectorscout.data.importers import FORMAT_SNIFF_BYTES, guess_format
+
+    one_line = tmp_path / "one-line.csv"
+    with one_line.open("wb") as handle:
+        handle.write(b"text,")
+        for _ in range(64):
+            handle.write(b"x" * MB)  # a 64 MB header without a line break
+    tracemalloc.start()
+    try:
+        assert guess_format(one_line) == "texts"  # 'text' is among the columns its prefix names
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * FORMAT_SNIFF_BYTES + MB

@@ -185,6 +185,8 @@ def read_hdf5(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
                                          f"{', '.join(ANN_METRICS)} and no neighbours to infer it from; give --metric")
             if metric is None:
                 metric = ANN_METRICS.get(distance, Metric.L2)
+            for key in ("train", "test", "neighbors"):
+                _check_stored_inside(f, key, path.name)
             _check_unpacked(path.name, sum(int(np.prod(f[key].shape, dtype=object)) * f[key].dtype.itemsize
                                            for key in ("train", "test", "neighbors") if key in f))
             base = _matrix(f["train"][()], f"{path.name}:train")
@@ -194,6 +196,25 @@ def read_hdf5(path: Path, metric: Metric | None, **_: Any) -> ImportedData:
         raise DatasetImportError(f"{path.name}: not a readable HDF5 file ({exc})") from None
     return ImportedData(base, queries, metric, neighbors=neighbors, source=f"ann-benchmarks HDF5 {path.name}",
                         metric_assumed=assumed)
+
+
+def _check_stored_inside(f: Any, key: str, file_name: str) -> None:
+    """A dataset read from this file only: HDF5 lets one be a link to another file, point at raw bytes in
+    other files (external storage) or map other files' datasets (a virtual dataset); each would import the
+    contents of a file the visitor names on this machine."""
+    import h5py
+
+    link = f.get(key, getlink=True)
+    if link is None:
+        return
+    if isinstance(link, h5py.ExternalLink):
+        raise DatasetImportError(f"{file_name}: '{key}' links to another file; a dataset must be stored in the file")
+    dataset = f[key]
+    if not isinstance(dataset, h5py.Dataset) or dataset.file.filename != f.filename:
+        raise DatasetImportError(f"{file_name}: '{key}' is not a dataset stored in the file")
+    if dataset.external or dataset.is_virtual:
+        raise DatasetImportError(f"{file_name}: '{key}' keeps its values in other files (HDF5 external or virtual "
+                                 "storage); a dataset must be stored in the file")
 
 
 # -- TEXMEX fvecs / ivecs / bvecs ------------------------------------------------------------------
@@ -317,6 +338,41 @@ def _parse_vector_cell(cell: Any, where: str) -> list[float]:
     return list(cell)
 
 
+# Names a payload column cannot take: the dataset's own arrays, and the columns the engines' tables hold beside
+# the payload (the row id, the vector, the texts of a hybrid run). A leading underscore is an engine's internal
+# name (a search's distance column), so none is taken either.
+RESERVED_COLUMNS = frozenset({"base", "queries", "texts", "query_texts", "qrels", "qrel_gains",
+                              "id", "vector", "emb", "embedding", "embeddings", "text", "body"})
+PAYLOAD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+PAYLOAD_KINDS = {"b": "true or false", "i": "whole numbers", "u": "whole numbers", "f": "numbers", "U": "text",
+                 "S": "text"}
+
+
+def checked_payloads(payloads: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+    """Payload columns every engine can store and a filter can name: an identifier that is no reserved name,
+    one value per row of numbers, text or true/false (text held as Python objects becomes text). Anything
+    else (a mapping, a list, a date) is refused here, not by an engine in the middle of a run."""
+    checked = {}
+    for name, values in payloads.items():
+        if not PAYLOAD_NAME.fullmatch(str(name)) or str(name).lower() in RESERVED_COLUMNS:
+            raise DatasetImportError(f"{source}: payload column {str(name)[:80]!r} must be an identifier of at most 63 "
+                                     "characters, starting with a letter, and not one of the engines' own columns "
+                                     f"({', '.join(sorted(RESERVED_COLUMNS))}); rename it")
+        column = np.asarray(values)
+        if column.dtype.kind == "O":
+            other = next((v for v in column.ravel() if not isinstance(v, str)), None)
+            if other is not None:
+                raise DatasetImportError(f"{source}: payload column {name!r} holds {type(other).__name__} values; a "
+                                         "payload column holds numbers, text or true/false")
+            column = column.astype(str)
+        if column.ndim != 1 or column.dtype.kind not in PAYLOAD_KINDS:
+            raise DatasetImportError(f"{source}: payload column {name!r} holds {column.dtype} values in "
+                                     f"{column.ndim} dimension(s); a payload column holds one number, text or "
+                                     "true/false per row")
+        checked[str(name)] = column
+    return checked
+
+
 def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: str | None, queries: int) -> ImportedData:
     if "id" in frame.columns and frame["id"].duplicated().any():  # two rows under one id: which one is the id's?
         duplicate = frame["id"][frame["id"].duplicated()].iloc[0]
@@ -337,8 +393,6 @@ def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: 
     for other in frame.columns:
         if other == column or other == "id":
             continue
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", str(other)):
-            raise DatasetImportError(f"{name}: column name {other!r} must be an identifier to be filterable")
         values = frame[other].to_numpy()
         payloads[str(other)] = values.astype(str) if values.dtype.kind == "O" else values
     base_rows, query_rows = held_out(queries, len(matrix))
@@ -487,6 +541,13 @@ def read_texts(path: Path, metric: Metric | None, queries: int = HELD_OUT_QUERIE
                         source=f"texts {path.name}")
 
 
+# A BEIR, TEXMEX or VectorDBBench folder holds a handful of files a folder or two deep; bounds far above that
+# keep a zip of 100,000 empty members (minutes of file creation) or a member thousands of folders deep (past
+# Python's recursion limit when the folder is walked) out.
+MAX_ARCHIVE_MEMBERS = 1_000
+MAX_ARCHIVE_DEPTH = 16
+
+
 def extract_archive(archive: Path, destination: Path) -> Path:
     """Unpack an uploaded .zip (a BEIR, TEXMEX or VectorDBBench folder) safely; returns the data folder.
 
@@ -498,6 +559,13 @@ def extract_archive(archive: Path, destination: Path) -> Path:
     try:
         with zipfile.ZipFile(archive) as zipped:
             members = zipped.infolist()
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                raise DatasetImportError(f"{archive.name}: {len(members):,} members; a dataset folder has at most "
+                                         f"{MAX_ARCHIVE_MEMBERS:,}")
+            deep = next((m.filename for m in members if m.filename.count("/") > MAX_ARCHIVE_DEPTH), None)
+            if deep is not None:
+                raise DatasetImportError(f"{archive.name}: member {deep[:80]!r}... lies more than "
+                                         f"{MAX_ARCHIVE_DEPTH} folders deep")
             total = sum(m.file_size for m in members)
             if total > max_import_bytes():
                 raise DatasetImportError(f"{archive.name}: unpacks to {total:,} bytes, over the import limit")
@@ -519,6 +587,9 @@ FORMATS: dict[str, Callable[..., ImportedData]] = {
 }
 
 
+FORMAT_SNIFF_BYTES = 64 * 2**10  # a CSV header past 64 KB names hundreds of columns: read as a vector table
+
+
 def guess_format(path: Path) -> str:
     """The format a file or folder most likely has, from its name and contents."""
     if path.is_dir():
@@ -536,7 +607,10 @@ def guess_format(path: Path) -> str:
     if guessed is None:
         raise DatasetImportError(f"{path.name}: cannot tell the format from the name; give it")
     if guessed == "csv":  # a CSV of texts has a 'text' column and no vector column
-        header = path.open(encoding="utf-8", errors="replace").readline().strip().split(",")
+        # the header's first bytes only: a file of one huge line must not be read whole just to be named
+        with path.open("rb") as handle:
+            first = handle.readline(FORMAT_SNIFF_BYTES)
+        header = first.decode("utf-8", errors="replace").strip().split(",")
         if "text" in header and not set(VECTOR_COLUMNS) & set(header):
             return "texts"
     return guessed
@@ -639,9 +713,7 @@ def import_dataset(
     except Exception as exc:  # whatever a damaged file makes a parser raise (zip CRC, Arrow, HDF5, struct, ...)
         log.info("import of %s as %s failed", path, format, exc_info=True)
         raise DatasetImportError(f"{path.name}: cannot be read as {format} ({type(exc).__name__}: {exc})"[:1000]) from None
-    reserved = set(data.payloads) & {"base", "queries", "texts", "query_texts", "qrels", "qrel_gains"}
-    if reserved:
-        raise DatasetImportError(f"{path.name}: payload column {sorted(reserved)[0]!r} has a reserved name; rename it")
+    data.payloads = checked_payloads(data.payloads, path.name)
     try:
         dataset = Dataset(name=name, metric=data.metric, base=data.base, queries=data.queries, payloads=data.payloads,
                           texts=data.texts, query_texts=data.query_texts, qrels=data.qrels, source=data.source)
