@@ -253,6 +253,12 @@ class VectorAdapter(ABC):
         self.state = AdapterState()
 
     @classmethod
+    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
+        """Why this index build cannot hold vectors of ``dim`` dimensions, said before a run starts rather than as
+        a failed row after the data went in; None when it can."""
+        return None
+
+    @classmethod
     def deployment(cls, connection: Mapping[str, Any] | None = None) -> str:
         """Where this engine runs with these connection options: "embedded" (inside the benchmark process or
         its own children) or "server" (reached over a connection, e.g. when a URL is given)."""
@@ -479,6 +485,15 @@ class VectorAdapter(ABC):
         if metric not in self.capabilities.metrics:
             allowed = ", ".join(sorted(m.value for m in self.capabilities.metrics))
             raise UnsupportedFeature(f"{self.display_name} does not support metric {metric.value}; it offers {allowed}")
+
+
+def subvectors_problem(name: str, value: Any, dim: int) -> str | None:
+    """A product quantizer splits each vector into ``value`` sub-vectors of equal length: they must divide the
+    dimension (None when they do, or when the engine chooses them)."""
+    if not value or dim % int(value) == 0:
+        return None
+    divisors = ", ".join(str(d) for d in range(1, dim + 1) if dim % d == 0 and d <= 64)
+    return f"{name}={value} does not divide the dimension {dim}; choose a divisor such as {divisors}"
 
 
 def payload_rows(payloads: Mapping[str, np.ndarray] | None, n: int) -> list[dict[str, Any]]:

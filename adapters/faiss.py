@@ -20,6 +20,7 @@ from adapters.base import (
     as_float32_matrix,
     normalized,
     package_version,
+    subvectors_problem,
 )
 from vectorscout.data.filters import Filter, evaluate
 
@@ -69,9 +70,9 @@ def pq_subquantizers(dim: int, asked: int) -> int:
     """The m of an IVF-PQ index: as asked (it must divide the dimension), or a quarter of the dimensions
     rounded down to a divisor of them."""
     if asked:
-        if dim % asked:
-            raise AdapterError(f"FAISS IVF-PQ: m={asked} does not divide the dimension {dim}; choose a divisor "
-                               f"such as {', '.join(str(d) for d in range(1, dim + 1) if dim % d == 0 and d <= 64)}")
+        problem = subvectors_problem("m", asked, dim)
+        if problem:
+            raise AdapterError(f"FAISS IVF-PQ: {problem}")
         return asked
     return max(d for d in range(1, max(1, dim // 4) + 1) if dim % d == 0)
 
@@ -94,6 +95,10 @@ class FaissAdapter(VectorAdapter):
         "faiss-cpu: Meta's C++ library in this process (CPU build, no GPU); no server exists",
     )
     requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}
+
+    @classmethod
+    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
+        return subvectors_problem("m", build_params.get("m"), dim) if index == "ivf_pq" else None
 
     def open(self) -> None:
         self._faiss = self.import_engine("faiss")

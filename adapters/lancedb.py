@@ -28,6 +28,7 @@ from adapters.base import (
     VectorAdapter,
     as_float32_matrix,
     package_version,
+    subvectors_problem,
 )
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
 
@@ -144,6 +145,11 @@ class LanceDBAdapter(VectorAdapter):
     )
     server_params = ("uri", "host_override")
     requirements: ClassVar[Mapping[str, str]] = {"lancedb": "lancedb==0.40.0", "pyarrow": "pyarrow==26.0.1"}
+
+    @classmethod
+    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
+        return subvectors_problem("num_sub_vectors", build_params.get("num_sub_vectors"), dim) if index == "ivf_pq" \
+            else None
     connection_params = (
         Param("uri", str, "", "a remote LanceDB URI (db://...); empty for an embedded database"),
         Param("api_key", str, "", "API key for a remote database", secret=True),
@@ -221,8 +227,9 @@ class LanceDBAdapter(VectorAdapter):
         from lancedb.index import IvfHnswSq, IvfPq, IvfRq
 
         if index == "ivf_pq":
-            if self.state.dim % int(build["num_sub_vectors"]):
-                raise AdapterError(f"num_sub_vectors={build['num_sub_vectors']} must divide the dimension {self.state.dim}")
+            problem = self.build_problem(index, build, self.state.dim)
+            if problem:
+                raise AdapterError(problem)
             config: Any = IvfPq(distance_type=distance, num_partitions=int(build["num_partitions"]),
                                 num_sub_vectors=int(build["num_sub_vectors"]))
         elif index == "ivf_rq":

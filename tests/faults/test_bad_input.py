@@ -22,9 +22,31 @@ def refused(capsys, argv: list[str], says: str) -> None:
     (["--timeout-s", "-1"], "timeout must be a number of seconds above 0"),
     (["--timeout-s", "nan"], "timeout must be a number of seconds above 0"),
     (["--memory-limit-mb", "-5"], "memory limit must be 0"),
+    (["--memory-limit-mb", "500", "--in-process"], "a memory limit is enforced on an engine's own worker process; it "
+                                                   "cannot hold in-process"),
 ])
 def test_bad_run_options_are_one_line_refusals(capsys, extra, says):
     refused(capsys, ["run", "--engines", "faiss", "--dataset", SMALL, *extra], says)
+
+
+@pytest.mark.parametrize(("engine", "says"), [
+    ("faiss:index=ivf_pq,m=7", "faiss ivf_pq: m=7 does not divide the dimension 16; choose a divisor such as 1, 2, 4, "
+                               "8, 16"),
+    ("lancedb:index=ivf_pq,num_sub_vectors=5", "lancedb ivf_pq: num_sub_vectors=5 does not divide the dimension 16"),
+    ("milvus:index=ivf_pq,m=32", "milvus ivf_pq: m=32 does not divide the dimension 16"),
+])
+def test_a_product_quantizer_that_cannot_split_the_vectors_is_refused_before_any_engine_runs(capsys, engine, says):
+    refused(capsys, ["run", "--engines", engine, "--dataset", "synthetic:n=200,dim=16,queries=5"], says)
+
+
+def test_each_engine_says_only_its_own_quantizer_problem():
+    from adapters.registry import adapter_class
+
+    assert adapter_class("faiss").build_problem("ivf_pq", {"m": 8}, 16) is None
+    assert adapter_class("faiss").build_problem("ivf_pq", {"m": 0}, 15) is None  # 0: the adapter picks a divisor
+    assert adapter_class("faiss").build_problem("hnsw", {"m": 7}, 16) is None  # an HNSW graph's M is not a split
+    assert adapter_class("qdrant").build_problem("hnsw", {"m": 7}, 16) is None
+    assert adapter_class("lancedb").build_problem("ivf_pq", {"num_sub_vectors": 16}, 768) is None
 
 
 @pytest.mark.parametrize("dataset", ["synthetic:n=50000000,dim=4096", "synthetic:n=10,dim=4096,queries=1000000"])
@@ -66,6 +88,8 @@ def test_a_home_that_is_a_file_is_a_one_line_error(capsys, tmp_path, monkeypatch
     ({"vectors_now": True}, {}, {}, "vectors_now: True is not a valid int"),
     ({"recall_target": float("nan")}, {}, {}, "recall_target: nan is not a valid float"),
     ({"vectors_now": 2.7}, {}, {}, "vectors_now: 2.7 is not a valid int"),
+    ({"vectors_now": 10**30}, {}, {}, f"vectors_now: {10**30} is outside 1..1000000000000"),
+    ({"vectors_24m": 10**12 + 1}, {}, {}, "vectors_24m: 1000000000001 is outside 1..1000000000000"),
     ({"high_availability": [1, 2]}, {}, {}, "high_availability: [1, 2] is not a valid bool"),
     ({"high_availability": "maybe"}, {}, {}, "high_availability: 'maybe' is not a valid bool"),
     ({}, {"cost": [1]}, {}, "priority of cost must be a number between 0 and 5, got [1]"),

@@ -96,6 +96,9 @@ class RunPlan:
             raise PlanError(f"the timeout must be a number of seconds above 0 and at most 7 days; got {self.timeout_s:g}")
         if not 0 <= self.memory_limit_mb <= 2**30:
             raise PlanError(f"the memory limit must be 0 (none) or a positive number of MB; got {self.memory_limit_mb}")
+        if self.memory_limit_mb and not self.isolate:  # the limit is enforced on a worker's process tree
+            raise PlanError("a memory limit is enforced on an engine's own worker process; it cannot hold in-process: "
+                            "drop --in-process or the memory limit")
         if self.filter is not None and not isinstance(self.filter, str):
             raise PlanError(f"a filter is text like \"tag == 3\"; got {type(self.filter).__name__}")
         if not 1 <= self.repetitions <= 100:

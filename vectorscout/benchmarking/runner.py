@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
-import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from adapters.registry import adapter_class
+from vectorscout.benchmarking import workdirs
 from vectorscout.benchmarking.environment import machine
 from vectorscout.benchmarking.hybrid import Bm25, check_text_dataset, hybrid_row, load_texts, measure_hybrid
 from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
@@ -37,7 +35,6 @@ from vectorscout.benchmarking.tuning import held_out, split_queries, tune
 from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset, load_dataset
 from vectorscout.data.groundtruth import GroundTruth
-from vectorscout.home import subdir
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, ResultStatus, Run, RunStatus, utc_now
 from vectorscout.results.store import ResultsStore, new_run_id
 from vectorscout.secrets import redact, url_password
@@ -60,6 +57,10 @@ def prepare(plan: RunPlan, progress: ProgressCallback | None = None) -> Prepared
     except (SpecError, ValueError) as exc:
         raise PlanError(str(exc)) from None
     plan.validate(dataset.n)
+    for config in plan.engines:  # a build that cannot index this dimension is refused before any engine starts
+        problem = adapter_class(config.engine).build_problem(config.index, config.build_params, dataset.dim)
+        if problem:
+            raise PlanError(f"{config.engine} {config.index}: {problem}")
     if plan.tune_recall and len(dataset.queries) < 2:
         raise PlanError(f"tuning to a recall target splits the queries in two; {dataset.name} has {len(dataset.queries)}")
     if plan.hybrid:
@@ -93,6 +94,8 @@ def execute(
     """Run the plan, storing the run first and each engine's rows as soon as they exist."""
     prepared = prepared or prepare(plan, progress)
     cancel = cancel or CancelToken()
+    for name in workdirs.remove_abandoned():  # left by a run killed before it could clean up
+        log.info("removed the work folder %s of a run that ended without cleaning up", name)
     environment = Environment(**machine())
     run = Run(
         run_id=run_id or new_run_id(), created_at=utc_now(), status="running", k=plan.k,
@@ -251,9 +254,9 @@ def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progr
         job.stop("cancelled" if cancel.cancelled else "skipped", reason)
         return job
     secret_values = connection_secrets(config)
-    workdir = tempfile.mkdtemp(prefix=f"{config.engine}-", dir=subdir("work"))
+    workdir = workdirs.claim(config.engine)
     try:
-        with adapter_class(config.engine)(Path(workdir), config.connection) as db:
+        with adapter_class(config.engine)(workdir, config.connection) as db:
             _measure_engine(db, job, prepared, report, cancel)
     except Cancelled as exc:
         job.stop("cancelled", str(exc))
@@ -261,7 +264,7 @@ def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progr
         log.error("engine %s failed:\n%s", config.engine, redact("".join(traceback.format_exception(exc)), secret_values))
         job.stop("failed", _error_text(exc, secret_values))
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        workdirs.release(workdir)
     return job
 
 
@@ -390,7 +393,8 @@ def _insert_all(db: Any, dataset: Dataset, rows: int, batch_size: int, report: S
 
 
 def _engine_job_in_worker(config: EngineConfig, plan: RunPlan, report: ProgressCallback, stop: Any) -> EngineJob:
-    prepared = prepare(plan)  # the dataset is rebuilt; its ground truth comes from the disk cache
+    # the dataset is rebuilt (its ground truth comes from the disk cache); the worker checks its own engine only
+    prepared = prepare(replace(plan, engines=[config]))
     return run_engine(config, prepared, plan, report, CancelToken(stop))
 
 
