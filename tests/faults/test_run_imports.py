@@ -91,3 +91,37 @@ def test_a_workshop_file_with_a_poisoned_run_writes_nothing(tmp_path):
     assert str(refused.value) == ("the workshop file is damaged: run 2: k: expected a whole number, got the text "
                                   "'ten'")
     assert store.list_runs() == [] and saved_scenarios() == scenarios_before
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"workshop": {"name": 5}}, "the workshop file is damaged: workshop.name: expected a text of at most 100,000 "
+                                "characters, got 5"),
+    ({"workshop": {"name": "shop", "scenarios": [1, 2]}}, "the workshop file is damaged: workshop.scenarios[0]: "
+                                                          "expected a text"),
+    ({"workshop": {"name": "shop", "run_ids": [{"a": 1}]}}, "the workshop file is damaged: workshop.run_ids[0]: expected"),
+    ({"workshop": {"name": "shop", "notes": ["n"]}}, "the workshop file is damaged: workshop.notes: expected a text"),
+    ({"workshop": {"name": "shop"}, "scenarios": [{"name": 7}]}, "the workshop file is damaged: scenario 1: expected "
+                                                                 "an object with a text name"),
+    ({"workshop": {"name": "shop"}, "scenarios": ["shop"]}, "the workshop file is damaged: scenario 1: expected an"),
+    ({"workshop": {"name": "shop"}, "runs": [genuine(), genuine()]}, "the workshop file is damaged: run "
+                                                                     "20261205-120000-abcdef appears twice"),
+])
+def test_a_workshop_file_of_the_wrong_shape_is_refused_in_one_line_and_writes_nothing(document, message):
+    from vectorscout.decision.scenario import saved_scenarios
+    from vectorscout.decision.workshop import WorkshopError, import_workshop
+
+    store = ResultsStore()
+    before = saved_scenarios()
+    text = json.dumps({"format": "vectorscout-workshop/1", "scenarios": [{"name": "its own scenario"}], **document})
+    with pytest.raises(WorkshopError) as refused:
+        import_workshop(store, text)
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+    assert store.list_runs() == [] and store.list_workshops() == [] and saved_scenarios() == before
+
+
+def test_a_workshop_file_nested_thousands_deep_is_refused_not_a_recursion_error():
+    from vectorscout.decision.workshop import WorkshopError, import_workshop
+
+    deep = '{"format": "vectorscout-workshop/1", "workshop": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(WorkshopError, match=r"^not a workshop file: nested too deeply$"):
+        import_workshop(ResultsStore(), deep)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from vectorscout.decision.scenario import Scenario, ScenarioError, save_scenario, saved_scenarios, scenario_path
 from vectorscout.results.records import Run, utc_now
 from vectorscout.results.store import ResultsStore, StoreError
-from vectorscout.results.validation import RunDocumentError, check_run_document
+from vectorscout.results.validation import RunDocumentError, check_record, check_run_document
 
 FORMAT = "vectorscout-workshop/1"
 NAME = re.compile(r"^[\w .,'()+&-]{1,80}$")
@@ -122,18 +122,28 @@ def import_workshop(store: ResultsStore, text: str) -> Workshop:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise WorkshopError(f"not a workshop file: {exc}") from None
+    except RecursionError:  # thousands of nested brackets: no workshop file nests more than a few levels
+        raise WorkshopError("not a workshop file: nested too deeply") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise WorkshopError(f"not a workshop file (expected format {FORMAT!r})")
     try:
+        check_record(document["workshop"], Workshop, "workshop")  # names and lists of names are text
         workshop = Workshop(**{k: v for k, v in dict(document["workshop"]).items() if k in Workshop.__dataclass_fields__})
-        scenarios = [Scenario(str(s["name"]), dict(s.get("answers", {})), dict(s.get("priorities", {})),
-                              dict(s.get("cost", {}))) for s in document.get("scenarios", [])]
+        scenarios = []
+        for number, raw in enumerate(document.get("scenarios", [])):
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                raise ValueError(f"scenario {number + 1}: expected an object with a text name")
+            scenarios.append(Scenario(raw["name"], dict(raw.get("answers", {})), dict(raw.get("priorities", {})),
+                                      dict(raw.get("cost", {}))))
         for number, run_document in enumerate(document.get("runs", [])):
             try:
                 check_run_document(run_document)
             except RunDocumentError as exc:  # a ValueError: said below as the file being damaged
                 raise RunDocumentError(f"run {number + 1}: {exc}") from None
         runs = [Run.from_dict(r) for r in document.get("runs", [])]
+        twice = next((r.run_id for n, r in enumerate(runs) if r.run_id in {o.run_id for o in runs[:n]}), None)
+        if twice is not None:
+            raise ValueError(f"run {twice} appears twice")
     except (KeyError, TypeError, ValueError, ScenarioError) as exc:
         raise WorkshopError(f"the workshop file is damaged: {exc}") from None
     check_name(workshop.name)

@@ -39,6 +39,11 @@ def check_run_document(data: Any) -> None:
             _check_date(data[name], name)
 
 
+def check_record(value: Any, record: type, where: str) -> None:
+    """Refuse (RunDocumentError) a document from outside any of whose fields is not what ``record`` declares."""
+    _check_record(value, record, where)
+
+
 def _check_date(text: str, where: str) -> None:
     try:
         moment = datetime.fromisoformat(text)
