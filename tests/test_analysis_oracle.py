@@ -132,9 +132,9 @@ def test_the_frontier_document_lists_each_engines_points_with_their_settings():
                       recall=0.85, qps=500.0, latency_p95_ms=2.0)]  # dominated: less recall and QPS than ef 16
     assert frontier_json(rows) == [{"engine": "e", "points": [
         {"recall": 0.9, "qps": 800.0, "latency_p95_ms": 1.5, "index": "hnsw", "build_params": {"M": 8},
-         "search_params": {"ef": 16}},
+         "search_params": {"ef": 16}, "noise": ""},
         {"recall": 0.99, "qps": 300.0, "latency_p95_ms": None, "index": "hnsw", "build_params": {"M": 8},
-         "search_params": {"ef": 64}}]}]
+         "search_params": {"ef": 64}, "noise": ""}]}]
     assert frontier_json([]) == []
 
 

@@ -217,12 +217,17 @@ def test_the_criterion_chart_says_missed_and_not_measured_apart():
     performance = next(trace for trace in figure.data if trace.name == "performance")
     said = dict(zip(performance.x, performance.text))
     scored = {v.name: v.criteria["performance"] for v in result.ranking if v.score is not None}
-    assert said == {name: "not measured" if value is None else "missed target" if value == 0 else ""
+    assert said == {name: "not measured" if value is None else "0: missed target" if value == 0 else ""
                     for name, value in scored.items()}
-    assert {"missed target", "not measured"} <= set(said.values())
-    assert "'missed target' or 'not measured'" in figure.layout.title.text
+    assert {"0: missed target", "not measured"} <= set(said.values())
+    assert "a score of 0 is labelled '0'; no evidence is labelled 'not measured'" in figure.layout.title.text
     cost = next(trace for trace in figure.data if trace.name == "cost")
     assert set(cost.text) == {"not costed"}  # no run reached the target: nothing was sized
+    for trace in figure.data:  # any other criterion scored 0 says so: no bar never reads as "no evidence" alone
+        for value, text in zip(trace.y, trace.text):
+            assert (text != "") == (value == 0), (trace.name, value, text)
+            if value == 0 and trace.name not in ("performance", "cost"):
+                assert text in ("0", "not scored")
 
 
 def test_the_results_page_and_the_report_say_how_each_tuned_setting_was_found():

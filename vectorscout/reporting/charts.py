@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,69 @@ FALLBACK_COLOUR = "#7F7F7F"
 RUN_SHADES = ((0.0, 0), (0.45, 255), (0.4, 0), (0.7, 255))  # (share mixed in, with white 255 or black 0)
 RUN_DASHES = ("solid", "dash", "dot", "dashdot")
 RUN_SYMBOLS = ("circle", "diamond", "square", "triangle-up")
-# Log axes labelled at 1, 2 and 5 of each decade: every digit (2, 3, 4 … 9) crowds the axis unreadably.
-LOG_TICKS = "D2"
+# A log axis is labelled with explicit ticks: Plotly's own minor labels read "1000, 5, 2, 100, 5" (the digit
+# alone). Decades when the data spans three or more, else 1-2-5 of each decade, else 1 to 9: the first that puts
+# MIN_LOG_TICKS ticks on the axis.
+MIN_LOG_TICKS = 3
+LOG_STEPS = ((1,), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
+LOG_PAD = 0.04  # the axis reaches this share of its span (in decades) beyond the data, so end points are not cut
+
+
+def tick_label(value: float) -> str:
+    """1, 10, 100, 1k, 2.5k, 1M, 1B: a tick a projector's audience reads at a glance."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def log_ticks(low: float, high: float) -> tuple[tuple[float, float], list[float]]:
+    """The range (in decades, as Plotly takes a log axis's range) and the tick values for data from low to high
+    (both > 0): at least MIN_LOG_TICKS ticks inside the range."""
+    span = max(math.log10(high) - math.log10(low), 0.3)  # one value alone still gets an axis about it
+    middle = (math.log10(high) + math.log10(low)) / 2
+    start, end = min(math.log10(low), middle - span / 2), max(math.log10(high), middle + span / 2)
+    start, end = start - LOG_PAD * span, end + LOG_PAD * span
+    for steps in LOG_STEPS:
+        ticks = [step * 10.0 ** exponent for exponent in range(math.floor(start), math.ceil(end) + 1)
+                 for step in steps if start <= math.log10(step * 10.0 ** exponent) <= end]
+        if len(ticks) >= MIN_LOG_TICKS:
+            return (start, end), ticks
+    # a span under a factor of two: round steps (1, 2 or 5 of a power of ten), the coarsest giving enough ticks
+    low_value, high_value = 10 ** start, 10 ** end
+    power = 10.0 ** math.floor(math.log10((high_value - low_value) / 4))
+    for multiple in (10, 5, 2, 1):
+        step = multiple * power
+        ticks = [round(k * step, 12) for k in range(math.ceil(low_value / step), math.floor(high_value / step) + 1)]
+        if len(ticks) >= MIN_LOG_TICKS:
+            break
+    return (start, end), ticks
+
+
+def _plotted(figure: go.Figure, letter: str, anchor: str) -> list[float]:
+    values: list[float] = []
+    for trace in figure.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) != anchor:
+            continue
+        data = getattr(trace, letter, None)
+        values += [float(v) for v in (data if data is not None else ())
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0]
+    return values
+
+
+def readable_log_axes(figure: go.Figure) -> go.Figure:
+    """Every log axis of the figure given its range and labelled ticks from the data it draws."""
+    for letter in ("x", "y"):
+        for axis in getattr(figure, f"select_{letter}axes")():
+            if axis.type != "log":
+                continue
+            anchor = letter + axis.plotly_name[len(letter) + 4:]  # "xaxis2" is drawn by traces anchored "x2"
+            values = _plotted(figure, letter, anchor)
+            if not values:
+                continue
+            (start, end), ticks = log_ticks(min(values), max(values))
+            axis.update(range=[start, end], tickmode="array", tickvals=ticks, ticktext=[tick_label(t) for t in ticks])
+    return figure
 
 
 def engine_colour(engine: str) -> str:
@@ -134,7 +196,9 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
                   for p in points]
         figure.add_trace(go.Scatter(
             x=[p.recall for p in points], y=[p.qps for p in points], mode="lines+markers", name=style.name,
-            marker={"size": 11, "color": style.colour, "symbol": style.symbol},
+            # hollow as in the faint layer below: a frontier point measured under noise must not read as solid
+            marker={"size": 11, "color": style.colour,
+                    "symbol": [f"{style.symbol}-open" if p.noise else style.symbol for p in points]},
             line={"color": style.colour, "dash": style.dash}, legendgroup=engine, text=labels,
             hovertemplate="%{text}<br>recall %{x:.3f}<br>%{y:,.0f} QPS<extra>" + engine + " frontier</extra>",
         ))
@@ -145,8 +209,7 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
         xaxis_title="recall@k (ID overlap, higher is better)", yaxis_title="queries per second, serial (higher is better)",
         yaxis_type="log", legend_title="engine", template="plotly_white", height=520,
     )
-    figure.update_yaxes(dtick=LOG_TICKS)
-    return figure
+    return readable_log_axes(figure)
 
 
 def latency_figure(rows: list[ResultRow]) -> go.Figure:
@@ -173,8 +236,7 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"title": "percentile", "orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     )
-    figure.update_xaxes(dtick=LOG_TICKS)
-    return figure
+    return readable_log_axes(figure)
 
 
 # Distinct colours for categories: Plotly's 24 "Dark24" colours; beyond MAX_CATEGORIES the rare
@@ -229,15 +291,16 @@ def criteria_figure(verdicts: list[Any]) -> go.Figure:
         values = [v.criteria.get(criterion) for v in scored]
         # a criterion scored 0 and one with no evidence both draw no bar: each says which it is in words
         missing = {"performance": "not measured", "cost": "not costed"}.get(criterion, "not scored")
-        said = [missing if value is None else "missed target" if criterion == "performance" and value == 0
-                else "" for value in values]
+        said = [missing if value is None else "" if value != 0
+                else "0: missed target" if criterion == "performance" else "0" for value in values]
         figure.add_trace(go.Bar(
             x=[v.name for v in scored], y=[value or 0.0 for value in values], name=criterion, text=said,
             textposition="outside", textangle=-90, cliponaxis=False, constraintext="none", textfont={"size": 12},
             hovertemplate="%{x}<br>" + criterion + " %{y:.2f} %{text}<extra></extra>",
         ))
     figure.update_layout(
-        title="Criterion scores per engine (higher is better; bars at 0 say 'missed target' or 'not measured')",
+        title="Criterion scores per engine (higher is better)<br><sup>a score of 0 is labelled '0'; no evidence is "
+              "labelled 'not measured', 'not costed' or 'not scored'</sup>",
         barmode="group",
         yaxis_title="score, 0 to 1 (higher is better)", yaxis_range=[0, 1.05], template="plotly_white",
         legend_title="criterion",
@@ -268,9 +331,8 @@ def latency_cdf_figure(rows: list[ResultRow]) -> go.Figure:
         xaxis_title="latency per query, ms (log; lower is better)", yaxis_title="share of queries, % (cumulative)",
         xaxis_type="log", template="plotly_white", legend_title="engine · setting",
     )
-    figure.update_xaxes(dtick=LOG_TICKS)
     _legend_below(figure, len(drawn))
-    return figure
+    return readable_log_axes(figure)
 
 
 def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
@@ -302,6 +364,10 @@ def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
         legend_title="engine · setting",
     )
     _legend_below(figure, drawn)
+    readable_log_axes(figure)
+    levels = sorted({r.concurrency for members in groups.values() for r in members})
+    if len(levels) >= MIN_LOG_TICKS:  # the client counts measured are the ticks that say most
+        figure.update_xaxes(tickvals=levels, ticktext=[str(level) for level in levels])
     return figure
 
 
@@ -334,7 +400,7 @@ def selectivity_figure(runs: list[Any]) -> go.Figure:
     figure.update_yaxes(title_text="p95 ms", row=1, col=2)
     figure.update_layout(title="Filtered search by selectivity (best setting per engine)", template="plotly_white",
                          height=480)
-    return figure
+    return readable_log_axes(figure)
 
 
 def streaming_figure(rows: list[ResultRow]) -> go.Figure:
@@ -366,7 +432,7 @@ def streaming_figure(rows: list[ResultRow]) -> go.Figure:
     figure.update_layout(title="While the index is written to: recall and tail latency per window", height=480,
                          template="plotly_white", legend_title="engine · index")
     _legend_below(figure, len(streamed))
-    return figure
+    return readable_log_axes(figure)
 
 
 HYBRID_MODES = (("keyword", "keyword alone", "#E1A23B"), ("dense", "dense alone", "#4C78A8"),
@@ -466,8 +532,7 @@ def compression_figure(rows: list[ResultRow]) -> go.Figure:
         xaxis_title="bytes per vector searched in memory (log, measured; lower is better)", xaxis_type="log",
         yaxis_title="recall@k (higher is better)", template="plotly_white", height=520, legend_title="engine",
     )
-    figure.update_xaxes(dtick=LOG_TICKS)
-    return figure
+    return readable_log_axes(figure)
 
 
 def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
@@ -484,6 +549,4 @@ def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
         title="Cost against scale, self-hosted (lower is better)", xaxis_title="vectors (log)",
         yaxis_title="USD per month (log, lower is better)", xaxis_type="log", yaxis_type="log", template="plotly_white",
     )
-    figure.update_xaxes(dtick=LOG_TICKS)
-    figure.update_yaxes(dtick=LOG_TICKS)
-    return figure
+    return readable_log_axes(figure)

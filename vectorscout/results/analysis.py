@@ -18,6 +18,7 @@ class FrontierPoint:
     index: str
     build_params: dict[str, Any]
     search_params: dict[str, Any]
+    noise: str = ""  # why the measurement may be disturbed ("" when the host was quiet)
 
 
 def _measured(rows: Iterable[ResultRow]) -> list[ResultRow]:
@@ -42,7 +43,7 @@ def pareto_frontier(rows: Iterable[ResultRow]) -> dict[str, list[FrontierPoint]]
             if (row.qps or 0.0) > best_qps:
                 best_qps = row.qps or 0.0
                 kept.append(FrontierPoint(row.recall or 0.0, row.qps or 0.0, row.latency_p95_ms, row.index,
-                                          dict(row.build_params), dict(row.search_params)))
+                                          dict(row.build_params), dict(row.search_params), row.noise or ""))
         frontier[engine] = sorted(kept, key=lambda p: p.recall)
     return frontier
 
