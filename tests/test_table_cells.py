@@ -155,11 +155,28 @@ def test_the_measurements_table_keeps_the_columns_asked_for_in_that_order():
     frame = results_table([row(), row(engine="faiss", qps=99.0)], columns=["QPS", "No such column", "Engine"])
     assert rows_of(frame) == [["QPS", "Engine"], ["99.0", "faiss"], ["1,234", "qdrant"]]
     empty = results_table([])
+    # led by what identifies a row and the answer; configuration last
     assert list(empty.columns) == [label for label in (
-        "Engine", "Status", "Index", "Build parameters", "Search setting", "Clients", "Recall@k", "Recall@k (distance)",
-        "nDCG@10", "Exact nDCG@10", "MRR@10", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS", "QPS spread (%)", "Insert (s)",
-        "Index build (s)", "Errors", "Client CPU (%)", "Engine memory (MB)", "Worker peak RSS, with the dataset (MB)",
-        "RAM (bytes/vector)", "Disk (MB)", "Disk (bytes/vector)", "Other load on the host (% CPU)")]
+        "Engine", "Index", "Search setting", "Clients", "Recall@k", "p95 (ms)", "QPS", "Status", "p50 (ms)", "p99 (ms)",
+        "QPS spread (%)", "Errors", "Client CPU (%)", "Recall@k (distance)", "nDCG@10", "Exact nDCG@10", "MRR@10",
+        "Insert (s)", "Index build (s)", "Engine memory (MB)", "Worker peak RSS, with the dataset (MB)",
+        "RAM (bytes/vector)", "Disk (MB)", "Disk (bytes/vector)", "Other load on the host (% CPU)", "Build parameters")]
+
+
+def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_the_first_by_the_answer():
+    from vectorscout.reporting.tables import COLUMNS, MEASUREMENT_PARTS, ROW_IDENTITY, measurement_parts
+
+    in_parts = [label for _, columns in MEASUREMENT_PARTS for label in columns]
+    assert sorted(in_parts + list(ROW_IDENTITY)) == sorted(label for label, _, _ in COLUMNS)
+    assert MEASUREMENT_PARTS[0][1][:4] == ("Recall@k", "p95 (ms)", "QPS", "Status")
+    measured = [row(), row(engine="faiss", index="flat", search_params={}, qps=99.0, insert_s=1.5)]
+    parts = dict(measurement_parts(measured))
+    assert list(parts) == ["Recall, latency and throughput", "Load and retrieval quality", "Build, memory and disk",
+                           "Configuration and notes"]
+    assert "Load and retrieval quality" not in dict(measurement_parts([row(errors=None)]))  # nothing there: left out
+    assert rows_of(parts["Build, memory and disk"])[0] == ["Engine", "Index", "Search setting", "Clients", "Insert (s)"]
+    assert rows_of(parts["Recall, latency and throughput"])[0] == ["Engine", "Index", "Search setting", "Clients",
+                                                                  "Recall@k", "p95 (ms)", "QPS", "Status"]
 
 
 def test_empty_tables_keep_their_headings():

@@ -6,7 +6,7 @@ from vectorscout.reporting.tables import (
     HYBRID_NOTE,
     at_target_table,
     hybrid_table,
-    results_table,
+    measurement_parts,
     stages_table,
     stream_summary_table,
     tuning_lines,
@@ -58,7 +58,12 @@ if not any(row.status == "ok" for row in rows):
     for row in rows:
         st.error(f"{row.engine}: {row.status} — {row.error}")
     st.stop()
-show_table(results_table(rows), key="results.table")
+answer, *details = measurement_parts(rows)  # the answer first; the other parts a click away, each fits 1280 px
+show_table(answer[1], key="results.table")
+with st.expander("Every measurement: " + ", ".join(title.lower() for title, _ in details)):
+    for title, frame in details:
+        st.markdown(f"**{title}**")
+        show_table(frame, key=f"results.table.{title}")
 for row in rows:
     if row.status != "ok":
         st.error(f"{row.engine}: {row.status} — {row.error}")

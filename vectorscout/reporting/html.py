@@ -20,7 +20,7 @@ from vectorscout.reporting.sections import (
     frame_rows,
     json_safe,
     methodology_rows,
-    raw_frame,
+    raw_frames,
     reproduction,
     requirements_rows,
     summary_lines,
@@ -69,9 +69,10 @@ def render_html(data: ReportData) -> str:
                      + "</div>")
     parts.append("<h2>Feature matrix</h2>" + _html_table(*feature_rows(data)))
     parts.append("<h2>Methodology</h2>" + _html_table(["item", "detail"], methodology_rows(data)))
-    frame = raw_frame(data)
-    parts.append("<h2>Raw measurements</h2><div class='wide'>" + _html_table(list(frame.columns), frame_rows(frame))
-                 + "</div>")
+    parts.append("<h2>Raw measurements</h2>")
+    for title, frame in raw_frames(data):
+        parts.append(f"<h3>{e(title)}</h3><div class='wide'>" + _html_table(list(frame.columns), frame_rows(frame))
+                     + "</div>")
     for section in table_sections(data):
         parts.append(f"<h2>{e(section.title)}</h2><p class='muted'>{e(section.note)}</p><div class='wide'>"
                      + _html_table(section.header, section.body) + "</div>")

@@ -16,7 +16,7 @@ from vectorscout.reporting.sections import (
     feature_rows,
     frame_rows,
     methodology_rows,
-    raw_frame,
+    raw_frames,
     requirements_rows,
     summary_lines,
     table_sections,
@@ -51,8 +51,9 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     parts += [f"![{name}]({file})" for name, file in images.items()]
     parts += ["## Feature matrix", _md_table(*feature_rows(data)),
               "## Methodology", _md_table(["item", "detail"], methodology_rows(data))]
-    frame = raw_frame(data)
-    parts += ["## Raw measurements", _md_table(list(frame.columns), frame_rows(frame))]
+    parts.append("## Raw measurements")
+    for title, frame in raw_frames(data):
+        parts += [f"### {md_escape(title)}", _md_table(list(frame.columns), frame_rows(frame))]
     for section in table_sections(data):
         parts += [f"## {section.title}", md_escape(section.note), _md_table(section.header, section.body)]
     failures = failure_lines(data)

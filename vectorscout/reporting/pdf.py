@@ -17,17 +17,11 @@ from vectorscout.reporting.sections import (
     feature_rows,
     frame_rows,
     methodology_rows,
-    raw_frame,
+    raw_frames,
     requirements_rows,
     summary_lines,
     table_sections,
 )
-
-RAW_IDENTITY = ("Engine", "Run", "Status", "Index", "Search setting", "Clients")
-RAW_SPEED = ("Recall@k", "Recall@k (distance)", "nDCG@10", "Exact nDCG@10", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS",
-             "QPS spread (%)", "Errors")
-RAW_RESOURCES = ("Insert (s)", "Index build (s)", "Engine memory (MB)", "Worker peak RSS, with the dataset (MB)",
-                 "RAM (bytes/vector)", "Disk (MB)", "Disk (bytes/vector)", "Other load on the host (% CPU)")
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -97,12 +91,10 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
               table(["item", "detail"], [list(r) for r in methodology_rows(data)], [width * 0.2, width * 0.8])]
     for section in table_sections(data):
         story += [para(section.title, styles["Heading2"]), para(section.note), table(section.header, section.body)]
-    # the measurements in two tables that fit a landscape page, each led by what identifies a row
+    # the measurements in parts that fit a landscape page, each led by what identifies a row
     story.append(para("Raw measurements", styles["Heading2"]))
-    for columns in (RAW_SPEED, RAW_RESOURCES):
-        frame = raw_frame(data, [*RAW_IDENTITY, *columns])
-        if set(frame.columns) & set(columns):  # a part with nothing measured is left out
-            story += [table(list(frame.columns), frame_rows(frame)), Spacer(1, 0.4 * cm)]
+    for title, frame in raw_frames(data):
+        story += [para(title, styles["Heading3"]), table(list(frame.columns), frame_rows(frame)), Spacer(1, 0.4 * cm)]
     failures = failure_lines(data)
     story.append(para("Failures and what they mean", styles["Heading2"]))
     story += [para(f"• {line}") for line in failures] or [para("No failures: every engine finished every setting.")]

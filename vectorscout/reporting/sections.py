@@ -22,9 +22,9 @@ from vectorscout.reporting.tables import (
     grid_text,
     human_label,
     hybrid_table,
+    measurement_parts,
     money,
     params_text,
-    results_table,
     stream_summary_table,
     tuning_lines,
 )
@@ -268,9 +268,10 @@ def cost_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     return header, [[clean(c) for c in row] for row in body]
 
 
-def raw_frame(data: ReportData, columns: list[str] | None = None) -> pd.DataFrame:
-    """Every measurement as a person reads it (see tables.results_table); ``columns``: only those."""
-    return results_table(compared_rows(data.runs), columns).map(clean)
+def raw_frames(data: ReportData) -> list[tuple[str, pd.DataFrame]]:
+    """Every measurement as a person reads it, in the parts of tables.MEASUREMENT_PARTS (each fits a page's
+    width), titled."""
+    return [(title, frame.map(clean)) for title, frame in measurement_parts(compared_rows(data.runs))]
 
 
 def failure_lines(data: ReportData) -> list[str]:

@@ -112,42 +112,55 @@ def split_run(label: str) -> tuple[str, str]:
 
 
 # (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
+# Led by what identifies a row and the answer (recall, p95, QPS, verdict); configuration and notes come last.
 COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
     ("Engine", lambda r: split_run(r.engine)[0], text),
     ("Run", lambda r: split_run(r.engine)[1] or None, text),
-    ("Status", lambda r: r.status, text),
-    ("Measured as", lambda r: ", ".join(filter(None, (r.deployment, r.endpoint))) or None, text),
     ("Index", lambda r: r.index, text),
-    ("Build parameters", lambda r: params_text(r.build_params), text),
     ("Search setting", setting_text, text),
     ("Clients", lambda r: r.concurrency, whole),
     ("Recall@k", lambda r: r.recall, fixed(4)),
+    ("p95 (ms)", lambda r: r.latency_p95_ms, significant),
+    ("QPS", lambda r: r.qps, significant),
+    ("Status", lambda r: r.status, text),
+    ("p50 (ms)", lambda r: r.latency_p50_ms, significant),
+    ("p99 (ms)", lambda r: r.latency_p99_ms, significant),
+    ("QPS spread (%)", lambda r: r.qps_spread_pct, fixed(1)),
+    ("Errors", lambda r: r.errors, whole),
+    ("Client CPU (%)", lambda r: r.client_cpu_pct, whole),
     ("Recall@k (distance)", lambda r: r.recall_distance, fixed(4)),
     ("nDCG@10", lambda r: r.ndcg_at_10, fixed(4)),
     ("Exact nDCG@10", lambda r: r.exact_ndcg_at_10, fixed(4)),
     ("MRR@10", lambda r: r.mrr_at_10, fixed(4)),
-    ("p50 (ms)", lambda r: r.latency_p50_ms, significant),
-    ("p95 (ms)", lambda r: r.latency_p95_ms, significant),
-    ("p99 (ms)", lambda r: r.latency_p99_ms, significant),
-    ("QPS", lambda r: r.qps, significant),
-    ("QPS spread (%)", lambda r: r.qps_spread_pct, fixed(1)),
     ("Insert (s)", lambda r: r.insert_s, significant),
     ("Index build (s)", lambda r: r.index_s, significant),
-    ("Errors", lambda r: r.errors, whole),
-    ("Client CPU (%)", lambda r: r.client_cpu_pct, whole),
     ("Engine memory (MB)", engine_memory_mb, fixed(1)),
     ("Worker peak RSS, with the dataset (MB)", lambda r: r.peak_rss_mb, fixed(1)),
     ("RAM (bytes/vector)", lambda r: r.ram_bytes_per_vector, whole),
     ("Disk (MB)", lambda r: r.disk_mb, fixed(1)),
     ("Disk (bytes/vector)", lambda r: r.disk_bytes_per_vector, whole),
     ("Other load on the host (% CPU)", lambda r: r.host_other_cpu_pct, whole),
-    ("Noise", lambda r: r.noise or None, text),
-    ("Recall collapse", lambda r: r.diagnosis or None, text),
+    ("Measured as", lambda r: ", ".join(filter(None, (r.deployment, r.endpoint))) or None, text),
+    ("Build parameters", lambda r: params_text(r.build_params), text),
     ("Engine threads", lambda r: r.engine_threads or None, text),
     ("Filter", lambda r: r.filter or None, text),
+    ("Noise", lambda r: r.noise or None, text),
+    ("Recall collapse", lambda r: r.diagnosis or None, text),
     ("Error", lambda r: r.error or None, text),
 )
-# figures that are never "not measured" in a row that has any: left out when they say nothing
+# The measurements in parts narrow enough to read without scrolling sideways at 1280 px: each part repeats what
+# identifies a row; the first is the answer, shown on its own on the Results page. Every column is in one part.
+ROW_IDENTITY = ("Engine", "Run", "Index", "Search setting", "Clients")
+MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Recall, latency and throughput", ("Recall@k", "p95 (ms)", "QPS", "Status", "p50 (ms)", "p99 (ms)")),
+    ("Load and retrieval quality", ("QPS spread (%)", "Errors", "Client CPU (%)", "Recall@k (distance)", "nDCG@10",
+                                    "Exact nDCG@10", "MRR@10")),
+    ("Build, memory and disk", ("Insert (s)", "Index build (s)", "Engine memory (MB)",
+                                "Worker peak RSS, with the dataset (MB)", "RAM (bytes/vector)", "Disk (MB)",
+                                "Disk (bytes/vector)", "Other load on the host (% CPU)")),
+    ("Configuration and notes", ("Measured as", "Build parameters", "Engine threads", "Filter", "Noise",
+                                 "Recall collapse", "Error")),
+)
 _OPTIONAL_WHEN_EMPTY = {"Run", "Measured as", "Noise", "Recall collapse", "Engine threads", "Filter", "Error"}
 
 
@@ -169,6 +182,17 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
         kept = sorted((c for c in kept if c[0] in wanted), key=lambda c: wanted.index(c[0]))
     return pd.DataFrame({label: [formatter(value) for value in raw[label]] for label, formatter in kept},
                         columns=[label for label, _ in kept])
+
+
+def measurement_parts(rows: Iterable[ResultRow]) -> list[tuple[str, pd.DataFrame]]:
+    """results_table in MEASUREMENT_PARTS, each led by ROW_IDENTITY; a part with nothing measured is left out."""
+    rows = list(rows)
+    parts = []
+    for title, columns in MEASUREMENT_PARTS:
+        frame = results_table(rows, [*ROW_IDENTITY, *columns])
+        if set(frame.columns) & set(columns):
+            parts.append((title, frame))
+    return parts
 
 
 def at_target_table(reached: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
