@@ -234,7 +234,7 @@ def start_benchmark(plans: list[Any]) -> str | None:
     from vectorscout.benchmarking.queue import submit_detached
 
     context = get_script_run_ctx()
-    tab = f"dashboard tab {context.session_id[:6]}" if context else "the dashboard"
+    tab = f"{TAB_REQUESTER}{context.session_id[:6]}" if context else "the dashboard"
     workshop = st.session_state.get("workshop")
     try:
         job_id = submit_detached(results_store(), plans, f"{tab}{f' (workshop {workshop})' if workshop else ''}",
@@ -246,20 +246,71 @@ def start_benchmark(plans: list[Any]) -> str | None:
     return job_id
 
 
-def queue_caption(shown_below: bool = False) -> str | None:
-    """What runs now and how many wait, for the buttons that start benchmarks; None when the queue is empty.
-    ``shown_below``: the page lists the queue itself (the Run page), so the caption only says what waiting means."""
+ONE_AT_A_TIME = "One benchmark runs at a time on this machine (two at once would measure each other)"
+TAB_REQUESTER = "dashboard tab "  # how start_benchmark names a tab in the queue
+
+
+def requester(entry: Any) -> str:
+    """Who asked for a queue entry (vectorscout.benchmarking.queue.QueueEntry), in the reading tab's words: "this
+    tab", "another dashboard tab" or the CLI as it named itself; the workshop it was asked for kept."""
+    asked = str(entry.requested_by)
+    if not asked.startswith(TAB_REQUESTER):
+        return asked
+    workshop = asked[asked.index(" (workshop "):] if " (workshop " in asked else ""
+    return ("this tab" if entry.job_id == st.session_state.get("job") else "another dashboard tab") + workshop
+
+
+def follow_job_in_url(queue: Any) -> Any:
+    """This tab's job lives in the URL (``?job=…``) as well as in the session, so a reload keeps following it;
+    the entry when a new session (a reload) took it from the URL, else None."""
+    in_url = st.query_params.get("job")
+    restored = None
+    if "job" not in st.session_state and in_url:
+        restored = queue.find(in_url)
+        if restored is not None:
+            st.session_state["job"] = restored.job_id
+    mine = st.session_state.get("job")
+    if mine and in_url != mine:
+        st.query_params["job"] = mine
+    return restored
+
+
+@dataclasses.dataclass(frozen=True)
+class RunButtonState:
+    """The Run page's main button and what it says of the queue, from the queue's state as this tab sees it."""
+
+    label: str
+    caption: str | None
+    active_jobs: tuple[str, ...]  # the page is drawn again when the queue no longer holds these
+
+
+def run_button_state(queue: Any) -> RunButtonState:
+    entries = queue.active()
+    jobs = tuple(entry.job_id for entry in entries)
+    if not entries:
+        return RunButtonState("Run", None, jobs)
+    mine = st.session_state.get("job")
+    if mine in jobs:
+        place = jobs.index(mine)
+        now = "is running" if place == 0 and entries[0].state == "running" else f"waits ({place} ahead)"
+        return RunButtonState("Queue another run", f"Your run {now} (below). {ONE_AT_A_TIME}: another run from this "
+                              f"form would wait for the {len(entries)} queued now.", jobs)
+    return RunButtonState("Queue this run", f"{ONE_AT_A_TIME}: a new one waits for the {len(entries)} ahead of it "
+                          "(below).", jobs)
+
+
+def queue_caption() -> str | None:
+    """What runs now and how many wait, for the buttons that start benchmarks outside the Run page; None when the
+    queue is empty."""
     from vectorscout.benchmarking.queue import RunQueue, describe
 
     entries = RunQueue(results_store()).active()
     if not entries:
         return None
-    rule = ("One benchmark runs at a time on this machine (two at once would measure each other): a new one waits "
-            f"for the {len(entries)} ahead of it")
-    if shown_below:
-        return f"{rule} (below)."
-    head = f"Running now: {describe(entries[0])}" if entries[0].state == "running" else "The next job is starting"
-    return f"{head}. {rule}; progress and Cancel on the Run page."
+    head = (f"Running now: {describe(entries[0], requested_by=requester(entries[0]))}"
+            if entries[0].state == "running" else "The next job is starting")
+    return (f"{head}. {ONE_AT_A_TIME}: a new one waits for the {len(entries)} ahead of it; progress and Cancel on "
+            "the Run page.")
 
 
 def current_workshop() -> Any:

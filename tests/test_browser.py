@@ -247,22 +247,33 @@ def test_two_tabs_take_turns_and_a_reloaded_tab_keeps_the_run_and_the_workshop(d
     expect(other.get_by_role("heading", name="Run a benchmark")).to_be_visible(timeout=60_000)
     choose_synthetic(other, 500, 16, 30)
     expect(other.get_by_text("waits for the 1 ahead of it")).to_be_visible(timeout=30_000)
-    expect(other.get_by_text(re.compile("^Requested by dashboard tab .* \\(workshop room 7\\), running since"))).to_be_visible()
+    expect(other.get_by_text(re.compile("^Requested by another dashboard tab \\(workshop room 7\\), running since"))).to_be_visible()
     other.get_by_role("button", name="Queue this run").click()
     expect(other.get_by_text(re.compile(r"Waiting \(1 ahead\)"))).to_be_visible(timeout=30_000)
+    expect(other.get_by_text(re.compile(r"^Your run waits \(1 ahead\)"))).to_be_visible(timeout=30_000)
+    expect(other.get_by_role("button", name="Queue another run")).to_be_visible()
     screenshot(other, "queue-second-tab-waits")
 
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("^Running:"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile(r"Overall: engine \d of 2"))).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Workshop: room 7")
+    # the reloaded tab still knows the run is its own, and its form is the one the run was asked with
+    expect(page.get_by_text(re.compile("^Requested by this tab \\(workshop room 7\\), running since"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Your run is running \(below\)"))).to_be_visible()
+    expect(page.get_by_label("n", exact=True)).to_have_value("200000")
     screenshot(page, "queue-reloaded-tab-keeps-the-run")
     first, second = RunQueue(store).active()
     assert first.state == "running" and second.state == "queued"
     page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("was cancelled; what it measured before is stored")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("link", name="Open the results")).to_be_enabled()
 
     # .first: while the fragment hands over to a full rerun, the old and the new message can both be attached
     expect(other.get_by_text("finished.", exact=False).first).to_be_visible(timeout=180_000)
+    # the page is drawn again from the queue: nothing ahead, the plain Run button
+    expect(other.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=30_000)
+    expect(other.get_by_text("ahead of it")).to_have_count(0)
     screenshot(other, "queue-second-tab-ran-alone")
     first, second = RunQueue(store).get(first.job_id), RunQueue(store).get(second.job_id)
     assert (first.state, second.state) == ("cancelled", "finished")

@@ -418,3 +418,57 @@ def test_run_page_queues_a_hybrid_run_and_results_show_its_quality_table_and_cha
     charts = [str(chart.proto.id) for chart in results.get("plotly_chart")]
     assert any("hybrid" in chart for chart in charts) and not any("pareto" in chart for chart in charts)
     assert not results.exception
+
+
+def run_page_with_job(job_id: str | None = None) -> AppTest:
+    """The Run page as a reloaded tab opens it: a new session, with this tab's job in the address."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if job_id:
+        at.query_params["job"] = job_id
+    at.run()
+    at.switch_page("views/run.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def main_button(at: AppTest) -> str:
+    return next(b.label for b in at.button if b.label in ("Run", "Queue this run", "Queue another run"))
+
+
+def test_the_run_pages_button_and_queue_text_follow_the_queue_in_each_state():
+    """Nothing queued, another tab's run, this tab's run after a reload (the form as it was asked for), and this
+    tab's run cancelled with its measurements stored: the button, the caption and the requester's words in each."""
+    from vectorscout.benchmarking.queue import RunQueue
+
+    store, queue = ResultsStore(), RunQueue(ResultsStore())
+    at = run_page_with_job()
+    assert main_button(at) == "Run" and not [i for i in at.info if "One benchmark runs at a time" in i.value]
+
+    other = queue.submit([RunPlan(dataset="wordnet", engines=parse_engines("faiss"))], "dashboard tab a1b2c3")
+    assert queue.claim(other)
+    at = run_page_with_job()
+    assert main_button(at) == "Queue this run"
+    assert any(i.value.endswith("a new one waits for the 1 ahead of it (below).") for i in at.info)
+    assert any(c.value.startswith("Requested by another dashboard tab, running since") for c in at.caption)
+    queue.finish(other, "finished")
+
+    asked = RunPlan(dataset="synthetic:n=2000,dim=16,queries=25", engines=parse_engines("hnswlib,lancedb"))
+    mine = queue.submit([asked], "dashboard tab d4e5f6 (workshop room 7)")
+    assert queue.claim(mine)
+    at = run_page_with_job(mine)  # reloaded mid-run
+    assert main_button(at) == "Queue another run"
+    assert any(i.value.startswith("Your run is running (below).") for i in at.info)
+    assert any(c.value.startswith("Requested by this tab (workshop room 7), running since") for c in at.caption)
+    assert at.multiselect(key="engines").value == ["hnswlib", "lancedb"]
+    assert at.selectbox(key="dataset").value == "synthetic"
+    assert [at.number_input(key=f"dataset.synthetic.{name}").value for name in ("n", "dim")] == [2000, 16]
+
+    run = stored_run()
+    queue.add_run(mine, run.run_id)
+    queue.finish(mine, "cancelled")
+    at.run()  # the fragment sees the queue change and redraws the page
+    assert main_button(at) == "Run" and not [i for i in at.info if "One benchmark" in i.value]
+    assert any("was cancelled; what it measured before is stored" in w.value for w in at.warning)
+    links = at.get("page_link")
+    assert [link.proto.label for link in links if link.proto.label == "Open the results"] == ["Open the results"]
+    assert all(not link.proto.disabled for link in links)

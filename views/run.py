@@ -1,14 +1,48 @@
 import streamlit as st
 
+from adapters.base import ParamError
 from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
-from dashboard_ui import engine_choice, engine_form, param_widgets, queue_caption, results_store, start_benchmark
+from dashboard_ui import (
+    engine_choice,
+    engine_form,
+    follow_job_in_url,
+    param_widgets,
+    requester,
+    results_store,
+    run_button_state,
+    start_benchmark,
+)
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe
-from vectorscout.benchmarking.specs import SpecError
+from vectorscout.benchmarking.specs import SpecError, parse_spec
 from vectorscout.data.datasets import PROVIDERS, imported_entries
 from vectorscout.results.records import Run
 
 st.title("Run a benchmark")
+queue = RunQueue(results_store())
+
+
+def restore_form(entry: QueueEntry) -> None:
+    """The form as this tab's job was asked for (its first plan): dataset, its options, and the engines."""
+    plan = entry.plans[0] if entry.plans else {}
+    st.session_state["engines"] = [e["engine"] for e in plan.get("engines", []) if e.get("engine") in engine_names()]
+    try:
+        name, options = parse_spec(str(plan.get("dataset", "")))
+    except SpecError:
+        return
+    st.session_state["dataset"] = name
+    provider = PROVIDERS.get(name)
+    for param in provider.params if provider else ():
+        if param.name in options:
+            try:
+                st.session_state[f"dataset.{name}.{param.name}"] = param.coerce(options[param.name])
+            except ParamError:  # a plan from an older version: that option keeps its default
+                continue
+
+
+restored = follow_job_in_url(queue)  # a reload mid-run keeps this tab's job and the form it was started with
+if restored is not None and "engines" not in st.session_state:
+    restore_form(restored)
 st.html("""<style>.st-key-open-results a { background: var(--primary-color, #ff4b4b); border-radius: .5rem;
   padding: .4rem 1rem; } .st-key-open-results a p { color: white; font-weight: 600; }</style>""")
 
@@ -16,6 +50,8 @@ names = [*PROVIDERS, *(entry["name"] for entry in imported_entries())]
 titles = {**{name: p.title for name, p in PROVIDERS.items()},
           **{entry["name"]: entry["title"] for entry in imported_entries()}}
 # The bundled real text dataset is the quick-start default.
+if st.session_state.get("dataset") not in names:
+    st.session_state.pop("dataset", None)
 chosen = st.selectbox("Dataset", names, index=names.index("wordnet"), format_func=titles.__getitem__, key="dataset")
 provider = PROVIDERS.get(chosen)
 dataset_spec = chosen
@@ -24,8 +60,8 @@ if provider is not None and provider.params:
         dataset_spec = provider.spec(param_widgets(provider.params, f"dataset.{provider.name}"))
 
 engines = st.multiselect(
-    "Engines", engine_names(), default=list(DEFAULT_SELECTION),
-    format_func=engine_choice,
+    "Engines", engine_names(), default=None if "engines" in st.session_state else list(DEFAULT_SELECTION),
+    format_func=engine_choice, key="engines",
 )
 configs = []
 form_error = None
@@ -76,10 +112,11 @@ with st.expander("Workload: static, streaming writes while clients search, or hy
 tuned = equal_recall and not streaming and not hybrid
 if equal_recall and not tuned:
     st.caption("Streaming and hybrid runs measure each engine's first search setting: no tuning to a recall target.")
-caption = queue_caption(shown_below=True)
-if caption:
-    st.info(caption)
-if st.button("Queue this run" if caption else "Run", type="primary", disabled=not configs or form_error is not None,
+state = run_button_state(queue)
+st.session_state["queue.seen"] = state.active_jobs  # the fragment reruns the page when this changes
+if state.caption:
+    st.info(state.caption)
+if st.button(state.label, type="primary", disabled=not configs or form_error is not None,
              help="Runs now when nothing else runs on this machine; otherwise after what is ahead of it."):
     try:
         started = start_benchmark([RunPlan(dataset=dataset_spec, engines=configs, k=k, filter=filter_text.strip() or None,
@@ -97,7 +134,7 @@ def running_panel(entry: QueueEntry) -> None:
     """The running job, read from the store: the same in every tab, after a reload or a dashboard restart."""
     progress = entry.progress
     st.subheader(f"Running: {entry.label}")
-    st.caption(describe(entry, with_label=False))
+    st.caption(describe(entry, with_label=False, requested_by=requester(entry)))
     if progress.engines:
         plan = f"run {progress.plan_number} of {progress.plan_count}, " if progress.plan_count > 1 else ""
         done = max(0, progress.engine_number - 1) / len(progress.engines)
@@ -157,19 +194,17 @@ def queue_panel() -> None:
         if entry.state == "running":
             running_panel(entry)
         else:
-            st.markdown(f"**Waiting ({place} ahead):** {describe(entry)}")
+            st.markdown(f"**Waiting ({place} ahead):** {describe(entry, requested_by=requester(entry))}")
             if st.button("Leave the queue", key=f"leave.{entry.job_id}"):
                 queue.request_cancel(entry.job_id)
                 st.rerun(scope="fragment")
+    if tuple(entry.job_id for entry in entries) != st.session_state.get("queue.seen"):
+        st.rerun()  # a job started or ended: the button and its caption above are redrawn from the queue
     mine = st.session_state.get("job")  # the job this tab started, else the last one that ended
     followed = queue.find(mine) if mine else queue.latest_ended()
     if followed is None or followed.active:
         return
     ended_panel(followed)
-    if mine and st.session_state.get("shown_job") != mine:
-        st.session_state["shown_job"] = mine  # one full rerun: the Run button's label follows the empty queue
-        st.rerun()
 
 
-queue = RunQueue(results_store())
 queue_panel()

@@ -316,11 +316,12 @@ def turn(queue: RunQueue, job_id: str, token: CancelToken, on_wait: WaitCallback
         queue.finish(job_id, state, error)
 
 
-def describe(entry: QueueEntry, with_label: bool = True) -> str:
-    """One line naming a queue entry: what, who asked, since when."""
+def describe(entry: QueueEntry, with_label: bool = True, requested_by: str | None = None) -> str:
+    """One line naming a queue entry: what, who asked (``requested_by``: in the reader's words, "this tab"),
+    since when."""
     since = f"running since {entry.started_at[11:19]} UTC" if entry.started_at else \
         f"queued at {entry.requested_at[11:19]} UTC"
-    who = f"requested by {entry.requested_by}, {since} (job {entry.job_id})"
+    who = f"requested by {requested_by or entry.requested_by}, {since} (job {entry.job_id})"
     return f"{entry.label}, {who}" if with_label else who[0].upper() + who[1:]
 
 
