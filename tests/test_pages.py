@@ -440,7 +440,7 @@ def test_the_run_pages_button_and_queue_text_follow_the_queue_in_each_state():
     tab's run cancelled with its measurements stored: the button, the caption and the requester's words in each."""
     from vectorscout.benchmarking.queue import RunQueue
 
-    store, queue = ResultsStore(), RunQueue(ResultsStore())
+    queue = RunQueue(ResultsStore())
     at = run_page_with_job()
     assert main_button(at) == "Run" and not [i for i in at.info if "One benchmark runs at a time" in i.value]
 
