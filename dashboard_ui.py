@@ -19,6 +19,7 @@ import streamlit as st
 from adapters.base import Param
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
+from vectorscout.glossary import term
 from vectorscout.home import HomeError, home_dir
 from vectorscout.reporting.tables import column_widths
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
@@ -173,9 +174,11 @@ def question_widget(question: Any, value: Any, key: str) -> Any:
         return st.checkbox(question.label, value=bool(value), help=question.help, key=key)
     if question.type == "choice":
         options = list(question.options)
-        return st.selectbox(question.label, options, index=options.index(value), help=question.help, key=key)
+        return st.selectbox(question.label, options, index=options.index(value), help=question.help, key=key,
+                            format_func=term)
     if question.type == "multi":
-        return st.multiselect(question.label, list(question.options), default=list(value), help=question.help, key=key)
+        return st.multiselect(question.label, list(question.options), default=list(value), help=question.help, key=key,
+                              format_func=term)
     number = int if question.type == "int" else float
     chosen = number(st.number_input(
         question.label, value=number(value), help=question.help, key=key,

@@ -60,15 +60,15 @@ def r(criterion, text, weight, source=URL):
                                                 "server, it has none: replication", 0)),
     ({"hybrid_search": "required"}, r("features", "keyword (BM25) / hybrid search is required; as a self-hosted "
                                                   "single server, it has none: hybrid_bm25", 0)),
-    ({"multi_tenancy": "required"}, r("features", "multi tenancy is required; as a self-hosted single server, it "
+    ({"multi_tenancy": "required"}, r("features", "multi-tenancy is required; as a self-hosted single server, it "
                                                   "has none: multi_tenancy", 0)),
     ({"sparse_vectors": "required"}, r("features", "sparse vectors is required; as a self-hosted single server, "
                                                    "it has none: sparse_vectors", 0)),
-    ({"multi_vector": "required"}, r("features", "multi vector is required; as a self-hosted single server, it has "
+    ({"multi_vector": "required"}, r("features", "multi-vector is required; as a self-hosted single server, it has "
                                                  "none: multi_vector", 0)),
     ({"sql_joins": True}, r("features", "SQL joins and transactions with the vectors are required; as a self-hosted "
                                         "single server, it has none: sql_joins_transactions", 0)),
-    ({"security": ["audit"]}, r("features", "audit is required; as a self-hosted single server, it has none: "
+    ({"security": ["audit"]}, r("features", "audit logging is required; as a self-hosted single server, it has none: "
                                             "audit_logging", 0)),
     ({"security": ["encryption_at_rest"]}, r("features", "encryption at rest is required; as a self-hosted single "
                                                          "server, it has none: encryption_at_rest", 0)),
@@ -138,7 +138,7 @@ def test_features_score_is_the_weighted_share_offered_with_a_reason_for_each_wei
     assert reasons == [  # by weight, then by name; fresh_writes (0.5) is too light to be a reason
         r("features", "backups: backups", 2.0),
         r("features", "updates and deletes in a live index: deletes_updates", 1.0),
-        r("features", "filtering: filtering", 1.0),
+        r("features", "metadata filtering: filtering", 1.0),
         r("features", "keyword (BM25) / hybrid search is partial: hybrid_bm25", -1.0),
         r("features", "switching to a rebuilt index without downtime is unknown: zero_downtime_reindex", -1.0)]
 
@@ -148,8 +148,8 @@ def test_features_are_read_in_the_scenarios_mode():
     profile = _profile("x", raw)
     embedded, server = [], []
     assert _features(profile, answers(deployment="embedded"), embedded) < _features(profile, answers(), server)
-    assert r("features", "filtering is partial: fewer operators embedded", -1.0) in embedded
-    assert r("features", "filtering: read there", 1.0) in server
+    assert r("features", "metadata filtering is partial: fewer operators embedded", -1.0) in embedded
+    assert r("features", "metadata filtering: read there", 1.0) in server
 
 
 def test_dimensions_past_the_limit_and_many_tenants_cost_a_share_of_the_score():
@@ -525,7 +525,7 @@ def test_reasons_are_ordered_by_weight_before_name_and_labelled_in_words():
     reasons: list[Reason] = []
     _features(profile, answers(sql_joins=True, multi_tenancy="required", tenants=2), reasons)
     assert [(r.text.split(":")[0], r.weight) for r in reasons][:3] == [
-        ("multi tenancy is partial", -3.0), ("SQL joins and transactions", 3.0), ("backups", 2.0)]  # 3, 3 by name
+        ("multi-tenancy is partial", -3.0), ("SQL joins and transactions", 3.0), ("backups", 2.0)]  # 3, 3 by name
     assert ("multi_tenancy", 3.0) in wanted_features(answers(multi_tenancy="required", tenants=2))  # 2 + several
 
 

@@ -2,6 +2,7 @@
 elsewhere, injected script inert), the PDF's text read back with pdftotext, and a report rerun."""
 
 import json
+import re
 import subprocess
 from html.parser import HTMLParser
 
@@ -208,3 +209,40 @@ def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path)
     cells = [cell for row in csv.reader((tmp_path / "r" / "measurements.csv").open()) for cell in row]
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
     assert """'=HYPERLINK("http://example.invalid","x")""" in cells
+
+
+# an identifier in running text; code named as code passes: a setting ("ef_construction=200"), a qualified call
+# ("index.set_num_threads", "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
+SNAKE_CASE = re.compile(r"(?<![\w.\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
+URL = re.compile(r"https?://\S+")
+
+
+def test_a_workshop_report_speaks_in_words_and_its_summary_is_the_first_page_alone(stored, tmp_path):
+    """The answers an EU client gives (a managed service, residency, encryption at rest, a budget): no identifier
+    with underscores and no "None" in what a reader sees of the HTML, Markdown and PDF, budgets as numbers with
+    separators, and the executive summary whole on page one of the PDF, the detail from page two."""
+    require_tool("pdftotext")
+    scenario = tmp_path / "eu.json"
+    scenario.write_text(Scenario("EU insurer", {
+        "vectors_now": 20_000_000, "dimensions": 768, "peak_qps": 200, "recall_target": 0.9,
+        "deployment": "managed_cloud", "cloud_region": "europe", "high_availability": True, "budget_per_month": 8000,
+        "security": ["rbac", "tls", "encryption_at_rest", "data_residency"]}).to_json())
+    out = tmp_path / "r"
+    assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario), "--out", str(out),
+                 "--formats", "html,md,pdf"]) == 0
+    visible = VisibleText()
+    visible.feed((out / "report.html").read_text())
+    pdf = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    for name, text in (("html", " ".join(visible.lines)), ("markdown", (out / "report.md").read_text()), ("pdf", pdf)):
+        words = URL.sub(" ", text.replace("\\_", "_"))
+        assert not SNAKE_CASE.findall(words), (name, sorted(set(SNAKE_CASE.findall(words)))[:10])
+        assert not re.search(r"\bNone\b", words), name
+    assert "| Budget per month (USD) | 8,000 |" in (out / "report.md").read_text().replace("\\(", "(").replace("\\)", ")")
+    first, second = (subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(out / "report.pdf"), "-"],
+                                    capture_output=True, text=True, check=True).stdout for page in (1, 2))
+    for heading in ("Executive summary", "Decision", "What was measured", "Risks and open questions", "Cost"):
+        assert heading in first, heading
+    assert "The recommendation in detail" not in first and second.lstrip().startswith("The recommendation in detail")
+    assert "https://" not in first  # sources are numbers on the page, addresses in the References
+    assert "References" in pdf and re.search(r"\[1\] https://", pdf)

@@ -131,3 +131,105 @@ def test_every_engine_excluded_is_named_with_its_reason():
                                               verdict("b", None, excluded="no TLS")])
     lines = summary_lines(ReportData(runs=[run_of(row("qdrant", 0.95, 10.0))], recommendation=recommendation))
     assert "Excluded: a: no filters; b: no TLS." in lines
+
+
+def reason(criterion, text, weight=1.0, source=""):
+    from vectorscout.decision.recommend import Reason
+
+    return Reason(criterion, text, weight, source)
+
+
+def test_one_engine_at_the_target_ends_its_sentence_without_a_stray_semicolon():
+    lines = summary_lines(ReportData(runs=[run_of(row("qdrant", 0.95, 1263.0), row("faiss", 0.5, 9.0))]))
+    assert lines[0] == "Measured: at recall >= 0.9, the fastest serial throughput was qdrant (1,263 QPS)."
+
+
+def test_references_are_numbered_in_the_order_first_cited_and_a_run_is_no_reference():
+    from vectorscout.reporting.sections import References
+
+    references = References()
+    assert references.mark("https://b.example/x") == " [1]"
+    assert references.mark("https://a.example/y") == " [2]"
+    assert references.mark("https://b.example/x") == " [1]"  # cited again: the same number
+    assert references.mark("run 20261206-001") == "" and references.mark("") == ""
+    assert references.urls == ["https://b.example/x", "https://a.example/y"]
+
+
+def executive_data(warnings=(), against=(), excluded_cost=False):
+    from vectorscout.decision.scenario import Scenario
+
+    best = verdict("Qdrant", 0.91, reasons_for=[
+        reason("performance", "1,234 QPS, p95 2 ms at recall >= 0.95", 3.0, "run r1"),
+        reason("features", "TLS: built in", 2.0, "https://qdrant.example/tls"),
+        reason("operations", "one binary", 1.5, "https://qdrant.example/ops"),
+        reason("features", "backups: snapshots", 1.0, "https://qdrant.example/backups")],
+        reasons_against=list(against))
+    best.engine = "qdrant"
+    ranking = [best, SimpleNamespace(engine="faiss", name="FAISS", score=None, excluded="no server")]
+    recommendation = SimpleNamespace(deployment="single_server", warnings=list(warnings), verdict="Qdrant fits best.",
+                                     evidence_reach="Measured at 1,000 vectors x 8.", best=best, scored=[best],
+                                     ranking=ranking, sensitivity="stable")
+    lines = [SimpleNamespace(engine="qdrant", usd_per_month=948.4), SimpleNamespace(engine="faiss", usd_per_month=12.0),
+             SimpleNamespace(engine="lancedb", usd_per_month=1322.0), SimpleNamespace(engine="chroma", usd_per_month=None)]
+    cost = SimpleNamespace(lines=lambda: lines[:1] if excluded_cost else lines)
+    return ReportData(runs=[run_of(row("qdrant", 0.95, 1234.0), row("lancedb", 0.97, 80.0))],
+                      scenario=Scenario("Shop", {"recall_target": 0.95}), recommendation=recommendation, cost=cost)
+
+
+def test_the_executive_summary_is_the_decision_three_reasons_the_evidence_risks_and_the_cost_range():
+    from vectorscout.decision.warnings import ScenarioWarning
+    from vectorscout.reporting.sections import References, executive_summary
+
+    references = References()
+    data = executive_data(warnings=[ScenarioWarning("Residency: confirm the region.", "https://docs.example/residency")],
+                          against=[reason("cost", "dearer than pgvector", -1.0, "https://qdrant.example/tls")])
+    parts = {part.heading: part.lines for part in executive_summary(data, references)}
+    assert parts == {
+        "Decision": ["Qdrant fits best.", "Judged for 'Shop' as a self-hosted single server."],
+        "Why Qdrant": ["Performance: 1,234 QPS, p95 2 ms at recall >= 0.95", "Features: TLS: built in [1]",
+                       "Operations: one binary [2]"],  # the three weightiest; a run cites no web page
+        "What was measured": [
+            "qdrant, lancedb on : 1,000 vectors x 8 dimensions, 0 queries, k=10 (run r1, 2 cores).",
+            "At recall >= 0.95, the fastest serial throughput: qdrant 1,234 QPS; then lancedb 80.",
+            "Measured at 1,000 vectors x 8."],
+        "Risks and open questions": ["Residency: confirm the region. [3]", "Qdrant, cost: dearer than pgvector [1]"],
+        "Cost": ["Self-hosted, from $948 per month (qdrant) to $1,322 (lancedb) at the scenario's size, among the 2 "
+                 "engines priced; instances, nodes, managed offers and assumptions in the Cost section."],
+    }  # FAISS is excluded: its $12 is no option; chroma was not priced
+    assert references.urls == ["https://qdrant.example/tls", "https://qdrant.example/ops",
+                               "https://docs.example/residency"]
+    detail = summary_lines(data, references)  # the detail section goes on with the same numbers
+    assert "Warning: Residency: confirm the region. [3]" in detail
+    assert "For Qdrant: features: backups: snapshots [4]" in detail and "For Qdrant: performance: 1,234 QPS, p95 2 ms " \
+        "at recall >= 0.95" in detail
+    assert "Against Qdrant: cost: dearer than pgvector [1]" in detail
+    assert references.urls[3] == "https://qdrant.example/backups"
+
+
+def test_the_summarys_risks_stop_at_five_and_say_where_the_rest_are():
+    from vectorscout.decision.warnings import ScenarioWarning
+    from vectorscout.reporting.sections import SUMMARY_RISKS, References, executive_summary
+
+    data = executive_data(warnings=[ScenarioWarning(f"warning {i}.") for i in range(7)])
+    parts = {part.heading: part.lines for part in executive_summary(data, References())}
+    assert SUMMARY_RISKS == 5
+    assert parts["Risks and open questions"] == ["warning 0.", "warning 1.", "warning 2.", "warning 3.",
+                                                 "3 more in 'The recommendation in detail' below."]
+    data = executive_data(warnings=[ScenarioWarning(f"warning {i}.") for i in range(5)])
+    assert {p.heading: p.lines for p in executive_summary(data, References())}["Risks and open questions"] == [
+        f"warning {i}." for i in range(5)]  # five fit whole
+
+
+def test_the_summarys_cost_line_for_one_engine_none_and_no_scenario():
+    from vectorscout.reporting.sections import References, executive_summary
+
+    data = executive_data(excluded_cost=True)
+    cost = {p.heading: p.lines for p in executive_summary(data, References())}["Cost"]
+    assert cost == ["Self-hosted, qdrant: $948 per month at the scenario's size (instances, nodes and assumptions in "
+                    "the Cost section)."]
+    data.cost = SimpleNamespace(lines=lambda: [SimpleNamespace(engine="faiss", usd_per_month=5.0)])
+    assert {p.heading: p.lines for p in executive_summary(data, References())}["Cost"] == [
+        "No engine the scenario allows could be priced; the Cost section says why for each."]
+    bare = executive_summary(ReportData(runs=[run_of(row("qdrant", 0.95, 10.0))]), References())
+    assert [p.heading for p in bare] == ["Decision", "What was measured"]
+    assert bare[0].lines[0].startswith("No scenario was given")

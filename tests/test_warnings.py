@@ -74,7 +74,7 @@ def test_answers_that_contradict_each_other_are_named_with_their_numbers():
 def test_a_managed_service_meets_residency_and_licence_answers_with_a_caveat():
     managed = answers(deployment="managed_cloud", security=["data_residency"], license_constraint="permissive only")
     assert texts(_answer_conflicts(managed)) == [
-        "Data residency with a managed service: confirm the vendor runs in your region (us); self-hosting keeps the "
+        "Data residency with a managed service: confirm the vendor runs in your region (United States); self-hosting keeps the "
         "data where you put it.",
         "Permissive licenses only, with a managed service: the service is bought under the vendor's terms, not the "
         "engine's open-source license. Way out: self-host the open-source engine."]
@@ -83,10 +83,10 @@ def test_a_managed_service_meets_residency_and_licence_answers_with_a_caveat():
 
 def test_a_region_the_price_table_does_not_hold_is_said_with_the_regions_it_does(vectorscout_home):
     assert texts(_answer_conflicts(answers(cloud_region="asia_pacific"))) == [
-        "The price table holds aws prices for us-east-1, not asia pacific, whose prices usually differ: edit the price "
+        "The price table holds AWS prices for us-east-1, not Asia-Pacific, whose prices usually differ: edit the price "
         "table on the Cost page for your region."]
     assert texts(_answer_conflicts(answers(cloud_provider="gcp", cloud_region="europe"))) == [
-        "The price table holds gcp prices for us-central1, not europe, whose prices usually differ: edit the price "
+        "The price table holds Google Cloud prices for us-central1, not Europe, whose prices usually differ: edit the price "
         "table on the Cost page for your region."]
     from vectorscout.decision.cost import PriceTable, default_prices, save_prices
 
@@ -94,14 +94,14 @@ def test_a_region_the_price_table_does_not_hold_is_said_with_the_regions_it_does
     two_regions = [*defaults.instances, *(replace(i, region="eu-west-1") for i in defaults.instances
                                           if i.provider == "aws")]
     save_prices(PriceTable(tuple(two_regions), defaults.storage, defaults.managed, defaults.hours_per_month))
-    assert "holds aws prices for eu-west-1, us-east-1, not europe" in texts(
+    assert "holds AWS prices for eu-west-1, us-east-1, not Europe" in texts(
         _answer_conflicts(answers(cloud_region="europe")))[0]
     save_prices(PriceTable(tuple(i for i in defaults.instances if i.provider != "azure"), defaults.storage,
                            defaults.managed, defaults.hours_per_month))
-    assert "holds azure prices for no region, not europe" in texts(
+    assert "holds Azure prices for no region, not Europe" in texts(
         _answer_conflicts(answers(cloud_provider="azure", cloud_region="europe")))[0]
     (vectorscout_home / "prices.yaml").write_text("instances: [1, 2]\n")  # a saved table that cannot be read
-    assert "holds aws prices for no region it can read, not europe" in texts(
+    assert "holds AWS prices for no region it can read, not Europe" in texts(
         _answer_conflicts(answers(cloud_region="europe")))[0]
 
 
@@ -164,7 +164,7 @@ def test_answer_and_mode_conflicts_cite_no_page_and_two_tenants_are_several():
              + _mode_conflicts(answers(deployment="embedded", vectors_24m=10**9, high_availability=True)))
     assert len(found) == 9 and all(source == "" for _, source in found)
     assert texts(found)[1].startswith("2 tenants, yet multi-tenancy is 'not needed'")
-    assert "confirm the vendor runs in your region (asia pacific);" in texts(found)[4]
+    assert "confirm the vendor runs in your region (Asia-Pacific);" in texts(found)[4]
     scenario = Scenario("t", {"budget_per_month": 1.0})
     assert all(w.source == "" for w in contradictions(scenario, [verdict("a", None, "x")], {}))
     assert all(w.source == "" for w in contradictions(scenario, [verdict("a", 0.5)], {"a": 9.0}))

@@ -3,7 +3,7 @@ import streamlit as st
 from dashboard_ui import current_workshop, pick_runs, remember_in_workshop, results_store
 from vectorscout.decision.scenario import saved_scenarios
 from vectorscout.reporting.report import FORMATS, report_folder, write_report, zipped
-from vectorscout.reporting.sections import ReportError, build_report, summary_lines
+from vectorscout.reporting.sections import References, ReportError, build_report, executive_summary
 
 st.title("Report")
 st.caption("One document for the workshop: summary, requirements, cost, charts, methodology, raw numbers and "
@@ -28,8 +28,11 @@ if not run_ids:
 with st.spinner("Gathering the runs, the recommendation and the cost…"):
     data = build_report([store.get_run(rid) for rid in run_ids], scenarios.get(scenario_name))
 st.subheader("Preview: executive summary")
-for line in summary_lines(data):
-    st.markdown(f"- {line}")
+references = References()
+for part in executive_summary(data, references):
+    st.markdown(f"**{part.heading}**\n\n" + "\n".join(f"- {line}" for line in part.lines))
+if references.urls:
+    st.caption("References: " + " · ".join(f"[{number}] {url}" for number, url in enumerate(references.urls, 1)))
 
 if st.button("Make the report", type="primary", disabled=not formats):
     folder = report_folder()

@@ -21,6 +21,7 @@ from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.decision.warnings import ScenarioWarning, contradictions, unassessed_targets
+from vectorscout.glossary import term
 from vectorscout.results.analysis import evidence_for, measured_product, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 
@@ -31,9 +32,6 @@ TIE_TOLERANCE = 0.02  # score points: closer than this is a tie (criteria are ju
 INDICATIVE_WEIGHT = 0.5  # a measurement taken in another deployment than the scenario's counts half
 NEED_WEIGHT = {"not needed": 0.0, "nice to have": 1.0, "required": 2.0}
 SECURITY_FEATURES = {"rbac": "rbac", "tls": "tls", "encryption_at_rest": "encryption_at_rest", "audit": "audit_logging"}
-FEATURE_LABELS = {"hybrid_bm25": "keyword (BM25) / hybrid search", "sql_joins_transactions": "SQL joins and transactions",
-                  "zero_downtime_reindex": "switching to a rebuilt index without downtime",
-                  "fresh_writes": "writes searchable at once", "deletes_updates": "updates and deletes in a live index"}
 
 
 @dataclass(frozen=True)
@@ -130,10 +128,10 @@ def _needs(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason
     for question, feature in (("hybrid_search", "hybrid_bm25"), ("multi_tenancy", "multi_tenancy"),
                               ("sparse_vectors", "sparse_vectors"), ("multi_vector", "multi_vector")):
         if answers[question] == "required":
-            needs.append((feature, f"{FEATURE_LABELS.get(feature, feature.replace('_', ' '))} is required"))
+            needs.append((feature, f"{term(feature)} is required"))
     if answers["sql_joins"]:
         needs.append(("sql_joins_transactions", "SQL joins and transactions with the vectors are required"))
-    needs += [(SECURITY_FEATURES[n], f"{n.replace('_', ' ')} is required") for n in answers["security"]
+    needs += [(SECURITY_FEATURES[n], f"{term(n)} is required") for n in answers["security"]
               if n in SECURITY_FEATURES]
     if answers["disaster_recovery"] == "restore from backups":
         needs.append(("backups", "disaster recovery from backups is required"))
@@ -208,7 +206,7 @@ def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Rea
     score = sum(w * profile.cell(f, mode).value for f, w in wanted) / sum(w for _, w in wanted)
     for feature, weight in sorted(wanted, key=lambda fw: (-fw[1], fw[0])):
         cell = profile.cell(feature, mode)
-        label = FEATURE_LABELS.get(feature, feature.replace("_", " "))
+        label = term(feature)
         if weight >= 1:
             text = f"{label}: {cell.comment}" if cell.level == "full" else f"{label} is {cell.level}: {cell.comment}"
             reasons.append(Reason("features", text, weight if cell.level == "full" else -weight, cell.source_url))

@@ -11,6 +11,7 @@ from typing import Any
 
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import Scenario
+from vectorscout.glossary import term
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,13 @@ def _answer_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
                       "engines' tenant models can be judged at that count.", ""))
     if "data_residency" in answers["security"] and answers["deployment"] == "managed_cloud":
         found.append((f"Data residency with a managed service: confirm the vendor runs in your region "
-                      f"({answers['cloud_region'].replace('_', ' ')}); self-hosting keeps the data where you put it.", ""))
+                      f"({term(answers['cloud_region'])}); self-hosting keeps the data where you put it.", ""))
     if answers["license_constraint"] == "permissive only" and answers["deployment"] == "managed_cloud":
         found.append(("Permissive licenses only, with a managed service: the service is bought under the vendor's "
                       "terms, not the engine's open-source license. Way out: self-host the open-source engine.", ""))
     if answers["cloud_region"] != "us":
-        found.append((f"The price table holds {answers['cloud_provider']} prices for {_priced_regions(answers)}, not "
-                      f"{answers['cloud_region'].replace('_', ' ')}, whose prices usually differ: edit the price table "
+        found.append((f"The price table holds {term(answers['cloud_provider'])} prices for {_priced_regions(answers)}, not "
+                      f"{term(answers['cloud_region'])}, whose prices usually differ: edit the price table "
                       "on the Cost page for your region.", ""))
     return found
 

@@ -10,10 +10,12 @@ from typing import Any
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
     REPRODUCTION_ID,
+    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
+    executive_summary,
     failure_lines,
     feature_rows,
     figures,
@@ -54,8 +56,16 @@ def render_html(data: ReportData) -> str:
     parts = [f"<h1>{e(clean(data.title))}</h1>",
              f"<p class='muted'>Generated {e(data.generated_at)} by VectorScout {e(__version__)} from run(s) "
              f"{e(', '.join(r.run_id for r in data.runs))}.</p>",
-             "<h2>Executive summary</h2><ul class='summary'>"
-             + "".join(f"<li>{e(line)}</li>" for line in summary_lines(data)) + "</ul>"]
+             "<h2>Executive summary</h2>"]
+    references = References()
+    for part in executive_summary(data, references):
+        parts.append(f"<h3>{e(part.heading)}</h3><ul class='summary'>"
+                     + "".join(f"<li>{e(line)}</li>" for line in part.lines) + "</ul>")
+    parts.append("<h2>The recommendation in detail</h2><ul class='summary'>"
+                 + "".join(f"<li>{e(line)}</li>" for line in summary_lines(data, references)) + "</ul>")
+    if references.urls:
+        parts.append("<h2>References</h2><ol>" + "".join(f"<li><a href='{e(url)}'>{e(url)}</a></li>"
+                                                          for url in references.urls) + "</ol>")
     requirements = requirements_rows(data)
     if requirements:
         parts.append("<h2>Requirements</h2>" + _html_table(["question", "answer"], requirements))

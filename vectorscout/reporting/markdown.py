@@ -8,10 +8,12 @@ from typing import Any
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
+    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
+    executive_summary,
     failure_lines,
     feature_rows,
     frame_rows,
@@ -40,7 +42,14 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     parts = [f"# {md_escape(clean(data.title))}",
              f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
              f"{md_escape(', '.join(r.run_id for r in data.runs))}.",
-             "## Executive summary", "\n".join(f"- {md_escape(line)}" for line in summary_lines(data))]
+             "## Executive summary"]
+    references = References()
+    for part in executive_summary(data, references):
+        parts += [f"### {md_escape(part.heading)}", "\n".join(f"- {md_escape(line)}" for line in part.lines)]
+    parts += ["## The recommendation in detail",
+              "\n".join(f"- {md_escape(line)}" for line in summary_lines(data, references))]
+    if references.urls:
+        parts += ["## References", "\n".join(f"{number}. <{url}>" for number, url in enumerate(references.urls, 1))]
     requirements = requirements_rows(data)
     if requirements:
         parts += ["## Requirements", _md_table(["question", "answer"], requirements)]

@@ -9,10 +9,12 @@ from xml.sax.saxutils import escape as xml_escape
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
+    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
+    executive_summary,
     failure_lines,
     feature_rows,
     frame_rows,
@@ -50,12 +52,15 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     for heading in ("Heading2", "Heading3"):
         styles[heading].keepWithNext = 1  # a heading never ends a page alone
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
+    # the executive summary is the first page alone: a little tighter than the body
+    summary_style = styles["BodyText"].clone("summary", fontSize=9.5, leading=11.5, spaceBefore=0, spaceAfter=2)
+    styles["Heading3"].spaceBefore, styles["Heading3"].spaceAfter = 4, 2
 
     def para(text: str, style: Any = None) -> Paragraph:
         return Paragraph(xml_escape(str(text)), style or styles["BodyText"])
@@ -74,7 +79,14 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
                         para(f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
                              f"{', '.join(r.run_id for r in data.runs)}."),
                         para("Executive summary", styles["Heading2"])]
-    story += [para(f"• {line}") for line in summary_lines(data)]
+    references = References()
+    for part in executive_summary(data, references):
+        story += [para(part.heading, styles["Heading3"]), *(para(f"• {line}", summary_style) for line in part.lines)]
+    story += [PageBreak(), para("The recommendation in detail", styles["Heading2"]),
+              *(para(f"• {line}") for line in summary_lines(data, references))]
+    if references.urls:
+        story += [para("References", styles["Heading2"]),
+                  *(para(f"[{number}] {url}", small) for number, url in enumerate(references.urls, 1))]
     requirements = requirements_rows(data)
     if requirements:
         story += [para("Requirements", styles["Heading2"]),

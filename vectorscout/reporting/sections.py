@@ -15,6 +15,7 @@ from vectorscout.decision.cost import ASSUMPTIONS, CostError, CostReport, cost_r
 from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
+from vectorscout.glossary import answer_text, term
 from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, run_legend, setting_label
 from vectorscout.reporting.tables import (
     HYBRID_NOTE,
@@ -83,20 +84,27 @@ def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportDat
 
 
 # -- sections (plain data; each renderer formats them) ------------------------------------------------------
-def summary_lines(data: ReportData) -> list[str]:
+def summary_lines(data: ReportData, references: References | None = None) -> list[str]:
+    """The recommendation and the evidence in detail, a line each; with ``references``, sources as numbers."""
+
+    def cited(item: Any) -> str:  # a Reason or ScenarioWarning: its text and its source
+        if references is None:
+            return str(item)
+        return (f"{item.criterion}: " if hasattr(item, "criterion") else "") + item.text + references.mark(item.source)
+
     lines = []
     result = data.recommendation
     scored = result.scored if result else []
     if result is not None and data.scenario is not None:  # a ranking exists only for a scenario
         lines.append(f"Scenario '{data.scenario.name}', judged {MODE_LABELS[result.deployment]}.")
-        lines.extend(f"Warning: {warning}" for warning in result.warnings)
+        lines.extend(f"Warning: {cited(warning)}" for warning in result.warnings)
         lines.append(f"Recommended: {result.verdict}")
         if result.evidence_reach:
             lines.append(f"How far the evidence reaches: {result.evidence_reach}")
     first = result.best if result else None
     if first is not None:
-        lines.extend(f"For {first.name}: {reason}" for reason in first.reasons_for)
-        lines.extend(f"Against {first.name}: {reason}" for reason in first.reasons_against)
+        lines.extend(f"For {first.name}: {cited(reason)}" for reason in first.reasons_for)
+        lines.extend(f"Against {first.name}: {cited(reason)}" for reason in first.reasons_against)
         others = [v for v in scored if v is not first]
         if others:
             lines.append("Then: " + ", ".join(f"{v.name} ({v.score:.2f}, {v.evidence})" for v in others[:3]) + ".")
@@ -110,8 +118,9 @@ def summary_lines(data: ReportData) -> list[str]:
     reached = at_recall(rows, target)
     best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
     if best:
+        slower = "; " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) if len(best) > 1 else ""
         lines.append(f"Measured: at recall >= {target:g}, the fastest serial throughput was {best[0][1]} "
-                     f"({best[0][0]:,.0f} QPS); " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) + ".")
+                     f"({best[0][0]:,.0f} QPS){slower}.")
     noisy = [r for r in rows if r.noise]
     if noisy:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
@@ -134,11 +143,120 @@ def summary_lines(data: ReportData) -> list[str]:
     return [clean(line) for line in lines]
 
 
+SUMMARY_RISKS = 5  # risks and open questions the one-page summary names; the rest are in the detail section
+SUMMARY_REASONS = 3  # the reasons that decide it
+
+
+@dataclass
+class References:
+    """Sources cited in a report, numbered in the order first cited: the text says "[2]", the list at the end
+    gives the address."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def mark(self, source: str) -> str:
+        """" [n]" for a web source; "" for none (and for a run: the report names its runs once, in Measured)."""
+        if not source.startswith(("https://", "http://")):
+            return ""
+        if source not in self.urls:
+            self.urls.append(source)
+        return f" [{self.urls.index(source) + 1}]"
+
+
+@dataclass(frozen=True)
+class SummaryPart:
+    heading: str
+    lines: list[str]
+
+
+def executive_summary(data: ReportData, references: References) -> list[SummaryPart]:
+    """One page for the people who decide: the decision, the reasons that decide it with their numbers, what was
+    measured and how far that reaches, the risks and open questions, the cost range."""
+    result, first = data.recommendation, (data.recommendation.best if data.recommendation else None)
+    parts = [SummaryPart("Decision", [result.verdict] if result else [
+        "No scenario was given: the figures below compare speed and recall only. Answer the questionnaire for a "
+        "recommendation."])]
+    if result is not None and data.scenario is not None:
+        parts[0].lines.append(f"Judged for '{data.scenario.name}' {MODE_LABELS[result.deployment]}.")
+    if first is not None and first.reasons_for:
+        parts.append(SummaryPart(f"Why {first.name}", [
+            f"{human_label(r.criterion)}: {r.text}{references.mark(r.source)}"
+            for r in first.reasons_for[:SUMMARY_REASONS]]))
+    parts.append(SummaryPart("What was measured", _measured_lines(data)))
+    risks = [f"{w.text}{references.mark(w.source)}" for w in (result.warnings if result else [])]
+    if first is not None:
+        risks += [f"{first.name}, {human_label(r.criterion).lower()}: {r.text}{references.mark(r.source)}"
+                  for r in first.reasons_against]
+    risks += _measurement_risks(data)
+    if len(risks) > SUMMARY_RISKS:
+        risks = [*risks[:SUMMARY_RISKS - 1], f"{len(risks) - SUMMARY_RISKS + 1} more in 'The recommendation in "
+                 "detail' below."]
+    if risks:
+        parts.append(SummaryPart("Risks and open questions", risks))
+    cost = _cost_line(data)
+    if cost:
+        parts.append(SummaryPart("Cost", [cost]))
+    return [SummaryPart(part.heading, [clean(line) for line in part.lines]) for part in parts]
+
+
+def _measured_lines(data: ReportData) -> list[str]:
+    lines = []
+    for run in data.runs[:3]:
+        d = run.dataset
+        engines = ", ".join(dict.fromkeys(row.engine for row in run.results)) or "no engine"
+        lines.append(f"{engines} on {d.name}: {d.n:,} vectors x {d.dim} dimensions, {d.queries:,} queries, k={run.k} "
+                     f"(run {run.run_id}, {run.environment.cores or 'unknown'} cores).")
+    if len(data.runs) > 3:
+        lines.append(f"And {len(data.runs) - 3} more runs (Methodology).")
+    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    reached = at_recall(compared_rows(data.runs), target)
+    best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
+    if best:
+        others = "; then " + ", ".join(f"{e} {q:,.0f}" for q, e in best[1:]) if len(best) > 1 else ""
+        lines.append(f"At recall >= {target:g}, the fastest serial throughput: {best[0][1]} {best[0][0]:,.0f} QPS"
+                     f"{others}.")
+    if data.recommendation and data.recommendation.evidence_reach:
+        lines.append(data.recommendation.evidence_reach)
+    return lines
+
+
+def _measurement_risks(data: ReportData) -> list[str]:
+    rows = compared_rows(data.runs)
+    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    risks = []
+    missed = sorted(e for e, s in at_recall(rows, target).items() if not s["reached"])
+    if missed:
+        risks.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
+    failed = sorted({r.engine for r in rows if r.status == "failed"})
+    if failed:
+        risks.append(f"Failed: {', '.join(failed)} (see Failures).")
+    noisy = sum(1 for r in rows if r.noise)
+    if noisy:
+        risks.append(f"{noisy} measurement(s) were taken under noise; their speed is not scored.")
+    return risks
+
+
+def _cost_line(data: ReportData) -> str:
+    if data.cost is None:
+        return next((note for note in data.notes if note.startswith("cost")), "")
+    excluded = excluded_engines(data.ranking)  # an engine the scenario rules out is no option, whatever it costs
+    priced = sorted((line.usd_per_month, line.engine) for line in data.cost.lines()
+                    if line.usd_per_month is not None and line.engine not in excluded)
+    if not priced:
+        return "No engine the scenario allows could be priced; the Cost section says why for each."
+    if len(priced) == 1:
+        return (f"Self-hosted, {priced[0][1]}: {money(priced[0][0])} per month at the scenario's size (instances, "
+                "nodes and assumptions in the Cost section).")
+    return (f"Self-hosted, from {money(priced[0][0])} per month ({priced[0][1]}) to {money(priced[-1][0])} "
+            f"({priced[-1][1]}) at the scenario's size, among the {len(priced)} engines priced; instances, nodes, "
+            "managed offers and assumptions in the Cost section.")
+
+
 def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
     if data.scenario is None:
         return []
     questions, _ = questionnaire()
-    rows = [(q.label, _plain(data.scenario.answers[q.id])) for q in questions]
+    rows = [(q.label, answer_text(data.scenario.answers[q.id])) for q in questions]
     rows += [(f"Priority: {human_label(c)}", f"{w:g} of 5") for c, w in data.scenario.priorities.items()]
     return [(clean(a), clean(b)) for a, b in rows]
 
@@ -148,10 +266,10 @@ def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     mode = data.recommendation.deployment if data.recommendation else "single_server"
     profiles = feature_matrix()
     engines = sorted(profiles)
-    header = [f"feature ({mode.replace('_', ' ')})", *(profiles[e].name for e in engines)]
-    body = [[f"runs {mode.replace('_', ' ')}", *(profiles[e].modes[mode].level for e in engines)]]
+    header = [f"feature ({term(mode)})", *(profiles[e].name for e in engines)]
+    body = [["runs in this deployment mode", *(profiles[e].modes[mode].level for e in engines)]]
     features = sorted({f for p in profiles.values() for f in p.features})
-    body += [[f, *(profiles[e].cell(f, mode).level for e in engines)] for f in features]
+    body += [[term(f), *(profiles[e].cell(f, mode).level for e in engines)] for f in features]
     body.append(["license", *(profiles[e].license for e in engines)])
     return header, body
 
@@ -182,8 +300,8 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
             rows.append((f"{engine} versions", f"engine {versions.get('engine') or 'not recorded'}; "
                                                f"client {versions.get('client') or 'not recorded'}"))
     rows.extend(("recall", definition) for definition in RECALL_DEFINITIONS)
-    rows.append(("latency", "per query, serial, timed with perf_counter_ns around the client call after a discarded "
-                            "warm-up; QPS = queries / wall time of the pass"))
+    rows.append(("latency", "per query, serial, timed with the monotonic nanosecond clock (time.perf_counter_ns) "
+                            "around the client call after a discarded warm-up; QPS = queries / wall time of the pass"))
     rows.append(("embedded vs server", "embedded engines run inside the benchmark's worker process (no network); "
                                        "server engines add a network round trip; numbers of the two kinds are not "
                                        "directly comparable, and a server on other hardware behaves differently"))
@@ -294,22 +412,15 @@ def reproduction(data: ReportData) -> dict[str, Any]:
             "scenario": None if data.scenario is None else json.loads(data.scenario.to_json())}
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-
-
 def frame_rows(frame: pd.DataFrame) -> list[list[str]]:
     return [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
 
 
 def report_document(data: ReportData) -> dict[str, Any]:
-    return {"title": clean(data.title), "generated_at": data.generated_at, "summary": summary_lines(data),
+    references = References()
+    executive = [{"heading": part.heading, "lines": part.lines} for part in executive_summary(data, references)]
+    return {"title": clean(data.title), "generated_at": data.generated_at, "executive_summary": executive,
+            "references": references.urls, "summary": summary_lines(data),
             "reproduction": reproduction(data), "runs": [run_document(run) for run in data.runs],
             "recommendation": data.recommendation.to_dict() if data.recommendation else None,
             "cost": data.cost.to_dict() if data.cost else None}
