@@ -21,7 +21,7 @@ from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.glossary import term
 from vectorscout.home import HomeError, home_dir
-from vectorscout.reporting.tables import column_widths
+from vectorscout.reporting.tables import TABLE_FIT_PX, column_widths
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
 from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, PROXY_TOKEN_HEADER, configured_password
 
@@ -340,6 +340,7 @@ def remember_in_workshop(kind: str, value: str) -> None:
 # Text elements by name, never "*": a rule on every element also hits the spans inside headings, which then
 # shrank below the body text. Tables are drawn on a canvas that ignores fonts, so they are zoomed instead.
 PROJECTOR_BODY_REM = 1.3
+PROJECTOR_TABLE_ZOOM = 1.3
 PROJECTOR_CSS = f"""<style>
 [data-testid="stAppViewContainer"] :is(p, li, label, input, textarea, button, td, th, code, small,
   [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] *, [data-baseweb="select"] *,
@@ -347,7 +348,8 @@ PROJECTOR_CSS = f"""<style>
 [data-testid="stAppViewContainer"] :is(h1, h1 *) {{ font-size: 3.2rem !important; }}
 [data-testid="stAppViewContainer"] :is(h2, h2 *) {{ font-size: 2.5rem !important; }}
 [data-testid="stAppViewContainer"] :is(h3, h3 *) {{ font-size: 2.0rem !important; }}
-[data-testid="stDataFrame"], [data-testid="stTable"] {{ zoom: 1.3; max-width: calc(100% / 1.3); }}
+[data-testid="stDataFrame"], [data-testid="stTable"] {{ zoom: {PROJECTOR_TABLE_ZOOM};
+  max-width: calc(100% / {PROJECTOR_TABLE_ZOOM}); }}
 [data-testid="stSidebar"] :is(p, span, label, a) {{ font-size: 1.2rem !important; }}
 </style>"""
 PROJECTOR_CHART_FONT = 18
@@ -365,8 +367,14 @@ def sidebar() -> None:
 def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True, every_row: bool = False) -> None:
     """A read-only table whose columns are as wide as their text (see column_widths); ten rows high and
     scrolled, or every_row tall enough for all of them (a catalog read at a glance)."""
-    config = {column: st.column_config.Column(width=width) for column, width in column_widths(frame).items()}
-    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, height="content" if every_row else "auto")
+    # projector mode zooms tables by PROJECTOR_TABLE_ZOOM: the same frame holds fewer unzoomed pixels, and the
+    # grid, given the column's full width in pixels, was zoomed past the column's edge; so it is given its own
+    projector = bool(st.session_state.get("large_fonts"))
+    fit = TABLE_FIT_PX / (PROJECTOR_TABLE_ZOOM if projector else 1.0)
+    widths = column_widths(frame, fit)
+    config = {column: st.column_config.Column(width=width) for column, width in widths.items()}
+    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, height="content" if every_row else "auto",
+                 width=min(round(fit), sum(widths.values()) + 2) if projector else "stretch")
 
 
 def show_chart(figure: Any, key: str) -> None:

@@ -104,10 +104,10 @@ def test_environment_differences_name_what_differs_and_nothing_else():
              "engines": {"faiss": {"engine": "faiss 1.16"}, "qdrant": {"engine": "qdrant 0.9"}, "chroma": {"engine": "c"}}}
     r2 = run_of("r2", [], other, dataset={"name": "e", "n": 200}, k=5)
     assert environment_differences([r1, r2]) == [
-        "cores: 2 / 8", "python: 3.11 / 3.12", "faiss version: faiss 1.15 / faiss 1.16",
+        "cores: 2 / 8", "Python: 3.11 / 3.12", "faiss version: faiss 1.15 / faiss 1.16",
         "dataset: d (n=100, k=10) / e (n=200, k=5)"]
     missing = run_of("r3", [], {"cores": 2})
-    assert environment_differences([r1, missing])[0] == "cpu_model: ? / X"
+    assert environment_differences([r1, missing])[0] == "CPU: ? / X"
 
 
 def test_an_engine_version_a_run_did_not_record_reads_as_unknown():

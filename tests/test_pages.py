@@ -217,9 +217,10 @@ def test_results_page_compares_runs_and_flags_environment_differences():
     at.multiselect(key="compare").set_value(["from-another-laptop"]).run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert set(zip(table["Engine"], table["Run"])) == {("faiss", first.run_id), ("faiss", "from-another-laptop")}
-    assert any("run 2 = from-another-laptop" in c.value for c in at.caption)  # what the charts' legends mean
-    assert any("cpu_model" in w.value and "Other CPU" in w.value for w in at.warning)
+    # the runs as the charts' legends name them, and the caption says which is which
+    assert set(zip(table["Engine"], table["Run"])) == {("faiss", "run 1"), ("faiss", "run 2")}
+    assert any(f"run 1 = {first.run_id}" in c.value and "run 2 = from-another-laptop" in c.value for c in at.caption)
+    assert any("CPU: " in w.value and "Other CPU" in w.value for w in at.warning)
 
 
 def dollars(text: str) -> float:
@@ -243,14 +244,21 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     # = $59.57, plus 0.15 GiB of gp3 at $0.08: $60 a month
     assert (table["Instance"][0], table["Nodes"][0], table["Per month"][0]) == ("m7g.large", "1", "$60")
     assert len(at.get("plotly_chart")) == 1
-    nodes = at.dataframe[1].value  # nodes for memory, throughput and availability, side by side
-    assert nodes["Nodes for availability"][0] == "1" and int(nodes["RAM (bytes/vector)"][0].replace(",", "")) >= 8 * 4
-    breakdown = at.dataframe[2].value
+    detail = at.dataframe[1].value  # what the answer rests on, under it
+    assert detail["Managed offer"][0] == "no offer listed" and detail["Copies"][0] == "1"
+    nodes = at.dataframe[2].value  # nodes for memory, throughput and availability, side by side
+    assert nodes["Nodes: availability"][0] == "1" and nodes["RAM per copy (GiB)"][0] == "0.149"  # 5M x 32 B = 0.149 GiB
+    breakdown = at.dataframe[3].value
     assert breakdown["Vectors (bytes)"][0] == "32" and "not calibrated" in breakdown["Calibration"][0]
+    assert int(breakdown["RAM used (bytes/vector)"][0].replace(",", "")) >= 8 * 4
+    moves = next(frame.value for frame in at.dataframe if "Input moved" in frame.value.columns)
+    assert list(moves["Input moved"]) == ["as estimated", "QPS -50%", "bytes/vector -50%", "price -50%", "QPS +50%",
+                                          "bytes/vector +50%", "price +50%"]
+    assert moves["faiss"][0] == "$60" and dollars(moves["faiss"][3]) < 60 < dollars(moves["faiss"][6])
     assert any("Measuring it at 10,000 and 40,000 vectors" in i.value for i in at.info)
     before = dollars(table["Per month"][0])
     at.selectbox(key="cost.shop.replicas").set_value("3").run()
-    assert dollars(at.dataframe[0].value["Per month"][0]) > before and at.dataframe[0].value["Copies"][0] == "3"
+    assert dollars(at.dataframe[0].value["Per month"][0]) > before and at.dataframe[1].value["Copies"][0] == "3"
     next(b for b in at.button if b.label == "Save my prices").click().run()  # the user's copy now exists
     assert not at.exception and load_prices().edited
 

@@ -213,7 +213,7 @@ def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path)
 
 # an identifier in running text; code named as code passes: a setting ("ef_construction=200"), a qualified call
 # ("index.set_num_threads", "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
-SNAKE_CASE = re.compile(r"(?<![\w.\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
+SNAKE_CASE = re.compile(r"(?<![\w./\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
 URL = re.compile(r"https?://\S+")
 
 

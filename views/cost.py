@@ -106,35 +106,41 @@ if report is not None:
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")
     lines = report.lines()
+    # the answer first; what it rests on in the table under it: together they scrolled sideways at 1280 px
     show_table(pd.DataFrame([
-        {"Engine": line.engine, "Status": line.status, "Instance": line.instance or "not sized",
-         "Nodes": whole(line.nodes) if line.nodes is not None else "not sized", "Bound by": line.bound_by,
-         "Copies": whole(line.copies) if line.copies is not None else "not sized",
-         "Per month": money(line.usd_per_month, "not sized"),
-         "Per million queries": money(line.usd_per_million_queries, "not sized"),
+        {"Engine": line.engine, "Per month": money(line.usd_per_month, "not sized"),
          "Per month in 24 months": money(line.usd_per_month_in_24_months, "not sized"),
-         "Managed list price per month": line.managed or "no offer listed",
-         "Initial build (hours)": significant(line.build_hours), "Note": line.note}
+         "Nodes": whole(line.nodes) if line.nodes is not None else "not sized",
+         "Instance": line.instance or "not sized", "Status": line.status}
         for line in lines
-    ]))
+    ]), key="cost.answer")
+    show_table(pd.DataFrame([
+        {"Engine": line.engine, "Managed offer": line.managed or "no offer listed",
+         "Per million queries": money(line.usd_per_million_queries, "not sized"), "Bound by": line.bound_by,
+         "Copies": whole(line.copies) if line.copies is not None else "not sized",
+         "Build (hours)": significant(line.build_hours), "Note": line.note}
+        for line in lines
+    ]), key="cost.detail")
     st.caption("Nodes are sized three ways and the largest wins: memory (every copy of the data), throughput "
                "(peak QPS over QPS per node at your recall target) and availability (each copy on its own node).")
     show_table(pd.DataFrame([
-        {"Engine": line.engine, "Nodes for memory": whole(line.nodes_by.get("memory")),
-         "Nodes for throughput": whole(line.nodes_by.get("throughput")),
-         "Nodes for availability": whole(line.nodes_by.get("availability")),
-         "RAM per copy (GiB)": significant(line.ram_gb_per_copy), "RAM (bytes/vector)": whole(line.ram_bytes_per_vector)}
+        {"Engine": line.engine, "Nodes: memory": whole(line.nodes_by.get("memory")),
+         "Nodes: throughput": whole(line.nodes_by.get("throughput")),
+         "Nodes: availability": whole(line.nodes_by.get("availability")),
+         "RAM per copy (GiB)": significant(line.ram_gb_per_copy)}  # bytes per vector: in the memory breakdown
         for line in lines if line.nodes_by
-    ]))
+    ]), key="cost.nodes")
     memory_breakdown(report)
     memory_options_table(report)
     calibration_offer(report)
     show_chart(cost_scale_figure(scale_curve(answers, runs, assumptions, prices)), key="cost.curve")
     st.subheader("Sensitivity: $/month with one input moved by ±50 %")
-    moved = {"engine": "Engine", "base": "As estimated"}  # the other columns name the input and its move
-    show_table(pd.DataFrame([{moved.get(key, key): value if key == "engine" else money(value, "not sized")
-                                for key, value in line.items()}
-                               for line in sensitivity(answers, runs, assumptions, prices)]))
+    # an input moved per row, an engine per column: seven moves side by side scrolled sideways at 1280 px
+    moved = sensitivity(answers, runs, assumptions, prices)
+    inputs = [key for key in (moved[0] if moved else {}) if key != "engine"]
+    show_table(pd.DataFrame({"Input moved": ["as estimated" if key == "base" else key for key in inputs],
+                             **{line["engine"]: [money(line[key], "not sized") for key in inputs] for line in moved}}),
+               key="cost.sensitivity")
 
 with st.expander("Price table" + (" (edited by you)" if prices.edited else " (defaults)")):
     document = prices.to_document()

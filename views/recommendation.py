@@ -54,15 +54,21 @@ for name, result in results.items():
         st.error(result.verdict)
     if result.evidence_reach:
         st.caption(f"How far the evidence reaches: {result.evidence_reach}")
+    # the answer first (score, how it was measured, why excluded); the criteria as numbers a click away, and
+    # drawn in the chart below: all of it in one table scrolled sideways at 1280 px
     show_table(pd.DataFrame([
-        # text cells throughout: numbers and words ("excluded", "unverified") share these columns
         {"Engine": v.name, "Score": "excluded" if v.score is None else f"{v.score:.3f}",
-         **{human_label(c): "—" if v.score is None else f"{s:.3f}" if s is not None else
-            v.evidence if c == "performance" else "not costed"
-            for c, s in (v.criteria or dict.fromkeys(CRITERIA)).items()},
          "Performance evidence": v.evidence, "Excluded because": v.excluded or ""}
         for v in result.ranking
     ]), key=f"ranking.{name}")
+    with st.expander("Criterion scores as numbers"):
+        show_table(pd.DataFrame([
+            # text cells throughout: numbers and words ("excluded", "unverified") share these columns
+            {"Engine": v.name, **{human_label(c): "—" if v.score is None else f"{s:.3f}" if s is not None else
+                                  v.evidence if c == "performance" else "not costed"
+                                  for c, s in (v.criteria or dict.fromkeys(CRITERIA)).items()}}
+            for v in result.ranking
+        ]), key=f"criteria.table.{name}")
     show_chart(criteria_figure(result.ranking), key=f"criteria.{name}")
     for verdict in result.scored:
         with st.expander(f"Why {verdict.name}: {verdict.score:.2f}"):

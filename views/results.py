@@ -47,7 +47,7 @@ st.caption(
     f"{run.environment.cores} cores"
 )
 if len(runs) > 1:
-    st.caption("In the charts: " + run_legend(runs))
+    st.caption("In the tables and charts: " + run_legend(runs))
 differences = environment_differences(runs) if len(runs) > 1 else []
 if differences:
     st.warning("These runs differ in what they were measured with; compare with care: " + "; ".join(differences))
@@ -58,7 +58,11 @@ if not any(row.status == "ok" for row in rows):
     for row in rows:
         st.error(f"{row.engine}: {row.status} — {row.error}")
     st.stop()
-answer, *details = measurement_parts(rows)  # the answer first; the other parts a click away, each fits 1280 px
+# the answer first; the other parts a click away, each fits 1280 px. Compared runs read "run 1", "run 2" as in
+# the charts' legends (the caption above says which is which): a cut-off run id told nothing apart
+run_places = {r.run_id: f"run {place}" for place, r in enumerate(runs, 1)}
+answer, *details = [(title, frame.assign(Run=frame["Run"].map(run_places)) if "Run" in frame else frame)
+                    for title, frame in measurement_parts(rows)]
 show_table(answer[1], key="results.table")
 with st.expander("Every measurement: " + ", ".join(title.lower() for title, _ in details)):
     for title, frame in details:

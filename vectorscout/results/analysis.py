@@ -127,18 +127,20 @@ def compared_rows(runs: list[Run]) -> list[ResultRow]:
     return [replace(row, engine=label(row, run)) for run in runs for row in run.results]
 
 
-COMPARED_ENVIRONMENT = ("cpu_model", "cores", "ram_gb", "os", "python", "vectorscout")
+# each machine and software field compared, with the words a reader sees for it
+COMPARED_ENVIRONMENT = {"cpu_model": "CPU", "cores": "cores", "ram_gb": "RAM (GB)", "os": "operating system",
+                        "python": "Python", "vectorscout": "VectorScout"}
 
 
 def environment_differences(runs: list[Run]) -> list[str]:
     """What differs between the machines and software the runs were measured with (numbers from different
     machines are not comparable as they are)."""
     differences = []
-    for key in COMPARED_ENVIRONMENT:
+    for key, words in COMPARED_ENVIRONMENT.items():
         # an empty value (a run stored without it) reads "?", not as a machine without a CPU
         values = {str(getattr(run.environment, key) or "?") for run in runs}
         if len(values) > 1:
-            differences.append(f"{key}: {' / '.join(sorted(values))}")
+            differences.append(f"{words}: {' / '.join(sorted(values))}")
     engines = sorted({e for run in runs for e in run.environment.engines})
     for engine in engines:
         versions = {run.environment.engines[engine].get("engine") or "?" for run in runs
