@@ -47,20 +47,36 @@ def chart_flowables(images: dict[str, bytes], widest: float, tallest: float) -> 
 REPRODUCE = "The plans are in report.json beside this file: python -m vectorscout rerun report.json"
 
 
+def summary_flowables(data: ReportData, para: Any, styles: Any, small: Any) -> list[Any]:
+    """The executive summary as the first page alone, then the detail and the references from the second."""
+    from reportlab.platypus import PageBreak
+
+    # a little tighter than the body, so a summary of the most lines the summary allows fits one page
+    summary_style = styles["BodyText"].clone("summary", fontSize=9.5, leading=11.5, spaceBefore=0, spaceAfter=2)
+    styles["Heading3"].spaceBefore, styles["Heading3"].spaceAfter = 4, 2
+    references = References()
+    story: list[Any] = []
+    for part in executive_summary(data, references):
+        story += [para(part.heading, styles["Heading3"]), *(para(f"• {line}", summary_style) for line in part.lines)]
+    story += [PageBreak(), para("The recommendation in detail", styles["Heading2"]),
+              *(para(f"• {line}") for line in summary_lines(data, references))]
+    if references.urls:
+        story += [para("References", styles["Heading2"]),
+                  *(para(f"[{number}] {url}", small) for number, url in enumerate(references.urls, 1))]
+    return story
+
+
 def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     for heading in ("Heading2", "Heading3"):
         styles[heading].keepWithNext = 1  # a heading never ends a page alone
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
-    # the executive summary is the first page alone: a little tighter than the body
-    summary_style = styles["BodyText"].clone("summary", fontSize=9.5, leading=11.5, spaceBefore=0, spaceAfter=2)
-    styles["Heading3"].spaceBefore, styles["Heading3"].spaceAfter = 4, 2
 
     def para(text: str, style: Any = None) -> Paragraph:
         return Paragraph(xml_escape(str(text)), style or styles["BodyText"])
@@ -79,14 +95,7 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
                         para(f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
                              f"{', '.join(r.run_id for r in data.runs)}."),
                         para("Executive summary", styles["Heading2"])]
-    references = References()
-    for part in executive_summary(data, references):
-        story += [para(part.heading, styles["Heading3"]), *(para(f"• {line}", summary_style) for line in part.lines)]
-    story += [PageBreak(), para("The recommendation in detail", styles["Heading2"]),
-              *(para(f"• {line}") for line in summary_lines(data, references))]
-    if references.urls:
-        story += [para("References", styles["Heading2"]),
-                  *(para(f"[{number}] {url}", small) for number, url in enumerate(references.urls, 1))]
+    story += summary_flowables(data, para, styles, small)
     requirements = requirements_rows(data)
     if requirements:
         story += [para("Requirements", styles["Heading2"]),
