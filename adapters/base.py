@@ -238,6 +238,9 @@ class VectorAdapter(ABC):
     # What runs in the embedded mode where that is another engine than the server (Milvus Lite is a Python engine,
     # not Milvus): rows measured embedded are labelled with it, and count as evidence for embedded use only.
     embedded_product: ClassVar[str] = ""
+    # (index, build parameter) of a product-quantized index whose sub-vector count must divide the dimension:
+    # build_problem refuses another count before a run starts
+    pq_subvectors: ClassVar[tuple[str, str] | tuple[()]] = ()
     # What actually runs, one line per way of connecting (engine, build, language): what you measure is what you
     # would deploy only where these say so.
     what_runs: ClassVar[tuple[str, ...]] = ()
@@ -256,6 +259,9 @@ class VectorAdapter(ABC):
     def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
         """Why this index build cannot hold vectors of ``dim`` dimensions, said before a run starts rather than as
         a failed row after the data went in; None when it can."""
+        if cls.pq_subvectors and index == cls.pq_subvectors[0]:
+            name = cls.pq_subvectors[1]
+            return subvectors_problem(name, build_params.get(name), dim)
         return None
 
     @classmethod

@@ -95,10 +95,7 @@ class FaissAdapter(VectorAdapter):
         "faiss-cpu: Meta's C++ library in this process (CPU build, no GPU); no server exists",
     )
     requirements: ClassVar[Mapping[str, str]] = {"faiss": "faiss-cpu"}
-
-    @classmethod
-    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
-        return subvectors_problem("m", build_params.get("m"), dim) if index == "ivf_pq" else None
+    pq_subvectors = ("ivf_pq", "m")
 
     def open(self) -> None:
         self._faiss = self.import_engine("faiss")

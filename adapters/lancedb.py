@@ -28,7 +28,6 @@ from adapters.base import (
     VectorAdapter,
     as_float32_matrix,
     package_version,
-    subvectors_problem,
 )
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
 
@@ -145,11 +144,7 @@ class LanceDBAdapter(VectorAdapter):
     )
     server_params = ("uri", "host_override")
     requirements: ClassVar[Mapping[str, str]] = {"lancedb": "lancedb==0.40.0", "pyarrow": "pyarrow==26.0.1"}
-
-    @classmethod
-    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
-        return subvectors_problem("num_sub_vectors", build_params.get("num_sub_vectors"), dim) if index == "ivf_pq" \
-            else None
+    pq_subvectors = ("ivf_pq", "num_sub_vectors")
     connection_params = (
         Param("uri", str, "", "a remote LanceDB URI (db://...); empty for an embedded database"),
         Param("api_key", str, "", "API key for a remote database", secret=True),

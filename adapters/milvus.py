@@ -39,7 +39,6 @@ from adapters.base import (
     as_float32_matrix,
     hits_from,
     package_version,
-    subvectors_problem,
 )
 from adapters.milvus_standalone import StandaloneServer
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
@@ -199,10 +198,7 @@ class MilvusAdapter(VectorAdapter):
     server_params = ("uri",)
     requirements: ClassVar[Mapping[str, str]] = {"pymilvus": "pymilvus==3.0.2", "milvus_lite": "milvus-lite==3.2.2",
                                                  "milvus": "milvus==2.3.5"}
-
-    @classmethod
-    def build_problem(cls, index: str, build_params: Mapping[str, Any], dim: int) -> str | None:
-        return subvectors_problem("m", build_params.get("m"), dim) if index == "ivf_pq" else None
+    pq_subvectors = ("ivf_pq", "m")
     connection_params = (
         Param("uri", str, "", f"empty: Milvus Lite on a local file; '{BUNDLED}': Milvus's own standalone server "
                               "(milvus wheel 2.3.5) started on loopback for the run; or a Milvus server or Zilliz "
