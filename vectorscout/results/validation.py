@@ -39,11 +39,6 @@ def check_run_document(data: Any) -> None:
             _check_date(data[name], name)
 
 
-def check_record(value: Any, record: type, where: str) -> None:
-    """Refuse (RunDocumentError) a document from outside any of whose fields is not what ``record`` declares."""
-    _check_record(value, record, where)
-
-
 def _check_date(text: str, where: str) -> None:
     try:
         moment = datetime.fromisoformat(text)
@@ -58,7 +53,7 @@ def _check_date(text: str, where: str) -> None:
 def _check(value: Any, expected: Any, where: str) -> None:
     """value against a declared type: a record (dataclass), a union, a literal, a list, a dict or a scalar."""
     if dataclasses.is_dataclass(expected) and isinstance(expected, type):
-        _check_record(value, expected, where)
+        check_record(value, expected, where)
         return
     origin, args = typing.get_origin(expected), typing.get_args(expected)
     if expected is Any:
@@ -94,7 +89,8 @@ def _check(value: Any, expected: Any, where: str) -> None:
     _check_scalar(value, expected, where)
 
 
-def _check_record(value: Any, record: type, where: str) -> None:
+def check_record(value: Any, record: type, where: str) -> None:
+    """Refuse (RunDocumentError) a document from outside any of whose fields is not what ``record`` declares."""
     if not isinstance(value, dict):
         raise RunDocumentError(f"{where}: expected an object, got {_kind(value)}")
     hints = typing.get_type_hints(record)
