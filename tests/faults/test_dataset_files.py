@@ -139,3 +139,18 @@ def test_a_column_of_mappings_or_lists_is_refused_and_one_of_text_imports_as_tex
     loaded = load_dataset("texts")
     assert loaded.payloads["colour"].dtype.kind == "U" and loaded.payloads["colour"][:2].tolist() == ["red", "blue"]
     nothing_registered("mappings")
+
+
+def test_a_parquet_or_csv_table_gets_the_same_column_check_and_an_empty_text_cell_still_imports(tmp_path,
+                                                                                                vectorscout_home):
+    """The table reader hands columns over as they are: a mapping column in a Parquet file is refused like a
+    VectorDBBench one (it was turned into text before the check), while a text column with an empty cell imports
+    as it always did."""
+    table = pd.DataFrame({"vector": list(vectors(40)), "meta": [{"a": i} for i in range(40)]})
+    table.to_parquet(tmp_path / "mapped.parquet")
+    refused(tmp_path / "mapped.parquet", "parquet", "mapped", "payload column 'meta' holds dict values")
+    frame = pd.DataFrame({"vector": [" ".join(map(str, row)) for row in vectors(40)],
+                          "colour": [None if i == 3 else ("red", "blue")[i % 2] for i in range(40)]})
+    frame.to_csv(tmp_path / "gaps.csv", index=False)
+    entry = import_dataset(tmp_path / "gaps.csv", "csv", "gaps", metric="l2")
+    assert entry["payloads"] == ["colour"] and load_dataset("gaps").payloads["colour"].dtype.kind == "U"

@@ -360,7 +360,8 @@ def checked_payloads(payloads: dict[str, np.ndarray], source: str) -> dict[str, 
                                      f"({', '.join(sorted(RESERVED_COLUMNS))}); rename it")
         column = np.asarray(values)
         if column.dtype.kind == "O":
-            other = next((v for v in column.ravel() if not isinstance(v, str)), None)
+            # an empty cell of a text column (None, NaN) reads as text as it always did; anything else is refused
+            other = next((v for v in column.ravel() if not isinstance(v, str) and not _missing(v)), None)
             if other is not None:
                 raise DatasetImportError(f"{source}: payload column {name!r} holds {type(other).__name__} values; a "
                                          "payload column holds numbers, text or true/false")
@@ -371,6 +372,10 @@ def checked_payloads(payloads: dict[str, np.ndarray], source: str) -> dict[str, 
                                      "true/false per row")
         checked[str(name)] = column
     return checked
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: str | None, queries: int) -> ImportedData:
@@ -393,8 +398,7 @@ def _table_to_data(frame: Any, name: str, metric: Metric | None, vector_column: 
     for other in frame.columns:
         if other == column or other == "id":
             continue
-        values = frame[other].to_numpy()
-        payloads[str(other)] = values.astype(str) if values.dtype.kind == "O" else values
+        payloads[str(other)] = frame[other].to_numpy()  # text, mappings and lists alike: checked_payloads tells
     base_rows, query_rows = held_out(queries, len(matrix))
     return ImportedData(matrix[base_rows], matrix[query_rows], metric or Metric.COSINE,
                         payloads={k: v[base_rows] for k, v in payloads.items()}, source=name)
