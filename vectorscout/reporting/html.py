@@ -13,12 +13,10 @@ from typing import Any
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
     REPRODUCTION_ID,
-    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
-    executive_summary,
     failure_lines,
     feature_rows,
     figures,
@@ -28,7 +26,7 @@ from vectorscout.reporting.sections import (
     raw_frames,
     reproduction,
     requirements_rows,
-    summary_lines,
+    summary_sections,
     table_sections,
 )
 
@@ -57,15 +55,15 @@ def render_html(data: ReportData) -> str:
              f"<p class='muted'>Generated {e(data.generated_at)} by VectorScout {e(__version__)} from run(s) "
              f"{e(', '.join(r.run_id for r in data.runs))}.</p>",
              "<h2>Executive summary</h2>"]
-    references = References()
-    for part in executive_summary(data, references):
+    opening = summary_sections(data)
+    for part in opening.summary:
         parts.append(f"<h3>{e(part.heading)}</h3><ul class='summary'>"
                      + "".join(f"<li>{e(line)}</li>" for line in part.lines) + "</ul>")
     parts.append("<h2>The recommendation in detail</h2><ul class='summary'>"
-                 + "".join(f"<li>{e(line)}</li>" for line in summary_lines(data, references)) + "</ul>")
-    if references.urls:
+                 + "".join(f"<li>{e(line)}</li>" for line in opening.detail) + "</ul>")
+    if opening.references:
         parts.append("<h2>References</h2><ol>" + "".join(f"<li><a href='{e(url)}'>{e(url)}</a></li>"
-                                                          for url in references.urls) + "</ol>")
+                                                          for url in opening.references) + "</ol>")
     requirements = requirements_rows(data)
     if requirements:
         parts.append("<h2>Requirements</h2>" + _html_table(["question", "answer"], requirements))

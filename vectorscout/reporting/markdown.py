@@ -8,19 +8,17 @@ from typing import Any
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
-    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
-    executive_summary,
     failure_lines,
     feature_rows,
     frame_rows,
     methodology_rows,
     raw_frames,
     requirements_rows,
-    summary_lines,
+    summary_sections,
     table_sections,
 )
 
@@ -43,13 +41,12 @@ def render_markdown(data: ReportData, images: dict[str, str]) -> str:
              f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
              f"{md_escape(', '.join(r.run_id for r in data.runs))}.",
              "## Executive summary"]
-    references = References()
-    for part in executive_summary(data, references):
+    opening = summary_sections(data)
+    for part in opening.summary:
         parts += [f"### {md_escape(part.heading)}", "\n".join(f"- {md_escape(line)}" for line in part.lines)]
-    parts += ["## The recommendation in detail",
-              "\n".join(f"- {md_escape(line)}" for line in summary_lines(data, references))]
-    if references.urls:
-        parts += ["## References", "\n".join(f"{number}. <{url}>" for number, url in enumerate(references.urls, 1))]
+    parts += ["## The recommendation in detail", "\n".join(f"- {md_escape(line)}" for line in opening.detail)]
+    if opening.references:
+        parts += ["## References", "\n".join(f"{number}. <{url}>" for number, url in enumerate(opening.references, 1))]
     requirements = requirements_rows(data)
     if requirements:
         parts += ["## Requirements", _md_table(["question", "answer"], requirements)]

@@ -9,19 +9,17 @@ from xml.sax.saxutils import escape as xml_escape
 
 from vectorscout import __version__
 from vectorscout.reporting.sections import (
-    References,
     ReportData,
     assumption_rows,
     clean,
     cost_rows,
-    executive_summary,
     failure_lines,
     feature_rows,
     frame_rows,
     methodology_rows,
     raw_frames,
     requirements_rows,
-    summary_lines,
+    summary_sections,
     table_sections,
 )
 
@@ -54,15 +52,15 @@ def summary_flowables(data: ReportData, para: Any, styles: Any, small: Any) -> l
     # a little tighter than the body, so a summary of the most lines the summary allows fits one page
     summary_style = styles["BodyText"].clone("summary", fontSize=9.5, leading=11.5, spaceBefore=0, spaceAfter=2)
     styles["Heading3"].spaceBefore, styles["Heading3"].spaceAfter = 4, 2
-    references = References()
+    opening = summary_sections(data)
     story: list[Any] = []
-    for part in executive_summary(data, references):
+    for part in opening.summary:
         story += [para(part.heading, styles["Heading3"]), *(para(f"• {line}", summary_style) for line in part.lines)]
     story += [PageBreak(), para("The recommendation in detail", styles["Heading2"]),
-              *(para(f"• {line}") for line in summary_lines(data, references))]
-    if references.urls:
+              *(para(f"• {line}") for line in opening.detail)]
+    if opening.references:
         story += [para("References", styles["Heading2"]),
-                  *(para(f"[{number}] {url}", small) for number, url in enumerate(references.urls, 1))]
+                  *(para(f"[{number}] {url}", small) for number, url in enumerate(opening.references, 1))]
     return story
 
 

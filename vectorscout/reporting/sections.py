@@ -169,6 +169,22 @@ class SummaryPart:
     lines: list[str]
 
 
+@dataclass(frozen=True)
+class SummarySections:
+    """What every report format opens with: the executive summary, the recommendation in detail, and the sources
+    both cite, numbered across the two."""
+
+    summary: list[SummaryPart]
+    detail: list[str]
+    references: list[str]
+
+
+def summary_sections(data: ReportData) -> SummarySections:
+    references = References()
+    summary = executive_summary(data, references)  # first: its sources take the first numbers
+    return SummarySections(summary, summary_lines(data, references), references.urls)
+
+
 def executive_summary(data: ReportData, references: References) -> list[SummaryPart]:
     """One page for the people who decide: the decision, the reasons that decide it with their numbers, what was
     measured and how far that reaches, the risks and open questions, the cost range."""
