@@ -186,12 +186,11 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
 
 def measurement_parts(rows: Iterable[ResultRow]) -> list[tuple[str, pd.DataFrame]]:
     """results_table in MEASUREMENT_PARTS, each led by ROW_IDENTITY; a part with nothing measured is left out."""
-    rows = list(rows)
+    whole = results_table(rows)  # read and formatted once; each part is a choice of its columns
     parts = []
     for title, columns in MEASUREMENT_PARTS:
-        frame = results_table(rows, [*ROW_IDENTITY, *columns])
-        if set(frame.columns) & set(columns):
-            parts.append((title, frame))
+        if set(whole.columns) & set(columns):
+            parts.append((title, whole[[c for c in (*ROW_IDENTITY, *columns) if c in whole.columns]]))
     return parts
 
 
