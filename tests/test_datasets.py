@@ -453,3 +453,16 @@ def test_the_ground_truth_verdicts_word_by_word():
     metric, verdict = settle_metric_and_truth(right, False)
     assert metric is Metric.L2 and verdict.startswith("metric l2 inferred from the shipped neighbours (")
     assert verdict.endswith("ok: shipped top-3 matches exact l2 neighbours on 100.0% of a 6-query sample")
+
+
+def test_a_decaying_spectrum_keeps_the_total_variance_shares_the_queries_across_sizes_and_leaves_old_specs_alone():
+    small = load_dataset("synthetic:n=4000,dim=32,decay=1,queries=20,clusters=1")
+    large = load_dataset("synthetic:n=8000,dim=32,decay=1,queries=20,clusters=1")
+    assert np.array_equal(small.queries, large.queries)  # every size of a ladder is searched with the same queries
+    variance = large.base.var(axis=0)
+    # one cluster: variance per dimension = 0.25 * 32 * w_i / sum(w), w_i = 1 / (i + 1)
+    assert variance[0] / variance[-1] == pytest.approx(32, rel=0.15)
+    assert variance.sum() == pytest.approx(0.25 * 32, rel=0.05)
+    assert small.spec.endswith(",decay=1")
+    isotropic = load_dataset("synthetic:n=300,dim=8,queries=5")
+    assert "decay" not in isotropic.spec

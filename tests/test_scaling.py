@@ -1,0 +1,158 @@
+"""Scaling curves: the fit, its prediction interval and its held-out check against figures worked out by hand
+and against their own promise (a 95 % interval holds the truth about 95 % of the time), and ladders found in
+stored runs only where one setting was measured at three or more sizes of one family of data."""
+
+import math
+
+import numpy as np
+import pytest
+
+from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run
+from vectorscout.results.scaling import (
+    FIGURE,
+    LONG_EXTRAPOLATION,
+    MODELS,
+    FitError,
+    family_of,
+    fit_curve,
+    fit_line,
+    ladder_for,
+    ladders,
+    leave_one_out_error,
+)
+
+SIZES = (25_000, 50_000, 100_000, 200_000, 400_000)
+
+
+def test_a_straight_line_and_its_interval_match_the_figures_worked_out_by_hand():
+    # (1,1) (2,3) (3,2) (4,4): a = 0.5, b = 0.8; residuals -0.3 0.9 -0.9 0.3, s = sqrt(1.8 / 2);
+    # at x = 5: spread = s * sqrt(1 + 1/4 + 2.5^2 / 5) = 1.5 (to 4 digits), t(0.975, 2) = 4.302653
+    line = fit_line(MODELS["linear"], [(1, 1), (2, 3), (3, 2), (4, 4)])
+    assert (line.a, line.b) == pytest.approx((0.5, 0.8))
+    assert line.predict(5) == pytest.approx(4.5)
+    half = 4.302653 * math.sqrt(0.9) * math.sqrt(2.5)
+    assert line.interval(5) == pytest.approx((4.5 - half, 4.5 + half), rel=1e-6)
+    assert fit_line(MODELS["linear"], [(1, 1), (2, 3)]).interval(5) is None  # no residuals: no interval
+
+
+def test_a_power_law_is_recovered_exactly_and_chosen_over_a_log_curve():
+    points = [(n, 3e4 * n ** -0.4) for n in SIZES]
+    curve = fit_curve(FIGURE["qps"], points)
+    assert curve.line.model.name == "power"
+    assert curve.line.b == pytest.approx(-0.4)
+    assert curve.at(100_000_000).value == pytest.approx(3e4 * 1e8 ** -0.4)
+    assert curve.check.size == 400_000 and curve.check.error == pytest.approx(0, abs=1e-9)
+    assert "leave-one-out error 0%" in curve.why and "a + b × log n" in curve.why
+
+
+def test_a_log_curve_is_chosen_for_latency_that_grows_with_log_n_and_the_held_out_error_is_the_real_one():
+    points = [(n, 0.2 + 0.1 * math.log(n)) for n in SIZES]
+    curve = fit_curve(FIGURE["p95_ms"], points)
+    assert curve.line.model.name == "log"
+    # power law from the four smaller sizes, asked for 400k: its own error, worked out here independently
+    xs, ys = np.log(SIZES[:-1]), np.log([y for _, y in points[:-1]])
+    b, a = np.polyfit(xs, ys, 1)
+    power_at_largest = math.exp(a + b * math.log(400_000))
+    truth = 0.2 + 0.1 * math.log(400_000)
+    assert leave_one_out_error(FIGURE["p95_ms"], MODELS["power"], points) > 0
+    assert curve.check.error == pytest.approx(0, abs=1e-9)
+    assert abs(power_at_largest - truth) / truth > 1e-4  # the power law would have been measurably off
+
+
+def test_three_sizes_take_the_figures_default_model_and_two_sizes_make_no_curve():
+    three = [(n, 1000.0 / n) for n in SIZES[:3]]
+    assert fit_curve(FIGURE["p95_ms"], three).line.model.name == "log"  # the first of the figure's models
+    assert "3 sizes are too few to choose" in fit_curve(FIGURE["p95_ms"], three).why
+    assert fit_curve(FIGURE["p95_ms"], three[:2]) is None
+    with pytest.raises(FitError):
+        fit_line(MODELS["power"], [(1, 1.0), (1, 2.0)])
+
+
+def test_the_held_out_check_reports_the_error_of_the_fit_without_the_largest_size():
+    # linear memory with a kink at the largest size: the fit of the four smaller sizes misses it by a known amount
+    points = [(n, 1e8 + 500.0 * n) for n in SIZES[:-1]] + [(400_000, 1e8 + 500.0 * 400_000 * 1.5)]
+    curve = fit_curve(FIGURE["memory_bytes"], points)
+    expected = 1e8 + 500.0 * 400_000
+    measured = 1e8 + 750.0 * 400_000
+    assert curve.check.predicted == pytest.approx(expected)
+    assert curve.check.error == pytest.approx(abs(expected - measured) / measured)
+    assert curve.check.inside is False  # four exact points: an interval of width zero cannot hold the kink
+
+
+def test_recall_is_judged_in_its_own_units_and_kept_between_0_and_1():
+    points = [(n, 1.02 - 0.01 * math.log(n)) for n in SIZES]
+    curve = fit_curve(FIGURE["recall"], points)
+    assert curve.check.error == pytest.approx(0, abs=1e-9)
+    assert curve.at(1).value == 1.0  # the line says 1.02 at one vector
+    assert 0.0 <= curve.at(10**30).value <= 1.0
+    falling = fit_curve(FIGURE["recall"], [(n, v + (0.001 if i % 2 else -0.001)) for i, (n, v) in enumerate(points)])
+    assert falling.check.error == pytest.approx(abs(falling.check.predicted - falling.check.measured))
+
+
+def test_predictions_past_twenty_times_the_largest_size_are_marked_long():
+    curve = fit_curve(FIGURE["qps"], [(n, 5e4 * n ** -0.3) for n in SIZES])
+    assert LONG_EXTRAPOLATION == 20
+    assert not curve.at(400_000 * 20).long
+    assert curve.at(400_000 * 20 + 1).long
+    assert curve.at(100_000).reach == "within the measured sizes"
+    assert curve.at(1_000_000_000).reach == "long extrapolation: 2,500× the largest size measured"
+    assert curve.at(4_000_000).reach == "extrapolated 10× the largest size measured"
+
+
+def test_a_95_percent_interval_holds_the_held_out_truth_about_95_percent_of_the_time():
+    rng = np.random.default_rng(7)
+    inside = 0
+    trials = 2000
+    for _ in range(trials):
+        noisy = [(n, 2e5 * n ** -0.5 * math.exp(rng.normal(0, 0.05))) for n in SIZES]
+        line = fit_line(MODELS["power"], noisy)
+        truth = 2e5 * 1e7 ** -0.5 * math.exp(rng.normal(0, 0.05))  # a new measurement at 10M
+        low, high = line.interval(10_000_000)
+        inside += low <= truth <= high
+    assert 0.93 <= inside / trials <= 0.97
+
+
+def row(engine="hnswlib", qps=1000.0, recall=0.95, **fields):
+    values = dict(engine=engine, status="ok", index="hnsw", build_params={"M": 16}, search_params={"ef": 64},
+                  recall=recall, qps=qps, latency_p50_ms=1.0, latency_p95_ms=2.0, insert_s=1.0, index_s=0.5,
+                  concurrency=1, deployment="embedded",
+                  stages=[{"stage": "open", "rss_mb": 100.0}, {"stage": "insert", "rss_mb": 150.0}])
+    values.update(fields)
+    return ResultRow(**values)
+
+
+def run_at(n, *rows, spec=None, run_id=None):
+    spec = spec or f"synthetic:n={n},dim=64,seed=0,decay=1"
+    return Run(run_id=run_id or f"r{n}", created_at="t", status="finished", k=10,
+               dataset=DatasetInfo(n=n, dim=64, spec=spec), plan={}, environment=Environment(cores=2),
+               results=list(rows))
+
+
+def test_ladders_group_one_setting_on_one_family_of_data_at_three_sizes_or_more():
+    runs = [run_at(n, row(qps=1e6 / n ** 0.5), row(search_params={"ef": 128}, qps=5e5 / n ** 0.5),
+                   row(concurrency=2, qps=1.0), row(filter="tag == 1", qps=1.0)) for n in SIZES[:3]]
+    runs.append(run_at(400_000, row(qps=1e6 / 400_000 ** 0.5), spec="synthetic:n=400000,dim=64,seed=1,decay=1"))
+    found = ladders(runs)
+    assert [ladder.key.search for ladder in found] == ["ef=128", "ef=64"]
+    ef64 = found[1]
+    assert ef64.sizes == SIZES[:3]  # the 400k run is another family (seed 1): not on this ladder
+    assert ef64.curves["qps"].at(100_000).value == pytest.approx(1e6 / 100_000 ** 0.5)
+    assert ef64.curves["memory_bytes"].at(100_000).value == pytest.approx(50 * 2**20)
+    assert ef64.label == "hnswlib (embedded), hnsw (M=16, ef=64), 64 dimensions, 25,000–100,000 vectors (3 sizes)"
+    assert ladders(runs[:2]) == []  # two sizes are no ladder
+
+
+def test_runs_of_a_dataset_without_a_size_in_its_spec_never_form_a_ladder():
+    assert family_of("wordnet") is None
+    assert family_of("synthetic:n=5,dim=8,seed=0") == "synthetic:dim=8,seed=0"
+    runs = [run_at(n, row(qps=1e6 / n), spec="imported-x") for n in SIZES]
+    assert ladders(runs) == []
+
+
+def test_the_ladder_for_an_estimate_is_the_same_build_else_the_same_index_with_the_most_sizes():
+    other_build = [run_at(n, row(build_params={"M": 32}, qps=1e6 / n)) for n in SIZES]
+    same_build = [run_at(n, row(qps=1e6 / n), run_id=f"s{n}") for n in SIZES[:3]]
+    found = ladders(other_build + same_build)
+    assert ladder_for(found, "hnswlib", "hnsw", {"M": 16}).sizes == SIZES[:3]
+    assert ladder_for(found, "hnswlib", "hnsw", {"M": 8}).sizes == SIZES
+    assert ladder_for(found, "faiss", "hnsw", {"M": 16}) is None

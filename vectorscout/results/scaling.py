@@ -1,0 +1,336 @@
+"""Figures against size: curves fitted to one engine setting measured at several sizes, each checked by
+predicting the largest measured size from the smaller ones before it is trusted beyond them.
+
+A ladder is every run of one engine setting (engine, what ran, index, build and search parameters) on one
+family of data (the same dataset spec apart from its size) at three or more sizes. Per figure a small set of
+models is tried, each a straight line after a transform of n and of the figure:
+
+- ``power``: log y = a + b log n (QPS, build time, latency once the index outgrows the CPU caches);
+- ``log``: y = a + b log n (HNSW latency grows with the graph's depth; recall at a fixed search effort decays);
+- ``linear``: y = a + b n (memory: fixed start-up plus bytes per vector).
+
+With four or more sizes the model with the smallest leave-one-out error is kept (and the text says by how
+much); with three, the figure's first model, which is the one its index theory predicts. Intervals are 95 %
+prediction intervals of the straight line (Student's t over the residuals), transformed back, so they widen
+the further a prediction reaches. Beyond LONG_EXTRAPOLATION times the largest measured size a prediction is
+marked as a long extrapolation whatever its interval says.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from scipy import stats
+
+from vectorscout.results.analysis import engine_label, engine_memory_mb
+from vectorscout.results.records import ResultRow, Run
+
+LONG_EXTRAPOLATION = 20.0  # a prediction past this multiple of the largest measured size is called long
+MIN_SIZES = 3  # distinct sizes a ladder needs: two fit a line exactly and leave nothing to check it with
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    formula: str  # in words a reader knows
+    log_x: bool
+    log_y: bool
+
+
+MODELS = {
+    "power": Model("power", "c × n^b (a power law)", log_x=True, log_y=True),
+    "log": Model("log", "a + b × log n", log_x=True, log_y=False),
+    "linear": Model("linear", "a + b × n", log_x=False, log_y=False),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str
+    models: tuple[str, ...]  # candidates; the first is what the index's theory predicts
+    absolute: bool = False  # errors in the figure's own units (recall), not relative to it
+    read: Callable[[ResultRow], float | None] = field(default=lambda row: None, compare=False)
+
+
+def _memory_bytes(row: ResultRow) -> float | None:
+    held = engine_memory_mb(row)
+    return None if held is None else held * 2**20
+
+
+def _build_s(row: ResultRow) -> float | None:
+    if row.insert_s is None and row.index_s is None:
+        return None
+    return (row.insert_s or 0.0) + (row.index_s or 0.0)
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("recall", "Recall at the ladder's setting", "", ("log", "linear"), absolute=True, read=lambda r: r.recall),
+    Figure("p50_ms", "p50 latency", "ms", ("log", "power"), read=lambda r: r.latency_p50_ms),
+    Figure("p95_ms", "p95 latency", "ms", ("log", "power"), read=lambda r: r.latency_p95_ms),
+    Figure("qps", "QPS, one client", "queries/s", ("power", "log"), read=lambda r: r.qps),
+    Figure("build_s", "Insert and index build", "s", ("power",), read=_build_s),
+    Figure("memory_bytes", "Engine memory", "bytes", ("linear", "power"), read=_memory_bytes),
+)
+FIGURE = {f.key: f for f in FIGURES}
+
+
+# -- one straight line and its prediction interval ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Line:
+    """y' = a + b x' in the model's transformed units, with what a prediction interval needs."""
+
+    model: Model
+    a: float
+    b: float
+    points: int
+    mean_x: float
+    sxx: float
+    residual_sd: float | None  # None with two points: a line through them has no residuals to judge it by
+
+    def _x(self, n: float) -> float:
+        return math.log(n) if self.model.log_x else float(n)
+
+    def _back(self, y: float) -> float:
+        return math.exp(y) if self.model.log_y else y
+
+    def predict(self, n: float) -> float:
+        return self._back(self.a + self.b * self._x(n))
+
+    def interval(self, n: float) -> tuple[float, float] | None:
+        """The 95 % prediction interval at n (low, high), None when the fit has no residual degrees of freedom."""
+        if self.residual_sd is None:
+            return None
+        x = self._x(n)
+        spread = self.residual_sd * math.sqrt(1 + 1 / self.points + (x - self.mean_x) ** 2 / self.sxx)
+        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, self.points - 2)) * spread
+        centre = self.a + self.b * x
+        return self._back(centre - half), self._back(centre + half)
+
+
+class FitError(ValueError):
+    """Points a model cannot be fitted to (fewer than two sizes, or values its transform cannot take)."""
+
+
+def fit_line(model: Model, points: Sequence[tuple[float, float]]) -> Line:
+    """Least squares in the model's units. Raises FitError on fewer than two distinct sizes or a log of <= 0."""
+    if len({n for n, _ in points}) < 2:
+        raise FitError("two distinct sizes at least are needed")
+    if any(n <= 0 for n, _ in points) or (model.log_y and any(y <= 0 for _, y in points)):
+        raise FitError(f"{model.name}: sizes{' and values' if model.log_y else ''} must be above 0")
+    xs = [math.log(n) if model.log_x else float(n) for n, _ in points]
+    ys = [math.log(y) if model.log_y else float(y) for _, y in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    a = mean_y - b * mean_x
+    dof = len(points) - 2
+    residual_sd = math.sqrt(sum((y - a - b * x) ** 2 for x, y in zip(xs, ys)) / dof) if dof > 0 else None
+    return Line(model, a, b, len(points), mean_x, sxx, residual_sd)
+
+
+def error_of(figure: Figure, predicted: float, measured: float) -> float:
+    """How far a prediction is off: in the figure's units for recall, else relative to the measured value."""
+    if figure.absolute:
+        return abs(predicted - measured)
+    return abs(predicted - measured) / abs(measured) if measured else math.inf
+
+
+def describe_error(figure: Figure, error: float) -> str:
+    return f"{error:.3f}" if figure.absolute else f"{error:.0%}"
+
+
+def leave_one_out_error(figure: Figure, model: Model, points: Sequence[tuple[float, float]]) -> float | None:
+    """Mean error predicting each size from the others (None when a fold leaves fewer than two sizes)."""
+    sizes = sorted({n for n, _ in points})
+    errors: list[float] = []
+    for held in sizes:
+        kept = [p for p in points if p[0] != held]
+        try:
+            line = fit_line(model, kept)
+        except FitError:
+            return None
+        errors.extend(error_of(figure, line.predict(n), y) for n, y in points if n == held)
+    return statistics.fmean(errors) if errors else None
+
+
+# -- a figure's curve -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HeldOutCheck:
+    """The curve fitted without the largest size, asked for it: the error a reader can expect of the curve."""
+
+    size: int
+    predicted: float
+    measured: float
+    error: float  # relative, or in the figure's units for recall
+    interval: tuple[float, float] | None
+    inside: bool | None  # the measured value inside the interval of the fit without it (None: no interval)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    n: int
+    value: float
+    interval: tuple[float, float] | None
+    times_largest: float  # n over the largest measured size
+    long: bool  # beyond LONG_EXTRAPOLATION times the largest measured size
+
+    @property
+    def reach(self) -> str:
+        if self.times_largest <= 1:
+            return "within the measured sizes"
+        words = f"{self.times_largest:,.0f}× the largest size measured"
+        return f"long extrapolation: {words}" if self.long else f"extrapolated {words}"
+
+
+@dataclass(frozen=True)
+class Curve:
+    figure: Figure
+    line: Line
+    why: str  # why this model: the leave-one-out comparison, or the figure's default
+    sizes: tuple[int, ...]
+    points: tuple[tuple[int, float], ...]
+    check: HeldOutCheck | None
+
+    def at(self, n: int) -> Prediction:
+        low_high = self.line.interval(n)
+        value = self.line.predict(n)
+        if self.figure.absolute and self.figure.key == "recall":
+            value = min(1.0, max(0.0, value))
+            low_high = None if low_high is None else (max(0.0, low_high[0]), min(1.0, low_high[1]))
+        times = n / max(self.sizes)
+        return Prediction(n, value, low_high, times, times > LONG_EXTRAPOLATION)
+
+
+def fit_curve(figure: Figure, points: Sequence[tuple[int, float]]) -> Curve | None:
+    """The figure's curve over points measured at MIN_SIZES or more sizes; None when there are fewer."""
+    sizes = tuple(sorted({n for n, _ in points}))
+    if len(sizes) < MIN_SIZES:
+        return None
+    usable = [MODELS[name] for name in figure.models
+              if not (MODELS[name].log_y and any(y <= 0 for _, y in points))]
+    if not usable:
+        return None
+    chosen, why = usable[0], f"{usable[0].formula}: the default for this figure ({len(sizes)} sizes are too few to " \
+                             "choose between models)"
+    if len(sizes) >= 4 and len(usable) > 1:
+        scored = [(leave_one_out_error(figure, m, points), m) for m in usable]
+        ranked = sorted(((e, m) for e, m in scored if e is not None), key=lambda pair: pair[0])
+        if ranked:
+            chosen = ranked[0][1]
+            others = "; ".join(f"{m.formula} {describe_error(figure, e)}" for e, m in ranked[1:])
+            why = (f"{chosen.formula}: leave-one-out error {describe_error(figure, ranked[0][0])}"
+                   + (f" (against {others})" if others else ""))
+    line = fit_line(chosen, points)
+    return Curve(figure, line, why, sizes, tuple(sorted(points)), _held_out(figure, chosen, points, sizes))
+
+
+def _held_out(figure: Figure, model: Model, points: Sequence[tuple[int, float]],
+              sizes: tuple[int, ...]) -> HeldOutCheck | None:
+    largest = sizes[-1]
+    kept = [p for p in points if p[0] != largest]
+    measured = statistics.median(y for n, y in points if n == largest)
+    try:
+        line = fit_line(model, kept)
+    except FitError:
+        return None
+    predicted = line.predict(largest)
+    interval = line.interval(largest)
+    inside = None if interval is None else interval[0] <= measured <= interval[1]
+    return HeldOutCheck(largest, predicted, measured, error_of(figure, predicted, measured), interval, inside)
+
+
+# -- ladders out of stored runs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LadderKey:
+    engine: str
+    product: str  # what ran, as a reader knows it (Milvus Lite and Milvus are two ladders)
+    deployment: str  # embedded or server (a server adds its own layers to every figure)
+    index: str
+    build: str  # the build parameters, as text
+    search: str  # the search parameters, as text
+    dim: int
+    family: str  # the dataset spec without its size
+
+    @property
+    def setting(self) -> str:
+        params = ", ".join(p for p in (self.build, self.search) if p)
+        return f"{self.index} ({params})" if params else self.index
+
+
+@dataclass
+class Ladder:
+    key: LadderKey
+    run_ids: list[str]
+    rows: list[tuple[int, ResultRow]]  # (vectors, row)
+    curves: dict[str, Curve]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(sorted({n for n, _ in self.rows}))
+
+    @property
+    def label(self) -> str:
+        where = f" ({self.key.deployment})" if self.key.deployment else ""
+        return (f"{self.key.product}{where}, {self.key.setting}, {self.key.dim} dimensions, "
+                f"{self.sizes[0]:,}–{self.sizes[-1]:,} vectors ({len(self.sizes)} sizes)")
+
+
+def family_of(spec: str) -> str | None:
+    """The dataset spec without its size (``synthetic:dim=768,...``); None when the spec does not give a size,
+    so runs of one imported dataset never pass for a ladder."""
+    name, _, rest = spec.partition(":")
+    options = [part for part in rest.split(",") if part]
+    if not any(part.startswith("n=") for part in options):
+        return None
+    return name + ":" + ",".join(part for part in options if not part.startswith("n="))
+
+
+def _params(values: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+
+
+def ladders(runs: Iterable[Run]) -> list[Ladder]:
+    """Every setting the runs measured at MIN_SIZES or more sizes of one data family, with its curves.
+    Serial, unfiltered, successful rows only: concurrency, filters and streams are other experiments."""
+    grouped: dict[LadderKey, Ladder] = {}
+    for run in runs:
+        family = family_of(run.dataset.spec)
+        if family is None or not run.dataset.n:
+            continue
+        for row in run.results:
+            if row.status != "ok" or row.filter or row.concurrency != 1 or row.streaming or row.hybrid or row.tuning:
+                continue
+            key = LadderKey(row.engine, engine_label(row), row.deployment, row.index, _params(row.build_params),
+                            _params(row.search_params), run.dataset.dim, family)
+            ladder = grouped.setdefault(key, Ladder(key, [], [], {}))
+            ladder.rows.append((run.dataset.n, row))
+            if run.run_id not in ladder.run_ids:
+                ladder.run_ids.append(run.run_id)
+    found = []
+    for ladder in grouped.values():
+        if len(ladder.sizes) < MIN_SIZES:
+            continue
+        for figure in FIGURES:
+            points = [(n, value) for n, row in ladder.rows if (value := figure.read(row)) is not None]
+            curve = fit_curve(figure, points)
+            if curve is not None:
+                ladder.curves[figure.key] = curve
+        found.append(ladder)
+    return sorted(found, key=lambda ladder: (ladder.key.engine, ladder.key.setting, ladder.key.dim))
+
+
+def ladder_for(found: Iterable[Ladder], engine: str, index: str, build: dict[str, object]) -> Ladder | None:
+    """The ladder that best stands for an engine's estimate: the same index build if one was laddered, else the
+    same index type; of those the one with the most sizes, then the largest."""
+    candidates = [ladder for ladder in found if ladder.key.engine == engine and ladder.key.index == index
+                  and "qps" in ladder.curves]
+    if not candidates:
+        return None
+    same_build = [ladder for ladder in candidates if ladder.key.build == _params(build)]
+    return max(same_build or candidates, key=lambda ladder: (len(ladder.sizes), ladder.sizes[-1]))
