@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from vectorscout.cli import main
@@ -374,7 +375,13 @@ def test_the_cli_line_and_the_dashboard_row_carry_the_sized_figures_rounded_only
         "usd_per_month": round(monthly, 2), "usd_per_million_queries": round(monthly / queries_millions, 4),
         "managed": [{"offer": "Hosted", "usd_per_month": units * 0.5 * 730, "source_url": "https://example.test",
                      "as_of": "2026-11"}],
-        "excluded_by_recommendation": None, "note": note}
+        "excluded_by_recommendation": None, "note": note,
+        "usd_per_month_range": None, "nodes_range": None, "long_extrapolation": True, "sizes_measured": [100_000],
+        "throughput_evidence": "throughput measured at 100,000 vectors only, carried unscaled to 100,000,000 (1,000× "
+                               "the largest size measured: a long extrapolation); run a scale ladder to measure how it "
+                               "falls with size",
+        "memory_evidence": now.memory.basis + "; " + note}
+    assert now.memory.basis.startswith("model (")
     assert later.summary()["usd_per_month"] == round(later_monthly, 2) and later.summary()["nodes"] == 11
     line = report.lines()[0]
     assert (line.engine, line.status, line.instance, line.nodes, line.bound_by, line.copies) == (
@@ -446,8 +453,10 @@ def test_sensitivity_and_the_scale_curve_by_hand():
         "price -50%": 0.5 * monthly(5, 1e6), "price +50%": 1.5 * monthly(5, 1e6)})
     curve = scale_curve(answers(), [measured_run()], ASSUME, PRICES)
     nodes = {1e6: 1, 3e6: 1, 1e7: 1, 3e7: 2, 1e8: 6, 3e8: 17, 1e9: 55}  # ceil(vectors x 643.84 B / 11 GiB)
+    # one measured size (100,000): no interval, and past 20x it (2M) a long extrapolation
     assert curve == [{"engine": "faiss", "vectors": int(v), "usd_per_month": pytest.approx(monthly(n, v)), "nodes": n,
-                      "bound_by": "memory"} for v, n in nodes.items()]
+                      "bound_by": "memory", "usd_low": pytest.approx(monthly(n, v)),
+                      "usd_high": pytest.approx(monthly(n, v)), "long": v > 2e6} for v, n in nodes.items()]
     assert scale_curve(answers(), [], ASSUME, PRICES) == [] and sensitivity(answers(), [], ASSUME, PRICES) == []
 
 
@@ -726,3 +735,109 @@ def test_the_cost_table_header_and_the_cells_of_an_engine_not_sized():
     assert chroma[1:5] == ["below recall target", "", "", ""]
     assert chroma[5].startswith("below target: never reached recall 0.95") and chroma[6:8] == ["", ""]
     assert rows["faiss"][3] == "6"
+
+
+def ladder_runs(qps_at, sizes=(25_000, 50_000, 100_000, 200_000, 400_000), build_s_at=None, recall_at=None):
+    """One faiss hnsw setting measured at several sizes of one synthetic family (a scale ladder)."""
+    runs = []
+    for n in sizes:
+        run = measured_run(n=n, qps=qps_at(n), run_id=f"ladder{n}", recall=recall_at(n) if recall_at else 0.99)
+        run.dataset.spec = f"synthetic:n={n},dim=128,seed=0,decay=1"
+        if build_s_at:
+            run.results[0].insert_s, run.results[0].index_s = build_s_at(n) / 2, build_s_at(n) / 2
+        runs.append(run)
+    return runs
+
+
+def test_a_scale_ladder_carries_the_measured_throughput_to_the_scenarios_size_with_its_interval():
+    # QPS falls as n^-0.5: 1,000 at 100k, 100 at 10M. 4 vCPU x 0.6 at 100 per core = 240 per node -> 10,000 QPS
+    # needs ceil(10,000 / 240) = 42 nodes; unscaled (1,000 per core) it would have been 5.
+    exact = ladder_runs(lambda n: 1000.0 * (n / 100_000) ** -0.5)
+    scenario = answers(vectors_now=10_000_000, peak_qps=10_000)
+    (estimate,) = cost_report(scenario, exact, ASSUME, PRICES).estimates
+    assert estimate.scale.qps_factor[1] == pytest.approx((10_000_000 / estimate.inputs["n"]) ** -0.5)
+    assert estimate.sizing.nodes_by["throughput"] == 42 and estimate.sizing.bound_by == "throughput"
+    assert (estimate.sizing_range[0].nodes, estimate.sizing_range[1].nodes) == (42, 42)  # an exact curve: no spread
+    assert estimate.scale.sizes == (25_000, 50_000, 100_000, 200_000, 400_000)
+    assert estimate.scale.times_largest == 25 and estimate.scale.long
+    assert "scale ladder faiss (" not in estimate.scale.words  # no deployment recorded on these rows
+    assert "25× the largest size measured: a long extrapolation" in estimate.scale.words
+    assert "within 0%" in estimate.scale.words
+    unscaled = cost_report(scenario, [measured_run()], ASSUME, PRICES).estimates[0]
+    assert unscaled.sizing.nodes_by["throughput"] == 5 and unscaled.sizing_range is None
+
+
+def test_the_interval_of_a_noisy_ladder_becomes_fewer_and_more_nodes_around_the_expected_ones():
+    wobble = {25_000: 1.08, 50_000: 0.93, 100_000: 1.05, 200_000: 0.95, 400_000: 1.0}
+    noisy = ladder_runs(lambda n: 1000.0 * (n / 100_000) ** -0.5 * wobble[n])
+    (estimate,) = cost_report(answers(vectors_now=10_000_000, peak_qps=10_000), noisy, ASSUME, PRICES).estimates
+    low, expected, high = estimate.scale.qps_factor
+    # the 95 % prediction interval of log QPS against log n, worked out here with numpy and Student's t
+    x, y = np.log(list(wobble)), np.log([1000.0 * (n / 100_000) ** -0.5 * w for n, w in wobble.items()])
+    slope, intercept = np.polyfit(x, y, 1)
+    sd = math.sqrt(((y - intercept - slope * x) ** 2).sum() / 3)
+    at, base = math.log(10_000_000), intercept + slope * math.log(estimate.inputs["n"])
+    half = 3.182446 * sd * math.sqrt(1 + 1 / 5 + (at - x.mean()) ** 2 / ((x - x.mean()) ** 2).sum())  # t(0.975, 3)
+    centre = intercept + slope * at
+    assert (low, expected, high) == pytest.approx(
+        (math.exp(centre - half - base), math.exp(centre - base), math.exp(centre + half - base)), rel=1e-5)
+    fewest, most = estimate.sizing_range
+    assert fewest.nodes < estimate.sizing.nodes < most.nodes
+    per_node = estimate.inputs["qps_per_core"] * 4 * 0.6
+    assert [fewest.nodes, estimate.sizing.nodes, most.nodes] == [
+        math.ceil(10_000 / (per_node * factor)) for factor in (high, expected, low)]
+    assert fewest.usd_per_month < estimate.sizing.usd_per_month < most.usd_per_month
+
+
+def test_the_build_time_follows_the_ladders_curve_and_the_recall_is_predicted_for_the_same_setting():
+    wobble = {25_000: 1.1, 50_000: 0.9, 100_000: 1.0, 200_000: 1.05, 400_000: 0.97}
+    runs = ladder_runs(lambda n: 1000.0, build_s_at=lambda n: 20.0 * (n / 100_000) ** 1.2 * wobble[n],
+                       recall_at=lambda n: 1.2 - 0.02 * math.log(n))
+    (estimate,) = cost_report(answers(vectors_now=10_000_000), runs, ASSUME, PRICES).estimates
+    measured_n = estimate.inputs["n"]
+    # the power law through the five build times, worked out here with numpy: measured build x curve(10M) / curve(n)
+    slope, intercept = np.polyfit(np.log(list(wobble)), [math.log(20.0 * (n / 100_000) ** 1.2 * w)
+                                                         for n, w in wobble.items()], 1)
+    expected = estimate.inputs["build_s"] * (10_000_000 / measured_n) ** slope / 3600
+    assert estimate.build_hours == pytest.approx(expected)
+    low, high = estimate.build_hours_range
+    assert low < estimate.build_hours < high
+    assert intercept != 0
+    assert estimate.scale.recall.value == pytest.approx(1.2 - 0.02 * math.log(10_000_000))
+    assert f"recall at hnsw (ef=64) predicted {1.2 - 0.02 * math.log(10_000_000):.3f}" in estimate.scale.words
+
+
+def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_scale_checks_each_curve(
+        tmp_path, capsys):
+    store = ResultsStore()
+    wobble = {25_000: 1.08, 50_000: 0.93, 100_000: 1.05, 200_000: 0.95, 400_000: 1.0}
+    runs = ladder_runs(lambda n: 1000.0 * (n / 100_000) ** -0.5 * wobble[n])
+    for run in runs:
+        store.import_run(run.to_dict())
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(Scenario("cli", {"vectors_now": 10_000_000, "dimensions": 128, "peak_qps": 10_000}).to_json())
+    ids = ",".join(run.run_id for run in runs)
+    report = cost_report(Scenario.from_json(scenario.read_text()).answers, runs)
+    line = report.lines()[0]
+    assert main(["cost", "--scenario", str(scenario), "--runs", ids]) == 0
+    out = capsys.readouterr().out
+    low, high = line.usd_per_month_range
+    assert f"(95 % interval {line.nodes_range[0]}–{line.nodes_range[1]} nodes, ${low:,.0f}–${high:,.0f})" in out
+    assert "throughput: throughput measured at 25,000 vectors, scaled to 10,000,000 by the scale ladder faiss" in out
+    assert "25× the largest size measured: a long extrapolation" in out
+    assert f"memory: {line.memory_evidence}" in out
+    assert main(["scale", "--runs", ids, "--at", "10000000"]) == 0
+    out = capsys.readouterr().out
+    assert "faiss, hnsw (ef=64), 128 dimensions, 25,000–400,000 vectors (5 sizes)" in out
+    assert "QPS, one client: c × n^b (a power law): leave-one-out error" in out
+    assert "at 10,000,000: " in out and "long extrapolation: 25× the largest size measured" in out
+    assert main(["scale", "--runs", ids, "--at", "10000000", "--format", "json"]) == 0
+    (document,) = json.loads(capsys.readouterr().out)
+    qps = document["curves"]["qps"]
+    assert qps["held_out"]["size"] == 400_000 and qps["predictions"][0]["long"] is True
+    assert main(["scale", "--runs", ids.split(",")[0]]) == 0
+    assert "no scale ladder" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        main(["cost", "--scenario", str(scenario), "--runs", ids, "--ladder", "--ladder-sizes", "5000,6000"])
+    assert refused.value.code == 2
+    assert "a scale ladder needs three or more sizes" in capsys.readouterr().err

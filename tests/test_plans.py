@@ -459,3 +459,25 @@ def test_a_plan_file_without_numbers_takes_each_default_and_concurrency_reads_ea
     for key in ("stream_vectors", "tune_recall", "stream_clients", "hybrid_depth"):  # each is a known key
         plan.write_text(f"{key}: 1\nengines: [{{engine: faiss}}]\n")
         load_plan(plan)
+
+
+def test_a_scale_ladder_doubles_from_25k_as_far_as_memory_holds_and_runs_the_priced_setting_at_each_size():
+    from vectorscout.benchmarking.plans import LadderSetting, ladder_seconds, ladder_sizes, scale_ladder
+
+    # 768 dims: 400k x 3,072 B x 4 copies = 4.9 GB must fit in half the available memory
+    assert ladder_sizes(768, 24 * 2**30) == (25_000, 50_000, 100_000, 200_000, 400_000)
+    assert ladder_sizes(768, 2 * 400_000 * 768 * 4 * 4) == (25_000, 50_000, 100_000, 200_000, 400_000)
+    assert ladder_sizes(768, 2 * 400_000 * 768 * 4 * 4 - 1) == (25_000, 50_000, 100_000, 200_000)
+    setting = LadderSetting("hnswlib", "hnsw", {"M": 8}, {"ef": 32}, build_s=10.0, measured_n=10_000,
+                            measured_dim=384, qps=1000.0)
+    plans = scale_ladder([setting], 768, (25_000, 50_000, 100_000))
+    assert [p.dataset for p in plans] == [f"synthetic:n={n},dim=768,decay=1,queries=200" for n in (25_000, 50_000, 100_000)]
+    assert plans[0].label == "scale ladder, 25,000 x 768"
+    (engine,) = plans[0].engines
+    assert (engine.engine, engine.index, engine.build_params["M"], engine.search_grid) == ("hnswlib", "hnsw", 8, [{"ef": 32}])
+    with pytest.raises(PlanFileError, match="three sizes"):
+        scale_ladder([setting], 768, (25_000, 50_000))
+    # 10 s at 10k x 384 -> x (25k/10k)^1.15 x 2 (dimensions); 1,050 queries at 1,000 QPS; 15 s to start and stop
+    assert ladder_seconds([setting], 768, (25_000,)) == pytest.approx(10 * 2.5**1.15 * 2 + 1.05 + 15)
+    unmeasured = LadderSetting("hnswlib", "hnsw", {}, {})
+    assert ladder_seconds([unmeasured], 384, (78_000,)) == pytest.approx(78_000 / 780 / 2 + 1050 / 100 + 15)

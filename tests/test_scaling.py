@@ -85,6 +85,9 @@ def test_recall_is_judged_in_its_own_units_and_kept_between_0_and_1():
     assert curve.check.error == pytest.approx(0, abs=1e-9)
     assert curve.at(1).value == 1.0  # the line says 1.02 at one vector
     assert 0.0 <= curve.at(10**30).value <= 1.0
+    wide = fit_curve(FIGURE["p95_ms"], [(25_000, 1.0), (50_000, 3.0), (100_000, 1.5)])
+    assert wide.line.model.name == "log" and wide.line.interval(10**9)[0] < 0
+    assert wide.at(10**9).interval[0] == 0.0  # no latency below zero, whatever the straight line says
     falling = fit_curve(FIGURE["recall"], [(n, v + (0.001 if i % 2 else -0.001)) for i, (n, v) in enumerate(points)])
     assert falling.check.error == pytest.approx(abs(falling.check.predicted - falling.check.measured))
 

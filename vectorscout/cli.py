@@ -21,6 +21,7 @@ from vectorscout.home import HomeError
 from vectorscout.results.analysis import engine_label
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.scaling import describe_error
 from vectorscout.results.store import ReadOnlyHome, ResultsStore, StoreError
 
 if TYPE_CHECKING:
@@ -360,6 +361,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.calibrate:
         calibration = _calibration_runs(scenario.answers, runs, args)
         runs, run_ids = runs + calibration, run_ids + [run.run_id for run in calibration]
+    if args.ladder:
+        ladder = _ladder_runs(scenario.answers, runs, args)
+        runs, run_ids = runs + ladder, run_ids + [run.run_id for run in ladder]
     try:
         report = cost_report(scenario.answers, runs, scenario.cost,
                              excluded=excluded_engines(recommend(scenario, runs).ranking))
@@ -376,10 +380,84 @@ def cmd_cost(args: argparse.Namespace) -> int:
             print(f"  {line.engine}: {line.status} ({line.note})")
             continue
         grown = money(line.usd_per_month_in_24_months, line.status_in_24_months)
+        spread = (f" (95 % interval {line.nodes_range[0]}–{line.nodes_range[1]} nodes, "
+                  f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])})"
+                  if line.usd_per_month_range and line.nodes_range else " (no interval: one size measured)")
         print(f"  {line.engine}: {line.nodes} x {line.instance} (bound by {line.bound_by}), "
-              f"{money(line.usd_per_month)}/month, {money(line.usd_per_million_queries, 'n/a')} per million queries; "
-              f"in 24 months {grown}/month")
+              f"{money(line.usd_per_month)}/month{spread}, {money(line.usd_per_million_queries, 'n/a')} per million "
+              f"queries; in 24 months {grown}/month")
+        print(f"      throughput: {line.throughput_evidence}")
+        print(f"      memory: {line.memory_evidence}")
     return 0
+
+
+def _ladder_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namespace) -> list[Run]:
+    """Measure each costed engine's setting at the ladder's sizes of the scenario's dimension (stored runs)."""
+    import psutil
+
+    from vectorscout.benchmarking.plans import ladder_seconds, ladder_sizes, scale_ladder
+    from vectorscout.decision.cost import ladder_settings
+
+    settings = ladder_settings(answers, runs)
+    if not settings:
+        raise UsageError("--ladder needs runs in which an engine reached the recall target (give --runs)")
+    dim = int(answers["dimensions"])
+    sizes = args.ladder_sizes or ladder_sizes(dim, psutil.virtual_memory().available)
+    if len(sizes) < 3:
+        raise UsageError(f"a scale ladder needs three sizes; this machine's memory holds {len(sizes)} at {dim} "
+                         "dimensions (give --ladder-sizes)")
+    plans = scale_ladder(settings, dim, sizes)
+    minutes = ladder_seconds(settings, dim, sizes) / 60
+    print(f"scale ladder: {', '.join(s.engine for s in settings)} at {', '.join(f'{n:,}' for n in sizes)} x {dim}; "
+          f"about {minutes:.0f} min on this machine", file=sys.stderr, flush=True)
+    return run_queued(plans, args.quiet)
+
+
+def cmd_scale(args: argparse.Namespace) -> int:
+    from vectorscout.results.scaling import ladders
+
+    store = ResultsStore()
+    run_ids = [r for r in (args.runs or "").split(",") if r] or [s.run_id for s in store.list_runs(100_000)]
+    found = ladders([_get_run(store, run_id) for run_id in run_ids])
+    if args.format == "json":
+        print(json.dumps(finite([_ladder_document(ladder, args.at) for ladder in found]), indent=2))
+        return 0
+    if not found:
+        print("no scale ladder: no setting was measured at three or more sizes of one family of data "
+              "(cost --ladder, or the Cost page's scale ladder, measures one)")
+    for ladder in found:
+        print(f"{ladder.label}; runs {', '.join(ladder.run_ids)}")
+        for curve in ladder.curves.values():
+            check = curve.check
+            checked = (f"predicted {_figure(curve.figure, check.predicted)} at {check.size:,} from the smaller sizes, "
+                       f"measured {_figure(curve.figure, check.measured)} (off by "
+                       f"{describe_error(curve.figure, check.error)})" if check else "no held-out check")
+            print(f"  {curve.figure.label}: {curve.why}; {checked}")
+            for n in args.at:
+                at = curve.at(n)
+                interval = (f" (95 % interval {_figure(curve.figure, at.interval[0])}–"
+                            f"{_figure(curve.figure, at.interval[1])})" if at.interval else "")
+                print(f"      at {n:,}: {_figure(curve.figure, at.value)}{interval}; {at.reach}")
+    return 0
+
+
+def _figure(figure: Any, value: float) -> str:
+    if figure.key == "recall":
+        return f"{value:.3f}"
+    if figure.key == "memory_bytes":
+        return f"{value / 2**20:,.0f} MB"
+    return f"{value:,.3g} {figure.unit}".strip()
+
+
+def _ladder_document(ladder: Any, sizes: tuple[int, ...]) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {"ladder": ladder.label, "key": asdict(ladder.key), "runs": ladder.run_ids, "sizes": list(ladder.sizes),
+            "curves": {key: {"model": curve.line.model.name, "why": curve.why, "points": curve.points,
+                             "held_out": asdict(curve.check) if curve.check else None,
+                             "predictions": [{"n": p.n, "value": p.value, "interval": p.interval, "long": p.long}
+                                             for p in map(curve.at, sizes)]}
+                       for key, curve in ladder.curves.items()}}
 
 
 def _calibration_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namespace) -> list[Run]:
@@ -559,6 +637,13 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _ladder_sizes(text: str) -> tuple[int, ...]:
+    sizes = _whole_numbers(text, "25000,50000,100000")
+    if len(sizes) < 3 or sizes[0] < 1000:
+        raise argparse.ArgumentTypeError("a scale ladder needs three or more sizes of at least 1,000 vectors")
+    return sizes
+
+
 def _levels(text: str) -> tuple[int, ...]:
     levels = _whole_numbers(text, "1,2,4,8")
     if not levels or levels[0] < 1 or levels[-1] > 256:
@@ -704,8 +789,24 @@ def _add_cost_command(sub: Any) -> None:
                            "runs, stored), so the memory model is calibrated")
     cost.add_argument("--calibration-sizes", type=_sizes, default=(10_000, 40_000),
                       help="vector counts for --calibrate (default 10000,40000)")
+    cost.add_argument("--ladder", action="store_true",
+                      help="first measure each costed engine's setting at several sizes of the scenario's dimension "
+                           "(a scale ladder: stored runs), so throughput, build time and recall are carried to the "
+                           "scenario's size by fitted curves with intervals")
+    cost.add_argument("--ladder-sizes", type=_ladder_sizes,
+                      help="vector counts for --ladder (default: 25000 doubling to 400000, as many as memory holds)")
     cost.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     cost.set_defaults(handler=cmd_cost)
+
+
+def _add_scale_command(sub: Any) -> None:
+    scale = sub.add_parser("scale", help="scaling curves of every setting measured at three or more sizes, each "
+                                         "checked by predicting its largest size from the smaller ones")
+    scale.add_argument("--runs", help="stored run ids (default: every stored run), comma-separated")
+    scale.add_argument("--at", type=lambda text: _whole_numbers(text, "10000000,100000000"), default=(),
+                       help="sizes to predict every figure at, e.g. 10000000,100000000")
+    scale.add_argument("--format", choices=["table", "json"], default="table")
+    scale.set_defaults(handler=cmd_scale)
 
 
 def _add_workshop_command(sub: Any) -> None:
@@ -757,6 +858,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_datasets_command(sub)
     _add_recommend_command(sub)
     _add_cost_command(sub)
+    _add_scale_command(sub)
     _add_workshop_command(sub)
     _add_report_command(sub)
     _add_rerun_command(sub)

@@ -257,3 +257,72 @@ def memory_calibration(settings: list[tuple[str, str, dict[str, Any]]], dim: int
     return [RunPlan(dataset=f"synthetic:n={size},dim={dim},queries=50", engines=engines,
                     label=f"memory calibration, {size:,} x {dim}", warmup_queries=10)
             for size in sizes]
+
+
+# -- scale ladders -----------------------------------------------------------------------------------------
+LADDER_START = 25_000  # the first size: small enough to build in seconds, large enough to leave the CPU caches
+LADDER_STEPS = 5  # doublings from the start: 25k, 50k, 100k, 200k, 400k
+LADDER_QUERIES = 200  # enough for recall to 0.01 and a p95 of 10 queries
+# Bytes held per raw vector byte while a ladder step runs: the harness's copy of the data, the engine's copy,
+# its index and the ground truth's working set. Steps are chosen so this fits in half the available memory.
+LADDER_COPIES = 4
+# Insert and build rate assumed for an engine the runs never measured, at 768 dimensions: the slowest graph
+# build of the first ladder made here (Qdrant's edge engine, 50,000 x 768 in 64 s on 2 cores, 2026-12-06).
+UNMEASURED_BUILD_VECTORS_PER_S_768 = 780.0
+
+
+def ladder_sizes(dim: int, available_bytes: float, start: int = LADDER_START, steps: int = LADDER_STEPS) -> tuple[int, ...]:
+    """Geometric sizes (each twice the last) from ``start``, as many of ``steps`` as fit this machine's memory."""
+    sizes = []
+    for step in range(steps):
+        size = start * 2**step
+        if size * dim * 4 * LADDER_COPIES > available_bytes / 2:
+            break
+        sizes.append(size)
+    return tuple(sizes)
+
+
+@dataclass(frozen=True)
+class LadderSetting:
+    """One engine setting to measure at every size of a ladder: the setting the estimate prices."""
+
+    engine: str
+    index: str
+    build: dict[str, Any]
+    search: dict[str, Any]
+    # from a run of this setting: insert + build seconds at some size and dimension, and serial QPS (None: unknown)
+    build_s: float | None = None
+    measured_n: int = 0
+    measured_dim: int = 0
+    qps: float | None = None
+
+
+def scale_ladder(settings: list[LadderSetting], dim: int, sizes: tuple[int, ...]) -> list[RunPlan]:
+    """One run per size of seeded synthetic data with a decaying spectrum at the scenario's dimension, every
+    setting at each: the runs the cost model's scaling curves are fitted to (isolated workers, so memory is
+    the engine's own; a serial pass and one client per core for QPS by concurrency)."""
+    import os
+
+    if len(sizes) < 3:
+        raise PlanFileError(f"a scale ladder needs three sizes or more to fit and check a curve; got {len(sizes)}")
+    engines = [engine_config(s.engine, {"index": s.index, **s.build}, [s.search]) for s in settings]
+    cores = os.cpu_count() or 1
+    return [RunPlan(dataset=f"synthetic:n={size},dim={dim},decay=1,queries={LADDER_QUERIES}", engines=engines,
+                    label=f"scale ladder, {size:,} x {dim}", concurrency=(1, cores) if cores > 1 else (1,))
+            for size in sizes]
+
+
+def ladder_seconds(settings: list[LadderSetting], dim: int, sizes: tuple[int, ...]) -> float:
+    """Roughly how long a ladder takes: per setting and size, the measured build rate carried as n^1.15 and with
+    the dimension (or UNMEASURED_BUILD_VECTORS_PER_S_768), the timed queries, and 15 s to start and stop."""
+    total = 0.0
+    for setting in settings:
+        for size in sizes:
+            if setting.build_s and setting.measured_n and setting.measured_dim:
+                build = setting.build_s * (size / setting.measured_n) ** 1.15 * dim / setting.measured_dim
+            else:
+                build = size / UNMEASURED_BUILD_VECTORS_PER_S_768 * dim / 768
+            # warm-up, three timed passes and a pass per extra client level, at the measured serial speed
+            queries = (50 + LADDER_QUERIES * 5) / (setting.qps or 100.0)
+            total += build + queries + 15.0
+    return total

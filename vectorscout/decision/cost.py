@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,6 +23,10 @@ from vectorscout.decision import memory_model
 from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target
 from vectorscout.results.records import ResultRow, Run
+from vectorscout.results.scaling import LONG_EXTRAPOLATION, Ladder, Prediction, ladder_for, ladders
+
+if TYPE_CHECKING:
+    from vectorscout.benchmarking.plans import LadderSetting
 
 DEFAULT_PRICES = Path(__file__).resolve().parent / "knowledge" / "prices.yaml"
 SCALE_POINTS = (1_000_000, 3_000_000, 10_000_000, 30_000_000, 100_000_000, 300_000_000, 1_000_000_000)
@@ -233,6 +237,8 @@ class EngineMeasure:
     build_vectors_per_s: float | None
     # the best recall each index type of this engine reached in the runs (for memory options by index)
     recall_by_index: dict[str, float] = field(default_factory=dict)
+    search_params: dict[str, Any] = field(default_factory=dict)
+    build_s: float | None = None  # insert and index build at n vectors
 
 
 def _setting(row: ResultRow) -> str:
@@ -290,7 +296,8 @@ def measure_engines(runs: Iterable[Run], recall_target: float,
             n=run.dataset.n, dim=run.dataset.dim, recall=row.recall or 0.0, qps_per_core=per_core,
             memory_points=tuple(sorted(set(points))), disk_bytes_per_vector=row.disk_bytes_per_vector,
             build_vectors_per_s=run.dataset.n / build_s if build_s > 0 else None,
-            recall_by_index=recalls.get(engine, {}),
+            recall_by_index=recalls.get(engine, {}), search_params=dict(row.search_params),
+            build_s=build_s if build_s > 0 else None,
         )
     return measures, missing
 
@@ -347,6 +354,73 @@ def _measured_only(measure: EngineMeasure, dim: int, overhead: float) -> MemoryP
                       f"no model: measured {used / n:,.0f} B/vector at {n:,} vectors (fixed memory included: an upper bound)")
 
 
+# -- how far the measurements reach ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScaleEvidence:
+    """Where the throughput and build time at the target size come from, and how far they were carried.
+
+    With a scale ladder of the engine's index, the QPS measured at the estimate's run is multiplied by the
+    ladder's curve at the target size over the curve at the run's size (low, expected, high from the curve's
+    95 % prediction interval); without one it is carried unscaled, and the text says so."""
+
+    measured_at: int  # vectors of the run the throughput was measured at
+    target: int
+    ladder: str  # the ladder's label; "" without a ladder
+    sizes: tuple[int, ...]  # the sizes the evidence was measured at
+    qps_factor: tuple[float, float, float]  # (low, expected, high) multiplier of the measured QPS at the target
+    times_largest: float  # target over the largest size measured
+    long: bool  # beyond LONG_EXTRAPOLATION times the largest measured size
+    held_out: str  # how well the ladder predicted its own largest size ("" without a ladder)
+    build_factor: tuple[float, float, float] | None  # the same for insert and build time; None: carried linearly
+    recall: Prediction | None  # the ladder setting's recall at the target size (same search setting only)
+    recall_setting: str
+
+    @property
+    def words(self) -> str:
+        reach = (f"{self.times_largest:,.0f}× the largest size measured"
+                 + (": a long extrapolation" if self.long else ""))
+        if not self.ladder:
+            return (f"throughput measured at {self.measured_at:,} vectors only, carried unscaled to {self.target:,} "
+                    f"({reach}); run a scale ladder to measure how it falls with size")
+        low, expected, high = self.qps_factor
+        text = (f"throughput measured at {self.measured_at:,} vectors, scaled to {self.target:,} by the scale ladder "
+                f"{self.ladder} (x{expected:.2f}, 95 % interval x{low:.2f}–x{high:.2f}; {self.held_out}); {reach}")
+        if self.recall is not None:
+            interval = (f" (95 % interval {self.recall.interval[0]:.3f}–{self.recall.interval[1]:.3f})"
+                        if self.recall.interval else "")
+            text += f"; recall at {self.recall_setting} predicted {self.recall.value:.3f}{interval} at that size"
+        return text
+
+
+def scale_evidence(measure: EngineMeasure, vectors: int, found: list[Ladder]) -> ScaleEvidence:
+    """The ladder that stands for the measure (same index; same build when one was laddered) carried to
+    ``vectors``; without one, the single measured size carried unscaled."""
+    ladder = ladder_for(found, measure.engine, measure.index, measure.build_params)
+    if ladder is None:
+        times = vectors / measure.n
+        return ScaleEvidence(measure.n, vectors, "", (measure.n,), (1.0, 1.0, 1.0), times, times > LONG_EXTRAPOLATION,
+                             "", None, None, "")
+    qps = ladder.curves["qps"]
+    at = qps.at(vectors)
+    base = qps.line.predict(measure.n)
+    low, high = at.interval or (at.value, at.value)
+    check = qps.check
+    held_out = (f"it predicted QPS at its largest size, {check.size:,}, from the smaller ones within "
+                f"{check.error:.0%}" if check else "no held-out check")
+    build = ladder.curves.get("build_s")
+    build_factor = None
+    if build is not None and measure.build_s:
+        b_at, b_base = build.at(vectors), build.line.predict(measure.n)
+        b_low, b_high = b_at.interval or (b_at.value, b_at.value)
+        build_factor = (b_low / b_base, b_at.value / b_base, b_high / b_base)
+    recall_curve = ladder.curves.get("recall")
+    same_search = ladder.key.search == ", ".join(f"{k}={v}" for k, v in sorted(measure.search_params.items()))
+    recall = recall_curve.at(vectors) if recall_curve is not None and same_search else None
+    return ScaleEvidence(measure.n, vectors, ladder.label, ladder.sizes, (low / base, at.value / base, high / base),
+                         at.times_largest, at.long, held_out, build_factor, recall,
+                         ladder.key.setting if recall is not None else "")
+
+
 # -- sizing ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Target:
@@ -398,8 +472,12 @@ class CostEstimate:
     managed: list[dict[str, Any]] = field(default_factory=list)
     build_hours: float | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
-    excluded: str = ""
-    options: list[MemoryOption] = field(default_factory=list)  # why the recommendation excluded this engine, when it did
+    excluded: str = ""  # why the recommendation excluded this engine, when it did
+    options: list[MemoryOption] = field(default_factory=list)
+    # the sizing with the throughput at the low and the high end of its interval (fewest nodes first)
+    sizing_range: tuple[Sizing, Sizing] | None = None
+    build_hours_range: tuple[float, float] | None = None
+    scale: ScaleEvidence | None = None
 
     def summary(self) -> dict[str, Any]:
         """The CLI's per-engine line."""
@@ -415,9 +493,23 @@ class CostEstimate:
                 "usd_per_month": round(s.usd_per_month, 2) if s else None,
                 "usd_per_million_queries": (round(s.usd_per_million_queries, 4)
                                             if s and s.usd_per_million_queries is not None else None),
+                "usd_per_month_range": ([round(r.usd_per_month, 2) for r in self.sizing_range]
+                                        if self.sizing_range else None),
+                "nodes_range": [r.nodes for r in self.sizing_range] if self.sizing_range else None,
+                "throughput_evidence": self.scale.words if self.scale else None,
+                "long_extrapolation": self.scale.long if self.scale else None,
+                "sizes_measured": list(self.scale.sizes) if self.scale else None,
+                "memory_evidence": self.memory_evidence,
                 "managed": [{key: m[key] for key in ("offer", "usd_per_month", "source_url", "as_of")}
                             for m in self.managed],
                 "excluded_by_recommendation": self.excluded or None, "note": self.note}
+
+    @property
+    def memory_evidence(self) -> str:
+        """Where the RAM per vector comes from (the model, a measured calibration, a measurement) and why."""
+        if self.memory is None:
+            return ""
+        return self.memory.basis + (f"; {self.memory.calibration}" if self.memory.calibration else "")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -446,9 +538,18 @@ def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, targ
                   total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies)
 
 
+def _cheapest(measure: EngineMeasure, memory: MemoryPlan, target: Target, assumptions: Mapping[str, Any],
+              table: PriceTable, storage: Storage | None) -> Sizing | None:
+    sized = [s for i in table.instances if i.provider == assumptions["provider"]
+             if (s := size_on(i, measure, memory, target, assumptions, table, storage)) is not None]
+    return min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
+
+
 def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumptions: Mapping[str, Any],
-             table: PriceTable, why_missing: str = "", memory_factor: float = 1.0) -> CostEstimate:
-    """One engine's cost at the target; memory_factor scales its bytes per vector (sensitivity)."""
+             table: PriceTable, why_missing: str = "", memory_factor: float = 1.0,
+             found: list[Ladder] | None = None) -> CostEstimate:
+    """One engine's cost at the target; memory_factor scales its bytes per vector (sensitivity); found: the scale
+    ladders of the runs, which carry the measured throughput and build time to the target's size."""
     result = CostEstimate(engine, "not measured", target=asdict(target))
     if measure is None:
         result.note = why_missing or "no run of this engine was given"
@@ -461,19 +562,31 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
                             disk_bytes_per_vector=plan.disk_bytes_per_vector * memory_factor)
     provider = assumptions["provider"]
     storage = table.storage_of(provider)
-    options = [s for i in table.instances if i.provider == provider
-               if (s := size_on(i, measure, result.memory, target, assumptions, table, storage)) is not None]
-    if not options:
+    result.scale = scale_evidence(measure, target.vectors, found or [])
+    low, expected, high = result.scale.qps_factor
+    scaled = replace(measure, qps_per_core=measure.qps_per_core * expected)
+    result.sizing = _cheapest(scaled, result.memory, target, assumptions, table, storage)
+    if result.sizing is None:
         result.status = "does not fit"
         result.note = f"no {provider} instance in the price table has RAM left after headroom and overhead"
         return result
     result.status = "ok"
-    result.sizing = min(options, key=lambda s: (s.usd_per_month, s.nodes, s.instance))
+    if result.scale.ladder:  # one measured size gives no interval: a range of one value would claim certainty
+        fewest, most = (_cheapest(replace(measure, qps_per_core=measure.qps_per_core * factor), result.memory, target,
+                                  assumptions, table, storage) for factor in (high, low))
+        if fewest is not None and most is not None:
+            result.sizing_range = (fewest, most)
     notes = [result.memory.calibration] if result.memory.calibration else []
     if storage is None:
         notes.append(f"no {provider} storage price: disk not costed")
     result.note = "; ".join(notes)
-    if measure.build_vectors_per_s:
+    build = result.scale.build_factor
+    if build is not None and measure.build_s:
+        # the ladder's build-time curve (graph indexes build in about n log n, lists in about n)
+        hours = measure.build_s / 3600
+        result.build_hours = hours * build[1]
+        result.build_hours_range = (hours * build[0], hours * build[2])
+    elif measure.build_vectors_per_s:
         # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
         result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
     result.managed = managed_prices(engine, target, table)
@@ -509,9 +622,7 @@ def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: fl
                   storage: Storage | None) -> MemoryOption:
     plan = MemoryPlan(breakdown.ram_bytes_per_vector, breakdown.disk_bytes_per_vector,
                       assumptions["node_overhead_gb"] * GIB, f"model ({breakdown.source})", breakdown.to_dict())
-    sized = [s for i in table.instances if i.provider == assumptions["provider"]
-             if (s := size_on(i, measure, plan, target, assumptions, table, storage)) is not None]
-    best = min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
+    best = _cheapest(measure, plan, target, assumptions, table, storage)
     return MemoryOption(
         name, breakdown.ram_bytes_per_vector, target.vectors * breakdown.ram_bytes_per_vector / GIB,
         best.instance if best else "", best.nodes if best else None, best.usd_per_month if best else None, recall,
@@ -565,6 +676,11 @@ class CostLine:
     managed: str  # the managed offers' list prices, "offer: $N" joined by "; "
     build_hours: float | None
     note: str
+    usd_per_month_range: tuple[float, float] | None = None  # (low, high) from the throughput's interval
+    nodes_range: tuple[int, int] | None = None
+    throughput_evidence: str = ""  # where the throughput at this size comes from and how far it was carried
+    memory_evidence: str = ""  # where the RAM per vector comes from and why
+    long_extrapolation: bool = False
 
 
 @dataclass
@@ -587,7 +703,10 @@ class CostReport:
                 "; ".join(f"{m['offer']}: " + (f"${m['usd_per_month']:,.0f}" if m["usd_per_month"] is not None
                                                else "no list price") for m in now.managed),
                 now.build_hours, "; ".join(filter(None, [f"excluded by the recommendation: {now.excluded}"
-                                                         if now.excluded else "", now.note]))))
+                                                         if now.excluded else "", now.note])),
+                (now.sizing_range[0].usd_per_month, now.sizing_range[1].usd_per_month) if now.sizing_range else None,
+                (now.sizing_range[0].nodes, now.sizing_range[1].nodes) if now.sizing_range else None,
+                now.scale.words if now.scale else "", now.memory_evidence, bool(now.scale and now.scale.long)))
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -609,9 +728,10 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     measures, missing = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
     names = sorted(set(engines or ()) | set(measures) | set(missing))
     now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
+    found = ladders(runs)
     report = CostReport(
-        [estimate(e, measures.get(e), now, chosen, table, missing.get(e, "")) for e in names],
-        [estimate(e, measures.get(e), later, chosen, table, missing.get(e, "")) for e in names],
+        [estimate(e, measures.get(e), now, chosen, table, missing.get(e, ""), found=found) for e in names],
+        [estimate(e, measures.get(e), later, chosen, table, missing.get(e, ""), found=found) for e in names],
         chosen, table.edited,
     )
     for entry in (*report.estimates, *report.growth):
@@ -631,17 +751,31 @@ def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[st
     return resolved_assumptions(assumptions, answers), table or load_prices(), measures
 
 
+def ladder_settings(answers: Mapping[str, Any], runs: list[Run]) -> list[LadderSetting]:
+    """The setting each engine's estimate prices (its fastest at the recall target), with what the runs say
+    of its build time and speed: what a scale ladder measures, and how long it will take."""
+    from vectorscout.benchmarking.plans import LadderSetting
+
+    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
+    return [LadderSetting(m.engine, m.index, dict(m.build_params), dict(m.search_params), m.build_s, m.n, m.dim,
+                          m.qps_per_core) for m in measures.values()]
+
+
 def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None) -> list[dict[str, Any]]:
     """$/month per engine from 1M to 1B vectors (same dimension, QPS and replicas as the scenario)."""
     chosen, table, measures = _inputs(answers, runs, assumptions, table)
+    found = ladders(runs)
     points = []
     for engine, measure in sorted(measures.items()):
         for vectors in SCALE_POINTS:
-            result = estimate(engine, measure, target_of(answers, chosen, vectors), chosen, table)
+            result = estimate(engine, measure, target_of(answers, chosen, vectors), chosen, table, found=found)
             if result.sizing:
+                low, high = result.sizing_range or (result.sizing, result.sizing)
                 points.append({"engine": engine, "vectors": vectors, "usd_per_month": result.sizing.usd_per_month,
-                               "nodes": result.sizing.nodes, "bound_by": result.sizing.bound_by})
+                               "nodes": result.sizing.nodes, "bound_by": result.sizing.bound_by,
+                               "usd_low": low.usd_per_month, "usd_high": high.usd_per_month,
+                               "long": bool(result.scale and result.scale.long)})
     return points
 
 
@@ -650,20 +784,21 @@ def sensitivity(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     """$/month per engine with QPS per core, bytes per vector and prices each moved by -50% and +50%."""
     chosen, table, measures = _inputs(answers, runs, assumptions, table)
     target = target_of(answers, chosen)
+    found = ladders(runs)
     rows = []
     for engine, measure in sorted(measures.items()):
-        base = estimate(engine, measure, target, chosen, table).sizing
+        base = estimate(engine, measure, target, chosen, table, found=found).sizing
         row: dict[str, Any] = {"engine": engine, "base": base.usd_per_month if base else None}
         for factor, sign in ((0.5, "-50%"), (1.5, "+50%")):
             varied = {
                 "QPS": estimate(engine, replace(measure, qps_per_core=measure.qps_per_core * factor), target, chosen,
-                                table),
-                "bytes/vector": estimate(engine, measure, target, chosen, table, memory_factor=factor),
+                                table, found=found),
+                "bytes/vector": estimate(engine, measure, target, chosen, table, memory_factor=factor, found=found),
             }
             for name, changed in varied.items():
                 row[f"{name} {sign}"] = changed.sizing.usd_per_month if changed.sizing else None
             priced = scaled_prices(table, factor)
-            sized = estimate(engine, measure, target, chosen, priced).sizing
+            sized = estimate(engine, measure, target, chosen, priced, found=found).sizing
             row[f"price {sign}"] = sized.usd_per_month if sized else None
         rows.append(row)
     return rows

@@ -74,7 +74,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("p50_ms", "p50 latency", "ms", ("log", "power"), read=lambda r: r.latency_p50_ms),
     Figure("p95_ms", "p95 latency", "ms", ("log", "power"), read=lambda r: r.latency_p95_ms),
     Figure("qps", "QPS, one client", "queries/s", ("power", "log"), read=lambda r: r.qps),
-    Figure("build_s", "Insert and index build", "s", ("power",), read=_build_s),
+    # graph indexes build in about n log n (a power a little above 1); lists train once, then add in about n
+    Figure("build_s", "Insert and index build", "s", ("power", "linear"), read=_build_s),
     Figure("memory_bytes", "Engine memory", "bytes", ("linear", "power"), read=_memory_bytes),
 )
 FIGURE = {f.key: f for f in FIGURES}
@@ -199,10 +200,11 @@ class Curve:
 
     def at(self, n: int) -> Prediction:
         low_high = self.line.interval(n)
-        value = self.line.predict(n)
-        if self.figure.absolute and self.figure.key == "recall":
-            value = min(1.0, max(0.0, value))
-            low_high = None if low_high is None else (max(0.0, low_high[0]), min(1.0, low_high[1]))
+        # every figure is 0 or more (recall at most 1): a straight line's interval may reach past either
+        top = 1.0 if self.figure.key == "recall" else math.inf
+        value = min(top, max(0.0, self.line.predict(n)))
+        if low_high is not None:
+            low_high = (min(top, max(0.0, low_high[0])), min(top, max(0.0, low_high[1])))
         times = n / max(self.sizes)
         return Prediction(n, value, low_high, times, times > LONG_EXTRAPOLATION)
 
