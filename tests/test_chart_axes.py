@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vectorscout.reporting.charts import cost_scale_figure, log_ticks, measurement_figures, tick_label
+from vectorscout.reporting.charts import cost_scale_figure, log_ticks, measurement_figures, scaling_figure, tick_label
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, Run, StreamingFigures, StreamWindow
+from vectorscout.results.scaling import ladders
 
 SUFFIXES = {"k": 1e3, "M": 1e6, "B": 1e9}
 
@@ -83,14 +84,28 @@ def every_chart() -> list[tuple[str, object]]:
     cost = [{"engine": e, "vectors": n, "usd_per_month": usd, "nodes": 1, "bound_by": "memory"}
             for e, scale in (("faiss", 1.0), ("qdrant", 1.4)) for n, usd in ((1e6, 120 * scale), (1e7, 480 * scale),
                                                                              (1e8, 3900 * scale))]
-    return [*measurement_figures(runs), ("cost", cost_scale_figure(cost))]
+    return [*measurement_figures(runs), ("cost", cost_scale_figure(cost)),
+            ("scaling", scaling_figure(ladders(ladder_runs()), {"now": 10_000_000}))]
+
+
+def ladder_runs() -> list[Run]:
+    """hnswlib at three sizes whose figures wobble about power laws: a ladder with wide intervals."""
+    runs = []
+    for n, wobble in ((25_000, 1.1), (50_000, 0.85), (100_000, 1.05)):
+        measured = row("hnswlib", 64, 0.99 - 0.002 * math.log(n) * wobble, 4e5 / n**0.5 * wobble, 1e-3 * n**0.5 * wobble,
+                       insert_s=n / 2000 * wobble, index_s=0.0,
+                       stages=[{"stage": "open", "rss_mb": 100.0}, {"stage": "insert", "rss_mb": 100 + n / 1000 * wobble}])
+        run = run_of([measured], f"ladder{n}")
+        run.dataset.n, run.dataset.spec = n, f"synthetic:n={n},dim=64,decay=1"
+        runs.append(run)
+    return runs
 
 
 def test_every_log_axis_of_every_chart_has_three_readable_ticks_over_its_data():
     charts = every_chart()
     names = {name for name, _ in charts}
     assert {"pareto", "latency", "latency-cdf", "concurrency", "selectivity", "streaming", "compression",
-            "cost"} <= names  # every chart with a log axis is drawn here
+            "cost", "scaling"} <= names  # every chart with a log axis is drawn here
     log_axes = 0
     for name, figure in charts:
         for letter in ("x", "y"):
@@ -105,10 +120,35 @@ def test_every_log_axis_of_every_chart_has_three_readable_ticks_over_its_data():
                 assert all(start <= math.log10(t) <= end for t in ticks), (name, ticks, axis.range)
                 assert [label_value(t) for t in axis.ticktext] == pytest.approx(ticks, rel=5e-3), name
                 anchor = letter + axis.plotly_name[5:]
+                # an interval's band (a filled shape) may reach past the axis; the data and the curves may not
                 drawn = [v for trace in figure.data if (getattr(trace, f"{letter}axis", None) or letter) == anchor
+                         and getattr(trace, "fill", None) != "toself"
                          for v in (getattr(trace, letter) or ()) if isinstance(v, (int, float)) and v > 0]
                 assert drawn and start <= math.log10(min(drawn)) and math.log10(max(drawn)) <= end, name
-    assert log_axes >= 9
+                assert (start, end) == pytest.approx(log_ticks(min(drawn), max(drawn))[0]), name  # no wider
+    assert log_axes >= 9 + 11  # the scaling chart: six x axes, five log y axes (recall is linear)
+
+
+def test_the_scaling_chart_draws_each_measured_point_its_curve_its_band_and_the_scenarios_size():
+    found = ladders(ladder_runs())
+    figure = scaling_figure(found, {"now": 10_000_000})
+    qps = found[0].curves["qps"]
+    points = [t for t in figure.data if t.mode == "markers" and t.xaxis == "x"]
+    assert [list(t.x) for t in points] == [[25_000, 50_000, 100_000]]
+    assert list(points[0].y) == pytest.approx([y for _, y in qps.points])
+    (line,) = [t for t in figure.data if t.mode == "lines" and t.xaxis == "x" and t.name.startswith("hnswlib")]
+    assert line.x[0] == 25_000 and line.y[-1] == pytest.approx(qps.at(int(line.x[-1])).value)
+    (band,) = [t for t in figure.data if t.fill == "toself" and t.xaxis == "x"]
+    assert max(band.y) == pytest.approx(qps.at(int(line.x[-1])).interval[1])  # the widest point: the far end
+    memory = found[0].curves["memory_bytes"]
+    (memory_line,) = [t for t in figure.data if t.mode == "lines" and t.xaxis == "x4" and t.name.startswith("hnswlib")]
+    assert memory_line.y[0] == pytest.approx(memory.at(25_000).value / 2**30)  # drawn in GiB, as its title says
+    assert "Engine memory (GiB, log)" in [a.text for a in figure.layout.annotations]
+    marks = [t for t in figure.data if t.name == "now (10M vectors)"]
+    assert len(marks) == 6 and [m.showlegend for m in marks].count(True) == 1  # on every panel, in the legend once
+    assert list(marks[0].x) == [10_000_000, 10_000_000]
+    memory_axis = [a for a in figure.select_yaxes() if a.type == "log"]
+    assert len(memory_axis) == 5 and figure.layout.yaxis3.type == "linear"  # recall, the third panel, is linear
 
 
 def test_the_criterion_chart_labels_a_score_of_zero_apart_from_no_evidence():

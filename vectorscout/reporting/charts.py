@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from adapters.registry import UnknownEngine, adapter_class
 from vectorscout.results.records import ResultRow, Run
+
+if TYPE_CHECKING:
+    from vectorscout.results.scaling import Ladder
 
 FALLBACK_COLOUR = "#7F7F7F"
 # A run compared with others keeps its engine's hue in a shade of its own, with its own dash and marker, so
@@ -62,6 +65,9 @@ def _plotted(figure: go.Figure, letter: str, anchor: str) -> list[float]:
     values: list[float] = []
     for trace in figure.data:
         if (getattr(trace, f"{letter}axis", None) or letter) != anchor:
+            continue
+        # an interval's band may reach decades past the data: the axis follows the data
+        if getattr(trace, "fill", None) == "toself":
             continue
         data = getattr(trace, letter, None)
         values += [float(v) for v in (data if data is not None else ())
@@ -550,3 +556,85 @@ def cost_scale_figure(points: list[dict[str, Any]]) -> go.Figure:
         yaxis_title="USD per month (log, lower is better)", xaxis_type="log", yaxis_type="log", template="plotly_white",
     )
     return readable_log_axes(figure)
+
+
+SCALING_PANELS = ("qps", "p95_ms", "recall", "memory_bytes", "build_s", "p50_ms")
+
+
+def _hex_rgba(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def scaling_figure(found: list[Ladder], marks: dict[str, int] | None = None) -> go.Figure:
+    """Each figure of each scale ladder against size (log axes; recall on a linear one): the measured points,
+    the fitted curve, its 95 % prediction interval as a band, and the scenario's sizes as dashed lines."""
+    from plotly.subplots import make_subplots
+
+    marks = marks or {}
+    panels = [key for key in SCALING_PANELS if any(key in ladder.curves for ladder in found)]
+    columns = 2
+    rows = max(1, math.ceil(len(panels) / columns))
+    figure = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.12, vertical_spacing=0.16,
+                           subplot_titles=[_panel_title(key) for key in panels])
+    largest = max([max(ladder.sizes) for ladder in found] + list(marks.values()) or [1])
+    smallest = min([min(ladder.sizes) for ladder in found] or [1])
+    xs = list(np.geomspace(smallest, largest * 1.3, 48))  # from the smallest size measured: no curve below it
+    # the engine's colour; a second ladder of one engine (another setting or dimension) in a shade of it
+    looks: dict[int, tuple[str, str]] = {}
+    for place, ladder in enumerate(found):
+        before = sum(other.key.engine == ladder.key.engine for other in found[:place])
+        share, towards = RUN_SHADES[before % len(RUN_SHADES)]
+        looks[place] = (_shade(engine_colour(ladder.key.engine), share, towards), RUN_SYMBOLS[before % len(RUN_SYMBOLS)])
+    for position, key in enumerate(panels):
+        row, column = position // columns + 1, position % columns + 1
+        scale = 2**-30 if key == "memory_bytes" else 1.0  # memory in GiB
+        low_y, high_y = math.inf, 0.0
+        for place, ladder in enumerate(found):
+            curve = ladder.curves.get(key)
+            if curve is None:
+                continue
+            name = f"{ladder.key.product}, {ladder.key.setting}, {ladder.key.dim} dims"
+            colour, symbol = looks[place]
+            predictions = [curve.at(int(x)) for x in xs]
+            # on a log axis a band reaching 0 is cut at a floor far below the data, not dropped where it reaches it
+            floor = 0.0 if key == "recall" else min(y for _, y in curve.points if y > 0) / 1e3
+            band = [(x, (max(p.interval[0], floor), p.interval[1])) for x, p in zip(xs, predictions) if p.interval]
+            if band:
+                figure.add_trace(go.Scatter(
+                    x=[x for x, _ in band] + [x for x, _ in reversed(band)],
+                    y=[i[1] * scale for _, i in band] + [i[0] * scale for _, i in reversed(band)],
+                    fill="toself", fillcolor=_hex_rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
+                    legendgroup=name, showlegend=False), row=row, col=column)
+            figure.add_trace(go.Scatter(
+                x=xs, y=[p.value * scale for p in predictions], mode="lines", line={"color": colour},
+                legendgroup=name, name=name, showlegend=position == 0,
+                hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} (fit: {curve.line.model.formula})<extra>{name}</extra>"),
+                row=row, col=column)
+            measured = [(n, y * scale) for n, y in curve.points]
+            figure.add_trace(go.Scatter(
+                x=[n for n, _ in measured], y=[y for _, y in measured], mode="markers",
+                marker={"color": colour, "size": 8, "symbol": symbol}, legendgroup=name, showlegend=False,
+                hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} measured<extra>{name}</extra>"), row=row, col=column)
+            values = [y for _, y in measured] + [p.value * scale for p in predictions if p.value > 0]
+            low_y, high_y = min(low_y, *values), max(high_y, *values)
+        for label, vectors in marks.items():
+            if math.isfinite(low_y) and high_y > 0:
+                figure.add_trace(go.Scatter(
+                    x=[vectors, vectors], y=[low_y, high_y], mode="lines", line={"color": "#555555", "dash": "dash"},
+                    name=f"{label} ({tick_label(vectors)} vectors)", legendgroup=label, showlegend=position == 0,
+                    hoverinfo="name"), row=row, col=column)
+        figure.update_xaxes(type="log", title_text="vectors (log)", row=row, col=column)
+        figure.update_yaxes(type="linear" if key == "recall" else "log", row=row, col=column)
+    figure.update_layout(title="Figures against size: measured points, fitted curve, 95 % prediction interval",
+                         template="plotly_white")
+    _legend_below(figure, len(found) + len(marks), base_height=360 * rows)
+    return readable_log_axes(figure)
+
+
+def _panel_title(key: str) -> str:
+    from vectorscout.results.scaling import FIGURE
+
+    figure = FIGURE[key]
+    unit = "GiB" if key == "memory_bytes" else figure.unit
+    return f"{figure.label} ({unit}, log)" if unit else figure.label
