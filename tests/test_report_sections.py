@@ -233,3 +233,48 @@ def test_the_summarys_cost_line_for_one_engine_none_and_no_scenario():
     bare = executive_summary(ReportData(runs=[run_of(row("qdrant", 0.95, 10.0))]), References())
     assert [p.heading for p in bare] == ["Decision", "What was measured"]
     assert bare[0].lines[0].startswith("No scenario was given")
+
+
+def ladder(qps_at, sizes=(25_000, 50_000, 100_000, 200_000)):
+    runs = []
+    for n in sizes:
+        run = run_of(row("hnswlib", 0.99, qps_at(n), insert_s=n / 1000, index_s=0.0))
+        run.run_id, run.dataset.n, run.dataset.spec = f"l{n}", n, f"synthetic:n={n},dim=8,decay=1"
+        runs.append(run)
+    return runs
+
+
+def test_the_scaling_section_gives_each_curves_check_and_its_figure_at_the_scenarios_sizes():
+    from vectorscout.decision.scenario import Scenario
+    from vectorscout.reporting.sections import build_report, scaling_rows, table_sections
+
+    runs = ladder(lambda n: 1e5 * n ** -0.5)
+    scenario = Scenario("s", {"vectors_now": 8_000_000, "vectors_24m": 16_000_000, "dimensions": 8, "peak_qps": 10,
+                              "recall_target": 0.9})
+    data = build_report(runs, scenario)
+    header, body = scaling_rows(data)
+    assert header[3] == "Check: its largest size from the smaller ones"
+    qps = next(line for line in body if line[1] == "QPS, one client")
+    assert qps[0] == "hnswlib, hnsw (ef=64), 8 dimensions, 25,000–200,000 vectors (4 sizes)"
+    assert qps[2].startswith("c × n^b (a power law): leave-one-out error 0%")
+    assert qps[3] == f"200,000: predicted {1e5 * 200_000 ** -0.5:,.3g} queries/s, measured " \
+                     f"{1e5 * 200_000 ** -0.5:,.3g} queries/s (off by 0%)"
+    # an exact power law: at 8M, 1e5 / sqrt(8e6) = 35.4 QPS, 40x the largest size
+    assert qps[4].startswith("now 35.4 queries/s (35.4 queries/s–35.4 queries/s), long extrapolation: 40×")
+    assert "in 24 months 25 queries/s" in qps[4]
+    recall = next(line for line in body if line[1] == "Recall at the ladder's setting")
+    assert recall[3] == "200,000: predicted 0.990, measured 0.990 (off by 0.000)"
+    memory = [line for line in body if line[1] == "Engine memory"]
+    assert memory == []  # no stages recorded: memory was not measured, so no curve is drawn for it
+    titles = [section.title for section in table_sections(data)]
+    assert "Scaling curves" in titles and "Where the cost figures come from" in titles
+    evidence = next(s for s in table_sections(data) if s.title == "Where the cost figures come from")
+    engine, monthly, throughput, memory = evidence.body[0]
+    assert engine == "hnswlib" and "(" in monthly and "scale ladder hnswlib" in throughput and memory
+
+
+def test_reports_without_a_ladder_or_a_scenario_leave_the_sections_out():
+    from vectorscout.reporting.sections import build_report, table_sections
+
+    titles = [section.title for section in table_sections(build_report(ladder(lambda n: 100.0)[:2]))]
+    assert "Scaling curves" not in titles and "Where the cost figures come from" not in titles

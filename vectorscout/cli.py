@@ -21,7 +21,7 @@ from vectorscout.home import HomeError
 from vectorscout.results.analysis import engine_label
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
-from vectorscout.results.scaling import describe_error
+from vectorscout.results.scaling import describe_error, figure_text
 from vectorscout.results.store import ReadOnlyHome, ResultsStore, StoreError
 
 if TYPE_CHECKING:
@@ -429,24 +429,16 @@ def cmd_scale(args: argparse.Namespace) -> int:
         print(f"{ladder.label}; runs {', '.join(ladder.run_ids)}")
         for curve in ladder.curves.values():
             check = curve.check
-            checked = (f"predicted {_figure(curve.figure, check.predicted)} at {check.size:,} from the smaller sizes, "
-                       f"measured {_figure(curve.figure, check.measured)} (off by "
+            checked = (f"predicted {figure_text(curve.figure, check.predicted)} at {check.size:,} from the smaller sizes, "
+                       f"measured {figure_text(curve.figure, check.measured)} (off by "
                        f"{describe_error(curve.figure, check.error)})" if check else "no held-out check")
             print(f"  {curve.figure.label}: {curve.why}; {checked}")
             for n in args.at:
                 at = curve.at(n)
-                interval = (f" (95 % interval {_figure(curve.figure, at.interval[0])}–"
-                            f"{_figure(curve.figure, at.interval[1])})" if at.interval else "")
-                print(f"      at {n:,}: {_figure(curve.figure, at.value)}{interval}; {at.reach}")
+                interval = (f" (95 % interval {figure_text(curve.figure, at.interval[0])}–"
+                            f"{figure_text(curve.figure, at.interval[1])})" if at.interval else "")
+                print(f"      at {n:,}: {figure_text(curve.figure, at.value)}{interval}; {at.reach}")
     return 0
-
-
-def _figure(figure: Any, value: float) -> str:
-    if figure.key == "recall":
-        return f"{value:.3f}"
-    if figure.key == "memory_bytes":
-        return f"{value / 2**20:,.0f} MB"
-    return f"{value:,.3g} {figure.unit}".strip()
 
 
 def _ladder_document(ladder: Any, sizes: tuple[int, ...]) -> dict[str, Any]:

@@ -16,7 +16,14 @@ from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
 from vectorscout.glossary import answer_text, term
-from vectorscout.reporting.charts import cost_scale_figure, criteria_figure, measurement_figures, run_legend, setting_label
+from vectorscout.reporting.charts import (
+    cost_scale_figure,
+    criteria_figure,
+    measurement_figures,
+    run_legend,
+    scaling_figure,
+    setting_label,
+)
 from vectorscout.reporting.tables import (
     HYBRID_NOTE,
     frontier_table,
@@ -32,6 +39,7 @@ from vectorscout.reporting.tables import (
 from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
+from vectorscout.results.scaling import Ladder, describe_error, figure_text, ladders
 from vectorscout.secrets import redact
 
 REPRODUCTION_ID = "vectorscout-reproduction"
@@ -60,6 +68,7 @@ class ReportData:
     notes: list[str] = field(default_factory=list)  # what could not be worked out (e.g. cost), said in the summary
     cost: CostReport | None = None
     cost_curve: list[dict[str, Any]] = field(default_factory=list)
+    ladders: list[Ladder] = field(default_factory=list)  # the runs' scale ladders with their fitted curves
     generated_at: str = field(default_factory=utc_now)
     title: str = "Vector database comparison"
 
@@ -71,7 +80,7 @@ class ReportData:
 def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportData:
     if not runs:
         raise ReportError("a report needs at least one stored run")
-    data = ReportData(runs=runs, scenario=scenario)
+    data = ReportData(runs=runs, scenario=scenario, ladders=ladders(runs))
     if scenario is not None:
         data.title = f"Vector database comparison: {scenario.name}"
         data.recommendation = recommend(scenario, runs)
@@ -353,6 +362,14 @@ def assumption_rows(data: ReportData) -> list[tuple[str, str, str]]:
 
 PARETO_NOTE = "Per engine, the settings no other setting of it beats on both recall and throughput (serial passes), " \
               "in rising recall."
+SCALING_NOTE = ("One setting measured at three or more sizes of one family of data (a scale ladder). Per figure "
+                "a curve is fitted (with four sizes or more, the model with the smallest leave-one-out error), then "
+                "checked: fitted without the largest size, it predicts that size, and the error is shown. Intervals "
+                "are 95 % prediction intervals; past 20 times the largest size measured a prediction is a long "
+                "extrapolation.")
+COST_EVIDENCE_NOTE = ("Where each estimate's throughput and memory come from: the run the throughput was measured "
+                      "at, and the scale ladder that carried it to the scenario's size (or that none did); the memory "
+                      "model, and whether a measured calibration replaced it and why.")
 STREAMING_NOTE = ("Writes at the declared rate while clients searched; each search scored against the vectors "
                   "acknowledged when it began. Freshness: from a write acknowledged until a search saw it (polled by "
                   "searching: the resolution is one search).")
@@ -378,7 +395,49 @@ def table_sections(data: ReportData) -> list[TableSection]:
                                ("Hybrid-search quality", HYBRID_NOTE, hybrid_table(rows))):
         sections.append(TableSection(title, note, [str(c) for c in frame.columns],
                                      [[clean(cell) for cell in line] for line in frame_rows(frame)]))
+    sections.append(TableSection("Scaling curves", SCALING_NOTE, *scaling_rows(data)))
+    sections.append(TableSection("Where the cost figures come from", COST_EVIDENCE_NOTE, *cost_evidence_rows(data)))
     return [section for section in sections if section.body]
+
+
+def scenario_sizes(data: ReportData) -> dict[str, int]:
+    """The scenario's vector counts, as the scaling chart marks them ({} without a scenario)."""
+    if data.scenario is None:
+        return {}
+    answers = data.scenario.answers
+    return {"now": int(answers["vectors_now"]), "in 24 months": int(answers["vectors_24m"])}
+
+
+def scaling_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    """Per ladder and figure: the model and why, the held-out check, and the figure at the scenario's size."""
+    header = ["Scale ladder", "Figure", "Model, and why", "Check: its largest size from the smaller ones",
+              "At the scenario's size"]
+    body = []
+    sizes = scenario_sizes(data)
+    for ladder in data.ladders:
+        for curve in ladder.curves.values():
+            figure, check = curve.figure, curve.check
+            checked = (f"{check.size:,}: predicted {figure_text(figure, check.predicted)}, measured "
+                       f"{figure_text(figure, check.measured)} (off by {describe_error(figure, check.error)})"
+                       if check else "no check")
+            at = [f"{label} {figure_text(figure, p.value)}"
+                  + (f" ({figure_text(figure, p.interval[0])}–{figure_text(figure, p.interval[1])})"
+                     if p.interval else "") + f", {p.reach}"
+                  for label, p in ((label, curve.at(n)) for label, n in sizes.items())]
+            body.append([ladder.label, figure.label, curve.why, checked, "; ".join(at) or "no scenario"])
+    return header, [[clean(cell) for cell in line] for line in body]
+
+
+def cost_evidence_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
+    header = ["Engine", "Per month (95 % interval)", "Throughput from", "Memory from"]
+    if data.cost is None:
+        return header, []
+    body = [[line.engine, money(line.usd_per_month) + (
+                f" ({money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])})"
+                if line.usd_per_month_range else " (one size measured: no interval)"),
+             line.throughput_evidence, line.memory_evidence]
+            for line in data.cost.lines() if line.usd_per_month is not None]
+    return header, [[clean(cell) for cell in line] for line in body]
 
 
 def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
@@ -387,6 +446,8 @@ def figures(data: ReportData) -> list[tuple[str, go.Figure]]:
         charts.append(("criteria", criteria_figure(data.ranking)))
     if data.cost_curve:
         charts.append(("cost", cost_scale_figure(data.cost_curve)))
+    if data.ladders:
+        charts.append(("scaling", scaling_figure(data.ladders, scenario_sizes(data))))
     return charts
 
 

@@ -142,6 +142,15 @@ def error_of(figure: Figure, predicted: float, measured: float) -> float:
     return abs(predicted - measured) / abs(measured) if measured else math.inf
 
 
+def figure_text(figure: Figure, value: float) -> str:
+    """A figure's value as a person reads it: recall to 3 decimals, memory in GiB, else 3 significant digits."""
+    if figure.key == "recall":
+        return f"{value:.3f}"
+    if figure.key == "memory_bytes":
+        return f"{value / 2**30:,.3g} GiB"
+    return f"{value:,.3g} {figure.unit}".strip()
+
+
 def describe_error(figure: Figure, error: float) -> str:
     return f"{error:.3f}" if figure.absolute else f"{error:.0%}"
 
