@@ -248,7 +248,13 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     assert detail["Managed offer"][0] == "no offer listed" and detail["Copies"][0] == "1"
     nodes = at.dataframe[2].value  # nodes for memory, throughput and availability, side by side
     assert nodes["Nodes: availability"][0] == "1" and nodes["RAM per copy (GiB)"][0] == "0.149"  # 5M x 32 B = 0.149 GiB
-    breakdown = at.dataframe[3].value
+    evidence = at.dataframe[3].value  # where throughput and memory come from
+    assert evidence["Throughput"][0].startswith("throughput measured at 300 vectors only, carried unscaled to "
+                                                "5,000,000 (16,667× the largest size measured: a long extrapolation)")
+    assert table["95 % interval"][0] == "one size measured"
+    assert any("A scale ladder measures each at 25,000, 50,000" in i.value for i in at.info)
+    assert any(b.label == "Measure at 5 sizes (scale ladder)" for b in at.button)
+    breakdown = next(frame.value for frame in at.dataframe if "Vectors (bytes)" in frame.value.columns)
     assert breakdown["Vectors (bytes)"][0] == "32" and "not calibrated" in breakdown["Calibration"][0]
     assert int(breakdown["RAM used (bytes/vector)"][0].replace(",", "")) >= 8 * 4
     moves = next(frame.value for frame in at.dataframe if "Input moved" in frame.value.columns)
@@ -261,6 +267,25 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     assert dollars(at.dataframe[0].value["Per month"][0]) > before and at.dataframe[1].value["Copies"][0] == "3"
     next(b for b in at.button if b.label == "Save my prices").click().run()  # the user's copy now exists
     assert not at.exception and load_prices().edited
+
+
+def test_cost_page_uses_the_stored_scale_ladder_and_draws_its_curves():
+    from vectorscout.decision.scenario import Scenario, save_scenario
+
+    save_scenario(Scenario("shop", {"vectors_now": 5_000_000, "dimensions": 8, "peak_qps": 50, "recall_target": 0.5}))
+    engines = parse_engines("faiss")
+    for n in (400, 800, 1600):
+        execute(RunPlan(dataset=f"synthetic:n={n},dim=8,decay=1,queries=20", engines=engines, k=5,
+                        label=f"scale ladder, {n:,} x 8"), ResultsStore())
+    at = open_page("views/cost.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.checkbox(key="cost.ladders").value  # the newest run is picked; the ladder's other two join it
+    evidence = next(frame.value for frame in at.dataframe if "Throughput" in frame.value.columns)
+    assert "by the scale ladder faiss" in evidence["Throughput"][0] and "1,600 vectors (3 sizes)" in evidence["Throughput"][0]
+    assert "–" in at.dataframe[0].value["95 % interval"][0]
+    assert len(at.get("plotly_chart")) == 2  # the ladder's curves, and cost against scale
+    at.checkbox(key="cost.ladders").uncheck().run()
+    assert len(at.get("plotly_chart")) == 1
 
 
 def test_report_page_previews_and_writes_the_chosen_formats():

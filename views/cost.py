@@ -4,12 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard_ui import param_widgets, pick_runs, queue_caption, results_store, show_chart, show_table, start_benchmark
-from vectorscout.benchmarking.plans import CALIBRATION_SIZES, memory_calibration
+from vectorscout.benchmarking.plans import (
+    CALIBRATION_SIZES,
+    LADDER_LABEL,
+    ladder_seconds,
+    ladder_sizes,
+    memory_calibration,
+    scale_ladder,
+)
 from vectorscout.decision.cost import (
     ASSUMPTIONS,
     CostError,
     CostReport,
     cost_report,
+    ladder_settings,
     load_prices,
     parse_prices,
     reset_prices,
@@ -20,8 +28,9 @@ from vectorscout.decision.cost import (
 )
 from vectorscout.decision.recommend import excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, save_scenario, saved_scenarios
-from vectorscout.reporting.charts import cost_scale_figure
+from vectorscout.reporting.charts import cost_scale_figure, scaling_figure
 from vectorscout.reporting.tables import fixed, human_label, money, significant, whole
+from vectorscout.results.scaling import ladders
 
 
 def memory_breakdown(report: CostReport) -> None:
@@ -67,6 +76,43 @@ def calibration_offer(report: CostReport) -> None:
         st.switch_page("views/run.py")
 
 
+def ladder_offer(report: CostReport) -> None:
+    """Measure the priced settings at five sizes of the scenario's dimension (a scale ladder), as a background
+    job, where an estimate's throughput was carried from one size unscaled."""
+    import psutil
+
+    unscaled = [e.engine for e in report.estimates if e.scale is not None and not e.scale.ladder]
+    settings = [s for s in ladder_settings(scenario.answers, runs) if s.engine in unscaled]
+    if not settings:
+        return
+    dim = int(scenario.answers["dimensions"])
+    sizes = ladder_sizes(dim, psutil.virtual_memory().available)
+    if len(sizes) < 3:
+        st.warning(f"A scale ladder needs three sizes; this machine's free memory holds {len(sizes)} at {dim} "
+                   "dimensions.")
+        return
+    minutes = ladder_seconds(settings, dim, sizes) / 60
+    st.info(f"Throughput of {', '.join(unscaled)} was measured at one size and is carried to "
+            f"{scenario.answers['vectors_now']:,} vectors unscaled. A scale ladder measures each at "
+            f"{', '.join(f'{n:,}' for n in sizes)} vectors of {dim} dimensions and fits how every figure changes "
+            f"with size: about {minutes:.0f} min on this machine (runs stored like any other).")
+    caption = queue_caption()
+    if caption:
+        st.caption(caption)
+    asked = st.button("Queue the scale ladder" if caption else f"Measure at {len(sizes)} sizes (scale ladder)")
+    if asked and start_benchmark(scale_ladder(settings, dim, sizes)):
+        st.switch_page("views/run.py")
+
+
+def evidence_table(report: CostReport) -> None:
+    """Per engine: where its throughput at this size and its memory per vector come from."""
+    st.subheader("Where the figures come from")
+    show_table(pd.DataFrame([
+        {"Engine": line.engine, "Throughput": line.throughput_evidence, "Memory": line.memory_evidence}
+        for line in report.lines() if line.usd_per_month is not None
+    ]), key="cost.evidence")
+
+
 st.title("Cost")
 st.caption("From what was measured here (bytes per vector, QPS per core at your recall target) to nodes and "
            "dollars per month at your scale. Every assumption is editable; prices carry their date and source.")
@@ -81,6 +127,11 @@ summaries = store.list_runs()
 run_ids = pick_runs("Runs to take measurements from", summaries, key="cost.runs",
                     default=[s.run_id for s in summaries if s.status in ("finished", "failed")][:1])
 runs = [store.get_run(run_id) for run_id in run_ids]
+ladder_ids = [s.run_id for s in summaries if s.label.startswith(LADDER_LABEL) and s.status == "finished"
+              and s.run_id not in run_ids]
+if ladder_ids and st.checkbox(f"Use the {len(ladder_ids)} stored scale-ladder runs to carry throughput, build time "
+                              "and recall to your size", value=True, key="cost.ladders"):
+    runs += [store.get_run(run_id) for run_id in ladder_ids]
 
 st.subheader("Assumptions")
 # The provider is the scenario's cloud provider (a Requirements answer) unless an older file set it here.
@@ -109,6 +160,8 @@ if report is not None:
     # the answer first; what it rests on in the table under it: together they scrolled sideways at 1280 px
     show_table(pd.DataFrame([
         {"Engine": line.engine, "Per month": money(line.usd_per_month, "not sized"),
+         "95 % interval": (f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])}"
+                           if line.usd_per_month_range else "one size measured"),
          "Per month in 24 months": money(line.usd_per_month_in_24_months, "not sized"),
          "Nodes": whole(line.nodes) if line.nodes is not None else "not sized",
          "Instance": line.instance or "not sized", "Status": line.status}
@@ -130,6 +183,12 @@ if report is not None:
          "RAM per copy (GiB)": significant(line.ram_gb_per_copy)}  # bytes per vector: in the memory breakdown
         for line in lines if line.nodes_by
     ]), key="cost.nodes")
+    evidence_table(report)
+    ladder_offer(report)
+    found = ladders(runs)
+    if found:
+        show_chart(scaling_figure(found, {"now": int(answers["vectors_now"]), "in 24 months": int(answers["vectors_24m"])}),
+                   key="cost.scaling")
     memory_breakdown(report)
     memory_options_table(report)
     calibration_offer(report)

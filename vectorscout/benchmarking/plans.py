@@ -260,6 +260,7 @@ def memory_calibration(settings: list[tuple[str, str, dict[str, Any]]], dim: int
 
 
 # -- scale ladders -----------------------------------------------------------------------------------------
+LADDER_LABEL = "scale ladder"  # how a ladder's runs are labelled: "scale ladder, 25,000 x 768"
 LADDER_START = 25_000  # the first size: small enough to build in seconds, large enough to leave the CPU caches
 LADDER_STEPS = 5  # doublings from the start: 25k, 50k, 100k, 200k, 400k
 LADDER_QUERIES = 200  # enough for recall to 0.01 and a p95 of 10 queries
@@ -308,7 +309,7 @@ def scale_ladder(settings: list[LadderSetting], dim: int, sizes: tuple[int, ...]
     engines = [engine_config(s.engine, {"index": s.index, **s.build}, [s.search]) for s in settings]
     cores = os.cpu_count() or 1
     return [RunPlan(dataset=f"synthetic:n={size},dim={dim},decay=1,queries={LADDER_QUERIES}", engines=engines,
-                    label=f"scale ladder, {size:,} x {dim}", concurrency=(1, cores) if cores > 1 else (1,))
+                    label=f"{LADDER_LABEL}, {size:,} x {dim}", concurrency=(1, cores) if cores > 1 else (1,))
             for size in sizes]
 
 
