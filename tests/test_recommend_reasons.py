@@ -548,3 +548,23 @@ def test_without_a_peak_every_concurrent_row_carries_it_and_the_lowest_p95_decid
                        latency_p95_ms=5.0, concurrency=4)
     found = measured_at_target([recommendation_run([faster, slow_but_steady])], 0.95)["x"]
     assert (found.qps, found.p95_ms) == (0.5, 1.0)
+
+
+def test_the_evidence_reach_names_the_scale_ladders_and_how_far_their_curves_are_carried():
+    from vectorscout.results.records import ResultRow
+
+    def ladder_run(n, engine):
+        run = sized_run(f"{engine}{n}", n, 384)
+        run.dataset.spec = f"synthetic:n={n},dim=384,decay=1"
+        run.results = [ResultRow(engine=engine, status="ok", index="hnsw", build_params={}, search_params={},
+                                 recall=0.99, qps=1e5 / n**0.5, latency_p95_ms=1.0)]
+        return run
+
+    runs = [sized_run("r1", 15_000, 384)] + [ladder_run(n, e) for n in (25_000, 50_000, 100_000) for e in ("a", "z")]
+    measured = {"a": Measured(1.0, 1.0, 0.99, "r1")}
+    reach = evidence_reach(runs, measured, answers(vectors_now=30_000_000, vectors_24m=80_000_000, dimensions=384))
+    assert reach.endswith("; scale ladders measured a at up to 100,000 vectors, and the cost carries their throughput "
+                          "to the scenario's size by the fitted curves (300× the largest size measured, a long "
+                          "extrapolation past 20×).")
+    near = evidence_reach(runs, measured, answers(vectors_now=1_000_000, vectors_24m=2_000_000, dimensions=384))
+    assert near.endswith("by the fitted curves (10× the largest size measured).")

@@ -24,6 +24,7 @@ from vectorscout.decision.warnings import ScenarioWarning, contradictions, unass
 from vectorscout.glossary import term
 from vectorscout.results.analysis import evidence_for, measured_product, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
+from vectorscout.results.scaling import LONG_EXTRAPOLATION, ladders
 
 PERMISSIVE = {"Apache-2.0", "MIT", "BSD-3-Clause", "BSD-2-Clause", "PostgreSQL License"}
 SHARDING_NEEDED_AT = 100_000_000
@@ -681,6 +682,14 @@ def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: dict
     if any(d != dims for _, d in sizes):
         parts.append(f"at {dims} dimensions each vector costs {dims / max(d for _, d in sizes):.1f} times the "
                      "measured distance computations and memory")
+    laddered = [ladder for ladder in ladders(runs) if ladder.key.engine in measured]
+    if laddered and largest < now:
+        top = max(max(ladder.sizes) for ladder in laddered)
+        reach = now / top
+        parts.append(f"scale ladders measured {', '.join(sorted({ladder.key.engine for ladder in laddered}))} at up to "
+                     f"{top:,} vectors, and the cost carries their throughput to the scenario's size by the fitted "
+                     f"curves ({reach:,.0f}× the largest size measured"
+                     + (f", a long extrapolation past {LONG_EXTRAPOLATION:g}×)" if reach > LONG_EXTRAPOLATION else ")"))
     return "; ".join(parts) + "."
 
 
