@@ -579,57 +579,62 @@ def scaling_figure(found: list[Ladder], marks: dict[str, int] | None = None) -> 
                            subplot_titles=[_panel_title(key) for key in panels])
     largest = max([max(ladder.sizes) for ladder in found] + list(marks.values()) or [1])
     smallest = min([min(ladder.sizes) for ladder in found] or [1])
-    xs = list(np.geomspace(smallest, largest * 1.3, 48))  # from the smallest size measured: no curve below it
+    xs = [float(x) for x in np.geomspace(smallest, largest * 1.3, 48)]  # from the smallest size measured
     # the engine's colour; a second ladder of one engine (another setting or dimension) in a shade of it
-    looks: dict[int, tuple[str, str]] = {}
+    looks: list[tuple[str, str]] = []
     for place, ladder in enumerate(found):
         before = sum(other.key.engine == ladder.key.engine for other in found[:place])
         share, towards = RUN_SHADES[before % len(RUN_SHADES)]
-        looks[place] = (_shade(engine_colour(ladder.key.engine), share, towards), RUN_SYMBOLS[before % len(RUN_SYMBOLS)])
+        looks.append((_shade(engine_colour(ladder.key.engine), share, towards), RUN_SYMBOLS[before % len(RUN_SYMBOLS)]))
     for position, key in enumerate(panels):
-        row, column = position // columns + 1, position % columns + 1
-        scale = 2**-30 if key == "memory_bytes" else 1.0  # memory in GiB
+        cell = {"row": position // columns + 1, "col": position % columns + 1}
         low_y, high_y = math.inf, 0.0
-        for place, ladder in enumerate(found):
-            curve = ladder.curves.get(key)
-            if curve is None:
-                continue
-            name = f"{ladder.key.product}, {ladder.key.setting}, {ladder.key.dim} dims"
-            colour, symbol = looks[place]
-            predictions = [curve.at(int(x)) for x in xs]
-            # on a log axis a band reaching 0 is cut at a floor far below the data, not dropped where it reaches it
-            floor = 0.0 if key == "recall" else min(y for _, y in curve.points if y > 0) / 1e3
-            band = [(x, (max(p.interval[0], floor), p.interval[1])) for x, p in zip(xs, predictions) if p.interval]
-            if band:
-                figure.add_trace(go.Scatter(
-                    x=[x for x, _ in band] + [x for x, _ in reversed(band)],
-                    y=[i[1] * scale for _, i in band] + [i[0] * scale for _, i in reversed(band)],
-                    fill="toself", fillcolor=_hex_rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
-                    legendgroup=name, showlegend=False), row=row, col=column)
-            figure.add_trace(go.Scatter(
-                x=xs, y=[p.value * scale for p in predictions], mode="lines", line={"color": colour},
-                legendgroup=name, name=name, showlegend=position == 0,
-                hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} (fit: {curve.line.model.formula})<extra>{name}</extra>"),
-                row=row, col=column)
-            measured = [(n, y * scale) for n, y in curve.points]
-            figure.add_trace(go.Scatter(
-                x=[n for n, _ in measured], y=[y for _, y in measured], mode="markers",
-                marker={"color": colour, "size": 8, "symbol": symbol}, legendgroup=name, showlegend=False,
-                hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} measured<extra>{name}</extra>"), row=row, col=column)
-            values = [y for _, y in measured] + [p.value * scale for p in predictions if p.value > 0]
-            low_y, high_y = min(low_y, *values), max(high_y, *values)
+        for ladder, look in zip(found, looks):
+            if key in ladder.curves:
+                low, high = _ladder_traces(figure, ladder, key, xs, look, position == 0, cell)
+                low_y, high_y = min(low_y, low), max(high_y, high)
         for label, vectors in marks.items():
             if math.isfinite(low_y) and high_y > 0:
                 figure.add_trace(go.Scatter(
                     x=[vectors, vectors], y=[low_y, high_y], mode="lines", line={"color": "#555555", "dash": "dash"},
                     name=f"{label} ({tick_label(vectors)} vectors)", legendgroup=label, showlegend=position == 0,
-                    hoverinfo="name"), row=row, col=column)
-        figure.update_xaxes(type="log", title_text="vectors (log)", row=row, col=column)
-        figure.update_yaxes(type="linear" if key == "recall" else "log", row=row, col=column)
+                    hoverinfo="name"), **cell)
+        figure.update_xaxes(type="log", title_text="vectors (log)", **cell)
+        figure.update_yaxes(type="linear" if key == "recall" else "log", **cell)
     figure.update_layout(title="Figures against size: measured points, fitted curve, 95 % prediction interval",
                          template="plotly_white")
     _legend_below(figure, len(found) + len(marks), base_height=360 * rows)
     return readable_log_axes(figure)
+
+
+def _ladder_traces(figure: go.Figure, ladder: Ladder, key: str, xs: list[float], look: tuple[str, str],
+                   in_legend: bool, cell: dict[str, int]) -> tuple[float, float]:
+    """One ladder's band, curve and measured points on one panel; the lowest and highest value drawn."""
+    curve = ladder.curves[key]
+    scale = 2**-30 if key == "memory_bytes" else 1.0  # memory in GiB
+    name = f"{ladder.key.product}, {ladder.key.setting}, {ladder.key.dim} dims"
+    colour, symbol = look
+    predictions = [curve.at(int(x)) for x in xs]
+    # on a log axis a band reaching 0 is cut at a floor far below the data, not dropped where it reaches it
+    floor = 0.0 if key == "recall" else min(y for _, y in curve.points if y > 0) / 1e3
+    band = [(x, (max(p.interval[0], floor), p.interval[1])) for x, p in zip(xs, predictions) if p.interval]
+    if band:
+        figure.add_trace(go.Scatter(
+            x=[x for x, _ in band] + [x for x, _ in reversed(band)],
+            y=[i[1] * scale for _, i in band] + [i[0] * scale for _, i in reversed(band)],
+            fill="toself", fillcolor=_hex_rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
+            legendgroup=name, showlegend=False), **cell)
+    figure.add_trace(go.Scatter(
+        x=xs, y=[p.value * scale for p in predictions], mode="lines", line={"color": colour},
+        legendgroup=name, name=name, showlegend=in_legend,
+        hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} (fit: {curve.line.model.formula})<extra>{name}</extra>"), **cell)
+    measured = [(n, y * scale) for n, y in curve.points]
+    figure.add_trace(go.Scatter(
+        x=[n for n, _ in measured], y=[y for _, y in measured], mode="markers",
+        marker={"color": colour, "size": 8, "symbol": symbol}, legendgroup=name, showlegend=False,
+        hovertemplate=f"%{{x:,.0f}} vectors: %{{y:.4g}} measured<extra>{name}</extra>"), **cell)
+    values = [y for _, y in measured] + [p.value * scale for p in predictions if p.value > 0]
+    return min(values), max(values)
 
 
 def _panel_title(key: str) -> str:
