@@ -841,3 +841,19 @@ def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_
         main(["cost", "--scenario", str(scenario), "--runs", ids, "--ladder", "--ladder-sizes", "5000,6000"])
     assert refused.value.code == 2
     assert "a scale ladder needs three or more sizes" in capsys.readouterr().err
+
+
+def test_calibration_runs_at_the_scenarios_dimension_calibrate_the_model_there_and_say_so():
+    # the throughput comes from a 128-d run; the --calibrate runs were made at 1536 dims, the scenario's
+    per_vector = 4 * 1536 + 2 * 16 * 4 * 1.03  # the model at 1536 dims, M=16
+    calibration = [measured_run(run_id=f"cal{n}", n=n, dim=1536, qps=1.0,
+                                used_mb=(50 * MIB + n * 1.2 * per_vector) / MIB) for n in (10_000, 40_000)]
+    (estimate,) = cost_report(answers(dimensions=1536), [measured_run(), *calibration], ASSUME, PRICES).estimates
+    assert estimate.inputs["dim"] == 128  # the throughput's run
+    assert estimate.memory.calibration_ratio == pytest.approx(1.2)
+    assert estimate.memory.ram_bytes_per_vector == pytest.approx(1.2 * per_vector)
+    assert estimate.memory.calibration.endswith("(at 1536 dimensions, the scenario's)")
+    # one size at the scenario's dimension: not calibrated, and the reason names it
+    (single,) = cost_report(answers(dimensions=1536), [measured_run(), calibration[0]], ASSUME, PRICES).estimates
+    assert single.memory.calibration_ratio is None
+    assert single.memory.calibration.endswith("; at 1536 dimensions one size was measured, and calibration needs two")

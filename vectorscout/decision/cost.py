@@ -239,6 +239,9 @@ class EngineMeasure:
     recall_by_index: dict[str, float] = field(default_factory=dict)
     search_params: dict[str, Any] = field(default_factory=dict)
     build_s: float | None = None  # insert and index build at n vectors
+    # the same setting's memory at other dimensions: {dim: ((vectors, bytes), ...)} (calibration runs made at the
+    # scenario's dimension calibrate the model there, whatever dimension the throughput was measured at)
+    memory_points_by_dim: dict[int, tuple[tuple[int, float], ...]] = field(default_factory=dict)
 
 
 def _setting(row: ResultRow) -> str:
@@ -291,13 +294,15 @@ def measure_engines(runs: Iterable[Run], recall_target: float,
         missing.pop(engine, None)
         build_s = (row.insert_s or 0.0) + (row.index_s or 0.0)
         points = memory_points.get((engine, _setting_key(row), str(run.dataset.dim)), [])
+        by_dim = {int(dim): tuple(sorted(set(found))) for (name, key, dim), found in memory_points.items()
+                  if name == engine and key == _setting_key(row)}
         measures[engine] = EngineMeasure(
             engine=engine, run_id=run.run_id, setting=_setting(row), index=row.index, build_params=dict(row.build_params),
             n=run.dataset.n, dim=run.dataset.dim, recall=row.recall or 0.0, qps_per_core=per_core,
             memory_points=tuple(sorted(set(points))), disk_bytes_per_vector=row.disk_bytes_per_vector,
             build_vectors_per_s=run.dataset.n / build_s if build_s > 0 else None,
             recall_by_index=recalls.get(engine, {}), search_params=dict(row.search_params),
-            build_s=build_s if build_s > 0 else None,
+            build_s=build_s if build_s > 0 else None, memory_points_by_dim=by_dim,
         )
     return measures, missing
 
@@ -329,7 +334,16 @@ def memory_plan(measure: EngineMeasure, dim: int, assumptions: Mapping[str, Any]
         at_measured = memory_model.model(measure.engine, measure.index, measure.dim, measure.build_params)
     except memory_model.MemoryModelError:
         return _measured_only(measure, dim, overhead)
-    calibration = memory_model.calibrate(list(measure.memory_points), at_measured.ram_bytes_per_vector)
+    at_dim = measure.memory_points_by_dim.get(dim, ())
+    if dim != measure.dim and len({n for n, _ in at_dim}) >= 2:
+        # runs at the target's own dimension (cost --calibrate): the model is checked where it is used
+        calibration = memory_model.calibrate(list(at_dim), at_target.ram_bytes_per_vector)
+        calibration = replace(calibration, verdict=f"{calibration.verdict} (at {dim} dimensions, the scenario's)")
+    else:
+        calibration = memory_model.calibrate(list(measure.memory_points), at_measured.ram_bytes_per_vector)
+        if not calibration.used and len({n for n, _ in at_dim}) == 1 and dim != measure.dim:
+            calibration = replace(calibration, verdict=f"{calibration.verdict}; at {dim} dimensions one size was "
+                                                       "measured, and calibration needs two")
     ram = at_target.ram_bytes_per_vector
     fixed = overhead
     basis = f"model ({at_target.source})"
