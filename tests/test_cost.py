@@ -57,8 +57,9 @@ def measured_run(engine="faiss", n=100_000, dim=128, qps=1000.0, recall=0.99, us
 
 
 def answers(**changes):
+    # a cluster unless a test says otherwise: the sizing by hand below shards over as many nodes as it needs
     return Scenario("t", {"vectors_now": 100_000_000, "vectors_24m": 200_000_000, "dimensions": 128, "peak_qps": 100,
-                          "recall_target": 0.95, **changes}).answers
+                          "recall_target": 0.95, "deployment": "cluster", **changes}).answers
 
 
 def test_memory_bound():
@@ -190,7 +191,8 @@ def test_cli_prints_per_engine_cost(tmp_path, capsys):
     store = ResultsStore()
     store.import_run(measured_run(run_id="cost-run").to_dict())
     scenario = tmp_path / "scenario.json"
-    scenario.write_text(Scenario("cli", {"vectors_now": 1_000_000, "dimensions": 128, "peak_qps": 10_000}).to_json())
+    scenario.write_text(Scenario("cli", {"vectors_now": 1_000_000, "dimensions": 128, "peak_qps": 10_000,
+                                         "deployment": "cluster"}).to_json())
     assert main(["cost", "--scenario", str(scenario), "--runs", "cost-run", "--format", "json"]) == 0
     (line,) = json.loads(capsys.readouterr().out)
     assert {"engine", "nodes", "bound_by", "usd_per_month", "usd_per_million_queries"} <= set(line)
@@ -368,7 +370,8 @@ def test_the_cli_line_and_the_dashboard_row_carry_the_sized_figures_rounded_only
     note = ("not calibrated: memory measured at one size only (a single run's fixed start-up memory cannot be told "
             "from its per-vector memory); run at two sizes to calibrate")
     assert now.summary() == {
-        "engine": "faiss", "status": "ok", "nodes": 6, "bound_by": "memory", "instance": "node16", "copies": 1,
+        "engine": "faiss", "status": "ok", "shape": "cluster", "nodes": 6, "bound_by": "memory", "instance": "node16",
+        "copies": 1,
         "ram_bytes_per_vector": 643.8, "calibration_ratio": None,
         "nodes_by": {"memory": 6, "throughput": 1, "availability": 1},
         "memory_terms": {"vectors": 512.0, "graph": 131.8, "ids": 0.0},
@@ -857,3 +860,46 @@ def test_calibration_runs_at_the_scenarios_dimension_calibrate_the_model_there_a
     (single,) = cost_report(answers(dimensions=1536), [measured_run(), calibration[0]], ASSUME, PRICES).estimates
     assert single.memory.calibration_ratio is None
     assert single.memory.calibration.endswith("; at 1536 dimensions one size was measured, and calibration needs two")
+
+
+BIG = parse_prices({**PRICES.to_document(), "instances": [
+    *PRICES.to_document()["instances"],
+    {"name": "node128", "provider": "test", "region": "r", "vcpu": 16, "ram_gb": 128, "usd_per_hour": 6.0,
+     "as_of": "2026-11", "source": "test"}]})
+
+
+def test_a_single_server_is_one_node_plus_its_standby_however_much_throughput_is_asked():
+    # 100M x 643.84 B = 60 GiB: node16 (11 GiB usable) cannot hold one copy; node128 (95 GiB usable) can
+    scenario = answers(deployment="single_server", high_availability=True, peak_qps=10_000)
+    (estimate,) = cost_report(scenario, [measured_run()], ASSUME, BIG).estimates
+    sizing = estimate.sizing
+    assert (sizing.instance, sizing.nodes, sizing.shape, sizing.copies) == ("node128", 2, "one server", 2)
+    # 16 vCPU x 0.6 x 1,000 QPS per core = 9,600 QPS: short of 10,000, and said, not turned into more nodes
+    assert sizing.shortfall == ("one server serves about 9,600 QPS of the 10,000 asked: a larger instance, or a "
+                                "cluster deployment")
+    assert estimate.note.startswith(sizing.shortfall)
+    (alone,) = cost_report(answers(deployment="single_server"), [measured_run()], ASSUME, PRICES).estimates
+    assert alone.status == "does not fit" and alone.sizing is None
+    assert alone.note == ("one server: one copy needs 60 GiB of RAM and the largest test instance priced, node16, "
+                          "holds 11 GiB after headroom; a single server cannot hold it: a cluster deployment, or a "
+                          "memory option below")
+    (clustered,) = cost_report(answers(), [measured_run()], ASSUME, PRICES).estimates
+    assert (clustered.sizing.nodes, clustered.sizing.shape) == (6, "cluster")
+
+
+def test_pgvector_in_a_cluster_scales_up_one_primary_and_says_what_lies_beyond_the_largest_instance():
+    run = measured_run(engine="pgvector")
+    (fits,) = cost_report(answers(vectors_now=10_000_000, high_availability=True, peak_qps=20_000), [run], ASSUME,
+                          BIG).estimates
+    # one primary holds the index; 20,000 QPS at 2,400 per node16 -> 9 nodes: standby and read replicas
+    assert fits.sizing.shape == "scale up" and fits.sizing.nodes_by["memory"] <= 2
+    assert fits.sizing.nodes == fits.sizing.nodes_by["throughput"] > 2 and not fits.sizing.shortfall
+    (too_big,) = cost_report(answers(vectors_now=1_000_000_000), [run], ASSUME, BIG).estimates
+    assert too_big.status == "does not fit"
+    assert too_big.note.startswith("scale up: one copy needs ")
+    assert "largest test instance priced, node128, holds 95 GiB after headroom; beyond the largest instance: not " \
+           "built in; README: use Citus or another approach for sharding (https://github.com/pgvector/pgvector)" \
+           in too_big.note
+    (qdrant,) = cost_report(answers(vectors_now=1_000_000_000), [measured_run(engine="qdrant")], ASSUME,
+                            BIG).estimates
+    assert qdrant.sizing.shape == "cluster" and qdrant.sizing.nodes > 1  # qdrant shards

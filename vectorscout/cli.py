@@ -383,7 +383,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         spread = (f" (95 % interval {line.nodes_range[0]}–{line.nodes_range[1]} nodes, "
                   f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])})"
                   if line.usd_per_month_range and line.nodes_range else " (no interval: one size measured)")
-        print(f"  {line.engine}: {line.nodes} x {line.instance} (bound by {line.bound_by}), "
+        print(f"  {line.engine}: {line.shape}, {line.nodes} x {line.instance} (bound by {line.bound_by}), "
               f"{money(line.usd_per_month)}/month{spread}, {money(line.usd_per_million_queries, 'n/a')} per million "
               f"queries; in 24 months {grown}/month")
         print(f"      throughput: {line.throughput_evidence}")

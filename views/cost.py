@@ -163,6 +163,7 @@ if report is not None:
          "95 % interval": (f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])}"
                            if line.usd_per_month_range else "one size measured"),
          "Per month in 24 months": money(line.usd_per_month_in_24_months, "not sized"),
+         "Shape": line.shape or "not sized",
          "Nodes": whole(line.nodes) if line.nodes is not None else "not sized",
          "Instance": line.instance or "not sized", "Status": line.status}
         for line in lines

@@ -443,6 +443,41 @@ class Target:
     peak_qps: float
     copies: int  # copies of the data: 1, or 2 and more for high availability
     copies_reason: str
+    deployment: str = "cluster"  # the scenario's deployment mode: it decides the shape (see Shape)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the scenario's deployment mode lays one engine's data on nodes.
+
+    - "cluster": shards over as many nodes as memory and throughput need, every copy on nodes of its own;
+    - "one server": the whole index on one node, plus a standby with high availability, never more (an
+      embedded engine lives on the application's host, a single server is one);
+    - "scale up": a cluster scenario for an engine that does not shard by itself (PostgreSQL with pgvector):
+      one primary on the largest instance it needs, standbys and read replicas for availability and QPS.
+    """
+
+    kind: str
+    why: str
+    beyond: str = ""  # what it would take past the largest instance (scale up and one server)
+
+
+def deployment_shape(engine: str, mode: str) -> Shape:
+    """The shape the deployment mode gives this engine (the feature matrix says whether it shards)."""
+    from vectorscout.decision.matrix import feature_matrix
+
+    if mode in ("embedded", "single_server"):
+        where = "the application's host" if mode == "embedded" else "one server"
+        return Shape("one server", f"{where}, plus a standby with high availability",
+                     "a single server cannot hold it: a cluster deployment, or a memory option below")
+    profile = feature_matrix().get(engine)
+    sharding = profile.cell("sharding", "cluster") if profile is not None and profile.offers("cluster") else None
+    if mode == "cluster" and sharding is not None and sharding.level != "full":
+        return Shape("scale up", f"{engine} does not shard across nodes by itself: one primary, standbys and read "
+                                 "replicas", f"beyond the largest instance: {sharding.comment} "
+                                             f"({sharding.source_url}); partitioning by tenant; read replicas add "
+                                             "QPS, not capacity")
+    return Shape("cluster", "shards across nodes, each copy on nodes of its own")
 
 
 @dataclass
@@ -457,6 +492,8 @@ class Sizing:
     usd_per_million_queries: float | None
     ram_gb_per_copy: float
     copies: int
+    shape: str = "cluster"
+    shortfall: str = ""  # a shape that cannot add nodes for throughput: how far one server falls short
 
 
 @dataclass(frozen=True)
@@ -496,7 +533,8 @@ class CostEstimate:
     def summary(self) -> dict[str, Any]:
         """The CLI's per-engine line."""
         s = self.sizing
-        return {"engine": self.engine, "status": self.status, "nodes": s.nodes if s else None,
+        return {"engine": self.engine, "status": self.status, "shape": s.shape if s else None,
+                "nodes": s.nodes if s else None,
                 "bound_by": s.bound_by if s else None, "instance": s.instance if s else None,
                 "copies": s.copies if s else None,
                 "ram_bytes_per_vector": round(self.memory.ram_bytes_per_vector, 1) if self.memory else None,
@@ -536,11 +574,20 @@ def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, targ
     if usable <= 0:
         return None
     per_copy = target.vectors * memory.ram_bytes_per_vector
+    shape = deployment_shape(measure.engine, target.deployment)
+    if shape.kind != "cluster" and per_copy > usable:
+        return None  # one node holds the whole index in these shapes
     memory_nodes = max(1, math.ceil(per_copy * target.copies / usable))
     scale = target.dim / measure.dim  # QPS per core falls as the dimension grows
     node_qps = measure.qps_per_core / scale * instance.vcpu * assumptions["cpu_utilisation"]
     throughput_nodes = max(1, math.ceil(target.peak_qps / node_qps)) if node_qps > 0 else 1
     nodes_by = {"memory": memory_nodes, "throughput": throughput_nodes, "availability": target.copies}
+    shortfall = ""
+    if shape.kind == "one server" and throughput_nodes > 1:
+        # no node can be added: the server serves what it can, and the estimate says how much is missing
+        shortfall = (f"one server serves about {node_qps:,.0f} QPS of the {target.peak_qps:,.0f} asked: a larger "
+                     "instance, or a cluster deployment")
+        nodes_by["throughput"] = 1
     nodes = max(nodes_by.values())
     bound_by = next(kind for kind, count in nodes_by.items() if count == nodes)
     compute = nodes * instance.usd_per_hour * table.hours_per_month
@@ -549,7 +596,7 @@ def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, targ
     total = compute + stored
     queries = target.peak_qps * assumptions["average_load_share"] * 3600 * table.hours_per_month
     return Sizing(instance.name, nodes, bound_by, nodes_by, compute, stored, total,
-                  total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies)
+                  total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies, shape.kind, shortfall)
 
 
 def _cheapest(measure: EngineMeasure, memory: MemoryPlan, target: Target, assumptions: Mapping[str, Any],
@@ -557,6 +604,20 @@ def _cheapest(measure: EngineMeasure, memory: MemoryPlan, target: Target, assump
     sized = [s for i in table.instances if i.provider == assumptions["provider"]
              if (s := size_on(i, measure, memory, target, assumptions, table, storage)) is not None]
     return min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
+
+
+def _does_not_fit(engine: str, target: Target, memory: MemoryPlan, assumptions: Mapping[str, Any],
+                  table: PriceTable) -> str:
+    provider = assumptions["provider"]
+    shape = deployment_shape(engine, target.deployment)
+    offered = [i for i in table.instances if i.provider == provider]
+    if shape.kind == "cluster" or not offered:
+        return f"no {provider} instance in the price table has RAM left after headroom and overhead"
+    largest = max(offered, key=lambda i: i.ram_gb)
+    holds = max(0.0, largest.ram_gb * GIB * (1 - assumptions["memory_headroom"]) - memory.fixed_bytes_per_node)
+    return (f"{shape.kind}: one copy needs {target.vectors * memory.ram_bytes_per_vector / GIB:,.0f} GiB of RAM and "
+            f"the largest {provider} instance priced, {largest.name}, holds {holds / GIB:,.0f} GiB after headroom; "
+            f"{shape.beyond}")
 
 
 def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumptions: Mapping[str, Any],
@@ -582,7 +643,7 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     result.sizing = _cheapest(scaled, result.memory, target, assumptions, table, storage)
     if result.sizing is None:
         result.status = "does not fit"
-        result.note = f"no {provider} instance in the price table has RAM left after headroom and overhead"
+        result.note = _does_not_fit(engine, target, result.memory, assumptions, table)
         return result
     result.status = "ok"
     if result.scale.ladder:  # one measured size gives no interval: a range of one value would claim certainty
@@ -591,6 +652,8 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
         if fewest is not None and most is not None:
             result.sizing_range = (fewest, most)
     notes = [result.memory.calibration] if result.memory.calibration else []
+    if result.sizing.shortfall:
+        notes.insert(0, result.sizing.shortfall)
     if storage is None:
         notes.append(f"no {provider} storage price: disk not costed")
     result.note = "; ".join(notes)
@@ -667,7 +730,7 @@ def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vector
     else:
         copies, reason = int(chosen), f"{chosen} copies, as set"
     return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
-                  float(answers["peak_qps"]), copies, reason)
+                  float(answers["peak_qps"]), copies, reason, str(answers.get("deployment") or "cluster"))
 
 
 @dataclass(frozen=True)
@@ -690,6 +753,7 @@ class CostLine:
     managed: str  # the managed offers' list prices, "offer: $N" joined by "; "
     build_hours: float | None
     note: str
+    shape: str = ""  # one server, scale up or cluster (see Shape)
     usd_per_month_range: tuple[float, float] | None = None  # (low, high) from the throughput's interval
     nodes_range: tuple[int, int] | None = None
     throughput_evidence: str = ""  # where the throughput at this size comes from and how far it was carried
@@ -718,6 +782,7 @@ class CostReport:
                                                else "no list price") for m in now.managed),
                 now.build_hours, "; ".join(filter(None, [f"excluded by the recommendation: {now.excluded}"
                                                          if now.excluded else "", now.note])),
+                s.shape if s else "",
                 (now.sizing_range[0].usd_per_month, now.sizing_range[1].usd_per_month) if now.sizing_range else None,
                 (now.sizing_range[0].nodes, now.sizing_range[1].nodes) if now.sizing_range else None,
                 now.scale.words if now.scale else "", now.memory_evidence, bool(now.scale and now.scale.long)))
