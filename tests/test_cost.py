@@ -484,7 +484,7 @@ def test_a_saved_table_reads_back_whole_and_a_reset_restores_the_defaults(vector
     again = load_prices()
     assert again.edited and again.to_document() == edited.to_document()
     assert again.to_document() == {
-        "currency": "USD", "hours_per_month": 730.0,
+        "currency": "USD", "hours_per_month": 730.0, "regions": {},
         "instances": [{"name": "node16", "provider": "test", "region": "r", "vcpu": 4, "ram_gb": 16, "usd_per_hour": 3.0,
                        "as_of": "2026-11", "source": "test", "source_url": ""}],
         "storage": [{**PRICES.to_document()["storage"][0], "usd_per_gb_month": 0.10 * 3.0}],
@@ -525,7 +525,7 @@ def test_each_memory_option_is_sized_by_hand_on_the_cheapest_instance_of_the_pro
         {"name": "elsewhere", "provider": "other", "region": "r", "vcpu": 64, "ram_gb": 512, "usd_per_hour": 0.01,
          "as_of": "2026-11", "source": "test"}]})
     measure = measure_engines([run], 0.95)[0]["qdrant"]
-    chosen = resolved_assumptions({"provider": "test", "node_overhead_gb": 3.0}, answers())
+    chosen = resolved_assumptions({"provider": "test", "node_overhead_gb": 3.0, "region": "r"}, answers())
     options = {o.name: o for o in memory_options(measure, target_of(answers(), chosen), chosen, table,
                                                  table.storage_of("test"))}
     int8 = options["int8 scalar quantization, originals on disk"]
@@ -540,7 +540,7 @@ def test_each_memory_option_is_sized_by_hand_on_the_cheapest_instance_of_the_pro
     assert int8.source == memory_model.options("qdrant")[0]["source"]
     assert options["float16 vectors"].recall is None  # same index type, but changed: not what was measured
     # no node of the provider holds anything beside 15 GiB of overhead: the option is listed, not sized
-    crowded = resolved_assumptions({"provider": "test", "node_overhead_gb": 15.0}, answers())
+    crowded = resolved_assumptions({"provider": "test", "node_overhead_gb": 15.0, "region": "r"}, answers())
     unsized = memory_options(measure, target_of(answers(), crowded), crowded, table, table.storage_of("test"))[0]
     assert (unsized.instance, unsized.nodes, unsized.usd_per_month) == ("", None, None)
     assert unsized.ram_gb_per_copy == pytest.approx(1e8 * 487.2 / 2**30)
@@ -903,3 +903,34 @@ def test_pgvector_in_a_cluster_scales_up_one_primary_and_says_what_lies_beyond_t
     (qdrant,) = cost_report(answers(vectors_now=1_000_000_000), [measured_run(engine="qdrant")], ASSUME,
                             BIG).estimates
     assert qdrant.sizing.shape == "cluster" and qdrant.sizing.nodes > 1  # qdrant shards
+
+
+def test_a_european_scenario_is_priced_in_a_european_region_without_editing_any_file():
+    run = measured_run(n=100_000, dim=768)
+    prices = default_prices()
+    europe = cost_report(answers(cloud_region="europe", dimensions=768, vectors_now=10_000_000), [run])
+    assert europe.assumptions["region"] == "eu-central-1" and europe.region_note == ""
+    sizing = europe.estimates[0].sizing
+    row = next(i for i in prices.instances if i.name == sizing.instance and i.region == "eu-central-1")
+    storage = prices.storage_of("aws", "eu-central-1")
+    assert storage.usd_per_gb_month == 0.0952
+    disk_gib = 10_000_000 * europe.estimates[0].memory.disk_bytes_per_vector / 2**30
+    assert sizing.usd_per_month == pytest.approx(sizing.nodes * row.usd_per_hour * 730 + disk_gib * 0.0952)
+    us = cost_report(answers(dimensions=768, vectors_now=10_000_000), [run]).estimates[0].sizing
+    assert us.instance == sizing.instance and us.usd_per_month < sizing.usd_per_month  # Frankfurt costs more
+    ireland = cost_report(answers(cloud_region="europe", dimensions=768, vectors_now=10_000_000), [run],
+                          {"region": "eu-west-1"})
+    assert ireland.assumptions["region"] == "eu-west-1"
+    assert us.usd_per_month < ireland.estimates[0].sizing.usd_per_month < sizing.usd_per_month
+
+
+def test_a_region_the_table_does_not_price_says_which_region_stands_in():
+    run = measured_run(n=100_000, dim=768)
+    azure = cost_report(answers(cloud_region="europe", cloud_provider="azure", dimensions=768,
+                                vectors_now=10_000_000), [run])
+    assert azure.assumptions["region"] == "eastus"
+    assert azure.region_note == ("the price table has no azure instance prices in germanywestcentral: priced with "
+                                 "eastus's, which usually differ; add the region's prices on the Cost page")
+    assert azure.to_dict()["region_note"] == azure.region_note
+    asked = cost_report(answers(dimensions=768), [run], {"region": "mars-1"})
+    assert asked.region_note.startswith("the price table has no aws instance prices in mars-1: priced with us-east-1's")

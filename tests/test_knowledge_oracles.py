@@ -186,16 +186,68 @@ def test_adapters_default_degrees_are_the_vendors_documented_defaults():
 
 
 # -- prices ------------------------------------------------------------------------------------------
-# On-demand USD per hour as read from each row's cited catalog (AWS us-east-1, GCP us-central1, Azure East US)
+# On-demand USD per hour as read from each row's cited catalog, per region (AWS: us-east-1, eu-central-1, eu-west-1,
+# ap-southeast-1; GCP: us-central1, europe-west3, europe-west1, asia-southeast1; Azure: East US only, no USD catalog of
+# another Azure region was found). The same instance type costs more in Frankfurt and Singapore than in Virginia.
 INSTANCE_PRICES = {
-    "r7g.large": 0.1071, "r7g.xlarge": 0.2142, "r7g.2xlarge": 0.4284, "r7g.4xlarge": 0.8568, "r7g.8xlarge": 1.7136,
-    "r7g.16xlarge": 3.4272, "r7i.large": 0.1323, "r7i.xlarge": 0.2646, "r7i.2xlarge": 0.5292, "r7i.4xlarge": 1.0584,
-    "r7i.8xlarge": 2.1168, "r7i.16xlarge": 4.2336, "r6i.large": 0.126, "r6i.2xlarge": 0.504, "r6i.8xlarge": 2.016,
-    "m7g.large": 0.0816, "m7g.xlarge": 0.1632, "m7g.2xlarge": 0.3264, "m7g.4xlarge": 0.6528, "m7i.large": 0.1008,
-    "m7i.2xlarge": 0.4032,
-    "n2-highmem-2": 0.131014, "n2-highmem-8": 0.524056, "n2-highmem-16": 1.048112, "n2-highmem-32": 2.096224,
-    "n4-highmem-2": 0.124388, "n4-highmem-4": 0.248776, "n4-highmem-32": 1.990208, "n2-standard-8": 0.388472,
-    "E2s_v5": 0.126, "E4s_v5": 0.252, "E8s_v5": 0.504, "E32s_v5": 2.016, "E64s_v5": 4.032, "D8s_v5": 0.384,
+    # us-east-1
+    ("r7g.large", "us-east-1"): 0.1071, ("r7g.xlarge", "us-east-1"): 0.2142, ("r7g.2xlarge", "us-east-1"): 0.4284,
+    ("r7g.4xlarge", "us-east-1"): 0.8568, ("r7g.8xlarge", "us-east-1"): 1.7136,
+    ("r7g.16xlarge", "us-east-1"): 3.4272, ("r7i.large", "us-east-1"): 0.1323, ("r7i.xlarge", "us-east-1"): 0.2646,
+    ("r7i.2xlarge", "us-east-1"): 0.5292, ("r7i.4xlarge", "us-east-1"): 1.0584, ("r7i.8xlarge", "us-east-1"): 2.1168,
+    ("r7i.16xlarge", "us-east-1"): 4.2336, ("r6i.large", "us-east-1"): 0.126, ("r6i.2xlarge", "us-east-1"): 0.504,
+    ("r6i.8xlarge", "us-east-1"): 2.016, ("m7g.large", "us-east-1"): 0.0816, ("m7g.xlarge", "us-east-1"): 0.1632,
+    ("m7g.2xlarge", "us-east-1"): 0.3264, ("m7g.4xlarge", "us-east-1"): 0.6528, ("m7i.large", "us-east-1"): 0.1008,
+    ("m7i.2xlarge", "us-east-1"): 0.4032, ("x2iedn.32xlarge", "us-east-1"): 26.676,
+    # ap-southeast-1
+    ("m7g.xlarge", "ap-southeast-1"): 0.204, ("m7g.2xlarge", "ap-southeast-1"): 0.408,
+    ("m7g.4xlarge", "ap-southeast-1"): 0.816, ("r7g.large", "ap-southeast-1"): 0.1292,
+    ("r7g.xlarge", "ap-southeast-1"): 0.2584, ("r7g.2xlarge", "ap-southeast-1"): 0.5168,
+    ("r7g.4xlarge", "ap-southeast-1"): 1.0336, ("r7g.8xlarge", "ap-southeast-1"): 2.0672,
+    ("r7g.16xlarge", "ap-southeast-1"): 4.1344, ("r7i.large", "ap-southeast-1"): 0.1596,
+    ("r7i.xlarge", "ap-southeast-1"): 0.3192, ("r7i.2xlarge", "ap-southeast-1"): 0.6384,
+    ("r7i.4xlarge", "ap-southeast-1"): 1.2768, ("r7i.8xlarge", "ap-southeast-1"): 2.5536,
+    ("r7i.16xlarge", "ap-southeast-1"): 5.1072, ("x2iedn.32xlarge", "ap-southeast-1"): 38.682,
+    # eu-central-1
+    ("m7g.xlarge", "eu-central-1"): 0.1955, ("m7g.2xlarge", "eu-central-1"): 0.391,
+    ("m7g.4xlarge", "eu-central-1"): 0.7821, ("r7g.large", "eu-central-1"): 0.1292,
+    ("r7g.xlarge", "eu-central-1"): 0.2584, ("r7g.2xlarge", "eu-central-1"): 0.5168,
+    ("r7g.4xlarge", "eu-central-1"): 1.0336, ("r7g.8xlarge", "eu-central-1"): 2.0672,
+    ("r7g.16xlarge", "eu-central-1"): 4.1344, ("r7i.large", "eu-central-1"): 0.1596,
+    ("r7i.xlarge", "eu-central-1"): 0.3192, ("r7i.2xlarge", "eu-central-1"): 0.6384,
+    ("r7i.4xlarge", "eu-central-1"): 1.2768, ("r7i.8xlarge", "eu-central-1"): 2.5536,
+    ("r7i.16xlarge", "eu-central-1"): 5.1072, ("x2iedn.32xlarge", "eu-central-1"): 37.348,
+    # eu-west-1
+    ("m7g.xlarge", "eu-west-1"): 0.1819, ("m7g.2xlarge", "eu-west-1"): 0.3638, ("m7g.4xlarge", "eu-west-1"): 0.7276,
+    ("r7g.large", "eu-west-1"): 0.1199, ("r7g.xlarge", "eu-west-1"): 0.2397, ("r7g.2xlarge", "eu-west-1"): 0.4794,
+    ("r7g.4xlarge", "eu-west-1"): 0.9588, ("r7g.8xlarge", "eu-west-1"): 1.9176,
+    ("r7g.16xlarge", "eu-west-1"): 3.8352, ("r7i.large", "eu-west-1"): 0.14805, ("r7i.xlarge", "eu-west-1"): 0.2961,
+    ("r7i.2xlarge", "eu-west-1"): 0.5922, ("r7i.4xlarge", "eu-west-1"): 1.1844, ("r7i.8xlarge", "eu-west-1"): 2.3688,
+    ("r7i.16xlarge", "eu-west-1"): 4.7376, ("x2iedn.32xlarge", "eu-west-1"): 32.012,
+    # asia-southeast1
+    ("m3-ultramem-128", "asia-southeast1"): 30.05885, ("n2-highmem-2", "asia-southeast1"): 0.16161,
+    ("n2-highmem-8", "asia-southeast1"): 0.64646, ("n2-highmem-16", "asia-southeast1"): 1.29291,
+    ("n2-highmem-32", "asia-southeast1"): 2.58582, ("n4-highmem-2", "asia-southeast1"): 0.14683,
+    ("n4-highmem-4", "asia-southeast1"): 0.29367, ("n4-highmem-32", "asia-southeast1"): 2.34936,
+    # europe-west1
+    ("m3-ultramem-128", "europe-west1"): 26.82808, ("n2-highmem-2", "europe-west1"): 0.14412,
+    ("n2-highmem-8", "europe-west1"): 0.57649, ("n2-highmem-16", "europe-west1"): 1.15298,
+    ("n2-highmem-32", "europe-west1"): 2.30595, ("n4-highmem-2", "europe-west1"): 0.13105,
+    ("n4-highmem-4", "europe-west1"): 0.26211, ("n4-highmem-32", "europe-west1"): 2.09685,
+    # europe-west3
+    ("m3-ultramem-128", "europe-west3"): 28.7148, ("n2-highmem-2", "europe-west3"): 0.16879,
+    ("n2-highmem-8", "europe-west3"): 0.67515, ("n2-highmem-16", "europe-west3"): 1.3503,
+    ("n2-highmem-32", "europe-west3"): 2.70061, ("n4-highmem-2", "europe-west3"): 0.14044,
+    ("n4-highmem-4", "europe-west3"): 0.28089, ("n4-highmem-32", "europe-west3"): 2.2471,
+    # us-central1
+    ("m3-ultramem-128", "us-central1"): 24.3648, ("n2-highmem-2", "us-central1"): 0.131014,
+    ("n2-highmem-8", "us-central1"): 0.524056, ("n2-highmem-16", "us-central1"): 1.048112,
+    ("n2-highmem-32", "us-central1"): 2.096224, ("n4-highmem-2", "us-central1"): 0.124388,
+    ("n4-highmem-4", "us-central1"): 0.248776, ("n4-highmem-32", "us-central1"): 1.990208,
+    ("n2-standard-8", "us-central1"): 0.388472,
+    # eastus
+    ("E2s_v5", "eastus"): 0.126, ("E4s_v5", "eastus"): 0.252, ("E8s_v5", "eastus"): 0.504,
+    ("E32s_v5", "eastus"): 2.016, ("E64s_v5", "eastus"): 4.032, ("D8s_v5", "eastus"): 0.384,
 }
 
 
@@ -204,7 +256,9 @@ def shipped_prices() -> dict:
 
 
 def test_each_instance_price_is_the_cited_figure():
-    assert {i.name: i.usd_per_hour for i in default_prices().instances} == INSTANCE_PRICES
+    assert {(i.name, i.region): i.usd_per_hour for i in default_prices().instances} == INSTANCE_PRICES
+    assert INSTANCE_PRICES[("r7g.large", "eu-central-1")] / INSTANCE_PRICES[("r7g.large", "us-east-1")] == \
+        pytest.approx(1.206, abs=1e-3)  # Frankfurt's premium on the same instance
 
 
 def expected_size(name: str) -> tuple[int, int]:
@@ -212,6 +266,10 @@ def expected_size(name: str) -> tuple[int, int]:
     if (match := re.fullmatch(r"([rm])\d[gi]\.(?:(\d*)xlarge|large)", name)) is not None:
         vcpu = 2 if name.endswith(".large") else 4 * int(match[2] or 1)  # large 2, xlarge 4, Nxlarge 4N
         return vcpu, vcpu * (8 if match[1] == "r" else 4)  # r: 8 GiB per vCPU, m: 4
+    if (match := re.fullmatch(r"x2iedn\.(\d+)xlarge", name)) is not None:
+        return 4 * int(match[1]), 4 * int(match[1]) * 32  # memory-optimised x2iedn: 32 GiB per vCPU
+    if name == "m3-ultramem-128":
+        return 128, 3904  # Google's M3 ultramem: 30.5 GB per vCPU
     if (match := re.fullmatch(r"n[24]-(highmem|standard)-(\d+)", name)) is not None:
         vcpu = int(match[2])
         return vcpu, vcpu * (8 if match[1] == "highmem" else 4)
@@ -229,11 +287,14 @@ def test_each_instance_size_follows_from_its_name():
 def test_prices_within_a_family_are_linear_in_size_and_derived_rows_follow_their_unit_rates():
     by_name = {i.name: i for i in default_prices().instances}
     families = {}
-    for instance in by_name.values():
-        families.setdefault(re.sub(r"[.\-]\d*x?large$|-\d+$|\d+s_v5$", "", instance.name), []).append(instance)
+    for instance in default_prices().instances:
+        family = re.sub(r"[.\-]\d*x?large$|-\d+$|\d+s_v5$", "", instance.name)
+        families.setdefault((family, instance.region), []).append(instance)
     for family, members in families.items():
-        rates = {round(m.usd_per_hour / m.vcpu, 6) for m in members}
-        assert len(rates) == 1, (family, rates)  # one price per vCPU inside a family
+        rates = [m.usd_per_hour / m.vcpu for m in members]
+        # one price per vCPU in a family and region, to the catalog's 4 decimals (m7g.4xlarge in Frankfurt: 0.7821)
+        assert max(rates) == pytest.approx(min(rates), rel=5e-4), (family, rates)
+    by_name = {i.name: i for i in default_prices().instances if i.region in ("us-east-1", "us-central1", "eastus")}
     # GCP N2 from its unit rates: $0.031611 per vCPU-hour, $0.004237 per GiB-hour
     for name in ("n2-highmem-2", "n2-highmem-8", "n2-highmem-16", "n2-highmem-32", "n2-standard-8"):
         n = by_name[name]
@@ -245,8 +306,11 @@ def test_prices_within_a_family_are_linear_in_size_and_derived_rows_follow_their
 def test_storage_managed_and_hours_are_the_cited_figures():
     table = default_prices()
     assert table.hours_per_month == 730 == 365 * 24 / 12
-    assert {(s.provider, s.usd_per_gb_month) for s in table.storage} == {
-        ("aws", 0.08), ("gcp", 0.10), ("azure", 76.80 / 1024)}  # Azure E30: 1 TiB at $76.80 a month
+    assert {(s.provider, s.region, s.usd_per_gb_month) for s in table.storage} == {
+        ("aws", "us-east-1", 0.08), ("aws", "eu-central-1", 0.0952), ("aws", "eu-west-1", 0.088),
+        ("aws", "ap-southeast-1", 0.096), ("gcp", "us-central1", 0.10), ("gcp", "europe-west3", 0.12),
+        ("gcp", "europe-west1", 0.10), ("gcp", "asia-southeast1", 0.11),
+        ("azure", "not stated", 76.80 / 1024)}  # Azure E30: 1 TiB at $76.80 a month
     managed = {m.name: m for m in table.managed}
     zilliz = managed["Zilliz Cloud dedicated, performance-optimized CU"]
     assert (zilliz.usd_per_unit_hour, zilliz.vectors_768d_per_unit) == (0.248, 1_500_000)

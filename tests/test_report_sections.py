@@ -44,7 +44,10 @@ def test_the_cost_assumptions_read_as_shares_gigabytes_and_words():
     rows = assumption_rows(ReportData(runs=[], cost=cost))
     shown = {name: value for name, value, _ in rows}
     assert shown["Cloud provider"] == "from the scenario" and shown["Prices"] == "shipped defaults (dated, with sources)"
-    assert [value for _, value, _ in rows[1:6]] == ["auto", "25 %", "1.5 GB", "60 %", "30 %"]
+    assert [value for _, value, _ in rows[1:7]] == ["from the scenario", "auto", "25 %", "1.5 GB", "60 %", "30 %"]
+    cost.assumptions = {**cost.assumptions, "region": "eu-central-1"}
+    assert {name: value for name, value, _ in assumption_rows(ReportData(runs=[], cost=cost))}[
+        "Region (empty: the scenario's)"] == "eu-central-1"
     cost.prices_edited, cost.assumptions = True, {**cost.assumptions, "provider": "gcp", "node_overhead_gb": "2"}
     shown = {name: value for name, value, _ in assumption_rows(ReportData(runs=[], cost=cost))}
     assert shown["Cloud provider"] == "gcp" and shown["Prices"] == "edited by the user"
@@ -56,7 +59,7 @@ def test_the_cost_assumptions_keep_their_explanations_and_prices_has_none():
     rows = assumption_rows(ReportData(runs=[], cost=cost))
     assert rows[0] == ("Cloud provider", "from the scenario",
                        "whose instance prices to size with (empty: the scenario's cloud provider)")
-    assert rows[4] == ("CPU utilisation at peak (share of cores)", "60 %", "share of each node's cores busy at peak QPS")
+    assert rows[5] == ("CPU utilisation at peak (share of cores)", "60 %", "share of each node's cores busy at peak QPS")
     assert rows[-1] == ("Prices", "shipped defaults (dated, with sources)", "")
 
 

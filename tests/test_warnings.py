@@ -3,7 +3,6 @@ name the numbers and the way out, and never otherwise."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -82,20 +81,19 @@ def test_a_managed_service_meets_residency_and_licence_answers_with_a_caveat():
 
 
 def test_a_region_the_price_table_does_not_hold_is_said_with_the_regions_it_does(vectorscout_home):
-    assert texts(_answer_conflicts(answers(cloud_region="asia_pacific"))) == [
-        "The price table holds AWS prices for us-east-1, not Asia-Pacific, whose prices usually differ: edit the price "
-        "table on the Cost page for your region."]
-    assert texts(_answer_conflicts(answers(cloud_provider="gcp", cloud_region="europe"))) == [
-        "The price table holds Google Cloud prices for us-central1, not Europe, whose prices usually differ: edit the price "
+    # the shipped table prices AWS and Google Cloud in Europe and Asia-Pacific; Azure in East US only
+    assert texts(_answer_conflicts(answers(cloud_region="asia_pacific"))) == []
+    assert texts(_answer_conflicts(answers(cloud_provider="gcp", cloud_region="europe"))) == []
+    assert texts(_answer_conflicts(answers(cloud_provider="azure", cloud_region="europe"))) == [
+        "The price table holds Azure prices for eastus, not Europe, whose prices usually differ: edit the price "
         "table on the Cost page for your region."]
     from vectorscout.decision.cost import PriceTable, default_prices, save_prices
 
     defaults = default_prices()
-    two_regions = [*defaults.instances, *(replace(i, region="eu-west-1") for i in defaults.instances
-                                          if i.provider == "aws")]
-    save_prices(PriceTable(tuple(two_regions), defaults.storage, defaults.managed, defaults.hours_per_month))
-    assert "holds AWS prices for eu-west-1, us-east-1, not Europe" in texts(
-        _answer_conflicts(answers(cloud_region="europe")))[0]
+    us_only = [i for i in defaults.instances if i.provider != "aws" or i.region == "us-east-1"]
+    save_prices(PriceTable(tuple(us_only), defaults.storage, defaults.managed, defaults.hours_per_month,
+                           regions=defaults.regions))
+    assert "holds AWS prices for us-east-1, not Europe" in texts(_answer_conflicts(answers(cloud_region="europe")))[0]
     save_prices(PriceTable(tuple(i for i in defaults.instances if i.provider != "azure"), defaults.storage,
                            defaults.managed, defaults.hours_per_month))
     assert "holds Azure prices for no region, not Europe" in texts(
@@ -157,10 +155,11 @@ def test_a_warning_prints_with_its_source_when_it_has_one():
 
 
 def test_answer_and_mode_conflicts_cite_no_page_and_two_tenants_are_several():
-    found = (_answer_conflicts(answers(vectors_now=2, vectors_24m=1, tenants=2, cloud_region="asia_pacific"))
+    found = (_answer_conflicts(answers(vectors_now=2, vectors_24m=1, tenants=2, cloud_region="asia_pacific",
+                                       cloud_provider="azure"))
              + _answer_conflicts(answers(multi_tenancy="required", tenants=1, deployment="managed_cloud",
                                          security=["data_residency"], license_constraint="permissive only",
-                                         cloud_region="asia_pacific"))
+                                         cloud_region="asia_pacific", cloud_provider="azure"))
              + _mode_conflicts(answers(deployment="embedded", vectors_24m=10**9, high_availability=True)))
     assert len(found) == 9 and all(source == "" for _, source in found)
     assert texts(found)[1].startswith("2 tenants, yet multi-tenancy is 'not needed'")

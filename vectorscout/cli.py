@@ -374,7 +374,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
         return 0
     answers = scenario.answers
     print(f"Cost for {scenario.name!r}: {answers['vectors_now']:,} vectors x {answers['dimensions']}, peak "
-          f"{answers['peak_qps']:,} QPS, recall >= {answers['recall_target']:g}; runs {', '.join(run_ids) or 'none'}")
+          f"{answers['peak_qps']:,} QPS, recall >= {answers['recall_target']:g}; runs {', '.join(run_ids) or 'none'}; "
+          f"priced in {report.assumptions['provider']} {report.assumptions['region']}")
+    if report.region_note:
+        print(f"  region: {report.region_note}")
     for line in report.lines():
         if line.usd_per_month is None:
             print(f"  {line.engine}: {line.status} ({line.note})")

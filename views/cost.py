@@ -153,6 +153,9 @@ except CostError as exc:  # e.g. an edited price table without the chosen provid
     report = None
 if report is not None:
     answers = scenario.answers
+    st.caption(f"Priced in {report.assumptions['provider']} {report.assumptions['region']}.")
+    if report.region_note:
+        st.warning(f"Region: {report.region_note}.")
     st.subheader(f"At {answers['vectors_now']:,} vectors × {answers['dimensions']} dims, peak {answers['peak_qps']:,} QPS")
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")

@@ -43,6 +43,9 @@ ASSUMPTIONS: tuple[Param, ...] = (
     # Empty: the scenario's cloud provider (a questionnaire answer); set it to price with another provider's list.
     Param("provider", str, "", "whose instance prices to size with (empty: the scenario's cloud provider)",
           label="Cloud provider"),
+    # Empty: the price table's region for the scenario's area (us, europe, asia_pacific: a Requirements answer).
+    Param("region", str, "", "the provider's region to price in (empty: the table's region for the scenario's area)",
+          label="Region (empty: the scenario's)"),
     Param("replicas", str, "auto", "copies of the data; auto: 2 with high availability (each on its own node), else 1",
           choices=("auto", "1", "2", "3", "4", "5"), label="Copies of the data"),
     Param("memory_headroom", float, 0.25, "share of each node's RAM left free for the OS, caches and spikes",
@@ -61,6 +64,22 @@ def resolved_assumptions(raw: Mapping[str, Any] | None, answers: Mapping[str, An
     chosen = coerce_assumptions(raw)
     chosen["provider"] = chosen["provider"] or str(answers.get("cloud_provider") or "aws")
     return chosen
+
+
+def priced_region(chosen: dict[str, Any], answers: Mapping[str, Any], table: PriceTable) -> str:
+    """Fill in the region (the table's region for the scenario's area when not set); return what the estimate
+    says about it: "" when the table prices that region, else which region stands in and why."""
+    provider = chosen["provider"]
+    area = str(answers.get("cloud_region") or "us")
+    wanted = chosen["region"] or table.region_for(provider, area)
+    if wanted and table.instances_in(provider, wanted):
+        chosen["region"] = wanted
+        return ""
+    fallback = table.region_for(provider, "us") or (table.regions_of(provider) or [""])[0]
+    chosen["region"] = fallback
+    asked = wanted or f"the {area} area"
+    return (f"the price table has no {provider} instance prices in {asked}: priced with {fallback}'s, which usually "
+            "differ; add the region's prices on the Cost page")
 
 
 def coerce_assumptions(raw: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -124,17 +143,30 @@ class PriceTable:
     managed: tuple[ManagedOffer, ...]
     hours_per_month: float = 730.0
     edited: bool = False  # True when this is the user's saved copy, not the shipped defaults
+    # provider -> the scenario's area (us, europe, asia_pacific) -> the region its prices are read in
+    regions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def providers(self) -> list[str]:
         return sorted({i.provider for i in self.instances})
 
-    def storage_of(self, provider: str) -> Storage | None:
-        """The provider's storage price, if the table has one."""
-        return next((s for s in self.storage if s.provider == provider), None)
+    def regions_of(self, provider: str) -> list[str]:
+        return sorted({i.region for i in self.instances if i.provider == provider})
+
+    def region_for(self, provider: str, area: str) -> str:
+        """The region the table prices an area in for this provider ("" when it names none)."""
+        return self.regions.get(provider, {}).get(area, "")
+
+    def instances_in(self, provider: str, region: str) -> list[Instance]:
+        return [i for i in self.instances if i.provider == provider and i.region == region]
+
+    def storage_of(self, provider: str, region: str = "") -> Storage | None:
+        """The provider's storage price in the region, else in any region of the table (None: no price)."""
+        mine = [s for s in self.storage if s.provider == provider]
+        return next((s for s in mine if s.region == region), mine[0] if mine else None)
 
     def to_document(self) -> dict[str, Any]:
-        return {"currency": "USD", "hours_per_month": self.hours_per_month,
+        return {"currency": "USD", "hours_per_month": self.hours_per_month, "regions": self.regions,
                 "instances": [asdict(i) for i in self.instances], "storage": [asdict(s) for s in self.storage],
                 "managed": [asdict(m) for m in self.managed]}
 
@@ -175,13 +207,21 @@ def _hours_per_month(value: Any) -> float:
     return hours
 
 
+def _regions(value: Any) -> dict[str, dict[str, str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
+        raise CostError("regions: expected provider: {area: region}, e.g. aws: {europe: eu-central-1}")
+    return {str(provider): {str(area): str(region) for area, region in areas.items()} for provider, areas in value.items()}
+
+
 def parse_prices(document: Any, edited: bool = False) -> PriceTable:
     if not isinstance(document, dict):
         raise CostError("a price table is a mapping with instances, storage and managed")
     table = PriceTable(
         _rows(Instance, document.get("instances"), "instances"), _rows(Storage, document.get("storage"), "storage"),
         _rows(ManagedOffer, document.get("managed"), "managed"), _hours_per_month(document.get("hours_per_month", 730)),
-        edited,
+        edited, _regions(document.get("regions")),
     )
     if not table.instances:
         raise CostError("the price table lists no instance type")
@@ -601,7 +641,7 @@ def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, targ
 
 def _cheapest(measure: EngineMeasure, memory: MemoryPlan, target: Target, assumptions: Mapping[str, Any],
               table: PriceTable, storage: Storage | None) -> Sizing | None:
-    sized = [s for i in table.instances if i.provider == assumptions["provider"]
+    sized = [s for i in table.instances_in(assumptions["provider"], assumptions["region"])
              if (s := size_on(i, measure, memory, target, assumptions, table, storage)) is not None]
     return min(sized, key=lambda s: (s.usd_per_month, s.nodes, s.instance)) if sized else None
 
@@ -610,7 +650,7 @@ def _does_not_fit(engine: str, target: Target, memory: MemoryPlan, assumptions: 
                   table: PriceTable) -> str:
     provider = assumptions["provider"]
     shape = deployment_shape(engine, target.deployment)
-    offered = [i for i in table.instances if i.provider == provider]
+    offered = table.instances_in(provider, assumptions["region"])
     if shape.kind == "cluster" or not offered:
         return f"no {provider} instance in the price table has RAM left after headroom and overhead"
     largest = max(offered, key=lambda i: i.ram_gb)
@@ -636,7 +676,7 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     result.memory = replace(plan, ram_bytes_per_vector=plan.ram_bytes_per_vector * memory_factor,
                             disk_bytes_per_vector=plan.disk_bytes_per_vector * memory_factor)
     provider = assumptions["provider"]
-    storage = table.storage_of(provider)
+    storage = table.storage_of(provider, assumptions["region"])
     result.scale = scale_evidence(measure, target.vectors, found or [])
     low, expected, high = result.scale.qps_factor
     scaled = replace(measure, qps_per_core=measure.qps_per_core * expected)
@@ -767,6 +807,7 @@ class CostReport:
     growth: list[CostEstimate]  # the same engines at the scenario's vector count in 24 months
     assumptions: dict[str, Any]
     prices_edited: bool
+    region_note: str = ""  # the region asked for has no prices in the table: which stands in ("" when it has)
 
     def lines(self) -> list[CostLine]:
         lines = []
@@ -790,6 +831,7 @@ class CostReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"assumptions": self.assumptions, "prices": "edited by the user" if self.prices_edited else "defaults",
+                "region_note": self.region_note,
                 "engines": [e.summary() for e in self.estimates],
                 "in_24_months": [e.summary() for e in self.growth],
                 "details": [e.to_dict() for e in self.estimates]}
@@ -804,6 +846,7 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     table = table or load_prices()
     if chosen["provider"] not in table.providers:
         raise CostError(f"no instance prices for provider {chosen['provider']!r}; the table has {', '.join(table.providers)}")
+    region_note = priced_region(chosen, answers, table)
     measures, missing = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
     names = sorted(set(engines or ()) | set(measures) | set(missing))
     now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
@@ -811,12 +854,12 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     report = CostReport(
         [estimate(e, measures.get(e), now, chosen, table, missing.get(e, ""), found=found) for e in names],
         [estimate(e, measures.get(e), later, chosen, table, missing.get(e, ""), found=found) for e in names],
-        chosen, table.edited,
+        chosen, table.edited, region_note,
     )
     for entry in (*report.estimates, *report.growth):
         entry.excluded = (excluded or {}).get(entry.engine, "")
     # the options are shown for today's scale only: not sized for the growth, the curve or the sensitivity
-    storage = table.storage_of(chosen["provider"])
+    storage = table.storage_of(chosen["provider"], chosen["region"])
     for entry in report.estimates:
         if entry.sizing is not None and entry.engine in measures:
             entry.options = memory_options(measures[entry.engine], now, chosen, table, storage)
@@ -827,7 +870,9 @@ def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[st
             table: PriceTable | None) -> tuple[dict[str, Any], PriceTable, dict[str, EngineMeasure]]:
     """The assumptions, the price table and the measured engines every estimate starts from."""
     measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
-    return resolved_assumptions(assumptions, answers), table or load_prices(), measures
+    chosen, table = resolved_assumptions(assumptions, answers), table or load_prices()
+    priced_region(chosen, answers, table)
+    return chosen, table, measures
 
 
 def ladder_settings(answers: Mapping[str, Any], runs: list[Run]) -> list[LadderSetting]:

@@ -67,11 +67,23 @@ def _answer_conflicts(answers: dict[str, Any]) -> list[tuple[str, str]]:
     if answers["license_constraint"] == "permissive only" and answers["deployment"] == "managed_cloud":
         found.append(("Permissive licenses only, with a managed service: the service is bought under the vendor's "
                       "terms, not the engine's open-source license. Way out: self-host the open-source engine.", ""))
-    if answers["cloud_region"] != "us":
+    if not _area_priced(answers):
         found.append((f"The price table holds {term(answers['cloud_provider'])} prices for {_priced_regions(answers)}, not "
                       f"{term(answers['cloud_region'])}, whose prices usually differ: edit the price table "
                       "on the Cost page for your region.", ""))
     return found
+
+
+def _area_priced(answers: dict[str, Any]) -> bool:
+    """Whether the (possibly edited) price table prices the scenario's provider in a region of its area."""
+    from vectorscout.decision.cost import CostError, load_prices
+
+    try:
+        table = load_prices()
+    except CostError:
+        return False
+    region = table.region_for(answers["cloud_provider"], answers["cloud_region"])
+    return bool(region and table.instances_in(answers["cloud_provider"], region))
 
 
 def _priced_regions(answers: dict[str, Any]) -> str:

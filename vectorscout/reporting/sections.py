@@ -86,6 +86,8 @@ def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportDat
         data.recommendation = recommend(scenario, runs)
         try:
             data.cost = cost_report(scenario.answers, runs, scenario.cost, excluded=excluded_engines(data.ranking))
+            if data.cost.region_note:
+                data.notes.append(f"region: {data.cost.region_note}")
             data.cost_curve = scale_curve(scenario.answers, runs, scenario.cost)
         except CostError as exc:
             data.notes.append(f"cost not estimated: {exc}")
