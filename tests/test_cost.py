@@ -137,8 +137,10 @@ def test_memory_is_calibrated_by_runs_at_two_sizes_only():
 
 def test_managed_list_prices_are_separate_and_marked():
     estimate = cost_report(answers(vectors_now=3_000_000, dimensions=768), [measured_run()], ASSUME, PRICES).estimates[0]
-    assert estimate.managed == [{"offer": "Hosted", "region": "r", "as_of": "2026-11", "source_url": "https://example.test",
-                                 "usd_per_month": 3 * 0.5 * 730, "units": 3, "note": ""}]
+    assert estimate.managed == [{"offer": "Hosted", "family": "Hosted", "region": "r", "as_of": "2026-11",
+                                 "source_url": "https://example.test", "usd_per_month": 3 * 0.5 * 730, "units": 3,
+                                 "note": "", "fits": True, "selected": True, "in_region": None,
+                                 "reason": "3 units: 3 for the data (1,000,000 768-d vectors per unit)"}]
 
 
 def test_scale_curve_and_sensitivity():
@@ -377,7 +379,8 @@ def test_the_cli_line_and_the_dashboard_row_carry_the_sized_figures_rounded_only
         "memory_terms": {"vectors": 512.0, "graph": 131.8, "ids": 0.0},
         "usd_per_month": round(monthly, 2), "usd_per_million_queries": round(monthly / queries_millions, 4),
         "managed": [{"offer": "Hosted", "usd_per_month": units * 0.5 * 730, "source_url": "https://example.test",
-                     "as_of": "2026-11"}],
+                     "as_of": "2026-11", "units": units, "selected": True, "in_region": None,
+                     "reason": f"{units} units: {units} for the data (1,000,000 768-d vectors per unit)"}],
         "excluded_by_recommendation": None, "note": note,
         "usd_per_month_range": None, "nodes_range": None, "long_extrapolation": True, "sizes_measured": [100_000],
         "throughput_evidence": "throughput measured at 100,000 vectors only, carried unscaled to 100,000,000 (1,000× "
@@ -934,3 +937,51 @@ def test_a_region_the_table_does_not_price_says_which_region_stands_in():
     assert azure.to_dict()["region_note"] == azure.region_note
     asked = cost_report(answers(dimensions=768), [run], {"region": "mars-1"})
     assert asked.region_note.startswith("the price table has no aws instance prices in mars-1: priced with us-east-1's")
+
+
+def test_managed_tiers_are_sized_for_the_data_and_the_qps_and_the_densest_fast_enough_one_is_selected():
+    from vectorscout.decision.cost import Target, managed_prices, managed_summary
+
+    table = default_prices()
+
+    def zilliz(vectors, qps):
+        entries = managed_prices("milvus", Target(vectors, 768, qps, 2, "ha"), table, region="eu-central-1")
+        return {e["offer"].split(", ")[1]: e for e in entries if e["family"] == "Zilliz Cloud dedicated"}
+
+    # 1B x 768 at 50 QPS: 667 performance CUs, 200 capacity CUs, 50 tiered CUs (50 QPS / 5 per CU = 10, 8 at least)
+    big = zilliz(1_000_000_000, 50)
+    assert {k: e["units"] for k, e in big.items()} == {"performance-optimized CU": 1334, "capacity-optimized CU": 400,
+                                                       "tiered-storage CU": 100}
+    assert [k for k, e in big.items() if e["selected"]] == ["tiered-storage CU"]
+    assert big["performance-optimized CU"]["usd_per_month"] == pytest.approx(1334 * 0.248 * 730)
+    assert big["tiered-storage CU"]["usd_per_month"] is None  # no list price: not borrowed from another tier
+    assert all(e["in_region"] for e in big.values())
+    # 10M x 768 at 1,000 QPS: performance 7 (data) > 2 (QPS); capacity 10 for the QPS; tiered 200 for the QPS
+    fast = zilliz(10_000_000, 1000)
+    assert {k: e["units"] for k, e in fast.items()} == {"performance-optimized CU": 14, "capacity-optimized CU": 20,
+                                                        "tiered-storage CU": 400}
+    assert fast["performance-optimized CU"]["selected"]
+    assert fast["capacity-optimized CU"]["reason"] == ("20 units: 2 for the data (5,000,000 768-d vectors per unit), "
+                                                       "10 for 1,000 QPS (100 QPS per unit), x 2 copies")
+    summary = managed_summary(list(fast.values()))
+    assert summary.startswith("Zilliz Cloud dedicated, performance-optimized CU: $2,535 (selected of 3: 14 units")
+    assert zilliz(20_000_000, 5)["tiered-storage CU"]["units"] == 16  # 1 for the data, but 8 at least, x 2 copies
+    elsewhere = managed_prices("milvus", Target(10_000_000, 768, 10, 1, ""), table, region="ap-south-1")
+    assert "(not offered in the scenario's region)" in managed_summary(elsewhere)
+
+
+def test_aurora_takes_the_smallest_instance_class_that_holds_a_copy_and_says_when_none_does():
+    from vectorscout.decision.cost import Target, managed_prices, managed_summary
+
+    table = default_prices()
+    per_vector = 4096.0  # pgvector HNSW at 768 dims, m = 16 (the memory model)
+    # 45M x 4,096 B = 171.7 GiB: db.r7g.4xlarge holds 96 GiB after 25 % headroom, db.r7g.8xlarge 192
+    fits = managed_prices("pgvector", Target(45_000_000, 768, 100, 2, "ha"), table, per_vector, 0.25)
+    aurora = [e for e in fits if e["family"] == "Aurora PostgreSQL (pgvector)"]
+    (chosen,) = [e for e in aurora if e["selected"]]
+    assert chosen["offer"] == "Aurora PostgreSQL db.r7g.8xlarge (pgvector)"
+    assert chosen["usd_per_month"] == pytest.approx(2 * 4.422 * 730) and chosen["units"] == 2
+    assert [e["fits"] for e in aurora] == [False, False, False, False, True]
+    too_big = managed_prices("pgvector", Target(1_000_000_000, 768, 50, 1, ""), table, per_vector, 0.25)
+    assert "Aurora PostgreSQL (pgvector): does not fit (Aurora PostgreSQL db.r7g.8xlarge (pgvector): 3,815 GiB per " \
+           "copy do not fit the class's 192 GiB usable)" in managed_summary(too_big)

@@ -318,14 +318,23 @@ def test_storage_managed_and_hours_are_the_cited_figures():
     chroma = managed["Chroma Cloud (storage only)"]  # $0.33 per GiB-month; a GiB holds 2^30 / (768 x 4) vectors
     assert chroma.usd_per_unit_hour == pytest.approx(0.33 / 730, abs=5e-7)
     assert chroma.vectors_768d_per_unit == 2**30 // (768 * 4)
-    aurora = managed["Aurora PostgreSQL db.r7g.large (pgvector)"]  # 16 GiB x 0.75 at 4,096 B per 768-d vector
-    assert aurora.usd_per_unit_hour == 0.276
-    assert aurora.vectors_768d_per_unit == 16 * 2**30 * 0.75 / model("pgvector", "hnsw", 768, {"m": 16}).ram_bytes_per_vector
+    # Aurora Standard, on-demand, us-east-1, per the AWS table cited: one instance class holds a whole copy
+    aurora = {m.name.split()[2]: (m.usd_per_unit_hour, m.ram_gb, m.kind) for m in table.managed
+              if m.family == "Aurora PostgreSQL (pgvector)"}
+    assert aurora == {"db.r7g.large": (0.276, 16, "instance"), "db.r7g.xlarge": (0.553, 32, "instance"),
+                      "db.r7g.2xlarge": (1.106, 64, "instance"), "db.r7g.4xlarge": (2.211, 128, "instance"),
+                      "db.r7g.8xlarge": (4.422, 256, "instance")}
+    tiers = {m.name: (m.vectors_768d_per_unit, m.qps_per_unit, m.min_units) for m in table.managed
+             if m.family == "Zilliz Cloud dedicated"}  # Zilliz's cluster types: capacity and QPS per CU
+    assert tiers == {"Zilliz Cloud dedicated, performance-optimized CU": (1_500_000, 500, 1),
+                     "Zilliz Cloud dedicated, capacity-optimized CU": (5_000_000, 100, 1),
+                     "Zilliz Cloud dedicated, tiered-storage CU": (20_000_000, 5, 8)}
     unpriced = {name for name, m in managed.items() if m.usd_per_unit_hour is None}
-    assert unpriced == {"Zilliz Cloud dedicated, capacity-optimized CU", "Zilliz Cloud serverless", "Qdrant Cloud",
-                        "Weaviate Cloud Flex", "LanceDB Cloud", "Cloud SQL for PostgreSQL (pgvector)"}
-    assert {name for name, m in managed.items() if m.vectors_768d_per_unit is None} == unpriced - {
-        "Zilliz Cloud dedicated, capacity-optimized CU"}
+    assert unpriced == {"Zilliz Cloud dedicated, capacity-optimized CU", "Zilliz Cloud dedicated, tiered-storage CU",
+                        "Zilliz Cloud serverless", "Qdrant Cloud", "Weaviate Cloud Flex", "LanceDB Cloud",
+                        "Cloud SQL for PostgreSQL (pgvector)"}
+    assert {name for name, m in managed.items() if m.vectors_768d_per_unit is None and m.kind == "units"} == \
+        unpriced - {"Zilliz Cloud dedicated, capacity-optimized CU", "Zilliz Cloud dedicated, tiered-storage CU"}
     assert len(shipped_prices()["managed"]) == len(managed)
 
 

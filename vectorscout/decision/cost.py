@@ -134,6 +134,14 @@ class ManagedOffer:
     source: str
     source_url: str = ""
     note: str = ""
+    # How units add up: "units" (a unit holds vectors_768d_per_unit: units grow with the data, e.g. Zilliz CUs) or
+    # "instance" (one database instance of ram_gb holds a whole copy: Aurora classes; the smallest that holds it)
+    kind: str = "units"
+    family: str = ""  # offers of one family are alternatives (tiers, instance classes): one is selected
+    ram_gb: float | None = None  # an instance class's memory
+    qps_per_unit: float | None = None  # the throughput the provider documents for one unit (tier selection)
+    min_units: int = 1
+    regions: str = ""  # the regions the provider offers it in, comma-separated ("": not stated)
 
 
 @dataclass(frozen=True)
@@ -592,7 +600,8 @@ class CostEstimate:
                 "long_extrapolation": self.scale.long if self.scale else None,
                 "sizes_measured": list(self.scale.sizes) if self.scale else None,
                 "memory_evidence": self.memory_evidence,
-                "managed": [{key: m[key] for key in ("offer", "usd_per_month", "source_url", "as_of")}
+                "managed": [{key: m[key] for key in ("offer", "usd_per_month", "source_url", "as_of", "units",
+                                                     "selected", "reason", "in_region")}
                             for m in self.managed],
                 "excluded_by_recommendation": self.excluded or None, "note": self.note}
 
@@ -706,7 +715,8 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
     elif measure.build_vectors_per_s:
         # linear extrapolation; graph indexes build in about n log n, so this is a lower bound at large n
         result.build_hours = target.vectors / measure.build_vectors_per_s / 3600
-    result.managed = managed_prices(engine, target, table)
+    result.managed = managed_prices(engine, target, table, result.memory.ram_bytes_per_vector,
+                                    assumptions["memory_headroom"], assumptions["region"])
     return result
 
 
@@ -747,19 +757,80 @@ def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: fl
         breakdown.source)
 
 
-def managed_prices(engine: str, target: Target, table: PriceTable) -> list[dict[str, Any]]:
-    """The engine's managed offers at this scale: list price per month, or why there is none."""
+def managed_prices(engine: str, target: Target, table: PriceTable, ram_bytes_per_vector: float | None = None,
+                   headroom: float = 0.25, region: str = "") -> list[dict[str, Any]]:
+    """The engine's managed offers at this scale, each with its tier, units, list price per month (or why there
+    is none) and source; in a family of alternatives the one the scenario's size and QPS select is marked, with
+    the reason. With a region, an offer whose provider lists its regions says whether it is offered there."""
     prices = []
     for offer in table.managed:
         if offer.engine != engine:
             continue
-        entry: dict[str, Any] = {"offer": offer.name, "region": offer.region, "as_of": offer.as_of,
-                                 "source_url": offer.source_url, "usd_per_month": None, "units": None, "note": offer.note}
-        if offer.usd_per_unit_hour is not None and offer.vectors_768d_per_unit:
-            units = max(1, math.ceil(target.vectors * target.dim / 768 / offer.vectors_768d_per_unit)) * target.copies
-            entry.update(units=units, usd_per_month=units * offer.usd_per_unit_hour * table.hours_per_month)
+        entry: dict[str, Any] = {"offer": offer.name, "family": offer.family or offer.name, "region": offer.region,
+                                 "as_of": offer.as_of, "source_url": offer.source_url, "usd_per_month": None,
+                                 "units": None, "note": offer.note, "fits": True, "reason": "", "selected": False,
+                                 "in_region": _offered_in(offer, region)}
+        if offer.kind == "instance":
+            _size_instance(entry, offer, target, ram_bytes_per_vector, headroom, table)
+        elif offer.vectors_768d_per_unit:
+            _size_units(entry, offer, target, table)
         prices.append(entry)
+    for family in {e["family"] for e in prices}:
+        members = [e for e in prices if e["family"] == family and e["fits"]]
+        if members:
+            chosen = _selected(members)
+            chosen["selected"] = True
     return prices
+
+
+def _offered_in(offer: ManagedOffer, region: str) -> bool | None:
+    if not region or not offer.regions:
+        return None  # not stated: the residency answer cannot be checked from the table
+    # a provider's own region names carry the cloud ("aws-eu-central-1"); the scenario's region is the cloud's
+    return any(r.strip() in (region, f"{cloud}-{region}") for r in offer.regions.split(",")
+               for cloud in ("aws", "gcp", "azure"))
+
+
+def _size_units(entry: dict[str, Any], offer: ManagedOffer, target: Target, table: PriceTable) -> None:
+    """Units for the data (the provider's capacity rule) and for the peak QPS (its documented QPS per unit)."""
+    assert offer.vectors_768d_per_unit
+    for_data = max(offer.min_units, math.ceil(target.vectors * target.dim / 768 / offer.vectors_768d_per_unit))
+    for_qps = math.ceil(target.peak_qps / offer.qps_per_unit) if offer.qps_per_unit else 0
+    units = max(for_data, for_qps) * target.copies
+    why = f"{for_data:,} for the data ({offer.vectors_768d_per_unit:,} 768-d vectors per unit)"
+    if for_qps:
+        why += f", {for_qps:,} for {target.peak_qps:,.0f} QPS ({offer.qps_per_unit:,.0f} QPS per unit)"
+    entry.update(units=units, reason=f"{units:,} units: {why}" + (f", x {target.copies} copies" if target.copies > 1
+                                                                  else ""))
+    if offer.usd_per_unit_hour is not None:
+        entry["usd_per_month"] = units * offer.usd_per_unit_hour * table.hours_per_month
+
+
+def _size_instance(entry: dict[str, Any], offer: ManagedOffer, target: Target, ram_bytes_per_vector: float | None,
+                   headroom: float, table: PriceTable) -> None:
+    """One instance class per copy (a writer, and a reader per further copy) when its memory holds the index."""
+    if offer.ram_gb is None or ram_bytes_per_vector is None:
+        entry.update(fits=False, reason="not sized: no memory figure for this engine")
+        return
+    needed = target.vectors * ram_bytes_per_vector / GIB
+    usable = offer.ram_gb * (1 - headroom)
+    if needed > usable:
+        entry.update(fits=False, reason=f"{needed:,.0f} GiB per copy do not fit the class's {usable:,.0f} GiB usable")
+        return
+    entry.update(units=target.copies, reason=f"{needed:,.0f} GiB per copy fit the class's {usable:,.0f} GiB usable "
+                                             f"({offer.ram_gb:g} GiB less {headroom:.0%} headroom); "
+                                             f"{target.copies} instance(s): a writer" +
+                                             (" and readers" if target.copies > 1 else ""))
+    if offer.usd_per_unit_hour is not None:
+        entry["usd_per_month"] = target.copies * offer.usd_per_unit_hour * table.hours_per_month
+
+
+def _selected(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The alternative the scenario selects: the fewest units that hold the data and serve the peak QPS (each
+    was sized for both: the densest tier fast enough), then the cheapest; a selected tier without a list price
+    stays unpriced rather than borrowing another tier's price."""
+    return min(members, key=lambda e: (e["units"] or math.inf, e["usd_per_month"] if e["usd_per_month"] is not None
+                                       else math.inf))
 
 
 def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vectors: int | None = None) -> Target:
@@ -771,6 +842,28 @@ def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vector
         copies, reason = int(chosen), f"{chosen} copies, as set"
     return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
                   float(answers["peak_qps"]), copies, reason, str(answers.get("deployment") or "cluster"))
+
+
+def managed_text(entry: Mapping[str, Any]) -> str:
+    """One managed offer as a table cell: its name, list price or why there is none, and the region check."""
+    price = (f"${entry['usd_per_month']:,.0f}" if entry["usd_per_month"] is not None
+             else "does not fit" if not entry["fits"] else "no list price")
+    where = " (not offered in the scenario's region)" if entry["in_region"] is False else ""
+    return f"{entry['offer']}: {price}{where}"
+
+
+def managed_summary(entries: list[dict[str, Any]]) -> str:
+    """Per family of managed offers, the one the scenario selects, or why none holds it; "; "-joined."""
+    cells = []
+    for family in dict.fromkeys(e["family"] for e in entries):
+        members = [e for e in entries if e["family"] == family]
+        chosen = [e for e in members if e["selected"]]
+        if chosen:  # among alternatives, why this one
+            cells.append(managed_text(chosen[0]) + (f" (selected of {len(members)}: {chosen[0]['reason']})"
+                                                    if len(members) > 1 else ""))
+        else:
+            cells.append(f"{family}: does not fit ({members[-1]['offer']}: {members[-1]['reason']})")
+    return "; ".join(cells)
 
 
 @dataclass(frozen=True)
@@ -819,8 +912,7 @@ class CostReport:
                 now.memory.ram_bytes_per_vector if now.memory else None,
                 s.usd_per_month if s else None, s.usd_per_million_queries if s else None,
                 later.sizing.usd_per_month if later.sizing else None, later.status,
-                "; ".join(f"{m['offer']}: " + (f"${m['usd_per_month']:,.0f}" if m["usd_per_month"] is not None
-                                               else "no list price") for m in now.managed),
+                managed_summary(now.managed),
                 now.build_hours, "; ".join(filter(None, [f"excluded by the recommendation: {now.excluded}"
                                                          if now.excluded else "", now.note])),
                 s.shape if s else "",
