@@ -159,3 +159,15 @@ def test_the_ladder_for_an_estimate_is_the_same_build_else_the_same_index_with_t
     assert ladder_for(found, "hnswlib", "hnsw", {"M": 16}).sizes == SIZES[:3]
     assert ladder_for(found, "hnswlib", "hnsw", {"M": 8}).sizes == SIZES
     assert ladder_for(found, "faiss", "hnsw", {"M": 16}) is None
+
+
+def test_recall_is_never_carried_by_a_line_in_n_even_where_one_fits_the_ladder_better():
+    # hnswlib's ladder at 768 dims: recall falls faster at the top, which a line in n follows, and which would
+    # reach 0 by 10M vectors; a + b log n falls by the same amount per doubling instead
+    measured = list(zip(SIZES, (0.998, 0.9945, 0.9945, 0.971, 0.937)))
+    curve = fit_curve(FIGURE["recall"], measured)
+    assert curve.line.model.name == "log"
+    xs, ys = np.log(SIZES), np.array([y for _, y in measured])
+    slope, intercept = np.polyfit(xs, ys, 1)
+    assert curve.at(100_000_000).value == pytest.approx(intercept + slope * math.log(1e8))
+    assert 0.5 < curve.at(100_000_000).value < 0.937
