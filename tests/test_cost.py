@@ -811,6 +811,13 @@ def test_the_build_time_follows_the_ladders_curve_and_the_recall_is_predicted_fo
     assert intercept != 0
     assert estimate.scale.recall.value == pytest.approx(1.2 - 0.02 * math.log(10_000_000))
     assert f"recall at hnsw (ef=64) predicted {1.2 - 0.02 * math.log(10_000_000):.3f}" in estimate.scale.words
+    # 0.878 at 10M, under the scenario's 0.95: the text says the throughput is optimistic
+    assert estimate.scale.words.endswith(", below the 0.95 target: that size will need more search effort than this "
+                                         "setting, so the throughput above is optimistic")
+    (near,) = cost_report(answers(vectors_now=200_000), runs, ASSUME, PRICES).estimates
+    assert "below the" not in near.scale.words  # at 200k: 1.2 - 0.02 ln(2e5) = 0.956, over the target
+    (million,) = cost_report(answers(vectors_now=1_000_000), runs, ASSUME, PRICES).estimates
+    assert "below the 0.95 target" in million.scale.words  # at 1M: 0.924, under the target by 0.026
 
 
 def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_scale_checks_each_curve(
@@ -821,7 +828,8 @@ def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_
     for run in runs:
         store.import_run(run.to_dict())
     scenario = tmp_path / "scenario.json"
-    scenario.write_text(Scenario("cli", {"vectors_now": 10_000_000, "dimensions": 128, "peak_qps": 10_000}).to_json())
+    scenario.write_text(Scenario("cli", {"vectors_now": 10_000_000, "dimensions": 128, "peak_qps": 10_000,
+                                         "deployment": "cluster"}).to_json())
     ids = ",".join(run.run_id for run in runs)
     report = cost_report(Scenario.from_json(scenario.read_text()).answers, runs)
     line = report.lines()[0]
@@ -832,6 +840,11 @@ def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_
     assert "throughput: throughput measured at 25,000 vectors, scaled to 10,000,000 by the scale ladder faiss" in out
     assert "25× the largest size measured: a long extrapolation" in out
     assert f"memory: {line.memory_evidence}" in out
+    assert line.nodes_range[0] < line.nodes_range[1]
+    single = tmp_path / "single.json"
+    single.write_text(Scenario("one", {"vectors_now": 10_000_000, "dimensions": 128, "peak_qps": 10_000}).to_json())
+    assert main(["cost", "--scenario", str(single), "--runs", ids]) == 0
+    assert "(the throughput's 95 % interval does not move it: bound by " in capsys.readouterr().out
     assert main(["scale", "--runs", ids, "--at", "10000000"]) == 0
     out = capsys.readouterr().out
     assert "faiss, hnsw (ef=64), 128 dimensions, 25,000–400,000 vectors (5 sizes)" in out

@@ -166,7 +166,7 @@ def test_recall_is_never_carried_by_a_line_in_n_even_where_one_fits_the_ladder_b
     # reach 0 by 10M vectors; a + b log n falls by the same amount per doubling instead
     measured = list(zip(SIZES, (0.998, 0.9945, 0.9945, 0.971, 0.937)))
     curve = fit_curve(FIGURE["recall"], measured)
-    assert curve.line.model.name == "log"
+    assert curve.line.model.name == "log" and curve.why == "a + b × log n: the only model for this figure"
     xs, ys = np.log(SIZES), np.array([y for _, y in measured])
     slope, intercept = np.polyfit(xs, ys, 1)
     assert curve.at(100_000_000).value == pytest.approx(intercept + slope * math.log(1e8))

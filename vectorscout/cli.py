@@ -383,9 +383,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
             print(f"  {line.engine}: {line.status} ({line.note})")
             continue
         grown = money(line.usd_per_month_in_24_months, line.status_in_24_months)
-        spread = (f" (95 % interval {line.nodes_range[0]}–{line.nodes_range[1]} nodes, "
-                  f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])})"
-                  if line.usd_per_month_range and line.nodes_range else " (no interval: one size measured)")
+        if not (line.usd_per_month_range and line.nodes_range):
+            spread = " (no interval: one size measured)"
+        elif line.nodes_range[0] == line.nodes_range[1]:
+            spread = f" (the throughput's 95 % interval does not move it: bound by {line.bound_by})"
+        else:
+            spread = (f" (95 % interval {line.nodes_range[0]}–{line.nodes_range[1]} nodes, "
+                      f"{money(line.usd_per_month_range[0])}–{money(line.usd_per_month_range[1])})")
         print(f"  {line.engine}: {line.shape}, {line.nodes} x {line.instance} (bound by {line.bound_by}), "
               f"{money(line.usd_per_month)}/month{spread}, {money(line.usd_per_million_queries, 'n/a')} per million "
               f"queries; in 24 months {grown}/month")

@@ -436,6 +436,7 @@ class ScaleEvidence:
     build_factor: tuple[float, float, float] | None  # the same for insert and build time; None: carried linearly
     recall: Prediction | None  # the ladder setting's recall at the target size (same search setting only)
     recall_setting: str
+    recall_target: float = 0.0
 
     @property
     def words(self) -> str:
@@ -446,15 +447,19 @@ class ScaleEvidence:
                     f"({reach}); run a scale ladder to measure how it falls with size")
         low, expected, high = self.qps_factor
         text = (f"throughput measured at {self.measured_at:,} vectors, scaled to {self.target:,} by the scale ladder "
-                f"{self.ladder} (x{expected:.2f}, 95 % interval x{low:.2f}–x{high:.2f}; {self.held_out}); {reach}")
+                f"{self.ladder} (x{expected:.3g}, 95 % interval x{low:.3g}–x{high:.3g}; {self.held_out}); {reach}")
         if self.recall is not None:
             interval = (f" (95 % interval {self.recall.interval[0]:.3f}–{self.recall.interval[1]:.3f})"
                         if self.recall.interval else "")
             text += f"; recall at {self.recall_setting} predicted {self.recall.value:.3f}{interval} at that size"
+            if self.recall_target and self.recall.value < self.recall_target:
+                text += (f", below the {self.recall_target:g} target: that size will need more search effort than "
+                         "this setting, so the throughput above is optimistic")
         return text
 
 
-def scale_evidence(measure: EngineMeasure, vectors: int, found: list[Ladder]) -> ScaleEvidence:
+def scale_evidence(measure: EngineMeasure, vectors: int, found: list[Ladder],
+                   recall_target: float = 0.0) -> ScaleEvidence:
     """The ladder that stands for the measure (same index; same build when one was laddered) carried to
     ``vectors``; without one, the single measured size carried unscaled."""
     ladder = ladder_for(found, measure.engine, measure.index, measure.build_params)
@@ -480,7 +485,7 @@ def scale_evidence(measure: EngineMeasure, vectors: int, found: list[Ladder]) ->
     recall = recall_curve.at(vectors) if recall_curve is not None and same_search else None
     return ScaleEvidence(measure.n, vectors, ladder.label, ladder.sizes, (low / base, at.value / base, high / base),
                          at.times_largest, at.long, held_out, build_factor, recall,
-                         ladder.key.setting if recall is not None else "")
+                         ladder.key.setting if recall is not None else "", recall_target)
 
 
 # -- sizing ------------------------------------------------------------------------------------------------
@@ -492,6 +497,7 @@ class Target:
     copies: int  # copies of the data: 1, or 2 and more for high availability
     copies_reason: str
     deployment: str = "cluster"  # the scenario's deployment mode: it decides the shape (see Shape)
+    recall_target: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -686,7 +692,7 @@ def estimate(engine: str, measure: EngineMeasure | None, target: Target, assumpt
                             disk_bytes_per_vector=plan.disk_bytes_per_vector * memory_factor)
     provider = assumptions["provider"]
     storage = table.storage_of(provider, assumptions["region"])
-    result.scale = scale_evidence(measure, target.vectors, found or [])
+    result.scale = scale_evidence(measure, target.vectors, found or [], target.recall_target)
     low, expected, high = result.scale.qps_factor
     scaled = replace(measure, qps_per_core=measure.qps_per_core * expected)
     result.sizing = _cheapest(scaled, result.memory, target, assumptions, table, storage)
@@ -841,7 +847,8 @@ def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vector
     else:
         copies, reason = int(chosen), f"{chosen} copies, as set"
     return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
-                  float(answers["peak_qps"]), copies, reason, str(answers.get("deployment") or "cluster"))
+                  float(answers["peak_qps"]), copies, reason, str(answers.get("deployment") or "cluster"),
+                  float(answers.get("recall_target") or 0.0))
 
 
 def managed_text(entry: Mapping[str, Any]) -> str:

@@ -229,8 +229,9 @@ def fit_curve(figure: Figure, points: Sequence[tuple[int, float]]) -> Curve | No
               if not (MODELS[name].log_y and any(y <= 0 for _, y in points))]
     if not usable:
         return None
-    chosen, why = usable[0], f"{usable[0].formula}: the default for this figure ({len(sizes)} sizes are too few to " \
-                             "choose between models)"
+    chosen = usable[0]
+    why = (f"{chosen.formula}: the only model for this figure" if len(usable) == 1 else
+           f"{chosen.formula}: the default for this figure ({len(sizes)} sizes are too few to choose between models)")
     if len(sizes) >= 4 and len(usable) > 1:
         scored = [(leave_one_out_error(figure, m, points), m) for m in usable]
         ranked = sorted(((e, m) for e, m in scored if e is not None), key=lambda pair: pair[0])
