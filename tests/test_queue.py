@@ -198,7 +198,14 @@ def test_a_dashboard_job_outlives_the_dashboard_stopped_with_its_process_group(v
                                  start_new_session=True, env={**os.environ, "VECTORSCOUT_HOME": str(vectorscout_home)})
     job = dashboard.stdout.readline().strip()
     os.killpg(dashboard.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
-    dashboard.wait(30)
+    try:
+        dashboard.wait(60)
+    except subprocess.TimeoutExpired:
+        # a loaded machine can stretch the interpreter's shutdown (once past 30 s in a full suite run); what this
+        # test is about is the job, so the dashboard's whole group is then killed outright, which the worker, in a
+        # session of its own, must survive just the same
+        os.killpg(dashboard.pid, signal.SIGKILL)
+        dashboard.wait(60)
     dashboard.stdout.close()
     entry = wait_for_job(job)
     assert entry.state == "finished", entry
