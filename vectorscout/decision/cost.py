@@ -622,10 +622,15 @@ class CostEstimate:
         return asdict(self)
 
 
+def usable_bytes(instance: Instance, memory: MemoryPlan, assumptions: Mapping[str, Any]) -> float:
+    """RAM one node of this instance type has for vectors: its memory less the headroom and the node's fixed part."""
+    return instance.ram_gb * GIB * (1 - assumptions["memory_headroom"]) - memory.fixed_bytes_per_node
+
+
 def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, target: Target,
             assumptions: Mapping[str, Any], table: PriceTable, storage: Storage | None) -> Sizing | None:
     """Nodes and cost of one engine on one instance type; None when one node cannot hold any data."""
-    usable = instance.ram_gb * GIB * (1 - assumptions["memory_headroom"]) - memory.fixed_bytes_per_node
+    usable = usable_bytes(instance, memory, assumptions)
     if usable <= 0:
         return None
     per_copy = target.vectors * memory.ram_bytes_per_vector
@@ -669,7 +674,7 @@ def _does_not_fit(engine: str, target: Target, memory: MemoryPlan, assumptions: 
     if shape.kind == "cluster" or not offered:
         return f"no {provider} instance in the price table has RAM left after headroom and overhead"
     largest = max(offered, key=lambda i: i.ram_gb)
-    holds = max(0.0, largest.ram_gb * GIB * (1 - assumptions["memory_headroom"]) - memory.fixed_bytes_per_node)
+    holds = max(0.0, usable_bytes(largest, memory, assumptions))
     return (f"{shape.kind}: one copy needs {target.vectors * memory.ram_bytes_per_vector / GIB:,.0f} GiB of RAM and "
             f"the largest {provider} instance priced, {largest.name}, holds {holds / GIB:,.0f} GiB after headroom; "
             f"{shape.beyond}")
