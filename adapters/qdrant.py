@@ -75,6 +75,10 @@ def _quantized(name: str, oversampling: float, description: str) -> IndexSpec:
 HNSW_SQ8 = _quantized("hnsw_sq8", 1.0, "HNSW over int8 scalar-quantized vectors (4x smaller in RAM)")
 HNSW_BINARY = _quantized("hnsw_binary", 2.0, "HNSW over binary-quantized vectors (32x smaller in RAM; rescored)")
 QUANTIZED = {"hnsw_sq8", "hnsw_binary"}
+# Half-precision storage (https://qdrant.tech/documentation/concepts/vectors/#datatypes): the vectors themselves
+# held as float16, 2 bytes per dimension, the graph unchanged; no rescoring (there is no other copy).
+HNSW_FLOAT16 = IndexSpec("hnsw_float16", build_params=HNSW.build_params, search_params=HNSW.search_params,
+                         description="HNSW over vectors stored as float16 (half the RAM of float32)")
 # Hybrid search (https://qdrant.tech/documentation/concepts/hybrid-queries/): keywords as a sparse vector per
 # point holding VectorScout's BM25 term weights, which Qdrant multiplies by the IDF it keeps for the collection
 # (the IDF modifier); a query prefetches the dense and the sparse top lists and fuses them by RRF.
@@ -85,7 +89,7 @@ DENSE, SPARSE = "dense", "bm25"  # the named vectors of a text collection
 # the RRF paper from 1: its k one higher gives every document the same fused score as RRF_K gives elsewhere.
 QDRANT_RRF_K = RRF_K + 1
 CAPABILITIES = Capabilities(
-    metrics=frozenset(Metric), index_types=(HNSW, HNSW_SQ8, HNSW_BINARY), filtering=True, thread_safe=True,
+    metrics=frozenset(Metric), index_types=(HNSW, HNSW_SQ8, HNSW_BINARY, HNSW_FLOAT16), filtering=True, thread_safe=True,
     embedded=True, text_search=TEXT_SEARCH,
 )
 Sparse = tuple[list[int], list[float]]  # (term ids, weights)
@@ -170,7 +174,8 @@ class EdgeBackend:
         quantization = {"hnsw_sq8": lambda: edge.ScalarQuantizationConfig(type=edge.ScalarType.Int8, always_ram=True),
                         "hnsw_binary": lambda: edge.BinaryQuantizationConfig(always_ram=True)}.get(index)
         vectors = edge.EdgeVectorParams(size=dim, distance=getattr(edge.Distance, self.DISTANCES[metric]),
-                                        on_disk=bool(build.get("vectors_on_disk", False)))
+                                        on_disk=bool(build.get("vectors_on_disk", False)),
+                                        datatype=edge.VectorStorageDatatype.Float16 if index == "hnsw_float16" else None)
         self.using = DENSE if text else None
         config = edge.EdgeConfig(
             vectors={DENSE: vectors} if text else vectors,
@@ -274,7 +279,8 @@ class ClientBackend:
             "hnsw_binary": lambda: models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True)),
         }.get(index)
         vectors = models.VectorParams(size=dim, distance=getattr(models.Distance, self.DISTANCES[metric]),
-                                      on_disk=bool(build.get("vectors_on_disk", False)))
+                                      on_disk=bool(build.get("vectors_on_disk", False)),
+                                      datatype=models.Datatype.FLOAT16 if index == "hnsw_float16" else None)
         self.using = DENSE if text else None
         self.client.create_collection(
             name, vectors_config={DENSE: vectors} if text else vectors,

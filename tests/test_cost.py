@@ -140,7 +140,18 @@ def test_managed_list_prices_are_separate_and_marked():
     assert estimate.managed == [{"offer": "Hosted", "family": "Hosted", "region": "r", "as_of": "2026-11",
                                  "source_url": "https://example.test", "usd_per_month": 3 * 0.5 * 730, "units": 3,
                                  "note": "", "fits": True, "selected": True, "in_region": None,
+                                 "min_usd_per_month": None,
                                  "reason": "3 units: 3 for the data (1,000,000 768-d vectors per unit)"}]
+
+
+def test_a_plan_without_a_usable_rate_shows_its_minimum_bill_as_a_floor_never_as_its_price():
+    from vectorscout.decision.cost import load_prices, managed_prices, managed_text, resolved_assumptions, target_of
+
+    (flex, premium) = managed_prices("weaviate", target_of(answers(), resolved_assumptions({}, answers())), load_prices())
+    assert flex["usd_per_month"] is None and premium["usd_per_month"] is None
+    assert managed_text(flex) == ("Weaviate Cloud Flex (shared): no list price at this size; at least $45 a month "
+                                  "(the plan's minimum)")
+    assert managed_text(premium).endswith("at least $400 a month (the plan's minimum)")
 
 
 def test_scale_curve_and_sensitivity():
@@ -310,12 +321,62 @@ def test_memory_options_are_sized_side_by_side_with_recall_only_where_measured()
     assert int8.ram_bytes_per_vector == pytest.approx(768 + 153.6 + 52)
     assert binary.ram_bytes_per_vector == pytest.approx(96 + 153.6 + 52)
     assert binary.usd_per_month <= int8.usd_per_month <= estimate.sizing.usd_per_month
-    assert int8.recall is None and int8.recall_note == "recall not measured" and "on disk" in int8.where
+    assert int8.recall is None and "on disk" in int8.where
+    assert int8.recall_note == "not measured in these runs; measure it here with the engine spec qdrant:index=hnsw_sq8"
     lance = measured_run(engine="lancedb", dim=768)
     lance.results[0].index = "ivf_pq"
     option = cost_report(answers(dimensions=768), [lance], {"provider": "aws"}).estimates[0].options[0]
     assert option.name.startswith("IVF_PQ") and option.recall == pytest.approx(0.99)  # that index type was run
     assert option.recall_note == "measured in the runs given"
+
+
+def test_a_quantized_option_run_here_carries_the_recall_of_its_own_index_type_once():
+    """Qdrant's binary quantization is the hnsw_binary index here: a run of it gives the option its recall (not
+    the HNSW estimate's), and it is not listed a second time as a measured index."""
+    from dataclasses import replace
+
+    run = measured_run(engine="qdrant", dim=768)
+    run.results.append(replace(run.results[0], index="hnsw_binary", recall=0.91, qps=3000.0))
+    estimate = cost_report(answers(vectors_now=50_000_000, dimensions=768), [run], {"provider": "aws"}).estimates[0]
+    options = {o.name: o for o in estimate.options}
+    binary, int8 = options["binary quantization, originals on disk"], options["int8 scalar quantization, originals on disk"]
+    assert (binary.recall, binary.recall_note) == (0.91, "measured in the runs given")
+    assert int8.recall is None  # hnsw_sq8 was not run
+    assert options["float16 vectors"].recall_note.endswith("engine spec qdrant:index=hnsw_float16")
+    assert not any(name.startswith("hnsw_binary index") for name in options)
+
+
+def test_an_option_nothing_here_builds_says_so_with_the_vendors_figure():
+    from vectorscout.decision.cost import EngineMeasure, option_recall
+
+    measure = EngineMeasure(engine="weaviate", run_id="r", setting="s", index="hnsw", build_params={}, n=1000, dim=8,
+                            recall=0.99, qps_per_core=100.0, memory_points=(), disk_bytes_per_vector=None,
+                            build_vectors_per_s=None)
+    option = {"name": "BQ", "index": "hnsw", "code_bytes_per_dim": 0.125, "vendor_recall": "0.9 at k=10",
+              "vendor_recall_source": "https://example.org/bq"}
+    recall, note = option_recall(option, measure)
+    assert recall is None
+    assert note == ("not measured here: the engine needs a server this machine does not run; the vendor reports "
+                    "0.9 at k=10 (https://example.org/bq)")
+
+
+def test_every_memory_option_can_be_measured_here_or_names_the_vendors_figure():
+    """An option's engine spec parses and builds the index the option is measured as; an option nothing here
+    measures carries the vendor's published recall and its source."""
+    from adapters.registry import adapter_class, engine_names
+    from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.decision import memory_model
+    from vectorscout.decision.cost import measured_as
+
+    for engine in engine_names():
+        for option in memory_model.options(engine):
+            if "measure_with" not in option:
+                assert option.get("vendor_recall") and option.get("vendor_recall_source", "").startswith("https://"), \
+                    (engine, option["name"])
+                continue
+            (config,) = parse_engines(option["measure_with"])
+            assert (config.engine, config.index) == (engine, measured_as(option)), option
+            adapter_class(engine).capabilities.index(measured_as(option))  # raises for an index it does not build
 
 
 def test_a_compressed_index_measured_beside_the_chosen_one_is_sized_as_an_option_with_its_recall():
@@ -329,7 +390,8 @@ def test_a_compressed_index_measured_beside_the_chosen_one_is_sized_as_an_option
     estimate = cost_report(answers(vectors_now=50_000_000, dimensions=768), [run], {"provider": "aws"}).estimates[0]
     options = {o.name: o for o in estimate.options}
     assert estimate.inputs["index"] == "hnsw"  # the compressed ones miss the 0.95 target or are slower
-    pq_option, sq8_option = options["ivf_pq index (measured in the runs)"], options["ivf_sq8 index (measured in the runs)"]
+    pq_option = options["ivf_pq index (measured in the runs)"]
+    sq8_option = options["IVF with 8-bit scalar quantization (IVF,SQ8)"]  # the option IVF_SQ8 runs measure
     # PQ: m = 768/4 = 192 one-byte codes + 8 B of ids; SQ8: 768 one-byte components + 8 B of ids
     assert (pq_option.ram_bytes_per_vector, pq_option.recall) == (192 + 8, 0.81)
     assert (sq8_option.ram_bytes_per_vector, sq8_option.recall) == (768 + 8, 0.97)
@@ -538,7 +600,7 @@ def test_each_memory_option_is_sized_by_hand_on_the_cheapest_instance_of_the_pro
     assert int8.ram_gb_per_copy == pytest.approx(1e8 * 487.2 / 2**30)
     assert (int8.instance, int8.nodes) == ("node16", 6)
     assert int8.usd_per_month == pytest.approx(6 * 730 + 1e8 * (512 + 487.2) / 2**30 * 0.10)
-    assert (int8.recall, int8.recall_note) == (None, "recall not measured")
+    assert int8.recall is None and int8.recall_note.startswith("not measured in these runs")
     assert int8.where == "original vectors on disk; compressed codes and the graph in memory"
     assert int8.source == memory_model.options("qdrant")[0]["source"]
     assert options["float16 vectors"].recall is None  # same index type, but changed: not what was measured

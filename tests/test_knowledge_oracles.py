@@ -64,6 +64,8 @@ EXPECTED = {
     ("qdrant", "hnsw", (("m", 16),)): (4 * D + 2 * 16 * 4 * 1.2 + 52, 4 * D + 2 * 16 * 4 * 1.2 + 52),
     ("qdrant", "hnsw_sq8", (("m", 16),)): (2 * 16 * 4 * 1.2 + D + 52, 4 * D + 2 * 16 * 4 * 1.2 + D + 52),
     ("qdrant", "hnsw_binary", (("m", 16),)): (2 * 16 * 4 * 1.2 + D / 8 + 52, 4 * D + 2 * 16 * 4 * 1.2 + D / 8 + 52),
+    # float16 storage: the vectors at 2 bytes per dimension, the same graph and ids
+    ("qdrant", "hnsw_float16", (("m", 16),)): (2 * D + 2 * 16 * 4 * 1.2 + 52, 2 * D + 2 * 16 * 4 * 1.2 + 52),
     # milvus.io index docs: HNSW 4d + 2*M*4 and the int64 key; IVF 4d (SQ8: d) with key and 2-byte list;
     # HNSW_SQ d + graph; IVF_PQ m bytes (nbits 8)
     ("milvus", "hnsw", (("M", 16),)): (4 * D + 2 * 16 * 4 + 8, 4 * D + 2 * 16 * 4 + 8),
@@ -331,10 +333,14 @@ def test_storage_managed_and_hours_are_the_cited_figures():
                      "Zilliz Cloud dedicated, tiered-storage CU": (20_000_000, 5, 8)}
     unpriced = {name for name, m in managed.items() if m.usd_per_unit_hour is None}
     assert unpriced == {"Zilliz Cloud dedicated, capacity-optimized CU", "Zilliz Cloud dedicated, tiered-storage CU",
-                        "Zilliz Cloud serverless", "Qdrant Cloud", "Weaviate Cloud Flex", "LanceDB Cloud",
+                        "Zilliz Cloud serverless", "Qdrant Cloud", "Weaviate Cloud Flex (shared)",
+                        "Weaviate Cloud Premium (dedicated)", "LanceDB Cloud",
                         "Cloud SQL for PostgreSQL (pgvector)"}
     assert {name for name, m in managed.items() if m.vectors_768d_per_unit is None and m.kind == "units"} == \
         unpriced - {"Zilliz Cloud dedicated, capacity-optimized CU", "Zilliz Cloud dedicated, tiered-storage CU"}
+    # the plans' published minimum bills (weaviate.io/pricing as transcribed): floors, not prices
+    assert {n: m.min_usd_per_month for n, m in managed.items() if m.min_usd_per_month} == {
+        "Weaviate Cloud Flex (shared)": 45, "Weaviate Cloud Premium (dedicated)": 400}
     assert len(shipped_prices()["managed"]) == len(managed)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from adapters.base import Param, ParamError
+from adapters.registry import UnknownEngine, adapter_class
 from vectorscout.decision import memory_model
 from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target
@@ -142,6 +143,8 @@ class ManagedOffer:
     qps_per_unit: float | None = None  # the throughput the provider documents for one unit (tier selection)
     min_units: int = 1
     regions: str = ""  # the regions the provider offers it in, comma-separated ("": not stated)
+    # the plan's published minimum bill: a floor where the rate itself cannot be turned into a price here
+    min_usd_per_month: float | None = None
 
 
 @dataclass(frozen=True)
@@ -739,24 +742,61 @@ def memory_options(measure: EngineMeasure, target: Target, assumptions: Mapping[
     for option in memory_model.options(measure.engine):
         params = measure.build_params if option["index"] == measure.index else {}
         breakdown = memory_model.model(measure.engine, option["index"], target.dim, params, option["name"])
-        # a measured recall belongs to the option only when the option is that index type, unchanged
-        plain = set(option) <= {"name", "index", "source"}
-        recall = measure.recall_by_index.get(option["index"]) if plain else None
-        found.append(_sized_option(option["name"], breakdown, recall, measure, target, assumptions, table, storage))
+        recall, note = option_recall(option, measure)
+        found.append(_sized_option(option["name"], breakdown, recall, note, measure, target, assumptions, table,
+                                   storage))
+    as_options = {measured_as(option) for option in memory_model.options(measure.engine)}
     for index, recall in sorted(measure.recall_by_index.items()):
-        if index == measure.index:
-            continue  # the estimate itself
+        if index == measure.index or index in as_options:
+            continue  # the estimate itself, or an option above
         try:
             breakdown = memory_model.model(measure.engine, index, target.dim)
         except memory_model.MemoryModelError:
             continue  # no layout to size it from
-        found.append(_sized_option(f"{index} index (measured in the runs)", breakdown, recall, measure, target,
-                                   assumptions, table, storage))
+        found.append(_sized_option(f"{index} index (measured in the runs)", breakdown, recall, MEASURED_HERE, measure,
+                                   target, assumptions, table, storage))
     return found
 
 
-def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: float | None, measure: EngineMeasure,
-                  target: Target, assumptions: Mapping[str, Any], table: PriceTable,
+MEASURED_HERE = "measured in the runs given"
+
+
+def measured_as(option: Mapping[str, Any]) -> str | None:
+    """The index type whose runs measure a memory option: the one it names (measured_as), or its own index when
+    the option changes nothing of that index's layout; None when no index built here is the option."""
+    if "measured_as" in option:
+        return str(option["measured_as"])
+    unchanged = set(option) <= {"name", "index", "source", "measure_with"}
+    return str(option["index"]) if unchanged else None
+
+
+def option_recall(option: Mapping[str, Any], measure: EngineMeasure) -> tuple[float | None, str]:
+    """A memory option's recall from the runs given, or why there is none: how to measure it here, or, where
+    nothing here builds it, what the vendor publishes for it."""
+    index = measured_as(option)
+    recall = measure.recall_by_index.get(index) if index else None
+    if recall is not None:
+        return recall, MEASURED_HERE
+    if option.get("measure_with"):
+        return None, f"not measured in these runs; measure it here with the engine spec {option['measure_with']}"
+    note = ("not measured here: the engine needs a server this machine does not run"
+            if not _runs_here(measure.engine) else "not measured here: VectorScout's adapter does not build it")
+    if option.get("vendor_recall"):
+        note += f"; the vendor reports {option['vendor_recall']} ({option.get('vendor_recall_source', 'no source')})"
+    return None, note
+
+
+def _runs_here(engine: str) -> bool:
+    """Whether the engine itself runs on this machine (embedded, or a server VectorScout starts)."""
+    try:
+        adapter = adapter_class(engine)
+    except UnknownEngine:
+        return False
+    return adapter.capabilities.embedded or adapter.embedded_is_server
+
+
+def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: float | None, recall_note: str,
+                  measure: EngineMeasure, target: Target, assumptions: Mapping[str, Any], table: PriceTable,
                   storage: Storage | None) -> MemoryOption:
     plan = MemoryPlan(breakdown.ram_bytes_per_vector, breakdown.disk_bytes_per_vector,
                       assumptions["node_overhead_gb"] * GIB, f"model ({breakdown.source})", breakdown.to_dict())
@@ -764,8 +804,7 @@ def _sized_option(name: str, breakdown: memory_model.MemoryBreakdown, recall: fl
     return MemoryOption(
         name, breakdown.ram_bytes_per_vector, target.vectors * breakdown.ram_bytes_per_vector / GIB,
         best.instance if best else "", best.nodes if best else None, best.usd_per_month if best else None, recall,
-        "measured in the runs given" if recall is not None else "recall not measured", breakdown.note,
-        breakdown.source)
+        recall_note, breakdown.note, breakdown.source)
 
 
 def managed_prices(engine: str, target: Target, table: PriceTable, ram_bytes_per_vector: float | None = None,
@@ -780,7 +819,7 @@ def managed_prices(engine: str, target: Target, table: PriceTable, ram_bytes_per
         entry: dict[str, Any] = {"offer": offer.name, "family": offer.family or offer.name, "region": offer.region,
                                  "as_of": offer.as_of, "source_url": offer.source_url, "usd_per_month": None,
                                  "units": None, "note": offer.note, "fits": True, "reason": "", "selected": False,
-                                 "in_region": _offered_in(offer, region)}
+                                 "in_region": _offered_in(offer, region), "min_usd_per_month": offer.min_usd_per_month}
         if offer.kind == "instance":
             _size_instance(entry, offer, target, ram_bytes_per_vector, headroom, table)
         elif offer.vectors_768d_per_unit:
@@ -858,8 +897,11 @@ def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vector
 
 def managed_text(entry: Mapping[str, Any]) -> str:
     """One managed offer as a table cell: its name, list price or why there is none, and the region check."""
+    floor = entry.get("min_usd_per_month")
     price = (f"${entry['usd_per_month']:,.0f}" if entry["usd_per_month"] is not None
-             else "does not fit" if not entry["fits"] else "no list price")
+             else "does not fit" if not entry["fits"]
+             else f"no list price at this size; at least ${floor:,.0f} a month (the plan's minimum)" if floor
+             else "no list price")
     where = " (not offered in the scenario's region)" if entry["in_region"] is False else ""
     return f"{entry['offer']}: {price}{where}"
 

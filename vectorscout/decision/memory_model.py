@@ -73,7 +73,8 @@ def _entry(engine: str, index: str, option: str | None = None) -> dict[str, Any]
         raise MemoryModelError(f"no memory model for {engine} {index}")
     entry: dict[str, Any] = indexes[index]
     if "like" in entry:
-        entry = {**_entry(engine, entry["like"]), "source": entry["source"]}
+        # another index's layout with this entry's own terms and source over it
+        entry = {**_entry(engine, entry["like"]), **{k: v for k, v in entry.items() if k != "like"}}
     if option is not None:
         chosen = next((o for o in options(engine) if o["name"] == option), None)
         if chosen is None:
