@@ -72,6 +72,10 @@ def test_memory_bound():
     assert sizing.usd_per_month == pytest.approx(6 * 730 + storage)
     queries_millions = 100 * 0.3 * 3600 * 730 / 1e6
     assert sizing.usd_per_million_queries == pytest.approx((6 * 730 + storage) / queries_millions)
+    # each of the 6 nodes holds a sixth of the 59.96 GiB: 9.99 of its 11 usable GiB (16 x 0.75 - 1)
+    assert (sizing.ram_gb_per_node, sizing.usable_gb_per_node) == (16, pytest.approx(11))
+    assert sizing.needed_gb_per_node == pytest.approx(DATA_GIB / 6)
+    assert report.lines()[0].ram_per_node == "10.0 GiB of 11 usable (16 GiB node)"
 
 
 def test_throughput_bound():
@@ -952,6 +956,7 @@ def test_a_single_server_is_one_node_plus_its_standby_however_much_throughput_is
     (estimate,) = cost_report(scenario, [measured_run()], ASSUME, BIG).estimates
     sizing = estimate.sizing
     assert (sizing.instance, sizing.nodes, sizing.shape, sizing.copies) == ("node128", 2, "one server", 2)
+    assert sizing.node_ram_words == "60 GiB of 95 usable (128 GiB node)"  # the server and its standby: a copy each
     # 16 vCPU x 0.6 x 1,000 QPS per core = 9,600 QPS: short of 10,000, and said, not turned into more nodes
     assert sizing.shortfall == ("one server serves about 9,600 QPS of the 10,000 asked: a larger instance, or a "
                                 "cluster deployment")

@@ -393,6 +393,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         print(f"  {line.engine}: {line.shape}, {line.nodes} x {line.instance} (bound by {line.bound_by}), "
               f"{money(line.usd_per_month)}/month{spread}, {money(line.usd_per_million_queries, 'n/a')} per million "
               f"queries; in 24 months {grown}/month")
+        print(f"      RAM per node: {line.ram_per_node}")
         print(f"      throughput: {line.throughput_evidence}")
         print(f"      memory: {line.memory_evidence}")
     return 0

@@ -184,7 +184,8 @@ if report is not None:
         {"Engine": line.engine, "Nodes: memory": whole(line.nodes_by.get("memory")),
          "Nodes: throughput": whole(line.nodes_by.get("throughput")),
          "Nodes: availability": whole(line.nodes_by.get("availability")),
-         "RAM per copy (GiB)": significant(line.ram_gb_per_copy)}  # bytes per vector: in the memory breakdown
+         "RAM per copy (GiB)": significant(line.ram_gb_per_copy),  # bytes per vector: in the memory breakdown
+         "RAM per node: needed of usable": line.ram_per_node}
         for line in lines if line.nodes_by
     ]), key="cost.nodes")
     evidence_table(report)

@@ -551,6 +551,19 @@ class Sizing:
     copies: int
     shape: str = "cluster"
     shortfall: str = ""  # a shape that cannot add nodes for throughput: how far one server falls short
+    ram_gb_per_node: float = 0.0  # the instance's memory
+    usable_gb_per_node: float = 0.0  # what it has for vectors after headroom and the node's fixed part
+    needed_gb_per_node: float = 0.0  # what each node holds: every copy spread over the nodes
+
+    @property
+    def node_ram_words(self) -> str:
+        """RAM per node, needed against what it has: "36 GiB of 45 usable (64 GiB node)"."""
+        return (f"{_gib(self.needed_gb_per_node)} GiB of {_gib(self.usable_gb_per_node)} usable "
+                f"({_gib(self.ram_gb_per_node)} GiB node)")
+
+
+def _gib(value: float) -> str:
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
 
 
 @dataclass(frozen=True)
@@ -659,7 +672,8 @@ def size_on(instance: Instance, measure: EngineMeasure, memory: MemoryPlan, targ
     total = compute + stored
     queries = target.peak_qps * assumptions["average_load_share"] * 3600 * table.hours_per_month
     return Sizing(instance.name, nodes, bound_by, nodes_by, compute, stored, total,
-                  total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies, shape.kind, shortfall)
+                  total / (queries / 1e6) if queries > 0 else None, per_copy / GIB, target.copies, shape.kind, shortfall,
+                  instance.ram_gb, usable / GIB, per_copy * target.copies / nodes / GIB)
 
 
 def _cheapest(measure: EngineMeasure, memory: MemoryPlan, target: Target, assumptions: Mapping[str, Any],
@@ -946,6 +960,7 @@ class CostLine:
     throughput_evidence: str = ""  # where the throughput at this size comes from and how far it was carried
     memory_evidence: str = ""  # where the RAM per vector comes from and why
     long_extrapolation: bool = False
+    ram_per_node: str = ""  # needed against usable, e.g. "36 GiB of 45 usable (64 GiB node)"
 
 
 @dataclass
@@ -972,7 +987,8 @@ class CostReport:
                 s.shape if s else "",
                 (now.sizing_range[0].usd_per_month, now.sizing_range[1].usd_per_month) if now.sizing_range else None,
                 (now.sizing_range[0].nodes, now.sizing_range[1].nodes) if now.sizing_range else None,
-                now.scale.words if now.scale else "", now.memory_evidence, bool(now.scale and now.scale.long)))
+                now.scale.words if now.scale else "", now.memory_evidence, bool(now.scale and now.scale.long),
+                s.node_ram_words if s else ""))
         return lines
 
     def to_dict(self) -> dict[str, Any]:
