@@ -90,7 +90,11 @@ def test_a_cell_needs_a_comment_an_https_source_and_a_date():
                       ("full | c | http://example.org | 2026-11-26",
                        "features.yaml w: source 'http://example.org' is not an https URL"),
                       (f"full | c | {URL} | 26-11-2026", "features.yaml w: as_of '26-11-2026' is not a date (YYYY-MM-DD)"),
-                      (f"full | c | {URL} | 2026-11-26 | 1 | extra", "features.yaml w: expected 'level | comment")]:
+                      (f"full | c | {URL} | 2026-11-26 | 1 | extra", "features.yaml w: expected 'level | comment"),
+                      ("full | c | https://milvus.io/docs/ja/v2.6.x/multi_tenancy.md | 2026-11-26",
+                       "features.yaml w: source 'https://milvus.io/docs/ja/v2.6.x/multi_tenancy.md' is a translated page"),
+                      ("full | c | https://milvus.io/fr/blog/x.md | 2026-11-26", "features.yaml w: source "
+                       "'https://milvus.io/fr/blog/x.md' is a translated page")]:
         with pytest.raises(MatrixError) as refused:
             parse_cell(text, "1", "w")
         assert str(refused.value).startswith(why)

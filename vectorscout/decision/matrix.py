@@ -32,6 +32,9 @@ FEATURES = (
 )
 LIMITS = ("max_dimensions", "metrics", "vector_types")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A vendor's page in another language (milvus.io/docs/ja/..., milvus.io/fr/blog/..., docs.zilliz.com/ja-JP/...):
+# the report's references are read by an English-speaking workshop, and these vendors publish English pages.
+TRANSLATED = re.compile(r"^https://[^/]+/(?:docs/|blog/)?(?:ja|zh|fr|de|ko|es|pt|it|ru|ar|id|ja-JP|zh-CN|ko-KR)/")
 
 
 class MatrixError(ValueError):
@@ -133,6 +136,8 @@ def parse_cell(text: Any, version: str, where: str, levels: frozenset[str] | Non
         raise MatrixError(f"features.yaml {where}: a cell needs a comment")
     if not url.startswith("https://"):
         raise MatrixError(f"features.yaml {where}: source {url!r} is not an https URL")
+    if TRANSLATED.search(url):
+        raise MatrixError(f"features.yaml {where}: source {url!r} is a translated page; cite the English one")
     if not DATE.match(as_of):
         raise MatrixError(f"features.yaml {where}: as_of {as_of!r} is not a date (YYYY-MM-DD)")
     return Cell(level, comment, url, as_of, parts[4] if len(parts) == 5 else version)
