@@ -75,7 +75,7 @@ def test_memory_bound():
     # each of the 6 nodes holds a sixth of the 59.96 GiB: 9.99 of its 11 usable GiB (16 x 0.75 - 1)
     assert (sizing.ram_gb_per_node, sizing.usable_gb_per_node) == (16, pytest.approx(11))
     assert sizing.needed_gb_per_node == pytest.approx(DATA_GIB / 6)
-    assert report.lines()[0].ram_per_node == "10.0 GiB of 11 usable (16 GiB node)"
+    assert report.lines()[0].ram_per_node == "10.0 of 11 GiB usable"
 
 
 def test_throughput_bound():
@@ -956,7 +956,7 @@ def test_a_single_server_is_one_node_plus_its_standby_however_much_throughput_is
     (estimate,) = cost_report(scenario, [measured_run()], ASSUME, BIG).estimates
     sizing = estimate.sizing
     assert (sizing.instance, sizing.nodes, sizing.shape, sizing.copies) == ("node128", 2, "one server", 2)
-    assert sizing.node_ram_words == "60 GiB of 95 usable (128 GiB node)"  # the server and its standby: a copy each
+    assert sizing.node_ram_words == "60 of 95 GiB usable"  # the server and its standby: a copy each
     # 16 vCPU x 0.6 x 1,000 QPS per core = 9,600 QPS: short of 10,000, and said, not turned into more nodes
     assert sizing.shortfall == ("one server serves about 9,600 QPS of the 10,000 asked: a larger instance, or a "
                                 "cluster deployment")

@@ -247,7 +247,7 @@ def test_cost_page_sizes_measured_engines_and_saves_prices():
     detail = at.dataframe[1].value  # what the answer rests on, under it
     assert detail["Managed offer"][0] == "no offer listed" and detail["Copies"][0] == "1"
     nodes = at.dataframe[2].value  # nodes for memory, throughput and availability, side by side
-    assert nodes["Nodes: availability"][0] == "1" and nodes["RAM per copy (GiB)"][0] == "0.149"  # 5M x 32 B = 0.149 GiB
+    assert nodes["For availability"][0] == "1" and nodes["RAM per copy, GiB"][0] == "0.149"  # 5M x 32 B = 0.149 GiB
     evidence = at.dataframe[3].value  # where throughput and memory come from
     assert evidence["Throughput"][0].startswith("throughput measured at 300 vectors only, carried unscaled to "
                                                 "5,000,000 (16,667× the largest size measured: a long extrapolation)")

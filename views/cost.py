@@ -179,13 +179,15 @@ if report is not None:
         for line in lines
     ]), key="cost.detail")
     st.caption("Nodes are sized three ways and the largest wins: memory (every copy of the data), throughput "
-               "(peak QPS over QPS per node at your recall target) and availability (each copy on its own node).")
+               "(peak QPS over QPS per node at your recall target) and availability (each copy on its own node). "
+               "RAM per node: what each node holds of the copies, against what it has for vectors after the "
+               "headroom and its fixed part.")
     show_table(pd.DataFrame([
-        {"Engine": line.engine, "Nodes: memory": whole(line.nodes_by.get("memory")),
-         "Nodes: throughput": whole(line.nodes_by.get("throughput")),
-         "Nodes: availability": whole(line.nodes_by.get("availability")),
-         "RAM per copy (GiB)": significant(line.ram_gb_per_copy),  # bytes per vector: in the memory breakdown
-         "RAM per node: needed of usable": line.ram_per_node}
+        {"Engine": line.engine, "Nodes for memory": whole(line.nodes_by.get("memory")),
+         "For throughput": whole(line.nodes_by.get("throughput")),
+         "For availability": whole(line.nodes_by.get("availability")),
+         "RAM per copy, GiB": significant(line.ram_gb_per_copy),  # bytes per vector: in the memory breakdown
+         "RAM per node": line.ram_per_node}
         for line in lines if line.nodes_by
     ]), key="cost.nodes")
     evidence_table(report)

@@ -557,9 +557,9 @@ class Sizing:
 
     @property
     def node_ram_words(self) -> str:
-        """RAM per node, needed against what it has: "36 GiB of 45 usable (64 GiB node)"."""
-        return (f"{_gib(self.needed_gb_per_node)} GiB of {_gib(self.usable_gb_per_node)} usable "
-                f"({_gib(self.ram_gb_per_node)} GiB node)")
+        """RAM per node, needed against what it has for vectors: "36 of 45 GiB usable" (ram_gb_per_node: the
+        instance's whole memory, in the JSON)."""
+        return f"{_gib(self.needed_gb_per_node)} of {_gib(self.usable_gb_per_node)} GiB usable"
 
 
 def _gib(value: float) -> str:
