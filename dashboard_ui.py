@@ -234,7 +234,7 @@ def start_benchmark(plans: list[Any]) -> str | None:
     with the reason on the page, when it cannot be queued (a read-only home)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from vectorscout.benchmarking.queue import submit_detached
+    from vectorscout.benchmarking.run_queue import submit_detached
 
     context = get_script_run_ctx()
     tab = f"{TAB_REQUESTER}{context.session_id[:6]}" if context else "the dashboard"
@@ -254,7 +254,7 @@ TAB_REQUESTER = "dashboard tab "  # how start_benchmark names a tab in the queue
 
 
 def requester(entry: Any) -> str:
-    """Who asked for a queue entry (vectorscout.benchmarking.queue.QueueEntry), in the reading tab's words: "this
+    """Who asked for a queue entry (vectorscout.benchmarking.run_queue.QueueEntry), in the reading tab's words: "this
     tab", "another dashboard tab" or the CLI as it named itself; the workshop it was asked for kept."""
     asked = str(entry.requested_by)
     if not asked.startswith(TAB_REQUESTER):
@@ -305,7 +305,7 @@ def run_button_state(queue: Any) -> RunButtonState:
 def queue_caption() -> str | None:
     """What runs now and how many wait, for the buttons that start benchmarks outside the Run page; None when the
     queue is empty."""
-    from vectorscout.benchmarking.queue import RunQueue, describe
+    from vectorscout.benchmarking.run_queue import RunQueue, describe
 
     entries = RunQueue(results_store()).active()
     if not entries:

@@ -38,7 +38,7 @@ from adapters.base import (
 )
 from vectorscout.benchmarking.lifetime import die_with_parent
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
-from vectorscout.secrets import mask_url
+from vectorscout.redaction import mask_url
 
 BUNDLED = "bundled"  # the url value that starts Chroma's own server on loopback for the run
 SERVER_START_S = 60.0

@@ -42,7 +42,7 @@ from adapters.base import (
 )
 from adapters.milvus_standalone import StandaloneServer
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
-from vectorscout.secrets import mask_url
+from vectorscout.redaction import mask_url
 
 HNSW = IndexSpec(
     "hnsw",

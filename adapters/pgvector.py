@@ -31,7 +31,7 @@ from adapters.base import (
     package_version,
 )
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
-from vectorscout.secrets import mask_url, redact
+from vectorscout.redaction import mask_url, redact
 
 ITERATIVE_SCAN = Param(
     "iterative_scan", str, "relaxed_order", "with a filter, keep scanning the index until k rows match (pgvector 0.8)",

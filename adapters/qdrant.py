@@ -35,7 +35,7 @@ from adapters.base import (
     payload_rows,
 )
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
-from vectorscout.secrets import mask_url
+from vectorscout.redaction import mask_url
 
 HNSW = IndexSpec(
     "hnsw",

@@ -32,7 +32,7 @@ from adapters.base import (
     payload_rows,
 )
 from vectorscout.data.filters import Bound, Filter, Scalar, translate
-from vectorscout.secrets import mask_url
+from vectorscout.redaction import mask_url
 
 URL_ENV = "VECTORSCOUT_WEAVIATE_URL"
 HNSW = IndexSpec(

@@ -27,7 +27,7 @@ def stop_queue_workers(home: Path, patience_s: float = 60) -> None:
 
     if not (home / "results.sqlite").exists():
         return
-    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.benchmarking.run_queue import RunQueue
     from vectorscout.results.store import ResultsStore
 
     queue = RunQueue(ResultsStore(home / "results.sqlite"))

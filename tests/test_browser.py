@@ -230,7 +230,7 @@ def choose_synthetic(page, n: int, dim: int, queries: int) -> None:
 def test_two_tabs_take_turns_and_a_reloaded_tab_keeps_the_run_and_the_workshop(dashboard, page):
     """A workshop room: tab A starts a long run, tab B's run waits for it; A reloads mid-run and still sees the
     run's progress, its Cancel button and the open workshop; A cancels; B's run then runs alone."""
-    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.benchmarking.run_queue import RunQueue
     from vectorscout.decision.workshop import Workshop, load_workshop, save_workshop
     from vectorscout.results.store import ResultsStore
 

@@ -1,4 +1,5 @@
-"""The code's layout rules, checked: no import circle, no engine named outside adapters/, short functions."""
+"""The code's layout rules, checked: no import circle, no engine named or imported outside adapters/, no module
+named like the standard library's, short functions."""
 
 import ast
 from pathlib import Path
@@ -102,6 +103,71 @@ def test_nothing_outside_adapters_names_an_engine():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
     assert offenders == []
+
+
+# Modules outside adapters/ that may import an engine's package, and why: FAISS's brute-force kernel (a BLAS
+# product with heaps, no index) computes the exact ground truth every engine is scored against.
+ENGINE_IMPORTS_ALLOWED = {("vectorscout.data.groundtruth", "faiss"): "exact ground truth with faiss.knn"}
+SHARED_FORMATS = {"pyarrow"}  # an engine's requirement that is also a file format the importers read (Parquet)
+
+
+def engine_packages() -> set[str]:
+    """The packages adapters import engines from (their declared requirements), shared formats aside."""
+    from adapters.registry import adapter_class
+
+    return {module.split(".")[0] for name in engine_names() for module in adapter_class(name).requirements} - SHARED_FORMATS
+
+
+def imported_packages(path: Path) -> dict[str, int]:
+    """Top-level package -> line of every import in a file: import statements anywhere (lazy ones included) and
+    importlib.import_module / __import__ calls with a constant name."""
+    found: dict[str, int] = {}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__")):
+            names = [node.args[0].value]
+        else:
+            continue
+        for name in names:
+            found.setdefault(name.split(".")[0], node.lineno)
+    return found
+
+
+def test_no_module_outside_adapters_imports_an_engine():
+    """A string constant naming an engine is caught above; an import of the engine's package (import faiss,
+    importlib.import_module("qdrant_edge")) is caught here, with the one use allowed and said why."""
+    engines = engine_packages()
+    assert {"faiss", "qdrant_edge", "pymilvus", "chromadb", "psycopg"} <= engines
+    offenders = []
+    for module, path in project_files().items():
+        if module.startswith("adapters"):
+            continue
+        for package, line in imported_packages(path).items():
+            if package in engines and (module, package) not in ENGINE_IMPORTS_ALLOWED:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {package}")
+    assert offenders == []
+
+
+def test_the_engine_import_check_sees_every_form_of_import(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("import os\ndef f():\n    import faiss.contrib\n    from qdrant_edge import X\n"
+                      "    importlib.import_module('pymilvus')\n    __import__('chromadb')\n")
+    assert set(imported_packages(source)) == {"os", "faiss", "qdrant_edge", "pymilvus", "chromadb"}
+
+
+def test_no_module_shadows_the_standard_library():
+    """A module named like a standard one (secrets.py, warnings.py) is imported in its place by a script run
+    beside it, and misleads a reader of `import secrets`."""
+    import sys
+
+    clashes = [str(path.relative_to(ROOT)) for path in project_files().values()
+               if path.stem in sys.stdlib_module_names]
+    assert clashes == []
 
 
 def test_functions_are_short():

@@ -188,7 +188,7 @@ def test_recommendation_page_ranks_with_reasons():
 
 
 def test_quick_evaluation_starts_every_embedded_engine_on_wordnet():
-    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.benchmarking.run_queue import RunQueue
 
     at = open_page("views/home.py")
     assert any("not yet timed on this one" in m.value for m in at.markdown)
@@ -471,7 +471,7 @@ def main_button(at: AppTest) -> str:
 def test_the_run_pages_button_and_queue_text_follow_the_queue_in_each_state():
     """Nothing queued, another tab's run, this tab's run after a reload (the form as it was asked for), and this
     tab's run cancelled with its measurements stored: the button, the caption and the requester's words in each."""
-    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.benchmarking.run_queue import RunQueue
 
     queue = RunQueue(ResultsStore())
     at = run_page_with_job()

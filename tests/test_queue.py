@@ -13,7 +13,7 @@ from tests_support import wait_for_job
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.plans import expected_duration
 from vectorscout.benchmarking.progress import Cancelled
-from vectorscout.benchmarking.queue import RunQueue, connection_environment, run_job, submit_detached
+from vectorscout.benchmarking.run_queue import RunQueue, connection_environment, run_job, submit_detached
 from vectorscout.benchmarking.specs import engine_config, parse_engines
 from vectorscout.decision.workshop import Workshop, load_workshop, save_workshop
 from vectorscout.results.store import ResultsStore
@@ -189,7 +189,7 @@ def test_a_dashboard_job_outlives_the_dashboard_stopped_with_its_process_group(v
     the worker runs in a session of its own."""
     import signal
 
-    script = ("import time; from vectorscout.benchmarking.queue import submit_detached; from vectorscout.benchmarking."
+    script = ("import time; from vectorscout.benchmarking.run_queue import submit_detached; from vectorscout.benchmarking."
               "plan import RunPlan; from vectorscout.benchmarking.specs import parse_engines; from vectorscout.results."
               "store import ResultsStore; print(submit_detached(ResultsStore(), [RunPlan(dataset='synthetic:n=20000,"
               "dim=32,queries=50', engines=parse_engines('faiss,hnswlib'), k=5)], 'a dashboard'), flush=True); "
@@ -216,7 +216,7 @@ def test_a_queue_of_five_runs_in_submission_order_and_its_history_reads_newest_f
     """Five entries: the head runs, the others wait in the order they were submitted, each behind exactly those
     before it. Ended out of order (3rd, 1st, 5th at later and later times), the newest ended is the 5th; two
     ending in the same millisecond: the later submitted."""
-    from vectorscout.benchmarking import queue as queue_module
+    from vectorscout.benchmarking import run_queue as queue_module
 
     queue = RunQueue(ResultsStore())
     jobs = [queue.submit([small_plan()], f"tab {i}") for i in range(5)]

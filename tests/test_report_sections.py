@@ -180,7 +180,7 @@ def executive_data(warnings=(), against=(), excluded_cost=False):
 
 
 def test_the_executive_summary_is_the_decision_three_reasons_the_evidence_risks_and_the_cost_range():
-    from vectorscout.decision.warnings import ScenarioWarning
+    from vectorscout.decision.conflicts import ScenarioWarning
     from vectorscout.reporting.sections import References, executive_summary
 
     references = References()
@@ -210,7 +210,7 @@ def test_the_executive_summary_is_the_decision_three_reasons_the_evidence_risks_
 
 
 def test_the_summarys_risks_stop_at_five_and_say_where_the_rest_are():
-    from vectorscout.decision.warnings import ScenarioWarning
+    from vectorscout.decision.conflicts import ScenarioWarning
     from vectorscout.reporting.sections import SUMMARY_RISKS, References, executive_summary
 
     data = executive_data(warnings=[ScenarioWarning(f"warning {i}.") for i in range(7)])

@@ -86,7 +86,7 @@ def wait_for_job(job_id: str, timeout_s: float = 300, until: str = "ended"):
     stage under way); fails with the entry when the time runs out. Returns the entry."""
     import time
 
-    from vectorscout.benchmarking.queue import RunQueue
+    from vectorscout.benchmarking.run_queue import RunQueue
     from vectorscout.results.store import ResultsStore
 
     queue = RunQueue(ResultsStore())

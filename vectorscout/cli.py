@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.registry import adapter_class, engine_names
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.progress import CancelToken, Progress, StageClock
-from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe, run_job, turn
+from vectorscout.benchmarking.run_queue import QueueEntry, RunQueue, describe, run_job, turn
 from vectorscout.benchmarking.specs import SpecError, parse_engines
 from vectorscout.home import HomeError
 from vectorscout.results.analysis import engine_label

@@ -13,7 +13,7 @@ from dashboard_ui import (
     start_benchmark,
 )
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.queue import QueueEntry, RunQueue, describe
+from vectorscout.benchmarking.run_queue import QueueEntry, RunQueue, describe
 from vectorscout.benchmarking.specs import SpecError, parse_spec
 from vectorscout.data.datasets import PROVIDERS, imported_entries
 from vectorscout.results.records import Run

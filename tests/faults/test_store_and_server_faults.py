@@ -130,7 +130,7 @@ def test_two_sessions_and_the_cli_benchmarking_at_once_take_turns_and_store_inta
     times overlap) and stores its results intact."""
     from tests_support import wait_for_job
 
-    from vectorscout.benchmarking.queue import RunQueue, submit_detached
+    from vectorscout.benchmarking.run_queue import RunQueue, submit_detached
 
     store = ResultsStore()
     plans = [RunPlan(dataset="synthetic:n=3000,dim=16,queries=200", engines=parse_engines(engines), k=10)

@@ -70,7 +70,7 @@ BUGS = (
                "return float(total[column]) / 1000.0", "return float(total[column])", ("tests/test_distributed.py",)),
     PlantedBug("host load: one core's time taken for the whole host's", "vectorscout/benchmarking/memory.py",
                "capacity = wall * (psutil.cpu_count() or 1)", "capacity = wall", ("tests/faults/test_noise.py",)),
-    PlantedBug("queue: waiting runs listed newest first", "vectorscout/benchmarking/queue.py",
+    PlantedBug("queue: waiting runs listed newest first", "vectorscout/benchmarking/run_queue.py",
                "WHERE state IN ('queued', 'running') ORDER BY seq\"",
                "WHERE state IN ('queued', 'running') ORDER BY seq DESC\"", ("tests/test_queue.py",)),
     PlantedBug("TEXMEX: ground-truth ids read as 1-based", "vectorscout/data/importers.py",

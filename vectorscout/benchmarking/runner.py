@@ -35,9 +35,9 @@ from vectorscout.benchmarking.tuning import held_out, split_queries, tune
 from vectorscout.data import filters
 from vectorscout.data.datasets import Dataset, load_dataset
 from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.redaction import redact, url_password
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, ResultStatus, Run, RunStatus, utc_now
 from vectorscout.results.store import ResultsStore, new_run_id
-from vectorscout.secrets import redact, url_password
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vectorscout.benchmarking.metrics import paired_difference
+from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
-from vectorscout.decision.warnings import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.glossary import term
 from vectorscout.results.analysis import evidence_for, measured_product, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures

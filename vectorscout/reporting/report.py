@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from vectorscout.reporting.html import render_html
+from vectorscout.reporting.html_report import render_html
 from vectorscout.reporting.images import chart_images
 from vectorscout.reporting.markdown import render_markdown
 from vectorscout.reporting.pdf import render_pdf

@@ -16,6 +16,7 @@ from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
 from vectorscout.glossary import answer_text, term
+from vectorscout.redaction import redact
 from vectorscout.reporting.charts import (
     cost_scale_figure,
     criteria_figure,
@@ -40,7 +41,6 @@ from vectorscout.results.analysis import at_recall, compared_rows, environment_d
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
 from vectorscout.results.scaling import Ladder, describe_error, figure_text, ladders
-from vectorscout.secrets import redact
 
 REPRODUCTION_ID = "vectorscout-reproduction"
 RECALL_DEFINITIONS = (

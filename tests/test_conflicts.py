@@ -8,9 +8,7 @@ from types import SimpleNamespace
 import pytest
 from test_matrix import URL, entry
 
-from vectorscout.decision.matrix import _profile
-from vectorscout.decision.scenario import Scenario
-from vectorscout.decision.warnings import (
+from vectorscout.decision.conflicts import (
     ONE_HOST_RAW_BYTES,
     ScenarioWarning,
     _answer_conflicts,
@@ -18,6 +16,8 @@ from vectorscout.decision.warnings import (
     _mode_conflicts,
     contradictions,
 )
+from vectorscout.decision.matrix import _profile
+from vectorscout.decision.scenario import Scenario
 
 HA = ("High availability and an embedded deployment cannot hold together: an engine inside your process has no replica "
       "to fail over to. Way out: a self-hosted cluster or a managed service with replication.")
@@ -177,7 +177,7 @@ NOT_AT_PEAK = ("The p95 under 50 ms at 1,500 QPS is not assessed at the peak loa
 
 
 def test_targets_no_run_speaks_to_are_said_word_by_word():
-    from vectorscout.decision.warnings import unassessed_targets
+    from vectorscout.decision.conflicts import unassessed_targets
 
     peak = answers(latency_p95_ms=50, peak_qps=1500)
     assert [w.text for w in unassessed_targets(peak, [])] == [NO_RUN]
@@ -208,7 +208,7 @@ def sharded_engine(any_level: str, cluster_level: str):
 
 
 def test_a_scale_beyond_one_node_is_warned_where_the_mode_does_not_shard():
-    from vectorscout.decision.warnings import ONE_NODE_RAW_BYTES, _scale_warnings
+    from vectorscout.decision.conflicts import ONE_NODE_RAW_BYTES, _scale_warnings
 
     assert ONE_NODE_RAW_BYTES == 512 * 2**30
     at_limit = ONE_NODE_RAW_BYTES // (1024 * 4)  # 512 GiB of float32 x 1,024: one node still holds it
