@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from adapters.base import Param
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import EngineConfig, engine_config
+from vectorscout.contract.params import Param
 from vectorscout.glossary import term
 from vectorscout.home import HomeError, home_dir
 from vectorscout.reporting.tables import TABLE_FIT_PX, column_widths

@@ -27,8 +27,6 @@ from adapters.base import (
     EngineUnavailable,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     UnsupportedFeature,
     VectorAdapter,
@@ -36,8 +34,10 @@ from adapters.base import (
     package_version,
     payload_rows,
 )
-from vectorscout.benchmarking.lifetime import die_with_parent
-from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param
+from vectorscout.process.lifetime import die_with_parent
 from vectorscout.redaction import mask_url
 
 BUNDLED = "bundled"  # the url value that starts Chroma's own server on loopback for the run

@@ -12,17 +12,16 @@ from adapters.base import (
     Capabilities,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     UnsupportedFeature,
     VectorAdapter,
     as_float32_matrix,
-    normalized,
     package_version,
     subvectors_problem,
 )
-from vectorscout.data.filters import Filter, evaluate
+from vectorscout.contract.filters import Filter, evaluate
+from vectorscout.contract.metric import Metric, normalized
+from vectorscout.contract.params import Param
 
 HNSW = IndexSpec(
     "hnsw",

@@ -16,14 +16,14 @@ from adapters.base import (
     Capabilities,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     VectorAdapter,
     as_float32_matrix,
     package_version,
 )
-from vectorscout.data.filters import Filter, evaluate
+from vectorscout.contract.filters import Filter, evaluate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param
 
 HNSW = IndexSpec(
     "hnsw",

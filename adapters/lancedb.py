@@ -20,8 +20,6 @@ from adapters.base import (
     EngineUnavailable,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     SparseEncoder,
     TextSearch,
@@ -29,7 +27,9 @@ from adapters.base import (
     as_float32_matrix,
     package_version,
 )
-from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param
 
 NO_INDEX = IndexSpec("none", exact=True, description="no vector index: an exact scan")
 IVF_PQ = IndexSpec(

@@ -28,8 +28,6 @@ from adapters.base import (
     EngineUnavailable,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     SparseEncoder,
     TextSearch,
@@ -41,7 +39,9 @@ from adapters.base import (
     package_version,
 )
 from adapters.milvus_standalone import StandaloneServer
-from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param
 from vectorscout.redaction import mask_url
 
 HNSW = IndexSpec(

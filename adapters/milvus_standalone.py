@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import psutil
 
 from adapters.base import EngineUnavailable
-from vectorscout.benchmarking.lifetime import die_with_parent
+from vectorscout.process.lifetime import die_with_parent
 
 # measured here: 35-60 s on an idle 2-core machine once the binary is unpacked, plus about 15 s to unpack it once
 START_TIMEOUT_S = 240.0

@@ -20,8 +20,6 @@ from adapters.base import (
     EngineUnavailable,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
     SearchHits,
     SparseEncoder,
     TextSearch,
@@ -30,7 +28,9 @@ from adapters.base import (
     hits_from,
     package_version,
 )
-from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param
 from vectorscout.redaction import mask_url, redact
 
 ITERATIVE_SCAN = Param(

@@ -22,16 +22,15 @@ from adapters.base import (
     EngineUnavailable,
     EngineVersions,
     IndexSpec,
-    Metric,
-    Param,
-    ParamError,
     SearchHits,
     VectorAdapter,
     as_float32_matrix,
     package_version,
     payload_rows,
 )
-from vectorscout.data.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.filters import Bound, Filter, Scalar, translate
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param, ParamError
 from vectorscout.redaction import mask_url
 
 URL_ENV = "VECTORSCOUT_WEAVIATE_URL"

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.base import Metric
+from vectorscout.contract.metric import Metric
 from vectorscout.data.groundtruth import exact_knn
 
 

@@ -25,10 +25,10 @@ os.environ.setdefault("VECTORSCOUT_HOME", tempfile.mkdtemp(prefix="vs-bench-"))
 
 import faiss
 
-from adapters.base import normalized
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute, prepare
 from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.contract.metric import normalized
 from vectorscout.results.store import ResultsStore
 
 DATASET = "synthetic:n=10000,dim=128,seed=0,queries=1000"

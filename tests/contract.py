@@ -13,12 +13,13 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from adapters.base import AdapterError, EngineUnavailable, Metric, SearchHits, UnsupportedFeature, VectorAdapter
+from adapters.base import AdapterError, EngineUnavailable, SearchHits, UnsupportedFeature, VectorAdapter
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.hybrid import Bm25, reciprocal_rank_fusion
 from vectorscout.benchmarking.metrics import recall_ids
 from vectorscout.benchmarking.specs import engine_config
-from vectorscout.data.filters import Eq, In, evaluate, parse_filter
+from vectorscout.contract.filters import Eq, In, evaluate, parse_filter
+from vectorscout.contract.metric import Metric
 from vectorscout.data.groundtruth import exact_knn
 
 N, DIM, QUERIES = 600, 16, 20

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adapters.base import Metric
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
+from vectorscout.contract.metric import Metric
 from vectorscout.data.datasets import imported_entries, load_dataset
 from vectorscout.data.importers import DatasetImportError, import_dataset, read_vecs
 from vectorscout.results.store import ResultsStore

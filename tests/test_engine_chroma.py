@@ -2,7 +2,7 @@ import pytest
 from contract import AdapterContract
 
 from adapters.chroma import where_clause
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
 
 
 class TestChroma(AdapterContract):
@@ -48,8 +48,9 @@ def test_the_bundled_server_sweeps_ef_search_for_real_and_matches_embedded(tmp_p
 
 
 def test_a_chroma_server_by_url_refuses_an_ef_search_sweep_it_cannot_honour(tmp_path):
-    from adapters.base import Metric, UnsupportedFeature
+    from adapters.base import UnsupportedFeature
     from adapters.chroma import ChromaAdapter
+    from vectorscout.contract.metric import Metric
 
     with ChromaAdapter(tmp_path / "server", {"url": "bundled"}) as bundled:
         address = bundled._address

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from contract import AdapterContract, sample_data
 
-from adapters.base import Metric
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.specs import engine_config
+from vectorscout.contract.metric import Metric
 from vectorscout.data.groundtruth import exact_knn
 
 
@@ -46,8 +46,9 @@ def test_too_few_vectors_to_train_is_one_clear_error(tmp_path, index, fewest):
     """FAISS aborts k-means with a C++ assertion; the adapter says how many vectors the index needs."""
     import numpy as np
 
-    from adapters.base import AdapterError, Metric
+    from adapters.base import AdapterError
     from adapters.faiss import FaissAdapter
+    from vectorscout.contract.metric import Metric
 
     with FaissAdapter(tmp_path / "engine") as db:
         db.create_collection("few", 16, Metric.L2, index, {"nlist": 64, "m": 4})

@@ -4,7 +4,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.lancedb import LanceDBAdapter, filter_sql
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
 
 
 class TestLanceDBHNSW(AdapterContract):
@@ -49,8 +49,8 @@ def test_ivf_pq_index_bytes_are_its_codes_not_the_vectors(tmp_path):
     its index files hold that plus centroids and codebooks (shared)."""
     import numpy as np
 
-    from adapters.base import Metric
     from adapters.lancedb import LanceDBAdapter
+    from vectorscout.contract.metric import Metric
 
     dim, n = 128, 5000
     base = np.random.default_rng(8).standard_normal((n, dim)).astype(np.float32)

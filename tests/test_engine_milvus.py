@@ -4,10 +4,11 @@ import pytest
 from contract import AdapterContract
 from tests_support import closed_port, index_bytes_per_vector
 
-from adapters.base import EngineUnavailable, Metric, UnsupportedFeature
+from adapters.base import EngineUnavailable, UnsupportedFeature
 from adapters.milvus import MilvusAdapter, filter_expression
 from vectorscout.benchmarking.specs import engine_config
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
+from vectorscout.contract.metric import Metric
 
 
 def test_lite_refuses_ivf_pq_it_would_search_exhaustively(tmp_path):

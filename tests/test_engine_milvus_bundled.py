@@ -4,8 +4,9 @@ within its 240 s start-up; the metrics port is now free per server, another fixe
 
 import pytest
 
-from adapters.base import Metric, UnsupportedFeature
+from adapters.base import UnsupportedFeature
 from adapters.milvus import MilvusAdapter
+from vectorscout.contract.metric import Metric
 
 
 def test_the_bundled_server_is_milvus_itself_measured_on_loopback_and_stopped_with_its_tree(tmp_path):
@@ -44,9 +45,9 @@ def test_cancel_during_the_bundled_servers_run_keeps_the_run_and_stops_the_serve
     import psutil
 
     from vectorscout.benchmarking.plan import RunPlan
-    from vectorscout.benchmarking.progress import CancelToken
     from vectorscout.benchmarking.runner import execute
     from vectorscout.benchmarking.specs import parse_engines
+    from vectorscout.process.progress import CancelToken
     from vectorscout.results.store import ResultsStore
 
     def standalone_servers() -> set[int]:

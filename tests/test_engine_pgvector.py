@@ -11,7 +11,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.pgvector import PgvectorAdapter, where_clause
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,8 +155,8 @@ def test_compressed_indexes_are_smaller_by_the_bytes_they_drop_and_bits_are_rera
     with the table's exact vectors returns exact distances; the float16 index returns float16 ones."""
     import numpy as np
 
-    from adapters.base import Metric
     from vectorscout.benchmarking.specs import engine_config
+    from vectorscout.contract.metric import Metric
 
     rng = np.random.default_rng(9)
     dim, n = 256, 4000

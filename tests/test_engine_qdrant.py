@@ -8,7 +8,7 @@ from tests_support import closed_port
 
 from adapters.base import EngineUnavailable
 from adapters.qdrant import QdrantAdapter, translate_filter
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
 
 # One bit per dimension of the contract's 16: rescoring 2x candidates with the originals gave recall 0.27 (ip),
 # 0.40 (l2) and 0.43 (cosine) here. Qdrant advises binary quantization for high dimensions (1024 and more); the
@@ -43,9 +43,9 @@ def test_binary_quantization_is_applied_and_rescoring_recovers_recall(tmp_path):
     and both search parameters reach the engine."""
     import numpy as np
 
-    from adapters.base import Metric
     from vectorscout.benchmarking.metrics import recall_ids
     from vectorscout.benchmarking.specs import engine_config
+    from vectorscout.contract.metric import Metric
     from vectorscout.data.groundtruth import exact_knn
 
     rng = np.random.default_rng(5)
@@ -122,9 +122,9 @@ def test_float16_storage_halves_the_vector_bytes_and_keeps_recall(tmp_path):
     import numpy as np
     from tests_support import index_bytes_per_vector
 
-    from adapters.base import Metric
     from vectorscout.benchmarking.metrics import recall_ids
     from vectorscout.benchmarking.specs import engine_config
+    from vectorscout.contract.metric import Metric
     from vectorscout.data.groundtruth import exact_knn
 
     dim = 128

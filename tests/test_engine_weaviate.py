@@ -12,7 +12,7 @@ from weaviate.classes.config import Configure, DataType, Property, VectorDistanc
 from weaviate.classes.query import Filter as WeaviateFilter
 from weaviate.collections.classes.internal import MetadataReturn, Object
 
-from adapters.base import EngineUnavailable, Metric, ParamError
+from adapters.base import EngineUnavailable
 from adapters.weaviate import (
     URL_ENV,
     WeaviateAdapter,
@@ -23,7 +23,9 @@ from adapters.weaviate import (
     translate_filter,
     vector_config,
 )
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import ParamError
 
 
 @pytest.mark.skipif(not os.environ.get(URL_ENV), reason=f"no Weaviate server: set {URL_ENV}=http://host:8080")

@@ -2,7 +2,7 @@
 
 ``filters.evaluate`` feeds the runner's filtered ground truth and two adapters, so a bug there would be
 invisible to any test that derives its expectation from it. Here the expectation comes from SQL written
-by hand (the fixed cases) or by a small SQL writer that shares no code with ``vectorscout.data.filters`` (the
+by hand (the fixed cases) or by a small SQL writer that shares no code with ``vectorscout.contract.filters`` (the
 property test), on data whose values sit exactly on every bound the filters use.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vectorscout.data.filters import And, Eq, In, Or, Range, evaluate, parse_filter
+from vectorscout.contract.filters import And, Eq, In, Or, Range, evaluate, parse_filter
 
 N = 240
 # Values repeat and land exactly on the bounds below: every boundary is decided by the operator alone.
@@ -100,7 +100,7 @@ def test_every_operator_is_at_a_boundary_somewhere():
         "==", "<=", ">=", "<", ">", " in "}
 
 
-# -- random trees: a second writer of the condition, sharing no code with vectorscout.data.filters -------------
+# -- random trees: a second writer of the condition, sharing no code with vectorscout.contract.filters -------------
 def sql_of(tree) -> tuple[str, list]:
     """The tree as SQL with ? placeholders (a test-side writer: SQLite decides, not our evaluator)."""
     if isinstance(tree, (And, Or)):

@@ -26,7 +26,7 @@ from adapters.milvus import filter_expression as milvus_expression
 from adapters.pgvector import where_clause as pgvector_where
 from adapters.qdrant import translate_filter as qdrant_filter
 from adapters.weaviate import translate_filter as weaviate_filter
-from vectorscout.data.filters import parse_filter
+from vectorscout.contract.filters import parse_filter
 
 ROWS = [{name: COLUMNS[name][i].item() for name in COLUMNS} for i in range(N)]
 
@@ -186,7 +186,7 @@ def test_qdrant_edge_models_get_their_float_range():
 
 
 def test_the_exact_form_of_the_structured_and_sql_translations():
-    from vectorscout.data.filters import Range
+    from vectorscout.contract.filters import Range
 
     assert chroma_where(parse_filter("price > 2.5")) == {"price": {"$gt": 2.5}}  # Chroma refuses a one-item $and
     assert chroma_where(Range("price", gte=1.0, lt=5.0)) == {"$and": [{"price": {"$gte": 1.0}}, {"price": {"$lt": 5.0}}]}

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vectorscout.data.filters import And, Eq, FilterError, In, Or, Range, evaluate, parse_filter, to_text
+from vectorscout.contract.filters import And, Eq, FilterError, In, Or, Range, evaluate, parse_filter, to_text
 
 COLUMNS = {
     "tag": np.array([0, 1, 2, 3, 3]),

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from adapters.base import Metric
+from vectorscout.contract.metric import Metric
 from vectorscout.data.groundtruth import exact_knn
 
 
@@ -69,8 +69,8 @@ def brute_force_masked(dataset, mask, k):
 
 def test_cache_is_keyed_by_everything_that_changes_the_answer():
     """Filtered and unfiltered truths alternate in one cache: each must stay the brute-force answer."""
+    from vectorscout.contract.filters import evaluate, parse_filter
     from vectorscout.data.datasets import load_dataset
-    from vectorscout.data.filters import evaluate, parse_filter
 
     dataset = load_dataset("synthetic:n=600,dim=8,seed=4,queries=12")
     everything = np.ones(dataset.n, dtype=bool)

@@ -203,7 +203,7 @@ def test_reports_carry_the_hybrid_quality_table():
 
 
 def test_cancelling_during_the_hybrid_queries_stops_the_engine_and_keeps_the_run():
-    from vectorscout.benchmarking.progress import CancelToken
+    from vectorscout.process.progress import CancelToken
 
     token = CancelToken()
 
@@ -319,8 +319,9 @@ def test_application_side_fusion_reads_bm25_to_the_depth_and_no_further():
     1 and 6 earn 1/62: [0, 5]. Read past the depth, 1 would add 1/63 and come first."""
     from types import SimpleNamespace
 
-    from adapters.base import Metric, SearchHits
+    from adapters.base import SearchHits
     from vectorscout.benchmarking.hybrid import _retrievers
+    from vectorscout.contract.metric import Metric
     from vectorscout.data.datasets import Dataset
 
     texts = ["zebra"] * 8

@@ -26,7 +26,7 @@ def test_peak_memory_is_recorded_per_engine():
 
 
 def test_cancel_reaches_the_worker():
-    from vectorscout.benchmarking.progress import CancelToken
+    from vectorscout.process.progress import CancelToken
 
     token = CancelToken()
     plan = RunPlan(dataset="synthetic:n=150000,dim=64,queries=2000", engines=parse_engines("chroma,faiss"), k=10)
@@ -86,7 +86,7 @@ def test_a_worker_does_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
     import sys
     import types
 
-    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+    from vectorscout.process.isolation import WorkerLimits, run_in_worker
 
     marker = tmp_path / "ran-in-the-worker"
     page = tmp_path / "page.py"
@@ -109,7 +109,7 @@ def test_an_engines_own_output_goes_to_the_worker_log_not_the_terminal(capfd, ve
     kept in the home's logs; a worker that dies says where its output is."""
     from tests_support import noisy_job
 
-    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+    from vectorscout.process.isolation import WorkerLimits, run_in_worker
 
     outcome = run_in_worker(noisy_job, (False,), WorkerLimits(120), "vectorscout-noisy")
     assert outcome.value == "value" and outcome.failure is None

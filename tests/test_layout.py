@@ -1,8 +1,10 @@
-"""The code's layout rules, checked: no import circle, no engine named or imported outside adapters/, no module
-named like the standard library's, short functions."""
+"""The code's layout rules, checked: no import circle, no import running up a floor, no engine named or imported
+outside adapters/, no module named like the standard library's, short functions."""
 
 import ast
 from pathlib import Path
+
+import pytest
 
 from adapters.registry import engine_names
 
@@ -93,6 +95,52 @@ def test_no_import_circle():
     assert cycles(graph) == []
 
 
+# The floors of the house, lowest first: a module imports from its own floor and the floors below, never above.
+# Shared types at the bottom (contract), workers and their limits above them, then the engines, what results
+# are, the data measured on, the measuring, the decision built on it, the reports, and the faces (CLI, pages).
+FLOORS = (
+    ("vectorscout", "vectorscout.contract", "vectorscout.home", "vectorscout.redaction", "vectorscout.glossary"),
+    ("vectorscout.process",),
+    ("adapters",),
+    ("vectorscout.results",),
+    ("vectorscout.data",),
+    ("vectorscout.benchmarking",),
+    ("vectorscout.decision",),
+    ("vectorscout.reporting",),
+    ("vectorscout.cli", "vectorscout.__main__", "vectorscout.serve", "dashboard_ui", "views", "app"),
+)
+
+
+def floor_of(module: str) -> int:
+    """The floor of a module: that of the longest package or module in FLOORS it belongs to. The root package
+    stands for its __init__ only (the version), so a new module under it must be given a floor."""
+    matches = [(len(unit), number) for number, units in enumerate(FLOORS) for unit in units
+               if module == unit or (module.startswith(unit + ".") and unit != "vectorscout")]
+    assert matches, f"{module} is on no floor: add it to FLOORS"
+    return max(matches)[1]
+
+
+def arrows_up(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{source} (floor {floor_of(source)}) imports {target} (floor {floor_of(target)})"
+                  for source, targets in graph.items() for target in targets if floor_of(target) > floor_of(source))
+
+
+def test_no_import_runs_up_a_floor():
+    """Packages that import each other are one knot even without a module circle: the shared types then live
+    in two places that depend on each other, and neither can be read or changed alone."""
+    files = project_files()
+    graph = {name: imports_of(name, path, set(files)) for name, path in files.items()}
+    assert arrows_up(graph) == []
+
+
+def test_the_floor_check_sees_an_arrow_up():
+    assert floor_of("vectorscout.contract.filters") == 0 and floor_of("vectorscout.cli") == len(FLOORS) - 1
+    with pytest.raises(AssertionError, match="on no floor"):
+        floor_of("vectorscout.unplaced")
+    assert arrows_up({"vectorscout.data.datasets": {"vectorscout.benchmarking.specs", "vectorscout.contract"}}) == [
+        "vectorscout.data.datasets (floor 4) imports vectorscout.benchmarking.specs (floor 5)"]
+
+
 def test_nothing_outside_adapters_names_an_engine():
     names = set(engine_names())
     offenders = []
@@ -179,3 +227,21 @@ def test_functions_are_short():
                 if length > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
     assert long == []
+
+
+def test_the_readme_layout_names_every_module():
+    """The README's layout section is where a newcomer looks first: every module and package of the core and
+    every engine module is named there."""
+    readme = (ROOT / "README.md").read_text()
+    layout = readme.split("## How the code is laid out", 1)[1].split("```")[1]
+    missing = []
+    for path in sorted([*(ROOT / "vectorscout").rglob("*.py"), *(ROOT / "adapters").glob("*.py")]):
+        if path.name in ("__init__.py", "__main__.py") or "knowledge" in path.parts:
+            continue
+        if path.parent.name == "adapters" and path.stem in set(engine_names()) | {"registry", "base"}:
+            continue  # "one module per engine" names them as a group
+        if path.name not in layout:
+            missing.append(str(path.relative_to(ROOT)))
+    packages = [path.name + "/" for path in (ROOT / "vectorscout").iterdir() if (path / "__init__.py").exists()]
+    missing += [name for name in packages if name not in layout]
+    assert not missing, missing

@@ -83,7 +83,7 @@ def test_pgvector_model_matches_a_real_hnsw_index():
 
     import numpy as np
 
-    from adapters.base import Metric
+    from vectorscout.contract.metric import Metric
 
     cls = adapter_class("pgvector")
     n, dim = 1500, 768

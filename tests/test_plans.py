@@ -113,7 +113,7 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
 
 def test_a_public_plan_is_validated_again():
     from vectorscout.benchmarking.plan import RunPlan
-    from vectorscout.benchmarking.specs import SpecError
+    from vectorscout.contract.spec_text import SpecError
 
     with pytest.raises(SpecError, match="unknown parameter"):
         RunPlan.from_public({"dataset": "wordnet", "engines": [{"engine": "faiss", "index": "hnsw",

@@ -12,10 +12,10 @@ from tests_support import wait_for_job
 
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.plans import expected_duration
-from vectorscout.benchmarking.progress import Cancelled
 from vectorscout.benchmarking.run_queue import RunQueue, connection_environment, run_job, submit_detached
 from vectorscout.benchmarking.specs import engine_config, parse_engines
 from vectorscout.decision.workshop import Workshop, load_workshop, save_workshop
+from vectorscout.process.progress import Cancelled
 from vectorscout.results.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.benchmarking.runner import execute
-from vectorscout.benchmarking.specs import SpecError, engine_config, parse_engines
+from vectorscout.benchmarking.specs import engine_config, parse_engines
+from vectorscout.contract.spec_text import SpecError
 from vectorscout.data.datasets import Dataset, DatasetError, load_dataset
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.store import ResultsStore
 
 SMALL = "synthetic:n=800,dim=16,seed=3,queries=40"
@@ -184,8 +185,8 @@ def test_engine_threads_are_held_to_one_per_query_and_recorded_with_every_row():
 def test_faiss_searches_on_one_openmp_thread_after_pinning(tmp_path):
     import faiss
 
-    from adapters.base import Metric
     from adapters.faiss import FaissAdapter
+    from vectorscout.contract.metric import Metric
 
     with FaissAdapter(tmp_path) as db:
         db.create_collection("pinned", 8, Metric.L2, "flat", {})

@@ -2,7 +2,8 @@
 
 import pytest
 
-from vectorscout.benchmarking.specs import EngineConfig, SpecError, engine_config, parse_engines, parse_spec
+from vectorscout.benchmarking.specs import EngineConfig, engine_config, parse_engines
+from vectorscout.contract.spec_text import SpecError, parse_spec
 
 
 def test_parse_spec_splits_name_and_options():

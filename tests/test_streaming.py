@@ -4,11 +4,11 @@ vectors acknowledged when each search began, and the freshness of inserts, delet
 import numpy as np
 import pytest
 
-from adapters.base import Metric
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.benchmarking.streaming import PrefixNeighbours, StreamLog, StreamSpec, fell_behind_at, windows_of
+from vectorscout.contract.metric import Metric
 from vectorscout.data.groundtruth import exact_knn
 from vectorscout.results.records import ResultRow
 from vectorscout.results.store import ResultsStore

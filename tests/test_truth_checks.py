@@ -5,7 +5,7 @@ small enough to work out by hand; the oracle is numpy's argsort of distances wri
 import numpy as np
 import pytest
 
-from adapters.base import Metric
+from vectorscout.contract.metric import Metric
 from vectorscout.data.importers import (
     DatasetImportError,
     ImportedData,

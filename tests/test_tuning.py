@@ -267,9 +267,9 @@ def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stop
     """FAISS HNSW in this process: every setting tried is put into effect in order, its recall is the tuning half's
     recall@k computed here from the engine's own answers, and the first value at the target ends the search."""
     from vectorscout.benchmarking.metrics import recall_ids
-    from vectorscout.benchmarking.progress import CancelToken
     from vectorscout.benchmarking.tuning import tune, tuning_recall
     from vectorscout.data.datasets import load_dataset
+    from vectorscout.process.progress import CancelToken
 
     dataset = load_dataset("synthetic:n=3000,dim=32,queries=60")
     truth = dataset.ground_truth(10)
@@ -297,7 +297,7 @@ def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stop
     assert len(figures.tried) >= 2  # M=4 misses 0.97 at ef_search=16: the steps are exercised
     assert chosen == {"ef_search": figures.chosen} and (figures.tuning_queries, figures.held_out_queries) == (30, 30)
     # with a filter, every recall tried is against the filtered truth, searched with the filter
-    from vectorscout.data.filters import parse_filter
+    from vectorscout.contract.filters import parse_filter
 
     tree = parse_filter("tag < 3")
     filtered = dataset.ground_truth(10, tree)
@@ -342,11 +342,13 @@ class ScriptedEngine:
 
 def scripted_tuning(answers, truth, target, sweep=(10, 20, 40), tree=None, grid=None):
     """tune() over four queries (rows 0 and 2 tune, 1 and 3 are held out) with k = 3."""
-    from adapters.base import IndexSpec, Metric, Param
-    from vectorscout.benchmarking.progress import CancelToken
+    from adapters.base import IndexSpec
     from vectorscout.benchmarking.tuning import tune
+    from vectorscout.contract.metric import Metric
+    from vectorscout.contract.params import Param
     from vectorscout.data.datasets import Dataset
     from vectorscout.data.groundtruth import GroundTruth
+    from vectorscout.process.progress import CancelToken
 
     spec = IndexSpec("graph", search_params=(Param("ef", int, sweep[0], sweep=tuple(sweep)),) if sweep else ())
     queries = np.array([[float(i), 0.0] for i in range(4)], dtype=np.float32)
@@ -381,7 +383,7 @@ def test_tune_with_one_setting_to_try_measures_it():
 
 
 def test_an_index_without_search_effort_is_read_once_with_the_filter_and_to_four_places():
-    from vectorscout.data import filters
+    from vectorscout.contract import filters
 
     tree = filters.parse_filter("tag == 1")
     engine, params, figures = scripted_tuning({None: {0: [0, 2, 7], 2: [6, 8, 5]}}, TRUTH, target=2 / 3, sweep=(),

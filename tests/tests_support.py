@@ -120,9 +120,9 @@ def index_bytes_per_vector(engine: str, folder: Path, indexes: tuple[str, ...], 
     searches in memory (adapter.index_bytes), by index type."""
     import numpy as np
 
-    from adapters.base import Metric
     from adapters.registry import adapter_class
     from vectorscout.benchmarking.specs import engine_config
+    from vectorscout.contract.metric import Metric
 
     per_vector = {}
     for index in indexes:

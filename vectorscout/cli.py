@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.registry import adapter_class, engine_names
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.progress import CancelToken, Progress, StageClock
 from vectorscout.benchmarking.run_queue import QueueEntry, RunQueue, describe, run_job, turn
-from vectorscout.benchmarking.specs import SpecError, parse_engines
+from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.contract.spec_text import SpecError
 from vectorscout.home import HomeError
+from vectorscout.process.progress import CancelToken, Progress, StageClock
 from vectorscout.results.analysis import engine_label
 from vectorscout.results.documents import finite, run_document, run_to_json
 from vectorscout.results.records import ResultRow, Run
@@ -492,7 +493,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from vectorscout.benchmarking.specs import SpecError
+    from vectorscout.contract.spec_text import SpecError
     from vectorscout.reporting.rerun import plan_from_public, read_reproduction
     from vectorscout.reporting.sections import ReportError
 
@@ -733,8 +734,10 @@ def _add_serve_command(sub: Any) -> None:
 def cmd_queue_worker(args: argparse.Namespace) -> int:
     """The process the dashboard starts for a queued job: it outlives the browser session and the dashboard."""
     store = ResultsStore()
+    from vectorscout.decision.workshop import remember
+
     RunQueue(store).adopt(args.job_id)
-    runs = run_job(store, args.job_id)
+    runs = run_job(store, args.job_id, on_run_started=lambda workshop, run_id: remember(store, workshop, "run", run_id))
     return 1 if any(run.failed_engines for run in runs) else 0
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from vectorscout.benchmarking.lifetime import die_with_parent
+from vectorscout.process.lifetime import die_with_parent
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 PASSWORD_ENV = "VECTORSCOUT_PASSWORD"

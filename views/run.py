@@ -1,6 +1,5 @@
 import streamlit as st
 
-from adapters.base import ParamError
 from adapters.registry import DEFAULT_SELECTION, adapter_class, engine_names
 from dashboard_ui import (
     engine_choice,
@@ -14,7 +13,8 @@ from dashboard_ui import (
 )
 from vectorscout.benchmarking.plan import PlanError, RunPlan
 from vectorscout.benchmarking.run_queue import QueueEntry, RunQueue, describe
-from vectorscout.benchmarking.specs import SpecError, parse_spec
+from vectorscout.contract.params import ParamError
+from vectorscout.contract.spec_text import SpecError, parse_spec
 from vectorscout.data.datasets import PROVIDERS, imported_entries
 from vectorscout.results.records import Run
 

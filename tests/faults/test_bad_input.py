@@ -124,7 +124,7 @@ def test_answers_of_the_right_kind_still_read():
 def test_a_parameter_value_of_the_wrong_kind_is_refused_not_converted(kind, raw):
     """A plan file or the API hands values in as they are: int(True) is 1, bool([1, 2]) is True, NaN passes
     every bound; each is refused in one line instead."""
-    from adapters.base import Param, ParamError
+    from vectorscout.contract.params import Param, ParamError
 
     with pytest.raises(ParamError) as refused:
         Param("x", kind, kind()).coerce(raw)
@@ -132,7 +132,7 @@ def test_a_parameter_value_of_the_wrong_kind_is_refused_not_converted(kind, raw)
 
 
 def test_parameter_values_of_their_kind_still_read():
-    from adapters.base import Param
+    from vectorscout.contract.params import Param
 
     assert Param("x", int, 1).coerce(16.0) == 16 and Param("x", int, 1).coerce(" 16 ") == 16
     assert Param("x", float, 1.0).coerce(3) == 3.0 and Param("x", float, 1.0).coerce("0.5") == 0.5

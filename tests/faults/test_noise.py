@@ -9,11 +9,11 @@ import time
 import psutil
 import pytest
 
-from vectorscout.benchmarking.memory import HostLoad
 from vectorscout.benchmarking.metrics import NOISY_HOST_PCT, disagreement_pct, noise_verdict
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
+from vectorscout.process.memory import HostLoad
 from vectorscout.results.store import ResultsStore
 
 # a timed pass of about a second: long enough for CPU time, counted in clock ticks, to be judged
@@ -52,7 +52,7 @@ def test_a_run_under_load_on_every_core_is_marked_noisy():
 def test_a_run_on_a_quiet_host_is_not_called_noisy(monkeypatch):
     """A quiet host, whatever else this machine runs: the system-wide reading is made to see this process tree
     only, so all the busy time is the benchmark's own and none of it is other load."""
-    from vectorscout.benchmarking import memory
+    from vectorscout.process import memory
 
     monkeypatch.setattr(memory.HostLoad, "_system_busy", staticmethod(lambda: memory.tree_cpu_seconds(psutil.Process(), [])))
     run = execute(RunPlan(**PLAN, isolate=False), ResultsStore())
@@ -65,7 +65,7 @@ class FakeHost:
     """A clock, the host's busy seconds and the benchmark's own, set by the test."""
 
     def __init__(self, monkeypatch, cores):
-        from vectorscout.benchmarking import memory
+        from vectorscout.process import memory
 
         # counters far from zero, as on a machine that has been up a while: only their growth may count
         self.now, self.busy, self.own = 86_400.0, 150_000.0, 40.0
@@ -98,7 +98,7 @@ def test_host_load_is_the_share_of_all_cores_others_used(monkeypatch, cores, wal
 
 
 def test_a_short_window_is_extended_after_the_timed_work_or_not_read(monkeypatch):
-    from vectorscout.benchmarking.memory import MIN_WINDOW_S
+    from vectorscout.process.memory import MIN_WINDOW_S
 
     host = FakeHost(monkeypatch, 2)
     load = HostLoad().start()
@@ -114,7 +114,7 @@ def test_a_short_window_is_extended_after_the_timed_work_or_not_read(monkeypatch
 def test_the_hosts_busy_time_counts_every_kind_of_cpu_work_but_idle_and_waiting(monkeypatch):
     from collections import namedtuple
 
-    from vectorscout.benchmarking import memory
+    from vectorscout.process import memory
 
     Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
     monkeypatch.setattr(memory.psutil, "cpu_times", lambda: Times(1.0, 2.0, 4.0, 1000.0, 500.0, 8.0, 16.0, 32.0, 64.0, 128.0))
@@ -148,7 +148,7 @@ def test_the_host_load_reading_does_not_count_the_benchmark_itself():
 def test_the_benchmarks_own_time_counts_its_servers_and_in_a_worker_its_parent():
     """A spinning process given as the engine's server is the benchmark's own time, as is the parent of an
     isolated worker (count_parent); neither is counted without being named."""
-    from vectorscout.benchmarking.memory import tree_cpu_seconds
+    from vectorscout.process.memory import tree_cpu_seconds
 
     spinner = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
                                 "while time.process_time() - t < 0.6: pass\ntime.sleep(30)"])

@@ -29,7 +29,7 @@ SCOPE: dict[str, frozenset[str] | None] = {
     "vectorscout/benchmarking/metrics.py": None,
     "vectorscout/results/analysis.py": None,
     "vectorscout/data/groundtruth.py": None,
-    "vectorscout/data/filters.py": None,
+    "vectorscout/contract/filters.py": None,
     "vectorscout/decision/cost.py": None,
     "vectorscout/decision/recommend.py": None,
     "vectorscout/decision/conflicts.py": None,
@@ -48,7 +48,7 @@ SCOPE: dict[str, frozenset[str] | None] = {
     # the second round: the functions that compute a figure a user reads, each with its oracle tests
     "vectorscout/benchmarking/streaming.py": frozenset({"PrefixNeighbours", "windows_of", "_window", "fell_behind_at"}),
     "vectorscout/benchmarking/hybrid.py": frozenset({"Analyzer", "Bm25", "reciprocal_rank_fusion", "_retrievers"}),
-    "vectorscout/benchmarking/memory.py": frozenset({"HostLoad"}),
+    "vectorscout/process/memory.py": frozenset({"HostLoad"}),
     "vectorscout/benchmarking/tuning.py": None,
     "vectorscout/benchmarking/run_queue.py": frozenset({"_listed", "latest_ended", "ahead_of", "finish"}),
     "vectorscout/benchmarking/distributed.py": frozenset({"read_stats"}),

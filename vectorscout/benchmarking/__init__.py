@@ -1,1 +1,1 @@
-"""Measuring engines: engine settings and plans, the runner, worker isolation, concurrent and Locust load."""
+"""Measuring engines: engine settings and plans, the runner, serial timing, concurrent and Locust load."""

@@ -26,8 +26,8 @@ from scipy import sparse
 from adapters.base import RRF_K, SearchHits, VectorAdapter
 from vectorscout.benchmarking.metrics import recall_ids, retrieval_quality, summarize_latencies
 from vectorscout.benchmarking.plan import PlanError
-from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.data.datasets import Dataset
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode
 
 # The Snowball project's English stop words (https://snowballstem.org/algorithms/english/stop.txt), the list

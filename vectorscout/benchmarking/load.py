@@ -15,15 +15,15 @@ from typing import Any
 import numpy as np
 import psutil
 
-from vectorscout.benchmarking.lifetime import die_with_parent
-from vectorscout.benchmarking.memory import HostLoad
 from vectorscout.benchmarking.metrics import noise_verdict, summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
-from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.benchmarking.timing import StageReport, recalls, setting_name
-from vectorscout.data import filters
+from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.process.lifetime import die_with_parent
+from vectorscout.process.memory import HostLoad
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import ResultRow
 
 

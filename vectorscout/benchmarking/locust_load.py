@@ -38,9 +38,9 @@ class VectorQueryUser(User):
     wait_time = constant(0)  # closed loop: each user sends its next query when the last one answers
 
     def on_start(self) -> None:
-        from adapters.base import Metric
         from adapters.registry import adapter_class
-        from vectorscout.data.filters import parse_filter
+        from vectorscout.contract.filters import parse_filter
+        from vectorscout.contract.metric import Metric
 
         connection = json.loads(os.environ.get("VECTORSCOUT_LOAD_CONNECTION", "{}"))
         self.db = adapter_class(SPEC["engine"])(Path(tempfile.mkdtemp(prefix="vs-locust-")), connection)

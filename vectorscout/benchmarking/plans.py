@@ -41,7 +41,8 @@ import yaml
 
 from adapters.registry import UnknownEngine, adapter_class
 from vectorscout.benchmarking.plan import RunPlan
-from vectorscout.benchmarking.specs import EngineConfig, SpecError, engine_config
+from vectorscout.benchmarking.specs import EngineConfig, engine_config
+from vectorscout.contract.spec_text import SpecError
 
 
 class PlanFileError(ValueError):

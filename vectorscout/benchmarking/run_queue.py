@@ -30,10 +30,9 @@ import psutil
 
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback, StageClock
 from vectorscout.benchmarking.runner import execute, prepare
-from vectorscout.decision.workshop import remember
 from vectorscout.home import subdir
+from vectorscout.process.progress import Cancelled, CancelToken, Progress, ProgressCallback, StageClock
 from vectorscout.results.records import Run
 from vectorscout.results.store import ResultsStore, new_run_id
 
@@ -237,6 +236,8 @@ def alive(pid: int | None) -> bool:
 
 
 WaitCallback = Callable[[list[QueueEntry]], None]
+# the job's workshop and a run that just started
+RunStartedCallback = Callable[[str, str], None]
 
 
 class ProgressWriter:
@@ -326,10 +327,13 @@ def describe(entry: QueueEntry, with_label: bool = True, requested_by: str | Non
 
 
 def run_job(store: ResultsStore, job_id: str, forward: ProgressCallback | None = None,
-            on_wait: WaitCallback | None = None, plans: list[RunPlan] | None = None) -> list[Run]:
-    """Wait for the job's turn, then run its plans one after the other (each its own run), adding every run
-    to the job's workshop as it starts. ``plans`` (with their connections) when this process submitted them;
-    a worker reads them back from the entry (connections then come from its environment)."""
+            on_wait: WaitCallback | None = None, plans: list[RunPlan] | None = None,
+            on_run_started: RunStartedCallback | None = None) -> list[Run]:
+    """Wait for the job's turn, then run its plans one after the other (each its own run), telling
+    ``on_run_started`` the job's workshop and each run as it starts (the caller adds it to the workshop: the
+    queue sits below the decision layer and knows no workshops). ``plans`` (with their connections) when this
+    process submitted them; a worker reads them back from the entry (connections then come from its
+    environment)."""
     queue = RunQueue(store)
     entry = queue.get(job_id)
     plans = plans if plans is not None else [RunPlan.from_public(public) for public in entry.plans]
@@ -342,8 +346,8 @@ def run_job(store: ResultsStore, job_id: str, forward: ProgressCallback | None =
             writer.start_plan(number, plan, run_id)
             prepared = prepare(plan, writer)
             queue.add_run(job_id, run_id)
-            if entry.workshop:
-                remember(store, entry.workshop, "run", run_id)
+            if entry.workshop and on_run_started:
+                on_run_started(entry.workshop, run_id)
             run = execute(plan, store, writer, token, prepared, run_id)
             runs.append(run)
             if run.status == "cancelled":

@@ -22,19 +22,20 @@ from adapters.registry import adapter_class
 from vectorscout.benchmarking import workdirs
 from vectorscout.benchmarking.environment import machine
 from vectorscout.benchmarking.hybrid import Bm25, check_text_dataset, hybrid_row, load_texts, measure_hybrid
-from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
 from vectorscout.benchmarking.load import measure_concurrent, measure_locust
-from vectorscout.benchmarking.memory import memory_bytes
 from vectorscout.benchmarking.metrics import data_profile, recall_diagnosis
 from vectorscout.benchmarking.plan import PlanError, RunPlan
-from vectorscout.benchmarking.progress import Cancelled, CancelToken, Progress, ProgressCallback
-from vectorscout.benchmarking.specs import EngineConfig, SpecError
+from vectorscout.benchmarking.specs import EngineConfig
 from vectorscout.benchmarking.streaming import measure_streaming
 from vectorscout.benchmarking.timing import StageReport, measure_serial, setting_name
 from vectorscout.benchmarking.tuning import held_out, split_queries, tune
-from vectorscout.data import filters
+from vectorscout.contract import filters
+from vectorscout.contract.spec_text import SpecError
 from vectorscout.data.datasets import Dataset, load_dataset
 from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.process.isolation import WorkerLimits, run_in_worker
+from vectorscout.process.memory import memory_bytes
+from vectorscout.process.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from vectorscout.redaction import redact, url_password
 from vectorscout.results.records import DatasetInfo, Environment, ResultRow, ResultStatus, Run, RunStatus, utc_now
 from vectorscout.results.store import ResultsStore, new_run_id

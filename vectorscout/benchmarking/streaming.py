@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Metric, UnsupportedFeature, normalized
+from adapters.base import UnsupportedFeature
 from vectorscout.benchmarking.metrics import summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
-from vectorscout.benchmarking.progress import CancelToken
 from vectorscout.benchmarking.timing import RowFactory, StageReport
+from vectorscout.contract.metric import Metric, normalized
 from vectorscout.data.datasets import Dataset
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import Freshness, ResultRow, StreamingFigures, StreamWindow
 
 WRITES_PER_SECOND = 10  # the declared rate is sent in this many batches a second

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from vectorscout.benchmarking.memory import HostLoad
 from vectorscout.benchmarking.metrics import (
     LatencySummary,
     mask_repeats,
@@ -21,10 +20,11 @@ from vectorscout.benchmarking.metrics import (
     summarize_latencies,
 )
 from vectorscout.benchmarking.plan import RunPlan
-from vectorscout.benchmarking.progress import CancelToken
-from vectorscout.data import filters
+from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth, exact_distances
+from vectorscout.process.memory import HostLoad
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import ResultRow
 
 StageReport = Callable[[str, int, int], None]  # (stage, done, total) of the engine being measured

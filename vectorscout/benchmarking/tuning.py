@@ -18,10 +18,10 @@ import numpy as np
 
 from adapters.base import IndexSpec
 from vectorscout.benchmarking.metrics import recall_ids
-from vectorscout.benchmarking.progress import CancelToken
-from vectorscout.data import filters
+from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth
+from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import TuningFigures
 
 

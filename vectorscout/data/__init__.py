@@ -1,2 +1,2 @@
-"""Vectors to measure on: bundled, synthetic, imported and downloaded datasets, embeddings, the filter
-language and exact ground truth."""
+"""Vectors to measure on: bundled, synthetic, imported and downloaded datasets, embeddings and exact
+ground truth."""

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import psutil
 
-from adapters.base import Metric, Param, ParamError
-from vectorscout.benchmarking.specs import SpecError, parse_spec
-from vectorscout.data import filters
+from vectorscout.contract import filters
+from vectorscout.contract.metric import Metric
+from vectorscout.contract.params import Param, ParamError
+from vectorscout.contract.spec_text import SpecError, parse_spec
 from vectorscout.data.groundtruth import GroundTruth, cached_ground_truth
 from vectorscout.home import existing_subdir, subdir
 

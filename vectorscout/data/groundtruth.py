@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adapters.base import Metric, normalized
+from vectorscout.contract.metric import Metric, normalized
 from vectorscout.home import write_atomically
 
 # Bytes of base vectors handled at once: bounds the harness's memory whatever the dataset size.

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import Metric
+from vectorscout.contract.metric import Metric
 from vectorscout.data.datasets import PROVIDERS, Dataset, DatasetError, imported_dir, imported_entries
 from vectorscout.data.embedding import ProgressFn, embed_texts
 from vectorscout.data.groundtruth import exact_distances, exact_knn
@@ -773,7 +773,7 @@ def import_memory_mb() -> int:
 
 def _import_job(path: str, format: str, name: str, metric: str | None, replace_ground_truth: bool,
                 options: dict[str, Any], report: Any, stop: Any) -> tuple[str, Any]:
-    from vectorscout.benchmarking.progress import Progress
+    from vectorscout.process.progress import Progress
 
     def progress(done: int, total: int) -> None:
         report(Progress("import", "embedding", done, total))
@@ -789,7 +789,7 @@ def import_isolated(path: Path, format: str, name: str, metric: str | None = Non
                     progress: ProgressFn | None = None, replace_ground_truth: bool = False, **options: Any) -> dict[str, Any]:
     """import_dataset in a worker process with a memory ceiling and a timeout: a file built to exhaust memory
     (a decompression bomb) ends that worker, never the dashboard or CLI that asked; nothing is registered."""
-    from vectorscout.benchmarking.isolation import WorkerLimits, run_in_worker
+    from vectorscout.process.isolation import WorkerLimits, run_in_worker
 
     check_limits()
     limits = WorkerLimits(_limit("VECTORSCOUT_IMPORT_TIMEOUT_S", DEFAULT_IMPORT_TIMEOUT_S), import_memory_mb())

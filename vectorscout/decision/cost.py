@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from adapters.base import Param, ParamError
 from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.contract.params import Param, ParamError
 from vectorscout.decision import memory_model
 from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target

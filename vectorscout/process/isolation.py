@@ -23,9 +23,9 @@ from typing import Any
 
 import psutil
 
-from vectorscout.benchmarking.lifetime import die_with_parent
-from vectorscout.benchmarking.memory import kill_tree, memory_bytes, tree_rss
-from vectorscout.benchmarking.progress import CancelToken, ProgressCallback
+from vectorscout.process.lifetime import die_with_parent
+from vectorscout.process.memory import kill_tree, memory_bytes, tree_rss
+from vectorscout.process.progress import CancelToken, ProgressCallback
 
 POLL_S = 0.25  # how often the parent looks at the worker: progress, cancel, timeout
 # Reading the worker tree's memory walks /proc; done often it disturbs the worker's timed queries
