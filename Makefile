@@ -16,9 +16,12 @@ $(PY):
 
 # Re-install only when the pinned requirements change: quick the second time.
 # torch first and pinned: the CPU wheel pip finds locally; left to the resolver it pulls a multi-GB CUDA build.
-$(VENV)/.requirements.stamp: requirements.txt | $(PY)
+# Then VectorScout itself, editable and without dependencies (they are the pins above): .venv/bin/vectorscout.
+# (setuptools warns that an editable install lets folders in the working directory win imports: they are this code)
+$(VENV)/.requirements.stamp: requirements.txt pyproject.toml | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -r requirements.txt
+	PYTHONWARNINGS=ignore::Warning $(PIP) install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 $(VENV)/.requirements-dev.stamp: requirements-dev.txt $(VENV)/.requirements.stamp

@@ -854,7 +854,9 @@ def _add_engines_command(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vectorscout", description=__doc__)
+    # the name it was called by: the installed `vectorscout` command, or the module from a checkout
+    prog = "vectorscout" if Path(sys.argv[0]).name == "vectorscout" else "python -m vectorscout"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run_command(sub)
     _add_runs_command(sub)

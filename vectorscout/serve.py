@@ -282,6 +282,9 @@ def wait_until_healthy(port: int, process: subprocess.Popen[bytes], patience_s: 
 
 def serve(host: str, port: int) -> int:
     """Serve the dashboard on host:port; beyond loopback only behind the password (ServeError without one)."""
+    if not (PROJECT_ROOT / "app.py").is_file():  # an installed package carries the command line, not the pages
+        raise ServeError("the dashboard runs from a checkout of VectorScout (`make run` there); this installation "
+                         "has the command line only")
     if host in LOOPBACK:
         dashboard = start_dashboard(streamlit_command(host, port), dict(os.environ))
         try:

@@ -40,6 +40,8 @@ QueueState = Literal["queued", "running", "finished", "failed", "cancelled", "in
 ACTIVE = ("queued", "running")
 POLL_S = 0.5  # how often a waiting job looks at the queue and a running one at its cancel flag
 WRITE_EVERY_S = 0.5  # progress is written at most this often (and at every stage change)
+# The folder holding this very vectorscout package (a checkout's root, or site-packages when installed): a worker
+# started there with `python -m vectorscout` runs this code, without PYTHONPATH
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -373,8 +375,7 @@ def start_detached_worker(store: ResultsStore, job_id: str, plans: list[RunPlan]
     """Run a submitted job in a process of its own that outlives the dashboard session (and the dashboard);
     its output goes to a log in the home. Returns the worker's pid."""
     log = subdir("logs") / f"job-{job_id}.log"
-    env = {**os.environ, **connection_environment(plans),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, **connection_environment(plans)}
     with open(log, "ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "vectorscout", "queue-worker", job_id], cwd=PROJECT_ROOT,
                                    env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

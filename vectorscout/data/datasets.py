@@ -218,7 +218,10 @@ class DatasetProvider:
         return f"{self.name}:{options}" if options else self.name
 
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "datasets"
+# In a checkout the bundled data sits in datasets/ at the top; an installed package carries the same folder as
+# vectorscout/bundled_datasets (pyproject.toml maps one to the other).
+_INSTALLED_BUNDLE = Path(__file__).resolve().parents[1] / "bundled_datasets"
+BUNDLED_DIR = _INSTALLED_BUNDLE if _INSTALLED_BUNDLE.is_dir() else Path(__file__).resolve().parents[2] / "datasets"
 
 
 def qrels_from_pairs(pairs: np.ndarray, n_queries: int, gains: np.ndarray | None = None) -> list[dict[int, float]]:
