@@ -248,3 +248,30 @@ def test_a_workshop_report_speaks_in_words_and_its_summary_is_the_first_page_alo
     assert "The recommendation in detail" not in first and second.lstrip().startswith("The recommendation in detail")
     assert "https://" not in first  # sources are numbers on the page, addresses in the References
     assert "References" in pdf and re.search(r"\[1\] https://", pdf)
+
+
+def test_every_format_shows_the_outline_sections_in_its_order(stored, scenario_file, tmp_path):
+    """One ordered outline: the HTML's, the Markdown's and the PDF's sections are the outline's, in its order (the
+    PDF once put the Pareto and scaling tables before the raw measurements, the other two after them)."""
+    import html as html_module
+
+    from vectorscout.reporting.outline import Heading, outline
+
+    require_tool("pdftotext")
+    out = tmp_path / "r"
+    assert main(["report", "--runs", stored.run_id, "--scenario", str(scenario_file), "--out", str(out),
+                 "--formats", "html,md,pdf"]) == 0
+    scenario = Scenario.from_json(scenario_file.read_text())
+    expected = [block.text for block in outline(build_report([stored], scenario)).blocks
+                if isinstance(block, Heading) and block.level == 2]
+    assert {"Executive summary", "Cost", "Raw measurements", "Pareto frontiers", "Reproduce"} <= set(expected)
+    in_html = [html_module.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", (out / "report.html").read_text())]
+    in_markdown = [line[3:].replace("\\", "") for line in (out / "report.md").read_text().splitlines()
+                   if line.startswith("## ")]
+    assert in_html == expected and in_markdown == expected
+    pdf = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in pdf.splitlines()]
+    position = 0
+    for heading in expected:  # each heading as a line of its own after the one before it
+        assert heading in lines[position:], f"{heading!r} is not after the previous section in the PDF"
+        position = lines.index(heading, position) + 1

@@ -10,25 +10,19 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from vectorscout import __version__
-from vectorscout.reporting.sections import (
-    REPRODUCTION_ID,
-    ReportData,
-    assumption_rows,
-    clean,
-    cost_rows,
-    failure_lines,
-    feature_rows,
-    figures,
-    frame_rows,
-    json_safe,
-    methodology_rows,
-    raw_frames,
-    reproduction,
-    requirements_rows,
-    summary_sections,
-    table_sections,
+from vectorscout.reporting.outline import (
+    Block,
+    Bullets,
+    Charts,
+    Heading,
+    References,
+    Reproduce,
+    SummaryEnd,
+    Table,
+    Text,
+    outline,
 )
+from vectorscout.reporting.sections import REPRODUCTION_ID, ReportData, clean, figures, json_safe, reproduction
 
 HTML_STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #1d1d1f; }
@@ -51,53 +45,43 @@ def _html_table(header: Iterable[Any], body: Iterable[Iterable[Any]]) -> str:
 
 def render_html(data: ReportData) -> str:
     e = html.escape
-    parts = [f"<h1>{e(clean(data.title))}</h1>",
-             f"<p class='muted'>Generated {e(data.generated_at)} by VectorScout {e(__version__)} from run(s) "
-             f"{e(', '.join(r.run_id for r in data.runs))}.</p>",
-             "<h2>Executive summary</h2>"]
-    opening = summary_sections(data)
-    for part in opening.summary:
-        parts.append(f"<h3>{e(part.heading)}</h3><ul class='summary'>"
-                     + "".join(f"<li>{e(line)}</li>" for line in part.lines) + "</ul>")
-    parts.append("<h2>The recommendation in detail</h2><ul class='summary'>"
-                 + "".join(f"<li>{e(line)}</li>" for line in opening.detail) + "</ul>")
-    if opening.references:
-        parts.append("<h2>References</h2><ol>" + "".join(f"<li><a href='{e(url)}'>{e(url)}</a></li>"
-                                                          for url in opening.references) + "</ol>")
-    requirements = requirements_rows(data)
-    if requirements:
-        parts.append("<h2>Requirements</h2>" + _html_table(["question", "answer"], requirements))
-    if data.cost is not None:
-        parts.append("<h2>Cost</h2>" + _html_table(*cost_rows(data))
-                     + "<h3>Assumptions</h3>" + _html_table(["assumption", "value", "meaning"], assumption_rows(data)))
-    parts.append("<h2>Charts</h2>")
-    for name, figure in figures(data):
-        # the figure as data, drawn once the library is unpacked (see PLOTLY_LOADER); '<' escaped as in any
-        # JSON inside <script>
-        parts.append(f"<div class='chart' id='chart-{e(name)}'><div class='plotly-graph-div'></div>"
-                     f"<script type='application/json' class='figure'>{script_json(figure.to_json())}</script></div>")
-    parts.append("<h2>Feature matrix</h2>" + _html_table(*feature_rows(data)))
-    parts.append("<h2>Methodology</h2>" + _html_table(["item", "detail"], methodology_rows(data)))
-    parts.append("<h2>Raw measurements</h2>")
-    for title, frame in raw_frames(data):
-        parts.append(f"<h3>{e(title)}</h3><div class='wide'>" + _html_table(list(frame.columns), frame_rows(frame))
-                     + "</div>")
-    for section in table_sections(data):
-        parts.append(f"<h2>{e(section.title)}</h2><p class='muted'>{e(section.note)}</p><div class='wide'>"
-                     + _html_table(section.header, section.body) + "</div>")
-    failures = failure_lines(data)
-    parts.append("<h2>Failures and what they mean</h2>"
-                 + ("<ul>" + "".join(f"<li>{e(line)}</li>" for line in failures) + "</ul>" if failures
-                    else "<p>No failures: every engine finished every setting.</p>"))
-    embedded = script_json(json.dumps(json_safe(reproduction(data))))
-    parts.append("<h2>Reproduce</h2><p>This file embeds its plans. Run them again and compare with "
-                 "<code>python -m vectorscout rerun THIS_FILE.html</code>.</p>"
-                 f"<script type='application/json' id='{REPRODUCTION_ID}'>{embedded}</script>")
+    report = outline(data)
+    body = f"<h1>{e(clean(report.title))}</h1>" + "".join(_html_block(block, data) for block in report.blocks)
     packed_text, packed_length = packed_plotly()
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{e(clean(data.title))}</title><style>{HTML_STYLE}</style></head><body>" + "".join(parts)
+            f"<title>{e(clean(report.title))}</title><style>{HTML_STYLE}</style></head><body>" + body
             + f"<script type='application/octet-stream' id='plotly-packed' data-length='{packed_length}'>"
             f"{packed_text}</script><script>{PLOTLY_LOADER}</script></body></html>")
+
+
+def _html_block(block: Block, data: ReportData) -> str:
+    e = html.escape
+    match block:
+        case Heading(text, level):
+            return f"<h{level}>{e(text)}</h{level}>"
+        case Bullets(lines, style):
+            css = "" if style == "plain" else " class='summary'"
+            return f"<ul{css}>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>"
+        case Text(text, muted):
+            return f"<p class='muted'>{e(text)}</p>" if muted else f"<p>{e(text)}</p>"
+        case Table(header, body, _, wide):
+            table = _html_table(header, body)
+            return f"<div class='wide'>{table}</div>" if wide else table
+        case References(urls):
+            return "<ol>" + "".join(f"<li><a href='{e(url)}'>{e(url)}</a></li>" for url in urls) + "</ol>"
+        case Charts():
+            # each figure as data, drawn once the library is unpacked (see PLOTLY_LOADER); '<' escaped as in any
+            # JSON inside <script>
+            return "".join(f"<div class='chart' id='chart-{e(name)}'><div class='plotly-graph-div'></div>"
+                           f"<script type='application/json' class='figure'>{script_json(figure.to_json())}</script>"
+                           "</div>" for name, figure in figures(data))
+        case Reproduce():
+            embedded = script_json(json.dumps(json_safe(reproduction(data))))
+            return ("<p>This file embeds its plans. Run them again and compare with "
+                    "<code>python -m vectorscout rerun THIS_FILE.html</code>.</p>"
+                    f"<script type='application/json' id='{REPRODUCTION_ID}'>{embedded}</script>")
+        case SummaryEnd():
+            return ""
 
 
 def script_json(text: str) -> str:

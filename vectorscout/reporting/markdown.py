@@ -6,21 +6,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from vectorscout import __version__
-from vectorscout.reporting.sections import (
-    ReportData,
-    assumption_rows,
-    clean,
-    cost_rows,
-    failure_lines,
-    feature_rows,
-    frame_rows,
-    methodology_rows,
-    raw_frames,
-    requirements_rows,
-    summary_sections,
-    table_sections,
+from vectorscout.reporting.outline import (
+    Block,
+    Bullets,
+    Charts,
+    Heading,
+    References,
+    Reproduce,
+    SummaryEnd,
+    Table,
+    Text,
+    outline,
 )
+from vectorscout.reporting.sections import ReportData, clean
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
 
@@ -36,37 +34,32 @@ def _md_table(header: Iterable[Any], body: Iterable[Iterable[Any]]) -> str:
     return "\n".join(lines)
 
 
+REPRODUCE = "The plans are in `report.json` beside this file: `python -m vectorscout rerun report.json`."
+
+
 def render_markdown(data: ReportData, images: dict[str, str]) -> str:
-    parts = [f"# {md_escape(clean(data.title))}",
-             f"Generated {data.generated_at} by VectorScout {__version__} from run(s) "
-             f"{md_escape(', '.join(r.run_id for r in data.runs))}.",
-             "## Executive summary"]
-    opening = summary_sections(data)
-    for part in opening.summary:
-        parts += [f"### {md_escape(part.heading)}", "\n".join(f"- {md_escape(line)}" for line in part.lines)]
-    parts += ["## The recommendation in detail", "\n".join(f"- {md_escape(line)}" for line in opening.detail)]
-    if opening.references:
-        parts += ["## References", "\n".join(f"{number}. <{url}>" for number, url in enumerate(opening.references, 1))]
-    requirements = requirements_rows(data)
-    if requirements:
-        parts += ["## Requirements", _md_table(["question", "answer"], requirements)]
-    if data.cost is not None:
-        parts += ["## Cost", _md_table(*cost_rows(data)),
-                  "### Assumptions", _md_table(["assumption", "value", "meaning"], assumption_rows(data))]
-    parts.append("## Charts")
-    parts += [f"![{name}]({file})" for name, file in images.items()]
-    parts += ["## Feature matrix", _md_table(*feature_rows(data)),
-              "## Methodology", _md_table(["item", "detail"], methodology_rows(data))]
-    parts.append("## Raw measurements")
-    for title, frame in raw_frames(data):
-        parts += [f"### {md_escape(title)}", _md_table(list(frame.columns), frame_rows(frame))]
-    for section in table_sections(data):
-        parts += [f"## {section.title}", md_escape(section.note), _md_table(section.header, section.body)]
-    failures = failure_lines(data)
-    parts += ["## Failures and what they mean",
-              "\n".join(f"- {md_escape(line)}" for line in failures) or "No failures: every engine finished every setting.",
-              "## Reproduce", "The plans are in `report.json` beside this file: "
-                              "`python -m vectorscout rerun report.json`."]
+    """The outline in Markdown; ``images``: chart name -> PNG file beside the document."""
+    report = outline(data)
+    parts = [f"# {md_escape(clean(report.title))}"]
+    parts += [text for block in report.blocks if (text := _md_block(block, images))]
     return "\n\n".join(parts) + "\n"
 
 
+def _md_block(block: Block, images: dict[str, str]) -> str:
+    match block:
+        case Heading(text, level):
+            return f"{'#' * level} {md_escape(text)}"
+        case Bullets(lines):
+            return "\n".join(f"- {md_escape(line)}" for line in lines)
+        case Text(text):
+            return md_escape(text)
+        case Table(header, body):
+            return _md_table(header, body)
+        case References(urls):
+            return "\n".join(f"{number}. <{url}>" for number, url in enumerate(urls, 1))
+        case Charts():
+            return "\n\n".join(f"![{name}]({file})" for name, file in images.items())
+        case Reproduce():
+            return REPRODUCE
+        case SummaryEnd():
+            return ""
