@@ -10,18 +10,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from vectorscout.reporting.outline import (
-    Block,
-    Bullets,
-    Charts,
-    Heading,
-    References,
-    Reproduce,
-    SummaryEnd,
-    Table,
-    Text,
-    outline,
-)
+from vectorscout.reporting import outline as blocks
 from vectorscout.reporting.sections import REPRODUCTION_ID, ReportData, clean, figures, json_safe, reproduction
 
 HTML_STYLE = """
@@ -45,7 +34,7 @@ def _html_table(header: Iterable[Any], body: Iterable[Iterable[Any]]) -> str:
 
 def render_html(data: ReportData) -> str:
     e = html.escape
-    report = outline(data)
+    report = blocks.outline(data)
     body = f"<h1>{e(clean(report.title))}</h1>" + "".join(_html_block(block, data) for block in report.blocks)
     packed_text, packed_length = packed_plotly()
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -54,33 +43,33 @@ def render_html(data: ReportData) -> str:
             f"{packed_text}</script><script>{PLOTLY_LOADER}</script></body></html>")
 
 
-def _html_block(block: Block, data: ReportData) -> str:
+def _html_block(block: blocks.Block, data: ReportData) -> str:
     e = html.escape
     match block:
-        case Heading(text, level):
+        case blocks.Heading(text, level):
             return f"<h{level}>{e(text)}</h{level}>"
-        case Bullets(lines, style):
+        case blocks.Bullets(lines, style):
             css = "" if style == "plain" else " class='summary'"
             return f"<ul{css}>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>"
-        case Text(text, muted):
+        case blocks.Text(text, muted):
             return f"<p class='muted'>{e(text)}</p>" if muted else f"<p>{e(text)}</p>"
-        case Table(header, body, _, wide):
+        case blocks.Table(header, body, _, wide):
             table = _html_table(header, body)
             return f"<div class='wide'>{table}</div>" if wide else table
-        case References(urls):
+        case blocks.References(urls):
             return "<ol>" + "".join(f"<li><a href='{e(url)}'>{e(url)}</a></li>" for url in urls) + "</ol>"
-        case Charts():
+        case blocks.Charts():
             # each figure as data, drawn once the library is unpacked (see PLOTLY_LOADER); '<' escaped as in any
             # JSON inside <script>
             return "".join(f"<div class='chart' id='chart-{e(name)}'><div class='plotly-graph-div'></div>"
                            f"<script type='application/json' class='figure'>{script_json(figure.to_json())}</script>"
                            "</div>" for name, figure in figures(data))
-        case Reproduce():
+        case blocks.Reproduce():
             embedded = script_json(json.dumps(json_safe(reproduction(data))))
             return ("<p>This file embeds its plans. Run them again and compare with "
                     "<code>python -m vectorscout rerun THIS_FILE.html</code>.</p>"
                     f"<script type='application/json' id='{REPRODUCTION_ID}'>{embedded}</script>")
-        case SummaryEnd():
+        case blocks.SummaryEnd():
             return ""
 
 

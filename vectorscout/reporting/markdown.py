@@ -6,18 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from vectorscout.reporting.outline import (
-    Block,
-    Bullets,
-    Charts,
-    Heading,
-    References,
-    Reproduce,
-    SummaryEnd,
-    Table,
-    Text,
-    outline,
-)
+from vectorscout.reporting import outline as blocks
 from vectorscout.reporting.sections import ReportData, clean
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
@@ -39,27 +28,27 @@ REPRODUCE = "The plans are in `report.json` beside this file: `python -m vectors
 
 def render_markdown(data: ReportData, images: dict[str, str]) -> str:
     """The outline in Markdown; ``images``: chart name -> PNG file beside the document."""
-    report = outline(data)
+    report = blocks.outline(data)
     parts = [f"# {md_escape(clean(report.title))}"]
     parts += [text for block in report.blocks if (text := _md_block(block, images))]
     return "\n\n".join(parts) + "\n"
 
 
-def _md_block(block: Block, images: dict[str, str]) -> str:
+def _md_block(block: blocks.Block, images: dict[str, str]) -> str:
     match block:
-        case Heading(text, level):
+        case blocks.Heading(text, level):
             return f"{'#' * level} {md_escape(text)}"
-        case Bullets(lines):
+        case blocks.Bullets(lines):
             return "\n".join(f"- {md_escape(line)}" for line in lines)
-        case Text(text):
+        case blocks.Text(text):
             return md_escape(text)
-        case Table(header, body):
+        case blocks.Table(header, body):
             return _md_table(header, body)
-        case References(urls):
+        case blocks.References(urls):
             return "\n".join(f"{number}. <{url}>" for number, url in enumerate(urls, 1))
-        case Charts():
+        case blocks.Charts():
             return "\n\n".join(f"![{name}]({file})" for name, file in images.items())
-        case Reproduce():
+        case blocks.Reproduce():
             return REPRODUCE
-        case SummaryEnd():
+        case blocks.SummaryEnd():
             return ""

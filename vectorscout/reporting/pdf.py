@@ -7,18 +7,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from vectorscout.reporting.outline import (
-    Block,
-    Bullets,
-    Charts,
-    Heading,
-    References,
-    Reproduce,
-    SummaryEnd,
-    Table,
-    Text,
-    outline,
-)
+from vectorscout.reporting import outline as blocks
 from vectorscout.reporting.sections import ReportData, clean
 
 
@@ -67,7 +56,7 @@ class PdfStory:
 
         return Paragraph(xml_escape(str(text)), style or self.styles["BodyText"])
 
-    def table(self, block: Table) -> list[Any]:
+    def table(self, block: blocks.Table) -> list[Any]:
         from reportlab.lib import colors
         from reportlab.lib.units import cm
         from reportlab.platypus import Spacer, TableStyle
@@ -82,26 +71,26 @@ class PdfStory:
                                     ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return [result, Spacer(1, 0.4 * cm)] if block.wide else [result]
 
-    def flowables(self, block: Block) -> list[Any]:
+    def flowables(self, block: blocks.Block) -> list[Any]:
         from reportlab.lib.units import cm
         from reportlab.platypus import PageBreak
 
         match block:
-            case Heading(text, level):
+            case blocks.Heading(text, level):
                 return [self.para(text, self.styles[f"Heading{level}"])]
-            case Bullets(lines, style):
+            case blocks.Bullets(lines, style):
                 return [self.para(f"• {line}", self.summary if style == "summary" else None) for line in lines]
-            case Text(text):
+            case blocks.Text(text):
                 return [self.para(text)]
-            case Table():
+            case blocks.Table():
                 return self.table(block)
-            case References(urls):
+            case blocks.References(urls):
                 return [self.para(f"[{number}] {url}", self.small) for number, url in enumerate(urls, 1)]
-            case Charts():
+            case blocks.Charts():
                 return chart_flowables(self.images, self.width * 0.85, self.page[1] - 5 * cm)  # less a heading's room
-            case Reproduce():
+            case blocks.Reproduce():
                 return [self.para(REPRODUCE)]
-            case SummaryEnd():
+            case blocks.SummaryEnd():
                 return [PageBreak()]  # the executive summary is the first page alone
 
 
@@ -110,7 +99,7 @@ def render_pdf(data: ReportData, path: Path, images: dict[str, bytes]) -> None:
     from reportlab.platypus import SimpleDocTemplate
 
     writer = PdfStory(images)
-    report = outline(data)
+    report = blocks.outline(data)
     story = [writer.para(clean(report.title), writer.styles["Title"])]
     for block in report.blocks:
         story += writer.flowables(block)
