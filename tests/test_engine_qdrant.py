@@ -132,16 +132,19 @@ def test_float16_storage_halves_the_vector_bytes_and_keeps_recall(tmp_path):
     base = rng.standard_normal((5000, dim)).astype(np.float32)
     per_vector = index_bytes_per_vector("qdrant", tmp_path, ("hnsw", "hnsw_float16"), base)
     assert per_vector["hnsw"] - per_vector["hnsw_float16"] == pytest.approx(2 * dim, rel=0.02), per_vector
-    queries = rng.standard_normal((50, dim)).astype(np.float32)
+    # near-exact search (m=16, ef=256) over 200 queries: the graph is built by threads and differs run to run,
+    # and at recall 0.76 (m=8, ef=64, 50 queries) that noise alone moved recall by 0.022; near 1 it is a few
+    # thousandths, so a float16 store that loses ranking (int8, binary) still shows, and chance does not
+    queries = rng.standard_normal((200, dim)).astype(np.float32)
     truth = exact_knn(queries, base, Metric.L2, 10)
     recall = {}
     for index in ("hnsw", "hnsw_float16"):
-        config = engine_config("qdrant", {"index": index, "full_scan_threshold_kb": 1, "m": 8})
+        config = engine_config("qdrant", {"index": index, "full_scan_threshold_kb": 1, "m": 16})
         with QdrantAdapter(tmp_path / f"recall_{index}") as db:
             db.create_collection("half", dim, Metric.L2, index, config.build_params)
             db.insert(np.arange(len(base)), base)
             db.wait_until_indexed()
-            db.set_search_params({"hnsw_ef": 64})
+            db.set_search_params({"hnsw_ef": 256})
             found = np.array([db.search(q, 10).ids for q in queries])
         recall[index] = recall_ids(found, truth.ids, 10)
-    assert recall["hnsw_float16"] >= recall["hnsw"] - 0.02 and recall["hnsw"] > 0.5, recall
+    assert recall["hnsw_float16"] >= recall["hnsw"] - 0.02 and recall["hnsw"] > 0.9, recall
