@@ -140,7 +140,8 @@ class HnswlibAdapter(VectorAdapter):
         wanted = min(matching, k - 1)
         while wanted >= 1:
             try:
-                return self.index.knn_query(query, k=wanted, filter=function)
+                labels, distances = self.index.knn_query(query, k=wanted, filter=function)
+                return labels, distances
             except RuntimeError:
                 wanted //= 2
         raise AdapterError(f"hnswlib filtered search failed: {error}") from None

@@ -245,3 +245,31 @@ def test_the_readme_layout_names_every_module():
     packages = [path.name + "/" for path in (ROOT / "vectorscout").iterdir() if (path / "__init__.py").exists()]
     missing += [name for name in packages if name not in layout]
     assert not missing, missing
+
+
+STRICT_FLAGS = {"disallow_untyped_defs", "disallow_incomplete_defs", "disallow_untyped_calls", "disallow_any_generics",
+                "warn_return_any", "disallow_subclassing_any", "strict_equality"}
+STRICT_PACKAGES = {"vectorscout.benchmarking.*", "adapters.*", "vectorscout.contract.*", "vectorscout.process.*"}
+
+
+def test_mypy_is_strict_where_the_runner_meets_the_engines():
+    """`make typecheck` runs mypy with pyproject's settings: the runner and the adapters keep strict mode's parts
+    (mypy takes `strict` only globally), so a runner call with the wrong arguments fails the build."""
+    import tomllib
+
+    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    strict = [set(o["module"]) for o in overrides if all(o.get(flag) is True for flag in STRICT_FLAGS)]
+    assert any(modules >= STRICT_PACKAGES for modules in strict)
+
+
+def test_the_runner_names_the_adapter_type():
+    """Every `db` the benchmarking code takes is a VectorAdapter, never Any: mypy then sees its calls."""
+    untyped = []
+    for module, path in project_files().items():
+        if not module.startswith("vectorscout.benchmarking"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            annotation = ast.unparse(node.annotation) if isinstance(node, ast.arg) and node.annotation else ""
+            if isinstance(node, ast.arg) and node.arg == "db" and annotation != "VectorAdapter":
+                untyped.append(f"{module}:{node.lineno}")
+    assert untyped == []

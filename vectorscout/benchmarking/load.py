@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import psutil
 
+from adapters.base import VectorAdapter
 from vectorscout.benchmarking.metrics import noise_verdict, summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.timing import StageReport, recalls, setting_name
@@ -48,7 +49,7 @@ class LoadSpec:
     deadline: float | None
 
 
-def _client_loop(db: Any, spec: LoadSpec, share: range, cancel: CancelToken) -> ClientLoad:
+def _client_loop(db: VectorAdapter, spec: LoadSpec, share: range, cancel: CancelToken) -> ClientLoad:
     """One client's requests: its share of the queries once, or cycling over them until the deadline."""
     clock = time.perf_counter_ns
     index, latency, failed = [], [], []
@@ -78,7 +79,7 @@ def _client_loop(db: Any, spec: LoadSpec, share: range, cancel: CancelToken) -> 
                       np.asarray(failed, dtype=bool), found)
 
 
-def _forked_client(db: Any, spec: LoadSpec, share: range, cancel: CancelToken, results: Any, parent_pid: int) -> None:
+def _forked_client(db: VectorAdapter, spec: LoadSpec, share: range, cancel: CancelToken, results: Any, parent_pid: int) -> None:
     die_with_parent(parent_pid)
     try:
         db.reopen_in_child()
@@ -87,7 +88,7 @@ def _forked_client(db: Any, spec: LoadSpec, share: range, cancel: CancelToken, r
         results.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def _run_clients(db: Any, spec: LoadSpec, level: int, cancel: CancelToken,
+def _run_clients(db: VectorAdapter, spec: LoadSpec, level: int, cancel: CancelToken,
                  processes: bool) -> tuple[list[ClientLoad], list[str]]:
     shares = [range(offset, len(spec.queries), level) for offset in range(level)]
     if not processes:
@@ -123,7 +124,7 @@ def _cpu_seconds() -> float:
     return own.user + own.system + children.children_user + children.children_system
 
 
-def measure_concurrent(db: Any, serial: ResultRow, dataset: Dataset, truth: GroundTruth, tree: filters.Filter | None,
+def measure_concurrent(db: VectorAdapter, serial: ResultRow, dataset: Dataset, truth: GroundTruth, tree: filters.Filter | None,
                        plan: RunPlan, level: int, report: StageReport, cancel: CancelToken,
                        processes: bool = False) -> ResultRow:
     """The queries from `level` clients at once: throughput, tail latency, errors, and the client side's CPU use."""
@@ -171,7 +172,7 @@ def _under_locust(serial: ResultRow, level: int, **changes: Any) -> ResultRow:
     return dataclasses.replace(serial, **{**blank, **changes})
 
 
-def measure_locust(db: Any, serial: ResultRow, plan: RunPlan, level: int, report: StageReport) -> ResultRow:
+def measure_locust(db: VectorAdapter, serial: ResultRow, plan: RunPlan, level: int, report: StageReport) -> ResultRow:
     """The same load from Locust users spread over Locust worker processes (see distributed.py)."""
     from vectorscout.benchmarking.distributed import DistributedLoadError, run_locust
 

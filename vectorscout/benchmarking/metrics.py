@@ -19,7 +19,8 @@ DISTANCE_EPSILON = 1e-3
 def _denominators(true_ids: np.ndarray, k: int) -> np.ndarray:
     # With a selective filter fewer than k true neighbours may exist; a perfect answer still scores 1.
     available = (true_ids[:, :k] >= 0).sum(axis=1)
-    return np.maximum(available, 1)
+    denominators: np.ndarray = np.maximum(available, 1)
+    return denominators
 
 
 def recall_ids(found_ids: np.ndarray, true_ids: np.ndarray, k: int) -> float:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from adapters.base import VectorAdapter
 from adapters.registry import adapter_class
 from vectorscout.benchmarking import workdirs
 from vectorscout.benchmarking.environment import machine
@@ -198,17 +199,17 @@ class EngineJob:
     def stop(self, status: ResultStatus, error: str) -> None:
         self.rows.append(self.row(status, error))
 
-    def record_versions(self, db: Any) -> None:
+    def record_versions(self, db: VectorAdapter) -> None:
         found = db.versions()
         self.versions = {"engine": found.engine, "client": found.client}
 
-    def use_setting(self, db: Any, search_params: dict[str, Any]) -> None:
+    def use_setting(self, db: VectorAdapter, search_params: dict[str, Any]) -> None:
         """Search with these parameters from now on, the engine's per-query threads held as for every setting."""
         self.search_params = dict(search_params)
         db.set_search_params(search_params)
         self.engine_threads = db.pin_search_threads()
 
-    def end_stage(self, name: str, db: Any) -> None:
+    def end_stage(self, name: str, db: VectorAdapter) -> None:
         # Read between stages, never inside a timed loop: memory reads walk /proc. In-process (not
         # isolated), the process's memory is the dashboard's or the CLI's too: not measured.
         now = time.perf_counter()
@@ -269,7 +270,7 @@ def run_engine(config: EngineConfig, prepared: PreparedRun, plan: RunPlan, progr
     return job
 
 
-def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
+def _measure_engine(db: VectorAdapter, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     try:
         if job.plan.stream_vectors:
             _measure_stream(db, job, prepared.dataset, report, cancel)
@@ -292,7 +293,7 @@ def _measure_engine(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
     db.drop()
 
 
-def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
+def _build_index(db: VectorAdapter, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
     """Load and index the dataset's first job.n_vectors rows (all of them, unless the rest will be streamed)."""
     job.record_versions(db)
     db.create_collection(f"vs_{secrets.token_hex(6)}", dataset.dim, dataset.metric, job.config.index,
@@ -319,7 +320,7 @@ def _build_index(db: Any, job: EngineJob, dataset: Dataset, report: StageReport,
         job.build.index_bytes_per_vector = searched / rows
 
 
-def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
+def _measure_stream(db: VectorAdapter, job: EngineJob, dataset: Dataset, report: StageReport, cancel: CancelToken) -> None:
     """Index all but the streamed rows, then stream them in while clients search (the first search setting)."""
     _build_index(db, job, dataset, report, cancel)
     job.use_setting(db, job.config.search_grid[0])
@@ -327,7 +328,7 @@ def _measure_stream(db: Any, job: EngineJob, dataset: Dataset, report: StageRepo
     job.end_stage("stream", db)
 
 
-def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
+def _measure_hybrid(db: VectorAdapter, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     """Load vectors and texts, then score keyword, dense (the first search setting) and hybrid retrieval."""
     job.record_versions(db)
     dataset, plan = prepared.dataset, job.plan
@@ -340,7 +341,7 @@ def _measure_hybrid(db: Any, job: EngineJob, prepared: PreparedRun, report: Stag
     job.end_stage("hybrid", db)
 
 
-def _measure_tuned(db: Any, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
+def _measure_tuned(db: VectorAdapter, job: EngineJob, prepared: PreparedRun, report: StageReport, cancel: CancelToken) -> None:
     """Find the setting that reaches the plan's recall target on the tuning half of the queries, then measure it
     (serial, and each concurrency level) on the held-out half; every row says how its setting was found."""
     config, plan = job.config, job.plan
@@ -357,7 +358,7 @@ def _measure_tuned(db: Any, job: EngineJob, prepared: PreparedRun, report: Stage
         row.tuning = figures
 
 
-def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],
+def _measure_setting(db: VectorAdapter, job: EngineJob, prepared: PreparedRun, search_params: dict[str, Any],
                      report: StageReport, cancel: CancelToken) -> None:
     """The serial pass of one search setting, then each concurrency level above 1."""
     plan = job.plan
@@ -377,7 +378,7 @@ def _measure_setting(db: Any, job: EngineJob, prepared: PreparedRun, search_para
         job.end_stage(f"{setting_name(search_params)} x{level}", db)
 
 
-def _insert_all(db: Any, dataset: Dataset, rows: int, batch_size: int, report: StageReport,
+def _insert_all(db: VectorAdapter, dataset: Dataset, rows: int, batch_size: int, report: StageReport,
                 cancel: CancelToken) -> float:
     """Insert the first rows in batches; the seconds spent inside the engine's insert calls."""
     ids = np.arange(rows, dtype=np.int64)

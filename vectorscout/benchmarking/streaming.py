@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters.base import UnsupportedFeature
+from adapters.base import Capabilities, UnsupportedFeature, VectorAdapter
 from vectorscout.benchmarking.metrics import summarize_latencies
 from vectorscout.benchmarking.plan import RunPlan
 from vectorscout.benchmarking.timing import RowFactory, StageReport
@@ -143,7 +143,7 @@ class Guards:
 OWN_CONNECTIONS = "each searching client had its own connection to the server (one client object is not thread-safe)"
 
 
-def guards(capabilities: Any, own_connections: bool = False) -> Guards:
+def guards(capabilities: Capabilities, own_connections: bool = False) -> Guards:
     if own_connections:  # the server takes the writer's and each client's sessions at once
         return Guards(contextlib.nullcontext, contextlib.nullcontext, OWN_CONNECTIONS)
     if not capabilities.thread_safe:
@@ -157,7 +157,7 @@ def guards(capabilities: Any, own_connections: bool = False) -> Guards:
     return Guards(contextlib.nullcontext, contextlib.nullcontext, "")
 
 
-def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: Guards, cancel: CancelToken) -> None:
+def _write(db: VectorAdapter, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: Guards, cancel: CancelToken) -> None:
     """Insert the stream on the declared schedule: each batch is sent when its last vector is due, so a writer
     that keeps up acknowledges the stream in stream/rate seconds."""
     batch = max(1, round(spec.rate / WRITES_PER_SECOND))
@@ -182,7 +182,7 @@ def _write(db: Any, dataset: Dataset, spec: StreamSpec, log: StreamLog, guard: G
 
 
 @contextlib.contextmanager
-def client_adapters(db: Any, clients: int) -> Iterator[list[Any]]:
+def client_adapters(db: VectorAdapter, clients: int) -> Iterator[list[VectorAdapter]]:
     """The adapter each searching client uses: the shared one, or, for a server engine whose client object is
     not thread-safe (pgvector's connection), one more connection each to the same collection, as separate
     application instances would search it; closed afterwards."""
@@ -190,7 +190,7 @@ def client_adapters(db: Any, clients: int) -> Iterator[list[Any]]:
     if connection is None:
         yield [db] * clients
         return
-    opened: list[Any] = []
+    opened: list[VectorAdapter] = []
     try:
         for client in range(clients):
             other = type(db)(db.workdir / f"stream-client-{client}", connection)
@@ -204,7 +204,7 @@ def client_adapters(db: Any, clients: int) -> Iterator[list[Any]]:
             other.close()
 
 
-def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Guards) -> None:
+def _search(db: VectorAdapter, pool: np.ndarray, client: int, spec: StreamSpec, log: StreamLog, guard: Guards) -> None:
     """Search until the writer is done, cycling over the pool from this client's own offset."""
     clock = time.perf_counter_ns
     position = client * len(pool) // max(1, spec.clients)
@@ -224,7 +224,7 @@ def _search(db: Any, pool: np.ndarray, client: int, spec: StreamSpec, log: Strea
         log.writing = False
 
 
-def run_stream(db: Any, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, report: StageReport,
+def run_stream(db: VectorAdapter, dataset: Dataset, spec: StreamSpec, pool: np.ndarray, report: StageReport,
                cancel: CancelToken) -> StreamLog:
     """The writer and the clients at once, on an index already holding the first spec.base rows."""
     with client_adapters(db, spec.clients) as searchers:
@@ -282,7 +282,7 @@ def fell_behind_at(windows: list[StreamWindow], window_s: float) -> float | None
     return next((w.end_s for w in windows if w.lag_s > window_s), None)
 
 
-def _until_seen(db: Any, vector: np.ndarray, row: int, k: int, present: bool) -> float | None:
+def _until_seen(db: VectorAdapter, vector: np.ndarray, row: int, k: int, present: bool) -> float | None:
     """Milliseconds until a search for the vector finds the row (present) or no longer does, polled by searching
     (the resolution is one search); None past the timeout."""
     began = time.perf_counter()
@@ -299,7 +299,7 @@ def _summary(operation: str, times: list[float | None]) -> Freshness:
                      median_ms=float(np.median(seen)) if seen else None, max_ms=max(seen) if seen else None)
 
 
-def freshness(db: Any, dataset: Dataset, k: int, first_id: int) -> list[Freshness]:
+def freshness(db: VectorAdapter, dataset: Dataset, k: int, first_id: int) -> list[Freshness]:
     """Insert, delete and update each acknowledged, then searched for until seen (ids from first_id, outside
     the dataset's rows; the vectors are its queries, which are not in the index)."""
     probes = min(FRESHNESS_PROBES, len(dataset.queries) // 2)
@@ -333,7 +333,7 @@ def stream_spec(plan: RunPlan, rows: int) -> StreamSpec:
                       clients=plan.stream_clients, window_s=plan.stream_window_s, k=plan.k)
 
 
-def measure_streaming(db: Any, make_row: RowFactory, dataset: Dataset, plan: RunPlan, report: StageReport,
+def measure_streaming(db: VectorAdapter, make_row: RowFactory, dataset: Dataset, plan: RunPlan, report: StageReport,
                       cancel: CancelToken) -> ResultRow:
     """The stream on an index holding the first rows, then the freshness probes: one row, its figures overall
     (recall over every search, latency percentiles over every search) and per window."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from adapters.base import VectorAdapter
 from vectorscout.benchmarking.metrics import (
     LatencySummary,
     mask_repeats,
@@ -48,7 +49,7 @@ def recalls(found: np.ndarray, dataset: Dataset, truth: GroundTruth, k: int) -> 
             recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k))
 
 
-def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: GroundTruth, tree: filters.Filter | None,
+def measure_serial(db: VectorAdapter, make_row: RowFactory, dataset: Dataset, truth: GroundTruth, tree: filters.Filter | None,
                    plan: RunPlan, search_params: dict[str, Any], report: StageReport,
                    cancel: CancelToken) -> ResultRow:
     """Warm-up (discarded), then `plan.repetitions` timed passes: each figure is the median over passes."""
@@ -83,7 +84,7 @@ def measure_serial(db: Any, make_row: RowFactory, dataset: Dataset, truth: Groun
     return row
 
 
-def timed_pass(db: Any, queries: np.ndarray, k: int, tree: filters.Filter | None, stage: str, report: StageReport,
+def timed_pass(db: VectorAdapter, queries: np.ndarray, k: int, tree: filters.Filter | None, stage: str, report: StageReport,
                cancel: CancelToken) -> tuple[np.ndarray, np.ndarray, float]:
     """One serial pass over all queries: the ids found, per-query latencies (ns) and the wall time."""
     n_queries = len(queries)

@@ -11,12 +11,13 @@ says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from adapters.base import IndexSpec
+from adapters.base import IndexSpec, VectorAdapter
 from vectorscout.benchmarking.metrics import recall_ids
 from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
@@ -52,7 +53,7 @@ def candidates(spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]
     return param.name, sorted(values)
 
 
-def tuning_recall(db: Any, queries: np.ndarray, truth_ids: np.ndarray, k: int, tree: filters.Filter | None,
+def tuning_recall(db: VectorAdapter, queries: np.ndarray, truth_ids: np.ndarray, k: int, tree: filters.Filter | None,
                   cancel: CancelToken) -> float:
     """Recall@k of the engine's answers to these queries at its current setting (nothing timed)."""
     found = np.full((len(queries), k), -1, dtype=np.int64)
@@ -63,8 +64,8 @@ def tuning_recall(db: Any, queries: np.ndarray, truth_ids: np.ndarray, k: int, t
     return recall_ids(found, truth_ids, k)
 
 
-def tune(db: Any, spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]], dataset: Dataset,
-         truth: GroundTruth, tree: filters.Filter | None, k: int, target: float, apply: Any,
+def tune(db: VectorAdapter, spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]], dataset: Dataset,
+         truth: GroundTruth, tree: filters.Filter | None, k: int, target: float, apply: Callable[[dict[str, Any]], None],
          cancel: CancelToken) -> tuple[dict[str, Any], TuningFigures]:
     """Step the effort parameter up on the tuning half until recall@k reaches the target; the setting to measure
     and how it was found. `apply(params)` puts a setting into effect on the engine."""

@@ -287,11 +287,11 @@ def _literal_text(value: Scalar) -> str:
 def evaluate(tree: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
     """Boolean mask of the rows whose payload matches; raises FilterError for an unknown field."""
     if isinstance(tree, And):
-        masks = [evaluate(clause, columns) for clause in tree.clauses]
-        return np.logical_and.reduce(masks)
+        every: np.ndarray = np.logical_and.reduce([evaluate(clause, columns) for clause in tree.clauses])
+        return every
     if isinstance(tree, Or):
-        masks = [evaluate(clause, columns) for clause in tree.clauses]
-        return np.logical_or.reduce(masks)
+        some: np.ndarray = np.logical_or.reduce([evaluate(clause, columns) for clause in tree.clauses])
+        return some
     if tree.field not in columns:
         known = ", ".join(sorted(columns)) or "none"
         raise FilterError(f"filter: unknown payload field {tree.field!r} (fields: {known})")

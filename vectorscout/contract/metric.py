@@ -16,4 +16,5 @@ class Metric(StrEnum):
 def normalized(vectors: np.ndarray) -> np.ndarray:
     """Unit-length rows (zero rows stay zero), for engines that do cosine as inner product."""
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    unit: np.ndarray = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return unit
