@@ -60,7 +60,7 @@ def test_at_recall_is_best_among_rows_reaching_the_target(all_rows, target):
         reaching = [r for r in engine_rows if r.recall >= target]
         p95s = [r.latency_p95_ms for r in reaching if r.latency_p95_ms is not None]
         assert summary[engine] == {
-            "reached": bool(reaching),
+            "series": engine, "run": "", "reached": bool(reaching),
             "qps": max(r.qps for r in reaching) if reaching else None,
             "latency_p95_ms": min(p95s) if p95s else None,
         }
@@ -86,10 +86,12 @@ def test_compared_rows_label_each_engine_with_its_run_only_when_there_are_severa
     a = ResultRow(engine="faiss", status="ok", index="flat", build_params={}, search_params={}, recall=1.0, qps=5.0)
     b = ResultRow(engine="qdrant", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9, qps=9.0)
     one = run_of("r1", [a, b], {})
-    assert compared_rows([one]) == [a, b]
+    assert [(r.engine, r.series, r.run_id) for r in compared_rows([one])] == [("faiss", "faiss", ""), ("qdrant", "qdrant", "")]
     two = compared_rows([one, run_of("r2", [a], {})])
-    assert [r.engine for r in two] == ["faiss @ r1", "qdrant @ r1", "faiss @ r2"]
-    assert [(r.recall, r.qps) for r in two] == [(1.0, 5.0), (0.9, 9.0), (1.0, 5.0)]  # only the label changes
+    assert [(r.engine, r.series, r.run_id) for r in two] == [
+        ("faiss", "faiss", "r1"), ("qdrant", "qdrant", "r1"), ("faiss", "faiss", "r2")]
+    assert [(r.recall, r.qps) for r in two] == [(1.0, 5.0), (0.9, 9.0), (1.0, 5.0)]  # only the placement is added
+    assert all("run_id" not in r.to_dict() and "series" not in r.to_dict() for r in two)  # a view, never stored
     assert a.engine == "faiss"  # the stored rows are not altered
 
 

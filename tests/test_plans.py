@@ -24,7 +24,7 @@ def test_pareto_keeps_only_undominated_settings():
 def test_at_recall_reports_best_qps_and_p95_or_not_reached():
     rows = [row("a", 0.96, 500, p95=2.0), row("a", 0.99, 300, p95=1.5), row("b", 0.90, 900)]
     summary = at_recall(rows, 0.95)
-    assert summary["a"] == {"qps": 500, "latency_p95_ms": 1.5, "reached": True}
+    assert summary["a"] == {"series": "a", "run": "", "qps": 500, "latency_p95_ms": 1.5, "reached": True}
     assert summary["b"]["reached"] is False and summary["b"]["qps"] is None
 
 

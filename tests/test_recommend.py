@@ -340,28 +340,28 @@ def test_an_engine_measured_embedded_and_as_a_server_is_judged_the_way_the_scena
 
 
 def test_rows_of_one_engine_measured_two_ways_are_two_series_on_the_charts():
-    from vectorscout.reporting.charts import engine_colour
+    from vectorscout.reporting.charts import engine_colour, series_styles
     from vectorscout.results.analysis import compared_rows
 
     runs = [run_with([row("chroma", 0.97, 2000, 0.5), row("chroma", 0.97, 400, 3.0, deployment="server",
                                                           endpoint="loopback"), row("faiss", 1.0, 900, 1.0)])]
-    assert [r.engine for r in compared_rows(runs)] == ["chroma (embedded, in-process)", "chroma (server, loopback)",
-                                                       "faiss"]
-    assert engine_colour("chroma (server, loopback)") == engine_colour("chroma") != engine_colour("faiss")
+    rows = compared_rows(runs)
+    assert [r.series for r in rows] == ["chroma (embedded, in-process)", "chroma (server, loopback)", "faiss"]
+    assert [r.engine for r in rows] == ["chroma", "chroma", "faiss"]  # the engine stays the engine's key
+    colours = [style.colour for style in series_styles(rows).values()]
+    assert colours == [engine_colour("chroma"), engine_colour("chroma"), engine_colour("faiss")]
 
 
 def test_milvus_lite_rows_are_labelled_as_lite_in_tables_charts_and_the_cli():
     from vectorscout.cli import results_table
-    from vectorscout.reporting.charts import engine_colour
     from vectorscout.results.analysis import compared_rows
 
     lite, server = row("milvus", 0.97, 50, 19.5), row("milvus", 0.97, 400, 3.0, deployment="server", endpoint="loopback")
     legacy = ResultRow(engine="milvus", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9)
-    labels = [r.engine for r in compared_rows([run_with([lite, server, legacy])])]
+    labels = [r.series for r in compared_rows([run_with([lite, server, legacy])])]
     lite_label = "milvus (Milvus Lite 3, a Python engine over FAISS indexes)"
     # a row stored before deployments were recorded was measured the default way: Lite
     assert labels == [lite_label, "milvus (server, loopback)", lite_label]
-    assert engine_colour(lite_label) == engine_colour("milvus")
     table = results_table([lite, server]).splitlines()
     assert table[1].startswith(lite_label) and table[2].startswith("milvus ") and "Lite" not in table[2]
 

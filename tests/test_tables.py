@@ -15,7 +15,7 @@ from vectorscout.reporting.tables import (
     significant,
     stages_table,
 )
-from vectorscout.results.analysis import engine_memory_mb
+from vectorscout.results.analysis import at_recall, engine_memory_mb
 from vectorscout.results.records import ResultRow
 
 # What a table or report body must never show: Python or JSON literals, and floats printed to machine precision.
@@ -62,16 +62,16 @@ def test_a_cell_nothing_measured_reads_not_measured_where_its_column_has_figures
 
 
 def test_compared_runs_get_a_run_column_and_a_style_of_their_own():
-    labels = ["qdrant @ 20261126-b", "faiss @ 20261126-b", "qdrant @ 20261125-a"]
-    table = results_table([row(label) for label in labels])
+    rows = [row("qdrant", run_id="20261126-b"), row("faiss", run_id="20261126-b"), row("qdrant", run_id="20261125-a")]
+    table = results_table(rows)
     assert table[["Engine", "Run"]].values.tolist() == [  # each engine's runs in the order they were chosen
         ["faiss", "20261126-b"], ["qdrant", "20261126-b"], ["qdrant", "20261125-a"]]
-    styles = series_styles(labels)
+    styles = series_styles(rows)
     first, second = styles["qdrant @ 20261126-b"], styles["qdrant @ 20261125-a"]
     assert (first.name, second.name) == ("qdrant · run 1", "qdrant · run 2")
     assert first.colour != second.colour and first.dash != second.dash and first.symbol != second.symbol
     assert styles["faiss @ 20261126-b"].dash == first.dash  # the same run: the same dash for every engine
-    alone = series_styles(["qdrant"])["qdrant"]
+    alone = series_styles([row("qdrant")])["qdrant"]
     assert (alone.name, alone.dash) == ("qdrant", "solid")
 
 
@@ -100,10 +100,10 @@ def test_the_frontier_and_the_target_table_read_without_literals():
     assert header[:4] == ["Engine", "Index", "Build parameters", "Search setting"]
     assert [line[3] for line in body] == ["ef=16", "ef=64"]  # in rising recall; ef=128 is beaten on both counts
     assert not literal_in(cell for line in body for cell in line)
-    target = at_target_table({"faiss": {"reached": True, "qps": 991.2, "latency_p95_ms": 1.288},
-                              "milvus": {"reached": False, "qps": None, "latency_p95_ms": None}})
+    target = at_target_table(at_recall([row("faiss", recall=0.99, qps=991.2, latency_p95_ms=1.288),
+                                        row("milvus", recall=0.5)], 0.95))
     assert target.values.tolist() == [["faiss", "yes", "991", "1.29"], ["milvus", "no", "not reached", "not reached"]]
-    compared = at_target_table({"faiss @ run-b": {"reached": True, "qps": 991.2, "latency_p95_ms": 1.288}})
+    compared = at_target_table(at_recall([row("faiss", recall=0.99, run_id="run-b")], 0.95))
     assert compared[["Engine", "Run"]].values.tolist() == [["faiss", "run-b"]]
 
 

@@ -11,7 +11,7 @@ from vectorscout.reporting.tables import (
     stream_summary_table,
     tuning_lines,
 )
-from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences, series_text
 from vectorscout.results.documents import run_to_json
 
 DETAIL_CHARTS = {"latency": "Latency per setting", "latency-cdf": "Latency distribution",
@@ -56,7 +56,7 @@ if not any(row.status == "ok" for row in rows):
     st.warning(f"This run ({run.status}) has no measurements: it was interrupted, cancelled or failed before an "
                "engine finished a setting. Choose another run above.")
     for row in rows:
-        st.error(f"{row.engine}: {row.status} — {row.error}")
+        st.error(f"{series_text(row)}: {row.status} — {row.error}")
     st.stop()
 # the answer first; the other parts a click away, each fits 1280 px. Compared runs read "run 1", "run 2" as in
 # the charts' legends (the caption above says which is which): a cut-off run id told nothing apart
@@ -70,17 +70,17 @@ with st.expander("Every measurement: " + ", ".join(title.lower() for title, _ in
         show_table(frame, key=f"results.table.{title}")
 for row in rows:
     if row.status != "ok":
-        st.error(f"{row.engine}: {row.status} — {row.error}")
+        st.error(f"{series_text(row)}: {row.status} — {row.error}")
 noisy = [row for row in rows if row.noise]
 if noisy:
     st.warning(f"{len(noisy)} measurement(s) were taken under noise (drawn hollow; the recommendation does not "
-               "score their speed): " + "; ".join(f"{r.engine} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
+               "score their speed): " + "; ".join(f"{series_text(r)} {setting_label(r)}: {r.noise}" for r in noisy[:5]))
 tuned = tuning_lines(rows)
 if tuned:
     st.info("Compared at equal recall: each index's search effort was tuned on half the queries, and every figure "
             "above read on the other half.\n\n" + "\n".join(f"- {line}" for line in tuned))
 for row in [row for row in rows if row.diagnosis][:5]:
-    st.warning(f"Recall collapse, {row.engine} {setting_label(row)}: {row.diagnosis}")
+    st.warning(f"Recall collapse, {series_text(row)} {setting_label(row)}: {row.diagnosis}")
 with st.spinner("Drawing the charts…"):
     charts = dict(measurement_figures(runs))
 hybrid_rows = [row for row in rows if row.hybrid is not None]

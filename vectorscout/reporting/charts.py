@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.results.analysis import series_text
 from vectorscout.results.records import ResultRow, Run
 
 if TYPE_CHECKING:
@@ -91,11 +92,10 @@ def readable_log_axes(figure: go.Figure) -> go.Figure:
 
 
 def engine_colour(engine: str) -> str:
-    """The engine's own colour (declared by its adapter); "qdrant @ run-id" (runs compared side by side) and
-    "chroma (server, loopback)" keep their engine's colour, and an engine this installation does not know gets
-    grey."""
+    """The engine's own colour (declared by its adapter; a row's engine key, never a series label); an engine
+    this installation does not know gets grey."""
     try:
-        return adapter_class(engine.split(" ")[0]).colour
+        return adapter_class(engine).colour
     except UnknownEngine:
         return FALLBACK_COLOUR
 
@@ -117,23 +117,23 @@ def _shade(colour: str, share: float, towards: int) -> str:
     return "#" + "".join(f"{round(c + (towards - c) * share):02X}" for c in channels)
 
 
-def series_styles(labels: Iterable[str]) -> dict[str, SeriesStyle]:
-    """A style per series label ("qdrant", "qdrant @ run-id"): runs numbered in the order they first appear."""
-    from vectorscout.reporting.tables import split_run
-
+def series_styles(rows: Iterable[ResultRow]) -> dict[str, SeriesStyle]:
+    """A style per series (keyed by series_text): the engine's colour, shaded and dashed per compared run, runs
+    numbered in the order they first appear."""
     runs: list[str] = []
     styles: dict[str, SeriesStyle] = {}
-    for label in labels:
-        if label in styles:
+    for row in rows:
+        key = series_text(row)
+        if key in styles:
             continue
-        engine, run = split_run(label)
-        if run and run not in runs:
-            runs.append(run)
-        place = runs.index(run) if run else 0
+        if row.run_id and row.run_id not in runs:
+            runs.append(row.run_id)
+        place = runs.index(row.run_id) if row.run_id else 0
         share, towards = RUN_SHADES[place % len(RUN_SHADES)]
-        styles[label] = SeriesStyle(_shade(engine_colour(engine), share, towards), RUN_DASHES[place % len(RUN_DASHES)],
-                                    RUN_SYMBOLS[place % len(RUN_SYMBOLS)],
-                                    f"{engine} · run {place + 1}" if run else engine)
+        series = row.series or row.engine
+        styles[key] = SeriesStyle(_shade(engine_colour(row.engine), share, towards), RUN_DASHES[place % len(RUN_DASHES)],
+                                  RUN_SYMBOLS[place % len(RUN_SYMBOLS)],
+                                  f"{series} · run {place + 1}" if row.run_id else series)
     return styles
 
 
@@ -165,7 +165,7 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
     if sum(run.dataset.filter_selectivity is not None for run in runs) >= 2:
         charts.append(("selectivity", selectivity_figure(runs)))
     charts.append(("resources", resources_figure(rows)))
-    if len({(r.engine, r.index) for r in _with_bytes(rows)}) >= 2:
+    if len({(series_text(r), r.index) for r in _with_bytes(rows)}) >= 2:
         charts.append(("compression", compression_figure(rows)))
     if any(r.streaming is not None and r.streaming.windows for r in rows):
         charts.append(("streaming", streaming_figure(rows)))
@@ -184,11 +184,11 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
     from vectorscout.results.analysis import pareto_frontier
 
     ok = [r for r in rows if r.status == "ok" and r.recall is not None and r.qps is not None]
-    styles = series_styles(r.engine for r in ok)
+    styles = series_styles(ok)
     figure = go.Figure()
     for engine, points in pareto_frontier(ok).items():
         style = styles[engine]
-        everything = [r for r in ok if r.engine == engine]
+        everything = [r for r in ok if series_text(r) == engine]
         figure.add_trace(go.Scatter(
             x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{style.name} (all)",
             # a measurement taken under noise is drawn hollow, with the reason in its hover text
@@ -224,15 +224,15 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
     from vectorscout.reporting.tables import row_order
 
     ok = sorted((r for r in rows if r.status == "ok" and r.latency_p50_ms is not None), key=row_order)
-    styles = series_styles(r.engine for r in ok)
-    labels = [f"{styles[r.engine].name} · {setting_label(r)}" + (f" · {r.concurrency} clients" if r.concurrency > 1 else "")
+    styles = series_styles(ok)
+    labels = [f"{styles[series_text(r)].name} · {setting_label(r)}" + (f" · {r.concurrency} clients" if r.concurrency > 1 else "")
               for r in ok]
     figure = go.Figure()
     for attribute, name, opacity in (("latency_p50_ms", "p50", 1.0), ("latency_p95_ms", "p95", 0.7),
                                       ("latency_p99_ms", "p99", 0.45)):
         figure.add_trace(go.Bar(
             y=labels, x=[getattr(r, attribute) for r in ok], name=name, opacity=opacity, orientation="h",
-            marker_color=[styles[r.engine].colour for r in ok],
+            marker_color=[styles[series_text(r)].colour for r in ok],
             hovertemplate="%{y}<br>" + name + " %{x:.3f} ms<extra></extra>",
         ))
     figure.update_layout(
@@ -322,15 +322,15 @@ def latency_cdf_figure(rows: list[ResultRow]) -> go.Figure:
     """The distribution of per-query latency (serial pass) per engine and setting, as a CDF."""
     figure = go.Figure()
     drawn = [row for row in _serial_ok(rows) if row.latency_quantiles_ms]
-    styles = series_styles(r.engine for r in drawn)
+    styles = series_styles(drawn)
     for row in drawn:
-        style = styles[row.engine]
+        style = styles[series_text(row)]
         shares = [*np.linspace(0, 100, len(row.latency_quantiles_ms) - 1).tolist(), 99.9]
         pairs = sorted(zip(row.latency_quantiles_ms, shares), key=lambda p: (p[1], p[0]))
         figure.add_trace(go.Scatter(
             x=[p[0] for p in pairs], y=[p[1] for p in pairs], mode="lines", name=f"{style.name} · {setting_label(row)}",
             line={"color": style.colour, "dash": style.dash},
-            hovertemplate="%{y:.1f}% of queries within %{x:.3f} ms<extra>" + row.engine + "</extra>",
+            hovertemplate="%{y:.1f}% of queries within %{x:.3f} ms<extra>" + series_text(row) + "</extra>",
         ))
     figure.update_layout(
         title="Latency distribution: share of queries answered within a time (up and to the left is better)",
@@ -347,8 +347,8 @@ def concurrency_figure(rows: list[ResultRow]) -> go.Figure:
     groups: dict[tuple[str, str], list[ResultRow]] = {}
     for row in rows:
         if row.status == "ok" and row.qps is not None:
-            groups.setdefault((row.engine, setting_label(row)), []).append(row)
-    styles = series_styles(engine for engine, _ in groups)
+            groups.setdefault((series_text(row), setting_label(row)), []).append(row)
+    styles = series_styles(row for members in groups.values() for row in members)
     drawn = 0
     for (engine, setting), members in sorted(groups.items()):
         if len({r.concurrency for r in members}) < 2:
@@ -389,8 +389,8 @@ def selectivity_figure(runs: list[Any]) -> go.Figure:
             continue
         best: dict[str, ResultRow] = {}
         for row in _serial_ok(run.results):
-            if row.recall is not None and (row.engine not in best or row.recall > (best[row.engine].recall or 0)):
-                best[row.engine] = row
+            if row.recall is not None and (series_text(row) not in best or row.recall > (best[series_text(row)].recall or 0)):
+                best[series_text(row)] = row
         for engine, row in best.items():
             points.setdefault(engine, []).append((100 * share, row.recall or 0.0, row.latency_p95_ms or 0.0))
     for engine, values in sorted(points.items()):
@@ -416,11 +416,11 @@ def streaming_figure(rows: list[ResultRow]) -> go.Figure:
     from plotly.subplots import make_subplots
 
     streamed = [r for r in rows if r.status == "ok" and r.streaming is not None and r.streaming.windows]
-    styles = series_styles(r.engine for r in streamed)
+    styles = series_styles(streamed)
     figure = make_subplots(rows=1, cols=2, subplot_titles=("recall@k per window (higher is better)",
                                                            "p95 latency per window, ms (lower is better)"))
     for row in streamed:
-        style = styles[row.engine]
+        style = styles[series_text(row)]
         name = f"{style.name} · {row.index}"
         windows = row.streaming.windows if row.streaming else []
         for column, values in ((1, [w.recall for w in windows]), (2, [w.p95_ms for w in windows])):
@@ -449,7 +449,7 @@ def hybrid_figure(rows: list[ResultRow]) -> go.Figure:
     """nDCG@10 of keyword, dense and hybrid retrieval per engine, bars side by side, with the exact dense top-k's
     as a grey fourth bar: what fusion adds over either list, and what the approximate dense index gives up."""
     measured = [r for r in rows if r.status == "ok" and r.hybrid is not None]
-    labels = [f"{r.engine} · {r.index}" + ("<br>(app-side text)" if r.hybrid and r.hybrid.application_side else "")
+    labels = [f"{series_text(r)} · {r.index}" + ("<br>(app-side text)" if r.hybrid and r.hybrid.application_side else "")
               for r in measured]
     series = [(name, colour, [r.hybrid.mode(mode) if r.hybrid else None for r in measured])
               for mode, name, colour in HYBRID_MODES]
@@ -481,10 +481,10 @@ def resources_figure(rows: list[ResultRow]) -> go.Figure:
 
     per_engine: dict[str, ResultRow] = {}
     for row in rows:
-        if row.status == "ok" and row.engine not in per_engine:
-            per_engine[row.engine] = row
+        if row.status == "ok" and series_text(row) not in per_engine:
+            per_engine[series_text(row)] = row
     engines = list(per_engine)
-    styles = series_styles(engines)
+    styles = series_styles(per_engine.values())
     names = [styles[e].name for e in engines]
     colours = [styles[e].colour for e in engines]
     memory = [engine_memory_mb(per_engine[e]) for e in engines]
@@ -515,12 +515,12 @@ def compression_figure(rows: list[ResultRow]) -> go.Figure:
     indexes. Not the worker's RSS growth: the allocator keeps freed pages and adapters hold temporary copies
     (FAISS IVF-SQ8 on WordNet: 0 B per vector by RSS; IVF-PQ: 3,740, more than the float32 IVF)."""
     points = _with_bytes(rows)
-    styles = series_styles(r.engine for r in points)
+    styles = series_styles(points)
     fastest = max((r.qps or 0.0 for r in points), default=1.0) or 1.0
     figure = go.Figure()
-    for engine in dict.fromkeys(r.engine for r in points):
+    for engine in dict.fromkeys(series_text(r) for r in points):
         style = styles[engine]
-        mine = [r for r in points if r.engine == engine]
+        mine = [r for r in points if series_text(r) == engine]
         figure.add_trace(go.Scatter(
             x=[r.index_bytes_per_vector for r in mine], y=[r.recall for r in mine], mode="markers+text",
             name=style.name, text=[r.index for r in mine], textposition="top center",

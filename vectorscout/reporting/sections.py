@@ -37,7 +37,7 @@ from vectorscout.reporting.tables import (
     stream_summary_table,
     tuning_lines,
 )
-from vectorscout.results.analysis import at_recall, compared_rows, environment_differences
+from vectorscout.results.analysis import at_recall, compared_rows, environment_differences, series_text
 from vectorscout.results.documents import finite, run_document
 from vectorscout.results.records import Run, utc_now
 from vectorscout.results.scaling import Ladder, describe_error, figure_text, ladders
@@ -136,7 +136,7 @@ def summary_lines(data: ReportData, references: References | None = None) -> lis
     if noisy:
         lines.append(f"Noise: {len(noisy)} measurement(s) were taken under noise and are drawn hollow; the "
                      "recommendation does not score their speed: " + "; ".join(
-                         f"{r.engine} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
+                         f"{series_text(r)} {setting_label(r)} ({r.noise})" for r in noisy[:5]) + ".")
     tuned = tuning_lines(rows)
     if tuned:
         lines.append("Compared at equal recall (each setting read on queries other than those that chose it): "
@@ -144,11 +144,11 @@ def summary_lines(data: ReportData, references: References | None = None) -> lis
     collapsed = [r for r in rows if r.diagnosis]
     if collapsed:
         lines.append(f"Recall collapse: {len(collapsed)} result(s) fell below 0.5 where exact search gives 1.0: " + "; ".join(
-            f"{r.engine} {setting_label(r)}: {r.diagnosis}" for r in collapsed[:3]) + ".")
+            f"{series_text(r)} {setting_label(r)}: {r.diagnosis}" for r in collapsed[:3]) + ".")
     missed = sorted(e for e, s in reached.items() if not s["reached"])
     if missed:
         lines.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
-    failed = sorted({r.engine for r in rows if r.status == "failed"})
+    failed = sorted({series_text(r) for r in rows if r.status == "failed"})
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (see Failures).")
     return [clean(line) for line in lines]
@@ -254,7 +254,7 @@ def _measurement_risks(data: ReportData) -> list[str]:
     missed = sorted(e for e, s in at_recall(rows, target).items() if not s["reached"])
     if missed:
         risks.append(f"Did not reach recall {target:g} at any setting tried: {', '.join(missed)}.")
-    failed = sorted({r.engine for r in rows if r.status == "failed"})
+    failed = sorted({series_text(r) for r in rows if r.status == "failed"})
     if failed:
         risks.append(f"Failed: {', '.join(failed)} (see Failures).")
     noisy = sum(1 for r in rows if r.noise)
@@ -478,7 +478,7 @@ def failure_lines(data: ReportData) -> list[str]:
             meaning = {"failed": "the engine job stopped with this error; its other settings were not measured",
                        "cancelled": "the run was cancelled before this engine finished",
                        "skipped": "not measured, for the reason given"}[row.status]
-            lines.append(f"{row.engine}: {row.status}: {row.error} ({meaning})")
+            lines.append(f"{series_text(row)}: {row.status}: {row.error} ({meaning})")
     return [clean(line) for line in lines]
 
 

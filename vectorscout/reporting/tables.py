@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from vectorscout.results.analysis import engine_label, engine_memory_mb
+from vectorscout.results.analysis import engine_label, engine_memory_mb, series_text
 from vectorscout.results.records import ResultRow
 
 NOT_MEASURED = "not measured"
@@ -105,17 +105,11 @@ def row_order(row: ResultRow) -> tuple[Any, ...]:
             tuple((name, _order(value)) for name, value in row.search_params.items()), row.concurrency)
 
 
-def split_run(label: str) -> tuple[str, str]:
-    """"qdrant @ 20261125-…" (a compared run's series) → ("qdrant", "20261125-…")."""
-    engine, _, run = label.partition(" @ ")
-    return engine, run
-
-
 # (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
 # Led by what identifies a row and the answer (recall, p95, QPS, verdict); configuration and notes come last.
 COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
-    ("Engine", lambda r: split_run(r.engine)[0], text),
-    ("Run", lambda r: split_run(r.engine)[1] or None, text),
+    ("Engine", lambda r: r.series or r.engine, text),
+    ("Run", lambda r: r.run_id or None, text),
     ("Index", lambda r: r.index, text),
     ("Search setting", setting_text, text),
     ("Clients", lambda r: r.concurrency, whole),
@@ -171,8 +165,8 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
     "not measured". ``columns``: only these labels (those that exist), in this order.
     """
     rows = list(rows)
-    runs = list(dict.fromkeys(split_run(row.engine)[1] for row in rows))  # compared runs in the order given
-    ordered = sorted(rows, key=lambda r: (split_run(r.engine)[0], runs.index(split_run(r.engine)[1]), *row_order(r)))
+    runs = list(dict.fromkeys(row.run_id for row in rows))  # compared runs in the order given
+    ordered = sorted(rows, key=lambda r: (r.series or r.engine, runs.index(r.run_id), *row_order(r)))
     raw = {label: [read(row) for row in ordered] for label, read, _ in COLUMNS}
     kept = [(label, formatter) for label, _, formatter in COLUMNS
             if any(value not in (None, "") for value in raw[label])
@@ -198,9 +192,9 @@ def at_target_table(reached: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """Per engine (and run, when runs are compared): does it reach the recall target, and its best serial QPS
     and p95 there."""
     lines = []
-    for label, figures in sorted(reached.items()):
-        engine, run = split_run(label)
-        lines.append({"Engine": engine, "Run": run, "Reaches the target": "yes" if figures["reached"] else "no",
+    for _, figures in sorted(reached.items()):
+        lines.append({"Engine": figures["series"], "Run": figures["run"],
+                      "Reaches the target": "yes" if figures["reached"] else "no",
                       "Best QPS at the target": significant(figures["qps"]) if figures["reached"] else "not reached",
                       "Best p95 at the target (ms)":
                           significant(figures["latency_p95_ms"]) if figures["reached"] else "not reached"})
@@ -217,11 +211,11 @@ def stages_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
         if row.concurrency != 1:
             continue
         for stage in row.stages:
-            key = (row.engine, str(stage.get("stage")))
+            key = (series_text(row), str(stage.get("stage")))
             if key in seen:
                 continue
             seen.add(key)
-            lines.append({"Engine": row.engine, "Stage": str(stage.get("stage")),
+            lines.append({"Engine": series_text(row), "Stage": str(stage.get("stage")),
                           "Wall time (s)": significant(stage.get("wall_s")),
                           "Memory held (MB)": fixed(1)(stage.get("rss_mb")),
                           "Peak memory (MB)": fixed(1)(stage.get("peak_rss_mb"))})
@@ -235,7 +229,7 @@ def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
         figures = row.streaming
         if figures is None:
             continue
-        line = {"Engine": row.engine, "Index": row.index,
+        line = {"Engine": series_text(row), "Index": row.index,
                 "Rate asked (vectors/s)": significant(figures.rate_asked),
                 "Rate achieved (vectors/s)": significant(figures.rate_achieved),
                 "Fell behind at (s)": "never" if figures.fell_behind_at_s is None else significant(figures.fell_behind_at_s),
@@ -278,7 +272,7 @@ def hybrid_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
             continue
         keyword, dense, hybrid = (figures.mode(name) for name in ("keyword", "dense", "hybrid"))
         lines.append({
-            "Engine": row.engine, "Index": row.index,
+            "Engine": series_text(row), "Index": row.index,
             "Keyword nDCG@10": fixed(4)(keyword.ndcg_at_10 if keyword else None),
             "Dense nDCG@10": fixed(4)(dense.ndcg_at_10 if dense else None),
             "Hybrid nDCG@10": fixed(4)(hybrid.ndcg_at_10 if hybrid else None),

@@ -35,7 +35,7 @@ def pareto_frontier(rows: Iterable[ResultRow]) -> dict[str, list[FrontierPoint]]
     frontier: dict[str, list[FrontierPoint]] = {}
     by_engine: dict[str, list[ResultRow]] = {}
     for row in _measured(rows):
-        by_engine.setdefault(row.engine, []).append(row)
+        by_engine.setdefault(series_text(row), []).append(row)
     for engine, engine_rows in sorted(by_engine.items()):
         kept: list[FrontierPoint] = []
         best_qps = float("-inf")
@@ -49,10 +49,12 @@ def pareto_frontier(rows: Iterable[ResultRow]) -> dict[str, list[FrontierPoint]]
 
 
 def at_recall(rows: Iterable[ResultRow], target: float) -> dict[str, dict[str, Any]]:
-    """Per engine: the best QPS and the best p95 among settings whose recall reaches the target."""
+    """Per series (engine, and run when runs are compared): the best QPS and the best p95 among settings whose
+    recall reaches the target; each entry names its series and run."""
     summary: dict[str, dict[str, Any]] = {}
     for row in _measured(rows):
-        entry = summary.setdefault(row.engine, {"qps": None, "latency_p95_ms": None, "reached": False})
+        entry = summary.setdefault(series_text(row), {"series": row.series or row.engine, "run": row.run_id,
+                                                      "qps": None, "latency_p95_ms": None, "reached": False})
         if reaches_target(row.recall, row.tuning, target, row.k):  # as the recommendation and cost model count it
             entry["reached"] = True
             entry["qps"] = max(entry["qps"] or 0.0, row.qps or 0.0)
@@ -109,22 +111,30 @@ def engine_label(row: ResultRow) -> str:
 
 
 def compared_rows(runs: list[Run]) -> list[ResultRow]:
-    """The rows of several runs on one set of charts: with more than one run, each engine is labelled with
-    its run (e.g. "qdrant @ 20261125-…") so the same engine from two days stays two series; an engine measured
-    both embedded and as a server is labelled with where ("chroma (server, loopback)"), for the same reason, and
-    an embedded mode that is another engine with that engine (engine_label)."""
+    """The rows of several runs on one set of charts, each with its series and (with more than one run) its run
+    as fields, so the same engine from two days stays two series; an engine measured both embedded and as a
+    server is its own series per place ("chroma (server, loopback)"), for the same reason, and an embedded mode
+    that is another engine is named with that engine (engine_label)."""
     deployments: dict[str, set[str]] = {}
     for run in runs:
         for row in run.results:
             deployments.setdefault(row.engine, set()).add(row.deployment)
 
-    def label(row: ResultRow, run: Run) -> str:
+    def series(row: ResultRow) -> str:
         named = engine_label(row)
         where = f" ({row.deployment}, {row.endpoint})" if named == row.engine and len(deployments[row.engine]) > 1 \
             and row.deployment else ""
-        return f"{named}{where}" + (f" @ {run.run_id}" if len(runs) > 1 else "")
+        return f"{named}{where}"
 
-    return [replace(row, engine=label(row, run)) for run in runs for row in run.results]
+    return [replace(row, series=series(row), run_id=run.run_id if len(runs) > 1 else "")
+            for run in runs for row in run.results]
+
+
+def series_text(row: ResultRow) -> str:
+    """How a row's series reads where one name must say it all (a legend key, a warning): "qdrant", or
+    "qdrant @ 20261125-…" in a comparison of runs. Display only: nothing parses it back."""
+    series = row.series or row.engine
+    return f"{series} @ {row.run_id}" if row.run_id else series
 
 
 # each machine and software field compared, with the words a reader sees for it

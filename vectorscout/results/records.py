@@ -116,6 +116,9 @@ class TuningFigures:
     tried: list[list[Any]] = field(default_factory=list)  # [value, recall on the tuning half] in the order tried
 
 
+COMPARISON_FIELDS = ("series", "run_id")  # a comparison's view of a row, not a measurement
+
+
 @dataclass
 class ResultRow:
     engine: str
@@ -185,9 +188,17 @@ class ResultRow:
     hybrid: HybridFigures | None = None
     # How the search setting was chosen when the run tuned to a recall target (None: the setting was given).
     tuning: TuningFigures | None = None
+    # Where the row sits when runs are compared side by side (set by analysis.compared_rows, never stored): the
+    # series it is drawn and listed in (the engine, the product measured where that is another engine, and where
+    # it ran when the same engine ran in two places) and its run. "" outside a comparison.
+    series: str = ""
+    run_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        for shown_only in COMPARISON_FIELDS:
+            data.pop(shown_only)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResultRow:
