@@ -136,9 +136,9 @@ def test_an_engine_whose_recall_collapses_at_defaults_carries_the_diagnosis_in_r
     from vectorscout.benchmarking.plan import RunPlan
     from vectorscout.benchmarking.runner import execute
     from vectorscout.benchmarking.specs import parse_engines
-    from vectorscout.cli import results_table
     from vectorscout.data.importers import import_dataset
     from vectorscout.reporting.sections import build_report, summary_lines
+    from vectorscout.reporting.tables import results_text
     from vectorscout.results.store import ResultsStore
 
     rng = np.random.default_rng(0)
@@ -150,7 +150,7 @@ def test_an_engine_whose_recall_collapses_at_defaults_carries_the_diagnosis_in_r
     lancedb, hnswlib = run.results
     assert lancedb.recall < 0.5 and "Likely: dimension 3 spans" in lancedb.diagnosis
     assert hnswlib.recall > 0.9 and hnswlib.diagnosis == ""
-    assert "lancedb recall collapse: recall" in results_table(run.results)
+    assert "lancedb recall collapse: recall" in results_text(run.results)
     assert any(line.startswith("Recall collapse: 1 result(s)") for line in summary_lines(build_report([run], None)))
 
 

@@ -353,7 +353,7 @@ def test_rows_of_one_engine_measured_two_ways_are_two_series_on_the_charts():
 
 
 def test_milvus_lite_rows_are_labelled_as_lite_in_tables_charts_and_the_cli():
-    from vectorscout.cli import results_table
+    from vectorscout.reporting.tables import results_text
     from vectorscout.results.analysis import compared_rows
 
     lite, server = row("milvus", 0.97, 50, 19.5), row("milvus", 0.97, 400, 3.0, deployment="server", endpoint="loopback")
@@ -362,7 +362,7 @@ def test_milvus_lite_rows_are_labelled_as_lite_in_tables_charts_and_the_cli():
     lite_label = "milvus (Milvus Lite 3, a Python engine over FAISS indexes)"
     # a row stored before deployments were recorded was measured the default way: Lite
     assert labels == [lite_label, "milvus (server, loopback)", lite_label]
-    table = results_table([lite, server]).splitlines()
+    table = results_text([lite, server]).splitlines()
     assert table[1].startswith(lite_label) and table[2].startswith("milvus ") and "Lite" not in table[2]
 
 

@@ -151,7 +151,7 @@ def test_rerun_measures_again_and_shows_both(stored, tmp_path, capsys):
     assert all(r["qps_old"] and r["qps_new"] and r["qps_ratio"] for r in rows)
     assert rows[0]["recall_old"] == rows[0]["recall_new"] == 1.0
     assert main(["rerun", str(out / "report.html")]) == 0
-    assert "QPS old" in capsys.readouterr().out
+    assert "QPS (report)" in capsys.readouterr().out
 
 
 def test_rerun_refuses_a_changed_dataset_and_a_file_that_is_no_report(stored, tmp_path):

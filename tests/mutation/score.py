@@ -54,7 +54,6 @@ SCOPE: dict[str, frozenset[str] | None] = {
     "vectorscout/benchmarking/distributed.py": frozenset({"read_stats"}),
     "vectorscout/data/importers.py": frozenset({"read_vecs", "read_texmex", "truth_agreement", "settle_metric_and_truth"}),
     "vectorscout/reporting/tables.py": None,
-    "vectorscout/cli.py": frozenset({"_fmt", "results_table"}),  # the run's table the CLI prints
     "vectorscout/reporting/sections.py": frozenset({"cost_rows", "assumption_rows", "summary_lines"}),
 }
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # test failure, pytest internal error, timeouts, type check

@@ -108,7 +108,7 @@ def row_order(row: ResultRow) -> tuple[Any, ...]:
 # (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
 # Led by what identifies a row and the answer (recall, p95, QPS, verdict); configuration and notes come last.
 COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
-    ("Engine", lambda r: r.series or r.engine, text),
+    ("Engine", lambda r: r.series or engine_label(r), text),
     ("Run", lambda r: r.run_id or None, text),
     ("Index", lambda r: r.index, text),
     ("Search setting", setting_text, text),
@@ -176,6 +176,41 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
         kept = sorted((c for c in kept if c[0] in wanted), key=lambda c: wanted.index(c[0]))
     return pd.DataFrame({label: [formatter(value) for value in raw[label]] for label, formatter in kept},
                         columns=[label for label, _ in kept])
+
+
+# What a terminal shows of results_table: the answer and what identifies the row, in the table's own words.
+TERMINAL_COLUMNS = ("Engine", "Run", "Measured as", "Index", "Search setting", "Clients", "Status", "Recall@k",
+                    "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS", "Insert (s)", "Index build (s)")
+
+
+def plain_text(frame: pd.DataFrame) -> str:
+    """A table as fixed-width text: each column as wide as its widest cell or label, two spaces between
+    columns, cells left-aligned, no trailing space."""
+    lines = [list(frame.columns), *frame.astype(str).values.tolist()]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(frame.columns))]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+
+
+def results_text(rows: Iterable[ResultRow]) -> str:
+    """results_table for a terminal (TERMINAL_COLUMNS), then a note per error and per recall collapse."""
+    rows = list(rows)
+    notes = [f"{series_text(r) if r.series else engine_label(r)}: {r.error}" for r in rows if r.error] + [
+        f"{series_text(r) if r.series else engine_label(r)} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
+    table = plain_text(results_table(rows, TERMINAL_COLUMNS))
+    return table + ("\n\n" + "\n".join(notes) if notes else "")
+
+
+def rerun_table(lines: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """A report's figures beside the same plan measured again (rerun.side_by_side), in the results table's units."""
+    recall, ratio = fixed(4), fixed(2)
+    return pd.DataFrame([{
+        "Engine": line["engine"], "Search setting": line["setting"], "Clients": whole(line["clients"]),
+        "Recall@k (report)": recall(line["recall_old"]), "Recall@k (now)": recall(line["recall_new"]),
+        "QPS (report)": significant(line["qps_old"]), "QPS (now)": significant(line["qps_new"]),
+        "QPS now / report": ratio(line["qps_ratio"]),
+        "p95 ms (report)": significant(line["p95_ms_old"]), "p95 ms (now)": significant(line["p95_ms_new"]),
+    } for line in lines], columns=["Engine", "Search setting", "Clients", "Recall@k (report)", "Recall@k (now)", "QPS (report)",
+                                   "QPS (now)", "QPS now / report", "p95 ms (report)", "p95 ms (now)"])
 
 
 def measurement_parts(rows: Iterable[ResultRow]) -> list[tuple[str, pd.DataFrame]]:
