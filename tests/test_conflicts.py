@@ -28,7 +28,7 @@ STANDBY = ("A standby in another region needs a server to replicate to; an embed
 
 
 def answers(**changes):
-    return Scenario("t", changes).answers
+    return Scenario("t", changes).record
 
 
 def texts(found):

@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -59,7 +60,7 @@ def measured_run(engine="faiss", n=100_000, dim=128, qps=1000.0, recall=0.99, us
 def answers(**changes):
     # a cluster unless a test says otherwise: the sizing by hand below shards over as many nodes as it needs
     return Scenario("t", {"vectors_now": 100_000_000, "vectors_24m": 200_000_000, "dimensions": 128, "peak_qps": 100,
-                          "recall_target": 0.95, "deployment": "cluster", **changes}).answers
+                          "recall_target": 0.95, "deployment": "cluster", **changes}).record
 
 
 def test_memory_bound():
@@ -296,7 +297,7 @@ def test_50m_vectors_of_768_dims_cost_one_to_two_and_a_half_times_their_raw_byte
         assert per_copy < raw_gib  # quantized codes and the graph in RAM, the vectors on disk: said so
     else:
         assert raw_gib <= per_copy <= 2.5 * raw_gib, (engine, per_copy / raw_gib)
-    doubled = cost_report({**scenario, "high_availability": True}, [run], {"provider": "aws"}).estimates[0]
+    doubled = cost_report(replace(scenario, high_availability=True), [run], {"provider": "aws"}).estimates[0]
     assert doubled.sizing.copies == 2 and doubled.sizing.nodes_by["memory"] >= estimate.sizing.nodes_by["memory"]
 
 
@@ -564,10 +565,12 @@ def test_a_saved_table_reads_back_whole_and_a_reset_restores_the_defaults(vector
 
 
 def test_the_scenarios_cloud_provider_prices_the_curve_when_no_provider_is_assumed():
-    # the table prices only provider "test": the scenario names it, the assumptions do not
-    curve = scale_curve({**answers(), "cloud_provider": "test"}, [measured_run()], {}, PRICES)
+    # the table prices only GCP: the scenario names it, the assumptions do not
+    only_gcp = parse_prices(json.loads(json.dumps(PRICES.to_document()).replace('"provider": "test"', '"provider": "gcp"')))
+    gcp = replace(answers(), cloud_provider="gcp")
+    curve = scale_curve(gcp, [measured_run()], {}, only_gcp)
     assert curve[0]["usd_per_month"] == pytest.approx(730 + 1e6 * BYTES_PER_VECTOR / 2**30 * 0.10)
-    row = sensitivity({**answers(), "cloud_provider": "test"}, [measured_run()], {}, PRICES)[0]
+    row = sensitivity(gcp, [measured_run()], {}, only_gcp)[0]
     assert row["base"] == pytest.approx(6 * 730 + DATA_GIB * 0.10)
 
 

@@ -40,7 +40,7 @@ def engine(features: dict[str, str] | None = None, modes: dict[str, str] | None 
 
 
 def answers(**changes):
-    return Scenario("t", changes).answers
+    return Scenario("t", changes).record
 
 
 def r(criterion, text, weight, source=URL):

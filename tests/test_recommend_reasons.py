@@ -461,7 +461,7 @@ def test_a_verdict_keeps_the_five_heaviest_reasons_each_way():
     reasons: list[Reason] = []
     _features(profile, everything, reasons)
     assert len([r for r in reasons if r.weight < 0]) > 5
-    verdict = _verdict(profile, Scenario("t", everything), {}, {}, {}, {}, {})
+    verdict = _verdict(profile, Scenario("t", everything.as_dict()), {}, {}, {}, {}, {})
     assert len(verdict.reasons_against) == 5
     assert [r.weight for r in verdict.reasons_against] == sorted(r.weight for r in verdict.reasons_against)
 

@@ -67,12 +67,12 @@ def calibration_offer(report: CostReport) -> None:
         return
     sizes = " and ".join(f"{n:,}" for n in CALIBRATION_SIZES)
     st.info(f"Memory of {', '.join(uncalibrated)} comes from the model alone. Measuring it at {sizes} vectors of "
-            f"{scenario.answers['dimensions']} dimensions calibrates it (isolated runs, stored like any other).")
+            f"{scenario.record.dimensions} dimensions calibrates it (isolated runs, stored like any other).")
     caption = queue_caption()
     if caption:
         st.caption(caption)
     asked = st.button("Queue the memory measurement" if caption else "Measure memory at two sizes")
-    if asked and start_benchmark(memory_calibration(settings, int(scenario.answers["dimensions"]))):
+    if asked and start_benchmark(memory_calibration(settings, scenario.record.dimensions)):
         st.switch_page("views/run.py")
 
 
@@ -82,10 +82,10 @@ def ladder_offer(report: CostReport) -> None:
     import psutil
 
     unscaled = [e.engine for e in report.estimates if e.scale is not None and not e.scale.ladder]
-    settings = [s for s in ladder_settings(scenario.answers, runs) if s.engine in unscaled]
+    settings = [s for s in ladder_settings(scenario.record, runs) if s.engine in unscaled]
     if not settings:
         return
-    dim = int(scenario.answers["dimensions"])
+    dim = scenario.record.dimensions
     sizes = ladder_sizes(dim, psutil.virtual_memory().available)
     if len(sizes) < 3:
         st.warning(f"A scale ladder needs three sizes; this machine's free memory holds {len(sizes)} at {dim} "
@@ -93,7 +93,7 @@ def ladder_offer(report: CostReport) -> None:
         return
     minutes = ladder_seconds(settings, dim, sizes) / 60
     st.info(f"Throughput of {', '.join(unscaled)} was measured at one size and is carried to "
-            f"{scenario.answers['vectors_now']:,} vectors unscaled. A scale ladder measures each at "
+            f"{scenario.record.vectors_now:,} vectors unscaled. A scale ladder measures each at "
             f"{', '.join(f'{n:,}' for n in sizes)} vectors of {dim} dimensions and fits how every figure changes "
             f"with size: about {minutes:.0f} min on this machine (runs stored like any other).")
     caption = queue_caption()
@@ -137,7 +137,7 @@ st.subheader("Assumptions")
 # The provider is the scenario's cloud provider (a Requirements answer) unless an older file set it here.
 defaults = [dataclasses.replace(p, default=scenario.cost[p.name]) for p in ASSUMPTIONS if p.name != "provider"]
 assumptions = {**param_widgets(defaults, f"cost.{name}", columns=3), "provider": scenario.cost["provider"]}
-st.caption(f"Priced with {resolved_assumptions(scenario.cost, scenario.answers)['provider']} list prices, the "
+st.caption(f"Priced with {resolved_assumptions(scenario.cost, scenario.record)['provider']} list prices, the "
            "scenario's cloud provider (change it on the Requirements page).")
 if st.button("Save these assumptions with the scenario"):
     save_scenario(Scenario(scenario.name, scenario.answers, scenario.priorities, assumptions))
@@ -146,17 +146,17 @@ if st.button("Save these assumptions with the scenario"):
 prices = load_prices()
 try:
     with st.spinner("Sizing nodes and pricing them…"):
-        report = cost_report(scenario.answers, runs, assumptions, prices,
+        report = cost_report(scenario.record, runs, assumptions, prices,
                              excluded=excluded_engines(recommend(scenario, runs).ranking))
 except CostError as exc:  # e.g. an edited price table without the chosen provider: fix it below
     st.error(str(exc))
     report = None
 if report is not None:
-    answers = scenario.answers
+    answers = scenario.record
     st.caption(f"Priced in {report.assumptions['provider']} {report.assumptions['region']}.")
     if report.region_note:
         st.warning(f"Region: {report.region_note}.")
-    st.subheader(f"At {answers['vectors_now']:,} vectors × {answers['dimensions']} dims, peak {answers['peak_qps']:,} QPS")
+    st.subheader(f"At {answers.vectors_now:,} vectors × {answers.dimensions} dims, peak {answers.peak_qps:,} QPS")
     if not runs:
         st.warning("No run chosen: every engine is 'not measured'. Pick runs above.")
     lines = report.lines()
@@ -194,7 +194,7 @@ if report is not None:
     ladder_offer(report)
     found = ladders(runs)
     if found:
-        show_chart(scaling_figure(found, {"now": int(answers["vectors_now"]), "in 24 months": int(answers["vectors_24m"])}),
+        show_chart(scaling_figure(found, {"now": answers.vectors_now, "in 24 months": answers.vectors_24m}),
                    key="cost.scaling")
     memory_breakdown(report)
     memory_options_table(report)

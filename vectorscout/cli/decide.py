@@ -6,16 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vectorscout.cli.common import UsageError, get_run, read_scenario, run_queued, scenario_and_runs, whole_numbers
+from vectorscout.decision.answers import Answers
 from vectorscout.results.documents import finite
 from vectorscout.results.records import Run
 from vectorscout.results.scaling import describe_error, figure_text
 from vectorscout.results.store import ResultsStore
-
-if TYPE_CHECKING:
-    pass
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -63,22 +61,22 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
     scenario, run_ids, runs = scenario_and_runs(args)
     if args.calibrate:
-        calibration = _calibration_runs(scenario.answers, runs, args)
+        calibration = _calibration_runs(scenario.record, runs, args)
         runs, run_ids = runs + calibration, run_ids + [run.run_id for run in calibration]
     if args.ladder:
-        ladder = _ladder_runs(scenario.answers, runs, args)
+        ladder = _ladder_runs(scenario.record, runs, args)
         runs, run_ids = runs + ladder, run_ids + [run.run_id for run in ladder]
     try:
-        report = cost_report(scenario.answers, runs, scenario.cost,
+        report = cost_report(scenario.record, runs, scenario.cost,
                              excluded=excluded_engines(recommend(scenario, runs).ranking))
     except CostError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
         print(json.dumps(finite(report.to_dict() if args.details else [e.summary() for e in report.estimates]), indent=2))
         return 0
-    answers = scenario.answers
-    print(f"Cost for {scenario.name!r}: {answers['vectors_now']:,} vectors x {answers['dimensions']}, peak "
-          f"{answers['peak_qps']:,} QPS, recall >= {answers['recall_target']:g}; runs {', '.join(run_ids) or 'none'}; "
+    answers = scenario.record
+    print(f"Cost for {scenario.name!r}: {answers.vectors_now:,} vectors x {answers.dimensions}, peak "
+          f"{answers.peak_qps:,} QPS, recall >= {answers.recall_target:g}; runs {', '.join(run_ids) or 'none'}; "
           f"priced in {report.assumptions['provider']} {report.assumptions['region']}")
     if report.region_note:
         print(f"  region: {report.region_note}")
@@ -103,7 +101,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ladder_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namespace) -> list[Run]:
+def _ladder_runs(answers: Answers, runs: list[Run], args: argparse.Namespace) -> list[Run]:
     """Measure each costed engine's setting at the ladder's sizes of the scenario's dimension (stored runs)."""
     import psutil
 
@@ -113,7 +111,7 @@ def _ladder_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namesp
     settings = ladder_settings(answers, runs)
     if not settings:
         raise UsageError("--ladder needs runs in which an engine reached the recall target (give --runs)")
-    dim = int(answers["dimensions"])
+    dim = answers.dimensions
     sizes = args.ladder_sizes or ladder_sizes(dim, psutil.virtual_memory().available)
     if len(sizes) < 3:
         raise UsageError(f"a scale ladder needs three sizes; this machine's memory holds {len(sizes)} at {dim} "
@@ -125,16 +123,16 @@ def _ladder_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namesp
     return run_queued(plans, args.quiet)
 
 
-def _calibration_runs(answers: dict[str, Any], runs: list[Run], args: argparse.Namespace) -> list[Run]:
+def _calibration_runs(answers: Answers, runs: list[Run], args: argparse.Namespace) -> list[Run]:
     """Measure the memory of every engine the runs cost, at two sizes of the scenario's dimension."""
     from vectorscout.benchmarking.plans import memory_calibration
     from vectorscout.decision.cost import measure_engines
 
-    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
+    measures, _ = measure_engines(runs, answers.recall_target, answers.deployment)
     if not measures:
         raise UsageError("--calibrate needs runs in which an engine reached the recall target (give --runs)")
     settings = [(m.engine, m.index, m.build_params) for m in measures.values()]
-    plans = memory_calibration(settings, int(answers["dimensions"]), args.calibration_sizes)
+    plans = memory_calibration(settings, answers.dimensions, args.calibration_sizes)
     print(f"calibrating memory: {', '.join(plan.label for plan in plans)}", file=sys.stderr, flush=True)
     return run_queued(plans, args.quiet)
 

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.contract.params import Param, ParamError
 from vectorscout.decision import memory_model
+from vectorscout.decision.answers import Answers, AnswersLike
 from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target
 from vectorscout.results.records import ResultRow, Run
@@ -60,18 +62,18 @@ ASSUMPTIONS: tuple[Param, ...] = (
 )
 
 
-def resolved_assumptions(raw: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> dict[str, Any]:
+def resolved_assumptions(raw: Mapping[str, Any] | None, answers: Answers) -> dict[str, Any]:
     """The assumptions with the provider filled in from the scenario's cloud provider when not set."""
     chosen = coerce_assumptions(raw)
-    chosen["provider"] = chosen["provider"] or str(answers.get("cloud_provider") or "aws")
+    chosen["provider"] = chosen["provider"] or answers.cloud_provider
     return chosen
 
 
-def priced_region(chosen: dict[str, Any], answers: Mapping[str, Any], table: PriceTable) -> str:
+def priced_region(chosen: dict[str, Any], answers: Answers, table: PriceTable) -> str:
     """Fill in the region (the table's region for the scenario's area when not set); return what the estimate
     says about it: "" when the table prices that region, else which region stands in and why."""
     provider = chosen["provider"]
-    area = str(answers.get("cloud_region") or "us")
+    area = answers.cloud_region
     wanted = chosen["region"] or table.region_for(provider, area)
     if wanted and table.instances_in(provider, wanted):
         chosen["region"] = wanted
@@ -307,7 +309,7 @@ def _memory_above_empty(row: ResultRow) -> float | None:
 
 
 def measure_engines(runs: Iterable[Run], recall_target: float,
-                    mode: str | None = None) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
+                    mode: DeploymentMode | None = None) -> tuple[dict[str, EngineMeasure], dict[str, str]]:
     """Per engine, the measured inputs at its fastest setting that reaches the recall target; and, for
     engines that were run but cannot be costed, why not. Rows of another engine standing in for this one
     (Milvus Lite for Milvus) size only the embedded ``mode``."""
@@ -499,7 +501,7 @@ class Target:
     peak_qps: float
     copies: int  # copies of the data: 1, or 2 and more for high availability
     copies_reason: str
-    deployment: str = "cluster"  # the scenario's deployment mode: it decides the shape (see Shape)
+    deployment: DeploymentMode = DeploymentMode.CLUSTER  # the scenario's deployment mode: it decides the shape (see Shape)
     recall_target: float = 0.0
 
 
@@ -519,17 +521,18 @@ class Shape:
     beyond: str = ""  # what it would take past the largest instance (scale up and one server)
 
 
-def deployment_shape(engine: str, mode: str) -> Shape:
+def deployment_shape(engine: str, mode: DeploymentMode) -> Shape:
     """The shape the deployment mode gives this engine (the feature matrix says whether it shards)."""
     from vectorscout.decision.matrix import feature_matrix
 
-    if mode in ("embedded", "single_server"):
-        where = "the application's host" if mode == "embedded" else "one server"
+    if mode in (DeploymentMode.EMBEDDED, DeploymentMode.SINGLE_SERVER):
+        where = "the application's host" if mode == DeploymentMode.EMBEDDED else "one server"
         return Shape("one server", f"{where}, plus a standby with high availability",
                      "a single server cannot hold it: a cluster deployment, or a memory option below")
     profile = feature_matrix().get(engine)
-    sharding = profile.cell("sharding", "cluster") if profile is not None and profile.offers("cluster") else None
-    if mode == "cluster" and sharding is not None and sharding.level != "full":
+    cluster = DeploymentMode.CLUSTER
+    sharding = profile.cell("sharding", cluster) if profile is not None and profile.offers(cluster) else None
+    if mode == cluster and sharding is not None and sharding.level != "full":
         return Shape("scale up", f"{engine} does not shard across nodes by itself: one primary, standbys and read "
                                  "replicas", f"beyond the largest instance: {sharding.comment} "
                                              f"({sharding.source_url}); partitioning by tenant; read replicas add "
@@ -897,16 +900,15 @@ def _selected(members: list[dict[str, Any]]) -> dict[str, Any]:
                                        else math.inf))
 
 
-def target_of(answers: Mapping[str, Any], assumptions: Mapping[str, Any], vectors: int | None = None) -> Target:
+def target_of(answers: Answers, assumptions: Mapping[str, Any], vectors: int | None = None) -> Target:
     chosen = assumptions["replicas"]
     if chosen == "auto":
-        copies = 2 if answers.get("high_availability") else 1
+        copies = 2 if answers.high_availability else 1
         reason = "high availability: 2 copies, each on its own node" if copies == 2 else "one copy (no high availability)"
     else:
         copies, reason = int(chosen), f"{chosen} copies, as set"
-    return Target(int(vectors if vectors is not None else answers["vectors_now"]), int(answers["dimensions"]),
-                  float(answers["peak_qps"]), copies, reason, str(answers.get("deployment") or "cluster"),
-                  float(answers.get("recall_target") or 0.0))
+    return Target(vectors if vectors is not None else answers.vectors_now, answers.dimensions,
+                  float(answers.peak_qps), copies, reason, answers.deployment, answers.recall_target)
 
 
 def managed_text(entry: Mapping[str, Any]) -> str:
@@ -999,19 +1001,20 @@ class CostReport:
                 "details": [e.to_dict() for e in self.estimates]}
 
 
-def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+def cost_report(answers: AnswersLike, runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None, engines: Iterable[str] | None = None,
                 excluded: Mapping[str, str] | None = None) -> CostReport:
     """Per engine: cost at today's vector count and in 24 months; engines given but not run are 'not measured';
     `excluded` (engine -> why) marks the engines the recommendation excluded."""
+    answers = Answers.of(answers)
     chosen = resolved_assumptions(assumptions, answers)
     table = table or load_prices()
     if chosen["provider"] not in table.providers:
         raise CostError(f"no instance prices for provider {chosen['provider']!r}; the table has {', '.join(table.providers)}")
     region_note = priced_region(chosen, answers, table)
-    measures, missing = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
+    measures, missing = measure_engines(runs, answers.recall_target, answers.deployment)
     names = sorted(set(engines or ()) | set(measures) | set(missing))
-    now, later = target_of(answers, chosen), target_of(answers, chosen, int(answers["vectors_24m"]))
+    now, later = target_of(answers, chosen), target_of(answers, chosen, answers.vectors_24m)
     found = ladders(runs)
     report = CostReport(
         [estimate(e, measures.get(e), now, chosen, table, missing.get(e, ""), found=found) for e in names],
@@ -1028,28 +1031,30 @@ def cost_report(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     return report
 
 
-def _inputs(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None,
+def _inputs(answers: Answers, runs: list[Run], assumptions: Mapping[str, Any] | None,
             table: PriceTable | None) -> tuple[dict[str, Any], PriceTable, dict[str, EngineMeasure]]:
     """The assumptions, the price table and the measured engines every estimate starts from."""
-    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
+    measures, _ = measure_engines(runs, answers.recall_target, answers.deployment)
     chosen, table = resolved_assumptions(assumptions, answers), table or load_prices()
     priced_region(chosen, answers, table)
     return chosen, table, measures
 
 
-def ladder_settings(answers: Mapping[str, Any], runs: list[Run]) -> list[LadderSetting]:
+def ladder_settings(answers: AnswersLike, runs: list[Run]) -> list[LadderSetting]:
     """The setting each engine's estimate prices (its fastest at the recall target), with what the runs say
     of its build time and speed: what a scale ladder measures, and how long it will take."""
+    answers = Answers.of(answers)
     from vectorscout.benchmarking.plans import LadderSetting
 
-    measures, _ = measure_engines(runs, float(answers["recall_target"]), answers.get("deployment"))
+    measures, _ = measure_engines(runs, answers.recall_target, answers.deployment)
     return [LadderSetting(m.engine, m.index, dict(m.build_params), dict(m.search_params), m.build_s, m.n, m.dim,
                           m.qps_per_core) for m in measures.values()]
 
 
-def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+def scale_curve(answers: AnswersLike, runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None) -> list[dict[str, Any]]:
     """$/month per engine from 1M to 1B vectors (same dimension, QPS and replicas as the scenario)."""
+    answers = Answers.of(answers)
     chosen, table, measures = _inputs(answers, runs, assumptions, table)
     found = ladders(runs)
     points = []
@@ -1065,9 +1070,10 @@ def scale_curve(answers: Mapping[str, Any], runs: list[Run], assumptions: Mappin
     return points
 
 
-def sensitivity(answers: Mapping[str, Any], runs: list[Run], assumptions: Mapping[str, Any] | None = None,
+def sensitivity(answers: AnswersLike, runs: list[Run], assumptions: Mapping[str, Any] | None = None,
                 table: PriceTable | None = None) -> list[dict[str, Any]]:
     """$/month per engine with QPS per core, bytes per vector and prices each moved by -50% and +50%."""
+    answers = Answers.of(answers)
     chosen, table, measures = _inputs(answers, runs, assumptions, table)
     target = target_of(answers, chosen)
     found = ladders(runs)

@@ -17,13 +17,16 @@ from typing import Any
 
 import yaml
 
+from vectorscout.contract.deployment import DeploymentMode
+
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 # unknown: no page read states it; scores as none, never excludes, and the reason says it is undocumented
 LEVELS = {"full": 1.0, "partial": 0.5, "none": 0.0, "unknown": 0.0}
-# The deployment modes, in the questionnaire's vocabulary: one name each, shared by every file.
-MODES = ("embedded", "single_server", "cluster", "managed_cloud")
-MODE_LABELS = {"embedded": "embedded in the application", "single_server": "as a self-hosted single server",
-               "cluster": "as a self-hosted cluster", "managed_cloud": "as a managed cloud service"}
+# The deployment modes (contract/deployment.py) and how a sentence names each.
+MODES = tuple(DeploymentMode)
+MODE_LABELS = {DeploymentMode.EMBEDDED: "embedded in the application",
+               DeploymentMode.SINGLE_SERVER: "as a self-hosted single server",
+               DeploymentMode.CLUSTER: "as a self-hosted cluster", DeploymentMode.MANAGED_CLOUD: "as a managed cloud service"}
 FEATURES = (
     "quantization_scalar", "quantization_product", "quantization_binary", "disk_index", "filtering",
     "hybrid_bm25", "sparse_vectors", "multi_vector", "multi_tenancy", "sharding", "replication", "rbac", "tls",
@@ -63,7 +66,7 @@ class EngineProfile:
     version: str
     license: str
     language: str
-    modes: dict[str, Cell]  # every mode of MODES: level none = not offered, with why
+    modes: dict[DeploymentMode, Cell]  # every mode of MODES: level none = not offered, with why
     # language -> mode ("any" or a mode that differs) -> an official client usable in that mode (embedded: the
     # engine runs inside a process of this language); a language not listed has none
     sdks: dict[str, dict[str, Cell]]
@@ -76,11 +79,11 @@ class EngineProfile:
     # mode -> the license of what runs in that mode, when it is not the engine's (LanceDB's distributed product)
     licenses: dict[str, Cell] = field(default_factory=dict)
 
-    def offers(self, mode: str) -> bool:
+    def offers(self, mode: DeploymentMode) -> bool:
         return self.modes[mode].level != "none"
 
     @property
-    def offered_modes(self) -> tuple[str, ...]:
+    def offered_modes(self) -> tuple[DeploymentMode, ...]:
         return tuple(m for m in MODES if self.offers(m))
 
     def cell(self, feature: str, mode: str) -> Cell:

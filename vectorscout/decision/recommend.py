@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from vectorscout.benchmarking.metrics import paired_difference
+from vectorscout.contract.deployment import DeploymentMode
+from vectorscout.decision.answers import Answers
 from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
@@ -53,7 +55,7 @@ class Reason:
 class EngineVerdict:
     engine: str
     name: str
-    deployment: str  # the mode it was judged in (the scenario's)
+    deployment: DeploymentMode  # the mode it was judged in (the scenario's)
     score: float | None
     excluded: str | None
     criteria: dict[str, float | None]
@@ -75,7 +77,7 @@ class EngineVerdict:
 @dataclass
 class Recommendation:
     scenario: str
-    deployment: str
+    deployment: DeploymentMode
     warnings: list[ScenarioWarning]
     ranking: list[EngineVerdict]
     verdict: str  # one sentence: the best fit, or the engines that tie and what separates them
@@ -101,17 +103,17 @@ class Recommendation:
 
 
 # -- hard constraints ----------------------------------------------------------------------------------
-def _mode_and_data_limits(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason | None:
+def _mode_and_data_limits(profile: EngineProfile, answers: Answers, mode: DeploymentMode) -> Reason | None:
     if not profile.offers(mode):
         cell = profile.modes[mode]
         return Reason("deployment", f"does not run {MODE_LABELS[mode]}: {cell.comment}", 0, cell.source_url)
     for limit, answer, label in (("metrics", "metric", "distance"), ("vector_types", "vector_type", "vector type")):
-        if profile.supports(limit, answers[answer], mode) is None:
+        if profile.supports(limit, answers.value(answer), mode) is None:
             cells = profile.limit(limit, mode)
             offered = ", ".join(cells)
-            return Reason("limits", f"no {answers[answer]} {label} (it offers {offered})", 0,
+            return Reason("limits", f"no {answers.value(answer)} {label} (it offers {offered})", 0,
                           next(iter(cells.values())).source_url)
-    dims, vector_type = answers["dimensions"], answers["vector_type"]
+    dims, vector_type = answers.dimensions, answers.vector_type
     ceiling = profile.dimension_limit_passed(dims, vector_type, mode)
     if ceiling is not None and not profile.vector_type_that_fits(dims, vector_type, mode):
         return Reason("limits", f"{dims:,} dimensions exceed its {int(ceiling.level):,} for {vector_type} "
@@ -119,26 +121,26 @@ def _mode_and_data_limits(profile: EngineProfile, answers: dict[str, Any], mode:
     return None
 
 
-def _needs(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason | None:
+def _needs(profile: EngineProfile, answers: Answers, mode: DeploymentMode) -> Reason | None:
     """A hard need the engine does not meet in this mode, as the reason with its source."""
     needs: list[tuple[str, str]] = []
-    if answers["vectors_24m"] > SHARDING_NEEDED_AT:
-        needs.append(("sharding", f"{answers['vectors_24m']:,} vectors in 24 months need sharding"))
-    if answers["high_availability"]:
+    if answers.vectors_24m > SHARDING_NEEDED_AT:
+        needs.append(("sharding", f"{answers.vectors_24m:,} vectors in 24 months need sharding"))
+    if answers.high_availability:
         needs.append(("replication", "high availability needs replication"))
     for question, feature in (("hybrid_search", "hybrid_bm25"), ("multi_tenancy", "multi_tenancy"),
                               ("sparse_vectors", "sparse_vectors"), ("multi_vector", "multi_vector")):
-        if answers[question] == "required":
+        if answers.value(question) == "required":
             needs.append((feature, f"{term(feature)} is required"))
-    if answers["sql_joins"]:
+    if answers.sql_joins:
         needs.append(("sql_joins_transactions", "SQL joins and transactions with the vectors are required"))
-    needs += [(SECURITY_FEATURES[n], f"{term(n)} is required") for n in answers["security"]
+    needs += [(SECURITY_FEATURES[n], f"{term(n)} is required") for n in answers.security
               if n in SECURITY_FEATURES]
-    if answers["disaster_recovery"] == "restore from backups":
+    if answers.disaster_recovery == "restore from backups":
         needs.append(("backups", "disaster recovery from backups is required"))
-    elif answers["disaster_recovery"] == "standby in another region":
+    elif answers.disaster_recovery == "standby in another region":
         needs.append(("multi_region", "a standby in another region is required"))
-    if answers["update_rate"] == "continuous":
+    if answers.update_rate == "continuous":
         needs.append(("deletes_updates", "continuous updates and deletes are required"))
     for feature, why in needs:
         cell = profile.cell(feature, mode)
@@ -148,18 +150,18 @@ def _needs(profile: EngineProfile, answers: dict[str, Any], mode: str) -> Reason
     return None
 
 
-def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> Reason | None:
-    mode = answers["deployment"]
+def exclusion(profile: EngineProfile, answers: Answers) -> Reason | None:
+    mode = answers.deployment
     found = _mode_and_data_limits(profile, answers, mode) or _needs(profile, answers, mode)
     if found:
         return found
     terms, license_cell = profile.license_in(mode)
-    if answers["license_constraint"] == "permissive only" and terms not in PERMISSIVE:
+    if answers.license_constraint == "permissive only" and terms not in PERMISSIVE:
         if license_cell is None:
             return Reason("license", f"its license {terms} is not permissive", 0)
         return Reason("license", f"{MODE_LABELS[mode]}, its license is {terms}: {license_cell.comment}", 0,
                       license_cell.source_url)
-    missing = [lang for lang in answers["sdk_languages"] if profile.sdk(lang, mode) is None]
+    missing = [lang for lang in answers.sdk_languages if profile.sdk(lang, mode) is None]
     unlisted = [lang for lang in missing if lang not in profile.sdks]
     if unlisted:
         languages = ", ".join(sorted(profile.sdks))
@@ -174,35 +176,35 @@ def exclusion(profile: EngineProfile, answers: dict[str, Any]) -> Reason | None:
 
 
 # -- soft criteria -------------------------------------------------------------------------------------
-def wanted_features(answers: dict[str, Any]) -> list[tuple[str, float]]:
+def wanted_features(answers: Answers) -> list[tuple[str, float]]:
     """(feature, weight) for every feature the answers ask for; weight 0 = not asked."""
     level_of = {"rare": 0.0, "hourly": 1.0, "continuous": 2.0}
-    wanted = [("filtering", {"none": 0.5, "light": 1.0, "heavy": 3.0}[answers["filtering"]]),
-              ("hybrid_bm25", NEED_WEIGHT[answers["hybrid_search"]]),
-              ("sparse_vectors", NEED_WEIGHT[answers["sparse_vectors"]]),
-              ("multi_vector", NEED_WEIGHT[answers["multi_vector"]]),
-              ("deletes_updates", level_of[answers["update_rate"]]),
+    wanted = [("filtering", {"none": 0.5, "light": 1.0, "heavy": 3.0}[answers.filtering]),
+              ("hybrid_bm25", NEED_WEIGHT[answers.hybrid_search]),
+              ("sparse_vectors", NEED_WEIGHT[answers.sparse_vectors]),
+              ("multi_vector", NEED_WEIGHT[answers.multi_vector]),
+              ("deletes_updates", level_of[answers.update_rate]),
               ("fresh_writes", {"within a second": 2.0, "within a minute": 0.5, "minutes are fine": 0.0}
-               [answers["write_visibility"]]),
-              ("zero_downtime_reindex", {"not planned": 0.0, "occasionally": 1.0, "regularly": 2.0}[answers["reindexing"]]),
+               [answers.write_visibility]),
+              ("zero_downtime_reindex", {"not planned": 0.0, "occasionally": 1.0, "regularly": 2.0}[answers.reindexing]),
               ("backups", {"not needed": 0.5, "restore from backups": 2.0, "standby in another region": 1.0}
-               [answers["disaster_recovery"]]),
-              ("multi_region", 3.0 if answers["disaster_recovery"] == "standby in another region" else 0.0)]
-    tenancy = NEED_WEIGHT[answers["multi_tenancy"]]
-    if answers["tenants"] > 1:
-        tenancy += 1.0 + (1.0 if answers["tenant_sizes"] == "uneven" else 0.0)
+               [answers.disaster_recovery]),
+              ("multi_region", 3.0 if answers.disaster_recovery == "standby in another region" else 0.0)]
+    tenancy = NEED_WEIGHT[answers.multi_tenancy]
+    if answers.tenants > 1:
+        tenancy += 1.0 + (1.0 if answers.tenant_sizes == "uneven" else 0.0)
     wanted.append(("multi_tenancy", tenancy))
-    raw_bytes = answers["vectors_24m"] * answers["dimensions"] * 4
+    raw_bytes = answers.vectors_24m * answers.dimensions * 4
     if raw_bytes > 64 * 2**30:  # beyond one large machine's RAM, compression and disk indexes decide the cost
         wanted += [("quantization_scalar", 1.0), ("quantization_product", 1.0), ("disk_index", 1.5)]
-    wanted += [(SECURITY_FEATURES[need], 1.5) for need in answers["security"] if need in SECURITY_FEATURES]
-    if answers["sql_joins"]:
+    wanted += [(SECURITY_FEATURES[need], 1.5) for need in answers.security if need in SECURITY_FEATURES]
+    if answers.sql_joins:
         wanted.append(("sql_joins_transactions", 3.0))
     return [(f, w) for f, w in wanted if w > 0]
 
 
-def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    mode = answers["deployment"]
+def _features(profile: EngineProfile, answers: Answers, reasons: list[Reason]) -> float:
+    mode = answers.deployment
     wanted = wanted_features(answers)
     score = sum(w * profile.cell(f, mode).value for f, w in wanted) / sum(w for _, w in wanted)
     for feature, weight in sorted(wanted, key=lambda fw: (-fw[1], fw[0])):
@@ -211,26 +213,28 @@ def _features(profile: EngineProfile, answers: dict[str, Any], reasons: list[Rea
         if weight >= 1:
             text = f"{label}: {cell.comment}" if cell.level == "full" else f"{label} is {cell.level}: {cell.comment}"
             reasons.append(Reason("features", text, weight if cell.level == "full" else -weight, cell.source_url))
-    ceiling = profile.dimension_limit_passed(answers["dimensions"], answers["vector_type"], mode)
+    ceiling = profile.dimension_limit_passed(answers.dimensions, answers.vector_type, mode)
     if ceiling is not None:  # another vector type fits, or the engine was excluded
-        other = str(profile.vector_type_that_fits(answers["dimensions"], answers["vector_type"], mode))
-        reasons.append(Reason("limits", f"{answers['dimensions']:,} dimensions pass its {int(ceiling.level):,} for "
-                                        f"{answers['vector_type']}: index them as {other} "
+        other = str(profile.vector_type_that_fits(answers.dimensions, answers.vector_type, mode))
+        reasons.append(Reason("limits", f"{answers.dimensions:,} dimensions pass its {int(ceiling.level):,} for "
+                                        f"{answers.vector_type}: index them as {other} "
                                         f"({profile.limit('max_dimensions', mode)[other].comment})", -2,
                               ceiling.source_url))
         score *= 0.85
-    if answers["tenants"] >= MANY_TENANTS and profile.cell("multi_tenancy", mode).level != "full":
+    if answers.tenants >= MANY_TENANTS and profile.cell("multi_tenancy", mode).level != "full":
         cell = profile.cell("multi_tenancy", mode)
-        reasons.append(Reason("features", f"{answers['tenants']:,} tenants: {cell.comment}", -2, cell.source_url))
+        reasons.append(Reason("features", f"{answers.tenants:,} tenants: {cell.comment}", -2, cell.source_url))
         score *= 0.8
     return score
 
 
-def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
+def _operations(profile: EngineProfile, answers: Answers, reasons: list[Reason]) -> float:
     """The team's burden in this mode (a managed service is none) and what the engine makes routine."""
-    mode, skills = answers["deployment"], answers["ops_skills"]
-    burden = {"embedded": 0, "managed_cloud": 0, "single_server": 1, "cluster": 2}[mode]
-    reuses_postgres = "runs_in_postgres" in profile.traits and answers["existing_postgres"] and mode != "embedded"
+    mode, skills = answers.deployment, answers.ops_skills
+    burden = {DeploymentMode.EMBEDDED: 0, DeploymentMode.MANAGED_CLOUD: 0, DeploymentMode.SINGLE_SERVER: 1,
+              DeploymentMode.CLUSTER: 2}[mode]
+    reuses_postgres = ("runs_in_postgres" in profile.traits and answers.existing_postgres
+                       and mode != DeploymentMode.EMBEDDED)
     if reuses_postgres:
         burden = max(0, burden - 1)
         reasons.append(Reason("operations", "runs inside the PostgreSQL you already operate, back up and secure", 3,
@@ -248,7 +252,7 @@ def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[R
                               offered.source_url))
     routine = [profile.cell(f, mode) for f in ("backups", "zero_downtime_reindex")]
     score = 0.7 * base + 0.3 * sum(c.value for c in routine) / len(routine)
-    if answers["update_rate"] == "continuous" and "library" in profile.traits:
+    if answers.update_rate == "continuous" and "library" in profile.traits:
         score *= 0.6
         cell = profile.cell("deletes_updates", mode)
         reasons.append(Reason("operations", f"a library: continuous updates are yours to manage ({cell.comment})", -2,
@@ -256,8 +260,8 @@ def _operations(profile: EngineProfile, answers: dict[str, Any], reasons: list[R
     return score
 
 
-def _scalability(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
-    n, mode = answers["vectors_24m"], answers["deployment"]
+def _scalability(profile: EngineProfile, answers: Answers, reasons: list[Reason]) -> float:
+    n, mode = answers.vectors_24m, answers.deployment
     sharding = profile.cell("sharding", mode)
     if sharding.level == "full":
         score = 1.0
@@ -270,17 +274,17 @@ def _scalability(profile: EngineProfile, answers: dict[str, Any], reasons: list[
         if n > 10_000_000:
             reasons.append(Reason("scalability", f"{n:,} vectors on a single node: {sharding.comment}", -2,
                                   sharding.source_url))
-    if answers["high_availability"]:
+    if answers.high_availability:
         score = (score + profile.cell("replication", mode).value) / 2
     return score
 
 
-def _ecosystem(profile: EngineProfile, answers: dict[str, Any], reasons: list[Reason]) -> float:
+def _ecosystem(profile: EngineProfile, answers: Answers, reasons: list[Reason]) -> float:
     """The clients and framework integrations the team asked for, and nothing else."""
-    mode = answers["deployment"]
-    cells = [(f"{lang} client", cell) for lang in answers["sdk_languages"]
+    mode = answers.deployment
+    cells = [(f"{lang} client", cell) for lang in answers.sdk_languages
              if (cell := profile.sdk(lang, mode)) is not None]
-    cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers["integrations"]]
+    cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers.integrations]
     if not cells:
         return 1.0  # nothing asked: nothing missing
     for label, cell in cells:
@@ -336,7 +340,7 @@ def _where(row: ResultRow) -> tuple[str, str]:
 
 
 def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 0.0,
-                       mode: str | None = None) -> dict[str, Measured]:
+                       mode: DeploymentMode | None = None) -> dict[str, Measured]:
     """Per engine, the evidence at the recall target. With concurrent rows, the one closest to the peak load
     (the lowest p95 among settings that carry the peak QPS, else the highest QPS reached); otherwise the
     fastest serial setting. Only rows that finished ("ok") count; filtered rows are another question. With
@@ -351,7 +355,8 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
                 candidates.setdefault(row.engine, []).append((row, run))
     best: dict[str, Measured] = {}
     for engine, rows in candidates.items():
-        fitting = [(r, run) for r, run in rows if mode is not None and (_where(r)[0] == "embedded") == (mode == "embedded")]
+        fitting = [(r, run) for r, run in rows
+                   if mode is not None and (_where(r)[0] == "embedded") == (mode == DeploymentMode.EMBEDDED)]
         rows = fitting or rows
         reached = [(r, run) for r, run in rows if reaches_target(r.recall, r.tuning, recall_target, run.k) and r.qps]
         if not reached:
@@ -381,7 +386,7 @@ def _newest_rows(runs: list[Run], kept: Callable[[ResultRow], bool]) -> dict[str
     return found
 
 
-def stream_evidence(runs: list[Run], mode: str | None = None) -> dict[str, tuple[ResultRow, str]]:
+def stream_evidence(runs: list[Run], mode: DeploymentMode | None = None) -> dict[str, tuple[ResultRow, str]]:
     """Per engine, its streaming row of the newest run that streamed it (as evidence for ``mode``), with that
     run's id."""
     return {engine: (row, run.run_id) for engine, (row, run) in
@@ -396,7 +401,7 @@ class HybridEvidence:
     dataset: str  # content hash: engines are compared on the same judged queries only
 
 
-def hybrid_evidence(runs: list[Run], mode: str | None = None) -> dict[str, HybridEvidence]:
+def hybrid_evidence(runs: list[Run], mode: DeploymentMode | None = None) -> dict[str, HybridEvidence]:
     """Per engine, its hybrid-quality figures from the newest run that measured them (as evidence for ``mode``)."""
     found = _newest_rows(runs, lambda row: row.hybrid is not None and row.hybrid.mode("hybrid") is not None
                          and evidence_for(row, mode))
@@ -415,19 +420,19 @@ def _hybrid_gap(mine: RetrievalMode, best: RetrievalMode) -> tuple[float, float]
     return gap, stderr
 
 
-def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: dict[str, Any],
+def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: Answers,
                     reasons: list[Reason]) -> None:
     """What a hybrid-quality run showed of the engine's keyword + vector search, where the answers ask for it:
     its fused nDCG@10 against the best engine measured on the same dataset, told apart only beyond twice the
     standard error of the gap (closer than that, these queries cannot rank them)."""
-    if answers["hybrid_search"] == "not needed" or engine not in measured:
+    if answers.hybrid_search == "not needed" or engine not in measured:
         return
     found = measured[engine]
     figures, source, mine = found.figures, f"run {found.run_id}", found.fused
     keyword, dense = figures.mode("keyword"), figures.mode("dense")
     if keyword is None or dense is None:
         return
-    weight = 2.0 if answers["hybrid_search"] == "required" else 1.0
+    weight = 2.0 if answers.hybrid_search == "required" else 1.0
     if figures.application_side:
         reasons.append(Reason("features", f"hybrid search measured only with VectorScout's keyword ranking and fusion "
                                           f"in the application (nDCG@10 {mine.ndcg_at_10:.3f}): the engine searched "
@@ -446,10 +451,10 @@ def _hybrid_quality(engine: str, measured: dict[str, HybridEvidence], answers: d
         reasons.append(Reason("performance", f"{text}, on par with the best engine measured", weight, source))
 
 
-def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: dict[str, Any],
+def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: Answers,
             reasons: list[Reason]) -> None:
     """What a streaming run showed of the engine's writes, where the answers ask for updates or fresh writes."""
-    asked = answers["update_rate"] != "rare" or answers["write_visibility"] == "within a second"
+    asked = answers.update_rate != "rare" or answers.write_visibility == "within a second"
     if not asked or engine not in streams:
         return
     row, run_id = streams[engine]
@@ -466,25 +471,25 @@ def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: dic
                                              f"{row.recall or 0:.3f}, p95 {row.latency_p95_ms or 0:.1f} ms while "
                                              "written to", 2, source))
     insert, delete = fresh.get("insert"), fresh.get("delete")
-    if answers["write_visibility"] == "within a second" and insert is not None:
+    if answers.write_visibility == "within a second" and insert is not None:
         late = insert.visible < insert.probes or (insert.max_ms or 0) > 1000
         reasons.append(Reason("performance", f"a write reached searches after {insert.median_ms or 0:.1f} ms (median; "
                                              f"{insert.visible} of {insert.probes} probes seen)", -2 if late else 2,
                               source))
-    if answers["update_rate"] == "continuous" and delete is not None and delete.skipped:
+    if answers.update_rate == "continuous" and delete is not None and delete.skipped:
         reasons.append(Reason("features", f"measured: {row.index} cannot delete ({delete.skipped})", -2, source))
 
 
-def _in_context(found: Measured, mode: str) -> bool:
-    return (found.deployment == "embedded") == (mode == "embedded")
+def _in_context(found: Measured, mode: DeploymentMode) -> bool:
+    return (found.deployment == "embedded") == (mode == DeploymentMode.EMBEDDED)
 
 
-def _indicative(found: Measured, mode: str, source: str) -> Reason:
+def _indicative(found: Measured, mode: DeploymentMode, source: str) -> Reason:
     return Reason("performance", f"indicative only: measured {found.context().split(',')[0]}, judged "
                                  f"{MODE_LABELS[mode]}; counts at half weight", -0.5, source)
 
 
-def _unmeasured(engine: str, stand_in: str, mode: str) -> str:
+def _unmeasured(engine: str, stand_in: str, mode: DeploymentMode) -> str:
     """Why an engine has no performance evidence for the scenario, and how to get it."""
     if not stand_in:
         return "unverified: not measured here; run it to include measured evidence"
@@ -495,20 +500,20 @@ def _unmeasured(engine: str, stand_in: str, mode: str) -> str:
             f"measure the engine itself{f' ({engine}:{own})' if own else ''}")
 
 
-def stand_ins(runs: list[Run], mode: str) -> dict[str, str]:
+def stand_ins(runs: list[Run], mode: DeploymentMode) -> dict[str, str]:
     """Per engine, the other engine its finished rows measured that cannot be evidence for ``mode``."""
     return {row.engine: measured_product(row) for run in runs for row in run.results
             if row.status == "ok" and not evidence_for(row, mode)}
 
 
-def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, Any],
+def _performance(engine: str, measured: dict[str, Measured], answers: Answers,
                  reasons: list[Reason], stand_in: str = "") -> tuple[float | None, str]:
     """The score and what kind of evidence it is (measured, indicative, noisy, unverified)."""
-    found, mode = measured.get(engine), answers["deployment"]
+    found, mode = measured.get(engine), answers.deployment
     if found is None:
         reasons.append(Reason("performance", _unmeasured(engine, stand_in, mode), -0.5))
         return None, "unverified"
-    target, source = answers["recall_target"], f"run {found.run_id}"
+    target, source = answers.recall_target, f"run {found.run_id}"
     in_context, tuned = _in_context(found, mode), found.tuned()
     if found.qps is None:  # a recall the engine did not reach is a fact of its answers, noise or not
         reasons.append(Reason("performance", f"never reached recall {target:g}{' ' + tuned if tuned else ''} (best "
@@ -534,26 +539,26 @@ def _performance(engine: str, measured: dict[str, Measured], answers: dict[str, 
     text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()}{'; ' + tuned if tuned else ''})"
     if not in_context:
         reasons.append(_indicative(found, mode, source))
-    elif found.p95_ms and found.p95_ms > answers["latency_p95_ms"]:
-        reasons.append(Reason("performance", f"p95 {found.p95_ms:.2f} ms misses the {answers['latency_p95_ms']:g} ms "
+    elif found.p95_ms and found.p95_ms > answers.latency_p95_ms:
+        reasons.append(Reason("performance", f"p95 {found.p95_ms:.2f} ms misses the {answers.latency_p95_ms:g} ms "
                                              "target", -3, source))
-    if found.concurrency > 1 and (found.qps or 0) < answers["peak_qps"]:
+    if found.concurrency > 1 and (found.qps or 0) < answers.peak_qps:
         reasons.append(Reason("performance", f"carried {found.qps:,.0f} QPS at most, below the peak "
-                                             f"{answers['peak_qps']:,}", -2, source))
-    elif found.concurrency == 1 and answers["peak_qps"] > 1:
+                                             f"{answers.peak_qps:,}", -2, source))
+    elif found.concurrency == 1 and answers.peak_qps > 1:
         text += "; single client: not yet measured at the peak load"
     reasons.append(Reason("performance", text, 2 if score >= 0.5 else -1, source))
     return score, "measured" if in_context else "indicative"
 
 
-def _cost(engine: str, costs: dict[str, float], answers: dict[str, Any], reasons: list[Reason]) -> float | None:
+def _cost(engine: str, costs: dict[str, float], answers: Answers, reasons: list[Reason]) -> float | None:
     """Self-hosted $/month at today's scale (cost model), relative to the cheapest costed engine."""
     usd = costs.get(engine)
     if usd is None:
         return None
-    budget = answers["budget_per_month"]
+    budget = answers.budget_per_month
     hosted = "self-hosted" + (" equivalent (managed list prices on the Cost page)"
-                              if answers["deployment"] == "managed_cloud" else "")
+                              if answers.deployment == DeploymentMode.MANAGED_CLOUD else "")
     if budget and usd > budget:
         reasons.append(Reason("cost", f"about ${usd:,.0f}/month {hosted}, over the ${budget:,.0f} budget", -3))
     else:
@@ -576,7 +581,7 @@ def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
     from vectorscout.decision.cost import CostError, cost_report
 
     try:
-        return {e.engine: e.sizing.usd_per_month for e in cost_report(scenario.answers, runs, scenario.cost).estimates
+        return {e.engine: e.sizing.usd_per_month for e in cost_report(scenario.record, runs, scenario.cost).estimates
                 if e.sizing is not None}
     except CostError:  # e.g. an edited price table without the chosen provider: cost is then not scored
         return {}
@@ -585,7 +590,8 @@ def _costs(scenario: Scenario, runs: list[Run]) -> dict[str, float]:
 def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Measured],
              costs: dict[str, float], streams: dict[str, tuple[ResultRow, str]],
              hybrids: dict[str, HybridEvidence], stand_ins_by_engine: dict[str, str]) -> EngineVerdict:
-    answers, mode = scenario.answers, scenario.answers["deployment"]
+    answers = scenario.record
+    mode = answers.deployment
     excluded = exclusion(profile, answers)
     if excluded:
         return EngineVerdict(profile.key, profile.name, mode, None, excluded.text, {}, [],
@@ -612,12 +618,12 @@ def _verdict(profile: EngineProfile, scenario: Scenario, measured: dict[str, Mea
 def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendation:
     """The ranking (scored engines best first, ties by name, excluded ones after), the warnings, the verdict
     and the sensitivity, for the scenario's deployment mode."""
-    answers = scenario.answers
-    measured = measured_at_target(runs or [], answers["recall_target"], float(answers["peak_qps"]), answers["deployment"])
+    answers = scenario.record
+    measured = measured_at_target(runs or [], answers.recall_target, float(answers.peak_qps), answers.deployment)
     costs = _costs(scenario, runs or [])
-    streams = stream_evidence(runs or [], answers["deployment"])
-    hybrids = hybrid_evidence(runs or [], answers["deployment"])
-    others = stand_ins(runs or [], answers["deployment"])
+    streams = stream_evidence(runs or [], answers.deployment)
+    hybrids = hybrid_evidence(runs or [], answers.deployment)
+    others = stand_ins(runs or [], answers.deployment)
     verdicts = [_verdict(profile, scenario, measured, costs, streams, hybrids, others)
                 for _, profile in sorted(feature_matrix().items())]
     scored = sorted((v for v in verdicts if v.score is not None), key=lambda v: (-(v.score or 0), v.engine))
@@ -628,15 +634,15 @@ def recommend(scenario: Scenario, runs: list[Run] | None = None) -> Recommendati
     top = [v for v in candidates if (v.score or 0) >= (candidates[0].score or 0) - TIE_TOLERANCE] if candidates else []
     unmeasured_ahead = [v for v in scored if v not in candidates and top and (v.score or 0) > (top[0].score or 0)]
     verdict = (verdict_sentence(top, unmeasured_ahead) + missed_target_sentence(top, candidates, measured, answers)
-               + indicative_sentence(top, measured, answers["deployment"]))
+               + indicative_sentence(top, measured, answers.deployment))
     warnings = contradictions(scenario, ranking, costs) + unassessed_targets(
         answers, [(m.concurrency, m.qps) for m in measured.values() if m.qps is not None])
-    return Recommendation(scenario.name, answers["deployment"], warnings, ranking,
+    return Recommendation(scenario.name, answers.deployment, warnings, ranking,
                           verdict, [v.engine for v in top], sensitivity(scenario, candidates),
                           evidence_reach(runs or [], measured, answers))
 
 
-def indicative_sentence(top: list[EngineVerdict], measured: dict[str, Measured], mode: str) -> str:
+def indicative_sentence(top: list[EngineVerdict], measured: dict[str, Measured], mode: DeploymentMode) -> str:
     """When the engines named first were measured in another deployment mode than the scenario's, say so."""
     named = [v for v in top if v.evidence == "indicative" and v.engine in measured]
     if not named:
@@ -648,28 +654,28 @@ def indicative_sentence(top: list[EngineVerdict], measured: dict[str, Measured],
 
 
 def missed_target_sentence(top: list[EngineVerdict], candidates: list[EngineVerdict], measured: dict[str, Measured],
-                           answers: dict[str, Any]) -> str:
+                           answers: Answers) -> str:
     """When the engine named first missed the recall target and a measured engine below it reached it: what
     puts it first anyway, said out loud ("" otherwise)."""
     if not top or (first := measured.get(top[0].engine)) is None or first.qps is not None:
         return ""
     reached = [v.name for v in candidates if (m := measured.get(v.engine)) is not None and m.qps is not None]
     if not reached:
-        return (f" No engine measured reached recall {answers['recall_target']:g} at the settings run, so no speed "
+        return (f" No engine measured reached recall {answers.recall_target:g} at the settings run, so no speed "
                 "figure decides this ranking: measure at equal recall (the Run page's switch, or run --tune-recall).")
     why = "; ".join(r.text for r in top[0].reasons_for[:2]) or "the criteria other than performance"
-    return (f" {top[0].name} missed the recall target ({first.recall or 0:.3f} against {answers['recall_target']:g}) "
+    return (f" {top[0].name} missed the recall target ({first.recall or 0:.3f} against {answers.recall_target:g}) "
             f"where {', '.join(reached)} reached it; it ranks first on what the documentation says: {why}.")
 
 
-def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: dict[str, Any]) -> str:
+def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: Answers) -> str:
     """The size and dimension the performance evidence was measured at, against the scenario's: how far the
     figures reach ("" without measurements)."""
     used = {m.run_id for m in measured.values()}
     sizes = sorted({(run.dataset.n, run.dataset.dim) for run in runs if run.run_id in used and run.dataset.n})
     if not sizes:
         return ""
-    now, later, dims = int(answers["vectors_now"]), int(answers["vectors_24m"]), int(answers["dimensions"])
+    now, later, dims = int(answers.vectors_now), int(answers.vectors_24m), int(answers.dimensions)
     largest = max(n for n, _ in sizes)
     measured_at = " and ".join(f"{n:,} vectors x {d}" for n, d in sizes)
     if largest >= now and all(d == dims for _, d in sizes):

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vectorscout import __version__
+from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.decision.cost import ASSUMPTIONS, CostError, CostReport, cost_report, scale_curve
 from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
@@ -85,10 +86,10 @@ def build_report(runs: list[Run], scenario: Scenario | None = None) -> ReportDat
         data.title = f"Vector database comparison: {scenario.name}"
         data.recommendation = recommend(scenario, runs)
         try:
-            data.cost = cost_report(scenario.answers, runs, scenario.cost, excluded=excluded_engines(data.ranking))
+            data.cost = cost_report(scenario.record, runs, scenario.cost, excluded=excluded_engines(data.ranking))
             if data.cost.region_note:
                 data.notes.append(f"region: {data.cost.region_note}")
-            data.cost_curve = scale_curve(scenario.answers, runs, scenario.cost)
+            data.cost_curve = scale_curve(scenario.record, runs, scenario.cost)
         except CostError as exc:
             data.notes.append(f"cost not estimated: {exc}")
     return data
@@ -124,7 +125,7 @@ def summary_lines(data: ReportData, references: References | None = None) -> lis
             lines.append("Excluded: " + "; ".join(f"{v.name}: {v.excluded}" for v in excluded) + ".")
         lines.append(f"Sensitivity: {result.sensitivity if result else ''}")
     lines.extend(f"Note: {note}" for note in data.notes)
-    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    target = data.scenario.record.recall_target if data.scenario is not None else 0.9
     rows = compared_rows(data.runs)
     reached = at_recall(rows, target)
     best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
@@ -235,7 +236,7 @@ def _measured_lines(data: ReportData) -> list[str]:
                      f"(run {run.run_id}, {run.environment.cores or 'unknown'} cores).")
     if len(data.runs) > 3:
         lines.append(f"And {len(data.runs) - 3} more runs (Methodology).")
-    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    target = data.scenario.record.recall_target if data.scenario is not None else 0.9
     reached = at_recall(compared_rows(data.runs), target)
     best = sorted(((s["qps"], e) for e, s in reached.items() if s["reached"]), reverse=True)
     if best:
@@ -249,7 +250,7 @@ def _measured_lines(data: ReportData) -> list[str]:
 
 def _measurement_risks(data: ReportData) -> list[str]:
     rows = compared_rows(data.runs)
-    target = data.scenario.answers["recall_target"] if data.scenario is not None else 0.9
+    target = data.scenario.record.recall_target if data.scenario is not None else 0.9
     risks = []
     missed = sorted(e for e, s in at_recall(rows, target).items() if not s["reached"])
     if missed:
@@ -283,14 +284,14 @@ def requirements_rows(data: ReportData) -> list[tuple[str, str]]:
     if data.scenario is None:
         return []
     questions, _ = questionnaire()
-    rows = [(q.label, answer_text(data.scenario.answers[q.id])) for q in questions]
+    rows = [(q.label, answer_text(data.scenario.record.value(q.id))) for q in questions]
     rows += [(f"Priority: {human_label(c)}", f"{w:g} of 5") for c, w in data.scenario.priorities.items()]
     return [(clean(a), clean(b)) for a, b in rows]
 
 
 def feature_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     """The matrix as the scenario's deployment mode sees it (single server without a scenario)."""
-    mode = data.recommendation.deployment if data.recommendation else "single_server"
+    mode = data.recommendation.deployment if data.recommendation else DeploymentMode.SINGLE_SERVER
     profiles = feature_matrix()
     engines = sorted(profiles)
     header = [f"feature ({term(mode)})", *(profiles[e].name for e in engines)]
@@ -406,8 +407,8 @@ def scenario_sizes(data: ReportData) -> dict[str, int]:
     """The scenario's vector counts, as the scaling chart marks them ({} without a scenario)."""
     if data.scenario is None:
         return {}
-    answers = data.scenario.answers
-    return {"now": int(answers["vectors_now"]), "in 24 months": int(answers["vectors_24m"])}
+    answers = data.scenario.record
+    return {"now": answers.vectors_now, "in 24 months": answers.vectors_24m}
 
 
 def scaling_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
