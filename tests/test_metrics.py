@@ -271,7 +271,7 @@ def test_the_ndcg_standard_error_is_the_sample_deviation_over_root_n_and_each_qu
 
 def test_a_paired_difference_is_the_mean_of_per_query_gaps_with_their_standard_error():
     """Gaps 0.1, 0.0 and 0.3: mean 0.1333; sample deviation sqrt(0.046667 / 2) = 0.15275; over sqrt(3): 0.08819."""
-    from vectorscout.benchmarking.metrics import paired_difference
+    from vectorscout.results.analysis import paired_difference
 
     mean, stderr = paired_difference([0.5, 0.7, 0.9], [0.4, 0.7, 0.6])
     assert mean == pytest.approx(0.4 / 3, rel=1e-12)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,13 +200,3 @@ def retrieval_quality(found_ids: np.ndarray, qrels: list[dict[int, float]], k: i
         return RetrievalQuality(float("nan"), float("nan"), float("nan"))
     stderr = float(np.std(ndcgs, ddof=1) / np.sqrt(len(ndcgs))) if len(ndcgs) > 1 else float("nan")
     return RetrievalQuality(float(np.mean(ndcgs)), float(np.mean(rrs)), float(np.mean(recalls)), stderr, tuple(ndcgs))
-
-
-def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[float, float]:
-    """Mean of first - second over the same queries and its standard error (nan with fewer than two pairs):
-    the per-query differences cancel what the queries share, so it tells apart far closer figures than two
-    means' separate standard errors do."""
-    if len(first) != len(second) or len(first) < 2:
-        return float("nan"), float("nan")
-    differences = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
-    return float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(len(differences)))

@@ -17,14 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vectorscout.benchmarking.metrics import paired_difference
 from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.decision.answers import Answers
 from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
 from vectorscout.glossary import term
-from vectorscout.results.analysis import evidence_for, measured_product, reaches_target
+from vectorscout.results.analysis import evidence_for, measured_product, paired_difference, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 from vectorscout.results.scaling import LONG_EXTRAPOLATION, ladders
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from vectorscout.results.records import ResultRow, Run, TuningFigures
 
@@ -178,3 +180,13 @@ def reaches_target(recall: float | None, tuning: TuningFigures | None, target: f
         return True
     return (tuning is not None and tuning.reached and tuning.target >= target
             and recall >= target - recall_tolerance(target, tuning.held_out_queries, k))
+
+
+def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[float, float]:
+    """Mean of first - second over the same queries and its standard error (nan with fewer than two pairs):
+    the per-query differences cancel what the queries share, so it tells apart far closer figures than two
+    means' separate standard errors do."""
+    if len(first) != len(second) or len(first) < 2:
+        return float("nan"), float("nan")
+    differences = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    return float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(len(differences)))
