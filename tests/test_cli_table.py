@@ -27,7 +27,8 @@ def test_the_terminal_shows_the_shared_table_with_its_labels_and_formats():
     header, faiss, hnsw = cells(text)  # in engine order, as on the pages
     assert header == ["Engine", "Measured as", "Index", "Search setting", "Clients", "Status", "Recall@k",
                       "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS", "Insert (s)", "Index build (s)"]
-    assert header == [c for c in TERMINAL_COLUMNS if c != "Run"]  # no compared runs: no Run column
+    # no compared runs: no Run column; no intervals kept: no "±" columns
+    assert header == [c for c in TERMINAL_COLUMNS if c != "Run" and not c.endswith("±")]
     # recall to 4 places, times to 3 significant figures, QPS whole with separators, as on the pages and in reports
     assert hnsw == ["hnswlib", "embedded, in-process", "hnsw", "ef=64", "1", "ok", "0.9765", "0.9991", "1.23", "2.50",
                     "10.0", "3,572", "1.00", "12.3"]

@@ -203,10 +203,11 @@ def test_an_engine_that_missed_the_target_is_never_named_first_without_saying_wh
     measured = measured_at_target(runs, 0.95)
     ranking = {v.engine: v for v in recommend(Scenario("EU insurer", WORKSHOP), runs).ranking}
     sentence = missed_target_sentence([ranking["milvus"]], [ranking["milvus"], ranking["qdrant"]], measured,
-                                      Scenario("EU insurer", WORKSHOP).answers)
+                                      Scenario("EU insurer", WORKSHOP).record)
     assert sentence.startswith(" Milvus") and "missed the recall target (0.864 against 0.95) where Qdrant" in sentence
     assert "it ranks first on what the documentation says: " in sentence
-    assert missed_target_sentence([ranking["qdrant"]], [ranking["qdrant"]], measured, WORKSHOP) == ""
+    assert missed_target_sentence([ranking["qdrant"]], [ranking["qdrant"]], measured,
+                                  Scenario("EU insurer", WORKSHOP).record) == ""
 
 
 def test_the_criterion_chart_says_missed_and_not_measured_apart():
@@ -316,7 +317,7 @@ def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stop
     chosen, figures = tune(db, adapter_class("faiss").capabilities.index("flat"), {}, [{}], dataset, truth, None, 10,
                            0.95, apply, CancelToken())
     assert (chosen, applied, figures.tried, figures.reached, figures.chosen) == ({}, [{}], [["", 1.0]], True, None)
-    assert tuning_recall(db, dataset.queries[:5], truth.ids[:5] * 0 + dataset.n + 7, 10, None, CancelToken()) == 0.0
+    assert tuning_recall(db, dataset.queries[:5], truth.ids[:5] * 0 + dataset.n + 7, 10, None, CancelToken()) == (0.0, 5)
     db.close()
 
 

@@ -22,12 +22,18 @@ def _denominators(true_ids: np.ndarray, k: int) -> np.ndarray:
     return denominators
 
 
-def recall_ids(found_ids: np.ndarray, true_ids: np.ndarray, k: int) -> float:
-    """Mean over queries of |set(found[:k]) ∩ set(true[:k])| / k; -1 marks an empty slot in either."""
+def recall_per_query(found_ids: np.ndarray, true_ids: np.ndarray, k: int) -> np.ndarray:
+    """Each query's |set(found[:k]) ∩ set(true[:k])| / k; -1 marks an empty slot in either."""
     hits = np.zeros(len(found_ids), dtype=np.float64)
     for row, (found, true) in enumerate(zip(found_ids[:, :k], true_ids[:, :k])):
         hits[row] = len(set(found[found >= 0].tolist()) & set(true[true >= 0].tolist()))
-    return float(np.mean(hits / _denominators(true_ids, k)))
+    shares: np.ndarray = hits / _denominators(true_ids, k)
+    return shares
+
+
+def recall_ids(found_ids: np.ndarray, true_ids: np.ndarray, k: int) -> float:
+    """Mean over queries of |set(found[:k]) ∩ set(true[:k])| / k; -1 marks an empty slot in either."""
+    return float(np.mean(recall_per_query(found_ids, true_ids, k)))
 
 
 def recall_distance(
@@ -77,6 +83,52 @@ def summarize_latencies(latencies_ns: np.ndarray, wall_seconds: float) -> Latenc
         p50_ms=float(p50), p95_ms=float(p95), p99_ms=float(p99), mean_ms=float(ms.mean()),
         qps=float(len(ms) / wall_seconds) if wall_seconds > 0 else float("inf"),
     )
+
+
+# -- 95 % confidence intervals: how far a figure could move with other queries of the same kind ---------------
+Z_95 = 1.959964  # the standard normal's two-sided 95 % point
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float]:
+    """The mean's 95 % interval (normal approximation: mean ± 1.96 standard errors); a point for one value."""
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return mean, mean
+    half = Z_95 * float(np.std(values, ddof=1)) / float(np.sqrt(len(values)))
+    return mean - half, mean + half
+
+
+def recall_interval(per_query: np.ndarray) -> tuple[float, float]:
+    """Recall's 95 % interval over the queries (each query's recall a sample), within [0, 1]."""
+    low, high = mean_interval(per_query)
+    return max(0.0, low), min(1.0, high)
+
+
+def quantile_interval(latencies_ms: np.ndarray, q: float) -> tuple[float, float]:
+    """A distribution-free 95 % interval of the q-quantile: the order statistics at ranks n·q ∓ 1.96·√(n·q·(1-q))
+    (the count of samples below the quantile is binomial), clipped to the samples; no assumption about the
+    latency distribution's shape, which has a long tail."""
+    ordered = np.sort(np.asarray(latencies_ms, dtype=np.float64))
+    n = len(ordered)
+    spread = Z_95 * float(np.sqrt(n * q * (1 - q)))
+    low = int(np.clip(np.floor(n * q - spread), 0, n - 1))
+    high = int(np.clip(np.ceil(n * q + spread), 0, n - 1))
+    return float(ordered[low]), float(ordered[high])
+
+
+def qps_interval(qps: float, latencies_ms: np.ndarray) -> tuple[float, float]:
+    """Serial QPS's 95 % interval: QPS is about 1 / mean latency, so the mean latency's interval, inverted and
+    scaled to the measured QPS (which also holds the loop's own time per query)."""
+    mean = float(np.mean(latencies_ms))
+    low, high = mean_interval(latencies_ms)
+    if mean <= 0:
+        return qps, qps
+    return qps * mean / high, (qps * mean / low if low > 0 else float("inf"))
+
+
+def relative_half_width_pct(interval: tuple[float, float], estimate: float) -> float:
+    """Half the interval's width in percent of the estimate (inf for an estimate of 0)."""
+    return 100.0 * (interval[1] - interval[0]) / 2 / abs(estimate) if estimate else float("inf")
 
 
 def spread_pct(values: list[float]) -> float | None:

@@ -38,6 +38,9 @@ class RunPlan:
     # Timed serial passes per search setting (after the warm-up, which is discarded): three by default, so every
     # figure is a median with its spread, and passes that disagree mark the result as noise.
     repetitions: int = 3
+    # Stop timing a setting once the 95 % intervals of its p50, p95 and QPS are within ± this many percent (0: off,
+    # every repetition runs): repetitions is then the ceiling and one pass over every query the floor.
+    until_known_pct: float = 0.0
     # Concurrent load: 0 sends each query once; above 0 the clients cycle over the queries for this long.
     duration_s: float = 0.0
     # Who applies concurrent load: "local" (threads, or processes for clients that are not thread-safe) or
@@ -103,6 +106,8 @@ class RunPlan:
             raise PlanError(f"a filter is text like \"tag == 3\"; got {type(self.filter).__name__}")
         if not 1 <= self.repetitions <= 100:
             raise PlanError(f"repetitions must be between 1 and 100; got {self.repetitions}")
+        if not 0 <= self.until_known_pct <= 50:
+            raise PlanError(f"until_known_pct must be between 0 (off) and 50 percent; got {self.until_known_pct}")
         if not 0 <= self.duration_s <= 3600:
             raise PlanError(f"the load duration must be between 0 and 3600 s; got {self.duration_s:g}")
         if self.load_driver not in LOAD_DRIVERS:

@@ -348,7 +348,8 @@ def _measure_tuned(db: VectorAdapter, job: EngineJob, prepared: PreparedRun, rep
     spec = adapter_class(config.engine).capabilities.index(config.index)
     report("tune to recall", 0, 1)
     chosen, figures = tune(db, spec, config.search_grid[0], config.search_grid, prepared.dataset, prepared.truth,
-                           prepared.filter, plan.k, plan.tune_recall, lambda params: job.use_setting(db, params), cancel)
+                           prepared.filter, plan.k, plan.tune_recall, lambda params: job.use_setting(db, params), cancel,
+                           early=plan.until_known_pct > 0)
     report("tune to recall", 1, 1)
     job.end_stage("tune", db)
     dataset, truth = held_out(prepared.dataset, prepared.truth, split_queries(len(prepared.dataset.queries))[1])

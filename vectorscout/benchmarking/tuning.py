@@ -18,12 +18,15 @@ from typing import Any
 import numpy as np
 
 from adapters.base import IndexSpec, VectorAdapter
-from vectorscout.benchmarking.metrics import recall_ids
+from vectorscout.benchmarking.metrics import recall_ids, recall_interval, recall_per_query
 from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth
 from vectorscout.process.progress import CancelToken
 from vectorscout.results.records import TuningFigures
+
+DECISION_FLOOR = 100  # no setting is judged on fewer tuning queries
+DECISION_ROUND = 50  # queries between two looks at the interval
 
 
 def split_queries(count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,34 +57,46 @@ def candidates(spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]
 
 
 def tuning_recall(db: VectorAdapter, queries: np.ndarray, truth_ids: np.ndarray, k: int, tree: filters.Filter | None,
-                  cancel: CancelToken) -> float:
-    """Recall@k of the engine's answers to these queries at its current setting (nothing timed)."""
+                  cancel: CancelToken, target: float | None = None) -> tuple[float, int]:
+    """Recall@k of the engine's answers at its current setting (nothing timed) and the queries it was read on:
+    every one, or, given a target, as few as put the target outside recall's 95 % interval (looked at every
+    DECISION_ROUND queries from DECISION_FLOOR on): a setting far from the target is then known after a fifth of
+    the queries, one near it is read on all of them."""
     found = np.full((len(queries), k), -1, dtype=np.int64)
     for i, query in enumerate(queries):
         cancel.check()
         ids = db.search(query, k, tree).ids[:k]
         found[i, : len(ids)] = ids
-    return recall_ids(found, truth_ids, k)
+        read = i + 1
+        if target is not None and read >= DECISION_FLOOR and read % DECISION_ROUND == 0 and read < len(queries):
+            per_query = recall_per_query(found[:read], truth_ids[:read], k)
+            low, high = recall_interval(per_query)
+            if high < target or low >= target:
+                return float(per_query.mean()), read
+    return recall_ids(found, truth_ids, k), len(queries)
 
 
 def tune(db: VectorAdapter, spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]], dataset: Dataset,
          truth: GroundTruth, tree: filters.Filter | None, k: int, target: float, apply: Callable[[dict[str, Any]], None],
-         cancel: CancelToken) -> tuple[dict[str, Any], TuningFigures]:
+         cancel: CancelToken, early: bool = False) -> tuple[dict[str, Any], TuningFigures]:
     """Step the effort parameter up on the tuning half until recall@k reaches the target; the setting to measure
-    and how it was found. `apply(params)` puts a setting into effect on the engine."""
+    and how it was found. `apply(params)` puts a setting into effect on the engine; `early`: judge each value on as
+    few queries as decide it (tuning_recall)."""
     tuning_rows, held_out_rows = split_queries(len(dataset.queries))
     name, values = candidates(spec, given, grid)
     figures = TuningFigures(target, name, None, False, len(tuning_rows), len(held_out_rows))
     if not values:  # an exact index, or one with no search parameter: its only setting
         apply(given)
-        recall = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel)
-        figures.tried, figures.reached = [["", round(recall, 4)]], recall >= target
+        recall, read = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel)
+        figures.tried, figures.reached, figures.read = [["", round(recall, 4)]], recall >= target, [read]
         return dict(given), figures
     best: tuple[float, Any] = (-1.0, values[0])
     for value in values:
         apply({**given, name: value})
-        recall = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel)
+        recall, read = tuning_recall(db, dataset.queries[tuning_rows], truth.ids[tuning_rows], k, tree, cancel,
+                                     target if early else None)
         figures.tried.append([value, round(recall, 4)])
+        figures.read.append(read)
         if recall > best[0]:
             best = (recall, value)
         if recall >= target:

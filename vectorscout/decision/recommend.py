@@ -308,6 +308,10 @@ class Measured:
     concurrency: int = 1
     tuning: TuningFigures | None = None  # how the setting was found, when the run tuned to a recall target
     product: str = ""  # the engine measured where it is not the one named (analysis.measured_product)
+    # the 95 % intervals of QPS and p95 where the run kept them (serial rows of runs since they were): figures whose
+    # intervals overlap the best one's are a tie on that figure, not a ranking
+    qps_interval: tuple[float, float] | None = None
+    p95_interval: tuple[float, float] | None = None
 
     def context(self) -> str:
         clients = "one client" if self.concurrency == 1 else f"{self.concurrency} clients"
@@ -371,8 +375,32 @@ def measured_at_target(runs: list[Run], recall_target: float, peak_qps: float = 
         else:
             row, run = max(reached, key=lambda rr: rr[0].qps or 0)
         best[engine] = Measured(row.qps, row.latency_p95_ms, row.recall, run.run_id, row.noise, *_where(row),
-                                row.concurrency, row.tuning, measured_product(row))
+                                row.concurrency, row.tuning, measured_product(row),
+                                _interval(row.qps_interval), _interval(row.latency_p95_interval_ms))
     return best
+
+
+def _interval(values: list[float] | None) -> tuple[float, float] | None:
+    return (float(values[0]), float(values[1])) if values else None
+
+
+def _overlap(first: tuple[float, float] | None, second: tuple[float, float] | None) -> bool:
+    """Whether two 95 % intervals overlap: the figures cannot be told apart on this evidence."""
+    return first is not None and second is not None and first[0] <= second[1] and second[0] <= first[1]
+
+
+def speed_parts(found: Measured, comparable: list[Measured]) -> tuple[list[float], bool]:
+    """found's QPS against the fastest and its p95 against the lowest (1.0 where their intervals overlap: a tie,
+    not a ranking), and whether a tie was called."""
+    fastest = max((m for m in comparable if m.qps), key=lambda m: m.qps or 0.0)
+    qps_tie = found is not fastest and _overlap(found.qps_interval, fastest.qps_interval)
+    parts = [1.0 if qps_tie else (found.qps or 0.0) / (fastest.qps or 1.0)]
+    quickest = min((m for m in comparable if m.p95_ms), key=lambda m: m.p95_ms or math.inf, default=None)
+    p95_tie = False
+    if found.p95_ms and quickest is not None:
+        p95_tie = found is not quickest and _overlap(found.p95_interval, quickest.p95_interval)
+        parts.append(1.0 if p95_tie else (quickest.p95_ms or 0.0) / found.p95_ms)
+    return parts, qps_tie or p95_tie
 
 
 def _newest_rows(runs: list[Run], kept: Callable[[ResultRow], bool]) -> dict[str, tuple[ResultRow, Run]]:
@@ -529,13 +557,12 @@ def _performance(engine: str, measured: dict[str, Measured], answers: Answers,
             reasons.append(_indicative(found, mode, source))
         return None, "noisy"
     comparable = [m for m in measured.values() if m.qps is not None and not m.noise]
-    parts = [found.qps / max(m.qps for m in comparable if m.qps is not None)]
-    latencies = [m.p95_ms for m in comparable if m.p95_ms]
-    if found.p95_ms and latencies:
-        parts.append(min(latencies) / found.p95_ms)
+    parts, tie = speed_parts(found, comparable)
     score = math.prod(parts) ** (1 / len(parts))  # geometric mean: one huge number cannot dominate
     p95 = f"p95 {found.p95_ms:.2f} ms" if found.p95_ms else "p95 not measured"
     text = f"{found.qps:,.0f} QPS, {p95} at recall ≥ {target:g} ({found.context()}{'; ' + tuned if tuned else ''})"
+    if tie:
+        text += "; within the 95 % interval of the best figure: a tie on speed, scored as the best"
     if not in_context:
         reasons.append(_indicative(found, mode, source))
     elif found.p95_ms and found.p95_ms > answers.latency_p95_ms:

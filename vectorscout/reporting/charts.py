@@ -174,6 +174,18 @@ def measurement_figures(runs: list[Run]) -> list[tuple[str, go.Figure]]:
     return charts
 
 
+LATENCY_INTERVALS = {"latency_p50_ms": "latency_p50_interval_ms", "latency_p95_ms": "latency_p95_interval_ms"}
+
+
+def error_bars(points: list[tuple[float | None, list[float] | None]], colour: str) -> dict[str, Any] | None:
+    """Plotly's asymmetric error bars for figures with their 95 % intervals (None when no point has one)."""
+    if not any(interval for _, interval in points):
+        return None
+    return {"type": "data", "symmetric": False, "color": colour, "thickness": 1.2, "width": 3,
+            "array": [interval[1] - value if interval and value is not None else 0 for value, interval in points],
+            "arrayminus": [value - interval[0] if interval and value is not None else 0 for value, interval in points]}
+
+
 def setting_label(row: ResultRow) -> str:
     parts = [row.index, *(f"{k}={v}" for k, v in row.search_params.items())]
     return " ".join(parts)
@@ -191,6 +203,9 @@ def recall_qps_figure(rows: list[ResultRow]) -> go.Figure:
         everything = [r for r in ok if series_text(r) == engine]
         figure.add_trace(go.Scatter(
             x=[r.recall for r in everything], y=[r.qps for r in everything], mode="markers", name=f"{style.name} (all)",
+            # the 95 % intervals where the run kept them (recall across, QPS up and down)
+            error_x=error_bars([(r.recall, r.recall_interval) for r in everything], style.colour),
+            error_y=error_bars([(r.qps, r.qps_interval) for r in everything], style.colour),
             # a measurement taken under noise is drawn hollow, with the reason in its hover text
             marker={"size": 7, "color": style.colour, "opacity": 0.35,
                     "symbol": [f"{style.symbol}-open" if r.noise else style.symbol for r in everything]},
@@ -230,8 +245,10 @@ def latency_figure(rows: list[ResultRow]) -> go.Figure:
     figure = go.Figure()
     for attribute, name, opacity in (("latency_p50_ms", "p50", 1.0), ("latency_p95_ms", "p95", 0.7),
                                       ("latency_p99_ms", "p99", 0.45)):
+        interval = LATENCY_INTERVALS.get(attribute)
+        bars = error_bars([(getattr(r, attribute), getattr(r, interval)) for r in ok], "#333333") if interval else None
         figure.add_trace(go.Bar(
-            y=labels, x=[getattr(r, attribute) for r in ok], name=name, opacity=opacity, orientation="h",
+            y=labels, x=[getattr(r, attribute) for r in ok], name=name, opacity=opacity, orientation="h", error_x=bars,
             marker_color=[styles[series_text(r)].colour for r in ok],
             hovertemplate="%{y}<br>" + name + " %{x:.3f} ms<extra></extra>",
         ))

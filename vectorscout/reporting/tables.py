@@ -105,6 +105,11 @@ def row_order(row: ResultRow) -> tuple[Any, ...]:
             tuple((name, _order(value)) for name, value in row.search_params.items()), row.concurrency)
 
 
+def half_width(interval: list[float] | None) -> float | None:
+    """Half a 95 % interval's width: the "±" a reader adds to the figure beside it."""
+    return None if not interval else (interval[1] - interval[0]) / 2
+
+
 # (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
 # Led by what identifies a row and the answer (recall, p95, QPS, verdict); configuration and notes come last.
 COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
@@ -114,8 +119,11 @@ COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...
     ("Search setting", setting_text, text),
     ("Clients", lambda r: r.concurrency, whole),
     ("Recall@k", lambda r: r.recall, fixed(4)),
+    ("Recall ±", lambda r: half_width(r.recall_interval), fixed(4)),
     ("p95 (ms)", lambda r: r.latency_p95_ms, significant),
+    ("p95 ±", lambda r: half_width(r.latency_p95_interval_ms), significant),
     ("QPS", lambda r: r.qps, significant),
+    ("QPS ±", lambda r: half_width(r.qps_interval), significant),
     ("Status", lambda r: r.status, text),
     ("p50 (ms)", lambda r: r.latency_p50_ms, significant),
     ("p99 (ms)", lambda r: r.latency_p99_ms, significant),
@@ -146,7 +154,7 @@ COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...
 # identifies a row; the first is the answer, shown on its own on the Results page. Every column is in one part.
 ROW_IDENTITY = ("Engine", "Run", "Index", "Search setting", "Clients")
 MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Recall, latency and throughput", ("Recall@k", "p95 (ms)", "QPS", "Status")),
+    ("Recall, latency and throughput", ("Recall@k", "Recall ±", "p95 (ms)", "p95 ±", "QPS", "QPS ±", "Status")),
     ("Latency and load in detail", ("p50 (ms)", "p99 (ms)", "QPS spread (%)", "Errors", "Client CPU (%)")),
     ("Retrieval quality", ("Recall@k (distance)", "nDCG@10", "Exact nDCG@10", "MRR@10")),
     ("Build, memory and disk", ("Insert (s)", "Index build (s)", "Engine memory (MB)",
@@ -155,7 +163,8 @@ MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration and notes", ("Measured as", "Build parameters", "Engine threads", "Filter", "Noise",
                                  "Recall collapse", "Error")),
 )
-_OPTIONAL_WHEN_EMPTY = {"Run", "Measured as", "Noise", "Recall collapse", "Engine threads", "Filter", "Error"}
+_OPTIONAL_WHEN_EMPTY = {"Run", "Recall ±", "p95 ±", "QPS ±", "Measured as", "Noise", "Recall collapse", "Engine threads",
+                        "Filter", "Error"}
 
 
 def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = None) -> pd.DataFrame:
@@ -180,7 +189,8 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
 
 # What a terminal shows of results_table: the answer and what identifies the row, in the table's own words.
 TERMINAL_COLUMNS = ("Engine", "Run", "Measured as", "Index", "Search setting", "Clients", "Status", "Recall@k",
-                    "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p99 (ms)", "QPS", "Insert (s)", "Index build (s)")
+                    "Recall ±", "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p95 ±", "p99 (ms)", "QPS", "QPS ±",
+                    "Insert (s)", "Index build (s)")
 
 
 def plain_text(frame: pd.DataFrame) -> str:
@@ -372,7 +382,10 @@ def tuning_text(row: ResultRow) -> str:
     t = row.tuning
     if t is None:
         return ""
-    tried = ", ".join(f"{value}: {recall:.3f}" if t.parameter else f"{recall:.3f}" for value, recall in t.tried)
+    read = t.read if len(t.read) == len(t.tried) else [t.tuning_queries] * len(t.tried)
+    tried = ", ".join((f"{value}: {recall:.3f}" if t.parameter else f"{recall:.3f}")
+                      + (f" (decided on {queries} queries)" if queries < t.tuning_queries else "")
+                      for (value, recall), queries in zip(t.tried, read))
     where = f"{engine_label(row)} {row.index}"
     if not t.parameter:
         found = f"nothing to tune (recall {tried} on {t.tuning_queries} tuning queries)"

@@ -114,6 +114,9 @@ class TuningFigures:
     tuning_queries: int
     held_out_queries: int
     tried: list[list[Any]] = field(default_factory=list)  # [value, recall on the tuning half] in the order tried
+    # the tuning queries each tried value's recall was read on: all of them, or fewer where the target lay outside
+    # recall's 95 % interval sooner (a run that stops when the answer is known); [] in runs before this was kept
+    read: list[int] = field(default_factory=list)
 
 
 COMPARISON_FIELDS = ("series", "run_id")  # a comparison's view of a row, not a measurement
@@ -163,6 +166,12 @@ class ResultRow:
     concurrency: int = 1
     repetitions: int = 1
     qps_spread_pct: float | None = None  # (max - min) / median QPS over the repetitions
+    # 95 % intervals [low, high] of the serial figures: recall over the queries, p50 and p95 by order statistics,
+    # QPS from the mean latency's interval (benchmarking/metrics.py); None in rows measured before them.
+    recall_interval: list[float] | None = None
+    latency_p50_interval_ms: list[float] | None = None
+    latency_p95_interval_ms: list[float] | None = None
+    qps_interval: list[float] | None = None
     errors: int = 0
     client_cpu_pct: float | None = None
     # Serial-pass latency at 0, 1, ..., 100 % of queries and at 99.9 % (ms): enough to draw the CDF.
