@@ -316,6 +316,28 @@ def queue_caption() -> str | None:
             "the Run page.")
 
 
+# The answer first, each figure with its "±" (half its 95 % interval): what a row says as soon as it is measured.
+LIVE_COLUMNS = ("Engine", "Index", "Search setting", "Recall@k", "Recall ±", "p95 (ms)", "p95 ±", "QPS", "QPS ±",
+                "Status")
+
+
+def measured_so_far(run_ids: Iterable[str]) -> None:
+    """The rows a job's runs have stored so far: each engine's appears as soon as it is measured (the runner
+    stores them engine by engine), with its intervals."""
+    from vectorscout.reporting.tables import results_table
+
+    rows = []
+    for run_id in run_ids:
+        try:
+            rows += results_store().get_run(run_id).results
+        except KeyError:
+            continue
+    if rows:
+        show_table(results_table(rows, LIVE_COLUMNS))
+    else:
+        st.caption("No engine has finished yet: each one's row appears here as soon as it is measured.")
+
+
 def current_workshop() -> Any:
     """The workshop this session has open (vectorscout.decision.workshop.Workshop), or None."""
     from vectorscout.decision.workshop import WorkshopError, load_workshop

@@ -505,3 +505,36 @@ def test_the_run_pages_button_and_queue_text_follow_the_queue_in_each_state():
     links = at.get("page_link")
     assert [link.proto.label for link in links if link.proto.label == "Open the results"] == ["Open the results"]
     assert all(not link.proto.disabled for link in links)
+
+
+def test_home_shows_the_quick_evaluations_rows_as_each_engine_is_stored_with_their_intervals():
+    """The runner stores each engine's rows as it ends; Home's quick-evaluation panel shows what is stored so far."""
+    from dataclasses import replace
+
+    from vectorscout.benchmarking.run_queue import RunQueue
+
+    store = ResultsStore()
+    plan = RunPlan(dataset="synthetic:n=300,dim=8,queries=40", engines=parse_engines("faiss:index=hnsw,hnswlib"), k=5,
+                   until_known_pct=5.0, isolate=False)
+    measured = execute(plan, store)
+    queue = RunQueue(store)
+    job = queue.submit([plan], "tests")
+    partial = replace(measured, run_id="in-progress", results=[])
+    store.create_run(partial)
+    store.add_results("in-progress", measured.results[:1])  # the first engine has ended, the second not yet
+    queue.add_run(job, "in-progress")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["home.quick_job"] = job
+    at.run()
+    assert not at.exception
+    assert any(h.value.startswith("Quick evaluation: waiting") for h in at.subheader)
+    live = next(frame.value for frame in at.dataframe if "Recall ±" in frame.value.columns)
+    assert live["Engine"].tolist() == ["faiss"] and live["Status"].tolist() == ["ok"]
+    assert live["Recall ±"].iloc[0] not in ("", "not measured")  # each figure with half its 95 % interval
+    store.add_results("in-progress", measured.results[1:])
+    at.run()
+    live = next(frame.value for frame in at.dataframe if "Recall ±" in frame.value.columns)
+    assert live["Engine"].tolist() == ["faiss", "hnswlib"]
+    queue.finish(job, "finished")
+    at.run()
+    assert any(h.value == "Quick evaluation: finished" for h in at.subheader)

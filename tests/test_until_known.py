@@ -3,6 +3,7 @@ ends a setting's timed passes, the tuning that judges a setting on as few querie
 that calls a tie where intervals overlap, and the quick evaluation that uses all of it."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -170,3 +171,19 @@ def test_the_charts_draw_each_interval_as_error_bars_and_none_where_no_interval_
     p50, p95, p99 = latency_figure([row("hnswlib", 1000.0)]).data
     assert list(p95.error_x.arrayminus) == pytest.approx([0.3]) and list(p95.error_x.array) == pytest.approx([0.5])
     assert list(p50.error_x.array) == pytest.approx([0.2]) and p99.error_x.array is None
+
+
+def test_a_verdict_on_quick_evaluation_evidence_says_it_is_indicative_and_how_tight_it_was_timed():
+    from vectorscout.benchmarking.plans import QUICK_LABEL
+    from vectorscout.decision.recommend import evidence_reach, measured_at_target
+    from vectorscout.decision.scenario import Scenario
+
+    plan = RunPlan(dataset="synthetic:n=2000,dim=16,queries=100", engines=parse_engines("faiss:index=flat"),
+                   isolate=False, until_known_pct=5.0)
+    answers = Scenario("s", {"vectors_now": 1000, "dimensions": 16}).record
+    for label, said in ((QUICK_LABEL, True), ("my own run", False)):
+        run = execute(replace(plan, label=label), ResultsStore())
+        reach = evidence_reach([run], measured_at_target([run], 0.9), answers)
+        assert reach.startswith(f"Indicative: the quick evaluation ({run.run_id}) measured the small bundled set at "
+                                "each engine's default build, timed only until each figure was known to ±5 % "
+                                "(p95 ±10 %). Measured at 2,000 vectors x 16") == said, reach

@@ -1,8 +1,16 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard_ui import PAGES, current_workshop, queue_caption, results_store, show_table, start_benchmark
-from vectorscout.benchmarking.plans import expected_duration, quick_evaluation
+from dashboard_ui import (
+    PAGES,
+    current_workshop,
+    measured_so_far,
+    queue_caption,
+    results_store,
+    show_table,
+    start_benchmark,
+)
+from vectorscout.benchmarking.plans import expected_duration, known_to_text, quick_evaluation
 from vectorscout.decision.workshop import WorkshopError, export_workshop, import_workshop, open_or_create
 
 st.title("VectorScout")
@@ -23,9 +31,37 @@ if caption:
     st.info(caption)
 started = st.button("Queue the quick evaluation" if caption else "Quick evaluation", type="primary",
                     help="Seven engines one after the other, each the engine itself (Milvus: its standalone server, not Milvus "
-                         "Lite); progress and Cancel on the Run page.")
+                         "Lite); each engine's row appears below as soon as it is measured; Cancel on the Run page.")
 if started and start_benchmark([quick]):
-    st.switch_page("views/run.py")
+    st.session_state["home.quick_job"] = st.session_state["job"]
+
+
+@st.fragment(run_every=1.0)
+def quick_evaluation_rows() -> None:
+    """The quick evaluation this tab started: each engine's row as soon as it is measured, with its intervals."""
+    from vectorscout.benchmarking.run_queue import RunQueue
+
+    entry = RunQueue(results_store()).find(st.session_state.get("home.quick_job", ""))
+    if entry is None:
+        return
+    progress = entry.progress
+    now = (f"engine {max(1, progress.engine_number)} of {len(progress.engines)}" if entry.active and progress.engines
+           else "waiting for the queue" if entry.active else entry.state)
+    st.subheader(f"Quick evaluation: {now}")
+    st.caption(f"Timed until each figure is known to {known_to_text()} (95 % intervals: the \"±\" columns); indicative, "
+               "like its verdict: the bundled 15,000 vectors at each engine's default build.")
+    measured_so_far(entry.run_ids)
+    if entry.active:
+        st.page_link("views/run.py", label="Progress and Cancel on the Run page")
+    elif entry.run_ids:
+        st.page_link("views/results.py", label="Open the results", query_params={"run": entry.run_ids[0]})
+    if st.session_state.get("home.quick_state") != entry.active:
+        st.session_state["home.quick_state"] = entry.active
+        if not entry.active:
+            st.rerun()  # it ended: the latest runs and the workshop below are drawn again with it
+
+
+quick_evaluation_rows()
 steps = [(path, f"{step} {title}") for step, (path, title) in enumerate(PAGES[1:], 1)]
 for row in (steps[:4], steps[4:]):
     for column, (page, title) in zip(st.columns(4), row):

@@ -5,6 +5,7 @@ from dashboard_ui import (
     engine_choice,
     engine_form,
     follow_job_in_url,
+    measured_so_far,
     param_widgets,
     requester,
     results_store,
@@ -147,6 +148,7 @@ def running_panel(entry: QueueEntry) -> None:
         left = (f", about {stage.eta_s:.0f} s left"
                 if stage.eta_s and stage.done < stage.total and not entry.cancel_requested else "")
         st.progress(stage.fraction, text=f"{engine}: {stage.stage} ({stage.done:,}/{stage.total:,}{left})")
+    measured_so_far(entry.run_ids)
     if entry.cancel_requested:
         st.warning("Cancel requested: the run stops at its next check.")
     elif st.button("Cancel", key=f"cancel.{entry.job_id}"):

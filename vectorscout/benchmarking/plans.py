@@ -232,6 +232,14 @@ def expected_duration(recent_s: list[float]) -> str:
 QUICK_RECALL_TARGET = 0.95  # the recall VectorDBBench and most published comparisons hold engines to
 # Timing stops once p50, p95 and QPS are known to ± this (95 % intervals); the fixed recipe runs every repetition.
 QUICK_UNTIL_KNOWN_PCT = 5.0
+QUICK_LABEL = "quick evaluation"  # how its runs are labelled: the recommendation marks their evidence indicative
+
+
+def known_to_text(within_pct: float = QUICK_UNTIL_KNOWN_PCT) -> str:
+    """How tight timing stops at, in words: "±5 % (p95 ±10 %)"."""
+    from vectorscout.benchmarking.timing import TAIL_FACTOR
+
+    return f"±{within_pct:g} % (p95 ±{within_pct * TAIL_FACTOR:g} %)"
 
 
 def quick_evaluation() -> RunPlan:
@@ -244,7 +252,7 @@ def quick_evaluation() -> RunPlan:
     engines = [engine_config(name, dict(adapter_class(name).quick_connection)) for name in engine_names()
                if adapter_class(name).deployment() == "embedded" and not adapter_class(name).capabilities.stand_in]
     # k 10, isolated: the defaults
-    return RunPlan(dataset="wordnet", engines=engines, label="quick evaluation", tune_recall=QUICK_RECALL_TARGET,
+    return RunPlan(dataset="wordnet", engines=engines, label=QUICK_LABEL, tune_recall=QUICK_RECALL_TARGET,
                    until_known_pct=QUICK_UNTIL_KNOWN_PCT)
 
 

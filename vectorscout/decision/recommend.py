@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from vectorscout.benchmarking.plans import QUICK_LABEL, known_to_text
 from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.decision.answers import Answers
 from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
@@ -703,9 +704,12 @@ def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: Answ
         return ""
     now, later, dims = int(answers.vectors_now), int(answers.vectors_24m), int(answers.dimensions)
     largest = max(n for n, _ in sizes)
+    quick = sorted(run.run_id for run in runs if run.run_id in used and run.label == QUICK_LABEL)
+    indicative = (f"Indicative: the quick evaluation ({', '.join(quick)}) measured the small bundled set at each engine's "
+                  f"default build, timed only until each figure was known to {known_to_text()}. " if quick else "")
     measured_at = " and ".join(f"{n:,} vectors x {d}" for n, d in sizes)
     if largest >= now and all(d == dims for _, d in sizes):
-        return f"Measured at {measured_at}: the scenario's size ({now:,} x {dims}) or more."
+        return f"{indicative}Measured at {measured_at}: the scenario's size ({now:,} x {dims}) or more."
     parts = [f"Measured at {measured_at}; the scenario holds {now:,} x {dims} now and {later:,} in 24 months"]
     if largest < now:
         parts.append(f"{now / largest:,.0f} times the vectors measured: the figures rank the engines at the measured "
@@ -722,7 +726,7 @@ def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: Answ
                      f"{top:,} vectors, and the cost carries their throughput to the scenario's size by the fitted "
                      f"curves ({reach:,.0f}× the largest size measured"
                      + (f", a long extrapolation past {LONG_EXTRAPOLATION:g}×)" if reach > LONG_EXTRAPOLATION else ")"))
-    return "; ".join(parts) + "."
+    return indicative + "; ".join(parts) + "."
 
 
 def verdict_sentence(top: list[EngineVerdict], unmeasured_ahead: Sequence[EngineVerdict] = ()) -> str:
