@@ -32,11 +32,13 @@ def _levels(text: str) -> tuple[int, ...]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vectorscout.benchmarking.plans import PlanFileError, load_plan
+    from vectorscout.benchmarking.plans import PlanFileError, load_plan, quick_evaluation
 
-    if bool(args.plan) == bool(args.engines):
-        raise UsageError("give either --engines or --plan")
-    if args.plan:
+    if sum(map(bool, (args.plan, args.engines, args.quick))) != 1:
+        raise UsageError("give one of --engines, --plan or --quick")
+    if args.quick:
+        plans = [quick_evaluation()]
+    elif args.plan:
         try:
             plans = load_plan(Path(args.plan)).runs
         except PlanFileError as exc:
@@ -66,6 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if getattr(args, option) is not None:
                 setattr(plan, option, getattr(args, option))
         plan.hybrid = plan.hybrid or args.hybrid
+        if args.until_known is not None:
+            plan.until_known_pct = args.until_known
     runs = run_queued(plans, args.quiet)
     if args.format == "json":
         documents = [run_document(run) for run in runs]
@@ -81,6 +85,12 @@ def _add_run_command(sub: Any) -> None:
     run.add_argument("--engines",
                      help="e.g. faiss,chroma:ef_search=32|64 (key=value options per engine; a|b sweeps a search parameter)")
     run.add_argument("--plan", help="a plan file (YAML/JSON): datasets x engines x build grid x search grid")
+    run.add_argument("--quick", action="store_true",
+                     help="the dashboard's quick evaluation: every engine that runs here, tuned to recall 0.95 on the "
+                          "bundled WordNet set, timed until known (see --until-known)")
+    run.add_argument("--until-known", type=float, metavar="PCT",
+                     help="stop timing a setting once the 95 %% intervals of p50 and QPS are within ±PCT %% (p95: twice "
+                          "that), between one pass and --repetitions; 0 runs every repetition (the quick evaluation: 5)")
     run.add_argument("--dataset", default="wordnet",
                      help="dataset name or spec (default: the bundled wordnet; e.g. synthetic:n=10000,dim=128,seed=0); "
                           "see 'datasets list'")
