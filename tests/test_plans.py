@@ -100,7 +100,8 @@ def test_a_plan_round_trips_through_its_public_form_with_every_field():
                    k=7, filter="tag == 3", label="every field", batch_size=77, warmup_queries=5, isolate=False,
                    timeout_s=99.5, memory_limit_mb=900, concurrency=(1, 2, 4), repetitions=5, duration_s=2.5,
                    load_driver="locust", locust_workers=5, stream_vectors=100, stream_rate=250.0, stream_clients=3,
-                   stream_window_s=1.5, hybrid=True, hybrid_depth=50, tune_recall=0.9)
+                   stream_window_s=1.5, hybrid=True, hybrid_depth=50, tune_recall=0.9,
+                   until_known_pct=7.5)
     # the test must set every field away from its default, or a dropped field would go unnoticed
     unchanged = [f.name for f in fields(RunPlan) if getattr(plan, f.name) == getattr(defaults, f.name)]
     assert unchanged == []

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from tests_support import faiss_hnsw_of
 
 from adapters.registry import adapter_class
 from vectorscout.benchmarking.plan import PlanError, RunPlan
@@ -274,12 +275,7 @@ def test_tune_tries_each_value_in_order_reads_recall_on_the_tuning_half_and_stop
 
     dataset = load_dataset("synthetic:n=3000,dim=32,queries=60")
     truth = dataset.ground_truth(10)
-    db = adapter_class("faiss")(tmp_path)
-    db.open()
-    spec = adapter_class("faiss").capabilities.index("hnsw")
-    db.create_collection("tune", dataset.dim, dataset.metric, "hnsw", {**spec.build_defaults(), "M": 4})
-    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base, dataset.payloads)
-    db.wait_until_indexed()
+    db, spec = faiss_hnsw_of(dataset, tmp_path)
     applied = []
 
     def apply(params):

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from tests_support import faiss_hnsw_of
 
-from adapters.registry import adapter_class
 from vectorscout.benchmarking.metrics import (
     mean_interval,
     qps_interval,
@@ -117,12 +117,7 @@ def test_tuning_judges_a_setting_far_from_the_target_on_fewer_queries_and_choose
 
     dataset = load_dataset("synthetic:n=4000,dim=32,queries=1000")
     truth = dataset.ground_truth(10)
-    db = adapter_class("faiss")(tmp_path)
-    db.open()
-    spec = adapter_class("faiss").capabilities.index("hnsw")
-    db.create_collection("tune", dataset.dim, dataset.metric, "hnsw", {**spec.build_defaults(), "M": 4})
-    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base, dataset.payloads)
-    db.wait_until_indexed()
+    db, spec = faiss_hnsw_of(dataset, tmp_path)
     found = {early: tune(db, spec, {"ef_search": 64}, [{"ef_search": 64}], dataset, truth, None, 10, 0.95,
                          db.set_search_params, CancelToken(), early=early) for early in (False, True)}
     full, quick = found[False][1], found[True][1]

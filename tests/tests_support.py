@@ -176,3 +176,19 @@ def changed_copy(document: dict, path: tuple, value, delete=None) -> dict:
     else:
         node[path[-1]] = value
     return changed
+
+
+def faiss_hnsw_of(dataset, workdir):
+    """FAISS HNSW (M=4: recall well below 1 at low effort) opened in this process over the dataset, indexed; the
+    adapter and the index's declaration. The caller closes it."""
+    import numpy as np
+
+    from adapters.registry import adapter_class
+
+    db = adapter_class("faiss")(workdir)
+    db.open()
+    spec = adapter_class("faiss").capabilities.index("hnsw")
+    db.create_collection("tune", dataset.dim, dataset.metric, "hnsw", {**spec.build_defaults(), "M": 4})
+    db.insert(np.arange(dataset.n, dtype=np.int64), dataset.base, dataset.payloads)
+    db.wait_until_indexed()
+    return db, spec
