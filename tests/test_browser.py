@@ -78,6 +78,19 @@ def wait_until_idle(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
 
 
+def click_until_it_runs(page, button, done) -> None:
+    """Click a button until the app takes the click: a click that lands while a rerun is still being drawn on a
+    busy machine is dropped without a trace. Taken means the app's script started running, or `done` (the
+    locator of what the click leads to) is already shown; at most three clicks."""
+    for _ in range(3):
+        button.click()
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"() => {SCRIPT_STATE} !== 'notRunning'", timeout=10_000)
+            return
+        if done.count():
+            return
+
+
 def test_a_benchmark_run_through_the_browser_shows_its_chart(dashboard, page, tmp_path):
 
     requests_elsewhere: list[str] = []
@@ -123,8 +136,9 @@ def test_every_format_imports_through_the_browser(dashboard, page, tmp_path):
         page.get_by_label("Name").fill(name)
         page.get_by_label("Name").press("Enter")
         wait_until_idle(page)  # a click during the rerun that the upload and the name start is lost
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text(f"Imported {name}")).to_be_visible(timeout=180_000)  # the first text format loads the model
+        imported = page.get_by_text(f"Imported {name}")
+        click_until_it_runs(page, page.get_by_role("button", name="Import", exact=True), imported)
+        expect(imported).to_be_visible(timeout=180_000)  # the first text format loads the model
     page.reload()
     # the catalog grid draws on a canvas; its accessible cells say what it holds
     for fmt in samples:
