@@ -150,7 +150,7 @@ def measure_concurrent(db: VectorAdapter, serial: ResultRow, dataset: Dataset, t
     # A client process that died took its share of the queries with it: each of those counts as an error.
     lost = sum(len(range(offset, n_queries, level)) for offset in range(len(client_errors)))
     summary = summarize_latencies(latencies, wall) if len(latencies) else None
-    recall, recall_by_distance = recalls(found, dataset, truth, k)
+    recall, recall_by_distance, _ = recalls(found, dataset, truth, k)
     return dataclasses.replace(
         serial, concurrency=level, errors=failed_requests + lost, n_queries=len(latencies) + failed_requests,
         client_cpu_pct=100.0 * busy / wall / (os.cpu_count() or 1),

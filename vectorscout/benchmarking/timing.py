@@ -17,7 +17,6 @@ from vectorscout.benchmarking.metrics import (
     qps_interval,
     quantile_interval,
     recall_distance,
-    recall_ids,
     recall_interval,
     recall_per_query,
     relative_half_width_pct,
@@ -52,10 +51,12 @@ def true_distances_of(found: np.ndarray, dataset: Dataset) -> np.ndarray:
     return np.where(valid, exact, np.inf).astype(np.float32)
 
 
-def recalls(found: np.ndarray, dataset: Dataset, truth: GroundTruth, k: int) -> tuple[float, float]:
-    """Both recalls of the ids found per query: by id, and by distance (ties count as found)."""
-    return (recall_ids(found, truth.ids, k),
-            recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k))
+def recalls(found: np.ndarray, dataset: Dataset, truth: GroundTruth, k: int) -> tuple[float, float, np.ndarray]:
+    """Both recalls of the ids found per query: by id, and by distance (ties count as found); and each query's
+    recall by id, the sample recall's interval is read from."""
+    per_query = recall_per_query(found, truth.ids, k)
+    return (float(per_query.mean()),
+            recall_distance(true_distances_of(found, dataset), truth.distances, truth.ids, k), per_query)
 
 
 def measure_serial(db: VectorAdapter, make_row: RowFactory, dataset: Dataset, truth: GroundTruth,
@@ -73,7 +74,7 @@ def measure_serial(db: VectorAdapter, make_row: RowFactory, dataset: Dataset, tr
     latency_ms = np.concatenate(every_latency) / 1e6
     quantiles = np.percentile(latency_ms, [*range(101), 99.9])
     summary = pooled(passes, every_latency) if plan.until_known_pct else median_of(passes)
-    recall, recall_by_distance = recalls(found, dataset, truth, k)
+    recall, recall_by_distance, per_query = recalls(found, dataset, truth, k)
     row = make_row(
         "ok", recall=recall, recall_distance=recall_by_distance,
         latency_p50_ms=summary.p50_ms, latency_p95_ms=summary.p95_ms, latency_p99_ms=summary.p99_ms,
@@ -81,7 +82,7 @@ def measure_serial(db: VectorAdapter, make_row: RowFactory, dataset: Dataset, tr
         load="1 client, serial", latency_quantiles_ms=[round(float(q), 5) for q in quantiles],
         qps_spread_pct=spread_pct([p.qps for p in passes]), host_other_cpu_pct=host_other,
         noise=noise_verdict(host_other, [p.qps for p in passes]),
-        recall_interval=list(recall_interval(recall_per_query(found, truth.ids, k))),
+        recall_interval=list(recall_interval(per_query)),
         **{name: list(interval) for name, interval in latency_intervals(latency_ms, summary.qps).items()},
     )
     if dataset.qrels is not None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from adapters.base import IndexSpec, VectorAdapter
-from vectorscout.benchmarking.metrics import recall_ids, recall_interval, recall_per_query
+from vectorscout.benchmarking.metrics import recall_interval, recall_per_query
 from vectorscout.contract import filters
 from vectorscout.data.datasets import Dataset
 from vectorscout.data.groundtruth import GroundTruth
@@ -63,17 +63,18 @@ def tuning_recall(db: VectorAdapter, queries: np.ndarray, truth_ids: np.ndarray,
     DECISION_ROUND queries from DECISION_FLOOR on): a setting far from the target is then known after a fifth of
     the queries, one near it is read on all of them."""
     found = np.full((len(queries), k), -1, dtype=np.int64)
+    per_query = np.empty(len(queries), dtype=np.float64)
     for i, query in enumerate(queries):
         cancel.check()
         ids = db.search(query, k, tree).ids[:k]
         found[i, : len(ids)] = ids
+        per_query[i] = recall_per_query(found[i:i + 1], truth_ids[i:i + 1], k)[0]
         read = i + 1
         if target is not None and read >= DECISION_FLOOR and read % DECISION_ROUND == 0 and read < len(queries):
-            per_query = recall_per_query(found[:read], truth_ids[:read], k)
-            low, high = recall_interval(per_query)
+            low, high = recall_interval(per_query[:read])
             if high < target or low >= target:
-                return float(per_query.mean()), read
-    return recall_ids(found, truth_ids, k), len(queries)
+                return float(per_query[:read].mean()), read
+    return float(per_query.mean()), len(queries)
 
 
 def tune(db: VectorAdapter, spec: IndexSpec, given: dict[str, Any], grid: list[dict[str, Any]], dataset: Dataset,

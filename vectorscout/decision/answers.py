@@ -14,14 +14,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from vectorscout.contract.deployment import DeploymentMode
+from vectorscout.decision.matrix import KNOWLEDGE
 
-QUESTIONNAIRE = Path(__file__).resolve().parent / "knowledge" / "questionnaire.yaml"
+QUESTIONNAIRE = KNOWLEDGE / "questionnaire.yaml"
 # Answers from files of earlier versions: question -> old value -> today's value
 RENAMED_VALUES = {"deployment": {"kubernetes": "cluster"}}
 

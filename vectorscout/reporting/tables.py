@@ -205,9 +205,12 @@ def plain_text(frame: pd.DataFrame) -> str:
 
 def results_text(rows: Iterable[ResultRow]) -> str:
     """results_table for a terminal (TERMINAL_COLUMNS), then a note per error and per recall collapse."""
+    def named(row: ResultRow) -> str:  # as the Engine column names it, with the run where runs are compared
+        return series_text(row) if row.series else engine_label(row)
+
     rows = list(rows)
-    notes = [f"{series_text(r) if r.series else engine_label(r)}: {r.error}" for r in rows if r.error] + [
-        f"{series_text(r) if r.series else engine_label(r)} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
+    notes = [f"{named(r)}: {r.error}" for r in rows if r.error] + [
+        f"{named(r)} recall collapse: {r.diagnosis}" for r in rows if r.diagnosis]
     table = plain_text(results_table(rows, TERMINAL_COLUMNS))
     return table + ("\n\n" + "\n".join(notes) if notes else "")
 
