@@ -6,8 +6,11 @@ provider declares, so a new engine parameter appears in the dashboard without to
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import hmac
+import math
 import os
 import time
 from collections.abc import Iterable
@@ -21,7 +24,7 @@ from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.contract.params import Param
 from vectorscout.glossary import term
 from vectorscout.home import HomeError, home_dir
-from vectorscout.reporting.tables import TABLE_FIT_PX, column_widths
+from vectorscout.reporting.tables import TABLE_COLUMN_PX, TABLE_FIT_PX, column_widths, header_px
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
 from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, PROXY_TOKEN_HEADER, configured_password
 
@@ -363,6 +366,7 @@ def remember_in_workshop(kind: str, value: str) -> None:
 # shrank below the body text. Tables are drawn on a canvas that ignores fonts, so they are zoomed instead.
 PROJECTOR_BODY_REM = 1.3
 PROJECTOR_TABLE_ZOOM = 1.3
+TABLE_SLACK_PX = 3
 PROJECTOR_CSS = f"""<style>
 [data-testid="stAppViewContainer"] :is(p, li, label, input, textarea, button, td, th, code, small,
   [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] *, [data-baseweb="select"] *,
@@ -389,14 +393,30 @@ def sidebar() -> None:
 def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True, every_row: bool = False) -> None:
     """A read-only table whose columns are as wide as their text (see column_widths); ten rows high and
     scrolled, or every_row tall enough for all of them (a catalog read at a glance)."""
-    # projector mode zooms tables by PROJECTOR_TABLE_ZOOM: the same frame holds fewer unzoomed pixels, and the
-    # grid, given the column's full width in pixels, was zoomed past the column's edge; so it is given its own
+    # projector mode zooms tables: the same frame holds fewer unzoomed pixels, and the grid, given the column's
+    # full width in pixels, was zoomed past the column's edge; so it is given its own
     projector = bool(st.session_state.get("large_fonts"))
-    fit = TABLE_FIT_PX / (PROJECTOR_TABLE_ZOOM if projector else 1.0)
+    zoom = table_zoom(frame) if projector else 1.0
+    fit = TABLE_FIT_PX / zoom
     widths = column_widths(frame, fit)
     config = {column: st.column_config.Column(width=width) for column, width in widths.items()}
-    st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, height="content" if every_row else "auto",
-                 width=min(round(fit), sum(widths.values()) + 2) if projector else "stretch")
+    holder: Any = contextlib.nullcontext()
+    if projector and zoom < PROJECTOR_TABLE_ZOOM:  # this table alone zoomed less, by a rule on its own container
+        name = "zoomed-table-" + hashlib.sha1(f"{key}|{frame.to_csv()}".encode()).hexdigest()[:12]
+        st.html(f"<style>.st-key-{name} [data-testid=stDataFrame] {{ zoom: {zoom:.3f}; "
+                f"max-width: calc(100% / {zoom:.3f}); }}</style>")
+        holder = st.container(key=name)
+    with holder:
+        st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, height="content" if every_row else "auto",
+                     width=min(math.floor(TABLE_COLUMN_PX / zoom), sum(widths.values()) + 2) if zoom > 1 else "stretch")
+
+
+def table_zoom(frame: pd.DataFrame) -> float:
+    """Projector mode's zoom of one table: PROJECTOR_TABLE_ZOOM, or less for a table whose headers alone would
+    not fit the zoomed column (its grid would scroll sideways inside its frame), never below the desk's 1."""
+    # each width is rounded up to a whole pixel and the grid draws a border: TABLE_SLACK_PX per column besides
+    headers = sum(header_px(column) + TABLE_SLACK_PX for column in frame.columns)
+    return max(1.0, min(PROJECTOR_TABLE_ZOOM, TABLE_FIT_PX / headers)) if headers else PROJECTOR_TABLE_ZOOM
 
 
 def show_chart(figure: Any, key: str) -> None:

@@ -219,6 +219,9 @@ def test_results_page_compares_runs_and_flags_environment_differences():
     table = at.dataframe[0].value
     # the runs as the charts' legends name them, and the caption says which is which
     assert set(zip(table["Engine"], table["Run"])) == {("faiss", "run 1"), ("faiss", "run 2")}
+    # the best figures at the recall target too: a run id cut to "20261206-" told nothing apart
+    reached = next(f.value for f in at.dataframe if "Reaches the target" in f.value.columns)
+    assert set(reached["Run"]) == {"run 1", "run 2"}
     assert any(f"run 1 = {first.run_id}" in c.value and "run 2 = from-another-laptop" in c.value for c in at.caption)
     assert any("CPU: " in w.value and "Other CPU" in w.value for w in at.warning)
 
@@ -323,6 +326,32 @@ def test_projector_mode_enlarges_text_and_chart_labels():
     at.sidebar.toggle(key="large_fonts").set_value(True).run()
     assert not at.exception
     assert any("font-size: 3.2rem" in str(h.proto) for h in at.get("html"))
+
+
+def test_in_projector_mode_a_table_whose_headers_outgrow_the_zoomed_column_is_zoomed_less():
+    """The projector's zoom shrinks the column a grid has: a table whose headers alone are wider than that scrolled
+    sideways inside its frame. Such a table gets its own, smaller zoom, no smaller than the desk's, and its columns
+    then fit the column (a frame holding the whole headers)."""
+    from dashboard_ui import PROJECTOR_TABLE_ZOOM, TABLE_SLACK_PX, table_zoom
+    from vectorscout.reporting.tables import TABLE_FIT_PX, column_widths, header_px
+
+    narrow = pd.DataFrame({"Engine": ["faiss"], "QPS": ["1"]})
+    assert table_zoom(narrow) == PROJECTOR_TABLE_ZOOM
+    wide = pd.DataFrame({f"Heading number {i}": ["x"] for i in range(5)})  # 5 × (30 + 7.8 × 16) = 774 px
+    assert sum(header_px(c) for c in wide.columns) == pytest.approx(774.0)
+    assert table_zoom(wide) == pytest.approx(TABLE_FIT_PX / (774.0 + 5 * TABLE_SLACK_PX))
+    assert sum(column_widths(wide, TABLE_FIT_PX / table_zoom(wide)).values()) <= TABLE_FIT_PX / table_zoom(wide) + 5
+    wider = pd.DataFrame({f"A heading as long as a sentence {i}": ["x"] for i in range(5)})
+    assert table_zoom(wider) == 1.0  # never smaller than at the desk
+
+    stored_run()
+    at = open_page("views/results.py")
+    at.sidebar.toggle(key="large_fonts").set_value(True).run()
+    assert not at.exception
+    zoomed = [h.proto.body for h in at.get("html") if "zoomed-table-" in h.proto.body]
+    shown = [f.value for f in at.dataframe]
+    expected = [f"zoom: {table_zoom(frame):.3f}" for frame in shown if table_zoom(frame) < PROJECTOR_TABLE_ZOOM]
+    assert expected and [z for z in expected if any(z in body for body in zoomed)] == expected
 
 
 def test_a_password_is_asked_once_per_session(monkeypatch):

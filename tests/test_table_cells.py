@@ -172,9 +172,9 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
     assert MEASUREMENT_PARTS[1][1] == ("Recall ±", "p95 ±", "QPS ±")
     measured = [row(), row(engine="faiss", index="flat", search_params={}, qps=99.0, insert_s=1.5)]
     parts = dict(measurement_parts(measured))
-    assert list(parts) == ["Recall, latency and throughput", "Latency and load in detail", "Build, memory and disk",
-                           "Configuration and notes"]  # nothing of retrieval quality measured: left out
-    assert rows_of(parts["Build, memory and disk"])[0] == ["Engine", "Index", "Search setting", "Clients", "Insert (s)"]
+    assert list(parts) == ["Recall, latency and throughput", "Latency in detail", "Build time",
+                           "Configuration"]  # nothing of retrieval quality measured: left out
+    assert rows_of(parts["Build time"])[0] == ["Engine", "Index", "Search setting", "Clients", "Insert (s)"]
     assert rows_of(parts["Recall, latency and throughput"])[0] == ["Engine", "Index", "Search setting", "Clients",
                                                                   "Recall@k", "p95 (ms)", "QPS", "Status"]
     # with intervals kept, the part after the answer gives each figure's "±": half the 95 % interval
@@ -224,3 +224,38 @@ def test_a_table_wider_than_its_frame_narrows_its_widest_columns_first_never_bel
     # a column held at its header leaves the rest of the frame to the others: 194 + 106 = 300
     mixed = pd.DataFrame({"A long column heading": ["x" * 90], "N": ["y" * 90]})
     assert column_widths(mixed, 300) == {"A long column heading": 194, "N": 106}
+
+
+def test_every_part_fits_the_frame_and_one_that_does_not_is_cut_into_parts_that_fit_each_led_by_the_row():
+    """A grid cannot wrap a header: a part whose headers alone were wider than the page's column scrolled sideways
+    (Build, memory and disk: 1,556 px of headers in an 800 px column). Every part fits beside the row's identity,
+    with compared runs' Run column too, or is cut, in order, into parts that do."""
+    from vectorscout.reporting.tables import (
+        MEASUREMENT_PARTS,
+        ROW_IDENTITY,
+        TABLE_FIT_PX,
+        header_chunks,
+        header_px,
+        measurement_parts,
+    )
+
+    identity = sum(header_px(c) for c in ROW_IDENTITY if c != "Run")
+    for title, columns in MEASUREMENT_PARTS:
+        assert identity + sum(header_px(c) for c in columns) <= TABLE_FIT_PX, title
+    # compared runs add a Run column: a part that no longer fits is cut, "(continued)", each led by the identity
+    wide = [(title, [*ROW_IDENTITY, *columns]) for title, columns in MEASUREMENT_PARTS]
+    over = [title for title, columns in wide if sum(header_px(c) for c in columns) > TABLE_FIT_PX]
+    assert over  # there are such parts with a Run column
+    measured = [row(insert_s=1.5, index_s=2.0, peak_rss_mb=400.0, ram_bytes_per_vector=900.0, index_bytes_per_vector=800.0,
+                    disk_mb=5.0, disk_bytes_per_vector=300.0, host_other_cpu_pct=1.0, errors=0)]
+    narrow = measurement_parts(measured, fit_px=500)
+    assert any(title.endswith(" (continued)") for title, _ in narrow)
+    for title, frame in narrow:
+        assert list(frame.columns[:4]) == ["Engine", "Index", "Search setting", "Clients"], title
+        figures = list(frame.columns[4:])
+        assert len(figures) == 1 or sum(header_px(c) for c in frame.columns) <= 500, title
+    assert [c for _, f in narrow for c in f.columns[4:]] == [c for _, f in measurement_parts(measured) for c in f.columns[4:]]
+    # cut where the next header would pass the budget; one wider than the whole budget stands alone
+    assert header_chunks(["ab", "cd", "ef"], header_px("ab") + header_px("cd")) == [["ab", "cd"], ["ef"]]
+    assert header_chunks(["a" * 90, "b"], 100) == [["a" * 90], ["b"]]
+    assert header_chunks([], 100) == []

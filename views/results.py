@@ -1,3 +1,4 @@
+import pandas as pd
 import streamlit as st
 
 from dashboard_ui import pick_runs, results_store, run_label, show_chart, show_table
@@ -61,8 +62,14 @@ if not any(row.status == "ok" for row in rows):
 # the answer first; the other parts a click away, each fits 1280 px. Compared runs read "run 1", "run 2" as in
 # the charts' legends (the caption above says which is which): a cut-off run id told nothing apart
 run_places = {r.run_id: f"run {place}" for place, r in enumerate(runs, 1)}
-answer, *details = [(title, frame.assign(Run=frame["Run"].map(run_places)) if "Run" in frame else frame)
-                    for title, frame in measurement_parts(rows)]
+
+
+def placed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's Run column as the legends name the runs."""
+    return frame.assign(Run=frame["Run"].map(run_places)) if "Run" in frame else frame
+
+
+answer, *details = [(title, placed(frame)) for title, frame in measurement_parts(rows)]
 show_table(answer[1], key="results.table")
 with st.expander("Every measurement: " + ", ".join(title.lower() for title, _ in details)):
     for title, frame in details:
@@ -93,7 +100,7 @@ if any(row.qps is not None for row in rows):  # a run of hybrid quality alone ha
     show_chart(charts.pop("pareto"), key="pareto")
     target = st.slider("Recall target", 0.5, 1.0, 0.95, 0.01, key="target",
                        help="Throughput and tail latency compared where each engine reaches this recall.")
-    show_table(at_target_table(at_recall(rows, target)))
+    show_table(placed(at_target_table(at_recall(rows, target))))
     # One detail chart at a time, chosen here: drawing all of them on every rerun (the recall slider's too) made
     # the page take over a second in a browser; the report carries every chart.
     shown = st.segmented_control("Chart", [name for name in DETAIL_CHARTS if name in charts], default="latency",

@@ -153,17 +153,22 @@ COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...
 # The measurements in parts narrow enough to read without scrolling sideways at 1280 px: each part repeats what
 # identifies a row; the first is the answer, shown on its own on the Results page. Every column is in one part.
 ROW_IDENTITY = ("Engine", "Run", "Index", "Search setting", "Clients")
+# Each part's headers fit the page's column beside the row's identity (a grid cannot wrap a header; a wider
+# part scrolled sideways): measurement_parts still cuts one that does not, with compared runs' "Run" column.
 MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Recall, latency and throughput", ("Recall@k", "p95 (ms)", "QPS", "Status")),
     # beside the answer it would not fit 1280 px with compared runs: the "±" of each of its figures, next
     ("How far each figure could move (half its 95 % interval)", ("Recall ±", "p95 ±", "QPS ±")),
-    ("Latency and load in detail", ("p50 (ms)", "p99 (ms)", "QPS spread (%)", "Errors", "Client CPU (%)")),
-    ("Retrieval quality", ("Recall@k (distance)", "nDCG@10", "Exact nDCG@10", "MRR@10")),
-    ("Build, memory and disk", ("Insert (s)", "Index build (s)", "Engine memory (MB)",
-                                "Worker peak RSS, with the dataset (MB)", "RAM (bytes/vector)", "Disk (MB)",
-                                "Disk (bytes/vector)", "Other load on the host (% CPU)")),
-    ("Configuration and notes", ("Measured as", "Build parameters", "Engine threads", "Filter", "Noise",
-                                 "Recall collapse", "Error")),
+    ("Latency in detail", ("p50 (ms)", "p99 (ms)", "QPS spread (%)", "Errors")),
+    ("Load on the machine while timing", ("Client CPU (%)", "Other load on the host (% CPU)")),
+    ("Recall counting ties by distance", ("Recall@k (distance)",)),
+    ("Retrieval quality", ("nDCG@10", "Exact nDCG@10", "MRR@10")),
+    ("Build time", ("Insert (s)", "Index build (s)")),
+    ("Memory", ("Engine memory (MB)", "RAM (bytes/vector)")),
+    ("The worker's peak memory", ("Worker peak RSS, with the dataset (MB)",)),
+    ("Disk", ("Disk (MB)", "Disk (bytes/vector)")),
+    ("Configuration", ("Measured as", "Build parameters", "Engine threads")),
+    ("Notes", ("Filter", "Noise", "Recall collapse", "Error")),
 )
 _OPTIONAL_WHEN_EMPTY = {"Run", "Recall ±", "p95 ±", "QPS ±", "Measured as", "Noise", "Recall collapse", "Engine threads",
                         "Filter", "Error"}
@@ -228,14 +233,33 @@ def rerun_table(lines: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
                                    "QPS (now)", "QPS now / report", "p95 ms (report)", "p95 ms (now)"])
 
 
-def measurement_parts(rows: Iterable[ResultRow]) -> list[tuple[str, pd.DataFrame]]:
-    """results_table in MEASUREMENT_PARTS, each led by ROW_IDENTITY; a part with nothing measured is left out."""
+def measurement_parts(rows: Iterable[ResultRow], fit_px: float | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """results_table in MEASUREMENT_PARTS, each led by ROW_IDENTITY; a part with nothing measured is left out, and
+    one whose headers alone are wider than fit_px (TABLE_FIT_PX) is cut into parts that fit (a grid cannot wrap a
+    header, so a wider one scrolled sideways), each led by the row's identity again."""
     whole = results_table(rows)  # read and formatted once; each part is a choice of its columns
+    identity = [c for c in ROW_IDENTITY if c in whole.columns]
+    budget = (TABLE_FIT_PX if fit_px is None else fit_px) - sum(header_px(c) for c in identity)
     parts = []
     for title, columns in MEASUREMENT_PARTS:
-        if set(whole.columns) & set(columns):
-            parts.append((title, whole[[c for c in (*ROW_IDENTITY, *columns) if c in whole.columns]]))
+        present = [c for c in columns if c in whole.columns]
+        for place, chunk in enumerate(header_chunks(present, budget)):
+            parts.append((title if place == 0 else f"{title} (continued)", whole[[*identity, *chunk]]))
     return parts
+
+
+def header_chunks(columns: list[str], budget_px: float) -> list[list[str]]:
+    """The columns in order, cut where the next header would take a chunk past budget_px (a header wider than the
+    whole budget stands alone)."""
+    chunks: list[list[str]] = []
+    used = budget_px
+    for column in columns:
+        if not chunks or used + header_px(column) > budget_px:
+            chunks.append([])
+            used = 0.0
+        chunks[-1].append(column)
+        used += header_px(column)
+    return chunks
 
 
 def at_target_table(reached: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
@@ -354,7 +378,13 @@ def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]
 TABLE_CHAR_PX = 7.8
 TABLE_PAD_PX = 30
 TABLE_MAX_PX = 640
-TABLE_FIT_PX = 800  # the main column's width at a 1280 px window with the sidebar open (measured: 818 px)
+TABLE_COLUMN_PX = 818  # the main column's width at a 1280 px window with the sidebar open (measured)
+TABLE_FIT_PX = 800  # what tables are sized to: the column less room for rounding and the grid's border
+
+
+def header_px(column: object) -> float:
+    """The pixels a column's header takes at the grid's font: no column is narrowed below it."""
+    return TABLE_PAD_PX + TABLE_CHAR_PX * len(str(column))
 
 
 def column_widths(frame: pd.DataFrame, fit_px: float | None = None) -> dict[str, int]:
@@ -363,11 +393,10 @@ def column_widths(frame: pd.DataFrame, fit_px: float | None = None) -> dict[str,
     long note is cut, with its full text a click away, rather than the table scrolling sideways."""
     widths, headers = {}, {}
     for column in frame.columns:
-        header = len(str(column))
         longest = max([len(str(value)) for value in frame[column].tolist()], default=0)
-        headers[str(column)] = TABLE_PAD_PX + TABLE_CHAR_PX * header
+        headers[str(column)] = header_px(column)
         widths[str(column)] = math.ceil(min(max(TABLE_MAX_PX, headers[str(column)]),
-                                            TABLE_PAD_PX + TABLE_CHAR_PX * max(header, longest)))
+                                            max(headers[str(column)], TABLE_PAD_PX + TABLE_CHAR_PX * longest)))
     if fit_px is None or sum(widths.values()) <= fit_px:
         return widths
     # the one cap that makes the capped widths sum to fit_px; a column narrower than its header keeps the header
