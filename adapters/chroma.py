@@ -232,8 +232,8 @@ class ChromaAdapter(VectorAdapter):
             raise AdapterError(f"Chroma holds {stored} vectors after {self._inserted} were inserted")
 
     def pin_search_threads(self) -> str:
-        return ("engine default: hnsw:num_threads left at Chroma's default (it splits a batch of queries, and a "
-                "single-vector query is searched on one thread)")
+        return ("engine default: Chroma's own thread count, hnsw:num_threads=default (it splits a batch of queries, "
+                "and a single-vector query is searched on one thread)")
 
     def set_search_params(self, params: Mapping[str, Any]) -> None:
         changed = "ef_search" in params and int(params["ef_search"]) != int(self.state.search_params.get("ef_search", -1))

@@ -323,7 +323,7 @@ class PgvectorAdapter(VectorAdapter):
 
     def pin_search_threads(self) -> str:
         (workers,) = self.db.execute("SHOW max_parallel_workers_per_gather").fetchone()
-        return f"parallel workers per query: {workers} (max_parallel_workers_per_gather, every client session)"
+        return f"parallel workers per query: {workers} (max_parallel_workers_per_gather={workers} in every client session)"
 
     def engine_search_params(self) -> dict[str, Any] | None:
         # the session's setting as PostgreSQL reports it

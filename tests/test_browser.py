@@ -162,7 +162,13 @@ def test_requirements_to_recommendation_in_the_browser(dashboard, page, tmp_path
 
 def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     """What a new user does without the README: workshop, requirements, quick evaluation, results, ranking,
-    cost, report download. A screenshot of every page is kept."""
+    cost, report download. On every page: no identifier or literal, no table wider than 1280 px allows, every log
+    axis with three tick labels or more; the HTML and PDF reports without identifiers or "None", the PDF's
+    executive summary its first page alone. A screenshot of every page is kept (the Run page's four states: the
+    two-tab test below and tests/test_pages.py)."""
+    from test_report import VisibleText, assert_no_identifier_or_none, assert_summary_alone_on_page_one
+
+    require_tool("pdftotext")
     elsewhere: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
             else elsewhere.append(r.url))
@@ -174,6 +180,7 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     page.get_by_role("button", name="Create workshop").click()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("room 4", timeout=30_000)
     screenshot(page, "1-home")
+    log_axes = assert_reads_well(page, "home")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Requirements").click()
     expect(page.get_by_role("heading", name="Requirements")).to_be_visible(timeout=30_000)
@@ -183,11 +190,13 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     page.get_by_role("button", name="Save scenario").click()
     expect(page.get_by_text("Saved 'room 4 needs'")).to_be_visible(timeout=30_000)
     screenshot(page, "2-requirements")
+    log_axes += assert_reads_well(page, "requirements")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Datasets").click()
     expect(page.get_by_role("heading", name="Datasets")).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     screenshot(page, "3-datasets")
+    log_axes += assert_reads_well(page, "datasets")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
     page.get_by_role("button", name="Quick evaluation").click()
@@ -196,11 +205,13 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     expect(page.get_by_text("Open the results")).to_be_visible(timeout=600_000)  # 7 engines, isolated workers
     expect(page.get_by_role("heading", name="Quick evaluation: finished")).to_be_visible(timeout=30_000)
     screenshot(page, "4-home-quick-evaluation")
+    log_axes += assert_reads_well(page, "home after the quick evaluation")
 
     page.get_by_role("link", name="Open the results").click()
     expect(page.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached(timeout=60_000)
     expect(page.get_by_text("Pareto frontier per engine")).to_be_visible(timeout=30_000)
     screenshot(page, "5-results")
+    log_axes += assert_reads_well(page, "results")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Recommendation").click()
     expect(page.get_by_role("heading", name="Recommendation")).to_be_visible(timeout=30_000)
@@ -210,10 +221,13 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     # the verdict: one engine, or a tie said as one
     expect(page.get_by_text(re.compile("fits best|A tie:")).first).to_be_visible(timeout=60_000)
     screenshot(page, "6-recommendation")
+    log_axes += assert_reads_well(page, "recommendation")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Cost").click()
     expect(page.get_by_text("Cost against scale")).to_be_visible(timeout=60_000)
     screenshot(page, "7-cost")
+    log_axes += assert_reads_well(page, "cost")
+    assert log_axes >= 3  # the frontier's, the latency chart's and the cost curve's at least
 
     page.get_by_test_id("stSidebarNav").get_by_text("Report").click()
     expect(page.get_by_text("Preview: executive summary")).to_be_visible(timeout=60_000)
@@ -227,7 +241,18 @@ def test_the_whole_workshop_flow_in_the_browser(dashboard, page, tmp_path):
     download.value.save_as(saved)
     text = saved.read_text()
     assert "Executive summary" in text and "room 4 needs" in text and "Plotly" in text
+    visible = VisibleText()
+    visible.feed(text)
+    assert_no_identifier_or_none("html", " ".join(visible.lines))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PDF", exact=True).click()
+    download.value.save_as(tmp_path / "report.pdf")
+    pdf = subprocess.run(["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert_no_identifier_or_none("pdf", pdf)
+    assert_summary_alone_on_page_one(tmp_path / "report.pdf")
     screenshot(page, "8-report")
+    assert_reads_well(page, "report")
     page.get_by_test_id("stSidebarNav").get_by_text("Home").click()
     expect(page.get_by_text("reports: 1")).to_be_visible(timeout=30_000)  # the workshop kept the run and report
     assert not elsewhere, elsewhere
@@ -341,14 +366,41 @@ TABLES_WIDER_THAN_THEIR_FRAME = """() => {
 }"""
 
 
+# Every drawn log axis whose tick labels are fewer than three: [chart title, axis, labels].
+LOG_AXES_WITH_FEW_TICKS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+  const layout = plot._fullLayout || {};
+  return Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].type === 'log' && layout[k].visible)
+    .map(k => [plot.querySelector('.gtitle')?.textContent || '', k,
+               [...plot.querySelectorAll(`g.${k[0] + k.slice(5)}tick text`)].map(t => t.textContent.trim())
+                 .filter(Boolean)]);
+}).filter(([, , labels]) => labels.length < 3)"""
+
+
+def assert_reads_well(page, where: object) -> int:
+    """What every page must be, checked on what the browser drew: no Python or JSON literal and no identifier
+    with underscores in a table cell or text, no table scrolling sideways or past the page's column at this
+    width, and at least three tick labels on every log axis. Returns the number of log axes checked."""
+    from test_report import SNAKE_CASE, URL
+    from test_tables import literal_in
+
+    page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+    texts = readable_texts(page)
+    assert texts, where
+    assert not literal_in(texts), (where, literal_in(texts)[:5])
+    identifiers = sorted({word for text in texts for word in SNAKE_CASE.findall(URL.sub(" ", text))})
+    assert not identifiers, (where, identifiers[:8])
+    wider = page.evaluate(TABLES_WIDER_THAN_THEIR_FRAME)
+    assert not wider, (where, wider)
+    assert not page.evaluate(LOG_AXES_WITH_FEW_TICKS), (where, page.evaluate(LOG_AXES_WITH_FEW_TICKS))
+    return int(page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(p => Object.entries("
+                             "p._fullLayout || {}).filter(([k, a]) => /^[xy]axis/.test(k) && a.type === 'log')).length"))
+
+
 def test_every_page_reads_on_a_projector(dashboard, page, tmp_path):
     """Every page at 1280x900, then in projector mode, with two compared runs of a sweep, a scenario and a
     cost estimate: no Python or JSON literal and no identifier with underscores in a table cell or text, no table
     wider than its frame, headings larger than the body text in
     projector mode, every chart drawn. Screenshots of each page in both modes are kept for review."""
-    from test_report import SNAKE_CASE, URL
-    from test_tables import literal_in
-
     from vectorscout.benchmarking.plan import RunPlan
     from vectorscout.benchmarking.runner import execute
     from vectorscout.benchmarking.specs import parse_engines
@@ -380,16 +432,9 @@ def test_every_page_reads_on_a_projector(dashboard, page, tmp_path):
                 page.keyboard.press("Escape")
                 wait_until_idle(page)
                 expect(page.get_by_text(re.compile("run 2 = " + first.run_id))).to_be_visible(timeout=30_000)
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-            texts = readable_texts(page)
-            assert texts, title
-            assert not literal_in(texts), (mode, title, literal_in(texts)[:5])
-            identifiers = sorted({word for text in texts for word in SNAKE_CASE.findall(URL.sub(" ", text))})
-            assert not identifiers, (mode, title, identifiers[:8])
-            # no table scrolls sideways or reaches past the column at 1280 px, at the desk or in projector mode (a
-            # table whose headers alone are wider than the zoomed column is zoomed less)
-            wider = page.evaluate(TABLES_WIDER_THAN_THEIR_FRAME)
-            assert not wider, (mode, title, wider)
+            # at the desk or in projector mode (a table whose headers alone are wider than the zoomed column is
+            # zoomed less)
+            assert_reads_well(page, (mode, title))
             if mode == "projector":  # the text inside the heading, which a rule for every element once shrank
                 body = font_px(page, "[data-testid=stMain] [data-testid=stMarkdownContainer] p")
                 heading = "h1 span" if page.locator("h1 span").count() else "h1"

@@ -30,9 +30,9 @@ def test_the_terminal_shows_the_shared_table_with_its_labels_and_formats():
     # no compared runs: no Run column; no intervals kept: no "±" columns
     assert header == [c for c in TERMINAL_COLUMNS if c != "Run" and not c.endswith("±")]
     # recall to 4 places, times to 3 significant figures, QPS whole with separators, as on the pages and in reports
-    assert hnsw == ["hnswlib", "embedded, in-process", "hnsw", "ef=64", "1", "ok", "0.9765", "0.9991", "1.23", "2.50",
+    assert hnsw == ["hnswlib", "embedded, in-process", "HNSW", "ef=64", "1", "ok", "0.9765", "0.9991", "1.23", "2.50",
                     "10.0", "3,572", "1.00", "12.3"]
-    assert faiss == ["faiss", "", "flat", "defaults", "4", "ok", "not measured", "0.9991", "1.23", "2.50",
+    assert faiss == ["faiss", "", "FLAT", "defaults", "4", "ok", "not measured", "0.9991", "1.23", "2.50",
                      "not measured", "not measured", "1.00", "12.3"]
 
 

@@ -655,7 +655,7 @@ def test_memory_points_are_the_rss_above_the_opened_engine_per_build_setting():
     (measure,) = measure_engines([run_with([opened, {"stage": "insert", "rss_mb": 350.0},
                                             {"stage": "index", "rss_mb": 340.0}])], 0.95)[0].values()
     assert measure.memory_points == ((100_000, 50.0 * 2**20),)  # the peak above 'open', not the sum
-    assert measure.setting == "hnsw ef=64"
+    assert measure.setting == "HNSW ef=64"
     shrunk = measure_engines([run_with([opened, {"stage": "insert", "rss_mb": 280.0}])], 0.95)[0]["faiss"]
     assert shrunk.memory_points == ((100_000, 0.0),)  # below the opened engine: nothing, never negative
     assert measure_engines([run_with([{"stage": "insert", "rss_mb": 350.0}])], 0.95)[0]["faiss"].memory_points == ()
@@ -665,7 +665,7 @@ def test_memory_points_are_the_rss_above_the_opened_engine_per_build_setting():
     m32 = run_with([opened, {"stage": "insert", "rss_mb": 400.0}], {"M": 32}, n=40_000, run_id="b")
     m32.results[0].qps = 5000.0  # the fastest setting, so the measure is M 32's
     chosen = measure_engines([m8, m32], 0.95)[0]["faiss"]
-    assert chosen.memory_points == ((40_000, 100.0 * 2**20),) and chosen.setting == "hnsw M=32,ef=64"
+    assert chosen.memory_points == ((40_000, 100.0 * 2**20),) and chosen.setting == "HNSW M=32,ef=64"
 
 
 def test_a_setting_without_parameters_is_its_index_alone():
@@ -673,7 +673,7 @@ def test_a_setting_without_parameters_is_its_index_alone():
 
     run = measured_run()
     run.results[0].search_params = {}
-    assert measure_engines([run], 0.95)[0]["faiss"].setting == "hnsw"
+    assert measure_engines([run], 0.95)[0]["faiss"].setting == "HNSW"
 
 
 def test_sensitivity_of_an_engine_that_does_not_fit_is_empty_not_an_error():
@@ -710,7 +710,7 @@ def test_measure_engines_reads_each_row_by_hand():
     assert missing == {}  # below the target in one row, reached in another
     measure = measures["faiss"]
     # no core count recorded: one core, so 4 clients at 800 QPS are 800 per core; the tie keeps the first row
-    assert (measure.run_id, measure.qps_per_core, measure.recall, measure.setting) == ("r1", 800.0, 0.95, "hnsw")
+    assert (measure.run_id, measure.qps_per_core, measure.recall, measure.setting) == ("r1", 800.0, 0.95, "HNSW")
     assert (measure.n, measure.dim, measure.disk_bytes_per_vector) == (100_000, 128, 600.0)
     assert measure.build_vectors_per_s == 100_000 / 4.0  # index_s missing: insert alone
     assert measure.recall_by_index == {"hnsw": 0.999}  # the best recall of any usable row, not the last one

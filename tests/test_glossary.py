@@ -25,3 +25,16 @@ def test_every_feature_and_every_option_has_words_without_underscores():
 ])
 def test_an_answer_reads_as_a_person_says_it(value, shown):
     assert answer_text(value) == shown
+
+
+
+def test_every_field_of_every_price_has_words():
+    """The Cost page's price editor showed its fields' names (usd_per_hour, vectors_768d_per_unit)."""
+    from dataclasses import fields
+
+    from vectorscout.decision.cost import Instance, ManagedOffer, Storage
+    from vectorscout.glossary import PRICE_FIELD_LABELS
+
+    names = {f.name for kind in (Instance, Storage, ManagedOffer) for f in fields(kind)}
+    assert names <= set(PRICE_FIELD_LABELS), sorted(names - set(PRICE_FIELD_LABELS))
+    assert all("_" not in label for label in PRICE_FIELD_LABELS.values())

@@ -354,6 +354,24 @@ def test_in_projector_mode_a_table_whose_headers_outgrow_the_zoomed_column_is_zo
     assert expected and [z for z in expected if any(z in body for body in zoomed)] == expected
 
 
+def test_the_price_editor_heads_its_columns_in_words():
+    """The editor keeps the fields' names (the saved table is read back by them) and heads them in words."""
+    import json
+
+    from vectorscout.decision.scenario import Scenario, save_scenario
+    from vectorscout.glossary import PRICE_FIELD_LABELS
+
+    stored_run()
+    save_scenario(Scenario("shop", {"vectors_now": 5_000_000, "dimensions": 8, "peak_qps": 50, "recall_target": 0.5}))
+    at = open_page("views/cost.py")
+    assert not at.exception
+    editors = [frame for frame in at.dataframe if frame.editing_mode != "read_only"]
+    assert len(editors) == 3
+    for editor in editors:
+        labels = {column: config.get("label") for column, config in json.loads(editor.proto.columns).items()}
+        assert [labels.get(c) for c in editor.value.columns] == [PRICE_FIELD_LABELS[c] for c in editor.value.columns]
+
+
 def test_a_password_is_asked_once_per_session(monkeypatch):
     monkeypatch.setenv("VECTORSCOUT_PASSWORD", "correct horse")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()

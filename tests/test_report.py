@@ -213,9 +213,10 @@ def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path)
     assert """'=HYPERLINK("http://example.invalid","x")""" in cells
 
 
-# an identifier in running text; code named as code passes: a setting ("ef_construction=200"), a qualified call
-# ("index.set_num_threads", "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
-SNAKE_CASE = re.compile(r"(?<![\w./\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
+# an identifier in running text; code named as code passes: a setting as written, name and value
+# ("ef_construction=200", "iterative_scan=relaxed_order"), a qualified call ("index.set_num_threads",
+# "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
+SNAKE_CASE = re.compile(r"(?<![\w./\-=])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
 URL = re.compile(r"https?://\S+")
 
 
@@ -237,11 +238,22 @@ def test_a_workshop_report_speaks_in_words_and_its_summary_is_the_first_page_alo
     pdf = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
     for name, text in (("html", " ".join(visible.lines)), ("markdown", (out / "report.md").read_text()), ("pdf", pdf)):
-        words = URL.sub(" ", text.replace("\\_", "_"))
-        assert not SNAKE_CASE.findall(words), (name, sorted(set(SNAKE_CASE.findall(words)))[:10])
-        assert not re.search(r"\bNone\b", words), name
+        assert_no_identifier_or_none(name, text)
     assert "| Budget per month (USD) | 8,000 |" in (out / "report.md").read_text().replace("\\(", "(").replace("\\)", ")")
-    first, second = (subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(out / "report.pdf"), "-"],
+    assert_summary_alone_on_page_one(out / "report.pdf")
+
+
+def assert_no_identifier_or_none(name: str, text: str) -> None:
+    """No snake_case identifier and no "None" in a report's text (addresses aside)."""
+    words = URL.sub(" ", text.replace("\\_", "_"))
+    assert not SNAKE_CASE.findall(words), (name, sorted(set(SNAKE_CASE.findall(words)))[:10])
+    assert not re.search(r"\bNone\b", words), name
+
+
+def assert_summary_alone_on_page_one(pdf_path) -> None:
+    """The PDF's executive summary is its first page, whole and alone, with sources as numbers."""
+    pdf = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    first, second = (subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf_path), "-"],
                                     capture_output=True, text=True, check=True).stdout for page in (1, 2))
     for heading in ("Executive summary", "Decision", "What was measured", "Risks and open questions", "Cost"):
         assert heading in first, heading

@@ -30,8 +30,8 @@ def test_the_summary_names_the_fastest_at_the_target_then_the_others_and_what_mi
         "Measured: at recall >= 0.9, the fastest serial throughput was chroma (99,999 QPS); faiss 20,000, "
         "qdrant 1,234.",
         "Noise: 1 measurement(s) were taken under noise and are drawn hollow; the recommendation does not score "
-        "their speed: lancedb hnsw ef=64 (other processes used 40 % of the CPU).",
-        "Recall collapse: 1 result(s) fell below 0.5 where exact search gives 1.0: hnswlib hnsw ef=64: dimension 3 spans 1e5.",
+        "their speed: lancedb HNSW ef=64 (other processes used 40 % of the CPU).",
+        "Recall collapse: 1 result(s) fell below 0.5 where exact search gives 1.0: hnswlib HNSW ef=64: dimension 3 spans 1e5.",
         "Did not reach recall 0.9 at any setting tried: hnswlib, lancedb.",
         "Failed: pgvector (see Failures).",
     ]
@@ -114,14 +114,14 @@ def test_long_lists_in_the_summary_are_cut_to_their_first_few_and_joined_by_semi
     lines = summary_lines(ReportData(runs=[run_of(*noisy, *collapsed, *tuned, *failed)]))
     noise = next(line for line in lines if line.startswith("Noise:"))
     assert noise.startswith("Noise: 6 measurement(s) were taken under noise") and noise.endswith(
-        "noisy0 hnsw ef=64 (load 0); noisy1 hnsw ef=64 (load 1); noisy2 hnsw ef=64 (load 2); "
-        "noisy3 hnsw ef=64 (load 3); noisy4 hnsw ef=64 (load 4).")  # the first five
+        "noisy0 HNSW ef=64 (load 0); noisy1 HNSW ef=64 (load 1); noisy2 HNSW ef=64 (load 2); "
+        "noisy3 HNSW ef=64 (load 3); noisy4 HNSW ef=64 (load 4).")  # the first five
     collapse = next(line for line in lines if line.startswith("Recall collapse:"))
-    assert collapse == ("Recall collapse: 4 result(s) fell below 0.5 where exact search gives 1.0: collapsed0 hnsw "
-                        "ef=64: cause 0; collapsed1 hnsw ef=64: cause 1; collapsed2 hnsw ef=64: cause 2.")
+    assert collapse == ("Recall collapse: 4 result(s) fell below 0.5 where exact search gives 1.0: collapsed0 HNSW "
+                        "ef=64: cause 0; collapsed1 HNSW ef=64: cause 1; collapsed2 HNSW ef=64: cause 2.")
     compared = next(line for line in lines if line.startswith("Compared at equal recall"))
     assert compared.startswith("Compared at equal recall (each setting read on queries other than those that chose "
-                               "it): tuned0 hnsw: recall 0.9 reached at ef=64")
+                               "it): tuned0 HNSW: recall 0.9 reached at ef=64")
     assert compared.count("; tuned") == 7 and compared.endswith(".") and "tuned8" not in compared  # the first eight
     assert "Failed: failed0, failed1 (see Failures)." in lines
 

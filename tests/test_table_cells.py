@@ -71,9 +71,9 @@ def test_the_stream_summary_reads_rates_lag_recall_and_each_freshness_figure():
         ["Engine", "Index", "Rate asked (vectors/s)", "Rate achieved (vectors/s)", "Fell behind at (s)",
          "Writes and searches", "Recall during the stream", "p95 during the stream (ms)",
          "Insert visible after (ms, median)", "Update visible after (ms, median)", "Delete visible after (ms, median)"],
-        ["qdrant", "hnsw", "500", "488", "never", "at once", "0.988", "3.46", "12.3", "40.0 (2 of 5 never seen)",
+        ["qdrant", "HNSW", "500", "488", "never", "at once", "0.988", "3.46", "12.3", "40.0 (2 of 5 never seen)",
          "skipped: not in a flat index"],
-        ["chroma", "hnsw", "500", "488", "1.50", "one client at a time", "0.988", "3.46", "not measured", "not measured",
+        ["chroma", "HNSW", "500", "488", "1.50", "one client at a time", "0.988", "3.46", "not measured", "not measured",
          "skipped: cannot delete"],
     ]
     insert_skipped = streamed()
@@ -104,9 +104,9 @@ def test_the_hybrid_table_reads_each_mode_in_its_column_with_the_depth_of_the_fu
     assert rows_of(frame) == [
         ["Engine", "Index", "Keyword nDCG@10", "Dense nDCG@10", "Hybrid nDCG@10", "Exact dense nDCG@10",
          "Dense recall@5 vs exact", "Hybrid MRR@10", "Hybrid recall@5", "Hybrid p50 (ms)", "Keyword ranking", "Fusion"],
-        ["qdrant", "hnsw", "0.4123", "0.6123", "0.6667", "0.7123", "0.9877", "0.7778", "0.8889", "3.46",
+        ["qdrant", "HNSW", "0.4123", "0.6123", "0.6667", "0.7123", "0.9877", "0.7778", "0.8889", "3.46",
          "BM25 (application side)", "RRF (application side, k=60); top 100 of each list"],
-        ["lancedb", "hnsw", "not measured", "0.6000", "not measured", "0.7000", "not measured", "not measured",
+        ["lancedb", "HNSW", "not measured", "0.6000", "not measured", "0.7000", "not measured", "not measured",
          "not measured", "not measured", "not measured", "not measured"],
     ]
 
@@ -117,8 +117,8 @@ def test_the_frontier_reads_each_engines_pareto_points_in_rising_recall():
               row(recall=0.95, qps=400.0, search_params={"ef": 64}, latency_p95_ms=3.0)]  # dominated
     header, body = frontier_table(points)
     assert header == ["Engine", "Index", "Build parameters", "Search setting", "Recall@k", "QPS", "p95 (ms)"]
-    assert body == [["qdrant", "hnsw", "m=16", "ef=16", "0.9000", "2,000", "0.500"],
-                    ["qdrant", "hnsw", "m=16", "ef=128", "0.9900", "500", "2.00"]]
+    assert body == [["qdrant", "HNSW", "m=16", "ef=16", "0.9000", "2,000", "0.500"],
+                    ["qdrant", "HNSW", "m=16", "ef=128", "0.9900", "500", "2.00"]]
 
 
 def test_a_column_is_as_wide_as_its_longest_text_within_the_limit():
@@ -181,7 +181,7 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
     known = [row(recall_interval=[0.95, 0.97], latency_p95_interval_ms=[0.9, 1.3], qps_interval=[1600.0, 1700.0])]
     plus_minus = rows_of(dict(measurement_parts(known))["How far each figure could move (half its 95 % interval)"])
     assert plus_minus == [["Engine", "Index", "Search setting", "Clients", "Recall ±", "p95 ±", "QPS ±"],
-                          ["qdrant", "hnsw", "ef=64", "1", "0.0100", "0.200", "50.0"]]
+                          ["qdrant", "HNSW", "ef=64", "1", "0.0100", "0.200", "50.0"]]
 
 
 def test_empty_tables_keep_their_headings():

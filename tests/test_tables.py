@@ -124,7 +124,7 @@ def test_the_compression_chart_puts_recall_against_the_bytes_each_vector_takes_i
     unmeasured = row("chroma", ram_bytes_per_vector=900.0)  # the adapter cannot read its index size: left out
     figure = compression_figure([flat, pq, unmeasured])
     (trace,) = figure.data
-    assert list(trace.x) == [1544.0, 104.0] and list(trace.y) == [1.0, 0.81] and list(trace.text) == ["ivf_flat", "ivf_pq"]
+    assert list(trace.x) == [1544.0, 104.0] and list(trace.y) == [1.0, 0.81] and list(trace.text) == ["IVF_FLAT", "IVF_PQ"]
     assert trace.marker.size[1] == pytest.approx(48.0) and trace.marker.size[0] == pytest.approx(18.0)  # area ~ QPS
     run = Run(run_id="r", created_at="", status="finished", k=10, dataset=DatasetInfo(name="d", n=1, dim=1, queries=1,
               metric="l2", hash=""), plan={}, environment=Environment(), results=[flat, pq])
@@ -179,12 +179,12 @@ def test_a_tuned_row_says_how_its_setting_was_found_in_each_case():
     row = ResultRow(engine="pgvector", status="ok", index="hnsw", build_params={}, search_params={}, recall=0.9614)
     assert tuning_text(row) == ""
     row.tuning = TuningFigures(0.95, "ef_search", 64, True, 500, 500, [[16, 0.851], [40, 0.9384], [64, 0.961]])
-    assert tuning_text(row) == ("pgvector hnsw: recall 0.95 reached at ef_search=64 on 500 tuning queries (ef_search "
+    assert tuning_text(row) == ("pgvector HNSW: recall 0.95 reached at ef_search=64 on 500 tuning queries (ef_search="
                                 "16: 0.851, 40: 0.938, 64: 0.961); on the 500 held-out queries recall 0.961")
     row.tuning = TuningFigures(0.99, "ef_search", 512, False, 500, 499, [[16, 0.851], [512, 0.98]])
-    assert tuning_text(row) == ("pgvector hnsw: recall 0.99 reached at no ef_search tried (16: 0.851, 512: 0.980); "
+    assert tuning_text(row) == ("pgvector HNSW: recall 0.99 reached at no setting tried (ef_search=16: 0.851, 512: 0.980); "
                                 "measured at the best, ef_search=512; on the 499 held-out queries recall 0.961")
     row.index, row.recall = "flat", None
     row.tuning = TuningFigures(0.95, "", None, True, 10, 11, [["", 1.0]])
-    assert tuning_text(row) == ("pgvector flat: nothing to tune (recall 1.000 on 10 tuning queries); on the 11 "
+    assert tuning_text(row) == ("pgvector FLAT: nothing to tune (recall 1.000 on 10 tuning queries); on the 11 "
                                 "held-out queries recall not read")

@@ -68,8 +68,8 @@ def test_a_tuned_run_finds_the_least_effort_that_reaches_the_target_and_reads_it
     assert stored.tuning == t
     assert main(["runs", "show", run.run_id]) == 0
     shown = capsys.readouterr().out
-    assert f"hnswlib hnsw: recall 0.95 reached at ef={t.chosen} on 101 tuning queries (ef 16: " in shown
-    assert "faiss flat: nothing to tune" in shown
+    assert f"hnswlib HNSW: recall 0.95 reached at ef={t.chosen} on 101 tuning queries (ef=16: " in shown
+    assert "faiss FLAT: nothing to tune" in shown
 
 
 def test_an_index_that_reaches_the_target_at_no_setting_says_so_with_its_best_recall():
@@ -240,7 +240,7 @@ def test_the_results_page_and_the_report_say_how_each_tuned_setting_was_found():
 
     run = execute(RunPlan(dataset=DATA, engines=parse_engines("hnswlib:M=4"), k=10, tune_recall=0.95), ResultsStore())
     (row,) = run.results
-    line = f"hnswlib hnsw: recall 0.95 reached at ef={row.tuning.chosen} on 101 tuning queries"
+    line = f"hnswlib HNSW: recall 0.95 reached at ef={row.tuning.chosen} on 101 tuning queries"
     page = open_page("views/results.py")
     assert any(line in info.value and "Compared at equal recall" in info.value for info in page.info)
     assert any(line in text for text in summary_lines(build_report([run])))

@@ -28,11 +28,26 @@ OPTION_LABELS = {
     "php": "PHP", "langchain": "LangChain", "llamaindex": "LlamaIndex",
 }
 
+# the price table's fields (decision/cost: Instance, Storage, ManagedOffer) as the price editor heads them
+PRICE_FIELD_LABELS = {
+    "name": "Name", "engine": "Engine", "provider": "Provider", "region": "Region", "vcpu": "vCPUs",
+    "ram_gb": "RAM (GB)", "usd_per_hour": "USD per hour", "usd_per_gb_month": "USD per GB-month",
+    "usd_per_unit_hour": "USD per unit-hour", "vectors_768d_per_unit": "768-d vectors per unit",
+    "qps_per_unit": "QPS per unit", "min_units": "Minimum units", "min_usd_per_month": "Minimum USD per month",
+    "as_of": "Price as of", "source": "Source", "source_url": "Source address", "note": "Note", "kind": "Kind",
+    "family": "Family", "regions": "Regions",
+}
+
 
 def term(identifier: str) -> str:
     """The reader's word for an identifier: the glossary's, else its words ("memory_headroom" → "memory headroom")."""
     return FEATURE_LABELS.get(identifier) or OPTION_LABELS.get(identifier) or identifier.replace("_", " ").strip()
 
+
+def index_name(index: str) -> str:
+    """An index type as the engines' documentation names it ("ivf_hnsw_sq" → "IVF_HNSW_SQ", "hnsw" → "HNSW"); an
+    engine spec takes either case (`milvus:index=IVF_FLAT`)."""
+    return index.upper()
 
 def answer_text(value: Any) -> str:
     """An answer as a person reads it: yes/no, lists joined, option identifiers in words, whole numbers with

@@ -28,6 +28,7 @@ from vectorscout.decision.cost import (
 )
 from vectorscout.decision.recommend import excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, save_scenario, saved_scenarios
+from vectorscout.glossary import PRICE_FIELD_LABELS
 from vectorscout.reporting.charts import cost_scale_figure, scaling_figure
 from vectorscout.reporting.tables import fixed, human_label, money, significant, whole
 from vectorscout.results.scaling import ladders
@@ -210,7 +211,10 @@ if report is not None:
 
 with st.expander("Price table" + (" (edited by you)" if prices.edited else " (defaults)")):
     document = prices.to_document()
-    edited = {kind: st.data_editor(pd.DataFrame(document[kind]), num_rows="dynamic", key=f"prices.{kind}")
+    # headed in words; the frame keeps the fields' names, which the saved table is read back by
+    edited = {kind: st.data_editor(pd.DataFrame(document[kind]), num_rows="dynamic", key=f"prices.{kind}",
+                                   column_config={field: st.column_config.Column(label)
+                                                  for field, label in PRICE_FIELD_LABELS.items()})
               for kind in ("instances", "storage", "managed")}
     save_column, reset_column = st.columns(2)
     if save_column.button("Save my prices"):

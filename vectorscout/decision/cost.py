@@ -23,6 +23,7 @@ from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.contract.params import Param, ParamError
 from vectorscout.decision import memory_model
 from vectorscout.decision.answers import Answers, AnswersLike
+from vectorscout.glossary import index_name
 from vectorscout.home import home_dir, write_atomically
 from vectorscout.results.analysis import engine_memory_mb, evidence_for, measured_product, reaches_target
 from vectorscout.results.records import ResultRow, Run
@@ -299,7 +300,7 @@ class EngineMeasure:
 
 def _setting(row: ResultRow) -> str:
     params = {**row.build_params, **row.search_params}
-    return row.index + (" " + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    return index_name(row.index) + (" " + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
 
 
 def _memory_above_empty(row: ResultRow) -> float | None:

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from adapters.registry import UnknownEngine, adapter_class
+from vectorscout.glossary import index_name
 from vectorscout.results.analysis import series_text
 from vectorscout.results.records import ResultRow, Run
 
@@ -187,7 +188,7 @@ def error_bars(points: list[tuple[float | None, list[float] | None]], colour: st
 
 
 def setting_label(row: ResultRow) -> str:
-    parts = [row.index, *(f"{k}={v}" for k, v in row.search_params.items())]
+    parts = [index_name(row.index), *(f"{k}={v}" for k, v in row.search_params.items())]
     return " ".join(parts)
 
 
@@ -438,7 +439,7 @@ def streaming_figure(rows: list[ResultRow]) -> go.Figure:
                                                            "p95 latency per window, ms (lower is better)"))
     for row in streamed:
         style = styles[series_text(row)]
-        name = f"{style.name} · {row.index}"
+        name = f"{style.name} · {index_name(row.index)}"
         windows = row.streaming.windows if row.streaming else []
         for column, values in ((1, [w.recall for w in windows]), (2, [w.p95_ms for w in windows])):
             figure.add_trace(go.Scatter(
@@ -466,8 +467,8 @@ def hybrid_figure(rows: list[ResultRow]) -> go.Figure:
     """nDCG@10 of keyword, dense and hybrid retrieval per engine, bars side by side, with the exact dense top-k's
     as a grey fourth bar: what fusion adds over either list, and what the approximate dense index gives up."""
     measured = [r for r in rows if r.status == "ok" and r.hybrid is not None]
-    labels = [f"{series_text(r)} · {r.index}" + ("<br>(app-side text)" if r.hybrid and r.hybrid.application_side else "")
-              for r in measured]
+    labels = [f"{series_text(r)} · {index_name(r.index)}"
+              + ("<br>(app-side text)" if r.hybrid and r.hybrid.application_side else "") for r in measured]
     series = [(name, colour, [r.hybrid.mode(mode) if r.hybrid else None for r in measured])
               for mode, name, colour in HYBRID_MODES]
     figure = go.Figure()
@@ -540,7 +541,7 @@ def compression_figure(rows: list[ResultRow]) -> go.Figure:
         mine = [r for r in points if series_text(r) == engine]
         figure.add_trace(go.Scatter(
             x=[r.index_bytes_per_vector for r in mine], y=[r.recall for r in mine], mode="markers+text",
-            name=style.name, text=[r.index for r in mine], textposition="top center",
+            name=style.name, text=[index_name(r.index) for r in mine], textposition="top center",
             marker={"color": style.colour, "symbol": style.symbol, "opacity": 0.75, "sizemode": "area",
                     "size": [8 + 40 * (r.qps or 0.0) / fastest for r in mine], "line": {"width": 1}},
             customdata=[[setting_label(r), r.qps, r.disk_bytes_per_vector or 0] for r in mine],

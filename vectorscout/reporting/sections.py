@@ -16,7 +16,7 @@ from vectorscout.decision.cost import ASSUMPTIONS, CostError, CostReport, cost_r
 from vectorscout.decision.matrix import MODE_LABELS, feature_matrix
 from vectorscout.decision.recommend import EngineVerdict, Recommendation, excluded_engines, recommend
 from vectorscout.decision.scenario import Scenario, questionnaire
-from vectorscout.glossary import answer_text, term
+from vectorscout.glossary import answer_text, index_name, term
 from vectorscout.redaction import redact
 from vectorscout.reporting.charts import (
     cost_scale_figure,
@@ -319,8 +319,9 @@ def methodology_rows(data: ReportData) -> list[tuple[str, str]]:
                                f"repetitions {plan.get('repetitions', 1)}, concurrent clients {clients}, "
                                f"isolated workers {'yes' if plan.get('isolate') else 'no'}"))
         for engine in plan.get("engines", []):
-            rows.append((f"engine {engine['engine']}", f"index {engine['index']}; build {params_text(engine['build_params'])}; "
-                                                       f"search grid {grid_text(engine['search_grid'])}"))
+            rows.append((f"engine {engine['engine']}",
+                         f"index {index_name(engine['index'])}; build {params_text(engine['build_params'])}; "
+                         f"search grid {grid_text(engine['search_grid'])}"))
         env = run.environment
         rows.append(("hardware", f"{env.cpu_model}, {env.cores} cores, {env.ram_gb} GB RAM, {env.os}, "
                                  f"Python {env.python}, VectorScout {env.vectorscout}"))

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from vectorscout.glossary import index_name
 from vectorscout.results.analysis import engine_label, engine_memory_mb, series_text
 from vectorscout.results.records import ResultRow
 
@@ -115,7 +116,7 @@ def half_width(interval: list[float] | None) -> float | None:
 COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...] = (
     ("Engine", lambda r: r.series or engine_label(r), text),
     ("Run", lambda r: r.run_id or None, text),
-    ("Index", lambda r: r.index, text),
+    ("Index", lambda r: index_name(r.index), text),
     ("Search setting", setting_text, text),
     ("Clients", lambda r: r.concurrency, whole),
     ("Recall@k", lambda r: r.recall, fixed(4)),
@@ -303,7 +304,7 @@ def stream_summary_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
         figures = row.streaming
         if figures is None:
             continue
-        line = {"Engine": series_text(row), "Index": row.index,
+        line = {"Engine": series_text(row), "Index": index_name(row.index),
                 "Rate asked (vectors/s)": significant(figures.rate_asked),
                 "Rate achieved (vectors/s)": significant(figures.rate_achieved),
                 "Fell behind at (s)": "never" if figures.fell_behind_at_s is None else significant(figures.fell_behind_at_s),
@@ -346,7 +347,7 @@ def hybrid_table(rows: Iterable[ResultRow]) -> pd.DataFrame:
             continue
         keyword, dense, hybrid = (figures.mode(name) for name in ("keyword", "dense", "hybrid"))
         lines.append({
-            "Engine": series_text(row), "Index": row.index,
+            "Engine": series_text(row), "Index": index_name(row.index),
             "Keyword nDCG@10": fixed(4)(keyword.ndcg_at_10 if keyword else None),
             "Dense nDCG@10": fixed(4)(dense.ndcg_at_10 if dense else None),
             "Hybrid nDCG@10": fixed(4)(hybrid.ndcg_at_10 if hybrid else None),
@@ -366,7 +367,7 @@ def frontier_table(rows: Iterable[ResultRow]) -> tuple[list[str], list[list[str]
     from vectorscout.results.analysis import pareto_frontier
 
     header = ["Engine", "Index", "Build parameters", "Search setting", "Recall@k", "QPS", "p95 (ms)"]
-    body = [[engine, point.index, params_text(point.build_params), params_text(point.search_params),
+    body = [[engine, index_name(point.index), params_text(point.build_params), params_text(point.search_params),
              fixed(4)(point.recall), significant(point.qps), significant(point.latency_p95_ms)]
             for engine, points in pareto_frontier(rows).items() for point in points]
     return header, body
@@ -420,14 +421,14 @@ def tuning_text(row: ResultRow) -> str:
     tried = ", ".join((f"{value}: {recall:.3f}" if t.parameter else f"{recall:.3f}")
                       + (f" (decided on {queries} queries)" if queries < t.tuning_queries else "")
                       for (value, recall), queries in zip(t.tried, read))
-    where = f"{engine_label(row)} {row.index}"
+    where = f"{engine_label(row)} {index_name(row.index)}"
     if not t.parameter:
         found = f"nothing to tune (recall {tried} on {t.tuning_queries} tuning queries)"
     elif t.reached:
         found = (f"recall {t.target:g} reached at {t.parameter}={t.chosen} on {t.tuning_queries} tuning queries "
-                 f"({t.parameter} {tried})")
+                 f"({t.parameter}={tried})")
     else:
-        found = (f"recall {t.target:g} reached at no {t.parameter} tried ({tried}); measured at the best, "
+        found = (f"recall {t.target:g} reached at no setting tried ({t.parameter}={tried}); measured at the best, "
                  f"{t.parameter}={t.chosen}")
     recall = "not read" if row.recall is None else f"{row.recall:.3f}"
     return f"{where}: {found}; on the {t.held_out_queries} held-out queries recall {recall}"
