@@ -199,7 +199,7 @@ def test_reports_carry_the_hybrid_quality_table():
     text = render_markdown(ReportData(runs=[run]), {})
     assert "## Pareto frontiers" not in text  # a hybrid-quality run measures no speed: no empty frontier table
     section = text.split("## Hybrid-search quality")[1]
-    assert "| qdrant | hnsw | 0.5481 | 0.4338 | 0.5836 | 0.4500 | 0.9500 |" in section
+    assert "| qdrant | HNSW | 0.5481 | 0.4338 | 0.5836 | 0.4500 | 0.9500 |" in section
 
 
 def test_cancelling_during_the_hybrid_queries_stops_the_engine_and_keeps_the_run():
