@@ -24,7 +24,7 @@ from vectorscout.benchmarking.specs import EngineConfig, engine_config
 from vectorscout.contract.params import Param
 from vectorscout.glossary import term
 from vectorscout.home import HomeError, home_dir
-from vectorscout.reporting.tables import TABLE_COLUMN_PX, TABLE_FIT_PX, column_widths, header_px
+from vectorscout.reporting.tables import TABLE_COLUMN_PX, TABLE_FIT_PX, column_widths, headers_px
 from vectorscout.results.store import ResultsStore, RunSummary, StoreError
 from vectorscout.serve import BEHIND_PROXY_ENV, LOOPBACK, PASSWORD_ENV, PROXY_TOKEN_HEADER, configured_password
 
@@ -415,7 +415,7 @@ def table_zoom(frame: pd.DataFrame) -> float:
     """Projector mode's zoom of one table: PROJECTOR_TABLE_ZOOM, or less for a table whose headers alone would
     not fit the zoomed column (its grid would scroll sideways inside its frame), never below the desk's 1."""
     # each width is rounded up to a whole pixel and the grid draws a border: TABLE_SLACK_PX per column besides
-    headers = sum(header_px(column) + TABLE_SLACK_PX for column in frame.columns)
+    headers = headers_px(frame.columns) + TABLE_SLACK_PX * len(frame.columns)
     return max(1.0, min(PROJECTOR_TABLE_ZOOM, TABLE_FIT_PX / headers)) if headers else PROJECTOR_TABLE_ZOOM
 
 

@@ -49,6 +49,7 @@ def index_name(index: str) -> str:
     engine spec takes either case (`milvus:index=IVF_FLAT`)."""
     return index.upper()
 
+
 def answer_text(value: Any) -> str:
     """An answer as a person reads it: yes/no, lists joined, option identifiers in words, whole numbers with
     separators (8000.0 → "8,000"), no "None"."""

@@ -240,7 +240,7 @@ def measurement_parts(rows: Iterable[ResultRow], fit_px: float | None = None) ->
     header, so a wider one scrolled sideways), each led by the row's identity again."""
     whole = results_table(rows)  # read and formatted once; each part is a choice of its columns
     identity = [c for c in ROW_IDENTITY if c in whole.columns]
-    budget = (TABLE_FIT_PX if fit_px is None else fit_px) - sum(header_px(c) for c in identity)
+    budget = (TABLE_FIT_PX if fit_px is None else fit_px) - headers_px(identity)
     parts = []
     for title, columns in MEASUREMENT_PARTS:
         present = [c for c in columns if c in whole.columns]
@@ -253,7 +253,7 @@ def header_chunks(columns: list[str], budget_px: float) -> list[list[str]]:
     """The columns in order, cut where the next header would take a chunk past budget_px (a header wider than the
     whole budget stands alone)."""
     chunks: list[list[str]] = []
-    used = budget_px
+    used = 0.0
     for column in columns:
         if not chunks or used + header_px(column) > budget_px:
             chunks.append([])
@@ -386,6 +386,11 @@ TABLE_FIT_PX = 800  # what tables are sized to: the column less room for roundin
 def header_px(column: object) -> float:
     """The pixels a column's header takes at the grid's font: no column is narrowed below it."""
     return TABLE_PAD_PX + TABLE_CHAR_PX * len(str(column))
+
+
+def headers_px(columns: Iterable[object]) -> float:
+    """The pixels a table's headers take side by side: the narrowest it can be drawn without scrolling."""
+    return sum(header_px(column) for column in columns)
 
 
 def column_widths(frame: pd.DataFrame, fit_px: float | None = None) -> dict[str, int]:
