@@ -7,13 +7,22 @@ models is tried, each a straight line after a transform of n and of the figure:
 
 - ``power``: log y = a + b log n (QPS, build time, latency once the index outgrows the CPU caches);
 - ``log``: y = a + b log n (HNSW latency grows with the graph's depth; recall at a fixed search effort decays);
+- ``capped_log``: y = 1 up to a size n0, then 1 + b log(n / n0) (recall at a fixed search effort: a small index is
+  searched whole and recall sits at its ceiling of 1, then falls by about the same amount per doubling; a plain line
+  through points pinned at 1 is pulled flat by them and overstates recall further out, measured here on both HNSW
+  ladders, Chroma and hnswlib). The knee n0 is found by search; for a figure that never sits at 1 it lies below the
+  smallest size and the model is the plain line;
 - ``linear``: y = a + b n (memory: fixed start-up plus bytes per vector).
 
 With four or more sizes the model with the smallest leave-one-out error is kept (and the text says by how
-much); with three, the figure's first model, which is the one its index theory predicts. Intervals are 95 %
-prediction intervals of the straight line (Student's t over the residuals), transformed back, so they widen
-the further a prediction reaches. Beyond LONG_EXTRAPOLATION times the largest measured size a prediction is
-marked as a long extrapolation whatever its interval says.
+much); with three, the figure's first model, which is the one its index theory predicts. The held-out check
+makes the same choice over the smaller sizes alone, so the size it predicts has no say in the model that
+predicts it. Intervals are 95 % prediction intervals of the straight line (Student's t over the residuals),
+transformed back, so they widen the further a prediction reaches; the knee model's is the line's through the
+sizes past its knee. Measured recall cannot pass 1, and that clipping makes the knee model's interval too
+narrow: in a simulation it held a new measurement 83 % of the time for a nominal 95 % (94 % without the clip).
+Beyond LONG_EXTRAPOLATION times the largest measured size a prediction is marked as a long extrapolation
+whatever its interval says.
 """
 
 from __future__ import annotations
@@ -39,11 +48,14 @@ class Model:
     formula: str  # in words a reader knows
     log_x: bool
     log_y: bool
+    ceiling: float | None = None  # a value the figure cannot pass: held there up to a knee, falling past it
 
 
 MODELS = {
     "power": Model("power", "c × n^b (a power law)", log_x=True, log_y=True),
     "log": Model("log", "a + b × log n", log_x=True, log_y=False),
+    "capped_log": Model("capped_log", "1 up to a knee, then a + b × log n", log_x=True, log_y=False,
+                        ceiling=1.0),
     "linear": Model("linear", "a + b × n", log_x=False, log_y=False),
 }
 
@@ -72,7 +84,10 @@ def _build_s(row: ResultRow) -> float | None:
 FIGURES: tuple[Figure, ...] = (
     # recall at a fixed search effort decays about evenly per doubling of n; a line in n would reach 0 within a
     # few decades of any ladder, which no index does, so it is not a candidate
-    Figure("recall", "Recall at the ladder's setting", "", ("log",), absolute=True, read=lambda r: r.recall),
+    # the knee model is a candidate, not the default: it cannot hold level below 1 (a quantised index's recall
+    # may), and with three sizes there is no leave-one-out error to tell the two apart
+    Figure("recall", "Recall at the ladder's setting", "", ("log", "capped_log"), absolute=True,
+           read=lambda r: r.recall),
     Figure("p50_ms", "p50 latency", "ms", ("log", "power"), read=lambda r: r.latency_p50_ms),
     Figure("p95_ms", "p95 latency", "ms", ("log", "power"), read=lambda r: r.latency_p95_ms),
     Figure("qps", "QPS, one client", "queries/s", ("power", "log"), read=lambda r: r.qps),
@@ -95,9 +110,14 @@ class Line:
     mean_x: float
     sxx: float
     residual_sd: float | None  # None with two points: a line through them has no residuals to judge it by
+    knee: float | None = None  # a capped model's x' where it leaves its ceiling; a is then the ceiling, not fitted
+    # the residuals' degrees of freedom where they are not points - 2: a capped model's interval is the line's
+    # through the points past its knee (points, mean_x and sxx are theirs), its residuals those of every point
+    dof: int | None = None
 
     def _x(self, n: float) -> float:
-        return math.log(n) if self.model.log_x else float(n)
+        x = math.log(n) if self.model.log_x else float(n)
+        return x if self.knee is None else max(0.0, x - self.knee)
 
     def _back(self, y: float) -> float:
         return math.exp(y) if self.model.log_y else y
@@ -109,9 +129,12 @@ class Line:
         """The 95 % prediction interval at n (low, high), None when the fit has no residual degrees of freedom."""
         if self.residual_sd is None:
             return None
+        if self.sxx == 0:
+            return None  # one point past a capped model's knee: its slope rests on that point alone
         x = self._x(n)
         spread = self.residual_sd * math.sqrt(1 + 1 / self.points + (x - self.mean_x) ** 2 / self.sxx)
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, self.points - 2)) * spread
+        dof = self.points - 2 if self.dof is None else self.dof
+        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * spread
         centre = self.a + self.b * x
         return self._back(centre - half), self._back(centre + half)
 
@@ -128,6 +151,8 @@ def fit_line(model: Model, points: Sequence[tuple[float, float]]) -> Line:
         raise FitError(f"{model.name}: sizes{' and values' if model.log_y else ''} must be above 0")
     xs = [math.log(n) if model.log_x else float(n) for n, _ in points]
     ys = [math.log(y) if model.log_y else float(y) for _, y in points]
+    if model.ceiling is not None:
+        return _fit_capped(model, model.ceiling, xs, ys)
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mean_x) ** 2 for x in xs)
     b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
@@ -135,6 +160,42 @@ def fit_line(model: Model, points: Sequence[tuple[float, float]]) -> Line:
     dof = len(points) - 2
     residual_sd = math.sqrt(sum((y - a - b * x) ** 2 for x, y in zip(xs, ys)) / dof) if dof > 0 else None
     return Line(model, a, b, len(points), mean_x, sxx, residual_sd)
+
+
+KNEE_STEPS = 2000  # knees tried between far below the smallest size and the largest
+
+
+def _fit_capped(model: Model, ceiling: float, xs: list[float], ys: list[float]) -> Line:
+    """Least squares of y = ceiling + b × max(0, x − knee). For a given knee b is a slope through the
+    origin; the knee is searched over a grid reaching four spans below the smallest x, plus the knee of the plain
+    line where that line falls through the ceiling before the smallest x (so this model fits at least as well)."""
+    low, span = min(xs), (max(xs) - min(xs)) or 1.0
+    knees = [low - 4 * span + 5 * span * i / KNEE_STEPS for i in range(KNEE_STEPS + 1)]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    if slope < 0 and mean_y + slope * (low - mean_x) <= ceiling:
+        knees.append(mean_x + (ceiling - mean_y) / slope)
+    best: tuple[float, float, float] | None = None  # squared error, knee, slope
+    for knee in knees:
+        hs = [max(0.0, x - knee) for x in xs]
+        shh = sum(h * h for h in hs)
+        if shh == 0:
+            continue
+        b = sum(h * (y - ceiling) for h, y in zip(hs, ys)) / shh  # never above 0: no y is above the ceiling
+        sse = sum((y - ceiling - b * h) ** 2 for h, y in zip(hs, ys))
+        if best is None or sse < best[0] - 1e-15:
+            best = (sse, knee, b)
+    assert best is not None  # the lowest knee lies below every x
+    sse, knee, b = best
+    dof = len(xs) - 2  # the slope and the knee
+    residual_sd = math.sqrt(sse / dof) if dof > 0 else None
+    # Past the knee the model is a line whose intercept sets the knee: its interval is an ordinary line's through
+    # those points, so the knee's own uncertainty widens it (a line fixed at the ceiling, the knee taken as known,
+    # gave an interval about half as wide at 100M on hnswlib's ladder)
+    past = [x - knee for x in xs if x > knee]
+    mean_past = statistics.fmean(past)
+    sxx_past = sum((h - mean_past) ** 2 for h in past)
+    return Line(model, ceiling, b, len(past), mean_past, sxx_past, residual_sd, knee, dof)
 
 
 def error_of(figure: Figure, predicted: float, measured: float) -> float:
@@ -182,6 +243,7 @@ class HeldOutCheck:
     error: float  # relative, or in the figure's units for recall
     interval: tuple[float, float] | None
     inside: bool | None  # the measured value inside the interval of the fit without it (None: no interval)
+    model: str = ""  # the model the smaller sizes chose (MODELS key); it may differ from the curve's
 
 
 @dataclass(frozen=True)
@@ -220,11 +282,10 @@ class Curve:
         return Prediction(n, value, low_high, times, times > LONG_EXTRAPOLATION)
 
 
-def fit_curve(figure: Figure, points: Sequence[tuple[int, float]]) -> Curve | None:
-    """The figure's curve over points measured at MIN_SIZES or more sizes; None when there are fewer."""
-    sizes = tuple(sorted({n for n, _ in points}))
-    if len(sizes) < MIN_SIZES:
-        return None
+def _choose_model(figure: Figure, points: Sequence[tuple[int, float]]) -> tuple[Model, str] | None:
+    """The model for these points and why: the smallest leave-one-out error with four sizes or more, else the
+    figure's first model; None when no model can take the values (a log of 0)."""
+    sizes = {n for n, _ in points}
     usable = [MODELS[name] for name in figure.models
               if not (MODELS[name].log_y and any(y <= 0 for _, y in points))]
     if not usable:
@@ -240,23 +301,36 @@ def fit_curve(figure: Figure, points: Sequence[tuple[int, float]]) -> Curve | No
             others = "; ".join(f"{m.formula} {describe_error(figure, e)}" for e, m in ranked[1:])
             why = (f"{chosen.formula}: leave-one-out error {describe_error(figure, ranked[0][0])}"
                    + (f" (against {others})" if others else ""))
+    return chosen, why
+
+
+def fit_curve(figure: Figure, points: Sequence[tuple[int, float]]) -> Curve | None:
+    """The figure's curve over points measured at MIN_SIZES or more sizes; None when there are fewer."""
+    sizes = tuple(sorted({n for n, _ in points}))
+    choice = _choose_model(figure, points) if len(sizes) >= MIN_SIZES else None
+    if choice is None:
+        return None
+    chosen, why = choice
     line = fit_line(chosen, points)
-    return Curve(figure, line, why, sizes, tuple(sorted(points)), _held_out(figure, chosen, points, sizes))
+    return Curve(figure, line, why, sizes, tuple(sorted(points)), _held_out(figure, points, sizes))
 
 
-def _held_out(figure: Figure, model: Model, points: Sequence[tuple[int, float]],
-              sizes: tuple[int, ...]) -> HeldOutCheck | None:
+def _held_out(figure: Figure, points: Sequence[tuple[int, float]], sizes: tuple[int, ...]) -> HeldOutCheck | None:
     largest = sizes[-1]
     kept = [p for p in points if p[0] != largest]
     measured = statistics.median(y for n, y in points if n == largest)
+    choice = _choose_model(figure, kept)  # chosen without the size it is asked for
+    if choice is None:
+        return None
     try:
-        line = fit_line(model, kept)
+        line = fit_line(choice[0], kept)
     except FitError:
         return None
     predicted = line.predict(largest)
     interval = line.interval(largest)
     inside = None if interval is None else interval[0] <= measured <= interval[1]
-    return HeldOutCheck(largest, predicted, measured, error_of(figure, predicted, measured), interval, inside)
+    return HeldOutCheck(largest, predicted, measured, error_of(figure, predicted, measured), interval, inside,
+                        choice[0].name)
 
 
 # -- ladders out of stored runs ------------------------------------------------------------------------------
