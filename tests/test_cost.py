@@ -889,6 +889,18 @@ def test_the_build_time_follows_the_ladders_curve_and_the_recall_is_predicted_fo
     assert "below the 0.95 target" in million.scale.words  # at 1M: 0.924, under the target by 0.026
 
 
+def test_recall_at_1_until_the_top_two_sizes_is_predicted_without_an_interval_and_says_so():
+    # Qdrant's 768-d ladder: 1.000 at three sizes, then 0.995 and 0.9835; the knee model follows the fall, and
+    # two sizes past the knee leave nothing to judge its noise by
+    recall = dict(zip((25_000, 50_000, 100_000, 200_000, 400_000), (1.0, 1.0, 1.0, 0.995, 0.9835)))
+    runs = ladder_runs(lambda n: 1000.0, recall_at=recall.__getitem__)
+    (estimate,) = cost_report(answers(vectors_now=1_000_000_000), runs, ASSUME, PRICES).estimates
+    assert estimate.scale.recall.interval is None
+    assert 0.8 < estimate.scale.recall.value < 0.9  # about 0.011 a doubling past 200,000, 11 doublings on
+    assert (f"predicted {estimate.scale.recall.value:.3f} (no interval: too few sizes to judge the curve's noise by) "
+            "at that size, below the 0.95 target") in estimate.scale.words
+
+
 def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_scale_checks_each_curve(
         tmp_path, capsys):
     store = ResultsStore()
@@ -917,7 +929,7 @@ def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_
     assert main(["scale", "--runs", ids, "--at", "10000000"]) == 0
     out = capsys.readouterr().out
     assert "faiss, hnsw (ef=64), 128 dimensions, 25,000–400,000 vectors (5 sizes)" in out
-    assert "QPS, one client: c × n^b (a power law): leave-one-out error" in out
+    assert "QPS, one client: c × n^b (a power law): the only model for this figure" in out
     assert "at 10,000,000: " in out and "long extrapolation: 25× the largest size measured" in out
     assert main(["scale", "--runs", ids, "--at", "10000000", "--format", "json"]) == 0
     (document,) = json.loads(capsys.readouterr().out)

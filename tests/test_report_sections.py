@@ -259,7 +259,7 @@ def test_the_scaling_section_gives_each_curves_check_and_its_figure_at_the_scena
     assert header[3] == "Check: its largest size from the smaller ones"
     qps = next(line for line in body if line[1] == "QPS, one client")
     assert qps[0] == "hnswlib, hnsw (ef=64), 8 dimensions, 25,000–200,000 vectors (4 sizes)"
-    assert qps[2].startswith("c × n^b (a power law): leave-one-out error 0%")
+    assert qps[2] == "c × n^b (a power law): the only model for this figure"
     assert qps[3] == f"200,000: predicted {1e5 * 200_000 ** -0.5:,.3g} queries/s, measured " \
                      f"{1e5 * 200_000 ** -0.5:,.3g} queries/s (off by 0%)"
     # an exact power law: at 8M, 1e5 / sqrt(8e6) = 35.4 QPS, 40x the largest size

@@ -5,7 +5,8 @@ A ladder is every run of one engine setting (engine, what ran, index, build and 
 family of data (the same dataset spec apart from its size) at three or more sizes. Per figure a small set of
 models is tried, each a straight line after a transform of n and of the figure:
 
-- ``power``: log y = a + b log n (QPS, build time, latency once the index outgrows the CPU caches);
+- ``power``: log y = a + b log n (QPS, the only model for it; build time, latency once the index outgrows the
+  CPU caches);
 - ``log``: y = a + b log n (HNSW latency grows with the graph's depth; recall at a fixed search effort decays);
 - ``capped_log``: y = 1 up to a size n0, then 1 + b log(n / n0) (recall at a fixed search effort: a small index is
   searched whole and recall sits at its ceiling of 1, then falls by about the same amount per doubling; a plain line
@@ -19,10 +20,10 @@ much); with three, the figure's first model, which is the one its index theory p
 makes the same choice over the smaller sizes alone, so the size it predicts has no say in the model that
 predicts it. Intervals are 95 % prediction intervals of the straight line (Student's t over the residuals),
 transformed back, so they widen the further a prediction reaches; the knee model's is the line's through the
-sizes past its knee. Measured recall cannot pass 1, and that clipping makes the knee model's interval too
-narrow: in a simulation it held a new measurement 83 % of the time for a nominal 95 % (94 % without the clip).
-Beyond LONG_EXTRAPOLATION times the largest measured size a prediction is marked as a long extrapolation
-whatever its interval says.
+sizes past its knee, judged by their residuals alone (measured recall cannot pass 1, so a residual at the
+ceiling says nothing of the noise); with fewer than three sizes past the knee it has none. In a simulation it
+held a new measurement 94 % of the time for a nominal 95 %, clipped at 1 or not. Beyond LONG_EXTRAPOLATION
+times the largest measured size a prediction is marked as a long extrapolation whatever its interval says.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ FIGURES: tuple[Figure, ...] = (
            read=lambda r: r.recall),
     Figure("p50_ms", "p50 latency", "ms", ("log", "power"), read=lambda r: r.latency_p50_ms),
     Figure("p95_ms", "p95 latency", "ms", ("log", "power"), read=lambda r: r.latency_p95_ms),
-    Figure("qps", "QPS, one client", "queries/s", ("power", "log"), read=lambda r: r.qps),
+    # QPS by the power law alone: positive at every size. A line in log n reaches 0 a few doublings out (Qdrant's
+    # edge engine's ladder: below 0 by 2M vectors, priced as one node for throughput at 1B), and a latency that
+    # grows as log n gives a QPS that falls more slowly than any power, so the power law errs towards more nodes
+    Figure("qps", "QPS, one client", "queries/s", ("power",), read=lambda r: r.qps),
     # graph indexes build in about n log n (a power a little above 1); lists train once, then add in about n
     Figure("build_s", "Insert and index build", "s", ("power", "linear"), read=_build_s),
     Figure("memory_bytes", "Engine memory", "bytes", ("linear", "power"), read=_memory_bytes),
@@ -110,10 +114,9 @@ class Line:
     mean_x: float
     sxx: float
     residual_sd: float | None  # None with two points: a line through them has no residuals to judge it by
-    knee: float | None = None  # a capped model's x' where it leaves its ceiling; a is then the ceiling, not fitted
-    # the residuals' degrees of freedom where they are not points - 2: a capped model's interval is the line's
-    # through the points past its knee (points, mean_x and sxx are theirs), its residuals those of every point
-    dof: int | None = None
+    # a capped model's x' where it leaves its ceiling; a is then the ceiling, not fitted, and points, mean_x, sxx
+    # and residual_sd are those of the points past the knee
+    knee: float | None = None
 
     def _x(self, n: float) -> float:
         x = math.log(n) if self.model.log_x else float(n)
@@ -129,12 +132,9 @@ class Line:
         """The 95 % prediction interval at n (low, high), None when the fit has no residual degrees of freedom."""
         if self.residual_sd is None:
             return None
-        if self.sxx == 0:
-            return None  # one point past a capped model's knee: its slope rests on that point alone
         x = self._x(n)
         spread = self.residual_sd * math.sqrt(1 + 1 / self.points + (x - self.mean_x) ** 2 / self.sxx)
-        dof = self.points - 2 if self.dof is None else self.dof
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * spread
+        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, self.points - 2)) * spread
         centre = self.a + self.b * x
         return self._back(centre - half), self._back(centre + half)
 
@@ -186,16 +186,18 @@ def _fit_capped(model: Model, ceiling: float, xs: list[float], ys: list[float]) 
         if best is None or sse < best[0] - 1e-15:
             best = (sse, knee, b)
     assert best is not None  # the lowest knee lies below every x
-    sse, knee, b = best
-    dof = len(xs) - 2  # the slope and the knee
-    residual_sd = math.sqrt(sse / dof) if dof > 0 else None
+    _, knee, b = best
     # Past the knee the model is a line whose intercept sets the knee: its interval is an ordinary line's through
     # those points, so the knee's own uncertainty widens it (a line fixed at the ceiling, the knee taken as known,
-    # gave an interval about half as wide at 100M on hnswlib's ladder)
-    past = [x - knee for x in xs if x > knee]
-    mean_past = statistics.fmean(past)
-    sxx_past = sum((h - mean_past) ** 2 for h in past)
-    return Line(model, ceiling, b, len(past), mean_past, sxx_past, residual_sd, knee, dof)
+    # gave an interval about half as wide at 100M on hnswlib's ladder). Its residuals are theirs alone: a value
+    # measured at the ceiling cannot pass it, so its residual is no measure of the noise (Qdrant's ladder, at 1.000
+    # three times, gave an interval 0.002 wide at 1B vectors when they counted)
+    past = [(x - knee, y) for x, y in zip(xs, ys) if x > knee]
+    dof = len(past) - 2  # their slope and their intercept, the knee
+    residual_sd = math.sqrt(sum((y - ceiling - b * h) ** 2 for h, y in past) / dof) if dof > 0 else None
+    mean_past = statistics.fmean(h for h, _ in past)
+    sxx_past = sum((h - mean_past) ** 2 for h, _ in past)
+    return Line(model, ceiling, b, len(past), mean_past, sxx_past, residual_sd, knee)
 
 
 def error_of(figure: Figure, predicted: float, measured: float) -> float:
