@@ -901,6 +901,15 @@ def test_recall_at_1_until_the_top_two_sizes_is_predicted_without_an_interval_an
             "at that size, below the 0.95 target") in estimate.scale.words
 
 
+def test_recall_whose_curve_falls_through_0_is_called_a_bound_not_a_prediction():
+    # LanceDB IVF_PQ's 768-d ladder: about 0.073 lost a doubling, through 0 before 1B vectors
+    recall = dict(zip((25_000, 50_000, 100_000, 200_000, 400_000), (0.94, 0.8615, 0.7905, 0.7245, 0.649)))
+    runs = ladder_runs(lambda n: 1000.0, recall_at=recall.__getitem__)
+    (estimate,) = cost_report(answers(vectors_now=1_000_000_000, recall_target=0.6), runs, ASSUME, PRICES).estimates
+    assert ("predicted 0.000 (the curve is past 0 there: a bound, not a prediction) at that size, below the 0.6 "
+            "target") in estimate.scale.words
+
+
 def test_the_cli_prints_the_range_and_where_throughput_and_memory_come_from_and_scale_checks_each_curve(
         tmp_path, capsys):
     store = ResultsStore()

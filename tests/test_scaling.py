@@ -304,3 +304,18 @@ def test_recall_level_below_1_is_carried_level():
         curve = fit_curve(FIGURE["recall"], points)
         assert curve.line.model.name == "log" and curve.at(10**8).value == pytest.approx(0.9)
         assert curve.check.error == pytest.approx(0, abs=1e-12)
+
+
+def test_a_curve_past_its_figures_bound_gives_the_bound_and_says_it_is_not_a_prediction():
+    # LanceDB IVF_PQ's 768-d ladder: recall falls about 0.073 a doubling, through 0 before 1B vectors
+    measured = list(zip(SIZES, (0.94, 0.8615, 0.7905, 0.7245, 0.649)))
+    curve = fit_curve(FIGURE["recall"], measured)
+    assert curve.line.predict(10**9) < 0
+    at = curve.at(10**9)
+    assert (at.value, at.interval, at.bound) == (0.0, None, 0.0)
+    assert at.reach.endswith("; the curve is past 0 here, so 0 is a bound, not a prediction")
+    inside = curve.at(100_000_000)
+    assert inside.bound is None and inside.interval is not None and 0 < inside.value < 0.2
+    assert "bound" not in inside.reach
+    level = fit_curve(FIGURE["recall"], [(n, 1.0) for n in SIZES]).at(10**9)  # a line level at 1 is not past it
+    assert level.bound is None and level.value == 1.0

@@ -41,6 +41,7 @@ from vectorscout.results.records import ResultRow, Run
 LONG_EXTRAPOLATION = 20.0  # a prediction past this multiple of the largest measured size is called long
 MIN_SIZES = 3  # distinct sizes a ladder needs: two fit a line exactly and leave nothing to check it with
 CONFIDENCE = 0.95
+BOUND_SLACK = 1e-9  # a line level at 1 (recall) may land a rounding error past it: not past its bound
 
 
 @dataclass(frozen=True)
@@ -255,13 +256,18 @@ class Prediction:
     interval: tuple[float, float] | None
     times_largest: float  # n over the largest measured size
     long: bool  # beyond LONG_EXTRAPOLATION times the largest measured size
+    bound: float | None = None  # the figure's bound (0, or 1 for recall) the curve is past at n; value is then it
 
     @property
     def reach(self) -> str:
         if self.times_largest <= 1:
-            return "within the measured sizes"
-        words = f"{self.times_largest:,.0f}× the largest size measured"
-        return f"long extrapolation: {words}" if self.long else f"extrapolated {words}"
+            words = "within the measured sizes"
+        else:
+            words = f"{self.times_largest:,.0f}× the largest size measured"
+            words = f"long extrapolation: {words}" if self.long else f"extrapolated {words}"
+        if self.bound is not None:
+            words += f"; the curve is past {self.bound:g} here, so {self.bound:g} is a bound, not a prediction"
+        return words
 
 
 @dataclass(frozen=True)
@@ -275,13 +281,19 @@ class Curve:
 
     def at(self, n: int) -> Prediction:
         low_high = self.line.interval(n)
-        # every figure is 0 or more (recall at most 1): a straight line's interval may reach past either
+        # every figure is 0 or more (recall at most 1): a straight line and its interval may reach past either.
+        # Past a bound the value is the bound and there is no interval: "0.000 (0.000–0.000)" would claim a
+        # certainty the line, which fell through 0 (LanceDB's recall at 1B), does not have
         top = 1.0 if self.figure.key == "recall" else math.inf
-        value = min(top, max(0.0, self.line.predict(n)))
-        if low_high is not None:
+        raw = self.line.predict(n)
+        bound = top if raw > top + BOUND_SLACK else 0.0 if raw < -BOUND_SLACK else None
+        value = min(top, max(0.0, raw))
+        if bound is not None:
+            low_high = None
+        elif low_high is not None:
             low_high = (min(top, max(0.0, low_high[0])), min(top, max(0.0, low_high[1])))
         times = n / max(self.sizes)
-        return Prediction(n, value, low_high, times, times > LONG_EXTRAPOLATION)
+        return Prediction(n, value, low_high, times, times > LONG_EXTRAPOLATION, bound)
 
 
 def _choose_model(figure: Figure, points: Sequence[tuple[int, float]]) -> tuple[Model, str] | None:
