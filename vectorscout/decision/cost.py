@@ -455,10 +455,12 @@ class ScaleEvidence:
         text = (f"throughput measured at {self.measured_at:,} vectors, scaled to {self.target:,} by the scale ladder "
                 f"{self.ladder} (x{expected:.3g}, 95 % interval x{low:.3g}–x{high:.3g}; {self.held_out}); {reach}")
         if self.recall is not None:
-            interval = (f" (95 % interval {self.recall.interval[0]:.3f}–{self.recall.interval[1]:.3f})"
-                        if self.recall.interval else " (no interval: too few sizes to judge the curve's noise by)")
             if self.recall.bound is not None:
                 interval = f" (the curve is past {self.recall.bound:g} there: a bound, not a prediction)"
+            elif self.recall.interval:
+                interval = f" (95 % interval {self.recall.interval[0]:.3f}–{self.recall.interval[1]:.3f})"
+            else:
+                interval = " (no interval: too few sizes to judge the curve's noise by)"
             text += f"; recall at {self.recall_setting} predicted {self.recall.value:.3f}{interval} at that size"
             if self.recall_target and self.recall.value < self.recall_target:
                 text += (f", below the {self.recall_target:g} target: that size will need more search effort than "

@@ -154,13 +154,18 @@ def fit_line(model: Model, points: Sequence[tuple[float, float]]) -> Line:
     ys = [math.log(y) if model.log_y else float(y) for _, y in points]
     if model.ceiling is not None:
         return _fit_capped(model, model.ceiling, xs, ys)
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
-    a = mean_y - b * mean_x
+    a, b, mean_x, sxx = _least_squares(xs, ys)
     dof = len(points) - 2
     residual_sd = math.sqrt(sum((y - a - b * x) ** 2 for x, y in zip(xs, ys)) / dof) if dof > 0 else None
     return Line(model, a, b, len(points), mean_x, sxx, residual_sd)
+
+
+def _least_squares(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float, float]:
+    """The straight line y = a + b x through the points: (a, b, the mean of x, the sum of squares of x about it)."""
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    return mean_y - b * mean_x, b, mean_x, sxx
 
 
 KNEE_STEPS = 2000  # knees tried between far below the smallest size and the largest
@@ -170,12 +175,11 @@ def _fit_capped(model: Model, ceiling: float, xs: list[float], ys: list[float]) 
     """Least squares of y = ceiling + b × max(0, x − knee). For a given knee b is a slope through the
     origin; the knee is searched over a grid reaching four spans below the smallest x, plus the knee of the plain
     line where that line falls through the ceiling before the smallest x (so this model fits at least as well)."""
-    low, span = min(xs), (max(xs) - min(xs)) or 1.0
+    low, span = min(xs), max(xs) - min(xs)  # span > 0: fit_line has seen two distinct sizes
     knees = [low - 4 * span + 5 * span * i / KNEE_STEPS for i in range(KNEE_STEPS + 1)]
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
-    if slope < 0 and mean_y + slope * (low - mean_x) <= ceiling:
-        knees.append(mean_x + (ceiling - mean_y) / slope)
+    intercept, slope, _, _ = _least_squares(xs, ys)
+    if slope < 0 and intercept + slope * low <= ceiling:
+        knees.append((ceiling - intercept) / slope)
     best: tuple[float, float, float] | None = None  # squared error, knee, slope
     for knee in knees:
         hs = [max(0.0, x - knee) for x in xs]
@@ -197,7 +201,7 @@ def _fit_capped(model: Model, ceiling: float, xs: list[float], ys: list[float]) 
     dof = len(past) - 2  # their slope and their intercept, the knee
     residual_sd = math.sqrt(sum((y - ceiling - b * h) ** 2 for h, y in past) / dof) if dof > 0 else None
     mean_past = statistics.fmean(h for h, _ in past)
-    sxx_past = sum((h - mean_past) ** 2 for h, _ in past)
+    sxx_past = sum((h - mean_past) ** 2 for h, _ in past)  # a slope through them is b already: only x's spread
     return Line(model, ceiling, b, len(past), mean_past, sxx_past, residual_sd, knee)
 
 
