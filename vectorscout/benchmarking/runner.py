@@ -312,7 +312,7 @@ def _build_index(db: VectorAdapter, job: EngineJob, dataset: Dataset, report: St
     report("index", 1, 1)
     # The build's files reach the disk now, not during the timed queries: the kernel writes dirty pages back
     # 5 to 30 s after they were written (vm.dirty_writeback_centisecs, vm.dirty_expire_centisecs), and that
-    # write-back slowed the first timed passes of the engines that write files (LanceDB, Milvus Lite) and of the
+    # write-back slowed the first timed passes of the engines that write files (LanceDB, Milvus) and of the
     # engine after them. A stage of its own, so its time is neither the build's nor a search's.
     os.sync()
     job.end_stage("write-back", db)
