@@ -3,6 +3,7 @@ figures are chosen to tell the rounding, the unit and the column apart: a table 
 wrong column, to the wrong places, or under the wrong heading fails here."""
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 
@@ -169,7 +170,7 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
     in_parts = [label for _, columns in MEASUREMENT_PARTS for label in columns]
     assert sorted(in_parts + list(ROW_IDENTITY)) == sorted(label for label, _, _ in COLUMNS)
     assert MEASUREMENT_PARTS[0][1] == ("Recall@k", "p95 (ms)", "QPS", "Status")
-    assert MEASUREMENT_PARTS[1][1] == ("Recall ±", "p95 ±", "QPS ±")
+    assert MEASUREMENT_PARTS[1][1] == ("Recall ±", "p95 ±", "QPS ±", "Runs in ±")
     measured = [row(), row(engine="faiss", index="flat", search_params={}, qps=99.0, insert_s=1.5)]
     parts = dict(measurement_parts(measured))
     assert list(parts) == ["Recall, latency and throughput", "Latency in detail", "Build time",
@@ -182,6 +183,10 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
     plus_minus = rows_of(dict(measurement_parts(known))["How far each figure could move (half its 95 % interval)"])
     assert plus_minus == [["Engine", "Index", "Search setting", "Clients", "Recall ±", "p95 ±", "QPS ±"],
                           ["qdrant", "HNSW", "ef=64", "1", "0.0100", "0.200", "50.0"]]
+    # a "±" that takes in earlier runs on this machine says how many (absent above: this run's queries alone)
+    spread = [replace(known[0], interval_runs=4)]
+    plus_minus = rows_of(dict(measurement_parts(spread))["How far each figure could move (half its 95 % interval)"])
+    assert plus_minus[0][-1] == "Runs in ±" and plus_minus[1][-1] == "4"
 
 
 def test_empty_tables_keep_their_headings():

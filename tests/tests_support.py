@@ -101,15 +101,15 @@ def wait_for_job(job_id: str, timeout_s: float = 300, until: str = "ended"):
 
 
 def spawned_workers():
-    """This process's live engine workers (multiprocessing spawn children); a child that has just ended and
-    not yet been reaped (a zombie) is not one."""
+    """This process's live engine workers: the processes multiprocessing's fork server forked for it (the server's
+    own children); a child that has just ended and not yet been reaped (a zombie) is not one."""
     import psutil
 
     found = []
     for child in psutil.Process().children():
         try:
-            if "spawn_main" in " ".join(child.cmdline()):
-                found.append(child)
+            if "forkserver" in " ".join(child.cmdline()):
+                found += [worker for worker in child.children() if worker.status() != psutil.STATUS_ZOMBIE]
         except psutil.Error:  # ended meanwhile, or a zombie
             continue
     return found

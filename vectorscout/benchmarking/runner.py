@@ -27,6 +27,7 @@ from vectorscout.benchmarking.hybrid import Bm25, check_text_dataset, hybrid_row
 from vectorscout.benchmarking.load import measure_concurrent, measure_locust
 from vectorscout.benchmarking.metrics import data_profile, recall_diagnosis
 from vectorscout.benchmarking.plan import PlanError, RunPlan
+from vectorscout.benchmarking.run_spread import rows_with_run_spread
 from vectorscout.benchmarking.specs import EngineConfig
 from vectorscout.benchmarking.streaming import measure_streaming
 from vectorscout.benchmarking.timing import StageReport, measure_serial, setting_name
@@ -115,6 +116,8 @@ def execute(
             else:
                 job, worker_peak = run_engine(config, prepared, plan, progress, cancel), 0
             rows = [replace(row, diagnosis=recall_diagnosis(row.recall, profile)) for row in job.finished_rows(worker_peak)]
+            earlier = {config.engine: store.earlier_rows(config.engine, run.run_id)}
+            rows = rows_with_run_spread(rows, earlier, environment, run.dataset, plan.k)
             environment.engines[config.engine] = job.versions
             store.add_results(run.run_id, rows)
             run.results.extend(rows)

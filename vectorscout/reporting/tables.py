@@ -125,6 +125,8 @@ COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...
     ("p95 ±", lambda r: half_width(r.latency_p95_interval_ms), significant),
     ("QPS", lambda r: r.qps, significant),
     ("QPS ±", lambda r: half_width(r.qps_interval), significant),
+    # how many earlier runs on this machine the "±" of p50, p95 and QPS take in (run_spread.py); absent: none
+    ("Runs in ±", lambda r: r.interval_runs or None, whole),
     ("Status", lambda r: r.status, text),
     ("p50 (ms)", lambda r: r.latency_p50_ms, significant),
     ("p99 (ms)", lambda r: r.latency_p99_ms, significant),
@@ -159,7 +161,7 @@ ROW_IDENTITY = ("Engine", "Run", "Index", "Search setting", "Clients")
 MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Recall, latency and throughput", ("Recall@k", "p95 (ms)", "QPS", "Status")),
     # beside the answer it would not fit 1280 px with compared runs: the "±" of each of its figures, next
-    ("How far each figure could move (half its 95 % interval)", ("Recall ±", "p95 ±", "QPS ±")),
+    ("How far each figure could move (half its 95 % interval)", ("Recall ±", "p95 ±", "QPS ±", "Runs in ±")),
     ("Latency in detail", ("p50 (ms)", "p99 (ms)", "QPS spread (%)", "Errors")),
     ("Load on the machine while timing", ("Client CPU (%)", "Other load on the host (% CPU)")),
     ("Recall counting ties by distance", ("Recall@k (distance)",)),
@@ -171,8 +173,8 @@ MEASUREMENT_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Configuration", ("Measured as", "Build parameters", "Engine threads")),
     ("Notes", ("Filter", "Noise", "Recall collapse", "Error")),
 )
-_OPTIONAL_WHEN_EMPTY = {"Run", "Recall ±", "p95 ±", "QPS ±", "Measured as", "Noise", "Recall collapse", "Engine threads",
-                        "Filter", "Error"}
+_OPTIONAL_WHEN_EMPTY = {"Run", "Recall ±", "p95 ±", "QPS ±", "Runs in ±", "Measured as", "Noise", "Recall collapse",
+                        "Engine threads", "Filter", "Error"}
 
 
 def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = None) -> pd.DataFrame:

@@ -172,6 +172,9 @@ class ResultRow:
     latency_p50_interval_ms: list[float] | None = None
     latency_p95_interval_ms: list[float] | None = None
     qps_interval: list[float] | None = None
+    # How many earlier runs of the same measurement on this machine the p50, p95 and QPS intervals take in (their
+    # run-to-run spread, benchmarking/run_spread.py); 0: this run's queries alone.
+    interval_runs: int = 0
     errors: int = 0
     client_cpu_pct: float | None = None
     # Serial-pass latency at 0, 1, ..., 100 % of queries and at 99.9 % (ms): enough to draw the CDF.

@@ -94,6 +94,14 @@ class RunSummary:
     k: int
 
 
+@dataclass(frozen=True)
+class EarlierRow:
+    environment: Environment
+    dataset: DatasetInfo
+    k: int
+    row: ResultRow
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
@@ -241,6 +249,18 @@ class ResultsStore:
             rows = db.execute("SELECT created_at, finished_at FROM runs WHERE label = ? AND status = 'finished' AND "
                               "finished_at IS NOT NULL ORDER BY created_at DESC LIMIT ?", (label, limit)).fetchall()
         return [(datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() for start, end in rows]
+
+    def earlier_rows(self, engine: str, run_id: str, limit: int = 500) -> list[EarlierRow]:
+        """The engine's measured rows from the runs stored before this run, newest first, each with the machine
+        and data its run recorded: what a figure measured again is compared with. Stored before, not created
+        before: runs of small data start several in one second, and created_at counts seconds."""
+        with self._connect() as db:
+            found = db.execute(
+                "SELECT r.environment, r.dataset, r.k, x.row FROM results x JOIN runs r USING (run_id)"
+                " WHERE x.engine = ? AND x.status = 'ok' AND r.rowid < (SELECT rowid FROM runs WHERE run_id = ?)"
+                " ORDER BY r.rowid DESC, x.seq LIMIT ?", (engine, run_id, limit)).fetchall()
+        return [EarlierRow(Environment.from_dict(json.loads(env)), DatasetInfo.from_dict(json.loads(data)), k,
+                           ResultRow.from_dict(json.loads(row))) for env, data, k, row in found]
 
     # -- workshops ---------------------------------------------------------------------------
     def save_workshop(self, name: str, document: dict[str, Any]) -> None:
