@@ -154,10 +154,11 @@ class _Watch:
 
 @contextlib.contextmanager
 def _plain_main_module() -> Iterator[None]:
-    """A spawned worker first imports the parent's ``__main__`` from its file. Inside the dashboard that is the
-    page script Streamlit is running, so every worker ran the whole dashboard bare before its job (measured:
-    150-225 "missing ScriptRunContext" lines in the server log per dataset import). The job and everything it
-    needs are importable modules, so the worker is started while ``__main__`` is an empty module."""
+    """A worker (forked by the fork server or spawned) first imports the parent's ``__main__`` from its file.
+    Inside the dashboard that is the page script Streamlit is running, so every worker ran the whole dashboard
+    bare before its job (measured: 150-225 "missing ScriptRunContext" lines in the server log per dataset
+    import). The job and everything it needs are importable modules, so the worker is started while
+    ``__main__`` is an empty module."""
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:

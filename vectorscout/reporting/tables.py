@@ -199,7 +199,7 @@ def results_table(rows: Iterable[ResultRow], columns: Iterable[str] | None = Non
 
 # What a terminal shows of results_table: the answer and what identifies the row, in the table's own words.
 TERMINAL_COLUMNS = ("Engine", "Run", "Measured as", "Index", "Search setting", "Clients", "Status", "Recall@k",
-                    "Recall ±", "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p95 ±", "p99 (ms)", "QPS", "QPS ±",
+                    "Recall ±", "Recall@k (distance)", "p50 (ms)", "p95 (ms)", "p95 ±", "p99 (ms)", "QPS", "QPS ±", "Runs in ±",
                     "Insert (s)", "Index build (s)")
 
 
