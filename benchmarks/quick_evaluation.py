@@ -5,7 +5,9 @@ Each round runs `vectorscout run --quick` twice, once as it ships (timing stops 
 (`--until-known 0`: every setting timed over three passes, tuning reads every query), in alternating order so a
 slow minute of the machine falls on both. Reported side by side: the median wall time of each and their ratio,
 then, per engine, the quick figures with their 95 % intervals beside the fixed recipe's (the run with the median
-wall time of each), and whether the fixed recipe's recall and p95 fall inside the quick run's intervals.
+wall time of each), whether the fixed recipe's recall and p95 fall inside the quick run's intervals and how many
+earlier runs on this machine those intervals take in; last, the same check over every pair of a quick and a
+fixed-recipe run (one pair is one draw: with 95 % intervals, 14 checks all inside is itself a matter of luck).
 Goal: the quick evaluation in 45 s or less on an idle 2-core machine, every engine's figures within its interval.
 
     .venv/bin/python benchmarks/quick_evaluation.py [--rounds 3]
@@ -59,8 +61,24 @@ def compare(quick: dict, fixed: dict) -> list[str]:
             f"vs {other['recall']:.4f} {'inside' if recall_ok else 'OUTSIDE'}  "
             f"p95 {row['latency_p95_ms']:.3f} [{row['latency_p95_interval_ms'][0]:.3f}, "
             f"{row['latency_p95_interval_ms'][1]:.3f}] vs {other['latency_p95_ms']:.3f} {'inside' if p95_ok else 'OUTSIDE'}"
-            f"  setting {row['search_params']} / {other['search_params']}")
+            f"  runs in ± {row.get('interval_runs', 0)}  setting {row['search_params']} / {other['search_params']}")
     return lines
+
+
+def every_pair(quick_runs: list[dict], fixed_runs: list[dict]) -> str:
+    """How many engine checks (recall and p95 both inside the quick run's intervals) hold over every pair of a quick
+    and a fixed-recipe run, and in how many pairs all of them do."""
+    checks = inside_count = pairs_all_inside = 0
+    for quick in quick_runs:
+        for fixed in fixed_runs:
+            lines = compare(quick, fixed)
+            checks += len(lines)
+            held = sum(line.count("inside") == 2 for line in lines)
+            inside_count += held
+            pairs_all_inside += held == len(lines)
+    pairs = len(quick_runs) * len(fixed_runs)
+    return (f"every pair ({pairs}): {inside_count} of {checks} engine checks inside, all inside in {pairs_all_inside} of "
+            f"{pairs} pairs")
 
 
 def main() -> None:
@@ -83,6 +101,7 @@ def main() -> None:
 
     print("per engine (quick [95 % interval] vs fixed recipe):")
     print("\n".join(compare(median_run("until known"), median_run("fixed recipe"))))
+    print(every_pair([run for _, run in walls["until known"]], [run for _, run in walls["fixed recipe"]]))
 
 
 if __name__ == "__main__":
