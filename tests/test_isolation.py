@@ -119,3 +119,20 @@ def test_an_engines_own_output_goes_to_the_worker_log_not_the_terminal(capfd, ve
     assert "engine traceback on stderr" in log and "grpc core line on fd 2" in log and "engine chatter" in log
     crashed = run_in_worker(noisy_job, (True,), WorkerLimits(120), "vectorscout-noisy")
     assert crashed.failure is not None and str(vectorscout_home / "logs" / "vectorscout-noisy.log") in crashed.failure
+
+
+def environment_value(name: str, report, stop) -> str | None:
+    import os
+
+    return os.environ.get(name)
+
+
+def test_a_worker_sees_the_callers_environment_as_it_is_now_not_as_the_fork_server_started(monkeypatch):
+    # the fork server is started by the first worker and keeps its environment; VECTORSCOUT_HOME and the like
+    # change after that (every test here has a home of its own)
+    from vectorscout.process.isolation import WorkerLimits, run_in_worker
+
+    monkeypatch.setenv("VECTORSCOUT_PROBE", "before")
+    assert run_in_worker(environment_value, ("VECTORSCOUT_PROBE",), WorkerLimits(60), "probe").value == "before"
+    monkeypatch.setenv("VECTORSCOUT_PROBE", "after")
+    assert run_in_worker(environment_value, ("VECTORSCOUT_PROBE",), WorkerLimits(60), "probe").value == "after"

@@ -7,6 +7,7 @@ peak RSS. Nothing here knows what the job is: it is any picklable callable takin
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing as mp
 import os
@@ -109,6 +110,10 @@ def _worker(job: Job, args: tuple[Any, ...], events: Any, stop: Any, parent_pid:
         events.put(("done", value, memory_bytes()[1]))
     except BaseException as exc:  # anything the job itself did not turn into a value
         events.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        # A forked worker leaves through os._exit, which skips atexit: the clean-up engines register there (the
+        # bundled PostgreSQL's stop) runs now, as at a spawned interpreter's exit, before the caller's join returns
+        atexit._run_exitfuncs()
 
 
 class _Watch:
