@@ -322,8 +322,9 @@ def queue_caption() -> str | None:
 # The answer first, each figure with its "±" (half its 95 % interval): what a row says as soon as it is measured.
 LIVE_COLUMNS = ("Engine", "Index", "Search setting", "Recall@k", "Recall ±", "p95 (ms)", "p95 ±", "QPS", "QPS ±",
                 "Runs in ±", "Status")
-INTERVAL_NOTE = ("± is half the 95 % interval: over this run's queries, and, where \"Runs in ±\" counts earlier runs "
-                 "of the same measurement on this machine, wide enough for how far p50, p95 and QPS moved between them.")
+INTERVAL_NOTE = ("± is half the 95 % interval (\"+above / −below\" where its sides differ): over this run's queries, "
+                 "and, where \"Runs in ±\" counts earlier runs of the same measurement on this machine, wide enough for "
+                 "how far p50, p95 and QPS moved between them.")
 
 
 def measured_so_far(run_ids: Iterable[str]) -> None:

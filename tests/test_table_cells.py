@@ -179,14 +179,19 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
     assert rows_of(parts["Recall, latency and throughput"])[0] == ["Engine", "Index", "Search setting", "Clients",
                                                                   "Recall@k", "p95 (ms)", "QPS", "Status"]
     # with intervals kept, the part after the answer gives each figure's "±": half the 95 % interval
-    known = [row(recall_interval=[0.95, 0.97], latency_p95_interval_ms=[0.9, 1.3], qps_interval=[1600.0, 1700.0])]
+    known = [row(recall=0.96, recall_interval=[0.95, 0.97], latency_p95_ms=1.1, latency_p95_interval_ms=[0.9, 1.3],
+                 qps=1650.0, qps_interval=[1600.0, 1700.0])]
     plus_minus = rows_of(dict(measurement_parts(known))["How far each figure could move (half its 95 % interval)"])
     assert plus_minus == [["Engine", "Index", "Search setting", "Clients", "Recall ±", "p95 ±", "QPS ±"],
                           ["qdrant", "HNSW", "ef=64", "1", "0.0100", "0.200", "50.0"]]
-    # a "±" that takes in earlier runs on this machine says how many (absent above: this run's queries alone)
-    spread = [replace(known[0], interval_runs=4)]
+    # a "±" that takes in earlier runs on this machine says how many (absent above: this run's queries alone), and
+    # an interval even only in logarithms (×/÷ 2 here) gives both sides, never a "±" that would reach below 0
+    spread = [replace(known[0], interval_runs=4, latency_p95_ms=1.0, latency_p95_interval_ms=[0.5, 2.0],
+                      recall=0.9996, recall_interval=[0.9988, 1.0])]
     plus_minus = rows_of(dict(measurement_parts(spread))["How far each figure could move (half its 95 % interval)"])
     assert plus_minus[0][-1] == "Runs in ±" and plus_minus[1][-1] == "4"
+    assert plus_minus[1][4:6] == ["+0.0004 / −0.0008", "+1.00 / −0.500"]
+    assert plus_minus[1][6] == "50.0"  # QPS 1,600 to 1,700 around 1,650: even, so half the width
 
 
 def test_empty_tables_keep_their_headings():

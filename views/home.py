@@ -48,8 +48,8 @@ def quick_evaluation_rows() -> None:
     now = (f"engine {max(1, progress.engine_number)} of {len(progress.engines)}" if entry.active and progress.engines
            else "waiting for the queue" if entry.active else entry.state)
     st.subheader(f"Quick evaluation: {now}")
-    st.caption(f"Timed until each figure is known to {known_to_text()} (95 % intervals: the \"±\" columns); indicative, "
-               "like its verdict: the bundled 15,000 vectors at each engine's default build.")
+    st.caption(f"Timed until this run's queries know each figure to {known_to_text()}; indicative, like its verdict: "
+               "the bundled 15,000 vectors at each engine's default build.")
     measured_so_far(entry.run_ids)
     if entry.active:
         st.page_link("views/run.py", label="Progress and Cancel on the Run page")

@@ -106,9 +106,27 @@ def row_order(row: ResultRow) -> tuple[Any, ...]:
             tuple((name, _order(value)) for name, value in row.search_params.items()), row.concurrency)
 
 
-def half_width(interval: list[float] | None) -> float | None:
-    """Half a 95 % interval's width: the "±" a reader adds to the figure beside it."""
-    return None if not interval else (interval[1] - interval[0]) / 2
+# One side of an interval this many times the other: the cell gives both sides. An interval that takes in the
+# run-to-run spread is even in logarithms (×/÷ a factor), so "0.912 ± 1.21" would read as if the p95 could fall
+# below 0; "+1.5 / −0.50" says where it can go.
+LOPSIDED = 1.25
+
+
+def both_sides(figure: float | None, interval: list[float] | None) -> tuple[float, float] | None:
+    """How far above and below the figure its 95 % interval reaches (None: no interval)."""
+    return None if not interval or figure is None else (interval[1] - figure, figure - interval[0])
+
+
+def plus_minus(formatter: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A "±" cell: half the interval's width where its sides are about even, else "+above / −below"."""
+    def format_plus_minus(sides: tuple[float, float] | None) -> str:
+        if sides is None:
+            return NOT_MEASURED
+        above, below = max(0.0, sides[0]), max(0.0, sides[1])
+        if max(above, below) <= LOPSIDED * min(above, below) or max(above, below) == 0:
+            return formatter((above + below) / 2)
+        return f"+{formatter(above)} / −{formatter(below)}"
+    return format_plus_minus
 
 
 # (label with unit, how to read it from a row, how to format it); a column nothing was measured for is left out
@@ -120,11 +138,11 @@ COLUMNS: tuple[tuple[str, Callable[[ResultRow], Any], Callable[[Any], str]], ...
     ("Search setting", setting_text, text),
     ("Clients", lambda r: r.concurrency, whole),
     ("Recall@k", lambda r: r.recall, fixed(4)),
-    ("Recall ±", lambda r: half_width(r.recall_interval), fixed(4)),
+    ("Recall ±", lambda r: both_sides(r.recall, r.recall_interval), plus_minus(fixed(4))),
     ("p95 (ms)", lambda r: r.latency_p95_ms, significant),
-    ("p95 ±", lambda r: half_width(r.latency_p95_interval_ms), significant),
+    ("p95 ±", lambda r: both_sides(r.latency_p95_ms, r.latency_p95_interval_ms), plus_minus(significant)),
     ("QPS", lambda r: r.qps, significant),
-    ("QPS ±", lambda r: half_width(r.qps_interval), significant),
+    ("QPS ±", lambda r: both_sides(r.qps, r.qps_interval), plus_minus(significant)),
     # how many earlier runs on this machine the "±" of p50, p95 and QPS take in (run_spread.py); absent: none
     ("Runs in ±", lambda r: r.interval_runs or None, whole),
     ("Status", lambda r: r.status, text),
