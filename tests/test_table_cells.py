@@ -190,7 +190,7 @@ def test_the_measurement_parts_hold_every_column_once_each_led_by_the_row_and_th
                       recall=0.9996, recall_interval=[0.9988, 1.0])]
     plus_minus = rows_of(dict(measurement_parts(spread))["How far each figure could move (half its 95 % interval)"])
     assert plus_minus[0][-1] == "Runs in ±" and plus_minus[1][-1] == "4"
-    assert plus_minus[1][4:6] == ["+0.0004 / −0.0008", "+1.00 / −0.500"]
+    assert plus_minus[1][4:6] == ["+0.0004/−0.0008", "+1.00/−0.500"]
     assert plus_minus[1][6] == "50.0"  # QPS 1,600 to 1,700 around 1,650: even, so half the width
 
 

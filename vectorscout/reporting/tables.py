@@ -108,7 +108,7 @@ def row_order(row: ResultRow) -> tuple[Any, ...]:
 
 # One side of an interval this many times the other: the cell gives both sides. An interval that takes in the
 # run-to-run spread is even in logarithms (×/÷ a factor), so "0.912 ± 1.21" would read as if the p95 could fall
-# below 0; "+1.5 / −0.50" says where it can go.
+# below 0; "+1.5/−0.50" says where it can go.
 LOPSIDED = 1.25
 
 
@@ -118,14 +118,14 @@ def both_sides(figure: float | None, interval: list[float] | None) -> tuple[floa
 
 
 def plus_minus(formatter: Callable[[Any], str]) -> Callable[[Any], str]:
-    """A "±" cell: half the interval's width where its sides are about even, else "+above / −below"."""
+    """A "±" cell: half the interval's width where its sides are about even, else "+above/−below"."""
     def format_plus_minus(sides: tuple[float, float] | None) -> str:
         if sides is None:
             return NOT_MEASURED
         above, below = max(0.0, sides[0]), max(0.0, sides[1])
         if max(above, below) <= LOPSIDED * min(above, below) or max(above, below) == 0:
             return formatter((above + below) / 2)
-        return f"+{formatter(above)} / −{formatter(below)}"
+        return f"+{formatter(above)}/−{formatter(below)}"
     return format_plus_minus
 
 
