@@ -130,7 +130,7 @@ def test_tuning_judges_a_setting_far_from_the_target_on_fewer_queries_and_choose
     db.close()
 
 
-def test_overlapping_intervals_are_a_tie_on_speed_not_a_ranking():
+def test_figures_that_cannot_be_told_apart_are_a_tie_on_speed_not_a_ranking():
     best = Measured(1000.0, 1.0, 0.96, "r", qps_interval=(950.0, 1050.0), p95_interval=(0.9, 1.1))
     close = Measured(960.0, 1.05, 0.96, "r", qps_interval=(920.0, 1000.0), p95_interval=(1.0, 1.2))
     apart = Measured(600.0, 2.0, 0.96, "r", qps_interval=(580.0, 620.0), p95_interval=(1.9, 2.1))
@@ -138,6 +138,16 @@ def test_overlapping_intervals_are_a_tie_on_speed_not_a_ranking():
     assert speed_parts(apart, [best, close, apart]) == ([0.6, 0.5], False)
     assert speed_parts(best, [best, close, apart]) == ([1.0, 1.0], False)
     unknown = Measured(960.0, 1.05, 0.96, "r")  # no intervals (older runs): ranked by the figures
+    # intervals that overlap but a ratio outside the interval of a difference (√(h² + h'²) in logarithms): ranked.
+    # 1,000 ×/÷ 1.25 against 700 ×/÷ 1.25: ln(1000/700) = 0.357 > √2 · ln 1.25 = 0.316
+    wide = Measured(1000.0, 1.0, 0.96, "r", qps_interval=(800.0, 1250.0), p95_interval=(0.8, 1.25))
+    slower = Measured(700.0, 1.0 / 0.7, 0.96, "r", qps_interval=(560.0, 875.0), p95_interval=(0.8 / 0.7, 1.25 / 0.7))
+    assert speed_parts(slower, [wide, slower]) == ([pytest.approx(0.7), pytest.approx(0.7)], False)
+    # 1,000 against 800, the same widths: ln 1.25 = 0.223 < 0.316, a tie
+    near = Measured(800.0, 1.25, 0.96, "r", qps_interval=(640.0, 1000.0), p95_interval=(1.0, 1.5625))
+    assert speed_parts(near, [wide, near]) == ([1.0, 1.0], True)
+    reaching_0 = Measured(500.0, 2.0, 0.96, "r", qps_interval=(0.0, float("inf")), p95_interval=(0.0, 4.0))
+    assert speed_parts(reaching_0, [wide, reaching_0]) == ([1.0, 1.0], True)
     assert speed_parts(unknown, [best, unknown]) == ([0.96, pytest.approx(1 / 1.05)], False)
 
 
@@ -180,5 +190,5 @@ def test_a_verdict_on_quick_evaluation_evidence_says_it_is_indicative_and_how_ti
         run = execute(replace(plan, label=label), ResultsStore())
         reach = evidence_reach([run], measured_at_target([run], 0.9), answers)
         assert reach.startswith(f"Indicative: the quick evaluation ({run.run_id}) measured the small bundled set at "
-                                "each engine's default build, timed only until each figure was known to ±5 % "
+                                "each engine's default build, timed only until its queries knew each figure to ±5 % "
                                 "(p95 ±10 %). Measured at 2,000 vectors x 16") == said, reach
