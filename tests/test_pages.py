@@ -578,9 +578,13 @@ def test_home_shows_the_quick_evaluations_rows_as_each_engine_is_stored_with_the
     at.run()
     assert not at.exception
     assert any(h.value.startswith("Quick evaluation: waiting") for h in at.subheader)
+    answer = next(frame.value for frame in at.dataframe if "Status" in frame.value.columns)
     live = next(frame.value for frame in at.dataframe if "Recall ±" in frame.value.columns)
-    assert live["Engine"].tolist() == ["faiss"] and live["Status"].tolist() == ["ok"]
+    assert answer["Engine"].tolist() == ["faiss"] and answer["Status"].tolist() == ["ok"]
+    assert live["Engine"].tolist() == ["faiss"]  # the figures, then how far each could move: two tables
     assert live["Recall ±"].iloc[0] not in ("", "not measured")  # each figure with half its 95 % interval
+    assert any(caption.value.startswith("± is half the 95 % interval over this run's queries alone")
+               for caption in at.caption)  # no earlier runs of these measurements here yet
     store.add_results("in-progress", measured.results[1:])
     at.run()
     live = next(frame.value for frame in at.dataframe if "Recall ±" in frame.value.columns)
