@@ -251,7 +251,7 @@ class FaissAdapter(VectorAdapter):
 
     def delete(self, ids: np.ndarray) -> None:
         if self.state.index in ("hnsw", "hnsw_sq8"):
-            raise UnsupportedFeature("FAISS HNSW indexes cannot remove vectors (IndexHNSW has no remove_ids): "
+            raise UnsupportedFeature("FAISS HNSW indexes cannot remove vectors (IndexHNSW has no remove_ids()): "
                                      "a deletion means rebuilding the index")
         gone = np.ascontiguousarray(ids, dtype=np.int64)
         self._pending = [(p_ids[keep], p_vectors[keep]) for p_ids, p_vectors in self._pending

@@ -57,7 +57,7 @@ CASES = [
     Case("Rust client required", dict(sdk_languages=["rust"]),
          "Chroma has a first-party Rust client; Milvus's install pages list Python, Node.js, Go and Java — "
          "https://milvus.io/docs/install-go.md",
-         kept={"chroma", "qdrant"}, against=("milvus", "rust client is partial")),
+         kept={"chroma", "qdrant"}, against=("milvus", "Rust client is partial")),
     Case("a PostgreSQL shop at 3,072 dimensions", dict(existing_postgres=True, sql_joins=True, dimensions=3072),
          "pgvector indexes vector up to 2,000 dimensions and halfvec up to 4,000 — https://github.com/pgvector/pgvector",
          top_within={"pgvector"}, warning="halfvec"),
@@ -134,7 +134,7 @@ CASES = [
                                                                 integrations=["langchain", "llamaindex"]),
          "LangChain's HNSWLib store is LangChain.js only — "
          "https://docs.langchain.com/oss/javascript/js-integrations/vectorstores/hnswlib",
-         against=("hnswlib", "langchain integration is partial")),
+         against=("hnswlib", "LangChain integration is partial")),
     Case("a team without operators on a cluster", dict(deployment="cluster", ops_skills="none"),
          "Chroma's distributed mode is run with Chroma's team (BYOC) — "
          "https://docs.trychroma.com/docs/overview/architecture",

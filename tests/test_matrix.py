@@ -100,6 +100,19 @@ def test_a_cell_needs_a_comment_an_https_source_and_a_date():
         assert str(refused.value).startswith(why)
 
 
+@pytest.mark.parametrize("comment, named", [("replication_factor per collection", "replication_factor"),
+                                            ("files written by write_index are the app's", "write_index"),
+                                            ("in langchain_community", "langchain_community")])
+def test_a_comment_that_names_an_identifier_a_report_would_show_is_refused(comment, named):
+    """Any comment can reach a report as a reason: an identifier is refused unless it reads as a call, an option or
+    part of an address (a pgvector note naming ts_rank_cd bare once failed the workshop flow's report)."""
+    with pytest.raises(MatrixError, match=f"comment names '{named}'"):
+        parse_cell(cell("full", comment), "1", "w")
+    for written in ("replication_factor= per collection", "write_index() writes files", "langchain-community",
+                    "see docs/multi_tenancy.md"):
+        assert parse_cell(cell("full", written), "1", "w").comment == written
+
+
 def test_the_shipped_matrix_reads_and_says_every_engines_dimension_limit():
     matrix = feature_matrix()
     assert {"chroma", "qdrant", "milvus", "pgvector", "lancedb", "weaviate"} <= set(matrix)

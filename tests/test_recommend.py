@@ -386,7 +386,7 @@ def test_streaming_rows_are_evidence_for_writes_never_for_static_speed():
     runs = [run_with([row("qdrant", 0.99, 2000, 1.0), streamed("qdrant", 0.99, 50_000, 0.3),
                       row("milvus", 0.99, 60, 20.0), streamed("milvus", 1.0, 5, 975.0, fell_behind_at_s=12.0,
                                                               insert_ms=494.0),
-                      row("faiss", 0.99, 3500, 0.35), streamed("faiss", 0.99, 4000, 0.7, delete_skipped="no remove_ids")])]
+                      row("faiss", 0.99, 3500, 0.35), streamed("faiss", 0.99, 4000, 0.7, delete_skipped="no remove_ids()")])]
     measured = measured_at_target(runs, 0.95, peak_qps=100)
     assert measured["qdrant"].qps == 2000 and measured["qdrant"].concurrency == 1
     live = dict(NOTEBOOK, recall_target=0.95, update_rate="continuous", write_visibility="within a second")
@@ -395,7 +395,7 @@ def test_streaming_rows_are_evidence_for_writes_never_for_static_speed():
     behind = "fell behind a stream of 500 vectors/s at 12 s (kept 200/s"
     assert behind in against["milvus"]
     assert "kept a stream of 500 vectors/s" in " | ".join(r.text for r in ranking["qdrant"].reasons_for)
-    assert ranking["faiss"].excluded is None and "measured: hnsw cannot delete (no remove_ids)" in against["faiss"]
+    assert ranking["faiss"].excluded is None and "measured: HNSW cannot delete (no remove_ids())" in against["faiss"]
     quiet = verdicts(recommend(Scenario("quiet", dict(NOTEBOOK, recall_target=0.95, update_rate="rare",
                                                       write_visibility="minutes are fine")), runs))
     assert not any("stream" in r.text for v in quiet.values() for r in [*v.reasons_for, *v.reasons_against])

@@ -27,14 +27,15 @@ from vectorscout.decision.recommend import (
     wanted_features,
 )
 from vectorscout.decision.scenario import Scenario
+from vectorscout.glossary import term
 
 
 def engine(features: dict[str, str] | None = None, modes: dict[str, str] | None = None, **top):
-    """Engine X: every feature `none` (comment = the feature's name) unless given as `level` here."""
+    """Engine X: every feature `none` (comment = the feature's words) unless given as `level` here."""
     raw = copy.deepcopy(entry())
-    raw["features"] = {name: cell((features or {}).get(name, "none"), name) for name in FEATURES}
+    raw["features"] = {name: cell((features or {}).get(name, "none"), term(name)) for name in FEATURES}
     for mode, level in (modes or {}).items():
-        raw["modes"][mode] = cell(level, f"{mode} mode")
+        raw["modes"][mode] = cell(level, f"{term(mode)} mode")
     raw.update(top)
     return _profile("x", raw)
 
@@ -59,27 +60,27 @@ def r(criterion, text, weight, source=URL):
     ({"high_availability": True}, r("features", "high availability needs replication; as a self-hosted single "
                                                 "server, it has none: replication", 0)),
     ({"hybrid_search": "required"}, r("features", "keyword (BM25) / hybrid search is required; as a self-hosted "
-                                                  "single server, it has none: hybrid_bm25", 0)),
+                                                  "single server, it has none: keyword (BM25) / hybrid search", 0)),
     ({"multi_tenancy": "required"}, r("features", "multi-tenancy is required; as a self-hosted single server, it "
-                                                  "has none: multi_tenancy", 0)),
+                                                  "has none: multi-tenancy", 0)),
     ({"sparse_vectors": "required"}, r("features", "sparse vectors is required; as a self-hosted single server, "
-                                                   "it has none: sparse_vectors", 0)),
+                                                   "it has none: sparse vectors", 0)),
     ({"multi_vector": "required"}, r("features", "multi-vector is required; as a self-hosted single server, it has "
-                                                 "none: multi_vector", 0)),
+                                                 "none: multi-vector", 0)),
     ({"sql_joins": True}, r("features", "SQL joins and transactions with the vectors are required; as a self-hosted "
-                                        "single server, it has none: sql_joins_transactions", 0)),
+                                        "single server, it has none: SQL joins and transactions", 0)),
     ({"security": ["audit"]}, r("features", "audit logging is required; as a self-hosted single server, it has none: "
-                                            "audit_logging", 0)),
+                                            "audit logging", 0)),
     ({"security": ["encryption_at_rest"]}, r("features", "encryption at rest is required; as a self-hosted single "
-                                                         "server, it has none: encryption_at_rest", 0)),
+                                                         "server, it has none: encryption at rest", 0)),
     ({"disaster_recovery": "standby in another region"}, r(
         "features", "a standby in another region is required; as a self-hosted single server, it has none: "
-                    "multi_region", 0)),
+                    "multiple regions", 0)),
     ({"update_rate": "continuous"}, r("features", "continuous updates and deletes are required; as a self-hosted "
-                                                  "single server, it has none: deletes_updates", 0)),
+                                                  "single server, it has none: updates and deletes in a live index", 0)),
     ({"license_constraint": "permissive only"}, Reason("license", "its license SSPL is not permissive", 0)),
-    ({"sdk_languages": ["python", "rust", "java"]}, r("ecosystem", "no official rust, java client (official: go, "
-                                                                   "python)", 0)),
+    ({"sdk_languages": ["python", "rust", "java"]}, r("ecosystem", "no official Rust, Java client (official: Go, "
+                                                                   "Python)", 0)),
 ])
 def test_each_hard_constraint_excludes_with_its_reason_and_source(changes, expected):
     profile = engine({"backups": "full"}, license="SSPL")
@@ -137,10 +138,11 @@ def test_features_score_is_the_weighted_share_offered_with_a_reason_for_each_wei
     assert score == pytest.approx((1 + 0.5 + 1 + 0 + 0 + 2 * 1) / 6.5)
     assert reasons == [  # by weight, then by name; fresh_writes (0.5) is too light to be a reason
         r("features", "backups: backups", 2.0),
-        r("features", "updates and deletes in a live index: deletes_updates", 1.0),
-        r("features", "metadata filtering: filtering", 1.0),
-        r("features", "keyword (BM25) / hybrid search is partial: hybrid_bm25", -1.0),
-        r("features", "switching to a rebuilt index without downtime is unknown: zero_downtime_reindex", -1.0)]
+        r("features", "updates and deletes in a live index: updates and deletes in a live index", 1.0),
+        r("features", "metadata filtering: metadata filtering", 1.0),
+        r("features", "keyword (BM25) / hybrid search is partial: keyword (BM25) / hybrid search", -1.0),
+        r("features", "switching to a rebuilt index without downtime is unknown: switching to a rebuilt index without "
+                      "downtime", -1.0)]
 
 
 def test_features_are_read_in_the_scenarios_mode():
@@ -162,7 +164,7 @@ def test_dimensions_past_the_limit_and_many_tenants_cost_a_share_of_the_score():
     many = answers(tenants=1000)  # several tenants also want multi_tenancy, at weight 1
     reasons = []
     assert _features(profile, many, reasons) == pytest.approx((2 + 0.5) / 7.5 * 0.8)
-    assert reasons[-1] == r("features", "1,000 tenants: multi_tenancy", -2)
+    assert reasons[-1] == r("features", "1,000 tenants: multi-tenancy", -2)
     assert _features(profile, answers(tenants=999), []) == pytest.approx((2 + 0.5) / 7.5)
     assert _features(engine({"multi_tenancy": "full"}), answers(tenants=1000), []) == pytest.approx(1 / 7.5)
 
@@ -192,7 +194,7 @@ def test_an_embedded_or_bought_engine_is_nothing_to_run_and_a_partial_mode_count
     assert reasons == [r("operations", "embedded in the application: read there", 2)]
     reasons = []
     assert _operations(profile, answers(deployment="managed_cloud"), reasons) == pytest.approx(0.85)
-    assert reasons == [r("operations", "as a managed cloud service: managed_cloud mode", 2)]
+    assert reasons == [r("operations", "as a managed cloud service: managed cloud service mode", 2)]
     reasons = []  # single_server is partial ("beta"): 1 - 0.25 = 0.75, then x 0.75
     assert _operations(profile, answers(), reasons) == pytest.approx(0.7 * 0.75 * 0.75 + 0.15)
     assert reasons == [r("operations", "as a self-hosted single server only in part: beta", -1.5)]
@@ -216,7 +218,8 @@ def test_a_library_leaves_continuous_updates_to_the_application():
     reasons: list[Reason] = []
     assert _operations(library, answers(deployment="embedded", update_rate="continuous"), reasons) == pytest.approx(
         0.85 * 0.6)
-    assert reasons[-1] == r("operations", "a library: continuous updates are yours to manage (deletes_updates)", -2)
+    assert reasons[-1] == r("operations", "a library: continuous updates are yours to manage (updates and deletes in a "
+                                          "live index)", -2)
     assert _operations(library, answers(deployment="embedded", update_rate="hourly"), []) == pytest.approx(0.85)
     server = engine({"backups": "full"}, traits=[])
     assert _operations(server, answers(deployment="embedded", update_rate="continuous"), []) == pytest.approx(0.85)
@@ -253,12 +256,12 @@ def test_ecosystem_scores_only_the_clients_and_integrations_asked_for():
     score = _ecosystem(profile, answers(sdk_languages=["python", "go", "rust"], integrations=["langchain", "llamaindex"]),
                        reasons)
     assert score == pytest.approx((1 + 0.5 + 1 + 0.5) / 4)  # rust: no client, which exclusion handles
-    assert reasons == [r("ecosystem", "go client is partial: community", -1),
-                       r("ecosystem", "llamaindex integration is partial: llamaindex", -1),
-                       r("ecosystem", "has the python client, langchain integration you asked for", 0.5)]
+    assert reasons == [r("ecosystem", "Go client is partial: community", -1),
+                       r("ecosystem", "LlamaIndex integration is partial: LlamaIndex", -1),
+                       r("ecosystem", "has the Python client, LangChain integration you asked for", 0.5)]
     reasons = []
     assert _ecosystem(profile, answers(sdk_languages=["go"]), reasons) == 0.5
-    assert reasons == [r("ecosystem", "go client is partial: community", -1)]
+    assert reasons == [r("ecosystem", "Go client is partial: community", -1)]
 
 
 # -- measured performance -----------------------------------------------------------------------------------------
@@ -500,10 +503,11 @@ def test_only_a_measurement_from_another_deployment_counts_at_half_weight():
 def test_every_criterion_reads_the_cell_of_the_scenarios_mode():
     raw = copy.deepcopy(entry())
     raw["modes"]["cluster"] = cell("full", "cluster mode")
-    raw["features"] = {name: cell("none", name) for name in FEATURES}
+    raw["features"] = {name: cell("none", term(name)) for name in FEATURES}
     for feature in ("multi_tenancy", "backups", "zero_downtime_reindex", "deletes_updates", "sharding", "replication",
                     "langchain"):
-        raw["features"][feature] = {"any": cell("none", f"{feature} elsewhere"), "cluster": cell("full", feature)}
+        raw["features"][feature] = {"any": cell("none", f"{term(feature)} elsewhere"),
+                                   "cluster": cell("full", term(feature))}
     profile = _profile("x", raw)
     cluster = answers(deployment="cluster", ops_skills="strong", tenants=1000, multi_tenancy="required",
                       vectors_24m=60_000_000, high_availability=True, integrations=["langchain"], sdk_languages=[])
@@ -517,7 +521,7 @@ def test_every_criterion_reads_the_cell_of_the_scenarios_mode():
     library["modes"]["embedded"] = cell("full")
     reasons = []
     _operations(_profile("x", library), answers(deployment="cluster", update_rate="continuous"), reasons)
-    assert reasons[-1].text == "a library: continuous updates are yours to manage (deletes_updates)"
+    assert reasons[-1].text == "a library: continuous updates are yours to manage (updates and deletes in a live index)"
 
 
 def test_reasons_are_ordered_by_weight_before_name_and_labelled_in_words():

@@ -112,9 +112,10 @@ def test_a_write_seen_within_a_second_by_every_probe_is_for_and_otherwise_agains
 
 
 def test_an_index_that_cannot_delete_is_said_where_updates_are_continuous():
-    probes = [Freshness("insert", 5, 5, 1.0, 2.0), Freshness("delete", skipped="no remove_ids")]
+    probes = [Freshness("insert", 5, 5, 1.0, 2.0), Freshness("delete", skipped="no remove_ids()")]
+    # the index as its documentation names it: a report holds no identifier a reader would take for code
     assert writes(streamed_row(freshness=probes, index="ivf_pq"), update_rate="continuous") == [
-        KEPT, Reason("features", "measured: ivf_pq cannot delete (no remove_ids)", -2, "run r9")]
+        KEPT, Reason("features", "measured: IVF_PQ cannot delete (no remove_ids())", -2, "run r9")]
     assert writes(streamed_row(freshness=probes), update_rate="hourly") == [KEPT]
     deleted = [Freshness("insert", 5, 5, 1.0, 2.0), Freshness("delete", 5, 5, 1.0, 2.0)]
     assert writes(streamed_row(freshness=deleted), update_rate="continuous") == [KEPT]
@@ -223,22 +224,22 @@ def test_a_listed_client_missing_in_this_mode_is_said_with_the_clients_there_and
     profile = engine({"backups": "full"}, sdks=sdks)
     embedded = answers(deployment="embedded", sdk_languages=["python", "go"])
     assert exclusion(profile, embedded) == Reason(
-        "ecosystem", "no go client embedded in the application (there: python): no in-process Go", 0, URL)
+        "ecosystem", "no Go client embedded in the application (there: Python): no in-process Go", 0, URL)
     # several missing: all named, the first one's cell quoted (its per-mode cell, else its "any" cell)
     assert exclusion(profile, answers(deployment="embedded", sdk_languages=["rust", "go"])) == Reason(
-        "ecosystem", "no rust, go client embedded in the application (there: python): no Rust client yet", 0, URL)
+        "ecosystem", "no Rust, Go client embedded in the application (there: Python): no Rust client yet", 0, URL)
     assert exclusion(profile, answers(deployment="embedded", sdk_languages=["go", "rust"])).text == (
-        "no go, rust client embedded in the application (there: python): no in-process Go")
+        "no Go, Rust client embedded in the application (there: Python): no in-process Go")
     assert exclusion(profile, answers(sdk_languages=["python", "go"])) is None  # a server has the Go client
     two_there = engine({"backups": "full"}, sdks={**sdks, "java": cell("full")})
     assert exclusion(two_there, embedded).text == (
-        "no go client embedded in the application (there: python, java): no in-process Go")
+        "no Go client embedded in the application (there: Python, Java): no in-process Go")
     none_there = engine({"backups": "full"}, sdks={"go": {"any": cell("full"), "embedded": cell("none", "server only")}})
     assert exclusion(none_there, answers(deployment="embedded", sdk_languages=["go"])).text == (
-        "no go client embedded in the application (there: none): server only")
+        "no Go client embedded in the application (there: none): server only")
     # a language the engine does not list at all is said before one missing in this mode
     assert exclusion(profile, answers(deployment="embedded", sdk_languages=["go", "java"])) == Reason(
-        "ecosystem", "no official java client (official: go, python, rust)", 0, URL)
+        "ecosystem", "no official Java client (official: Go, Python, Rust)", 0, URL)
 
 
 # -- which rows are evidence ---------------------------------------------------------------------------------------
@@ -361,10 +362,10 @@ def test_a_client_is_read_in_the_scenarios_mode():
         "any": cell("full"), "single_server": cell("partial", "a community client for the server")}})
     served: list[Reason] = []
     assert _ecosystem(profile, answers(sdk_languages=["go"], integrations=[]), served) == 0.5
-    assert served == [Reason("ecosystem", "go client is partial: a community client for the server", -1, URL)]
+    assert served == [Reason("ecosystem", "Go client is partial: a community client for the server", -1, URL)]
     embedded: list[Reason] = []
     assert _ecosystem(profile, answers(deployment="embedded", sdk_languages=["go"], integrations=[]), embedded) == 1.0
-    assert embedded == [Reason("ecosystem", "has the go client you asked for", 0.5, URL)]
+    assert embedded == [Reason("ecosystem", "has the Go client you asked for", 0.5, URL)]
 
 
 def test_a_tuned_measurement_says_how_its_setting_was_found():

@@ -15,6 +15,7 @@ from vectorscout.benchmarking.runner import execute
 from vectorscout.benchmarking.specs import parse_engines
 from vectorscout.cli import main
 from vectorscout.decision.scenario import Scenario
+from vectorscout.glossary import IDENTIFIER
 from vectorscout.reporting.markdown import md_escape
 from vectorscout.reporting.report import write_report
 from vectorscout.reporting.rerun import read_reproduction
@@ -216,7 +217,7 @@ def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path)
 # an identifier in running text; code named as code passes: a setting as written, name and value
 # ("ef_construction=200", "iterative_scan=relaxed_order"), a qualified call ("index.set_num_threads",
 # "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
-SNAKE_CASE = re.compile(r"(?<![\w./\-=])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
+SNAKE_CASE = IDENTIFIER  # the one rule the pages, the reports and the feature matrix follow
 URL = re.compile(r"https?://\S+")
 
 

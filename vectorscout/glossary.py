@@ -3,7 +3,13 @@ the reports and the recommendation's sentences, so "encryption_at_rest" never re
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# An identifier a reader would see as code: snake_case not inside a path, a URL or an option (key=), and not a
+# call (name() reads as a function named on purpose). The reports' and pages' tests hold their text to it, and
+# the feature matrix refuses a comment that breaks it, since any comment can reach a report as a reason.
+IDENTIFIER = re.compile(r"(?<![\w./\-=])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![=(])")
 
 # the feature matrix's features (decision/matrix.FEATURES), as a sentence names them
 FEATURE_LABELS = {

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from vectorscout.contract.deployment import DeploymentMode
+from vectorscout.glossary import IDENTIFIER
 
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 # unknown: no page read states it; scores as none, never excludes, and the reason says it is undocumented
@@ -137,6 +138,9 @@ def parse_cell(text: Any, version: str, where: str, levels: frozenset[str] | Non
         raise MatrixError(f"features.yaml {where}: level {level!r} is not one of {', '.join(sorted(levels))}")
     if not comment:
         raise MatrixError(f"features.yaml {where}: a cell needs a comment")
+    if named := IDENTIFIER.search(comment):
+        raise MatrixError(f"features.yaml {where}: comment names {named.group()!r}, which a report would show as "
+                          f"code: write it as a call ({named.group()}()), an option ({named.group()}=…) or in words")
     if not url.startswith("https://"):
         raise MatrixError(f"features.yaml {where}: source {url!r} is not an https URL")
     if TRANSLATED.search(url):

@@ -23,7 +23,7 @@ from vectorscout.decision.answers import Answers
 from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
 from vectorscout.decision.matrix import MODE_LABELS, EngineProfile, feature_matrix
 from vectorscout.decision.scenario import CRITERIA, Scenario
-from vectorscout.glossary import term
+from vectorscout.glossary import index_name, term
 from vectorscout.results.analysis import evidence_for, measured_product, paired_difference, reaches_target
 from vectorscout.results.records import HybridFigures, ResultRow, RetrievalMode, Run, TuningFigures
 from vectorscout.results.scaling import LONG_EXTRAPOLATION, ladders
@@ -164,13 +164,13 @@ def exclusion(profile: EngineProfile, answers: Answers) -> Reason | None:
     missing = [lang for lang in answers.sdk_languages if profile.sdk(lang, mode) is None]
     unlisted = [lang for lang in missing if lang not in profile.sdks]
     if unlisted:
-        languages = ", ".join(sorted(profile.sdks))
-        return Reason("ecosystem", f"no official {', '.join(unlisted)} client (official: {languages})", 0,
+        languages = ", ".join(term(lang) for lang in sorted(profile.sdks))
+        return Reason("ecosystem", f"no official {', '.join(map(term, unlisted))} client (official: {languages})", 0,
                       next(iter(profile.sdks.values()))["any"].source_url)
     if missing:  # a client exists, but not for this mode (an in-process engine runs in fewer languages)
         cell = profile.sdks[missing[0]].get(mode) or profile.sdks[missing[0]]["any"]
-        usable = ", ".join(profile.sdk_languages(mode)) or "none"
-        return Reason("ecosystem", f"no {', '.join(missing)} client {MODE_LABELS[mode]} (there: {usable}): "
+        usable = ", ".join(map(term, profile.sdk_languages(mode))) or "none"
+        return Reason("ecosystem", f"no {', '.join(map(term, missing))} client {MODE_LABELS[mode]} (there: {usable}): "
                                    f"{cell.comment}", 0, cell.source_url)
     return None
 
@@ -282,9 +282,9 @@ def _scalability(profile: EngineProfile, answers: Answers, reasons: list[Reason]
 def _ecosystem(profile: EngineProfile, answers: Answers, reasons: list[Reason]) -> float:
     """The clients and framework integrations the team asked for, and nothing else."""
     mode = answers.deployment
-    cells = [(f"{lang} client", cell) for lang in answers.sdk_languages
+    cells = [(f"{term(lang)} client", cell) for lang in answers.sdk_languages
              if (cell := profile.sdk(lang, mode)) is not None]
-    cells += [(f"{name} integration", profile.cell(name, mode)) for name in answers.integrations]
+    cells += [(f"{term(name)} integration", profile.cell(name, mode)) for name in answers.integrations]
     if not cells:
         return 1.0  # nothing asked: nothing missing
     for label, cell in cells:
@@ -517,7 +517,7 @@ def _writes(engine: str, streams: dict[str, tuple[ResultRow, str]], answers: Ans
                                              f"{insert.visible} of {insert.probes} probes seen)", -2 if late else 2,
                               source))
     if answers.update_rate == "continuous" and delete is not None and delete.skipped:
-        reasons.append(Reason("features", f"measured: {row.index} cannot delete ({delete.skipped})", -2, source))
+        reasons.append(Reason("features", f"measured: {index_name(row.index)} cannot delete ({delete.skipped})", -2, source))
 
 
 def _in_context(found: Measured, mode: DeploymentMode) -> bool:
