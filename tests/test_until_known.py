@@ -192,3 +192,33 @@ def test_a_verdict_on_quick_evaluation_evidence_says_it_is_indicative_and_how_ti
         assert reach.startswith(f"Indicative: the quick evaluation ({run.run_id}) measured the small bundled set at "
                                 "each engine's default build, timed only until its queries knew each figure to ±5 % "
                                 "(p95 ±10 %). Measured at 2,000 vectors x 16") == said, reach
+
+
+def test_a_quick_evaluation_timed_every_repetition_says_so_in_its_label_and_its_verdict(monkeypatch):
+    """`run --quick --until-known 0` (the benchmark's fixed recipe) is not the quick evaluation Home times: its
+    label names the option, so Home's "about N s on this machine" leaves it out, and the verdict it informs says
+    it timed every repetition, not "until its queries knew each figure"."""
+    from vectorscout.benchmarking.plans import QUICK_LABEL, is_quick_evaluation
+    from vectorscout.cli import main
+    from vectorscout.cli import measure
+    from vectorscout.decision.recommend import evidence_reach, measured_at_target
+    from vectorscout.decision.scenario import Scenario
+
+    asked: list[RunPlan] = []
+    monkeypatch.setattr(measure, "run_queued", lambda plans, quiet: asked.extend(plans) or [])
+    for options, label in (([], QUICK_LABEL), (["--until-known", "0"], f"{QUICK_LABEL} with --until-known 0"),
+                           (["--in-process", "--repetitions", "5"],
+                            f"{QUICK_LABEL} with --in-process --repetitions 5")):
+        asked.clear()
+        assert main(["run", "--quick", *options]) == 0
+        assert [plan.label for plan in asked] == [label] and is_quick_evaluation(label)
+    assert not is_quick_evaluation("quick evaluation of the catalogue")  # a label of one's own is not it
+
+    store = ResultsStore()
+    fixed = execute(RunPlan(dataset="synthetic:n=2000,dim=16,queries=100", engines=parse_engines("faiss:index=flat"),
+                            isolate=False, label=f"{QUICK_LABEL} with --until-known 0"), store)
+    answers = Scenario("s", {"vectors_now": 1000, "dimensions": 16}).record
+    reach = evidence_reach([fixed], measured_at_target([fixed], 0.9), answers)
+    assert reach.startswith(f"Indicative: the quick evaluation ({fixed.run_id}) measured the small bundled set at "
+                            "each engine's default build, timed over every repetition. Measured at 2,000"), reach
+    assert store.durations_s(QUICK_LABEL) == []  # Home's expected time takes in the quick evaluation's runs alone

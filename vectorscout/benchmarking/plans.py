@@ -256,6 +256,37 @@ def quick_evaluation() -> RunPlan:
                    until_known_pct=QUICK_UNTIL_KNOWN_PCT)
 
 
+# The CLI options that change a field of the quick evaluation's plan (`run --quick --until-known 0`), as its label
+# names them; a field missing here is named by its own name with dashes.
+CHANGED_BY_OPTION = {"until_known_pct": "--until-known", "isolate": "--in-process", "load_driver": "--locust-workers"}
+
+
+def quick_evaluation_label(plan: RunPlan) -> str:
+    """The quick evaluation's label, or, for its plan run with other options, the label with the options that
+    changed it ("quick evaluation with --until-known 0"): Home's "about N s on this machine" reads the quick
+    evaluation's runs alone, and a run timed another way must not lend it its time."""
+    quick = quick_evaluation().public()
+    changed = []
+    for name, value in plan.public().items():
+        if name == "label" or value == quick[name]:
+            continue
+        option = CHANGED_BY_OPTION.get(name, f"--{name.replace('_', '-')}")
+        if name == "load_driver":
+            continue  # said by --locust-workers
+        if isinstance(value, bool):  # a switch: --in-process turns isolation off, --hybrid turns hybrid on
+            changed.append(option)
+        elif isinstance(value, list):
+            changed.append(f"{option} {','.join(map(str, value))}")
+        else:
+            changed.append(f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}")
+    return f"{QUICK_LABEL} with {' '.join(changed)}" if changed else QUICK_LABEL
+
+
+def is_quick_evaluation(label: str) -> bool:
+    """Whether a run's label is the quick evaluation's, run as Home runs it or with options changed."""
+    return label == QUICK_LABEL or label.startswith(f"{QUICK_LABEL} with --")
+
+
 CALIBRATION_SIZES = (10_000, 40_000)
 
 

@@ -32,7 +32,7 @@ def _levels(text: str) -> tuple[int, ...]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vectorscout.benchmarking.plans import PlanFileError, load_plan, quick_evaluation
+    from vectorscout.benchmarking.plans import PlanFileError, load_plan, quick_evaluation, quick_evaluation_label
 
     if sum(map(bool, (args.plan, args.engines, args.quick))) != 1:
         raise UsageError("give one of --engines, --plan or --quick")
@@ -70,6 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         plan.hybrid = plan.hybrid or args.hybrid
         if args.until_known is not None:
             plan.until_known_pct = args.until_known
+        if args.quick:
+            plan.label = quick_evaluation_label(plan)
     runs = run_queued(plans, args.quiet)
     if args.format == "json":
         documents = [run_document(run) for run in runs]

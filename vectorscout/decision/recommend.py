@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vectorscout.benchmarking.plans import QUICK_LABEL, known_to_text
+from vectorscout.benchmarking.plans import is_quick_evaluation, known_to_text
 from vectorscout.contract.deployment import DeploymentMode
 from vectorscout.decision.answers import Answers
 from vectorscout.decision.conflicts import ScenarioWarning, contradictions, unassessed_targets
@@ -716,9 +716,13 @@ def evidence_reach(runs: list[Run], measured: dict[str, Measured], answers: Answ
         return ""
     now, later, dims = int(answers.vectors_now), int(answers.vectors_24m), int(answers.dimensions)
     largest = max(n for n, _ in sizes)
-    quick = sorted(run.run_id for run in runs if run.run_id in used and run.label == QUICK_LABEL)
-    indicative = (f"Indicative: the quick evaluation ({', '.join(quick)}) measured the small bundled set at each engine's "
-                  f"default build, timed only until its queries knew each figure to {known_to_text()}. " if quick else "")
+    quick = sorted((run for run in runs if run.run_id in used and is_quick_evaluation(run.label)), key=lambda r: r.run_id)
+    # how each was timed, from its own plan: a quick evaluation run with --until-known 0 timed every repetition
+    stops = sorted({float(run.plan.get("until_known_pct") or 0.0) for run in quick}, reverse=True)
+    timed = " and ".join(f"timed only until its queries knew each figure to {known_to_text(pct)}" if pct else
+                         "timed over every repetition" for pct in stops)
+    indicative = (f"Indicative: the quick evaluation ({', '.join(run.run_id for run in quick)}) measured the small "
+                  f"bundled set at each engine's default build, {timed}. " if quick else "")
     measured_at = " and ".join(f"{n:,} vectors x {d}" for n, d in sizes)
     if largest >= now and all(d == dims for _, d in sizes):
         return f"{indicative}Measured at {measured_at}: the scenario's size ({now:,} x {dims}) or more."
