@@ -199,8 +199,7 @@ def test_a_quick_evaluation_timed_every_repetition_says_so_in_its_label_and_its_
     label names the option, so Home's "about N s on this machine" leaves it out, and the verdict it informs says
     it timed every repetition, not "until its queries knew each figure"."""
     from vectorscout.benchmarking.plans import QUICK_LABEL, is_quick_evaluation
-    from vectorscout.cli import main
-    from vectorscout.cli import measure
+    from vectorscout.cli import main, measure
     from vectorscout.decision.recommend import evidence_reach, measured_at_target
     from vectorscout.decision.scenario import Scenario
 
