@@ -380,14 +380,16 @@ def assert_reads_well(page, where: object) -> int:
     """What every page must be, checked on what the browser drew: no Python or JSON literal and no identifier
     with underscores in a table cell or text, no table scrolling sideways or past the page's column at this
     width, and at least three tick labels on every log axis. Returns the number of log axes checked."""
-    from test_report import SNAKE_CASE, URL
+    from test_report import URL
     from test_tables import literal_in
+
+    from vectorscout.glossary import IDENTIFIER
 
     page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
     texts = readable_texts(page)
     assert texts, where
     assert not literal_in(texts), (where, literal_in(texts)[:5])
-    identifiers = sorted({word for text in texts for word in SNAKE_CASE.findall(URL.sub(" ", text))})
+    identifiers = sorted({word for text in texts for word in IDENTIFIER.findall(URL.sub(" ", text))})
     assert not identifiers, (where, identifiers[:8])
     wider = page.evaluate(TABLES_WIDER_THAN_THEIR_FRAME)
     assert not wider, (where, wider)

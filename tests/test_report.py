@@ -217,7 +217,6 @@ def test_the_written_measurements_csv_neutralises_a_formula_in_a_label(tmp_path)
 # an identifier in running text; code named as code passes: a setting as written, name and value
 # ("ef_construction=200", "iterative_scan=relaxed_order"), a qualified call ("index.set_num_threads",
 # "time.perf_counter_ns") and a platform string ("Linux-6.1-x86_64")
-SNAKE_CASE = IDENTIFIER  # the one rule the pages, the reports and the feature matrix follow
 URL = re.compile(r"https?://\S+")
 
 
@@ -247,7 +246,7 @@ def test_a_workshop_report_speaks_in_words_and_its_summary_is_the_first_page_alo
 def assert_no_identifier_or_none(name: str, text: str) -> None:
     """No snake_case identifier and no "None" in a report's text (addresses aside)."""
     words = URL.sub(" ", text.replace("\\_", "_"))
-    assert not SNAKE_CASE.findall(words), (name, sorted(set(SNAKE_CASE.findall(words)))[:10])
+    assert not IDENTIFIER.findall(words), (name, sorted(set(IDENTIFIER.findall(words)))[:10])
     assert not re.search(r"\bNone\b", words), name
 
 

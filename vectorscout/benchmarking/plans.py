@@ -258,7 +258,7 @@ def quick_evaluation() -> RunPlan:
 
 # The CLI options that change a field of the quick evaluation's plan (`run --quick --until-known 0`), as its label
 # names them; a field missing here is named by its own name with dashes.
-CHANGED_BY_OPTION = {"until_known_pct": "--until-known", "isolate": "--in-process", "load_driver": "--locust-workers"}
+CHANGED_BY_OPTION = {"until_known_pct": "--until-known", "isolate": "--in-process"}
 
 
 def quick_evaluation_label(plan: RunPlan) -> str:
@@ -268,11 +268,10 @@ def quick_evaluation_label(plan: RunPlan) -> str:
     quick = quick_evaluation().public()
     changed = []
     for name, value in plan.public().items():
-        if name == "label" or value == quick[name]:
+        # the label is what is being made; the load driver is said by --locust-workers, which sets both
+        if name in ("label", "load_driver") or value == quick[name]:
             continue
         option = CHANGED_BY_OPTION.get(name, f"--{name.replace('_', '-')}")
-        if name == "load_driver":
-            continue  # said by --locust-workers
         if isinstance(value, bool):  # a switch: --in-process turns isolation off, --hybrid turns hybrid on
             changed.append(option)
         elif isinstance(value, list):
